@@ -1,0 +1,200 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/commonweal/commonweal/gateway/internal/auth"
+	"github.com/commonweal/commonweal/gateway/internal/openapi"
+	"github.com/commonweal/commonweal/pkg/identity"
+)
+
+// Backend is one service behind the gateway.
+type Backend struct {
+	Name     string
+	Conn     *grpc.ClientConn
+	Register func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error
+}
+
+// Options configure the gateway.
+type Options struct {
+	Verifier       *auth.Verifier
+	Signer         *identity.Signer
+	DevMode        bool
+	AllowedOrigins []string
+	MaxBodyBytes   int64
+	Backends       []Backend
+}
+
+func jsonMarshaler() runtime.Marshaler {
+	return &runtime.JSONPb{
+		MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+	}
+}
+
+type idKey struct{}
+
+// New returns the gateway's HTTP handler.
+func New(ctx context.Context, o Options) (http.Handler, error) {
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonMarshaler()),
+		runtime.WithErrorHandler(ErrorHandler),
+		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD {
+			if id, ok := r.Context().Value(idKey{}).(identity.Identity); ok && id.Authenticated() {
+				return metadata.Pairs(identity.MetadataKey, o.Signer.Sign(id))
+			}
+			return nil
+		}),
+		runtime.WithIncomingHeaderMatcher(func(h string) (string, bool) {
+			switch strings.ToLower(h) {
+			case "x-voter-token", "x-request-id":
+				return strings.ToLower(h), true
+			}
+			return "", false
+		}),
+	)
+	for _, b := range o.Backends {
+		if err := b.Register(ctx, mux, b.Conn); err != nil {
+			return nil, err
+		}
+	}
+	doc, err := openapi.Document(o.DevMode)
+	if err != nil {
+		return nil, err
+	}
+
+	root := http.NewServeMux()
+	root.HandleFunc("GET /healthz", healthz(o.Backends))
+	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(doc)
+	})
+	if o.DevMode {
+		root.HandleFunc("POST /v1/dev/tokens", devTokens(o.Verifier))
+	}
+	root.Handle("/", mux)
+
+	var h http.Handler = root
+	h = authenticate(o.Verifier, h)
+	h = limitBody(o.MaxBodyBytes, h)
+	h = cors(o.AllowedOrigins, h)
+	return otelhttp.NewHandler(h, "gateway", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+		return r.Method + " " + r.URL.Path
+	})), nil
+}
+
+// authenticate verifies a bearer token if one is sent; without one the caller is anonymous (PUBLIC).
+func authenticate(v *auth.Verifier, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		if h == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			writeError(w, r, codes.Unauthenticated, "UNAUTHENTICATED", "Authorization must be a Bearer token")
+			return
+		}
+		id, err := v.Verify(strings.TrimSpace(token))
+		if err != nil {
+			writeError(w, r, codes.Unauthenticated, "INVALID_TOKEN", err.Error())
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), idKey{}, id)))
+	})
+}
+
+// limitBody refuses bodies over max bytes with 400 REQUEST_BODY_TOO_LARGE.
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			writeError(w, r, codes.InvalidArgument, "REQUEST_BODY_TOO_LARGE", "request body over "+strconv.FormatInt(max, 10)+" bytes")
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, max)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cors answers preflights and allows the configured admin-console origins only.
+func cors(origins []string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin != "" && (slices.Contains(origins, origin) || slices.Contains(origins, "*")) {
+			w.Header().Set("Access-Control-Allow-Origin", origin)
+			w.Header().Add("Vary", "Origin")
+			w.Header().Set("Access-Control-Expose-Headers", "Traceparent")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				w.Header().Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")
+				w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Voter-Token, X-Request-Id, Traceparent")
+				w.Header().Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type devTokenRequest struct {
+	Subject  string   `json:"subject"`
+	Roles    []string `json:"roles"`
+	OrgID    string   `json:"org_id"`
+	OrgID2   string   `json:"orgId"`
+	DonorID  string   `json:"donor_id"`
+	DonorID2 string   `json:"donorId"`
+}
+
+// devTokens issues a bearer token for any identity: dev mode only.
+func devTokens(v *auth.Verifier) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req devTokenRequest
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			writeError(w, r, codes.InvalidArgument, "REQUEST_BODY_TOO_LARGE", err.Error())
+			return
+		}
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			writeError(w, r, codes.InvalidArgument, "MALFORMED_REQUEST", "body must be {subject, roles[], org_id?, donor_id?}: "+err.Error())
+			return
+		}
+		id := identity.Identity{Subject: req.Subject, OrgID: req.OrgID + req.OrgID2, DonorID: req.DonorID + req.DonorID2}
+		for _, role := range req.Roles {
+			id.Roles = append(id.Roles, identity.Role(strings.ToUpper(role)))
+		}
+		token, err := v.IssueDev(id, time.Now())
+		if err != nil {
+			writeError(w, r, codes.InvalidArgument, "INVALID_TOKEN_REQUEST", err.Error())
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]string{"token": token})
+	}
+}
+
+// logStart notes the mode the gateway runs in.
+func LogStart(devMode bool) {
+	if devMode {
+		slog.Warn("gateway runs in DEV auth mode: HS256 dev key and POST /v1/dev/tokens issue tokens to anyone; never use in production")
+	}
+}

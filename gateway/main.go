@@ -1,0 +1,115 @@
+// Command gateway serves the suite's HTTP/JSON API: it authenticates callers, maps HTTP to the services'
+// gRPC APIs with the caller's identity signed into the metadata, and starts each request's trace.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
+
+	"github.com/commonweal/commonweal/gateway/internal/auth"
+	"github.com/commonweal/commonweal/gateway/internal/httpapi"
+	applicationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
+	"github.com/commonweal/commonweal/pkg/config"
+	"github.com/commonweal/commonweal/pkg/grpcserver"
+	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/telemetry"
+)
+
+func main() {
+	if err := run(); err != nil && !errors.Is(err, config.ErrHelp) {
+		slog.Error("exiting", "error", err.Error())
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	cfg := config.New("gateway")
+	addr := cfg.String("GATEWAY_ADDR", "127.0.0.1:8080", "HTTP listen address")
+	mode := cfg.String("AUTH_MODE", "dev", "dev (HS256 dev key, POST /v1/dev/tokens) or production (RS256 keys from JWT_PUBLIC_KEYS_FILE)")
+	devKey := cfg.Secret("DEV_JWT_KEY", "dev-jwt-key-change-me", "HS256 key of dev tokens (dev mode only)")
+	keysFile := cfg.String("JWT_PUBLIC_KEYS_FILE", "", "PEM file of the RS256 public keys accepted in production mode")
+	identityKey := cfg.Secret("INTERNAL_IDENTITY_KEY", "dev-internal-identity-key-change-me", "key shared with the services to sign the caller identity")
+	origins := cfg.List("CORS_ALLOWED_ORIGINS", "", "comma-separated admin-console origins allowed by CORS")
+	maxBody := cfg.Int("MAX_BODY_BYTES", 1<<20, "largest request body accepted, in bytes")
+	applicationsAddr := cfg.String("APPLICATIONS_ADDR", "127.0.0.1:9101", "gRPC address of the applications service")
+	logLevel := cfg.String("LOG_LEVEL", "info", "debug, info, warn or error")
+	if err := cfg.Check(os.Args[1:]); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	slog.SetDefault(telemetry.NewLogger(os.Stderr, "gateway", level))
+
+	var verifier *auth.Verifier
+	switch mode {
+	case "dev":
+		verifier = auth.NewDevVerifier([]byte(devKey))
+	case "production":
+		var err error
+		if verifier, err = auth.NewProductionVerifier(keysFile); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("AUTH_MODE must be dev or production, not %q", mode)
+	}
+	httpapi.LogStart(mode == "dev")
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	shutdownTracing, err := telemetry.Setup(ctx, "gateway")
+	if err != nil {
+		return err
+	}
+	defer shutdownTracing(context.Background())
+
+	appsConn, err := grpcserver.Dial(applicationsAddr)
+	if err != nil {
+		return err
+	}
+	defer appsConn.Close()
+	handler, err := httpapi.New(ctx, httpapi.Options{
+		Verifier:       verifier,
+		Signer:         identity.NewSigner([]byte(identityKey)),
+		DevMode:        mode == "dev",
+		AllowedOrigins: origins,
+		MaxBodyBytes:   int64(maxBody),
+		Backends: []httpapi.Backend{
+			{Name: "applications", Conn: appsConn, Register: func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error {
+				return applicationsv1.RegisterApplicationsServiceHandler(ctx, mux, conn)
+			}},
+		},
+	})
+	if err != nil {
+		return err
+	}
+
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	slog.Info("serving", "addr", lis.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(lis) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}

@@ -1,0 +1,148 @@
+// Package db gives each service a pgx pool on its own schema and role, and runs its embedded goose
+// migrations under an advisory lock with the version table inside that schema.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
+
+	"github.com/commonweal/commonweal/pkg/telemetry"
+)
+
+// Settings name a service's database: the server (reached with an owner's credentials for migrations)
+// and the schema and role the service runs as.
+type Settings struct {
+	// AdminURL reaches the service's database with a role allowed to create roles and schemas.
+	AdminURL string
+	// Schema is the service's schema; the role has the same name.
+	Schema string
+	// Password of the service's role.
+	Password string
+}
+
+// RoleURL is the URL the service connects with: the admin URL's server and database, the service's role.
+func (s Settings) RoleURL() (string, error) {
+	u, err := url.Parse(s.AdminURL)
+	if err != nil {
+		return "", fmt.Errorf("db: bad database URL: %w", err)
+	}
+	u.User = url.UserPassword(s.Schema, s.Password)
+	return u.String(), nil
+}
+
+// Open returns a traced pool connected as the service's role with search_path set to its schema.
+func Open(ctx context.Context, s Settings) (*pgxpool.Pool, error) {
+	roleURL, err := s.RoleURL()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := pgxpool.ParseConfig(roleURL)
+	if err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = s.Schema
+	cfg.ConnConfig.Tracer = telemetry.NewQueryTracer()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: cannot reach the database as role %s: %w", s.Schema, err)
+	}
+	return pool, nil
+}
+
+// Migrate creates the service's role and schema if missing and applies the migrations in fsys (goose SQL
+// files at its root), holding a PostgreSQL advisory lock so concurrent start-ups migrate once.
+func Migrate(ctx context.Context, s Settings, fsys fs.FS) error {
+	if !validIdent(s.Schema) {
+		return fmt.Errorf("db: schema name %q is not a plain identifier", s.Schema)
+	}
+	admin, err := pgx.Connect(ctx, s.AdminURL)
+	if err != nil {
+		return fmt.Errorf("db: connect for migration: %w", err)
+	}
+	defer admin.Close(context.Background())
+	if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock(hashtext($1))", "commonweal:migrate:"+s.Schema); err != nil {
+		return fmt.Errorf("db: advisory lock: %w", err)
+	}
+	defer admin.Exec(context.Background(), "SELECT pg_advisory_unlock(hashtext($1))", "commonweal:migrate:"+s.Schema)
+
+	if err := ensureRole(ctx, admin, s); err != nil {
+		return err
+	}
+	ident := pgx.Identifier{s.Schema}.Sanitize()
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+ident+" AUTHORIZATION "+ident); err != nil {
+		return fmt.Errorf("db: create schema: %w", err)
+	}
+
+	roleURL, err := s.RoleURL()
+	if err != nil {
+		return err
+	}
+	cfg, err := pgx.ParseConfig(roleURL)
+	if err != nil {
+		return fmt.Errorf("db: %w", err)
+	}
+	cfg.RuntimeParams["search_path"] = s.Schema
+	sqlDB := stdlib.OpenDB(*cfg)
+	defer sqlDB.Close()
+	store, err := database.NewStore(database.DialectPostgres, s.Schema+".goose_db_version")
+	if err != nil {
+		return err
+	}
+	provider, err := goose.NewProvider("", sqlDB, fsys, goose.WithStore(store))
+	if err != nil {
+		return fmt.Errorf("db: migrations: %w", err)
+	}
+	if _, err := provider.Up(ctx); err != nil {
+		return fmt.Errorf("db: migrate %s: %w", s.Schema, err)
+	}
+	return nil
+}
+
+func ensureRole(ctx context.Context, admin *pgx.Conn, s Settings) error {
+	ident := pgx.Identifier{s.Schema}.Sanitize()
+	password := "'" + strings.ReplaceAll(s.Password, "'", "''") + "'"
+	var exists bool
+	if err := admin.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", s.Schema).Scan(&exists); err != nil {
+		return fmt.Errorf("db: look up role: %w", err)
+	}
+	stmt := "ALTER ROLE " + ident + " LOGIN PASSWORD " + password
+	if !exists {
+		stmt = "CREATE ROLE " + ident + " LOGIN PASSWORD " + password
+	}
+	if _, err := admin.Exec(ctx, stmt); err != nil {
+		// Roles are cluster-wide: another database's migration may have created it a moment ago.
+		var pgErr *pgconn.PgError
+		if !exists && errors.As(err, &pgErr) && (pgErr.Code == "42710" || pgErr.Code == "23505") {
+			return nil
+		}
+		return fmt.Errorf("db: ensure role: %w", err)
+	}
+	return nil
+}
+
+func validIdent(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	for i, c := range s {
+		if !(c == '_' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}

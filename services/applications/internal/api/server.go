@@ -1,0 +1,253 @@
+// Package api is the applications service's gRPC surface: it converts between proto and domain values,
+// makes mutations idempotent and turns domain errors into statuses.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
+	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/grpcerr"
+	"github.com/commonweal/commonweal/pkg/idempotency"
+	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/pagetoken"
+	"github.com/commonweal/commonweal/services/applications/internal/app"
+	"github.com/commonweal/commonweal/services/applications/internal/domain"
+	"github.com/commonweal/commonweal/services/applications/internal/store"
+)
+
+// Server implements ApplicationsService.
+type Server struct {
+	pb.UnimplementedApplicationsServiceServer
+	app    *app.Service
+	pool   *pgxpool.Pool
+	tokens *pagetoken.Signer
+}
+
+// NewServer returns the gRPC handlers over the use cases.
+func NewServer(a *app.Service, pool *pgxpool.Pool, tokens *pagetoken.Signer) *Server {
+	return &Server{app: a, pool: pool, tokens: tokens}
+}
+
+// toStatus is the one place domain errors become gRPC statuses.
+func toStatus(ctx context.Context, err error) error { return grpcerr.Status(ctx, err) }
+
+// mutate runs a mutation once per request ID and converts its error.
+func mutate[T proto.Message](ctx context.Context, s *Server, requestID string, req proto.Message, fn func(ctx context.Context) (T, error)) (T, error) {
+	out, err := idempotency.Do(ctx, s.pool, requestID, req, fn)
+	if err != nil {
+		var zero T
+		return zero, toStatus(ctx, err)
+	}
+	return out, nil
+}
+
+func (s *Server) CreateRound(ctx context.Context, req *pb.CreateRoundRequest) (*pb.Round, error) {
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Round, error) {
+		r, err := s.app.CreateRound(ctx, req.GetName(), int(req.GetYear()), policyFromPB(req.GetPolicy()))
+		return roundToPB(r), err
+	})
+}
+
+func (s *Server) GetRound(ctx context.Context, req *pb.GetRoundRequest) (*pb.Round, error) {
+	r, err := s.app.GetRound(ctx, req.GetRoundId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return roundToPB(r), nil
+}
+
+func (s *Server) UpdateRound(ctx context.Context, req *pb.UpdateRoundRequest) (*pb.Round, error) {
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Round, error) {
+		r, err := s.app.UpdateRound(ctx, req.GetRoundId(), req.GetName(), policyFromPB(req.GetPolicy()), req.GetEtag())
+		return roundToPB(r), err
+	})
+}
+
+func (s *Server) AdvanceRound(ctx context.Context, req *pb.AdvanceRoundRequest) (*pb.Round, error) {
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Round, error) {
+		to := phaseFromPB(req.GetPhase())
+		if to == "" {
+			return nil, domain.ErrInvalidPhase.Field("phase", "the phase to enter is required")
+		}
+		r, err := s.app.AdvanceRound(ctx, req.GetRoundId(), to)
+		return roundToPB(r), err
+	})
+}
+
+func (s *Server) CreateOrganization(ctx context.Context, req *pb.CreateOrganizationRequest) (*pb.Organization, error) {
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Organization, error) {
+		o, err := s.app.CreateOrganization(ctx, req.GetName(), orgKindFromPB(req.GetKind()), req.GetUscc(), req.GetIdNumber(), req.GetContactPhone())
+		return orgToPB(o), err
+	})
+}
+
+func (s *Server) VerifyOrganization(ctx context.Context, req *pb.VerifyOrganizationRequest) (*pb.Organization, error) {
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Organization, error) {
+		o, err := s.app.VerifyOrganization(ctx, req.GetOrgId())
+		return orgToPB(o), err
+	})
+}
+
+func (s *Server) GetOrganization(ctx context.Context, req *pb.GetOrganizationRequest) (*pb.Organization, error) {
+	o, err := s.app.GetOrganization(ctx, req.GetOrgId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return orgToPB(o), nil
+}
+
+func (s *Server) CreateApplication(ctx context.Context, req *pb.CreateApplicationRequest) (*pb.Application, error) {
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
+		a, err := s.app.CreateApplication(ctx, req.GetRoundId(), req.GetOrgId(), contentFromPB(req))
+		return applicationToPB(app.ApplicationView{Application: a}), err
+	})
+}
+
+// updatable lists the update_mask paths an applicant may change.
+var updatable = map[string]func(dst *domain.Content, src domain.Content){
+	"partner_org_id":        func(d *domain.Content, s domain.Content) { d.PartnerOrgID = s.PartnerOrgID },
+	"category":              func(d *domain.Content, s domain.Content) { d.Category = s.Category },
+	"title":                 func(d *domain.Content, s domain.Content) { d.Title = s.Title },
+	"summary":               func(d *domain.Content, s domain.Content) { d.Summary = s.Summary },
+	"budget_items":          func(d *domain.Content, s domain.Content) { d.BudgetItems = s.BudgetItems },
+	"duration_months":       func(d *domain.Content, s domain.Content) { d.DurationMonths = s.DurationMonths },
+	"special":               func(d *domain.Content, s domain.Content) { d.Special = s.Special },
+	"special_justification": func(d *domain.Content, s domain.Content) { d.SpecialJustification = s.SpecialJustification },
+	"service_area":          func(d *domain.Content, s domain.Content) { d.ServiceArea = s.ServiceArea },
+	"beneficiaries": func(d *domain.Content, s domain.Content) {
+		d.BeneficiaryGroup, d.BeneficiaryCount = s.BeneficiaryGroup, s.BeneficiaryCount
+	},
+	"team":                  func(d *domain.Content, s domain.Content) { d.Team = s.Team },
+	"expected_outcomes":     func(d *domain.Content, s domain.Content) { d.ExpectedOutcomes = s.ExpectedOutcomes },
+	"evaluation_indicators": func(d *domain.Content, s domain.Content) { d.EvaluationIndicators = s.EvaluationIndicators },
+}
+
+// givenPaths are the fields set in an update request without a mask.
+func givenPaths(req *pb.UpdateApplicationRequest) []string {
+	var paths []string
+	add := func(ok bool, p string) {
+		if ok {
+			paths = append(paths, p)
+		}
+	}
+	add(req.GetPartnerOrgId() != "", "partner_org_id")
+	add(req.GetCategory() != pb.Category_CATEGORY_UNSPECIFIED, "category")
+	add(req.GetTitle() != "", "title")
+	add(req.GetSummary() != "", "summary")
+	add(len(req.GetBudgetItems()) > 0, "budget_items")
+	add(req.GetDurationMonths() != 0, "duration_months")
+	add(req.GetSpecial(), "special")
+	add(req.GetSpecialJustification() != "", "special_justification")
+	add(len(req.GetServiceArea()) > 0, "service_area")
+	add(req.GetBeneficiaries() != nil, "beneficiaries")
+	add(len(req.GetTeam()) > 0, "team")
+	add(len(req.GetExpectedOutcomes()) > 0, "expected_outcomes")
+	add(len(req.GetEvaluationIndicators()) > 0, "evaluation_indicators")
+	return paths
+}
+
+func (s *Server) UpdateApplication(ctx context.Context, req *pb.UpdateApplicationRequest) (*pb.Application, error) {
+	paths := req.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		paths = givenPaths(req)
+	}
+	for _, p := range paths {
+		if _, ok := updatable[p]; !ok {
+			return nil, toStatus(ctx, errs.Invalid("INVALID_UPDATE_MASK", "update_mask", fmt.Sprintf("%q is not a field an applicant can change", p)))
+		}
+	}
+	src := contentFromPB(req)
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
+		a, err := s.app.UpdateApplication(ctx, req.GetApplicationId(), req.GetEtag(), func(c *domain.Content) {
+			for _, p := range paths {
+				updatable[p](c, src)
+			}
+		})
+		return applicationToPB(app.ApplicationView{Application: a}), err
+	})
+}
+
+func (s *Server) SubmitApplication(ctx context.Context, req *pb.SubmitApplicationRequest) (*pb.Application, error) {
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
+		a, err := s.app.SubmitApplication(ctx, req.GetApplicationId(), req.GetEtag())
+		return applicationToPB(app.ApplicationView{Application: a}), err
+	})
+}
+
+func (s *Server) ReviewApplication(ctx context.Context, req *pb.ReviewApplicationRequest) (*pb.Application, error) {
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
+		a, err := s.app.ReviewApplication(ctx, req.GetApplicationId(), decisionFromPB(req.GetDecision()), req.GetReasons(), req.GetEtag())
+		return applicationToPB(app.ApplicationView{Application: a}), err
+	})
+}
+
+func (s *Server) GetApplication(ctx context.Context, req *pb.GetApplicationRequest) (*pb.Application, error) {
+	v, err := s.app.GetApplication(ctx, req.GetApplicationId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return applicationToPB(v), nil
+}
+
+const (
+	defaultPageSize = 20
+	maxPageSize     = 100
+)
+
+func (s *Server) ListApplications(ctx context.Context, req *pb.ListApplicationsRequest) (*pb.ListApplicationsResponse, error) {
+	size := int(req.GetPageSize())
+	if size < 0 || size > maxPageSize {
+		return nil, toStatus(ctx, errs.ErrInvalidPageSize.Field("page_size", "must be between 0 and 100"))
+	}
+	if size == 0 {
+		size = defaultPageSize
+	}
+	filter := pagetoken.Fingerprint(req.GetRoundId(), req.GetStatus().String(), req.GetCategory().String(), identity.From(ctx).Subject)
+	cur, err := s.tokens.Decode(req.GetPageToken(), filter)
+	if err != nil {
+		return nil, toStatus(ctx, errs.ErrInvalidPageToken.Field("page_token", errors.Unwrap(err).Error()))
+	}
+	apps, err := s.app.ListApplications(ctx, store.ListFilter{
+		RoundID: req.GetRoundId(), Status: statusFromPB(req.GetStatus()), Category: categoryFromPB(req.GetCategory()),
+		AfterTime: cur.AfterTime, AfterID: cur.After, Limit: size + 1,
+	})
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	resp := &pb.ListApplicationsResponse{}
+	if len(apps) > size {
+		apps = apps[:size]
+		last := apps[size-1]
+		resp.NextPageToken = s.tokens.Encode(pagetoken.Cursor{After: last.ID, AfterTime: last.CreatedAt, Filter: filter})
+	}
+	for _, a := range apps {
+		resp.Applications = append(resp.Applications, applicationToPB(app.ApplicationView{Application: a}))
+	}
+	return resp, nil
+}
+
+func (s *Server) ListApplicationRevisions(ctx context.Context, req *pb.ListApplicationRevisionsRequest) (*pb.ListApplicationRevisionsResponse, error) {
+	a, err := s.app.GetApplication(ctx, req.GetApplicationId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	revs, err := s.app.ListRevisions(ctx, req.GetApplicationId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	resp := &pb.ListApplicationRevisionsResponse{}
+	for _, r := range revs {
+		snap := a.Application
+		snap.Content, snap.IdeaOnly, snap.Revision, snap.LastSubmitAt = r.Content, r.IdeaOnly, r.Number, r.SubmittedAt
+		v := applicationToPB(app.ApplicationView{Application: snap})
+		v.Etag, v.Status, v.LastReview, v.UpdateTime = "", pb.ApplicationStatus_APPLICATION_STATUS_SUBMITTED, nil, nil
+		resp.Revisions = append(resp.Revisions, &pb.Revision{Number: int32(r.Number), SubmitTime: ts(r.SubmittedAt), Application: v})
+	}
+	return resp, nil
+}

@@ -1,0 +1,328 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/commonweal/commonweal/pkg/errs"
+)
+
+// Status is where an application stands in submission and initial review.
+type Status string
+
+// The statuses.
+const (
+	StatusDraft     Status = "DRAFT"
+	StatusSubmitted Status = "SUBMITTED"
+	StatusAccepted  Status = "ACCEPTED"
+	StatusReturned  Status = "RETURNED"
+	StatusRejected  Status = "REJECTED"
+)
+
+// Decision is an initial-review outcome.
+type Decision string
+
+// The decisions.
+const (
+	DecisionAccept Decision = "ACCEPT"
+	DecisionReturn Decision = "RETURN"
+	DecisionReject Decision = "REJECT"
+)
+
+// BudgetItem is one budget line in fen.
+type BudgetItem struct {
+	Name      string `json:"name"`
+	AmountFen int64  `json:"amount_fen"`
+}
+
+// TeamMember is one person of the project team.
+type TeamMember struct {
+	Name          string `json:"name"`
+	Role          string `json:"role"`
+	Qualification string `json:"qualification"`
+}
+
+// Content is what the applicant writes; it is what a revision keeps.
+type Content struct {
+	PartnerOrgID         string       `json:"partner_org_id,omitempty"`
+	Category             Category     `json:"category"`
+	Title                string       `json:"title"`
+	Summary              string       `json:"summary,omitempty"`
+	BudgetItems          []BudgetItem `json:"budget_items,omitempty"`
+	DurationMonths       int          `json:"duration_months,omitempty"`
+	Special              bool         `json:"special,omitempty"`
+	SpecialJustification string       `json:"special_justification,omitempty"`
+	ServiceArea          []string     `json:"service_area,omitempty"`
+	BeneficiaryGroup     string       `json:"beneficiary_group,omitempty"`
+	BeneficiaryCount     int          `json:"beneficiary_count,omitempty"`
+	Team                 []TeamMember `json:"team,omitempty"`
+	ExpectedOutcomes     []string     `json:"expected_outcomes,omitempty"`
+	EvaluationIndicators []string     `json:"evaluation_indicators,omitempty"`
+}
+
+// BudgetTotalFen is the sum of the budget lines; the total is always derived, never typed.
+func (c Content) BudgetTotalFen() int64 {
+	var total int64
+	for _, b := range c.BudgetItems {
+		total += b.AmountFen
+	}
+	return total
+}
+
+// maxBudgetLineFen bounds one line so totals can never overflow (one billion yuan).
+const maxBudgetLineFen = int64(1_000_000_000_00)
+
+// Validate checks what is wrong whatever the stage of drafting: unknown category, a budget line that is
+// not positive, a duration beyond the policy. Missing parts are allowed in a draft (see CheckComplete).
+func (c Content) Validate(p Policy) error {
+	if strings.TrimSpace(c.Title) == "" {
+		return errs.Invalid("TITLE_REQUIRED", "title", "a title is required")
+	}
+	if len(c.Title) > 200 {
+		return errs.Invalid("TITLE_TOO_LONG", "title", "a title is at most 200 bytes")
+	}
+	if !p.HasCategory(c.Category) {
+		return errs.Invalid("UNKNOWN_CATEGORY", "category", fmt.Sprintf("category %q is not one of this round's categories", c.Category))
+	}
+	if len(c.BudgetItems) > 200 {
+		return errs.Invalid("TOO_MANY_BUDGET_LINES", "budget_items", "at most 200 budget lines")
+	}
+	for i, b := range c.BudgetItems {
+		field := fmt.Sprintf("budget_items[%d].amount_fen", i)
+		if b.AmountFen <= 0 {
+			return errs.Invalid("BUDGET_LINE_NOT_POSITIVE", field, "every budget line must be a positive amount of fen")
+		}
+		if b.AmountFen > maxBudgetLineFen {
+			return errs.Invalid("BUDGET_LINE_TOO_LARGE", field, "a budget line is at most 1,000,000,000.00 CNY")
+		}
+		if strings.TrimSpace(b.Name) == "" {
+			return errs.Invalid("BUDGET_LINE_NAME_REQUIRED", fmt.Sprintf("budget_items[%d].name", i), "every budget line needs a name")
+		}
+	}
+	if c.DurationMonths < 0 {
+		return errs.Invalid("INVALID_DURATION", "duration_months", "duration must not be negative")
+	}
+	if c.DurationMonths > p.MaxDurationMonths {
+		if !c.Special {
+			return errs.Invalid("DURATION_EXCEEDS_MAXIMUM", "duration_months",
+				fmt.Sprintf("duration %d months exceeds the maximum of %d; a longer project must be marked special with a justification", c.DurationMonths, p.MaxDurationMonths))
+		}
+		if c.DurationMonths > p.SpecialMaxDurationMonths {
+			return errs.Invalid("DURATION_EXCEEDS_SPECIAL_MAXIMUM", "duration_months",
+				fmt.Sprintf("duration %d months exceeds the special maximum of %d", c.DurationMonths, p.SpecialMaxDurationMonths))
+		}
+	}
+	if c.BeneficiaryCount < 0 {
+		return errs.Invalid("INVALID_BENEFICIARY_COUNT", "beneficiaries.estimated_count", "must not be negative")
+	}
+	return nil
+}
+
+// CheckComplete lists the required parts a submission still misses (DOMAIN.md §3 "Applications").
+func (c Content) CheckComplete(p Policy) error {
+	var missing []string
+	if strings.TrimSpace(c.Summary) == "" {
+		missing = append(missing, "summary")
+	}
+	if len(c.BudgetItems) == 0 {
+		missing = append(missing, "budget_items")
+	}
+	if c.DurationMonths < 1 {
+		missing = append(missing, "duration_months")
+	}
+	if c.Special && c.DurationMonths > p.MaxDurationMonths && strings.TrimSpace(c.SpecialJustification) == "" {
+		missing = append(missing, "special_justification")
+	}
+	if len(c.ServiceArea) == 0 {
+		missing = append(missing, "service_area")
+	}
+	if strings.TrimSpace(c.BeneficiaryGroup) == "" || c.BeneficiaryCount < 1 {
+		missing = append(missing, "beneficiaries")
+	}
+	if len(c.Team) == 0 {
+		missing = append(missing, "team")
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	e := ErrIncomplete.With("missing: %s", strings.Join(missing, ", "))
+	for _, m := range missing {
+		e = e.Field(m, "required to submit")
+	}
+	e.Message = "missing: " + strings.Join(missing, ", ")
+	return e
+}
+
+// Review is one initial-review decision.
+type Review struct {
+	Decision Decision  `json:"decision"`
+	Reasons  []string  `json:"reasons"`
+	Reviewer string    `json:"reviewer"`
+	At       time.Time `json:"at"`
+	Revision int       `json:"revision"`
+}
+
+// Application is a project proposal in a round.
+type Application struct {
+	ID               string
+	RoundID          string
+	OrgID            string
+	Content          Content
+	Status           Status
+	Stage            string
+	IdeaOnly         bool
+	Revision         int
+	Version          int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	FirstSubmitAt    time.Time
+	LastSubmitAt     time.Time
+	LastReview       *Review
+	CreatedBySubject string
+}
+
+// Editable reports whether the applicant may still change the application.
+func (a Application) Editable() bool { return a.Status == StatusDraft || a.Status == StatusReturned }
+
+// IdeaOnly says whether an applicant competes for idea prizes only: an individual or other unit without a
+// registered social organisation as partner (只能获评为优秀创意).
+func IdeaOnly(applicant Organization, partner *Organization) bool {
+	if applicant.Kind == OrgSocialOrganization {
+		return false
+	}
+	return partner == nil || partner.Kind != OrgSocialOrganization || !partner.Registered
+}
+
+// CheckOpen says whether applications may be created, changed or submitted in a round at now.
+func CheckOpen(phase Phase, p Policy, now time.Time) error {
+	if phase != PhaseSolicitation {
+		return ErrRoundNotSoliciting.With("the round is in phase %s", phase)
+	}
+	if !now.Before(p.SubmissionDeadline) {
+		return ErrDeadlinePassed.With("the deadline was %s", p.SubmissionDeadline.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Submit moves a draft or returned application to SUBMITTED and starts a new revision.
+func (a *Application) Submit(phase Phase, p Policy, now time.Time) error {
+	if !a.Editable() {
+		return ErrNotSubmittable.With("the application is %s", a.Status)
+	}
+	if err := CheckOpen(phase, p, now); err != nil {
+		return err
+	}
+	if err := a.Content.Validate(p); err != nil {
+		return err
+	}
+	if err := a.Content.CheckComplete(p); err != nil {
+		return err
+	}
+	a.Status = StatusSubmitted
+	a.Revision++
+	if a.FirstSubmitAt.IsZero() {
+		a.FirstSubmitAt = now
+	}
+	a.LastSubmitAt = now
+	a.UpdatedAt = now
+	return nil
+}
+
+// ApplyReview records an initial-review decision on a submitted application.
+func (a *Application) ApplyReview(d Decision, reasons []string, reviewer string, now time.Time) error {
+	if a.Status != StatusSubmitted {
+		return ErrNotReviewable.With("the application is %s", a.Status)
+	}
+	var kept []string
+	for _, r := range reasons {
+		if r = strings.TrimSpace(r); r != "" {
+			kept = append(kept, r)
+		}
+	}
+	switch d {
+	case DecisionAccept:
+		a.Status = StatusAccepted
+	case DecisionReturn, DecisionReject:
+		if len(kept) == 0 {
+			return ErrReasonsRequired.Field("reasons", "give at least one reason")
+		}
+		a.Status = StatusReturned
+		if d == DecisionReject {
+			a.Status = StatusRejected
+		}
+	default:
+		return ErrInvalidDecision.Field("decision", "must be ACCEPT, RETURN or REJECT")
+	}
+	a.LastReview = &Review{Decision: d, Reasons: kept, Reviewer: reviewer, At: now, Revision: a.Revision}
+	a.UpdatedAt = now
+	return nil
+}
+
+// Check is one automatic check shown to the reviewer before initial review.
+type Check struct {
+	Name   string
+	Passed bool
+	Detail string
+}
+
+// AutomaticChecks runs the checks of initial review (DOMAIN.md §3): organisation registered, duration within
+// policy, budget positive and within what the caps can fund, required fields present, title unique.
+func AutomaticChecks(a Application, p Policy, applicant Organization, partner *Organization, duplicateTitle bool) []Check {
+	var checks []Check
+	add := func(name string, ok bool, detail string) { checks = append(checks, Check{name, ok, detail}) }
+
+	switch {
+	case applicant.Kind == OrgSocialOrganization:
+		add("ORGANIZATION_REGISTERED", applicant.Registered, map[bool]string{true: "registration verified", false: "registration not verified by the operator"}[applicant.Registered])
+	case partner != nil && partner.Kind == OrgSocialOrganization && partner.Registered:
+		add("ORGANIZATION_REGISTERED", true, "partner social organisation registered")
+	default:
+		add("ORGANIZATION_REGISTERED", false, "no registered social organisation: eligible for idea prizes only")
+	}
+
+	c := a.Content
+	durOK := c.DurationMonths >= 1 && (c.DurationMonths <= p.MaxDurationMonths || c.Special && c.DurationMonths <= p.SpecialMaxDurationMonths && c.SpecialJustification != "")
+	add("DURATION_WITHIN_POLICY", durOK, fmt.Sprintf("%d months (maximum %d, special %d)", c.DurationMonths, p.MaxDurationMonths, p.SpecialMaxDurationMonths))
+
+	total := c.BudgetTotalFen()
+	positive := len(c.BudgetItems) > 0
+	for _, b := range c.BudgetItems {
+		positive = positive && b.AmountFen > 0
+	}
+	add("BUDGET_POSITIVE", positive, fmt.Sprintf("%d lines totalling %s", len(c.BudgetItems), Yuan(total)))
+	maxFund := p.MaxFundableFen()
+	add("BUDGET_WITHIN_CAPS", total <= maxFund, fmt.Sprintf("budget %s, at most %s fundable with full matching and top-up", Yuan(total), Yuan(maxFund)))
+
+	if err := c.CheckComplete(p); err != nil {
+		e, _ := errs.As(err)
+		add("REQUIRED_FIELDS_PRESENT", false, e.Message)
+	} else {
+		add("REQUIRED_FIELDS_PRESENT", true, "all required fields present")
+	}
+	add("TITLE_UNIQUE_IN_ROUND", !duplicateTitle, map[bool]string{true: "another application in the round has the same title", false: "no other application has this title"}[duplicateTitle])
+	return checks
+}
+
+// Yuan formats fen as yuan with two decimals, for messages.
+func Yuan(fen int64) string {
+	sign := ""
+	if fen < 0 {
+		sign, fen = "-", -fen
+	}
+	return fmt.Sprintf("%s%d.%02d CNY", sign, fen/100, fen%100)
+}
+
+// Etag is the opaque version tag of an object at a version.
+func Etag(id string, version int) string {
+	return fmt.Sprintf(`W/"%s-%d"`, shortHash(id), version)
+}
+
+func shortHash(s string) string {
+	var h uint32 = 2166136261
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return fmt.Sprintf("%08x", h)
+}

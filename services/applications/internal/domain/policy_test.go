@@ -1,0 +1,305 @@
+package domain
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/commonweal/commonweal/pkg/errs"
+)
+
+func TestWithDefaultsFillsEveryDefault(t *testing.T) {
+	p := Policy{}.WithDefaults()
+
+	rubricSum := 0
+	for _, c := range p.Rubric {
+		rubricSum += c.MaxPoints
+	}
+
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"publicity period 5 days", p.PublicityPeriod, 120 * time.Hour},
+		{"categories", p.Categories, []Category{"ELDERLY", "DISABILITY", "YOUTH", "RELIEF", "OTHER"}},
+		{"max duration months", p.MaxDurationMonths, 12},
+		{"special max duration months", p.SpecialMaxDurationMonths, 24},
+		{"shortlist panel min", p.ShortlistPanelMin, 10},
+		{"final panel min", p.FinalPanelMin, 20},
+		{"rubric", p.Rubric, []Criterion{
+			{"BREADTH", 15}, {"URGENCY", 15}, {"PUBLIC_BENEFIT", 15},
+			{"INNOVATION", 20}, {"PLANNING", 20}, {"TEAM", 15},
+		}},
+		{"rubric has six criteria", len(p.Rubric), 6},
+		{"rubric sums to 100", rubricSum, 100},
+		{"trim extremes set", p.TrimExtremes != nil, true},
+		{"panel percent", p.PanelPercent, 60},
+		{"donation percent", p.DonationPercent, 20},
+		{"vote percent", p.VotePercent, 20},
+		{"match ratio donation side", p.MatchRatioDonation, 1},
+		{"match ratio match side", p.MatchRatioMatch, 2},
+		{"match cap set", p.MatchCapFen != nil, true},
+		{"topup cap set", p.TopupCapFen != nil, true},
+		{"naming right share bps", p.NamingRightShareBps, 5000},
+		{"idea prize tiers", p.IdeaPrizeTiers, []IdeaPrizeTier{
+			{Tier: 1, AmountFen: 300000}, {Tier: 2, AmountFen: 200000}, {Tier: 3, AmountFen: 100000},
+		}},
+		{"tranches", p.Tranches, []TrancheRule{
+			{1, 50, "CONTRACT_SIGNED"}, {2, 30, "MIDTERM_PASSED"}, {3, 20, "FINAL_ACCEPTANCE_PASSED"},
+		}},
+		{"votes per voter per day", p.VotesPerVoterPerDay, 1},
+		{"monthly report due day", p.MonthlyReportDueDay, 10},
+		{"time zone", p.TimeZone, "Asia/Shanghai"},
+		// Values only the organiser can set stay unset.
+		{"no deadline", p.SubmissionDeadline.IsZero(), true},
+		{"no shortlist quota", p.ShortlistQuota, 0},
+		{"no selection quota", p.SelectionQuota, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if !reflect.DeepEqual(tc.got, tc.want) {
+				t.Errorf("got %v, want %v", tc.got, tc.want)
+			}
+		})
+	}
+	// Pointer values, checked separately so a nil pointer fails cleanly.
+	if p.TrimExtremes == nil || !*p.TrimExtremes {
+		t.Errorf("trim extremes = %v, want true", p.TrimExtremes)
+	}
+	if p.MatchCapFen == nil || *p.MatchCapFen != 50_000_000 {
+		t.Errorf("match cap = %v, want 50,000,000 fen (500,000.00 CNY)", p.MatchCapFen)
+	}
+	if p.TopupCapFen == nil || *p.TopupCapFen != 30_000_000 {
+		t.Errorf("topup cap = %v, want 30,000,000 fen (300,000.00 CNY)", p.TopupCapFen)
+	}
+	if err := p.Validate(); err != nil {
+		t.Errorf("defaults do not validate: %v", err)
+	}
+}
+
+func TestWithDefaultsKeepsGivenValues(t *testing.T) {
+	deadline := t0.Add(30 * 24 * time.Hour)
+	given := Policy{
+		SubmissionDeadline:       deadline,
+		PublicityPeriod:          2 * time.Second,
+		ShortlistQuota:           30,
+		SelectionQuota:           12,
+		Categories:               []Category{CategoryYouth, CategoryElderly},
+		MaxDurationMonths:        6,
+		SpecialMaxDurationMonths: 9,
+		ShortlistPanelMin:        3,
+		FinalPanelMin:            5,
+		Rubric:                   []Criterion{{"A", 40}, {"B", 60}},
+		TrimExtremes:             ptr(false),
+		PanelPercent:             50,
+		DonationPercent:          30,
+		VotePercent:              20,
+		MatchRatioDonation:       1,
+		MatchRatioMatch:          1,
+		MatchCapFen:              ptr(int64(10_000_000)),
+		TopupCapFen:              ptr(int64(0)),
+		NamingRightShareBps:      3000,
+		IdeaPrizeTiers:           []IdeaPrizeTier{{1, 500000, 2}},
+		Tranches:                 []TrancheRule{{1, 100, "CONTRACT_SIGNED"}},
+		VotesPerVoterPerDay:      3,
+		MonthlyReportDueDay:      15,
+		TimeZone:                 "UTC",
+	}
+	got := given.WithDefaults()
+	if !reflect.DeepEqual(got, given) {
+		t.Errorf("WithDefaults changed given values:\n got %+v\nwant %+v", got, given)
+	}
+	if got.TopupCapFen == nil || *got.TopupCapFen != 0 {
+		t.Errorf("explicit topup cap 0 not kept: %v", got.TopupCapFen)
+	}
+	if got.TrimExtremes == nil || *got.TrimExtremes {
+		t.Errorf("explicit trim_extremes false not kept: %v", got.TrimExtremes)
+	}
+	if err := got.Validate(); err != nil {
+		t.Errorf("given policy does not validate: %v", err)
+	}
+}
+
+func TestWithDefaultsPartialGroups(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    Policy
+		check func(Policy) bool
+	}{
+		{"only topup cap 0 given: match cap defaulted, topup 0 kept",
+			Policy{TopupCapFen: ptr(int64(0))},
+			func(p Policy) bool { return *p.MatchCapFen == 50_000_000 && *p.TopupCapFen == 0 }},
+		{"only match cap 0 given: kept, topup defaulted",
+			Policy{MatchCapFen: ptr(int64(0))},
+			func(p Policy) bool { return *p.MatchCapFen == 0 && *p.TopupCapFen == 30_000_000 }},
+		{"weights 100/0/0 kept",
+			Policy{PanelPercent: 100},
+			func(p Policy) bool { return p.PanelPercent == 100 && p.DonationPercent == 0 && p.VotePercent == 0 }},
+		{"weights 0/50/50 kept",
+			Policy{DonationPercent: 50, VotePercent: 50},
+			func(p Policy) bool { return p.PanelPercent == 0 && p.DonationPercent == 50 && p.VotePercent == 50 }},
+		{"match ratio 1:0 kept",
+			Policy{MatchRatioDonation: 1},
+			func(p Policy) bool { return p.MatchRatioDonation == 1 && p.MatchRatioMatch == 0 }},
+		{"trim true explicit kept",
+			Policy{TrimExtremes: ptr(true)},
+			func(p Policy) bool { return *p.TrimExtremes }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.in.WithDefaults(); !tc.check(got) {
+				t.Errorf("unexpected result %+v", got)
+			}
+		})
+	}
+}
+
+func TestWithDefaultsDoesNotAliasPackageDefaults(t *testing.T) {
+	p := Policy{}.WithDefaults()
+	p.Categories[0] = "CHANGED"
+	p.Rubric[0].MaxPoints = 99
+	p.Tranches[0].Percent = 99
+	p.IdeaPrizeTiers[0].AmountFen = 1
+	q := Policy{}.WithDefaults()
+	if AllCategories[0] != CategoryElderly || q.Categories[0] != CategoryElderly {
+		t.Errorf("categories shared between policies: %v / %v", AllCategories, q.Categories)
+	}
+	if q.Rubric[0].MaxPoints != 15 || DefaultRubric()[0].MaxPoints != 15 {
+		t.Errorf("rubric shared between policies: %v", q.Rubric)
+	}
+	if q.Tranches[0].Percent != 50 || q.IdeaPrizeTiers[0].AmountFen != 300000 {
+		t.Errorf("tranches or tiers shared between policies: %v %v", q.Tranches, q.IdeaPrizeTiers)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	invalid := func(field string) want {
+		return want{is: errPolicy, reason: "INVALID_POLICY", field: "policy." + field}
+	}
+	tests := []struct {
+		name string
+		in   Policy // WithDefaults is applied before Validate
+		want want
+	}{
+		{"defaults", Policy{}, want{}},
+		{"weights 100/0/0", Policy{PanelPercent: 100}, want{}},
+		{"weights sum 99", Policy{PanelPercent: 60, DonationPercent: 20, VotePercent: 19}, invalid("weights")},
+		{"weights sum 101", Policy{PanelPercent: 61, DonationPercent: 20, VotePercent: 20}, invalid("weights")},
+		{"weights only panel 60", Policy{PanelPercent: 60}, invalid("weights")},
+		{"negative weight summing to 100", Policy{PanelPercent: 120, DonationPercent: -20}, invalid("weights")},
+		{"rubric sums to 90", Policy{Rubric: []Criterion{{"A", 50}, {"B", 40}}}, invalid("rubric")},
+		{"rubric sums to 101", Policy{Rubric: []Criterion{{"A", 50}, {"B", 51}}}, invalid("rubric")},
+		{"rubric single criterion 100", Policy{Rubric: []Criterion{{"ALL", 100}}}, want{}},
+		{"rubric repeated name", Policy{Rubric: []Criterion{{"A", 50}, {"A", 50}}}, invalid("rubric")},
+		{"rubric zero maximum", Policy{Rubric: []Criterion{{"A", 100}, {"B", 0}}}, invalid("rubric")},
+		{"rubric unnamed", Policy{Rubric: []Criterion{{"", 100}}}, invalid("rubric")},
+		{"unknown category", Policy{Categories: []Category{CategoryElderly, "SPORTS"}}, invalid("categories")},
+		{"lower-case category", Policy{Categories: []Category{"elderly"}}, invalid("categories")},
+		{"repeated category", Policy{Categories: []Category{CategoryYouth, CategoryRelief, CategoryYouth}}, invalid("categories")},
+		{"subset of categories", Policy{Categories: []Category{CategoryRelief}}, want{}},
+		{"tranches sum 90", Policy{Tranches: []TrancheRule{{1, 50, "A"}, {2, 30, "B"}, {3, 10, "C"}}}, invalid("tranches")},
+		{"tranches sum 110", Policy{Tranches: []TrancheRule{{1, 60, "A"}, {2, 30, "B"}, {3, 20, "C"}}}, invalid("tranches")},
+		{"tranches misnumbered", Policy{Tranches: []TrancheRule{{2, 50, "A"}, {1, 50, "B"}}}, invalid("tranches")},
+		{"tranches negative percent", Policy{Tranches: []TrancheRule{{1, 120, "A"}, {2, -20, "B"}}}, invalid("tranches")},
+		{"special max below max", Policy{SpecialMaxDurationMonths: 6}, invalid("special_max_duration_months")},
+		{"special max below given max", Policy{MaxDurationMonths: 18, SpecialMaxDurationMonths: 17}, invalid("special_max_duration_months")},
+		{"special max equal to max", Policy{MaxDurationMonths: 18, SpecialMaxDurationMonths: 18}, want{}},
+		{"max below default special", Policy{MaxDurationMonths: 30}, invalid("special_max_duration_months")},
+		{"negative max duration", Policy{MaxDurationMonths: -1}, invalid("max_duration_months")},
+		{"bad time zone", Policy{TimeZone: "Mars/Olympus_Mons"}, invalid("time_zone")},
+		{"other valid time zone", Policy{TimeZone: "Europe/Berlin"}, want{}},
+		{"negative publicity period", Policy{PublicityPeriod: -time.Second}, invalid("publicity_period")},
+		{"negative shortlist quota", Policy{ShortlistQuota: -1}, invalid("shortlist_quota")},
+		{"negative selection quota", Policy{SelectionQuota: -1}, invalid("selection_quota")},
+		{"negative panel min", Policy{FinalPanelMin: -1}, invalid("shortlist_panel_min")},
+		{"match ratio donation side 0", Policy{MatchRatioMatch: 2}, invalid("match_ratio")},
+		{"negative match cap", Policy{MatchCapFen: ptr(int64(-1))}, invalid("match_cap_fen")},
+		{"negative topup cap", Policy{TopupCapFen: ptr(int64(-1))}, invalid("match_cap_fen")},
+		{"zero caps", Policy{MatchCapFen: ptr(int64(0)), TopupCapFen: ptr(int64(0))}, want{}},
+		{"naming share above 100%", Policy{NamingRightShareBps: 10001}, invalid("naming_right_share_bps")},
+		{"naming share 100%", Policy{NamingRightShareBps: 10000}, want{}},
+		{"negative votes per day", Policy{VotesPerVoterPerDay: -1}, invalid("votes_per_voter_per_day")},
+		{"due day 29", Policy{MonthlyReportDueDay: 29}, invalid("monthly_report_due_day")},
+		{"due day 28", Policy{MonthlyReportDueDay: 28}, want{}},
+		{"idea tier misnumbered", Policy{IdeaPrizeTiers: []IdeaPrizeTier{{2, 100, 1}}}, invalid("idea_prize_tiers")},
+		{"idea tier negative count", Policy{IdeaPrizeTiers: []IdeaPrizeTier{{1, 100, -1}}}, invalid("idea_prize_tiers")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.in.WithDefaults().Validate()
+			checkErr(t, err, tc.want)
+			if err != nil {
+				if e, _ := errs.As(err); e.Kind != errs.InvalidArgument {
+					t.Errorf("kind = %v, want InvalidArgument", e.Kind)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckPublishable(t *testing.T) {
+	now := t0
+	complete := Policy{SubmissionDeadline: now.Add(30 * 24 * time.Hour), ShortlistQuota: 30, SelectionQuota: 12}.WithDefaults()
+	with := func(f func(*Policy)) Policy { p := complete; f(&p); return p }
+	tests := []struct {
+		name string
+		p    Policy
+		want want
+	}{
+		{"ok", complete, want{}},
+		{"ok, deadline 1ns ahead", with(func(p *Policy) { p.SubmissionDeadline = now.Add(time.Nanosecond) }), want{}},
+		{"missing deadline", with(func(p *Policy) { p.SubmissionDeadline = time.Time{} }),
+			want{is: ErrPolicyIncomplete, reason: "POLICY_INCOMPLETE", field: "policy.submission_deadline"}},
+		{"past deadline", with(func(p *Policy) { p.SubmissionDeadline = now.Add(-time.Hour) }),
+			want{is: ErrDeadlinePassed, reason: "SUBMISSION_DEADLINE_PASSED"}},
+		{"deadline is now", with(func(p *Policy) { p.SubmissionDeadline = now }),
+			want{is: ErrDeadlinePassed}},
+		{"missing shortlist quota", with(func(p *Policy) { p.ShortlistQuota = 0 }),
+			want{is: ErrPolicyIncomplete, field: "policy.shortlist_quota"}},
+		{"missing selection quota", with(func(p *Policy) { p.SelectionQuota = 0 }),
+			want{is: ErrPolicyIncomplete, field: "policy.selection_quota"}},
+		{"missing both quotas", with(func(p *Policy) { p.ShortlistQuota, p.SelectionQuota = 0, 0 }),
+			want{is: ErrPolicyIncomplete}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkErr(t, tc.p.CheckPublishable(now), tc.want)
+		})
+	}
+}
+
+func TestMaxFundableFen(t *testing.T) {
+	tests := []struct {
+		name string
+		p    Policy
+		want int64
+	}{
+		// Donation earning the whole cap: 50,000,000 × 1 / 2 = 25,000,000; + cap 50,000,000 + topup 30,000,000.
+		{"defaults", Policy{}, 25_000_000 + 50_000_000 + 30_000_000},
+		{"defaults, topup 0", Policy{TopupCapFen: ptr(int64(0))}, 25_000_000 + 50_000_000},
+		{"ratio 1:1", Policy{MatchRatioDonation: 1, MatchRatioMatch: 1, MatchCapFen: ptr(int64(1000)), TopupCapFen: ptr(int64(300))}, 1000 + 1000 + 300},
+		{"ratio 3:2", Policy{MatchRatioDonation: 3, MatchRatioMatch: 2, MatchCapFen: ptr(int64(1000)), TopupCapFen: ptr(int64(0))}, 1500 + 1000},
+		{"no caps", Policy{MatchCapFen: ptr(int64(0)), TopupCapFen: ptr(int64(0))}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.p.WithDefaults().MaxFundableFen(); got != tc.want {
+				t.Errorf("MaxFundableFen = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestHasCategory(t *testing.T) {
+	p := Policy{Categories: []Category{CategoryYouth}}.WithDefaults()
+	for _, c := range AllCategories {
+		if got, want := p.HasCategory(c), c == CategoryYouth; got != want {
+			t.Errorf("HasCategory(%s) = %v, want %v", c, got, want)
+		}
+	}
+	d := Policy{}.WithDefaults()
+	if !slices.Equal(d.Categories, AllCategories) || d.HasCategory("SPORTS") {
+		t.Errorf("default categories wrong: %v", d.Categories)
+	}
+}
