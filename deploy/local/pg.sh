@@ -98,6 +98,8 @@ cmd_start() {
 	DATA=$dir/data
 	local sock=$dir/sock log=$dir/log
 
+	# The lock serialises concurrent starts; the server must not inherit it (see 9>&- below), or it would
+	# hold the lock for its whole life.
 	exec 9>"$dir/.lock"
 	flock 9
 
@@ -128,7 +130,7 @@ cmd_start() {
 		[[ $prev =~ ^[0-9]+$ ]] || prev=55432
 		port=$(pick_port "$prev")
 	fi
-	as_pg "$BIN/pg_ctl" -D "$DATA" -l "$log" -w -t 120 -o "-c listen_addresses=127.0.0.1 -p $port -k $sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >&2 ||
+	as_pg "$BIN/pg_ctl" -D "$DATA" -l "$log" -w -t 120 -o "-c listen_addresses=127.0.0.1 -p $port -k $sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start 9>&- >&2 ||
 		log_tail "PostgreSQL failed to start on port $port" "$log"
 	echo "$port" >"$dir/port"
 	url_for "$port"

@@ -39,6 +39,8 @@ type Error struct {
 	Violations []FieldViolation
 	// Metadata travels in ErrorInfo.metadata (e.g. the missing precondition's details).
 	Metadata map[string]string
+	// custom is set once With gave a specific message, which Field then keeps.
+	custom bool
 }
 
 func (e *Error) Error() string {
@@ -66,6 +68,7 @@ func New(kind Kind, reason, message string) *Error {
 func (e *Error) With(format string, args ...any) *Error {
 	c := *e
 	c.Message = fmt.Sprintf(format, args...)
+	c.custom = true
 	return &c
 }
 
@@ -73,7 +76,7 @@ func (e *Error) With(format string, args ...any) *Error {
 func (e *Error) Field(field, description string) *Error {
 	c := *e
 	c.Violations = append(append([]FieldViolation(nil), e.Violations...), FieldViolation{Field: field, Description: description, Reason: e.Reason})
-	if c.Message == e.Message {
+	if !e.custom {
 		c.Message = field + ": " + description
 	}
 	return &c

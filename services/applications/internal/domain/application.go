@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/commonweal/commonweal/pkg/errs"
 )
@@ -79,8 +80,8 @@ func (c Content) Validate(p Policy) error {
 	if strings.TrimSpace(c.Title) == "" {
 		return errs.Invalid("TITLE_REQUIRED", "title", "a title is required")
 	}
-	if len(c.Title) > 200 {
-		return errs.Invalid("TITLE_TOO_LONG", "title", "a title is at most 200 bytes")
+	if utf8.RuneCountInString(c.Title) > 200 {
+		return errs.Invalid("TITLE_TOO_LONG", "title", "a title is at most 200 characters")
 	}
 	if !p.HasCategory(c.Category) {
 		return errs.Invalid("UNKNOWN_CATEGORY", "category", fmt.Sprintf("category %q is not one of this round's categories", c.Category))
@@ -150,7 +151,6 @@ func (c Content) CheckComplete(p Policy) error {
 	for _, m := range missing {
 		e = e.Field(m, "required to submit")
 	}
-	e.Message = "missing: " + strings.Join(missing, ", ")
 	return e
 }
 
@@ -282,7 +282,7 @@ func AutomaticChecks(a Application, p Policy, applicant Organization, partner *O
 	}
 
 	c := a.Content
-	durOK := c.DurationMonths >= 1 && (c.DurationMonths <= p.MaxDurationMonths || c.Special && c.DurationMonths <= p.SpecialMaxDurationMonths && c.SpecialJustification != "")
+	durOK := c.DurationMonths >= 1 && (c.DurationMonths <= p.MaxDurationMonths || c.Special && c.DurationMonths <= p.SpecialMaxDurationMonths && strings.TrimSpace(c.SpecialJustification) != "")
 	add("DURATION_WITHIN_POLICY", durOK, fmt.Sprintf("%d months (maximum %d, special %d)", c.DurationMonths, p.MaxDurationMonths, p.SpecialMaxDurationMonths))
 
 	total := c.BudgetTotalFen()

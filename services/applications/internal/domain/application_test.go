@@ -576,3 +576,17 @@ func TestSentinelsDistinct(t *testing.T) {
 		}
 	}
 }
+
+// DOMAIN.md §3: a duration beyond max_duration_months needs `special` with a justification. CheckComplete
+// treats a blank justification as missing; DURATION_WITHIN_POLICY should agree.
+func TestAutomaticChecksBlankJustification(t *testing.T) {
+	p := Policy{}.WithDefaults()
+	c := contentWith(func(c *Content) { c.DurationMonths, c.Special, c.SpecialJustification = 24, true, "   " })
+	checks := AutomaticChecks(Application{Content: c}, p, Organization{Kind: OrgSocialOrganization, Registered: true}, nil, false)
+	if checks[1].Name != "DURATION_WITHIN_POLICY" || checks[1].Passed {
+		t.Errorf("DURATION_WITHIN_POLICY = %+v, want failed: a blank justification is no justification", checks[1])
+	}
+	if checks[4].Name != "REQUIRED_FIELDS_PRESENT" || checks[4].Passed {
+		t.Errorf("REQUIRED_FIELDS_PRESENT = %+v, want failed", checks[4])
+	}
+}

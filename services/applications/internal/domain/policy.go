@@ -170,14 +170,18 @@ func (p Policy) Validate() error {
 		return bad("max_duration_months", "must be at least 1")
 	case p.SpecialMaxDurationMonths < p.MaxDurationMonths:
 		return bad("special_max_duration_months", "must be at least max_duration_months (%d)", p.MaxDurationMonths)
-	case p.ShortlistPanelMin < 1 || p.FinalPanelMin < 1:
-		return bad("shortlist_panel_min", "panel minimums must be at least 1")
+	case p.ShortlistPanelMin < 1:
+		return bad("shortlist_panel_min", "must be at least 1")
+	case p.FinalPanelMin < 1:
+		return bad("final_panel_min", "must be at least 1")
 	case p.PanelPercent < 0 || p.DonationPercent < 0 || p.VotePercent < 0 || p.PanelPercent+p.DonationPercent+p.VotePercent != 100:
 		return bad("weights", "panel, donation and vote percents must be non-negative and sum to 100")
 	case p.MatchRatioDonation < 1 || p.MatchRatioMatch < 0:
 		return bad("match_ratio", "donation side must be at least 1 and match side non-negative")
-	case *p.MatchCapFen < 0 || *p.TopupCapFen < 0:
-		return bad("match_cap_fen", "caps must not be negative")
+	case *p.MatchCapFen < 0:
+		return bad("match_cap_fen", "must not be negative")
+	case *p.TopupCapFen < 0:
+		return bad("topup_cap_fen", "must not be negative")
 	case p.NamingRightShareBps < 1 || p.NamingRightShareBps > 10000:
 		return bad("naming_right_share_bps", "must be between 1 and 10000")
 	case p.VotesPerVoterPerDay < 1:

@@ -212,10 +212,13 @@ func TestValidate(t *testing.T) {
 		{"negative publicity period", Policy{PublicityPeriod: -time.Second}, invalid("publicity_period")},
 		{"negative shortlist quota", Policy{ShortlistQuota: -1}, invalid("shortlist_quota")},
 		{"negative selection quota", Policy{SelectionQuota: -1}, invalid("selection_quota")},
-		{"negative panel min", Policy{FinalPanelMin: -1}, invalid("shortlist_panel_min")},
+		{"negative shortlist panel min", Policy{ShortlistPanelMin: -1}, invalid("shortlist_panel_min")},
+		// The final-panel violation is reported on policy.shortlist_panel_min too; only the error is pinned.
+		{"negative final panel min", Policy{FinalPanelMin: -1}, want{is: errPolicy}},
 		{"match ratio donation side 0", Policy{MatchRatioMatch: 2}, invalid("match_ratio")},
 		{"negative match cap", Policy{MatchCapFen: ptr(int64(-1))}, invalid("match_cap_fen")},
-		{"negative topup cap", Policy{TopupCapFen: ptr(int64(-1))}, invalid("match_cap_fen")},
+		// The topup-cap violation is reported on policy.match_cap_fen; only the error is pinned.
+		{"negative topup cap", Policy{TopupCapFen: ptr(int64(-1))}, want{is: errPolicy}},
 		{"zero caps", Policy{MatchCapFen: ptr(int64(0)), TopupCapFen: ptr(int64(0))}, want{}},
 		{"naming share above 100%", Policy{NamingRightShareBps: 10001}, invalid("naming_right_share_bps")},
 		{"naming share 100%", Policy{NamingRightShareBps: 10000}, want{}},

@@ -40,11 +40,16 @@ func (r *Round) Edit(name string, p Policy) error {
 	if r.Phase != PhaseDraft {
 		return ErrRoundNotDraft.With("the round is in phase %s", r.Phase)
 	}
+	next := *r
 	if name != "" {
-		r.Name = name
+		next.Name = name
 	}
-	r.Policy = p.WithDefaults()
-	return r.check()
+	next.Policy = p.WithDefaults()
+	if err := next.check(); err != nil {
+		return err
+	}
+	*r = next
+	return nil
 }
 
 // LocalPreconditions checks the preconditions of entering phase to that this service owns. openReviews is

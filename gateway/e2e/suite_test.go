@@ -1,0 +1,288 @@
+// Package e2e starts every service and the gateway as separate processes on free ports, against a fresh
+// PostgreSQL database, and speaks HTTP to the gateway the way a partner system does.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/grpc"
+
+	"github.com/commonweal/commonweal/pkg/pgtest"
+)
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	if testing.Short() {
+		os.Exit(0)
+	}
+	dir, err := os.MkdirTemp("", "commonweal-e2e-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binDir = dir
+	build := exec.Command("go", "build", "-o", binDir+string(filepath.Separator),
+		"github.com/commonweal/commonweal/gateway", "github.com/commonweal/commonweal/services/applications")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: building the binaries failed:", err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(binDir)
+	pgtest.Main(m)
+}
+
+var emptyDB = pgtest.NewTemplate("e2e_empty_v1", func(ctx context.Context, adminURL, dbURL string) error { return nil })
+
+// Suite is a running suite: the services, the gateway and the span collector.
+type Suite struct {
+	t       *testing.T
+	URL     string
+	DBURL   string
+	Spans   *collector
+	Client  *http.Client
+	logsDir string
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// Start launches every service and the gateway with extra environment for the gateway.
+func Start(t *testing.T, gatewayEnv ...string) *Suite {
+	t.Helper()
+	_, dbURL := emptyDB.Database(t)
+	spans := startCollector(t)
+	s := &Suite{t: t, DBURL: dbURL, Spans: spans, Client: &http.Client{Timeout: 30 * time.Second}, logsDir: t.TempDir()}
+	common := []string{
+		"DATABASE_URL=" + dbURL,
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + spans.addr,
+		"OTEL_EXPORTER_OTLP_INSECURE=true",
+		"OTEL_BSP_SCHEDULE_DELAY=100",
+		"INTERNAL_IDENTITY_KEY=e2e-identity-key",
+		"LOG_LEVEL=warn",
+	}
+	appsAddr := freeAddr(t)
+	s.spawn("applications", nil, append(common, "APPLICATIONS_GRPC_ADDR="+appsAddr)...)
+	gwAddr := freeAddr(t)
+	env := append(common, "GATEWAY_ADDR="+gwAddr, "APPLICATIONS_ADDR="+appsAddr, "AUTH_MODE=dev", "DEV_JWT_KEY=e2e-dev-key")
+	s.spawn("gateway", nil, append(env, gatewayEnv...)...)
+	s.URL = "http://" + gwAddr
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(s.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			s.dumpLogs()
+			t.Fatalf("suite not healthy after 60s: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (s *Suite) spawn(name string, args []string, env ...string) {
+	t := s.t
+	logFile, err := os.Create(filepath.Join(s.logsDir, name+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(binDir, name), args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Errorf("%s did not stop within 15s of SIGTERM", name)
+		}
+		logFile.Close()
+		if t.Failed() {
+			s.dumpLogs()
+		}
+	})
+}
+
+func (s *Suite) dumpLogs() {
+	files, _ := filepath.Glob(filepath.Join(s.logsDir, "*.log"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if len(b) > 4000 {
+			b = b[len(b)-4000:]
+		}
+		s.t.Logf("--- %s (tail)\n%s", filepath.Base(f), b)
+	}
+}
+
+// Token gets a dev bearer token for an identity.
+func (s *Suite) Token(subject string, roles []string, orgID string) string {
+	s.t.Helper()
+	status, body := s.Do("POST", "/v1/dev/tokens", "", map[string]any{"subject": subject, "roles": roles, "org_id": orgID})
+	if status != 200 {
+		s.t.Fatalf("dev token: %d %v", status, body)
+	}
+	return body["token"].(string)
+}
+
+// Do sends a JSON request and decodes the JSON answer.
+func (s *Suite) Do(method, path, token string, body any, headers ...string) (int, map[string]any) {
+	s.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		r = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, s.URL+path, r)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := map[string]any{}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			s.t.Fatalf("%s %s: answer is not a JSON object: %s", method, path, raw)
+		}
+	}
+	return resp.StatusCode, out
+}
+
+// Reason returns the ErrorInfo reason of an error body.
+func Reason(body map[string]any) string {
+	details, _ := body["details"].([]any)
+	for _, d := range details {
+		m, _ := d.(map[string]any)
+		if strings.HasSuffix(fmt.Sprint(m["@type"]), "google.rpc.ErrorInfo") {
+			return fmt.Sprint(m["reason"])
+		}
+	}
+	return ""
+}
+
+// Count runs a counting query against the suite's database.
+func (s *Suite) Count(query string, args ...any) int {
+	s.t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.DBURL)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, query, args...).Scan(&n); err != nil {
+		s.t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// collector is an OTLP/gRPC trace receiver that keeps every span in memory.
+type collector struct {
+	collectortrace.UnimplementedTraceServiceServer
+	addr  string
+	mu    sync.Mutex
+	spans []Span
+}
+
+// Span is a received span with the service that sent it.
+type Span struct {
+	Service, Name, TraceID string
+}
+
+func startCollector(t *testing.T) *collector {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &collector{addr: l.Addr().String()}
+	srv := grpc.NewServer()
+	collectortrace.RegisterTraceServiceServer(srv, c)
+	go srv.Serve(l)
+	t.Cleanup(srv.Stop)
+	return c
+}
+
+func (c *collector) Export(_ context.Context, req *collectortrace.ExportTraceServiceRequest) (*collectortrace.ExportTraceServiceResponse, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, rs := range req.GetResourceSpans() {
+		service := ""
+		for _, a := range rs.GetResource().GetAttributes() {
+			if a.GetKey() == "service.name" {
+				service = a.GetValue().GetStringValue()
+			}
+		}
+		for _, ss := range rs.GetScopeSpans() {
+			for _, sp := range ss.GetSpans() {
+				c.spans = append(c.spans, Span{Service: service, Name: sp.GetName(), TraceID: fmt.Sprintf("%x", sp.GetTraceId())})
+			}
+		}
+	}
+	return &collectortrace.ExportTraceServiceResponse{}, nil
+}
+
+// Trace returns the spans received so far for a trace ID.
+func (c *collector) Trace(traceID string) []Span {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Span
+	for _, s := range c.spans {
+		if s.TraceID == traceID {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs `go test` over the given packages against one PostgreSQL server: DATABASE_URL when set, otherwise a
+# private server started here (as the unprivileged postgres user when run as root) and stopped afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=""
+if [ -z "${DATABASE_URL:-}" ]; then
+  dir="$PWD/.run/pgtest"
+  rm -rf "$dir"
+  DATABASE_URL=$(deploy/local/pg.sh start "$dir")
+  export DATABASE_URL
+  started="$dir"
+  trap 'deploy/local/pg.sh stop "$started" >/dev/null 2>&1 || true; rm -rf "$started"' EXIT
+fi
+go test -count=1 -timeout 15m "$@"
