@@ -1,0 +1,143 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/commonweal/commonweal/gateway/internal/openapi"
+	"github.com/commonweal/commonweal/pkg/grpcerr"
+)
+
+func TestHTTPStatus(t *testing.T) {
+	for code, want := range map[codes.Code]int{
+		codes.InvalidArgument:    400,
+		codes.Unauthenticated:    401,
+		codes.PermissionDenied:   403,
+		codes.NotFound:           404,
+		codes.Aborted:            409,
+		codes.AlreadyExists:      409,
+		codes.FailedPrecondition: 412,
+		codes.ResourceExhausted:  429,
+		codes.Internal:           500,
+		codes.Unavailable:        503,
+	} {
+		if got := HTTPStatus(code); got != want {
+			t.Errorf("%v → %d, want %d", code, got, want)
+		}
+	}
+}
+
+func TestErrorsWithoutReasonGetOne(t *testing.T) {
+	cases := []struct {
+		st     *status.Status
+		reason string
+		hidden string
+	}{
+		{status.New(codes.InvalidArgument, "unexpected EOF"), "MALFORMED_REQUEST", ""},
+		{status.New(codes.InvalidArgument, "http: request body too large"), "REQUEST_BODY_TOO_LARGE", ""},
+		{status.New(codes.Unavailable, "connection refused 127.0.0.1:9101"), "SERVICE_UNAVAILABLE", "127.0.0.1"},
+		{status.New(codes.Internal, "pq: secret detail"), "INTERNAL", "secret"},
+	}
+	for _, c := range cases {
+		got := withReason(c.st)
+		if r := grpcerr.Reason(got.Err()); r != c.reason {
+			t.Errorf("%q: reason %q, want %q", c.st.Message(), r, c.reason)
+		}
+		if c.hidden != "" && strings.Contains(got.Message(), c.hidden) {
+			t.Errorf("%q leaks into the answer: %q", c.hidden, got.Message())
+		}
+	}
+}
+
+func TestWriteErrorBody(t *testing.T) {
+	rec := httptest.NewRecorder()
+	writeError(rec, httptest.NewRequest("GET", "/", nil), codes.InvalidArgument, "REQUEST_BODY_TOO_LARGE", "too big")
+	if rec.Code != 400 {
+		t.Fatalf("status %d", rec.Code)
+	}
+	var body struct {
+		Code    int
+		Message string
+		Details []map[string]any
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Code != 3 || len(body.Details) != 1 || body.Details[0]["reason"] != "REQUEST_BODY_TOO_LARGE" || body.Details[0]["domain"] != "commonweal" {
+		t.Fatalf("body = %s", rec.Body)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
+	h := cors([]string{"https://console.example"}, ok)
+
+	pre := httptest.NewRequest("OPTIONS", "/v1/rounds", nil)
+	pre.Header.Set("Origin", "https://console.example")
+	pre.Header.Set("Access-Control-Request-Method", "POST")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, pre)
+	if rec.Code != 204 || rec.Header().Get("Access-Control-Allow-Origin") != "https://console.example" || !strings.Contains(rec.Header().Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Fatalf("preflight from an allowed origin: %d %v", rec.Code, rec.Header())
+	}
+	other := httptest.NewRequest("GET", "/v1/rounds/x", nil)
+	other.Header.Set("Origin", "https://evil.example")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, other)
+	if rec.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Fatal("an unlisted origin was allowed")
+	}
+}
+
+func TestLimitBody(t *testing.T) {
+	read := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		buf := make([]byte, 100)
+		_, err := r.Body.Read(buf)
+		if err != nil && strings.Contains(err.Error(), "too large") {
+			w.WriteHeader(400)
+			return
+		}
+		w.WriteHeader(200)
+	})
+	h := limitBody(10, read)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/", strings.NewReader(strings.Repeat("x", 11))))
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "REQUEST_BODY_TOO_LARGE") {
+		t.Fatalf("declared length over the limit: %d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/", strings.NewReader("small")))
+	if rec.Code != 200 {
+		t.Fatalf("small body refused: %d", rec.Code)
+	}
+}
+
+func TestOpenAPIDocument(t *testing.T) {
+	for _, dev := range []bool{true, false} {
+		raw, err := openapi.Document(dev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Swagger string
+			Paths   map[string]map[string]any
+		}
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"/v1/rounds", "/v1/rounds/{roundId}:advance", "/v1/applications/{applicationId}/revisions", "/healthz"} {
+			if doc.Paths[p] == nil {
+				t.Errorf("dev=%v: path %s missing", dev, p)
+			}
+		}
+		if _, ok := doc.Paths["/v1/dev/tokens"]; ok != dev {
+			t.Errorf("dev=%v: /v1/dev/tokens present = %v", dev, ok)
+		}
+	}
+}
