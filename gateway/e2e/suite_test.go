@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -29,6 +30,7 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
 	if testing.Short() {
 		os.Exit(0)
 	}
@@ -84,6 +86,11 @@ func Start(t *testing.T, gatewayEnv ...string) *Suite {
 		"INTERNAL_IDENTITY_KEY=e2e-identity-key",
 		"LOG_LEVEL=warn",
 	}
+	t.Cleanup(func() { // runs after every process has stopped
+		if t.Failed() {
+			s.dumpLogs()
+		}
+	})
 	appsAddr := freeAddr(t)
 	s.spawn("applications", nil, append(common, "APPLICATIONS_GRPC_ADDR="+appsAddr)...)
 	gwAddr := freeAddr(t)
@@ -131,9 +138,6 @@ func (s *Suite) spawn(name string, args []string, env ...string) {
 			t.Errorf("%s did not stop within 15s of SIGTERM", name)
 		}
 		logFile.Close()
-		if t.Failed() {
-			s.dumpLogs()
-		}
 	})
 }
 

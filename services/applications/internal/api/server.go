@@ -4,7 +4,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -211,7 +210,7 @@ func (s *Server) ListApplications(ctx context.Context, req *pb.ListApplicationsR
 	filter := pagetoken.Fingerprint(req.GetRoundId(), req.GetStatus().String(), req.GetCategory().String(), identity.From(ctx).Subject)
 	cur, err := s.tokens.Decode(req.GetPageToken(), filter)
 	if err != nil {
-		return nil, toStatus(ctx, errs.ErrInvalidPageToken.Field("page_token", errors.Unwrap(err).Error()))
+		return nil, toStatus(ctx, errs.ErrInvalidPageToken.Field("page_token", err.Error()))
 	}
 	apps, err := s.app.ListApplications(ctx, store.ListFilter{
 		RoundID: req.GetRoundId(), Status: statusFromPB(req.GetStatus()), Category: categoryFromPB(req.GetCategory()),
