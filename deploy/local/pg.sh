@@ -35,17 +35,18 @@ bindir() {
 	die "initdb/pg_ctl not found on PATH nor in /usr/lib/postgresql/*/bin (install postgresql)"
 }
 
-# as_pg CMD...: run CMD as the user that owns the server (postgres when we are root).
+# as_pg CMD...: run CMD as the user that owns the server (postgres when we are
+# root). fd 9 (the DIR/.lock flock) is closed so that the server does not inherit it.
 if [[ $(id -u) -eq 0 ]]; then
 	id -u postgres >/dev/null 2>&1 || die "running as root, but there is no 'postgres' user to run the server as"
 	if command -v runuser >/dev/null 2>&1; then
-		as_pg() { (cd / && runuser -u postgres -- "$@"); }
+		as_pg() { (cd / && runuser -u postgres -- "$@") 9>&-; }
 	else
-		as_pg() { (cd / && su postgres -s /bin/bash -c "$(printf '%q ' "$@")"); }
+		as_pg() { (cd / && su postgres -s /bin/bash -c "$(printf '%q ' "$@")") 9>&-; }
 	fi
 	chown_pg() { chown postgres: "$@"; }
 else
-	as_pg() { "$@"; }
+	as_pg() { "$@" 9>&-; }
 	chown_pg() { :; }
 fi
 
