@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,6 +26,15 @@ import (
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/telemetry"
 )
+
+// services are the suite's services behind the gateway: one line each.
+var services = []struct {
+	name        string
+	defaultAddr string
+	register    func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error
+}{
+	{"applications", "127.0.0.1:9101", applicationsv1.RegisterApplicationsServiceHandler},
+}
 
 func main() {
 	if err := run(); err != nil && !errors.Is(err, config.ErrHelp) {
@@ -42,7 +52,10 @@ func run() error {
 	identityKey := cfg.Secret("INTERNAL_IDENTITY_KEY", "dev-internal-identity-key-change-me", "key shared with the services to sign the caller identity")
 	origins := cfg.List("CORS_ALLOWED_ORIGINS", "", "comma-separated admin-console origins allowed by CORS")
 	maxBody := cfg.Int("MAX_BODY_BYTES", 1<<20, "largest request body accepted, in bytes")
-	applicationsAddr := cfg.String("APPLICATIONS_ADDR", "127.0.0.1:9101", "gRPC address of the applications service")
+	addrs := map[string]string{}
+	for _, svc := range services {
+		addrs[svc.name] = cfg.String(strings.ToUpper(svc.name)+"_ADDR", svc.defaultAddr, "gRPC address of the "+svc.name+" service")
+	}
 	logLevel := cfg.String("LOG_LEVEL", "info", "debug, info, warn or error")
 	if err := cfg.Check(os.Args[1:]); err != nil {
 		return err
@@ -75,22 +88,22 @@ func run() error {
 	}
 	defer shutdownTracing(context.Background())
 
-	appsConn, err := grpcserver.Dial(applicationsAddr)
-	if err != nil {
-		return err
+	var backends []httpapi.Backend
+	for _, svc := range services {
+		conn, err := grpcserver.Dial(addrs[svc.name])
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		backends = append(backends, httpapi.Backend{Name: svc.name, Conn: conn, Register: svc.register})
 	}
-	defer appsConn.Close()
 	handler, err := httpapi.New(ctx, httpapi.Options{
 		Verifier:       verifier,
 		Signer:         identity.NewSigner([]byte(identityKey)),
 		DevMode:        mode == "dev",
 		AllowedOrigins: origins,
 		MaxBodyBytes:   int64(maxBody),
-		Backends: []httpapi.Backend{
-			{Name: "applications", Conn: appsConn, Register: func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error {
-				return applicationsv1.RegisterApplicationsServiceHandler(ctx, mux, conn)
-			}},
-		},
+		Backends:       backends,
 	})
 	if err != nil {
 		return err

@@ -3,8 +3,10 @@
 # service, starts each service as its own process and then the gateway. Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One entry per service: its name and gRPC port.
 SERVICES=(applications)
-declare -A PORTS=([applications]=9101)
+declare -A PORTS=([applications]=9101 [reviews]=9102 [donations]=9103 [funding]=9104 [supervision]=9105)
+for svc in "${SERVICES[@]}"; do export "${svc^^}_ADDR=127.0.0.1:${PORTS[$svc]}"; done
 GATEWAY_ADDR=${GATEWAY_ADDR:-127.0.0.1:8080}
 mkdir -p .run/logs
 
@@ -37,7 +39,6 @@ for svc in "${SERVICES[@]}"; do
   upper=${svc^^}
   env "${upper}_GRPC_ADDR=127.0.0.1:${PORTS[$svc]}" .bin/"$svc" serve >>".run/logs/$svc.log" 2>&1 &
   pids+=($!)
-  export "${upper}_ADDR=127.0.0.1:${PORTS[$svc]}"
 done
 GATEWAY_ADDR=$GATEWAY_ADDR .bin/gateway >>.run/logs/gateway.log 2>&1 &
 pids+=($!)

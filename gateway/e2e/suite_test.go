@@ -29,6 +29,9 @@ import (
 
 var binDir string
 
+// services are the suite's services, each started as its own process: one entry each.
+var services = []string{"applications"}
+
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if testing.Short() {
@@ -39,8 +42,11 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binDir = dir
-	build := exec.Command("go", "build", "-o", binDir+string(filepath.Separator),
-		"github.com/commonweal/commonweal/gateway", "github.com/commonweal/commonweal/services/applications")
+	pkgs := []string{"github.com/commonweal/commonweal/gateway"}
+	for _, svc := range services {
+		pkgs = append(pkgs, "github.com/commonweal/commonweal/services/"+svc)
+	}
+	build := exec.Command("go", append([]string{"build", "-o", binDir + string(filepath.Separator)}, pkgs...)...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: building the binaries failed:", err)
@@ -54,7 +60,7 @@ var emptyDB = pgtest.NewTemplate("e2e_empty_v1", func(ctx context.Context, admin
 
 // Suite is a running suite: the services, the gateway and the span collector.
 type Suite struct {
-	t       *testing.T
+	t       testing.TB
 	URL     string
 	DBURL   string
 	Spans   *collector
@@ -62,7 +68,7 @@ type Suite struct {
 	logsDir string
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -73,7 +79,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // Start launches every service and the gateway with extra environment for the gateway.
-func Start(t *testing.T, gatewayEnv ...string) *Suite {
+func Start(t testing.TB, gatewayEnv ...string) *Suite {
 	t.Helper()
 	_, dbURL := emptyDB.Database(t)
 	spans := startCollector(t)
@@ -91,10 +97,18 @@ func Start(t *testing.T, gatewayEnv ...string) *Suite {
 			s.dumpLogs()
 		}
 	})
-	appsAddr := freeAddr(t)
-	s.spawn("applications", nil, append(common, "APPLICATIONS_GRPC_ADDR="+appsAddr)...)
+	// Every process learns every service's address, so services can call each other.
+	listen := map[string]string{}
+	for _, svc := range services {
+		addr := freeAddr(t)
+		listen[svc] = addr
+		common = append(common, strings.ToUpper(svc)+"_ADDR="+addr)
+	}
+	for _, svc := range services {
+		s.spawn(svc, nil, append(common, strings.ToUpper(svc)+"_GRPC_ADDR="+listen[svc])...)
+	}
 	gwAddr := freeAddr(t)
-	env := append(common, "GATEWAY_ADDR="+gwAddr, "APPLICATIONS_ADDR="+appsAddr, "AUTH_MODE=dev", "DEV_JWT_KEY=e2e-dev-key")
+	env := append(common, "GATEWAY_ADDR="+gwAddr, "AUTH_MODE=dev", "DEV_JWT_KEY=e2e-dev-key")
 	s.spawn("gateway", nil, append(env, gatewayEnv...)...)
 	s.URL = "http://" + gwAddr
 	deadline := time.Now().Add(60 * time.Second)
@@ -246,7 +260,7 @@ type Span struct {
 	Service, Name, TraceID string
 }
 
-func startCollector(t *testing.T) *collector {
+func startCollector(t testing.TB) *collector {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

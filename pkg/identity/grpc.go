@@ -32,3 +32,11 @@ func (s *Signer) UnaryServerInterceptor() grpc.UnaryServerInterceptor {
 func (s *Signer) Outgoing(ctx context.Context, id Identity) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, MetadataKey, s.Sign(id))
 }
+
+// ServiceClientInterceptor signs the calling service's own identity into every outgoing call.
+func (s *Signer) ServiceClientInterceptor(service string) grpc.UnaryClientInterceptor {
+	id := ServiceIdentity(service)
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		return invoker(s.Outgoing(ctx, id), method, req, reply, cc, opts...)
+	}
+}

@@ -153,3 +153,16 @@ func (s *Signer) mac(p string) []byte {
 	m.Write([]byte(p))
 	return m.Sum(nil)
 }
+
+// ServiceIdentity is the identity a suite service uses when it calls another service on its own behalf.
+func ServiceIdentity(service string) Identity {
+	return Identity{Subject: "service:" + service, Roles: []Role{Service}}
+}
+
+// IsService reports whether the caller is the named suite service.
+func (id Identity) IsService(service string) bool {
+	return id.Has(Service) && id.Subject == "service:"+service
+}
+
+// ReadsAll reports whether the caller may read every object: staff and suite services.
+func (id Identity) ReadsAll() bool { return id.IsStaff() || id.Has(Service) }

@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/protobuf/proto"
@@ -249,4 +250,13 @@ func (s *Server) ListApplicationRevisions(ctx context.Context, req *pb.ListAppli
 		resp.Revisions = append(resp.Revisions, &pb.Revision{Number: int32(r.Number), SubmitTime: ts(r.SubmittedAt), Application: v})
 	}
 	return resp, nil
+}
+
+func (s *Server) SetApplicationStage(ctx context.Context, req *pb.SetApplicationStageRequest) (*pb.Application, error) {
+	stage := strings.TrimPrefix(req.GetStage().String(), "STAGE_")
+	a, err := s.app.SetStage(ctx, req.GetApplicationId(), stage)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return applicationToPB(app.ApplicationView{Application: a}), nil
 }

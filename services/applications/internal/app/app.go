@@ -55,6 +55,9 @@ func New(repo Repository, now func() time.Time, checkers map[string]Precondition
 	return &Service{repo: repo, now: now, checkers: checkers}
 }
 
+// readers are the roles that may read applications (applicants only their own).
+var readers = append([]identity.Role{identity.Applicant, identity.Service}, identity.StaffRoles...)
+
 func require(id identity.Identity, roles ...identity.Role) error {
 	if !id.Has(roles...) {
 		return errs.ErrPermissionDenied.With("requires one of %v", roles)
@@ -221,7 +224,7 @@ func (s *Service) view(who identity.Identity, o domain.Organization) domain.Orga
 // GetOrganization returns an organisation to its owner and staff.
 func (s *Service) GetOrganization(ctx context.Context, id string) (domain.Organization, error) {
 	who := identity.From(ctx)
-	if err := require(who, append([]identity.Role{identity.Applicant}, identity.StaffRoles...)...); err != nil {
+	if err := require(who, readers...); err != nil {
 		return domain.Organization{}, err
 	}
 	if err := store.ParseID("org_id", id); err != nil {
@@ -231,7 +234,7 @@ func (s *Service) GetOrganization(ctx context.Context, id string) (domain.Organi
 	if err != nil {
 		return o, err
 	}
-	if !who.IsStaff() && !owns(who, o) {
+	if !who.ReadsAll() && !owns(who, o) {
 		return domain.Organization{}, errs.ErrNotFound.With("organization %s not found", id)
 	}
 	return s.view(who, o), nil
@@ -253,7 +256,7 @@ func (s *Service) loadOwned(ctx context.Context, id string, forUpdate bool) (dom
 	if err != nil {
 		return a, org, err
 	}
-	if !who.IsStaff() && !owns(who, org) {
+	if !who.ReadsAll() && !owns(who, org) {
 		return domain.Application{}, domain.Organization{}, errs.ErrNotFound.With("application %s not found", id)
 	}
 	return a, org, nil
@@ -475,7 +478,7 @@ func (s *Service) GetApplication(ctx context.Context, id string) (ApplicationVie
 // ListApplications lists a round's applications: all of them for staff, its own for an applicant.
 func (s *Service) ListApplications(ctx context.Context, f store.ListFilter) ([]domain.Application, error) {
 	who := identity.From(ctx)
-	if err := require(who, append([]identity.Role{identity.Applicant}, identity.StaffRoles...)...); err != nil {
+	if err := require(who, readers...); err != nil {
 		return nil, err
 	}
 	if err := store.ParseID("round_id", f.RoundID); err != nil {
@@ -484,7 +487,7 @@ func (s *Service) ListApplications(ctx context.Context, f store.ListFilter) ([]d
 	if _, err := s.repo.GetRound(ctx, f.RoundID, false); err != nil {
 		return nil, err
 	}
-	if !who.IsStaff() {
+	if !who.ReadsAll() {
 		owned, err := s.repo.OrganizationsOwnedBy(ctx, who.Subject)
 		if err != nil {
 			return nil, err
@@ -500,11 +503,46 @@ func (s *Service) ListApplications(ctx context.Context, f store.ListFilter) ([]d
 // ListRevisions returns every submitted version of an application to its owner and staff.
 func (s *Service) ListRevisions(ctx context.Context, id string) ([]store.Revision, error) {
 	who := identity.From(ctx)
-	if err := require(who, append([]identity.Role{identity.Applicant}, identity.StaffRoles...)...); err != nil {
+	if err := require(who, readers...); err != nil {
 		return nil, err
 	}
 	if _, _, err := s.loadOwned(ctx, id, false); err != nil {
 		return nil, err
 	}
 	return s.repo.ListRevisions(ctx, id)
+}
+
+// Stages an application can be given by the reviews service (DOMAIN.md §3 "Stage").
+var stages = []string{"SHORTLISTED", "NOT_SHORTLISTED", "DISQUALIFIED", "SELECTED", "IDEA_PRIZE", "NOT_SELECTED"}
+
+// SetStage records the application's place in the programme as published by the reviews service. Only the
+// reviews service may call it; setting the stage it already has changes nothing.
+func (s *Service) SetStage(ctx context.Context, id, stage string) (domain.Application, error) {
+	who := identity.From(ctx)
+	if !who.IsService("reviews") {
+		return domain.Application{}, errs.ErrPermissionDenied.With("only the reviews service sets stages")
+	}
+	if !slices.Contains(stages, stage) {
+		return domain.Application{}, errs.Invalid("INVALID_STAGE", "stage", "unknown stage")
+	}
+	if err := store.ParseID("application_id", id); err != nil {
+		return domain.Application{}, err
+	}
+	var a domain.Application
+	err := s.repo.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if a, err = s.repo.GetApplication(ctx, id, true); err != nil {
+			return err
+		}
+		if a.Status != domain.StatusAccepted {
+			return domain.ErrNotAccepted.With("the application is %s", a.Status)
+		}
+		if a.Stage == stage {
+			return nil
+		}
+		a.Stage = stage
+		a.UpdatedAt = s.now()
+		return s.repo.UpdateApplication(ctx, &a)
+	})
+	return a, err
 }

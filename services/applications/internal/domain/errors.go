@@ -22,6 +22,7 @@ var (
 	ErrInvalidDecision        = errs.New(errs.InvalidArgument, "INVALID_DECISION", "decision must be ACCEPT, RETURN or REJECT")
 	ErrOrganizationNotOwned   = errs.New(errs.PermissionDenied, "ORGANIZATION_NOT_OWNED", "an applicant applies only for its own organisation")
 	ErrNotSocialOrganization  = errs.New(errs.FailedPrecondition, "NOT_A_SOCIAL_ORGANIZATION", "only a social organisation is verified as registered")
+	ErrNotAccepted            = errs.New(errs.FailedPrecondition, "APPLICATION_NOT_ACCEPTED", "only an application that passed initial review gets a stage")
 	ErrPartnerNotRegistered   = errs.New(errs.InvalidArgument, "PARTNER_NOT_REGISTERED", "the partner must be a registered social organisation")
 )
 

@@ -243,10 +243,10 @@ func (s *Store) UpdateApplication(ctx context.Context, a *domain.Application) er
 		}
 	}
 	tag, err := s.q(ctx).Exec(ctx, `UPDATE applications SET content = $3, category = $4, title = $5, budget_total_fen = $6, status = $7,
-		idea_only = $8, revision = $9, updated_at = $10, first_submitted_at = $11, last_submitted_at = $12, last_review = $13, version = version + 1
+		idea_only = $8, revision = $9, updated_at = $10, first_submitted_at = $11, last_submitted_at = $12, last_review = $13, stage = $14, version = version + 1
 		WHERE id = $1 AND version = $2`,
 		a.ID, a.Version, content, a.Content.Category, a.Content.Title, a.Content.BudgetTotalFen(), a.Status, a.IdeaOnly, a.Revision,
-		a.UpdatedAt, nullTime(a.FirstSubmitAt), nullTime(a.LastSubmitAt), review)
+		a.UpdatedAt, nullTime(a.FirstSubmitAt), nullTime(a.LastSubmitAt), review, a.Stage)
 	if err != nil {
 		return err
 	}

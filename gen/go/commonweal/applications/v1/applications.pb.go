@@ -3177,6 +3177,61 @@ func (x *ListApplicationRevisionsResponse) GetRevisions() []*Revision {
 	return nil
 }
 
+// SetApplicationStageRequest sets an application's stage.
+type SetApplicationStageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Application ID.
+	ApplicationId string `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// The stage the published outcome gives it.
+	Stage         Stage `protobuf:"varint,2,opt,name=stage,proto3,enum=commonweal.applications.v1.Stage" json:"stage,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetApplicationStageRequest) Reset() {
+	*x = SetApplicationStageRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetApplicationStageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetApplicationStageRequest) ProtoMessage() {}
+
+func (x *SetApplicationStageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetApplicationStageRequest.ProtoReflect.Descriptor instead.
+func (*SetApplicationStageRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *SetApplicationStageRequest) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *SetApplicationStageRequest) GetStage() Stage {
+	if x != nil {
+		return x.Stage
+	}
+	return Stage_STAGE_UNSPECIFIED
+}
+
 var File_commonweal_applications_v1_applications_proto protoreflect.FileDescriptor
 
 const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
@@ -3423,7 +3478,10 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"submitTime\x12I\n" +
 	"\vapplication\x18\x03 \x01(\v2'.commonweal.applications.v1.ApplicationR\vapplication\"f\n" +
 	" ListApplicationRevisionsResponse\x12B\n" +
-	"\trevisions\x18\x01 \x03(\v2$.commonweal.applications.v1.RevisionR\trevisions*\xf4\x01\n" +
+	"\trevisions\x18\x01 \x03(\v2$.commonweal.applications.v1.RevisionR\trevisions\"\x86\x01\n" +
+	"\x1aSetApplicationStageRequest\x12*\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12<\n" +
+	"\x05stage\x18\x02 \x01(\x0e2!.commonweal.applications.v1.StageB\x03\xe0A\x02R\x05stage*\xf4\x01\n" +
 	"\x05Phase\x12\x15\n" +
 	"\x11PHASE_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vPHASE_DRAFT\x10\x01\x12\x16\n" +
@@ -3473,7 +3531,7 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\x1bREVIEW_DECISION_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REVIEW_DECISION_ACCEPT\x10\x01\x12\x1a\n" +
 	"\x16REVIEW_DECISION_RETURN\x10\x02\x12\x1a\n" +
-	"\x16REVIEW_DECISION_REJECT\x10\x032\x9d\x11\n" +
+	"\x16REVIEW_DECISION_REJECT\x10\x032\x95\x12\n" +
 	"\x13ApplicationsService\x12w\n" +
 	"\vCreateRound\x12..commonweal.applications.v1.CreateRoundRequest\x1a!.commonweal.applications.v1.Round\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/rounds\x12y\n" +
@@ -3488,7 +3546,8 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\x11SubmitApplication\x124.commonweal.applications.v1.SubmitApplicationRequest\x1a'.commonweal.applications.v1.Application\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/applications/{application_id}:submit\x12\xa7\x01\n" +
 	"\x11ReviewApplication\x124.commonweal.applications.v1.ReviewApplicationRequest\x1a'.commonweal.applications.v1.Application\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/applications/{application_id}:review\x12\x97\x01\n" +
 	"\x0eGetApplication\x121.commonweal.applications.v1.GetApplicationRequest\x1a'.commonweal.applications.v1.Application\")\x82\xd3\xe4\x93\x02#\x12!/v1/applications/{application_id}\x12\xa9\x01\n" +
-	"\x10ListApplications\x123.commonweal.applications.v1.ListApplicationsRequest\x1a4.commonweal.applications.v1.ListApplicationsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/rounds/{round_id}/applications\x12\xca\x01\n" +
+	"\x10ListApplications\x123.commonweal.applications.v1.ListApplicationsRequest\x1a4.commonweal.applications.v1.ListApplicationsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/rounds/{round_id}/applications\x12v\n" +
+	"\x13SetApplicationStage\x126.commonweal.applications.v1.SetApplicationStageRequest\x1a'.commonweal.applications.v1.Application\x12\xca\x01\n" +
 	"\x18ListApplicationRevisions\x12;.commonweal.applications.v1.ListApplicationRevisionsRequest\x1a<.commonweal.applications.v1.ListApplicationRevisionsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/applications/{application_id}/revisionsBSZQgithub.com/commonweal/commonweal/gen/go/commonweal/applications/v1;applicationsv1b\x06proto3"
 
 var (
@@ -3504,7 +3563,7 @@ func file_commonweal_applications_v1_applications_proto_rawDescGZIP() []byte {
 }
 
 var file_commonweal_applications_v1_applications_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_commonweal_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_commonweal_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_commonweal_applications_v1_applications_proto_goTypes = []any{
 	(Phase)(0),                               // 0: commonweal.applications.v1.Phase
 	(Category)(0),                            // 1: commonweal.applications.v1.Category
@@ -3544,14 +3603,15 @@ var file_commonweal_applications_v1_applications_proto_goTypes = []any{
 	(*ListApplicationRevisionsRequest)(nil),  // 35: commonweal.applications.v1.ListApplicationRevisionsRequest
 	(*Revision)(nil),                         // 36: commonweal.applications.v1.Revision
 	(*ListApplicationRevisionsResponse)(nil), // 37: commonweal.applications.v1.ListApplicationRevisionsResponse
-	(*timestamppb.Timestamp)(nil),            // 38: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),              // 39: google.protobuf.Duration
-	(*fieldmaskpb.FieldMask)(nil),            // 40: google.protobuf.FieldMask
+	(*SetApplicationStageRequest)(nil),       // 38: commonweal.applications.v1.SetApplicationStageRequest
+	(*timestamppb.Timestamp)(nil),            // 39: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),              // 40: google.protobuf.Duration
+	(*fieldmaskpb.FieldMask)(nil),            // 41: google.protobuf.FieldMask
 }
 var file_commonweal_applications_v1_applications_proto_depIdxs = []int32{
 	2,  // 0: commonweal.applications.v1.TrancheRule.gate:type_name -> commonweal.applications.v1.TrancheGate
-	38, // 1: commonweal.applications.v1.Policy.submission_deadline:type_name -> google.protobuf.Timestamp
-	39, // 2: commonweal.applications.v1.Policy.publicity_period:type_name -> google.protobuf.Duration
+	39, // 1: commonweal.applications.v1.Policy.submission_deadline:type_name -> google.protobuf.Timestamp
+	40, // 2: commonweal.applications.v1.Policy.publicity_period:type_name -> google.protobuf.Duration
 	1,  // 3: commonweal.applications.v1.Policy.categories:type_name -> commonweal.applications.v1.Category
 	7,  // 4: commonweal.applications.v1.Policy.rubric:type_name -> commonweal.applications.v1.RubricCriterion
 	8,  // 5: commonweal.applications.v1.Policy.weights:type_name -> commonweal.applications.v1.Weights
@@ -3560,36 +3620,36 @@ var file_commonweal_applications_v1_applications_proto_depIdxs = []int32{
 	11, // 8: commonweal.applications.v1.Policy.tranches:type_name -> commonweal.applications.v1.TrancheRule
 	0,  // 9: commonweal.applications.v1.Round.phase:type_name -> commonweal.applications.v1.Phase
 	12, // 10: commonweal.applications.v1.Round.policy:type_name -> commonweal.applications.v1.Policy
-	38, // 11: commonweal.applications.v1.Round.create_time:type_name -> google.protobuf.Timestamp
-	38, // 12: commonweal.applications.v1.Round.phase_enter_time:type_name -> google.protobuf.Timestamp
-	38, // 13: commonweal.applications.v1.Round.publish_time:type_name -> google.protobuf.Timestamp
-	38, // 14: commonweal.applications.v1.Round.donation_cutoff:type_name -> google.protobuf.Timestamp
+	39, // 11: commonweal.applications.v1.Round.create_time:type_name -> google.protobuf.Timestamp
+	39, // 12: commonweal.applications.v1.Round.phase_enter_time:type_name -> google.protobuf.Timestamp
+	39, // 13: commonweal.applications.v1.Round.publish_time:type_name -> google.protobuf.Timestamp
+	39, // 14: commonweal.applications.v1.Round.donation_cutoff:type_name -> google.protobuf.Timestamp
 	12, // 15: commonweal.applications.v1.CreateRoundRequest.policy:type_name -> commonweal.applications.v1.Policy
 	12, // 16: commonweal.applications.v1.UpdateRoundRequest.policy:type_name -> commonweal.applications.v1.Policy
 	0,  // 17: commonweal.applications.v1.AdvanceRoundRequest.phase:type_name -> commonweal.applications.v1.Phase
 	3,  // 18: commonweal.applications.v1.Organization.kind:type_name -> commonweal.applications.v1.OrganizationKind
-	38, // 19: commonweal.applications.v1.Organization.create_time:type_name -> google.protobuf.Timestamp
-	38, // 20: commonweal.applications.v1.Organization.verify_time:type_name -> google.protobuf.Timestamp
+	39, // 19: commonweal.applications.v1.Organization.create_time:type_name -> google.protobuf.Timestamp
+	39, // 20: commonweal.applications.v1.Organization.verify_time:type_name -> google.protobuf.Timestamp
 	3,  // 21: commonweal.applications.v1.CreateOrganizationRequest.kind:type_name -> commonweal.applications.v1.OrganizationKind
 	6,  // 22: commonweal.applications.v1.Review.decision:type_name -> commonweal.applications.v1.ReviewDecision
-	38, // 23: commonweal.applications.v1.Review.review_time:type_name -> google.protobuf.Timestamp
+	39, // 23: commonweal.applications.v1.Review.review_time:type_name -> google.protobuf.Timestamp
 	1,  // 24: commonweal.applications.v1.Application.category:type_name -> commonweal.applications.v1.Category
 	22, // 25: commonweal.applications.v1.Application.budget_items:type_name -> commonweal.applications.v1.BudgetItem
 	23, // 26: commonweal.applications.v1.Application.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
 	24, // 27: commonweal.applications.v1.Application.team:type_name -> commonweal.applications.v1.TeamMember
 	4,  // 28: commonweal.applications.v1.Application.status:type_name -> commonweal.applications.v1.ApplicationStatus
 	5,  // 29: commonweal.applications.v1.Application.stage:type_name -> commonweal.applications.v1.Stage
-	38, // 30: commonweal.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	38, // 31: commonweal.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	38, // 32: commonweal.applications.v1.Application.first_submit_time:type_name -> google.protobuf.Timestamp
-	38, // 33: commonweal.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
+	39, // 30: commonweal.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	39, // 31: commonweal.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	39, // 32: commonweal.applications.v1.Application.first_submit_time:type_name -> google.protobuf.Timestamp
+	39, // 33: commonweal.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
 	26, // 34: commonweal.applications.v1.Application.last_review:type_name -> commonweal.applications.v1.Review
 	25, // 35: commonweal.applications.v1.Application.automatic_checks:type_name -> commonweal.applications.v1.AutomaticCheck
 	1,  // 36: commonweal.applications.v1.CreateApplicationRequest.category:type_name -> commonweal.applications.v1.Category
 	22, // 37: commonweal.applications.v1.CreateApplicationRequest.budget_items:type_name -> commonweal.applications.v1.BudgetItem
 	23, // 38: commonweal.applications.v1.CreateApplicationRequest.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
 	24, // 39: commonweal.applications.v1.CreateApplicationRequest.team:type_name -> commonweal.applications.v1.TeamMember
-	40, // 40: commonweal.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	41, // 40: commonweal.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
 	1,  // 41: commonweal.applications.v1.UpdateApplicationRequest.category:type_name -> commonweal.applications.v1.Category
 	22, // 42: commonweal.applications.v1.UpdateApplicationRequest.budget_items:type_name -> commonweal.applications.v1.BudgetItem
 	23, // 43: commonweal.applications.v1.UpdateApplicationRequest.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
@@ -3598,42 +3658,45 @@ var file_commonweal_applications_v1_applications_proto_depIdxs = []int32{
 	4,  // 46: commonweal.applications.v1.ListApplicationsRequest.status:type_name -> commonweal.applications.v1.ApplicationStatus
 	1,  // 47: commonweal.applications.v1.ListApplicationsRequest.category:type_name -> commonweal.applications.v1.Category
 	27, // 48: commonweal.applications.v1.ListApplicationsResponse.applications:type_name -> commonweal.applications.v1.Application
-	38, // 49: commonweal.applications.v1.Revision.submit_time:type_name -> google.protobuf.Timestamp
+	39, // 49: commonweal.applications.v1.Revision.submit_time:type_name -> google.protobuf.Timestamp
 	27, // 50: commonweal.applications.v1.Revision.application:type_name -> commonweal.applications.v1.Application
 	36, // 51: commonweal.applications.v1.ListApplicationRevisionsResponse.revisions:type_name -> commonweal.applications.v1.Revision
-	14, // 52: commonweal.applications.v1.ApplicationsService.CreateRound:input_type -> commonweal.applications.v1.CreateRoundRequest
-	15, // 53: commonweal.applications.v1.ApplicationsService.GetRound:input_type -> commonweal.applications.v1.GetRoundRequest
-	16, // 54: commonweal.applications.v1.ApplicationsService.UpdateRound:input_type -> commonweal.applications.v1.UpdateRoundRequest
-	17, // 55: commonweal.applications.v1.ApplicationsService.AdvanceRound:input_type -> commonweal.applications.v1.AdvanceRoundRequest
-	19, // 56: commonweal.applications.v1.ApplicationsService.CreateOrganization:input_type -> commonweal.applications.v1.CreateOrganizationRequest
-	20, // 57: commonweal.applications.v1.ApplicationsService.VerifyOrganization:input_type -> commonweal.applications.v1.VerifyOrganizationRequest
-	21, // 58: commonweal.applications.v1.ApplicationsService.GetOrganization:input_type -> commonweal.applications.v1.GetOrganizationRequest
-	28, // 59: commonweal.applications.v1.ApplicationsService.CreateApplication:input_type -> commonweal.applications.v1.CreateApplicationRequest
-	29, // 60: commonweal.applications.v1.ApplicationsService.UpdateApplication:input_type -> commonweal.applications.v1.UpdateApplicationRequest
-	30, // 61: commonweal.applications.v1.ApplicationsService.SubmitApplication:input_type -> commonweal.applications.v1.SubmitApplicationRequest
-	31, // 62: commonweal.applications.v1.ApplicationsService.ReviewApplication:input_type -> commonweal.applications.v1.ReviewApplicationRequest
-	32, // 63: commonweal.applications.v1.ApplicationsService.GetApplication:input_type -> commonweal.applications.v1.GetApplicationRequest
-	33, // 64: commonweal.applications.v1.ApplicationsService.ListApplications:input_type -> commonweal.applications.v1.ListApplicationsRequest
-	35, // 65: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:input_type -> commonweal.applications.v1.ListApplicationRevisionsRequest
-	13, // 66: commonweal.applications.v1.ApplicationsService.CreateRound:output_type -> commonweal.applications.v1.Round
-	13, // 67: commonweal.applications.v1.ApplicationsService.GetRound:output_type -> commonweal.applications.v1.Round
-	13, // 68: commonweal.applications.v1.ApplicationsService.UpdateRound:output_type -> commonweal.applications.v1.Round
-	13, // 69: commonweal.applications.v1.ApplicationsService.AdvanceRound:output_type -> commonweal.applications.v1.Round
-	18, // 70: commonweal.applications.v1.ApplicationsService.CreateOrganization:output_type -> commonweal.applications.v1.Organization
-	18, // 71: commonweal.applications.v1.ApplicationsService.VerifyOrganization:output_type -> commonweal.applications.v1.Organization
-	18, // 72: commonweal.applications.v1.ApplicationsService.GetOrganization:output_type -> commonweal.applications.v1.Organization
-	27, // 73: commonweal.applications.v1.ApplicationsService.CreateApplication:output_type -> commonweal.applications.v1.Application
-	27, // 74: commonweal.applications.v1.ApplicationsService.UpdateApplication:output_type -> commonweal.applications.v1.Application
-	27, // 75: commonweal.applications.v1.ApplicationsService.SubmitApplication:output_type -> commonweal.applications.v1.Application
-	27, // 76: commonweal.applications.v1.ApplicationsService.ReviewApplication:output_type -> commonweal.applications.v1.Application
-	27, // 77: commonweal.applications.v1.ApplicationsService.GetApplication:output_type -> commonweal.applications.v1.Application
-	34, // 78: commonweal.applications.v1.ApplicationsService.ListApplications:output_type -> commonweal.applications.v1.ListApplicationsResponse
-	37, // 79: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:output_type -> commonweal.applications.v1.ListApplicationRevisionsResponse
-	66, // [66:80] is the sub-list for method output_type
-	52, // [52:66] is the sub-list for method input_type
-	52, // [52:52] is the sub-list for extension type_name
-	52, // [52:52] is the sub-list for extension extendee
-	0,  // [0:52] is the sub-list for field type_name
+	5,  // 52: commonweal.applications.v1.SetApplicationStageRequest.stage:type_name -> commonweal.applications.v1.Stage
+	14, // 53: commonweal.applications.v1.ApplicationsService.CreateRound:input_type -> commonweal.applications.v1.CreateRoundRequest
+	15, // 54: commonweal.applications.v1.ApplicationsService.GetRound:input_type -> commonweal.applications.v1.GetRoundRequest
+	16, // 55: commonweal.applications.v1.ApplicationsService.UpdateRound:input_type -> commonweal.applications.v1.UpdateRoundRequest
+	17, // 56: commonweal.applications.v1.ApplicationsService.AdvanceRound:input_type -> commonweal.applications.v1.AdvanceRoundRequest
+	19, // 57: commonweal.applications.v1.ApplicationsService.CreateOrganization:input_type -> commonweal.applications.v1.CreateOrganizationRequest
+	20, // 58: commonweal.applications.v1.ApplicationsService.VerifyOrganization:input_type -> commonweal.applications.v1.VerifyOrganizationRequest
+	21, // 59: commonweal.applications.v1.ApplicationsService.GetOrganization:input_type -> commonweal.applications.v1.GetOrganizationRequest
+	28, // 60: commonweal.applications.v1.ApplicationsService.CreateApplication:input_type -> commonweal.applications.v1.CreateApplicationRequest
+	29, // 61: commonweal.applications.v1.ApplicationsService.UpdateApplication:input_type -> commonweal.applications.v1.UpdateApplicationRequest
+	30, // 62: commonweal.applications.v1.ApplicationsService.SubmitApplication:input_type -> commonweal.applications.v1.SubmitApplicationRequest
+	31, // 63: commonweal.applications.v1.ApplicationsService.ReviewApplication:input_type -> commonweal.applications.v1.ReviewApplicationRequest
+	32, // 64: commonweal.applications.v1.ApplicationsService.GetApplication:input_type -> commonweal.applications.v1.GetApplicationRequest
+	33, // 65: commonweal.applications.v1.ApplicationsService.ListApplications:input_type -> commonweal.applications.v1.ListApplicationsRequest
+	38, // 66: commonweal.applications.v1.ApplicationsService.SetApplicationStage:input_type -> commonweal.applications.v1.SetApplicationStageRequest
+	35, // 67: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:input_type -> commonweal.applications.v1.ListApplicationRevisionsRequest
+	13, // 68: commonweal.applications.v1.ApplicationsService.CreateRound:output_type -> commonweal.applications.v1.Round
+	13, // 69: commonweal.applications.v1.ApplicationsService.GetRound:output_type -> commonweal.applications.v1.Round
+	13, // 70: commonweal.applications.v1.ApplicationsService.UpdateRound:output_type -> commonweal.applications.v1.Round
+	13, // 71: commonweal.applications.v1.ApplicationsService.AdvanceRound:output_type -> commonweal.applications.v1.Round
+	18, // 72: commonweal.applications.v1.ApplicationsService.CreateOrganization:output_type -> commonweal.applications.v1.Organization
+	18, // 73: commonweal.applications.v1.ApplicationsService.VerifyOrganization:output_type -> commonweal.applications.v1.Organization
+	18, // 74: commonweal.applications.v1.ApplicationsService.GetOrganization:output_type -> commonweal.applications.v1.Organization
+	27, // 75: commonweal.applications.v1.ApplicationsService.CreateApplication:output_type -> commonweal.applications.v1.Application
+	27, // 76: commonweal.applications.v1.ApplicationsService.UpdateApplication:output_type -> commonweal.applications.v1.Application
+	27, // 77: commonweal.applications.v1.ApplicationsService.SubmitApplication:output_type -> commonweal.applications.v1.Application
+	27, // 78: commonweal.applications.v1.ApplicationsService.ReviewApplication:output_type -> commonweal.applications.v1.Application
+	27, // 79: commonweal.applications.v1.ApplicationsService.GetApplication:output_type -> commonweal.applications.v1.Application
+	34, // 80: commonweal.applications.v1.ApplicationsService.ListApplications:output_type -> commonweal.applications.v1.ListApplicationsResponse
+	27, // 81: commonweal.applications.v1.ApplicationsService.SetApplicationStage:output_type -> commonweal.applications.v1.Application
+	37, // 82: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:output_type -> commonweal.applications.v1.ListApplicationRevisionsResponse
+	68, // [68:83] is the sub-list for method output_type
+	53, // [53:68] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_applications_v1_applications_proto_init() }
@@ -3648,7 +3711,7 @@ func file_commonweal_applications_v1_applications_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_applications_v1_applications_proto_rawDesc), len(file_commonweal_applications_v1_applications_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   31,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

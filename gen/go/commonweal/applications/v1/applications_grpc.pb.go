@@ -32,6 +32,7 @@ const (
 	ApplicationsService_ReviewApplication_FullMethodName        = "/commonweal.applications.v1.ApplicationsService/ReviewApplication"
 	ApplicationsService_GetApplication_FullMethodName           = "/commonweal.applications.v1.ApplicationsService/GetApplication"
 	ApplicationsService_ListApplications_FullMethodName         = "/commonweal.applications.v1.ApplicationsService/ListApplications"
+	ApplicationsService_SetApplicationStage_FullMethodName      = "/commonweal.applications.v1.ApplicationsService/SetApplicationStage"
 	ApplicationsService_ListApplicationRevisions_FullMethodName = "/commonweal.applications.v1.ApplicationsService/ListApplicationRevisions"
 )
 
@@ -74,6 +75,9 @@ type ApplicationsServiceClient interface {
 	GetApplication(ctx context.Context, in *GetApplicationRequest, opts ...grpc.CallOption) (*Application, error)
 	// ListApplications lists a round's applications, oldest first; an APPLICANT sees only its own organisation's.
 	ListApplications(ctx context.Context, in *ListApplicationsRequest, opts ...grpc.CallOption) (*ListApplicationsResponse, error)
+	// SetApplicationStage records an application's place in the programme when the reviews service publishes
+	// an outcome. Internal: callable only by the reviews service, not exposed over HTTP. Idempotent.
+	SetApplicationStage(ctx context.Context, in *SetApplicationStageRequest, opts ...grpc.CallOption) (*Application, error)
 	// ListApplicationRevisions lists every submitted version of an application, first submission first.
 	ListApplicationRevisions(ctx context.Context, in *ListApplicationRevisionsRequest, opts ...grpc.CallOption) (*ListApplicationRevisionsResponse, error)
 }
@@ -216,6 +220,16 @@ func (c *applicationsServiceClient) ListApplications(ctx context.Context, in *Li
 	return out, nil
 }
 
+func (c *applicationsServiceClient) SetApplicationStage(ctx context.Context, in *SetApplicationStageRequest, opts ...grpc.CallOption) (*Application, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Application)
+	err := c.cc.Invoke(ctx, ApplicationsService_SetApplicationStage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *applicationsServiceClient) ListApplicationRevisions(ctx context.Context, in *ListApplicationRevisionsRequest, opts ...grpc.CallOption) (*ListApplicationRevisionsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListApplicationRevisionsResponse)
@@ -265,6 +279,9 @@ type ApplicationsServiceServer interface {
 	GetApplication(context.Context, *GetApplicationRequest) (*Application, error)
 	// ListApplications lists a round's applications, oldest first; an APPLICANT sees only its own organisation's.
 	ListApplications(context.Context, *ListApplicationsRequest) (*ListApplicationsResponse, error)
+	// SetApplicationStage records an application's place in the programme when the reviews service publishes
+	// an outcome. Internal: callable only by the reviews service, not exposed over HTTP. Idempotent.
+	SetApplicationStage(context.Context, *SetApplicationStageRequest) (*Application, error)
 	// ListApplicationRevisions lists every submitted version of an application, first submission first.
 	ListApplicationRevisions(context.Context, *ListApplicationRevisionsRequest) (*ListApplicationRevisionsResponse, error)
 	mustEmbedUnimplementedApplicationsServiceServer()
@@ -315,6 +332,9 @@ func (UnimplementedApplicationsServiceServer) GetApplication(context.Context, *G
 }
 func (UnimplementedApplicationsServiceServer) ListApplications(context.Context, *ListApplicationsRequest) (*ListApplicationsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListApplications not implemented")
+}
+func (UnimplementedApplicationsServiceServer) SetApplicationStage(context.Context, *SetApplicationStageRequest) (*Application, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetApplicationStage not implemented")
 }
 func (UnimplementedApplicationsServiceServer) ListApplicationRevisions(context.Context, *ListApplicationRevisionsRequest) (*ListApplicationRevisionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListApplicationRevisions not implemented")
@@ -574,6 +594,24 @@ func _ApplicationsService_ListApplications_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ApplicationsService_SetApplicationStage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetApplicationStageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).SetApplicationStage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_SetApplicationStage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).SetApplicationStage(ctx, req.(*SetApplicationStageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ApplicationsService_ListApplicationRevisions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListApplicationRevisionsRequest)
 	if err := dec(in); err != nil {
@@ -650,6 +688,10 @@ var ApplicationsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListApplications",
 			Handler:    _ApplicationsService_ListApplications_Handler,
+		},
+		{
+			MethodName: "SetApplicationStage",
+			Handler:    _ApplicationsService_SetApplicationStage_Handler,
 		},
 		{
 			MethodName: "ListApplicationRevisions",

@@ -1,0 +1,440 @@
+package idempotency
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/commonweal/commonweal/pkg/db"
+	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const thingsDDL = `CREATE TABLE things (id bigserial PRIMARY KEY, v text NOT NULL)`
+
+var tmpl = pgtest.NewTemplate("pkgidem_"+ddlHash(), func(ctx context.Context, _, dbURL string) error {
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	for _, ddl := range []string{Table, thingsDDL} {
+		if _, err := pool.Exec(ctx, ddl); err != nil {
+			return err
+		}
+	}
+	return nil
+})
+
+func ddlHash() string {
+	h := sha256.Sum256([]byte(Table + ";" + thingsDDL))
+	return hex.EncodeToString(h[:6])
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func newPool(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	_, dbURL := tmpl.Database(t)
+	pool, err := pgxpool.New(testCtx(t), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+func count(t *testing.T, pool *pgxpool.Pool, sql string) int64 {
+	t.Helper()
+	var n int64
+	if err := pool.QueryRow(testCtx(t), sql).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// insertThing is a mutation: it inserts v through the context's transaction and answers with its row ID.
+type insertThing struct {
+	pool  *pgxpool.Pool
+	calls atomic.Int64
+	delay time.Duration
+	fail  error
+}
+
+func (f *insertThing) fn(v string) func(ctx context.Context) (*wrapperspb.StringValue, error) {
+	return func(ctx context.Context) (*wrapperspb.StringValue, error) {
+		n := f.calls.Add(1)
+		var id int64
+		if err := db.Q(ctx, f.pool).QueryRow(ctx, "INSERT INTO things (v) VALUES ($1) RETURNING id", v).Scan(&id); err != nil {
+			return nil, err
+		}
+		if f.delay > 0 {
+			time.Sleep(f.delay)
+		}
+		if f.fail != nil {
+			return nil, f.fail
+		}
+		return wrapperspb.String(fmt.Sprintf("%s#%d/call%d", v, id, n)), nil
+	}
+}
+
+func alice(ctx context.Context) context.Context {
+	return identity.With(ctx, identity.Identity{Subject: "alice", Roles: []identity.Role{identity.Applicant}})
+}
+
+func TestDoRetryReturnsStoredAnswer(t *testing.T) {
+	pool := newPool(t)
+	ctx := alice(testCtx(t))
+	f := &insertThing{pool: pool}
+	req := wrapperspb.String("create x")
+
+	first, err := Do(ctx, pool, "req-1", req, f.fn("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		again, err := Do(ctx, pool, "req-1", wrapperspb.String("create x"), f.fn("x"))
+		if err != nil {
+			t.Fatalf("retry %d: %v", i, err)
+		}
+		if !proto.Equal(again, first) {
+			t.Errorf("retry %d = %v, want the first answer %v", i, again, first)
+		}
+	}
+	if n := f.calls.Load(); n != 1 {
+		t.Errorf("fn ran %d times, want 1", n)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM things"); n != 1 {
+		t.Errorf("%d rows, want 1", n)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM idempotency_keys WHERE request_id = 'req-1' AND response IS NOT NULL"); n != 1 {
+		t.Errorf("%d stored answers, want 1", n)
+	}
+
+	// Another request ID is another request.
+	other, err := Do(ctx, pool, "req-2", req, f.fn("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if proto.Equal(other, first) || f.calls.Load() != 2 {
+		t.Errorf("a new request ID got %v after %d calls", other, f.calls.Load())
+	}
+}
+
+func TestDoRefusesReuse(t *testing.T) {
+	base := alice(context.Background())
+	bob := identity.With(context.Background(), identity.Identity{Subject: "bob", Roles: []identity.Role{identity.Applicant}})
+	tests := []struct {
+		name string
+		ctx  context.Context
+		req  proto.Message
+	}{
+		{"different body", base, wrapperspb.String("create y")},
+		{"different caller", bob, wrapperspb.String("create x")},
+		{"anonymous caller", context.Background(), wrapperspb.String("create x")},
+		{"different method", methodCtx(base, "/commonweal.test.v1.Things/DeleteThing"), wrapperspb.String("create x")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pool := newPool(t)
+			f := &insertThing{pool: pool}
+			ctx := methodCtx(alice(testCtx(t)), "/commonweal.test.v1.Things/CreateThing")
+			first, err := Do(ctx, pool, "req-1", wrapperspb.String("create x"), f.fn("x"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			reqCtx, cancel := context.WithTimeout(tt.ctx, 10*time.Second)
+			defer cancel()
+			if tt.name != "different method" {
+				reqCtx = methodCtx(reqCtx, "/commonweal.test.v1.Things/CreateThing")
+			}
+			got, err := Do(reqCtx, pool, "req-1", tt.req, f.fn("y"))
+			if !errors.Is(err, errs.ErrRequestIDReused) {
+				t.Errorf("err = %v, want ErrRequestIDReused", err)
+			}
+			if e, ok := errs.As(err); !ok || e.Kind != errs.InvalidArgument {
+				t.Errorf("err = %v, want an INVALID_ARGUMENT errs.Error", err)
+			}
+			if got != nil {
+				t.Errorf("refused call returned %v", got)
+			}
+			if n := f.calls.Load(); n != 1 {
+				t.Errorf("fn ran %d times, want 1", n)
+			}
+			if n := count(t, pool, "SELECT count(*) FROM things"); n != 1 {
+				t.Errorf("%d rows, want 1", n)
+			}
+			// The original request still gets its answer.
+			again, err := Do(ctx, pool, "req-1", wrapperspb.String("create x"), f.fn("x"))
+			if err != nil || !proto.Equal(again, first) {
+				t.Errorf("original retry = %v, %v; want %v", again, err, first)
+			}
+		})
+	}
+}
+
+func TestDoErrorStoresNothing(t *testing.T) {
+	pool := newPool(t)
+	ctx := alice(testCtx(t))
+	errBoom := errs.New(errs.FailedPrecondition, "TEST_CLOSED", "closed")
+	f := &insertThing{pool: pool, fail: errBoom}
+
+	_, err := Do(ctx, pool, "req-1", wrapperspb.String("x"), f.fn("x"))
+	if !errors.Is(err, errBoom) {
+		t.Fatalf("err = %v, want fn's error", err)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM idempotency_keys"); n != 0 {
+		t.Errorf("%d keys stored after a failure", n)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM things"); n != 0 {
+		t.Errorf("fn's write survived its failure: %d rows", n)
+	}
+
+	// The retry runs fn again; this time it succeeds and is stored.
+	f.fail = nil
+	got, err := Do(ctx, pool, "req-1", wrapperspb.String("x"), f.fn("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.calls.Load(); n != 2 {
+		t.Errorf("fn ran %d times, want 2", n)
+	}
+	again, err := Do(ctx, pool, "req-1", wrapperspb.String("x"), f.fn("x"))
+	if err != nil || !proto.Equal(again, got) || f.calls.Load() != 2 {
+		t.Errorf("retry after success = %v, %v after %d calls", again, err, f.calls.Load())
+	}
+	if n := count(t, pool, "SELECT count(*) FROM things"); n != 1 {
+		t.Errorf("%d rows, want 1", n)
+	}
+}
+
+func TestDoEmptyRequestID(t *testing.T) {
+	pool := newPool(t)
+	ctx := alice(testCtx(t))
+	f := &insertThing{pool: pool}
+	seen := map[string]bool{}
+	for range 3 {
+		got, err := Do(ctx, pool, "", wrapperspb.String("x"), f.fn("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[got.GetValue()] = true
+	}
+	if n := f.calls.Load(); n != 3 || len(seen) != 3 {
+		t.Errorf("fn ran %d times with %d distinct answers, want 3 and 3", n, len(seen))
+	}
+	if n := count(t, pool, "SELECT count(*) FROM things"); n != 3 {
+		t.Errorf("%d rows, want 3", n)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM idempotency_keys"); n != 0 {
+		t.Errorf("%d keys stored for empty request IDs", n)
+	}
+
+	// Still transactional: fn's failure rolls its writes back.
+	f.fail = errors.New("boom")
+	if _, err := Do(ctx, pool, "", wrapperspb.String("x"), f.fn("x")); err == nil {
+		t.Fatal("fn's error lost")
+	}
+	if n := count(t, pool, "SELECT count(*) FROM things"); n != 3 {
+		t.Errorf("%d rows after a failed call, want 3", n)
+	}
+}
+
+func TestDoRequestIDLength(t *testing.T) {
+	pool := newPool(t)
+	ctx := alice(testCtx(t))
+	f := &insertThing{pool: pool}
+
+	ok := strings.Repeat("a", 128)
+	if _, err := Do(ctx, pool, ok, wrapperspb.String("x"), f.fn("x")); err != nil {
+		t.Errorf("128-character request ID refused: %v", err)
+	}
+	for _, id := range []string{strings.Repeat("b", 129), strings.Repeat("c", 1000)} {
+		got, err := Do(ctx, pool, id, wrapperspb.String("x"), f.fn("x"))
+		if !errors.Is(err, ErrTooLong) {
+			t.Errorf("%d-character request ID: err = %v, want ErrTooLong", len(id), err)
+		}
+		if e, ok := errs.As(err); !ok || e.Kind != errs.InvalidArgument || len(e.Violations) != 1 || e.Violations[0].Field != "request_id" {
+			t.Errorf("err = %#v, want INVALID_ARGUMENT on request_id", err)
+		}
+		if got != nil {
+			t.Errorf("refused call returned %v", got)
+		}
+	}
+	if n := f.calls.Load(); n != 1 {
+		t.Errorf("fn ran %d times, want 1", n)
+	}
+}
+
+func TestDoConcurrentSameID(t *testing.T) {
+	pool := newPool(t)
+	ctx := alice(testCtx(t))
+	f := &insertThing{pool: pool, delay: 100 * time.Millisecond}
+	const n = 10
+	answers := make([]*wrapperspb.StringValue, n)
+	errors := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			answers[i], errors[i] = Do(ctx, pool, "req-same", wrapperspb.String("x"), f.fn("x"))
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i := range n {
+		if errors[i] != nil {
+			t.Errorf("call %d: %v", i, errors[i])
+			continue
+		}
+		if !proto.Equal(answers[i], answers[0]) {
+			t.Errorf("call %d answered %v, call 0 %v", i, answers[i], answers[0])
+		}
+	}
+	if got := f.calls.Load(); got != 1 {
+		t.Errorf("fn ran %d times, want exactly 1", got)
+	}
+	if got := count(t, pool, "SELECT count(*) FROM things"); got != 1 {
+		t.Errorf("%d rows, want 1", got)
+	}
+}
+
+func TestDoEmptyResponse(t *testing.T) {
+	// Delete methods answer google.protobuf.Empty, which marshals to zero bytes.
+	pool := newPool(t)
+	ctx := alice(testCtx(t))
+	var calls int
+	fn := func(ctx context.Context) (*emptypb.Empty, error) {
+		calls++
+		_, err := db.Q(ctx, pool).Exec(ctx, "INSERT INTO things (v) VALUES ('deleted')")
+		return &emptypb.Empty{}, err
+	}
+	for i := range 3 {
+		got, err := Do(ctx, pool, "del-1", wrapperspb.String("delete 7"), fn)
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		if got == nil {
+			t.Fatalf("call %d returned nil", i)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("fn ran %d times, want 1", calls)
+	}
+}
+
+func TestDoJoinsOuterTransaction(t *testing.T) {
+	pool := newPool(t)
+	ctx := alice(testCtx(t))
+	f := &insertThing{pool: pool}
+	errBoom := errors.New("boom")
+	err := db.InTx(ctx, pool, func(ctx context.Context) error {
+		if _, err := Do(ctx, pool, "req-1", wrapperspb.String("x"), f.fn("x")); err != nil {
+			return err
+		}
+		return errBoom
+	})
+	if !errors.Is(err, errBoom) {
+		t.Fatal(err)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM idempotency_keys") + count(t, pool, "SELECT count(*) FROM things"); n != 0 {
+		t.Errorf("%d rows survived the outer rollback", n)
+	}
+}
+
+// fakeStream lets grpc.Method report a method outside a real server.
+type fakeStream struct{ method string }
+
+func (s fakeStream) Method() string                     { return s.method }
+func (s fakeStream) SetHeader(metadata.MD) error        { return nil }
+func (s fakeStream) SendHeader(metadata.MD) error       { return nil }
+func (s fakeStream) SetTrailer(metadata.MD) error       { return nil }
+func (s fakeStream) SetSendCompress(string) error       { return nil }
+func (fakeStream) ClientSupportedCompressors() []string { return nil }
+
+func methodCtx(ctx context.Context, method string) context.Context {
+	return grpc.NewContextWithServerTransportStream(ctx, fakeStream{method})
+}
+
+func TestFingerprint(t *testing.T) {
+	bg := context.Background()
+	aliceCtx := alice(bg)
+	create := methodCtx(aliceCtx, "/svc/Create")
+
+	s1, _ := structpb.NewStruct(map[string]any{"a": 1, "b": "two", "c": true, "d": map[string]any{"x": 1, "y": 2}})
+	s2, _ := structpb.NewStruct(map[string]any{"d": map[string]any{"y": 2, "x": 1}, "c": true, "b": "two", "a": 1})
+
+	fp := func(ctx context.Context, m proto.Message) []byte {
+		t.Helper()
+		b, err := Fingerprint(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) != sha256.Size {
+			t.Fatalf("fingerprint is %d bytes", len(b))
+		}
+		return b
+	}
+	ref := fp(create, wrapperspb.String("x"))
+
+	same := []struct {
+		name string
+		ctx  context.Context
+		m    proto.Message
+	}{
+		{"identical", create, wrapperspb.String("x")},
+		{"other roles, same subject", methodCtx(identity.With(bg, identity.Identity{Subject: "alice", Roles: []identity.Role{identity.Donor}}), "/svc/Create"), wrapperspb.String("x")},
+	}
+	for _, tt := range same {
+		if !bytes.Equal(fp(tt.ctx, tt.m), ref) {
+			t.Errorf("%s: fingerprint differs", tt.name)
+		}
+	}
+	if !bytes.Equal(fp(create, s1), fp(create, s2)) {
+		t.Error("equal messages with maps built in another order have different fingerprints")
+	}
+
+	differ := []struct {
+		name string
+		ctx  context.Context
+		m    proto.Message
+	}{
+		{"body", create, wrapperspb.String("y")},
+		{"empty body", create, wrapperspb.String("")},
+		{"subject", methodCtx(identity.With(bg, identity.Identity{Subject: "bob"}), "/svc/Create"), wrapperspb.String("x")},
+		{"anonymous", methodCtx(bg, "/svc/Create"), wrapperspb.String("x")},
+		{"method", methodCtx(aliceCtx, "/svc/Delete"), wrapperspb.String("x")},
+		{"no method", aliceCtx, wrapperspb.String("x")},
+		// The separators keep method/subject/body boundaries apart.
+		{"shifted boundary", methodCtx(identity.With(bg, identity.Identity{Subject: "ce"}), "/svc/Createali"), wrapperspb.String("x")},
+	}
+	for _, tt := range differ {
+		if bytes.Equal(fp(tt.ctx, tt.m), ref) {
+			t.Errorf("%s: same fingerprint as the reference", tt.name)
+		}
+	}
+}
