@@ -51,6 +51,8 @@ func run() error {
 	keysFile := cfg.String("JWT_PUBLIC_KEYS_FILE", "", "PEM file of the RS256 public keys accepted in production mode")
 	identityKey := cfg.Secret("INTERNAL_IDENTITY_KEY", "dev-internal-identity-key-change-me", "key shared with the services to sign the caller identity")
 	origins := cfg.List("CORS_ALLOWED_ORIGINS", "", "comma-separated admin-console origins allowed by CORS")
+	voteRate := cfg.Int("VOTE_RATE_LIMIT", 60, "votes per minute one client address may cast (0: no limit)")
+	codeRate := cfg.Int("VOTER_CODE_RATE_LIMIT", 5, "voter-code requests per minute per client address (0: no limit)")
 	maxBody := cfg.Int("MAX_BODY_BYTES", 1<<20, "largest request body accepted, in bytes")
 	addrs := map[string]string{}
 	for _, svc := range services {
@@ -103,6 +105,7 @@ func run() error {
 		DevMode:        mode == "dev",
 		AllowedOrigins: origins,
 		MaxBodyBytes:   int64(maxBody),
+		RateRules:      httpapi.VoteRules(voteRate, codeRate),
 		Backends:       backends,
 	})
 	if err != nil {

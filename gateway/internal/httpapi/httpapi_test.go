@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -139,5 +140,42 @@ func TestOpenAPIDocument(t *testing.T) {
 		if _, ok := doc.Paths["/v1/dev/tokens"]; ok != dev {
 			t.Errorf("dev=%v: /v1/dev/tokens present = %v", dev, ok)
 		}
+	}
+}
+
+func TestRateLimitPerAddress(t *testing.T) {
+	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	l := newLimiter(VoteRules(3, 1), func() time.Time { return now })
+	h := rateLimit(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) }))
+	vote := func(addr string) int {
+		r := httptest.NewRequest("POST", "/v1/rounds/r1/applications/a1/votes", nil)
+		r.RemoteAddr = addr
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec.Code
+	}
+	for i := 0; i < 3; i++ {
+		if c := vote("10.0.0.1:1000"); c != 200 {
+			t.Fatalf("vote %d refused: %d", i, c)
+		}
+	}
+	if c := vote("10.0.0.1:1001"); c != 429 {
+		t.Fatalf("4th vote in a minute from one address: %d, want 429", c)
+	}
+	if c := vote("10.0.0.2:1000"); c != 200 {
+		t.Fatalf("another address is limited too: %d", c)
+	}
+	now = now.Add(20 * time.Second) // one token back at 3 per minute
+	if c := vote("10.0.0.1:1000"); c != 200 {
+		t.Fatalf("after refill: %d", c)
+	}
+	r := httptest.NewRequest("GET", "/v1/rounds/r1/tallies", nil)
+	r.RemoteAddr = "10.0.0.1:1"
+	rec := httptest.NewRecorder()
+	for i := 0; i < 10; i++ {
+		h.ServeHTTP(rec, r)
+	}
+	if rec.Code != 200 {
+		t.Fatal("unlimited route limited")
 	}
 }

@@ -37,6 +37,7 @@ type Options struct {
 	DevMode        bool
 	AllowedOrigins []string
 	MaxBodyBytes   int64
+	RateRules      []RateRule
 	Backends       []Backend
 }
 
@@ -91,6 +92,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 
 	var h http.Handler = root
 	h = authenticate(o.Verifier, h)
+	h = rateLimit(newLimiter(o.RateRules, time.Now), h)
 	h = limitBody(o.MaxBodyBytes, h)
 	h = cors(o.AllowedOrigins, h)
 	return otelhttp.NewHandler(h, "gateway", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
