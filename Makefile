@@ -37,7 +37,7 @@ lint: $(BIN)/buf
 ## tools: build the pinned code generators (versions in tools/go.mod)
 tools: $(TOOLS)
 $(TOOLS) &:
-	cd tools && go build -o ../$(BIN)/ \
+	cd tools && GOWORK=off go build -o ../$(BIN)/ \
 		github.com/bufbuild/buf/cmd/buf \
 		google.golang.org/protobuf/cmd/protoc-gen-go \
 		google.golang.org/grpc/cmd/protoc-gen-go-grpc \
