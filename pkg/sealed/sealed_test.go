@@ -67,7 +67,8 @@ func TestRoundTrip(t *testing.T) {
 		if len(ct) != 1+12+len(pt)+16 || ct[0] != 1 {
 			t.Fatalf("unexpected layout: len %d, version %d", len(ct), ct[0])
 		}
-		if bytes.Contains(ct, []byte(pt)) {
+		// Short plaintexts occur in random bytes by chance; only long ones say something.
+		if len(pt) >= 8 && bytes.Contains(ct, []byte(pt)) {
 			t.Fatalf("ciphertext contains plaintext")
 		}
 		got, err := box.Open(ct)
