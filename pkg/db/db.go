@@ -38,6 +38,11 @@ func (s Settings) RoleURL() (string, error) {
 		return "", fmt.Errorf("db: bad database URL: %w", err)
 	}
 	u.User = url.UserPassword(s.Schema, s.Password)
+	// Credentials in the query would win over the user info: the service must never run as the admin.
+	q := u.Query()
+	q.Del("user")
+	q.Del("password")
+	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
 

@@ -514,9 +514,6 @@ func TestRoleURL(t *testing.T) {
 }
 
 func TestRoleURLOverridesQueryCredentials(t *testing.T) {
-	t.Skip("BUG: RoleURL replaces only the URL's user info and keeps user=/password= query parameters of the " +
-		"admin URL; pgx lets those override the user info, so the service connects (and Open succeeds) as the " +
-		"admin role instead of its own. RoleURL should delete the user and password query parameters.")
 	// libpq-style URLs may carry the user in the query string; pgx lets it override the user info.
 	u, err := Settings{AdminURL: "postgres://db:5432/app?user=postgres&password=admin&sslmode=disable", Schema: "accounts", Password: "pw"}.RoleURL()
 	if err != nil {

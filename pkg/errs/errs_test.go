@@ -177,7 +177,7 @@ func TestCommonSentinels(t *testing.T) {
 		{ErrInvalidPageToken, InvalidArgument, "INVALID_PAGE_TOKEN"},
 		{ErrInvalidPageSize, InvalidArgument, "INVALID_PAGE_SIZE"},
 		{ErrInvalidID, InvalidArgument, "INVALID_ID"},
-		{ErrServiceUnavailble, Unavailable, "SERVICE_UNAVAILABLE"},
+		{ErrServiceUnavailable, Unavailable, "SERVICE_UNAVAILABLE"},
 	}
 	for _, tt := range tests {
 		if tt.err.Kind != tt.kind || tt.err.Reason != tt.reason {

@@ -12,6 +12,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/protoadapt"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/commonweal/commonweal/pkg/errs"
 )
 
@@ -50,7 +52,13 @@ func Status(ctx context.Context, err error) error {
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
 	}
-	slog.ErrorContext(ctx, "internal error", "error", err.Error())
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// PostgreSQL messages can quote argument values (personal numbers): log the code and constraint only.
+		slog.ErrorContext(ctx, "internal error", "sqlstate", pgErr.Code, "constraint", pgErr.ConstraintName, "table", pgErr.TableName)
+	} else {
+		slog.ErrorContext(ctx, "internal error", "error", err.Error())
+	}
 	return FromError(errs.New(errs.Internal, "INTERNAL", "internal error")).Err()
 }
 

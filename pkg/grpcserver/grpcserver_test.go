@@ -410,10 +410,13 @@ func TestTracingAndReflection(t *testing.T) {
 	if !spanOK {
 		t.Error("handler context carries no span")
 	}
+	// The stats handler ends the server span after the response is on its way: wait for it.
 	var found bool
-	for _, s := range rec.Ended() {
-		if s.SpanKind() == trace.SpanKindServer && strings.Contains(s.Name(), svcName+"/WhoAmI") {
-			found = true
+	for deadline := time.Now().Add(5 * time.Second); !found && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, s := range rec.Ended() {
+			if s.SpanKind() == trace.SpanKindServer && strings.Contains(s.Name(), svcName+"/WhoAmI") {
+				found = true
+			}
 		}
 	}
 	if !found {

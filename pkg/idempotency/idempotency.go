@@ -26,7 +26,7 @@ const Table = `CREATE TABLE idempotency_keys (
 )`
 
 // ErrTooLong refuses request IDs longer than 128 characters.
-var ErrTooLong = errs.Invalid("INVALID_REQUEST_ID", "request_id", "request_id is at most 128 characters")
+var ErrTooLong = errs.Invalid("INVALID_REQUEST_ID", "request_id", "request_id is at most 128 bytes")
 
 // Do runs fn once per request ID, in a transaction shared with fn's repository calls. With an empty
 // request ID it simply runs fn in a transaction. A retry with the same ID and the same request (same

@@ -10,7 +10,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// NewLogger returns a JSON logger that adds trace_id and span_id from the context to every record.
+// NewLogger returns a JSON logger that adds trace_id and span_id from the context to every record. Use
+// attributes rather than WithGroup: inside a group the trace ID would be nested too.
 func NewLogger(w io.Writer, service string, level slog.Level) *slog.Logger {
 	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
 	return slog.New(traceHandler{h}).With("service", service)

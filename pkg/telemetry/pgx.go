@@ -2,8 +2,10 @@ package telemetry
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -36,8 +38,15 @@ func (t *QueryTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx
 func (t *QueryTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
 	span := trace.SpanFromContext(ctx)
 	if data.Err != nil {
-		span.RecordError(data.Err)
-		span.SetStatus(codes.Error, data.Err.Error())
+		// PostgreSQL quotes argument values in many messages: keep only the SQLSTATE.
+		desc := "query failed"
+		var pgErr *pgconn.PgError
+		if errors.As(data.Err, &pgErr) {
+			desc = "SQLSTATE " + pgErr.Code
+			span.SetAttributes(attribute.String("db.response.status_code", pgErr.Code))
+		}
+		span.AddEvent("exception", trace.WithAttributes(attribute.String("exception.message", desc)))
+		span.SetStatus(codes.Error, desc)
 	} else {
 		span.SetAttributes(attribute.Int64("db.rows_affected", data.CommandTag.RowsAffected()))
 	}
