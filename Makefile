@@ -2,13 +2,13 @@
 SHELL := /bin/bash
 export GOFLAGS ?= -buildvcs=false
 
-SERVICES := applications
+SERVICES := applications donations reviews
 MODULES  := pkg gen/go gateway $(addprefix services/,$(SERVICES))
 PKGS     := $(foreach m,$(MODULES),./$(m)/...)
 BIN      := .bin
 TOOLS    := $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-grpc-gateway $(BIN)/protoc-gen-openapiv2
 
-.PHONY: all build run test test-unit lint generate check-generated tools fuzz bench ci clean
+.PHONY: all build run test test-unit lint generate check-generated tools fuzz bench bench-votes bench-deposits ci clean
 
 all: build
 
@@ -60,8 +60,18 @@ FUZZTIME ?= 10s
 fuzz:
 	@scripts/fuzz.sh $(FUZZTIME)
 
+## bench-votes: cast BENCH_VOTES votes through the gateway (whole suite, private PostgreSQL) and print votes/s
+BENCH_VOTES ?= 3000
+bench-votes:
+	go test -count=1 -run '^$$' -bench '^BenchmarkCastVotes$$' -benchtime $(BENCH_VOTES)x ./gateway/e2e/
+
 ## ci: what .ci/run does
 ci: lint check-generated test
+
+## bench-deposits: confirm BENCH_DEPOSITS cash deposits over gRPC (real donations + applications servers) and print confirmations/s
+BENCH_DEPOSITS ?= 2000
+bench-deposits:
+	go test -count=1 -run '^$$' -bench '^BenchmarkDepositConfirmations$$' -benchtime $(BENCH_DEPOSITS)x ./services/donations/internal/api/
 
 clean:
 	rm -rf $(BIN) .cache

@@ -21,6 +21,8 @@ import (
 	"github.com/commonweal/commonweal/gateway/internal/auth"
 	"github.com/commonweal/commonweal/gateway/internal/httpapi"
 	applicationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
+	donationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
+	reviewsv1 "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
 	"github.com/commonweal/commonweal/pkg/config"
 	"github.com/commonweal/commonweal/pkg/grpcserver"
 	"github.com/commonweal/commonweal/pkg/identity"
@@ -34,6 +36,8 @@ var services = []struct {
 	register    func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error
 }{
 	{"applications", "127.0.0.1:9101", applicationsv1.RegisterApplicationsServiceHandler},
+	{"donations", "127.0.0.1:9103", donationsv1.RegisterDonationsServiceHandler},
+	{"reviews", "127.0.0.1:9102", reviewsv1.RegisterReviewsServiceHandler},
 }
 
 func main() {

@@ -303,7 +303,7 @@ func TestCallForProposals(t *testing.T) {
 	st, round = s.Do("POST", "/v1/rounds/"+roundID+":advance", organizer, map[string]any{"phase": "PHASE_SHORTLISTING"})
 	expect(t, "shortlisting", st, round, 200, "")
 	st, body = s.Do("POST", "/v1/rounds/"+roundID+":advance", organizer, map[string]any{"phase": "PHASE_PUBLICITY"})
-	expect(t, "publicity needs the reviews service", st, body, 412, "PRECONDITION_UNVERIFIABLE")
+	expect(t, "publicity needs a published shortlist (asked of reviews)", st, body, 412, "SHORTLIST_NOT_PUBLISHED")
 }
 
 // TestTraceCrossesGatewayServiceAndSQL checks one HTTP request yields one trace with spans from the

@@ -30,7 +30,7 @@ import (
 var binDir string
 
 // services are the suite's services, each started as its own process: one entry each.
-var services = []string{"applications"}
+var services = []string{"applications", "donations", "reviews"}
 
 func TestMain(m *testing.M) {
 	flag.Parse()

@@ -26,6 +26,7 @@ import (
 	"github.com/commonweal/commonweal/pkg/telemetry"
 	"github.com/commonweal/commonweal/services/applications/internal/api"
 	"github.com/commonweal/commonweal/services/applications/internal/app"
+	"github.com/commonweal/commonweal/services/applications/internal/clients"
 	"github.com/commonweal/commonweal/services/applications/internal/store"
 	"github.com/commonweal/commonweal/services/applications/internal/store/migrations"
 )
@@ -50,6 +51,7 @@ func run() error {
 		dbs.AdminURL = u
 	}
 	addr := cfg.String("APPLICATIONS_GRPC_ADDR", "127.0.0.1:9101", "gRPC listen address")
+	reviewsAddr := cfg.String("REVIEWS_ADDR", "127.0.0.1:9102", "gRPC address of the reviews service (owner of the shortlist, complaint and results preconditions)")
 	identityKey := cfg.Secret("INTERNAL_IDENTITY_KEY", "dev-internal-identity-key-change-me", "key shared with the gateway to verify the signed caller identity")
 	dataKey := cfg.Secret("DATA_ENCRYPTION_KEY", "ZGV2LWRhdGEta2V5LTMyLWJ5dGVzLWxvbmctLS0tLS0=", "base64 of the 32-byte AES key sealing personal numbers at rest")
 	pageKey := cfg.Secret("PAGE_TOKEN_KEY", "dev-page-token-key-change-me", "key signing page tokens")
@@ -98,8 +100,16 @@ func run() error {
 	}
 	defer pool.Close()
 
-	uc := app.New(store.New(pool, box), time.Now, map[string]app.PreconditionChecker{})
-	srv := grpcserver.New(identity.NewSigner([]byte(identityKey)))
+	signer := identity.NewSigner([]byte(identityKey))
+	reviewsConn, err := grpcserver.DialAs(reviewsAddr, signer, service)
+	if err != nil {
+		return err
+	}
+	defer reviewsConn.Close()
+	uc := app.New(store.New(pool, box), time.Now, map[string]app.PreconditionChecker{
+		"reviews": clients.NewReviews(reviewsConn),
+	})
+	srv := grpcserver.New(signer)
 	pb.RegisterApplicationsServiceServer(srv.GRPC, api.NewServer(uc, pool, pagetoken.NewSigner([]byte(pageKey))))
 
 	lis, err := net.Listen("tcp", addr)

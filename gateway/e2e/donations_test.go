@@ -1,0 +1,251 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// donorToken gets a dev token for a donor user, optionally bound to a donor.
+func donorToken(t *testing.T, s *Suite, subject, donorID string) string {
+	t.Helper()
+	st, body := s.Do("POST", "/v1/dev/tokens", "", map[string]any{"subject": subject, "roles": []string{"DONOR"}, "donor_id": donorID})
+	if st != 200 {
+		t.Fatalf("dev token: %d %v", st, body)
+	}
+	return str(body["token"])
+}
+
+// execSQL changes state directly in the suite's database (test setup only).
+func execSQL(t *testing.T, s *Suite, sql string, args ...any) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// TestDonations walks donors, pledges, deposits, receipts, in-kind donations, the donation cutoff, the
+// naming right and the ledger through the gateway.
+func TestDonations(t *testing.T) {
+	s := Start(t)
+	organizer := s.Token("organizer-1", []string{"ORGANIZER"}, "")
+	operator := s.Token("operator-1", []string{"OPERATOR"}, "")
+	applicant := s.Token("applicant-1", []string{"APPLICANT"}, "")
+	federation := s.Token("federation-1", []string{"CHARITY_FEDERATION"}, "")
+	finance := s.Token("finance-1", []string{"FINANCE"}, "")
+	donorA := donorToken(t, s, "donor-user-a", "")
+	donorB := donorToken(t, s, "donor-user-b", "")
+
+	// An accepted application (budget 20,000,000 fen) in a published round, through the applications API.
+	st, round := s.Do("POST", "/v1/rounds", organizer, map[string]any{"name": "2026年度公益创投", "year": 2026,
+		"policy": map[string]any{"submission_deadline": time.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano), "shortlist_quota": 3, "selection_quota": 2}})
+	expect(t, "create round", st, round, 200, "")
+	roundID := str(round["id"])
+	st, round = s.Do("POST", "/v1/rounds/"+roundID+":advance", organizer, map[string]any{"phase": "PHASE_SOLICITATION"})
+	expect(t, "publish", st, round, 200, "")
+	st, org := s.Do("POST", "/v1/organizations", applicant, map[string]any{"name": "Linwei Elderly Care Centre", "kind": "ORGANIZATION_KIND_SOCIAL_ORGANIZATION", "uscc": uscc(t, 30)})
+	expect(t, "organisation", st, org, 200, "")
+	orgID := str(org["id"])
+	st, org = s.Do("POST", "/v1/organizations/"+orgID+":verify", operator, map[string]any{})
+	expect(t, "verify", st, org, 200, "")
+	st, app := s.Do("POST", "/v1/rounds/"+roundID+"/applications", applicant, application(orgID, "Meals on wheels"))
+	expect(t, "draft", st, app, 200, "")
+	appID := str(app["id"])
+	st, app = s.Do("POST", "/v1/applications/"+appID+":submit", applicant, map[string]any{})
+	expect(t, "submit", st, app, 200, "")
+	st, app = s.Do("POST", "/v1/applications/"+appID+":review", operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT"})
+	expect(t, "accept", st, app, 200, "")
+
+	// Donors: validated, sealed, masked; each donor user acts for the donor it registered.
+	st, body := s.Do("POST", "/v1/donors", donorA, map[string]any{"name": "Bad Co", "kind": "DONOR_KIND_ENTERPRISE", "uscc": wrongCheck(uscc(t, 31), "0123456789ABCDEFGHJKLMNPQRTUWXY")})
+	expect(t, "invalid USCC", st, body, 400, "INVALID_USCC_CHECK_CHARACTER")
+	st, body = s.Do("POST", "/v1/donors", federation, map[string]any{"name": "Fed", "kind": "DONOR_KIND_FOUNDATION", "uscc": uscc(t, 32)})
+	expect(t, "federation creates a donor", st, body, 403, "PERMISSION_DENIED")
+	st, a := s.Do("POST", "/v1/donors", donorA, map[string]any{"name": "Weinan Cement Co.", "kind": "DONOR_KIND_ENTERPRISE", "uscc": uscc(t, 33), "contact_phone": "13912345678"})
+	expect(t, "donor A", st, a, 200, "")
+	aID := str(a["id"])
+	st, b := s.Do("POST", "/v1/donors", donorB, map[string]any{"name": "Wang Fang", "kind": "DONOR_KIND_INDIVIDUAL", "id_number": residentID(t, 30), "contact_phone": "13712345678"})
+	expect(t, "donor B", st, b, 200, "")
+	bID := str(b["id"])
+	st, body = s.Do("GET", "/v1/donors/"+bID, federation, nil)
+	expect(t, "federation reads donor B", st, body, 200, "")
+	if body["contactPhone"] != "137****5678" || body["idNumber"] == residentID(t, 30) {
+		t.Fatalf("federation must see masked numbers: %v", body)
+	}
+	st, body = s.Do("GET", "/v1/donors/"+bID, donorB, nil)
+	if body["idNumber"] != residentID(t, 30) {
+		t.Fatalf("owner must see its own numbers: %v", body)
+	}
+	st, body = s.Do("GET", "/v1/donors/"+bID, donorA, nil)
+	expect(t, "donor A reads donor B", st, body, 404, "NOT_FOUND")
+	if n := s.Count("SELECT count(*) FROM donations.donors WHERE encode(phone_sealed, 'escape') LIKE '%12345678%'"); n != 0 {
+		t.Fatal("a phone number is stored in clear")
+	}
+
+	pledge := func(token, donorID, kind string, amount int64, what string) map[string]any {
+		t.Helper()
+		st, p := s.Do("POST", "/v1/pledges", token, map[string]any{"donor_id": donorID, "application_id": appID, "amount_fen": amount,
+			"kind": kind, "agreement_ref": "AG-" + requestID(), "description": "pledge " + what})
+		expect(t, "pledge "+what, st, p, 200, "")
+		if p["state"] != "PLEDGE_STATE_PLEDGED" {
+			t.Fatalf("new pledge: %v", p)
+		}
+		return p
+	}
+	st, body = s.Do("POST", "/v1/pledges", donorA, map[string]any{"donor_id": aID, "application_id": appID, "amount_fen": 100, "kind": "PLEDGE_KIND_CASH", "agreement_ref": "AG-0"})
+	expect(t, "pledge before shortlisting", st, body, 412, "APPLICATION_NOT_SHORTLISTED")
+
+	// Test setup standing in for the reviews flow (built concurrently): the shortlist is published and the
+	// round is in PROMOTION.
+	execSQL(t, s, `UPDATE applications.applications SET stage = 'SHORTLISTED', version = version + 1 WHERE id = $1`, appID)
+	execSQL(t, s, `UPDATE applications.rounds SET phase = 'PROMOTION', version = version + 1 WHERE id = $1`, roundID)
+
+	st, body = s.Do("POST", "/v1/pledges", donorB, map[string]any{"donor_id": aID, "application_id": appID, "amount_fen": 100, "kind": "PLEDGE_KIND_CASH", "agreement_ref": "AG-0"})
+	expect(t, "donor B pledges for donor A", st, body, 403, "DONOR_NOT_OWNED")
+	a1 := pledge(donorA, aID, "PLEDGE_KIND_CASH", 9_998_000, "A1")
+	a2 := pledge(donorA, aID, "PLEDGE_KIND_CASH", 2_000, "A2")
+	bLate := pledge(donorB, bID, "PLEDGE_KIND_CASH", 3_000_000, "B cash")
+	bKind := pledge(operator, bID, "PLEDGE_KIND_IN_KIND", 600_000, "B in kind")
+
+	// A donor sees only its own donor's pledges, whatever token it holds.
+	st, body = s.Do("GET", "/v1/pledges/"+str(a1["id"]), donorB, nil)
+	expect(t, "donor B reads donor A's pledge", st, body, 404, "NOT_FOUND")
+	st, body = s.Do("GET", "/v1/pledges/"+str(a1["id"]), donorToken(t, s, "donor-user-c", bID), nil)
+	expect(t, "a token bound to donor B reads donor A's pledge", st, body, 404, "NOT_FOUND")
+	st, body = s.Do("GET", "/v1/pledges/"+str(a1["id"]), donorToken(t, s, "donor-user-d", aID), nil)
+	expect(t, "a token bound to donor A reads its pledge", st, body, 200, "")
+	st, body = s.Do("GET", "/v1/pledges", donorB, nil)
+	expect(t, "donor B lists", st, body, 200, "")
+	if n := len(body["pledges"].([]any)); n != 2 {
+		t.Fatalf("donor B lists %d pledges, want its 2", n)
+	}
+	st, body = s.Do("GET", "/v1/pledges?application_id="+appID+"&page_size=3", federation, nil)
+	if len(body["pledges"].([]any)) != 3 || body["nextPageToken"] == "" {
+		t.Fatalf("federation page 1: %v", body)
+	}
+
+	// Cash: PLEDGED → DEPOSITED, confirmed by the federation, with a receipt; idempotent on the bank reference.
+	year := time.Now().In(time.FixedZone("CST", 8*3600)).Year()
+	deposit := map[string]any{"bank_reference": "ICBC-20260501-0001", "amount_fen": 9_998_000, "deposited_at": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339Nano)}
+	st, body = s.Do("POST", "/v1/pledges/"+str(a1["id"])+":confirmDeposit", operator, deposit)
+	expect(t, "operator confirms a deposit", st, body, 403, "PERMISSION_DENIED")
+	st, dep := s.Do("POST", "/v1/pledges/"+str(a1["id"])+":confirmDeposit", federation, deposit)
+	expect(t, "confirm deposit", st, dep, 200, "")
+	if dep["state"] != "PLEDGE_STATE_DEPOSITED" || dep["receiptNumber"] != fmt.Sprintf("%d-000001", year) || dep["late"] != false {
+		t.Fatalf("deposited: %v", dep)
+	}
+	st, again := s.Do("POST", "/v1/pledges/"+str(a1["id"])+":confirmDeposit", federation, deposit)
+	expect(t, "the same confirmation retried", st, again, 200, "")
+	if again["receiptNumber"] != dep["receiptNumber"] || again["confirmTime"] != dep["confirmTime"] {
+		t.Fatalf("retry answered differently: %v vs %v", again, dep)
+	}
+	conflict := map[string]any{"bank_reference": "ICBC-20260501-0001", "amount_fen": 9_999_000, "deposited_at": deposit["deposited_at"]}
+	st, body = s.Do("POST", "/v1/pledges/"+str(a1["id"])+":confirmDeposit", federation, conflict)
+	expect(t, "same reference, another amount", st, body, 409, "BANK_REFERENCE_CONFLICT")
+	st, body = s.Do("POST", "/v1/pledges/"+str(a2["id"])+":confirmDeposit", federation, deposit)
+	expect(t, "same reference, another pledge", st, body, 409, "BANK_REFERENCE_CONFLICT")
+	if n := s.Count("SELECT count(*) FROM donations.ledger_transfers WHERE pledge_id = $1", str(a1["id"])); n != 1 {
+		t.Fatalf("the deposit was booked %d times", n)
+	}
+	if n := s.Count("SELECT count(*) FROM donations.receipt_counters WHERE last = 1"); n != 1 {
+		t.Fatal("refused confirmations advanced the receipt counter")
+	}
+
+	// Naming right: 9,998,000 of 20,000,000 is 49.99%: not granted.
+	summary := func(asOf string) map[string]any {
+		t.Helper()
+		path := "/v1/applications/" + appID + "/donationSummary"
+		if asOf != "" {
+			path += "?as_of=" + url.QueryEscape(asOf)
+		}
+		st, body := s.Do("GET", path, finance, nil)
+		expect(t, "summary", st, body, 200, "")
+		return body
+	}
+	if sum := summary(""); sum["confirmedTotalFen"] != "9998000" || sum["namingRightDonorId"] != "" {
+		t.Fatalf("summary at 49.99%%: %v", sum)
+	}
+	st, body = s.Do("GET", "/v1/applications/"+appID+"/donationSummary", donorA, nil)
+	expect(t, "donor reads the summary", st, body, 403, "PERMISSION_DENIED")
+	dep2 := map[string]any{"bank_reference": "ICBC-20260501-0002", "amount_fen": 2_000, "deposited_at": time.Now().Add(-time.Second).UTC().Format(time.RFC3339Nano), "request_id": requestID()}
+	st, body = s.Do("POST", "/v1/pledges/"+str(a2["id"])+":confirmDeposit", federation, dep2)
+	expect(t, "second deposit", st, body, 200, "")
+	if body["receiptNumber"] != fmt.Sprintf("%d-000002", year) {
+		t.Fatalf("receipts are not sequential: %v", body["receiptNumber"])
+	}
+	st, body = s.Do("POST", "/v1/pledges/"+str(a2["id"])+":confirmDeposit", federation, dep2)
+	expect(t, "request_id retry", st, body, 200, "")
+	if sum := summary(""); sum["confirmedTotalFen"] != "10000000" || sum["namingRightDonorId"] != aID {
+		t.Fatalf("summary at exactly 50%%: %v", sum)
+	}
+
+	// In kind: PLEDGED → APPRAISED (operator) → APPROVED (organizer).
+	st, body = s.Do("POST", "/v1/pledges/"+str(bKind["id"])+":approveAppraisal", organizer, map[string]any{})
+	expect(t, "approve before appraisal", st, body, 412, "PLEDGE_STATE_INVALID")
+	st, body = s.Do("POST", "/v1/pledges/"+str(bKind["id"])+":appraise", organizer, map[string]any{"value_fen": 500_000})
+	expect(t, "organizer appraises", st, body, 403, "PERMISSION_DENIED")
+	st, body = s.Do("POST", "/v1/pledges/"+str(bKind["id"])+":appraise", operator, map[string]any{"value_fen": 500_000, "notes": "20 wheelchairs at market price"})
+	expect(t, "appraise", st, body, 200, "")
+	if body["state"] != "PLEDGE_STATE_APPRAISED" || body["appraisedValueFen"] != "500000" {
+		t.Fatalf("appraised: %v", body)
+	}
+	st, body = s.Do("POST", "/v1/pledges/"+str(bKind["id"])+":approveAppraisal", organizer, map[string]any{})
+	expect(t, "approve", st, body, 200, "")
+	if body["state"] != "PLEDGE_STATE_APPROVED" || body["receiptNumber"] != fmt.Sprintf("%d-000003", year) {
+		t.Fatalf("approved: %v", body)
+	}
+	time.Sleep(10 * time.Millisecond)
+	if sum := summary(""); sum["confirmedTotalFen"] != "10500000" || sum["namingRightDonorId"] != aID {
+		t.Fatalf("summary with the in-kind donation: %v", sum)
+	}
+
+	// Test setup standing in for the organizer closing the vote: the round enters FINAL_REVIEW and this
+	// instant is the donation cutoff. Money deposited at the cutoff is LATE.
+	cutoff := time.Now().UTC().Truncate(time.Microsecond)
+	execSQL(t, s, `UPDATE applications.rounds SET phase = 'FINAL_REVIEW', donation_cutoff = $2, version = version + 1 WHERE id = $1`, roundID, cutoff)
+	st, body = s.Do("POST", "/v1/pledges", donorB, map[string]any{"donor_id": bID, "application_id": appID, "amount_fen": 100, "kind": "PLEDGE_KIND_CASH", "agreement_ref": "AG-9"})
+	expect(t, "pledge after the cutoff", st, body, 412, "ROUND_NOT_ACCEPTING_PLEDGES")
+	time.Sleep(10 * time.Millisecond)
+	st, late := s.Do("POST", "/v1/pledges/"+str(bLate["id"])+":confirmDeposit", federation, map[string]any{"bank_reference": "ICBC-LATE-1", "amount_fen": 3_000_000, "deposited_at": cutoff.Format(time.RFC3339Nano)})
+	expect(t, "late deposit is still recorded", st, late, 200, "")
+	if late["state"] != "PLEDGE_STATE_DEPOSITED" || late["late"] != true || late["receiptNumber"] != fmt.Sprintf("%d-000004", year) {
+		t.Fatalf("late deposit: %v", late)
+	}
+	atCutoff := summary(cutoff.Format(time.RFC3339Nano))
+	if atCutoff["confirmedTotalFen"] != "10500000" || atCutoff["namingRightDonorId"] != aID {
+		t.Fatalf("summary at the cutoff: %v", atCutoff)
+	}
+	if sum := summary(""); sum["confirmedTotalFen"] != "10500000" {
+		t.Fatalf("late money counted after the cutoff: %v", sum)
+	}
+	if n := s.Count("SELECT count(*) FROM donations.ledger_transfers WHERE credit_account = 'late:' || $1::text AND amount_fen = 3000000", appID); n != 1 {
+		t.Fatal("the late deposit is not booked to the late account")
+	}
+	// Late money goes back to the donor.
+	st, body = s.Do("POST", "/v1/pledges/"+str(a1["id"])+":refund", federation, map[string]any{"reason": "donor asked"})
+	expect(t, "refund of on-time money to a project still in the running", st, body, 412, "PROJECT_NOT_DECLINED")
+	st, body = s.Do("POST", "/v1/pledges/"+str(bLate["id"])+":refund", federation, map[string]any{"reason": "arrived after the cutoff"})
+	expect(t, "refund late money", st, body, 200, "")
+	if body["state"] != "PLEDGE_STATE_REFUNDED" {
+		t.Fatalf("refunded: %v", body)
+	}
+
+	// The ledger verifies.
+	st, body = s.Do("GET", "/v1/ledger:verify", operator, nil)
+	expect(t, "operator verifies the ledger", st, body, 403, "PERMISSION_DENIED")
+	st, body = s.Do("GET", "/v1/ledger:verify", finance, nil)
+	expect(t, "verify", st, body, 200, "")
+	if body["balanced"] != true || body["transfers"] != "5" || body["accounts"] != "6" {
+		t.Fatalf("ledger: %v", body)
+	}
+}

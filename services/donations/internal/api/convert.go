@@ -1,0 +1,71 @@
+package api
+
+import (
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
+	"github.com/commonweal/commonweal/services/donations/internal/domain"
+	"github.com/commonweal/commonweal/services/donations/internal/store"
+)
+
+func ts(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+func donorKindFromPB(k pb.DonorKind) domain.DonorKind {
+	if k == pb.DonorKind_DONOR_KIND_UNSPECIFIED {
+		return ""
+	}
+	return domain.DonorKind(strings.TrimPrefix(k.String(), "DONOR_KIND_"))
+}
+
+func donorKindToPB(k domain.DonorKind) pb.DonorKind {
+	return pb.DonorKind(pb.DonorKind_value["DONOR_KIND_"+string(k)])
+}
+
+func pledgeKindFromPB(k pb.PledgeKind) domain.PledgeKind {
+	if k == pb.PledgeKind_PLEDGE_KIND_UNSPECIFIED {
+		return ""
+	}
+	return domain.PledgeKind(strings.TrimPrefix(k.String(), "PLEDGE_KIND_"))
+}
+
+func donorToPB(d domain.Donor) *pb.Donor {
+	if d.ID == "" {
+		return nil
+	}
+	return &pb.Donor{Id: d.ID, Name: d.Name, Kind: donorKindToPB(d.Kind), Uscc: d.USCC, IdNumber: d.IDNumber, ContactPhone: d.ContactPhone,
+		CreateTime: ts(d.CreatedAt)}
+}
+
+func pledgeToPB(p domain.Pledge) *pb.Pledge {
+	if p.ID == "" {
+		return nil
+	}
+	return &pb.Pledge{
+		Id: p.ID, DonorId: p.DonorID, ApplicationId: p.ApplicationID, RoundId: p.RoundID, AmountFen: p.AmountFen,
+		Kind: pb.PledgeKind(pb.PledgeKind_value["PLEDGE_KIND_"+string(p.Kind)]), AgreementRef: p.AgreementRef, Description: p.Description,
+		State: pb.PledgeState(pb.PledgeState_value["PLEDGE_STATE_"+string(p.State)]), BankReference: p.BankReference,
+		DepositedAmountFen: p.DepositedAmountFen, DepositTime: ts(p.DepositedAt), AppraisedValueFen: p.AppraisedValueFen,
+		AppraisalNotes: p.AppraisalNotes, AppraiseTime: ts(p.AppraisedAt), ApproveTime: ts(p.ApprovedAt), Late: p.Late,
+		ReceiptNumber: p.ReceiptNumber, RefundTime: ts(p.RefundedAt), RedirectTime: ts(p.RedirectedAt),
+		RedirectApplicationId: p.RedirectApplicationID, CreateTime: ts(p.CreatedAt), ConfirmTime: ts(p.ConfirmedAt),
+	}
+}
+
+func transferToPB(t store.StoredTransfer) *pb.LedgerTransfer {
+	if t.ID == "" {
+		return nil
+	}
+	return &pb.LedgerTransfer{
+		TransferId: t.ID, Kind: pb.TransferKind(pb.TransferKind_value["TRANSFER_KIND_"+string(t.Kind)]), DebitAccount: t.Debit,
+		CreditAccount: t.Credit, AmountFen: t.AmountFen, PendingTransferId: t.PendingID, Reason: t.Reason, RequestedBy: t.RequestedBy,
+		RequestId: t.RequestID, CreateTime: ts(t.CreatedAt), ApplicationId: t.ApplicationID,
+	}
+}

@@ -1,0 +1,168 @@
+package api_test
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
+	"github.com/commonweal/commonweal/pkg/cnid"
+	"github.com/commonweal/commonweal/pkg/db"
+	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/grpcerr"
+	"github.com/commonweal/commonweal/pkg/grpcserver"
+	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/pagetoken"
+	"github.com/commonweal/commonweal/pkg/sealed"
+	"github.com/commonweal/commonweal/services/donations/internal/api"
+	"github.com/commonweal/commonweal/services/donations/internal/app"
+	"github.com/commonweal/commonweal/services/donations/internal/domain"
+	"github.com/commonweal/commonweal/services/donations/internal/store"
+	"github.com/commonweal/commonweal/services/donations/internal/store/migrations"
+)
+
+// oneApplication stands in for the applications service: one shortlisted application in a round in
+// PROMOTION. (The end-to-end tests and the benchmark use the real applications service.)
+type oneApplication struct{ app app.ApplicationInfo }
+
+func (o oneApplication) GetApplication(_ context.Context, id string) (app.ApplicationInfo, error) {
+	if id != o.app.ID {
+		return app.ApplicationInfo{}, domain.ErrApplicationNotFound
+	}
+	return o.app, nil
+}
+
+func (o oneApplication) GetRound(_ context.Context, id string) (app.RoundInfo, error) {
+	if id != o.app.RoundID {
+		return app.RoundInfo{}, errs.ErrNotFound
+	}
+	return app.RoundInfo{ID: id, Phase: "PROMOTION", NamingRightShareBps: 5000}, nil
+}
+
+// serve starts the donations gRPC server in-process and returns a client and the application's ID.
+func serve(t *testing.T) (pb.DonationsServiceClient, *identity.Signer, string) {
+	t.Helper()
+	_, dbURL := emptyDB.Database(t)
+	ctx := context.Background()
+	dbs := db.Settings{AdminURL: dbURL, Schema: "donations", Password: "donations-test"}
+	if err := db.Migrate(ctx, dbs, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := db.Open(ctx, dbs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, _ := sealed.New(make([]byte, 32))
+	signer := identity.NewSigner([]byte(identityKey))
+	a := oneApplication{app.ApplicationInfo{ID: store.NewID(), RoundID: store.NewID(), Stage: "SHORTLISTED", BudgetTotalFen: 2_000}}
+	srv := grpcserver.New(signer)
+	pb.RegisterDonationsServiceServer(srv.GRPC, api.NewServer(app.New(store.New(pool, box), a, time.Now), pool, pagetoken.NewSigner([]byte("test-page-token-key-32-bytes-long!!"))))
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { srv.Serve(sctx, lis, time.Second); close(done) }()
+	conn, err := grpcserver.Dial(lis.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(); stop(); <-done; pool.Close() })
+	return pb.NewDonationsServiceClient(conn), signer, a.app.ID
+}
+
+func wantStatus(t *testing.T, what string, err error, code codes.Code, reason string) {
+	t.Helper()
+	if status.Code(err) != code || grpcerr.Reason(err) != reason {
+		t.Fatalf("%s: got %v (%s), want %v %s", what, status.Code(err), err, code, reason)
+	}
+}
+
+// TestInternalRPCs exercises, over gRPC with signed service identities, the calls other services make:
+// the funding service's reserve → release / cancel of donation shares, and the reviews service's summary
+// and donor list.
+func TestInternalRPCs(t *testing.T) {
+	c, signer, appID := serve(t)
+	as := func(id identity.Identity) context.Context { return signer.Outgoing(context.Background(), id) }
+	funding, reviews := as(identity.ServiceIdentity("funding")), as(identity.ServiceIdentity("reviews"))
+	federation := as(identity.Identity{Subject: "federation", Roles: []identity.Role{identity.CharityFederation}})
+	donorCtx := as(identity.Identity{Subject: "donor", Roles: []identity.Role{identity.Donor}})
+
+	ch, _ := cnid.USCCCheckChar("91999999MA0000011")
+	d, err := c.CreateDonor(donorCtx, &pb.CreateDonorRequest{Name: "Co", Kind: pb.DonorKind_DONOR_KIND_ENTERPRISE, Uscc: "91999999MA0000011" + string(ch)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.CreatePledge(donorCtx, &pb.CreatePledgeRequest{DonorId: d.Id, ApplicationId: appID, AmountFen: 1_000, Kind: pb.PledgeKind_PLEDGE_KIND_CASH, AgreementRef: "AG"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ConfirmDeposit(federation, &pb.ConfirmDepositRequest{PledgeId: p.Id, BankReference: "B1", AmountFen: 1_000, DepositedAt: timestamppb.New(time.Now().Add(-time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Reviews: the summary (1,000 of a 2,000 budget is exactly 50%) and the donor list.
+	sum, err := c.GetDonationSummary(reviews, &pb.GetDonationSummaryRequest{ApplicationId: appID})
+	if err != nil || sum.GetConfirmedTotalFen() != 1_000 || sum.GetNamingRightDonorId() != d.Id || sum.GetAsOf() == nil {
+		t.Fatalf("summary: %v %v", err, sum)
+	}
+	donors, err := c.ListApplicationDonors(reviews, &pb.ListApplicationDonorsRequest{ApplicationId: appID})
+	if err != nil || len(donors.GetDonorIds()) != 1 || donors.GetDonorIds()[0] != d.Id {
+		t.Fatalf("donors: %v %v", err, donors)
+	}
+	_, err = c.ListApplicationDonors(funding, &pb.ListApplicationDonorsRequest{ApplicationId: appID})
+	wantStatus(t, "funding lists donors", err, codes.PermissionDenied, "PERMISSION_DENIED")
+	_, err = c.ListApplicationDonors(context.Background(), &pb.ListApplicationDonorsRequest{ApplicationId: appID})
+	if status.Code(err) != codes.PermissionDenied && status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("anonymous lists donors: %v", err)
+	}
+
+	// Funding: reserve → release / cancel, idempotent on transfer_id.
+	_, err = c.ReserveDonationShare(reviews, &pb.ReserveDonationShareRequest{TransferId: "r1", ApplicationId: appID, AmountFen: 600})
+	wantStatus(t, "reviews reserves", err, codes.PermissionDenied, "PERMISSION_DENIED")
+	r1, err := c.ReserveDonationShare(funding, &pb.ReserveDonationShareRequest{TransferId: "r1", ApplicationId: appID, AmountFen: 600, Reason: "plan P tranche 1"})
+	if err != nil || r1.GetKind() != pb.TransferKind_TRANSFER_KIND_PENDING || r1.GetDebitAccount() != "earmarked:"+appID || r1.GetCreditAccount() != "payout_pending" || r1.GetRequestedBy() != "service:funding" {
+		t.Fatalf("reserve: %v %v", err, r1)
+	}
+	again, err := c.ReserveDonationShare(funding, &pb.ReserveDonationShareRequest{TransferId: "r1", ApplicationId: appID, AmountFen: 600, Reason: "plan P tranche 1"})
+	if err != nil || !again.GetCreateTime().AsTime().Equal(r1.GetCreateTime().AsTime()) {
+		t.Fatalf("retried reserve: %v %v", err, again)
+	}
+	_, err = c.ReserveDonationShare(funding, &pb.ReserveDonationShareRequest{TransferId: "r1", ApplicationId: appID, AmountFen: 700, Reason: "plan P tranche 1"})
+	wantStatus(t, "same transfer ID, other amount", err, codes.InvalidArgument, "TRANSFER_ID_REUSED")
+	_, err = c.ReserveDonationShare(funding, &pb.ReserveDonationShareRequest{TransferId: "r2", ApplicationId: appID, AmountFen: 401})
+	wantStatus(t, "over-reservation", err, codes.FailedPrecondition, "INSUFFICIENT_FUNDS")
+	r2, err := c.ReserveDonationShare(federation, &pb.ReserveDonationShareRequest{TransferId: "r2", ApplicationId: appID, AmountFen: 400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	post, err := c.ReleaseDonationShare(funding, &pb.ReleaseDonationShareRequest{TransferId: "p1", PendingTransferId: r1.GetTransferId()})
+	if err != nil || post.GetKind() != pb.TransferKind_TRANSFER_KIND_POST_PENDING || post.GetAmountFen() != 600 || post.GetPendingTransferId() != "r1" {
+		t.Fatalf("release: %v %v", err, post)
+	}
+	if _, err := c.ReleaseDonationShare(funding, &pb.ReleaseDonationShareRequest{TransferId: "p1", PendingTransferId: "r1"}); err != nil {
+		t.Fatalf("retried release: %v", err)
+	}
+	_, err = c.CancelDonationShare(funding, &pb.CancelDonationShareRequest{TransferId: "v1", PendingTransferId: "r1"})
+	wantStatus(t, "cancel after release", err, codes.FailedPrecondition, "PENDING_TRANSFER_ALREADY_RESOLVED")
+	_, err = c.CancelDonationShare(funding, &pb.CancelDonationShareRequest{TransferId: "p1", PendingTransferId: "r1"})
+	wantStatus(t, "release ID reused to cancel", err, codes.InvalidArgument, "TRANSFER_ID_REUSED")
+	if _, err := c.CancelDonationShare(funding, &pb.CancelDonationShareRequest{TransferId: "v2", PendingTransferId: r2.GetTransferId()}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ReleaseDonationShare(funding, &pb.ReleaseDonationShareRequest{TransferId: "p2", PendingTransferId: "r2"})
+	wantStatus(t, "release after cancel", err, codes.FailedPrecondition, "PENDING_TRANSFER_ALREADY_RESOLVED")
+	_, err = c.ReleaseDonationShare(funding, &pb.ReleaseDonationShareRequest{TransferId: "p3", PendingTransferId: "nope"})
+	wantStatus(t, "unknown pending", err, codes.NotFound, "PENDING_TRANSFER_NOT_FOUND")
+
+	v, err := c.VerifyLedger(federation, &pb.VerifyLedgerRequest{})
+	if err != nil || !v.GetBalanced() || v.GetTransfers() != 5 || v.GetAccounts() != 3 {
+		t.Fatalf("verify: %v %v", err, v)
+	}
+}

@@ -1,0 +1,178 @@
+package domain
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/commonweal/commonweal/pkg/cnid"
+	"github.com/commonweal/commonweal/pkg/errs"
+)
+
+func reason(err error) string {
+	if e, ok := errs.As(err); ok {
+		return e.Reason
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+func TestNewPledge(t *testing.T) {
+	tests := []struct {
+		name         string
+		amount       int64
+		kind         PledgeKind
+		ref, desc    string
+		stage, phase string
+		want         string
+	}{
+		{"cash in promotion", 100, KindCash, "AG-1", "", "SHORTLISTED", "PROMOTION", ""},
+		{"cash in publicity", 100, KindCash, "AG-1", "", "SHORTLISTED", "PUBLICITY", ""},
+		{"in kind with description", 100, KindInKind, "AG-1", "wheelchairs", "SHORTLISTED", "PROMOTION", ""},
+		{"in kind without description", 100, KindInKind, "AG-1", "", "SHORTLISTED", "PROMOTION", "DESCRIPTION_REQUIRED"},
+		{"zero amount", 0, KindCash, "AG-1", "", "SHORTLISTED", "PROMOTION", "INVALID_AMOUNT"},
+		{"no agreement", 100, KindCash, " ", "", "SHORTLISTED", "PROMOTION", "AGREEMENT_REF_REQUIRED"},
+		{"unknown kind", 100, "", "AG-1", "", "SHORTLISTED", "PROMOTION", "INVALID_PLEDGE_KIND"},
+		{"not shortlisted", 100, KindCash, "AG-1", "", "", "PROMOTION", "APPLICATION_NOT_SHORTLISTED"},
+		{"selected already", 100, KindCash, "AG-1", "", "SELECTED", "PROMOTION", "APPLICATION_NOT_SHORTLISTED"},
+		{"final review", 100, KindCash, "AG-1", "", "SHORTLISTED", "FINAL_REVIEW", "ROUND_NOT_ACCEPTING_PLEDGES"},
+		{"shortlisting", 100, KindCash, "AG-1", "", "SHORTLISTED", "SHORTLISTING", "ROUND_NOT_ACCEPTING_PLEDGES"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := NewPledge("d", "a", tt.amount, tt.kind, tt.ref, tt.desc, tt.stage, tt.phase)
+			if got := reason(err); got != tt.want {
+				t.Fatalf("reason %q, want %q", got, tt.want)
+			}
+			if err == nil && p.State != StatePledged {
+				t.Fatalf("state %s", p.State)
+			}
+		})
+	}
+}
+
+func TestConfirmDeposit(t *testing.T) {
+	now := at(30)
+	cutoff := at(20)
+	tests := []struct {
+		name     string
+		p        Pledge
+		ref      string
+		amount   int64
+		depAt    time.Time
+		cutoff   time.Time
+		want     string
+		wantLate bool
+	}{
+		{"before the cutoff", Pledge{Kind: KindCash, State: StatePledged}, "B1", 100, at(19), cutoff, "", false},
+		{"at the cutoff is late", Pledge{Kind: KindCash, State: StatePledged}, "B1", 100, at(20), cutoff, "", true},
+		{"no cutoff yet", Pledge{Kind: KindCash, State: StatePledged}, "B1", 100, at(25), time.Time{}, "", false},
+		{"future deposit", Pledge{Kind: KindCash, State: StatePledged}, "B1", 100, at(31), cutoff, "DEPOSIT_TIME_IN_FUTURE", false},
+		{"no reference", Pledge{Kind: KindCash, State: StatePledged}, "", 100, at(1), cutoff, "BANK_REFERENCE_REQUIRED", false},
+		{"no amount", Pledge{Kind: KindCash, State: StatePledged}, "B1", 0, at(1), cutoff, "INVALID_AMOUNT", false},
+		{"no time", Pledge{Kind: KindCash, State: StatePledged}, "B1", 100, time.Time{}, cutoff, "DEPOSITED_AT_REQUIRED", false},
+		{"in kind", Pledge{Kind: KindInKind, State: StatePledged}, "B1", 100, at(1), cutoff, "WRONG_PLEDGE_KIND", false},
+		{"already deposited", Pledge{Kind: KindCash, State: StateDeposited}, "B1", 100, at(1), cutoff, "PLEDGE_STATE_INVALID", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.p
+			err := p.ConfirmDeposit(tt.ref, tt.amount, tt.depAt, now, tt.cutoff, "2026-000001")
+			if got := reason(err); got != tt.want {
+				t.Fatalf("reason %q, want %q", got, tt.want)
+			}
+			if err != nil {
+				return
+			}
+			if p.State != StateDeposited || p.Late != tt.wantLate || p.ReceiptNumber != "2026-000001" || !p.ConfirmedAt.Equal(now) {
+				t.Fatalf("after confirmation: %+v", p)
+			}
+			if ConfirmedAccount(p) != map[bool]string{false: "earmarked:", true: "late:"}[tt.wantLate] {
+				t.Fatalf("account %s", ConfirmedAccount(p))
+			}
+		})
+	}
+}
+
+func TestInKindFlowAndReturns(t *testing.T) {
+	p := Pledge{ApplicationID: "A", Kind: KindInKind, State: StatePledged}
+	if err := p.CheckApprovable(); !errors.Is(err, ErrPledgeState) {
+		t.Fatalf("approve before appraisal: %v", err)
+	}
+	if err := p.Appraise(0, "", at(1)); reason(err) != "INVALID_AMOUNT" {
+		t.Fatalf("zero appraisal: %v", err)
+	}
+	if err := p.Appraise(800_000, "market price", at(1)); err != nil || p.State != StateAppraised {
+		t.Fatalf("appraise: %v %s", err, p.State)
+	}
+	if err := p.Appraise(800_000, "again", at(2)); !errors.Is(err, ErrPledgeState) {
+		t.Fatalf("second appraisal: %v", err)
+	}
+	if err := p.Approve(at(3), at(10), "2026-000002"); err != nil || p.State != StateApproved || p.Late || ConfirmedAccount(p) != "in_kind:A" {
+		t.Fatalf("approve: %v %+v", err, p)
+	}
+	if p.ConfirmedValue() != 800_000 || !p.ConfirmedAtTime().Equal(at(3)) {
+		t.Fatalf("confirmed value/time: %d %v", p.ConfirmedValue(), p.ConfirmedAtTime())
+	}
+	if err := p.Refund("SELECTED", at(4)); !errors.Is(err, ErrProjectStillEligible) {
+		t.Fatalf("refund of a selected project's donation: %v", err)
+	}
+	if err := p.Refund("", at(4)); !errors.Is(err, ErrProjectStillEligible) {
+		t.Fatalf("refund before any outcome: %v", err)
+	}
+	if err := p.Redirect("NOT_SELECTED", "B", at(5)); err != nil || p.State != StateRedirected || p.RedirectApplicationID != "B" {
+		t.Fatalf("redirect: %v %+v", err, p)
+	}
+	if err := p.Refund("NOT_SELECTED", at(6)); !errors.Is(err, ErrPledgeState) {
+		t.Fatalf("refund after redirect: %v", err)
+	}
+	lateCash := Pledge{Kind: KindCash, State: StateDeposited, Late: true}
+	if err := lateCash.Refund("SELECTED", at(7)); err != nil || lateCash.State != StateRefunded {
+		t.Fatalf("late money is refunded even to a selected project: %v", err)
+	}
+	lateApproval := Pledge{ApplicationID: "A", Kind: KindInKind, State: StateAppraised}
+	if err := lateApproval.Approve(at(10), at(10), "r"); err != nil || !lateApproval.Late || ConfirmedAccount(lateApproval) != "in_kind_late:A" {
+		t.Fatalf("approval at the cutoff: %v %+v", err, lateApproval)
+	}
+}
+
+func TestNewDonor(t *testing.T) {
+	c, _ := cnid.USCCCheckChar("91999999MA0000001")
+	uscc := "91999999MA0000001" + string(c)
+	bad := uscc[:17] + map[bool]string{true: "1", false: "0"}[uscc[17] == '0']
+	r, _ := cnid.ResidentIDCheckChar("99010119800101001")
+	rid := "99010119800101001" + string(r)
+	tests := []struct {
+		name                 string
+		kind                 DonorKind
+		uscc, idNum, phone   string
+		want                 string
+		wantPhone, wantIDNum string
+	}{
+		{"enterprise", DonorEnterprise, uscc, "", "13812345678", "", "138****5678", ""},
+		{"foundation code with spaces", DonorFoundation, " " + uscc + " ", "", "", "", "", ""},
+		{"individual", DonorIndividual, "", rid, "", "", "", rid[:6] + "********" + rid[14:]},
+		{"enterprise without code", DonorEnterprise, "", "", "", "USCC_REQUIRED", "", ""},
+		{"bad check character", DonorEnterprise, bad, "", "", "INVALID_USCC_CHECK_CHARACTER", "", ""},
+		{"individual without ID", DonorIndividual, "", "", "", "ID_NUMBER_REQUIRED", "", ""},
+		{"bad phone", DonorEnterprise, uscc, "", "12345", "INVALID_PHONE", "", ""},
+		{"unknown kind", "", uscc, "", "", "INVALID_DONOR_KIND", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := NewDonor("Donor", tt.kind, tt.uscc, tt.idNum, tt.phone)
+			if got := reason(err); got != tt.want {
+				t.Fatalf("reason %q, want %q", got, tt.want)
+			}
+			if err != nil {
+				return
+			}
+			m := d.Masked()
+			if m.ContactPhone != tt.wantPhone || m.IDNumber != tt.wantIDNum {
+				t.Fatalf("masked: %+v", m)
+			}
+		})
+	}
+}

@@ -1,0 +1,234 @@
+// Package api is the reviews service's gRPC surface: it converts between proto and domain values, makes
+// mutations idempotent and turns domain errors into statuses.
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
+	"github.com/commonweal/commonweal/pkg/grpcerr"
+	"github.com/commonweal/commonweal/pkg/idempotency"
+	"github.com/commonweal/commonweal/services/reviews/internal/app"
+)
+
+// Server implements ReviewsService.
+type Server struct {
+	pb.UnimplementedReviewsServiceServer
+	app  *app.Service
+	pool *pgxpool.Pool
+}
+
+// NewServer returns the gRPC handlers over the use cases.
+func NewServer(a *app.Service, pool *pgxpool.Pool) *Server {
+	return &Server{app: a, pool: pool}
+}
+
+// toStatus is the one place domain errors become gRPC statuses.
+func toStatus(ctx context.Context, err error) error { return grpcerr.Status(ctx, err) }
+
+// mutate runs a mutation once per request ID and converts its error.
+func mutate[T proto.Message](ctx context.Context, s *Server, requestID string, req proto.Message, fn func(ctx context.Context) (T, error)) (T, error) {
+	out, err := idempotency.Do(ctx, s.pool, requestID, req, fn)
+	if err != nil {
+		var zero T
+		return zero, toStatus(ctx, err)
+	}
+	return out, nil
+}
+
+func (s *Server) CreatePanel(ctx context.Context, req *pb.CreatePanelRequest) (*pb.Panel, error) {
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Panel, error) {
+		p, meta, err := s.app.CreatePanel(ctx, req.GetRoundId(), stageFromPB(req.GetStage()), membersFromPB(req.GetMembers()))
+		return panelToPB(p, meta), err
+	})
+}
+
+func (s *Server) GetPanel(ctx context.Context, req *pb.GetPanelRequest) (*pb.Panel, error) {
+	p, meta, err := s.app.GetPanel(ctx, req.GetPanelId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return panelToPB(p, meta), nil
+}
+
+func (s *Server) DeclareConflict(ctx context.Context, req *pb.DeclareConflictRequest) (*pb.Recusal, error) {
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Recusal, error) {
+		r, err := s.app.DeclareConflict(ctx, req.GetPanelId(), req.GetReviewerId(), req.GetApplicationId(), req.GetReason())
+		return recusalToPB(r.Recusal, r.CreatedAt), err
+	})
+}
+
+func (s *Server) ListRecusals(ctx context.Context, req *pb.ListRecusalsRequest) (*pb.ListRecusalsResponse, error) {
+	recs, err := s.app.ListRecusals(ctx, req.GetApplicationId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	out := &pb.ListRecusalsResponse{}
+	for _, r := range recs {
+		out.Recusals = append(out.Recusals, recusalToPB(r.Recusal, r.CreatedAt))
+	}
+	return out, nil
+}
+
+func (s *Server) SubmitScore(ctx context.Context, req *pb.SubmitScoreRequest) (*pb.Score, error) {
+	// Detected conflicts are recorded in their own transaction, so they stay when the score is refused.
+	if err := s.app.DetectConflicts(ctx, req.GetPanelId(), req.GetReviewerId(), req.GetApplicationId()); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Score, error) {
+		sc, err := s.app.SubmitScore(ctx, req.GetPanelId(), req.GetApplicationId(), req.GetReviewerId(), criteriaFromPB(req.GetCriteria()))
+		return scoreToPB(sc), err
+	})
+}
+
+func (s *Server) ComputeShortlist(ctx context.Context, req *pb.ComputeShortlistRequest) (*pb.Shortlist, error) {
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Shortlist, error) {
+		sl, err := s.app.ComputeShortlist(ctx, req.GetRoundId())
+		return shortlistToPB(sl), err
+	})
+}
+
+// PublishShortlist is idempotent by itself: the outcome is committed before the stages are pushed, and
+// publishing again pushes whatever was not confirmed, so it does not store an answer per request ID.
+func (s *Server) PublishShortlist(ctx context.Context, req *pb.PublishShortlistRequest) (*pb.Shortlist, error) {
+	sl, err := s.app.PublishShortlist(ctx, req.GetRoundId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return shortlistToPB(sl), nil
+}
+
+func (s *Server) GetShortlist(ctx context.Context, req *pb.GetShortlistRequest) (*pb.Shortlist, error) {
+	sl, err := s.app.GetShortlist(ctx, req.GetRoundId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return shortlistToPB(sl), nil
+}
+
+func (s *Server) CreateComplaint(ctx context.Context, req *pb.CreateComplaintRequest) (*pb.Complaint, error) {
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Complaint, error) {
+		c, err := s.app.CreateComplaint(ctx, req.GetRoundId(), req.GetApplicationId(), req.GetContent(), req.GetContact())
+		return complaintToPB(c, app.ShowContact(ctx)), err
+	})
+}
+
+func (s *Server) ResolveComplaint(ctx context.Context, req *pb.ResolveComplaintRequest) (*pb.Complaint, error) {
+	c, err := mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Complaint, error) {
+		c, err := s.app.ResolveComplaint(ctx, req.GetComplaintId(), outcomeFromPB(req.GetOutcome()), req.GetReason())
+		return complaintToPB(c, app.ShowContact(ctx)), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// After the commit: push the DISQUALIFIED stage of an upheld complaint (a retry pushes again).
+	if err := s.app.PushStages(ctx, c.GetRoundId()); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return c, nil
+}
+
+func (s *Server) SendVoterCode(ctx context.Context, req *pb.SendVoterCodeRequest) (*pb.SendVoterCodeResponse, error) {
+	code, expires, err := s.app.SendVoterCode(ctx, req.GetPhone())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &pb.SendVoterCodeResponse{DevCode: code, ExpireTime: ts(expires)}, nil
+}
+
+func (s *Server) VerifyVoter(ctx context.Context, req *pb.VerifyVoterRequest) (*pb.VerifyVoterResponse, error) {
+	token, expires, err := s.app.VerifyVoter(ctx, req.GetPhone(), req.GetCode())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &pb.VerifyVoterResponse{VoterToken: token, ExpireTime: ts(expires)}, nil
+}
+
+// VoterTokenKey is the metadata key the gateway forwards the X-Voter-Token header under.
+const VoterTokenKey = "x-voter-token"
+
+func (s *Server) CastVote(ctx context.Context, req *pb.CastVoteRequest) (*pb.Vote, error) {
+	var token string
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if v := md.Get(VoterTokenKey); len(v) > 0 {
+			token = v[0]
+		}
+	}
+	voterID, err := s.app.Voter(ctx, token)
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	r, err := s.app.VoteRound(ctx, req.GetRoundId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	// Request IDs are scoped to the voter: anonymous callers share no identity subject, so two voters must
+	// never see each other's stored answers.
+	key := ""
+	if id := req.GetRequestId(); id != "" {
+		h := sha256.Sum256([]byte(id))
+		key = "vote:" + voterID + ":" + hex.EncodeToString(h[:16])
+	}
+	return mutate(ctx, s, key, req, func(ctx context.Context) (*pb.Vote, error) {
+		v, err := s.app.CastVote(ctx, r, voterID, req.GetApplicationId())
+		return voteToPB(v), err
+	})
+}
+
+func (s *Server) GetTallies(ctx context.Context, req *pb.GetTalliesRequest) (*pb.Tallies, error) {
+	ts, err := s.app.Tallies(ctx, req.GetRoundId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	out := &pb.Tallies{RoundId: req.GetRoundId()}
+	for _, t := range ts {
+		out.Tallies = append(out.Tallies, &pb.Tally{ApplicationId: t.ApplicationID, Votes: t.Votes})
+	}
+	return out, nil
+}
+
+func (s *Server) ComputeResults(ctx context.Context, req *pb.ComputeResultsRequest) (*pb.Results, error) {
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Results, error) {
+		r, err := s.app.ComputeResults(ctx, req.GetRoundId())
+		return resultsToPB(r), err
+	})
+}
+
+func (s *Server) ApproveResults(ctx context.Context, req *pb.ApproveResultsRequest) (*pb.Results, error) {
+	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Results, error) {
+		r, err := s.app.ApproveResults(ctx, req.GetRoundId())
+		return resultsToPB(r), err
+	})
+}
+
+// SignOffResults is idempotent by itself, like PublishShortlist: signing off again pushes unconfirmed stages.
+func (s *Server) SignOffResults(ctx context.Context, req *pb.SignOffResultsRequest) (*pb.Results, error) {
+	r, err := s.app.SignOffResults(ctx, req.GetRoundId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return resultsToPB(r), nil
+}
+
+func (s *Server) GetResults(ctx context.Context, req *pb.GetResultsRequest) (*pb.Results, error) {
+	r, err := s.app.GetResults(ctx, req.GetRoundId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return resultsToPB(r), nil
+}
+
+func (s *Server) GetRoundReviewStatus(ctx context.Context, req *pb.GetRoundReviewStatusRequest) (*pb.RoundReviewStatus, error) {
+	st, err := s.app.GetRoundReviewStatus(ctx, req.GetRoundId())
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &pb.RoundReviewStatus{RoundId: req.GetRoundId(), ShortlistPublished: st.ShortlistPublished, OpenComplaints: int32(st.OpenComplaints),
+		ResultsState: resultsStateToPB(st.ResultsState)}, nil
+}

@@ -1,0 +1,172 @@
+package domain
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// MemberKind is what a panel member represents.
+type MemberKind string
+
+// The member kinds.
+const (
+	KindExpert       MemberKind = "EXPERT"
+	KindDepartment   MemberKind = "DEPARTMENT"
+	KindFinanceAudit MemberKind = "FINANCE_AUDIT"
+	KindGrassroots   MemberKind = "GRASSROOTS"
+	KindMedia        MemberKind = "MEDIA"
+	KindDonorRep     MemberKind = "DONOR_REP"
+)
+
+var memberKinds = []MemberKind{KindExpert, KindDepartment, KindFinanceAudit, KindGrassroots, KindMedia, KindDonorRep}
+
+// Member is one panel member.
+type Member struct {
+	ReviewerID       string
+	Name             string
+	Kind             MemberKind
+	AffiliationOrgID string
+	DonorID          string
+}
+
+// RecusalSource says how a conflict became known.
+type RecusalSource string
+
+// The recusal sources.
+const (
+	SourceDeclared    RecusalSource = "DECLARED"
+	SourceAffiliation RecusalSource = "AFFILIATION"
+	SourceDonorPledge RecusalSource = "DONOR_PLEDGE"
+)
+
+// Recusal excludes one member from scoring one application.
+type Recusal struct {
+	PanelID       string
+	ReviewerID    string
+	ApplicationID string
+	Source        RecusalSource
+	Reason        string
+	// CreatedAt is when it was recorded (zero until stored).
+	CreatedAt time.Time
+}
+
+// Panel is the panel of a round for one stage.
+type Panel struct {
+	ID       string
+	RoundID  string
+	Stage    Stage
+	Members  []Member
+	Recusals []Recusal
+}
+
+// MinMembers is the policy minimum for a stage's panel.
+func (p Policy) MinMembers(s Stage) int {
+	if s == StageFinal {
+		return p.FinalPanelMin
+	}
+	return p.ShortlistPanelMin
+}
+
+// ScoringPhase is the phase in which a stage's panel scores.
+func ScoringPhase(s Stage) Phase {
+	if s == StageFinal {
+		return PhaseFinalReview
+	}
+	return PhaseShortlisting
+}
+
+// CheckNewPanel validates a new panel against the policy: a known stage, unique well-formed members, a donor
+// named by every donor representative, and at least the policy minimum of members.
+func CheckNewPanel(stage Stage, members []Member, p Policy) error {
+	if !stage.Valid() {
+		return ErrInvalidStage.Field("stage", "must be SHORTLIST or FINAL")
+	}
+	seen := map[string]bool{}
+	for i, m := range members {
+		field := fmt.Sprintf("members[%d]", i)
+		switch {
+		case strings.TrimSpace(m.ReviewerID) == "":
+			return ErrInvalidMember.Field(field+".reviewer_id", "required")
+		case seen[m.ReviewerID]:
+			return ErrInvalidMember.Field(field+".reviewer_id", "a reviewer sits on a panel once")
+		case strings.TrimSpace(m.Name) == "":
+			return ErrInvalidMember.Field(field+".name", "required")
+		case !slices.Contains(memberKinds, m.Kind):
+			return ErrInvalidMember.Field(field+".kind", "unknown member kind")
+		case m.Kind == KindDonorRep && m.DonorID == "":
+			return ErrInvalidMember.Field(field+".donor_id", "a donor representative names its donor")
+		}
+		seen[m.ReviewerID] = true
+	}
+	if min := p.MinMembers(stage); len(members) < min {
+		return ErrPanelBelowMinimum.With("a %s panel needs at least %d members, not %d", stage, min, len(members)).Field("members", fmt.Sprintf("at least %d members", min))
+	}
+	return nil
+}
+
+// Member returns the panel's member with the reviewer ID.
+func (p Panel) Member(reviewerID string) (Member, bool) {
+	for _, m := range p.Members {
+		if m.ReviewerID == reviewerID {
+			return m, true
+		}
+	}
+	return Member{}, false
+}
+
+// HasMember reports whether a subject sits on the panel.
+func (p Panel) HasMember(subject string) bool {
+	_, ok := p.Member(subject)
+	return ok
+}
+
+// DetectConflicts returns the recusals a member has on an application: affiliated with the applicant or its
+// partner organisation, or representing a donor that pledged to it (donors lists the application's donors).
+func DetectConflicts(panelID string, m Member, a Application, donors []string) []Recusal {
+	var out []Recusal
+	if m.AffiliationOrgID != "" && (m.AffiliationOrgID == a.OrgID || m.AffiliationOrgID == a.PartnerOrgID) {
+		out = append(out, Recusal{PanelID: panelID, ReviewerID: m.ReviewerID, ApplicationID: a.ID, Source: SourceAffiliation,
+			Reason: "affiliated with the applicant or its partner organisation " + m.AffiliationOrgID})
+	}
+	if m.Kind == KindDonorRep && slices.Contains(donors, m.DonorID) {
+		out = append(out, Recusal{PanelID: panelID, ReviewerID: m.ReviewerID, ApplicationID: a.ID, Source: SourceDonorPledge,
+			Reason: "represents donor " + m.DonorID + ", which pledged to the application"})
+	}
+	return out
+}
+
+// CheckCriteria checks one score against the rubric (every criterion present, each an integer from 0 to its
+// maximum, nothing else) and returns the total.
+func CheckCriteria(rubric []Criterion, criteria map[string]int) (int, error) {
+	total := 0
+	for _, c := range rubric {
+		v, ok := criteria[c.Name]
+		if !ok {
+			return 0, ErrInvalidCriteria.Field("criteria."+c.Name, "required")
+		}
+		if v < 0 || v > c.MaxPoints {
+			return 0, ErrInvalidCriteria.Field("criteria."+c.Name, fmt.Sprintf("must be between 0 and %d", c.MaxPoints))
+		}
+		total += v
+	}
+	for name := range criteria {
+		if !slices.ContainsFunc(rubric, func(c Criterion) bool { return c.Name == name }) {
+			return 0, ErrInvalidCriteria.Field("criteria."+name, "not a criterion of the round's rubric")
+		}
+	}
+	return total, nil
+}
+
+// IdeaCriteria are the criteria idea prizes rank by (优秀项目创意).
+var IdeaCriteria = []string{"BREADTH", "URGENCY", "PUBLIC_BENEFIT", "INNOVATION"}
+
+// IdeaPoints is the sum of a score's idea criteria.
+func IdeaPoints(criteria map[string]int) int {
+	sum := 0
+	for _, c := range IdeaCriteria {
+		sum += criteria[c]
+	}
+	return sum
+}
