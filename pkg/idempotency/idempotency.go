@@ -14,6 +14,7 @@ import (
 
 	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/grpcerr"
 	"github.com/commonweal/commonweal/pkg/identity"
 )
 
@@ -97,4 +98,14 @@ func Fingerprint(ctx context.Context, req proto.Message) ([]byte, error) {
 	h.Write([]byte{0})
 	h.Write(body)
 	return h.Sum(nil), nil
+}
+
+// Handle is Do for a gRPC handler: a failure comes back as a status carrying its reason.
+func Handle[T proto.Message](ctx context.Context, pool *pgxpool.Pool, requestID string, req proto.Message, fn func(ctx context.Context) (T, error)) (T, error) {
+	out, err := Do(ctx, pool, requestID, req, fn)
+	if err != nil {
+		var zero T
+		return zero, grpcerr.Status(ctx, err)
+	}
+	return out, nil
 }

@@ -27,9 +27,11 @@ package pgtest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"net"
 	"net/url"
@@ -502,4 +504,24 @@ func tail(b []byte) string {
 		lines = lines[len(lines)-30:]
 	}
 	return "    " + strings.Join(lines, "\n    ")
+}
+
+// HashFS is a short hash of every file in fsys, for template names that change when migrations do:
+// NewTemplate("applications_"+HashFS(migrations.FS), ...).
+func HashFS(fsys fs.FS) string {
+	h := sha256.New()
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, path)
+		h.Write([]byte(path))
+		h.Write([]byte{0})
+		h.Write(b)
+		return err
+	})
+	if err != nil {
+		panic(fmt.Sprintf("pgtest: hash migrations: %v", err))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }

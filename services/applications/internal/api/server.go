@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"google.golang.org/protobuf/proto"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
 	"github.com/commonweal/commonweal/pkg/errs"
@@ -37,18 +36,8 @@ func NewServer(a *app.Service, pool *pgxpool.Pool, tokens *pagetoken.Signer) *Se
 // toStatus is the one place domain errors become gRPC statuses.
 func toStatus(ctx context.Context, err error) error { return grpcerr.Status(ctx, err) }
 
-// mutate runs a mutation once per request ID and converts its error.
-func mutate[T proto.Message](ctx context.Context, s *Server, requestID string, req proto.Message, fn func(ctx context.Context) (T, error)) (T, error) {
-	out, err := idempotency.Do(ctx, s.pool, requestID, req, fn)
-	if err != nil {
-		var zero T
-		return zero, toStatus(ctx, err)
-	}
-	return out, nil
-}
-
 func (s *Server) CreateRound(ctx context.Context, req *pb.CreateRoundRequest) (*pb.Round, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Round, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Round, error) {
 		r, err := s.app.CreateRound(ctx, req.GetName(), int(req.GetYear()), policyFromPB(req.GetPolicy()))
 		return roundToPB(r), err
 	})
@@ -63,14 +52,14 @@ func (s *Server) GetRound(ctx context.Context, req *pb.GetRoundRequest) (*pb.Rou
 }
 
 func (s *Server) UpdateRound(ctx context.Context, req *pb.UpdateRoundRequest) (*pb.Round, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Round, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Round, error) {
 		r, err := s.app.UpdateRound(ctx, req.GetRoundId(), req.GetName(), policyFromPB(req.GetPolicy()), req.GetEtag())
 		return roundToPB(r), err
 	})
 }
 
 func (s *Server) AdvanceRound(ctx context.Context, req *pb.AdvanceRoundRequest) (*pb.Round, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Round, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Round, error) {
 		to := phaseFromPB(req.GetPhase())
 		if to == "" {
 			return nil, domain.ErrInvalidPhase.Field("phase", "the phase to enter is required")
@@ -81,14 +70,14 @@ func (s *Server) AdvanceRound(ctx context.Context, req *pb.AdvanceRoundRequest) 
 }
 
 func (s *Server) CreateOrganization(ctx context.Context, req *pb.CreateOrganizationRequest) (*pb.Organization, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Organization, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Organization, error) {
 		o, err := s.app.CreateOrganization(ctx, req.GetName(), orgKindFromPB(req.GetKind()), req.GetUscc(), req.GetIdNumber(), req.GetContactPhone())
 		return orgToPB(o), err
 	})
 }
 
 func (s *Server) VerifyOrganization(ctx context.Context, req *pb.VerifyOrganizationRequest) (*pb.Organization, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Organization, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Organization, error) {
 		o, err := s.app.VerifyOrganization(ctx, req.GetOrgId())
 		return orgToPB(o), err
 	})
@@ -103,7 +92,7 @@ func (s *Server) GetOrganization(ctx context.Context, req *pb.GetOrganizationReq
 }
 
 func (s *Server) CreateApplication(ctx context.Context, req *pb.CreateApplicationRequest) (*pb.Application, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
 		a, err := s.app.CreateApplication(ctx, req.GetRoundId(), req.GetOrgId(), contentFromPB(req))
 		return applicationToPB(app.ApplicationView{Application: a}), err
 	})
@@ -163,7 +152,7 @@ func (s *Server) UpdateApplication(ctx context.Context, req *pb.UpdateApplicatio
 		}
 	}
 	src := contentFromPB(req)
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
 		a, err := s.app.UpdateApplication(ctx, req.GetApplicationId(), req.GetEtag(), func(c *domain.Content) {
 			for _, p := range paths {
 				updatable[p](c, src)
@@ -174,14 +163,14 @@ func (s *Server) UpdateApplication(ctx context.Context, req *pb.UpdateApplicatio
 }
 
 func (s *Server) SubmitApplication(ctx context.Context, req *pb.SubmitApplicationRequest) (*pb.Application, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
 		a, err := s.app.SubmitApplication(ctx, req.GetApplicationId(), req.GetEtag())
 		return applicationToPB(app.ApplicationView{Application: a}), err
 	})
 }
 
 func (s *Server) ReviewApplication(ctx context.Context, req *pb.ReviewApplicationRequest) (*pb.Application, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
 		a, err := s.app.ReviewApplication(ctx, req.GetApplicationId(), decisionFromPB(req.GetDecision()), req.GetReasons(), req.GetEtag())
 		return applicationToPB(app.ApplicationView{Application: a}), err
 	})

@@ -5,11 +5,9 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -35,46 +33,13 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	return db.InTx(ctx, s.pool, fn)
 }
 
+// NewID and ParseID are the platform's ID helpers, for the use cases.
+var (
+	NewID   = db.NewID
+	ParseID = db.ParseID
+)
+
 func (s *Store) q(ctx context.Context) db.Querier { return db.Q(ctx, s.pool) }
-
-// NewID returns a fresh random ID.
-func NewID() string { return uuid.NewString() }
-
-// ParseID refuses malformed IDs before they reach SQL.
-func ParseID(field, id string) error {
-	if _, err := uuid.Parse(id); err != nil {
-		return errs.ErrInvalidID.Field(field, "not a valid ID")
-	}
-	return nil
-}
-
-func lockClause(forUpdate bool) string {
-	if forUpdate {
-		return " FOR UPDATE"
-	}
-	return ""
-}
-
-func notFound(err error, what, id string) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return errs.ErrNotFound.With("%s %s not found", what, id)
-	}
-	return err
-}
-
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-func timeOf(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return *t
-}
 
 // --- rounds ---
 
@@ -87,7 +52,7 @@ func scanRound(row pgx.Row) (domain.Round, error) {
 	if err := row.Scan(&r.ID, &r.Name, &r.Year, &r.Phase, &policy, &r.Version, &r.CreatedAt, &r.PhaseEnteredAt, &published, &cutoff); err != nil {
 		return r, err
 	}
-	r.PublishedAt, r.DonationCutoff = timeOf(published), timeOf(cutoff)
+	r.PublishedAt, r.DonationCutoff = db.TimeOf(published), db.TimeOf(cutoff)
 	if err := json.Unmarshal(policy, &r.Policy); err != nil {
 		return r, fmt.Errorf("round %s policy: %w", r.ID, err)
 	}
@@ -107,8 +72,8 @@ func (s *Store) InsertRound(ctx context.Context, r domain.Round, by string) erro
 
 // GetRound reads a round, locking it when forUpdate.
 func (s *Store) GetRound(ctx context.Context, id string, forUpdate bool) (domain.Round, error) {
-	r, err := scanRound(s.q(ctx).QueryRow(ctx, `SELECT `+roundCols+` FROM rounds WHERE id = $1`+lockClause(forUpdate), id))
-	return r, notFound(err, "round", id)
+	r, err := scanRound(s.q(ctx).QueryRow(ctx, `SELECT `+roundCols+` FROM rounds WHERE id = $1`+db.LockClause(forUpdate), id))
+	return r, db.NotFound(err, "round", id)
 }
 
 // UpdateRound writes a changed round if it is still at version r.Version, and bumps the version.
@@ -119,7 +84,7 @@ func (s *Store) UpdateRound(ctx context.Context, r *domain.Round) error {
 	}
 	tag, err := s.q(ctx).Exec(ctx, `UPDATE rounds SET name = $3, phase = $4, policy = $5, phase_entered_at = $6, published_at = $7,
 		donation_cutoff = $8, version = version + 1 WHERE id = $1 AND version = $2`,
-		r.ID, r.Version, r.Name, r.Phase, policy, r.PhaseEnteredAt, nullTime(r.PublishedAt), nullTime(r.DonationCutoff))
+		r.ID, r.Version, r.Name, r.Phase, policy, r.PhaseEnteredAt, db.NullTime(r.PublishedAt), db.NullTime(r.DonationCutoff))
 	if err != nil {
 		return err
 	}
@@ -161,15 +126,15 @@ func (s *Store) GetOrganization(ctx context.Context, id string, forUpdate bool) 
 	var idNum, phone []byte
 	var verified *time.Time
 	err := s.q(ctx).QueryRow(ctx, `SELECT id, name, kind, uscc, id_number_sealed, phone_sealed, registered, owner_subject, created_at, verified_at
-		FROM organizations WHERE id = $1`+lockClause(forUpdate), id).
+		FROM organizations WHERE id = $1`+db.LockClause(forUpdate), id).
 		Scan(&o.ID, &o.Name, &o.Kind, &uscc, &idNum, &phone, &o.Registered, &o.OwnerSubject, &o.CreatedAt, &verified)
 	if err != nil {
-		return o, notFound(err, "organization", id)
+		return o, db.NotFound(err, "organization", id)
 	}
 	if uscc != nil {
 		o.USCC = *uscc
 	}
-	o.VerifiedAt = timeOf(verified)
+	o.VerifiedAt = db.TimeOf(verified)
 	if o.IDNumber, err = s.box.Open(idNum); err != nil {
 		return o, err
 	}
@@ -198,7 +163,7 @@ func scanApplication(row pgx.Row) (domain.Application, error) {
 		&a.CreatedAt, &a.UpdatedAt, &first, &last, &review, &a.CreatedBySubject); err != nil {
 		return a, err
 	}
-	a.FirstSubmitAt, a.LastSubmitAt = timeOf(first), timeOf(last)
+	a.FirstSubmitAt, a.LastSubmitAt = db.TimeOf(first), db.TimeOf(last)
 	if err := json.Unmarshal(content, &a.Content); err != nil {
 		return a, fmt.Errorf("application %s content: %w", a.ID, err)
 	}
@@ -226,8 +191,8 @@ func (s *Store) InsertApplication(ctx context.Context, a domain.Application) err
 
 // GetApplication reads an application, locking it when forUpdate.
 func (s *Store) GetApplication(ctx context.Context, id string, forUpdate bool) (domain.Application, error) {
-	a, err := scanApplication(s.q(ctx).QueryRow(ctx, `SELECT `+appCols+` FROM applications WHERE id = $1`+lockClause(forUpdate), id))
-	return a, notFound(err, "application", id)
+	a, err := scanApplication(s.q(ctx).QueryRow(ctx, `SELECT `+appCols+` FROM applications WHERE id = $1`+db.LockClause(forUpdate), id))
+	return a, db.NotFound(err, "application", id)
 }
 
 // UpdateApplication writes a changed application if it is still at version a.Version, and bumps the version.
@@ -246,7 +211,7 @@ func (s *Store) UpdateApplication(ctx context.Context, a *domain.Application) er
 		idea_only = $8, revision = $9, updated_at = $10, first_submitted_at = $11, last_submitted_at = $12, last_review = $13, stage = $14, version = version + 1
 		WHERE id = $1 AND version = $2`,
 		a.ID, a.Version, content, a.Content.Category, a.Content.Title, a.Content.BudgetTotalFen(), a.Status, a.IdeaOnly, a.Revision,
-		a.UpdatedAt, nullTime(a.FirstSubmitAt), nullTime(a.LastSubmitAt), review, a.Stage)
+		a.UpdatedAt, db.NullTime(a.FirstSubmitAt), db.NullTime(a.LastSubmitAt), review, a.Stage)
 	if err != nil {
 		return err
 	}

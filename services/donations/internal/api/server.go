@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
@@ -37,18 +36,8 @@ func NewServer(a *app.Service, pool *pgxpool.Pool, tokens *pagetoken.Signer) *Se
 // toStatus is the one place domain errors become gRPC statuses.
 func toStatus(ctx context.Context, err error) error { return grpcerr.Status(ctx, err) }
 
-// mutate runs a mutation once per request ID and converts its error.
-func mutate[T proto.Message](ctx context.Context, s *Server, requestID string, req proto.Message, fn func(ctx context.Context) (T, error)) (T, error) {
-	out, err := idempotency.Do(ctx, s.pool, requestID, req, fn)
-	if err != nil {
-		var zero T
-		return zero, toStatus(ctx, err)
-	}
-	return out, nil
-}
-
 func (s *Server) CreateDonor(ctx context.Context, req *pb.CreateDonorRequest) (*pb.Donor, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Donor, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Donor, error) {
 		d, err := s.app.CreateDonor(ctx, req.GetName(), donorKindFromPB(req.GetKind()), req.GetUscc(), req.GetIdNumber(), req.GetContactPhone())
 		return donorToPB(d), err
 	})
@@ -63,7 +52,7 @@ func (s *Server) GetDonor(ctx context.Context, req *pb.GetDonorRequest) (*pb.Don
 }
 
 func (s *Server) CreatePledge(ctx context.Context, req *pb.CreatePledgeRequest) (*pb.Pledge, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
 		p, err := s.app.CreatePledge(ctx, domain.Pledge{DonorID: req.GetDonorId(), ApplicationID: req.GetApplicationId(), AmountFen: req.GetAmountFen(),
 			Kind: pledgeKindFromPB(req.GetKind()), AgreementRef: req.GetAgreementRef(), Description: req.GetDescription()}, req.GetRequestId())
 		return pledgeToPB(p), err
@@ -121,35 +110,35 @@ func timeOf(t *timestamppb.Timestamp) time.Time {
 }
 
 func (s *Server) ConfirmDeposit(ctx context.Context, req *pb.ConfirmDepositRequest) (*pb.Pledge, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
 		p, err := s.app.ConfirmDeposit(ctx, req.GetPledgeId(), req.GetBankReference(), req.GetAmountFen(), timeOf(req.GetDepositedAt()), req.GetRequestId())
 		return pledgeToPB(p), err
 	})
 }
 
 func (s *Server) AppraisePledge(ctx context.Context, req *pb.AppraisePledgeRequest) (*pb.Pledge, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
 		p, err := s.app.AppraisePledge(ctx, req.GetPledgeId(), req.GetValueFen(), req.GetNotes(), req.GetRequestId())
 		return pledgeToPB(p), err
 	})
 }
 
 func (s *Server) ApproveAppraisal(ctx context.Context, req *pb.ApproveAppraisalRequest) (*pb.Pledge, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
 		p, err := s.app.ApproveAppraisal(ctx, req.GetPledgeId(), req.GetRequestId())
 		return pledgeToPB(p), err
 	})
 }
 
 func (s *Server) RefundPledge(ctx context.Context, req *pb.RefundPledgeRequest) (*pb.Pledge, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
 		p, err := s.app.RefundPledge(ctx, req.GetPledgeId(), req.GetReason(), req.GetRequestId())
 		return pledgeToPB(p), err
 	})
 }
 
 func (s *Server) RedirectPledge(ctx context.Context, req *pb.RedirectPledgeRequest) (*pb.Pledge, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
 		p, err := s.app.RedirectPledge(ctx, req.GetPledgeId(), req.GetTargetApplicationId(), req.GetReason(), req.GetRequestId())
 		return pledgeToPB(p), err
 	})

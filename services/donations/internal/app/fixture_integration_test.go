@@ -2,9 +2,6 @@ package app_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"io/fs"
 	"sync"
 	"testing"
 	"time"
@@ -25,22 +22,9 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func migrationsHash() string {
-	h := sha256.New()
-	fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := fs.ReadFile(migrations.FS, path)
-			h.Write([]byte(path))
-			h.Write(b)
-		}
-		return nil
-	})
-	return hex.EncodeToString(h.Sum(nil))[:12]
-}
-
 const rolePassword = "donations-test"
 
-var tmpl = pgtest.NewTemplate("donations_"+migrationsHash(), func(ctx context.Context, _, dbURL string) error {
+var tmpl = pgtest.NewTemplate("donations_"+pgtest.HashFS(migrations.FS), func(ctx context.Context, _, dbURL string) error {
 	return db.Migrate(ctx, db.Settings{AdminURL: dbURL, Schema: "donations", Password: rolePassword}, migrations.FS)
 })
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -34,46 +33,13 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	return db.InTx(ctx, s.pool, fn)
 }
 
+// NewID and ParseID are the platform's ID helpers, for the use cases.
+var (
+	NewID   = db.NewID
+	ParseID = db.ParseID
+)
+
 func (s *Store) q(ctx context.Context) db.Querier { return db.Q(ctx, s.pool) }
-
-// NewID returns a fresh random ID.
-func NewID() string { return uuid.NewString() }
-
-// ParseID refuses malformed IDs before they reach SQL.
-func ParseID(field, id string) error {
-	if _, err := uuid.Parse(id); err != nil {
-		return errs.ErrInvalidID.Field(field, "not a valid ID")
-	}
-	return nil
-}
-
-func lockClause(forUpdate bool) string {
-	if forUpdate {
-		return " FOR UPDATE"
-	}
-	return ""
-}
-
-func notFound(err error, what, id string) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return errs.ErrNotFound.With("%s %s not found", what, id)
-	}
-	return err
-}
-
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-func timeOf(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return *t
-}
 
 func nullString(s string) *string {
 	if s == "" {
@@ -120,7 +86,7 @@ func (s *Store) GetDonor(ctx context.Context, id string) (domain.Donor, error) {
 	err := s.q(ctx).QueryRow(ctx, `SELECT id, name, kind, uscc, id_number_sealed, phone_sealed, owner_subject, created_at FROM donors WHERE id = $1`, id).
 		Scan(&d.ID, &d.Name, &d.Kind, &uscc, &idNum, &phone, &d.OwnerSubject, &d.CreatedAt)
 	if err != nil {
-		return d, notFound(err, "donor", id)
+		return d, db.NotFound(err, "donor", id)
 	}
 	d.USCC = stringOf(uscc)
 	if d.IDNumber, err = s.box.Open(idNum); err != nil {
@@ -157,8 +123,8 @@ func scanPledge(row pgx.Row) (domain.Pledge, error) {
 		return p, err
 	}
 	p.BankReference, p.ReceiptNumber, p.RedirectApplicationID = stringOf(bankRef), stringOf(receipt), stringOf(redirectApp)
-	p.DepositedAt, p.ConfirmedAt, p.AppraisedAt, p.ApprovedAt = timeOf(deposited), timeOf(confirmed), timeOf(appraised), timeOf(approved)
-	p.RefundedAt, p.RedirectedAt = timeOf(refunded), timeOf(redirected)
+	p.DepositedAt, p.ConfirmedAt, p.AppraisedAt, p.ApprovedAt = db.TimeOf(deposited), db.TimeOf(confirmed), db.TimeOf(appraised), db.TimeOf(approved)
+	p.RefundedAt, p.RedirectedAt = db.TimeOf(refunded), db.TimeOf(redirected)
 	return p, nil
 }
 
@@ -172,8 +138,8 @@ func (s *Store) InsertPledge(ctx context.Context, p domain.Pledge) error {
 
 // GetPledge reads a pledge, locking it when forUpdate.
 func (s *Store) GetPledge(ctx context.Context, id string, forUpdate bool) (domain.Pledge, error) {
-	p, err := scanPledge(s.q(ctx).QueryRow(ctx, `SELECT `+pledgeCols+` FROM pledges WHERE id = $1`+lockClause(forUpdate), id))
-	return p, notFound(err, "pledge", id)
+	p, err := scanPledge(s.q(ctx).QueryRow(ctx, `SELECT `+pledgeCols+` FROM pledges WHERE id = $1`+db.LockClause(forUpdate), id))
+	return p, db.NotFound(err, "pledge", id)
 }
 
 // PledgeByBankReference reads the pledge confirmed under a bank reference; ok is false when there is none.
@@ -191,9 +157,9 @@ func (s *Store) UpdatePledge(ctx context.Context, p domain.Pledge) error {
 	_, err := s.q(ctx).Exec(ctx, `UPDATE pledges SET state = $2, bank_reference = $3, deposited_amount_fen = $4, deposited_at = $5,
 		confirmed_at = $6, appraised_value_fen = $7, appraisal_notes = $8, appraised_at = $9, approved_at = $10, late = $11,
 		receipt_number = $12, refunded_at = $13, redirected_at = $14, redirect_application_id = $15 WHERE id = $1`,
-		p.ID, p.State, nullString(p.BankReference), p.DepositedAmountFen, nullTime(p.DepositedAt), nullTime(p.ConfirmedAt),
-		p.AppraisedValueFen, p.AppraisalNotes, nullTime(p.AppraisedAt), nullTime(p.ApprovedAt), p.Late, nullString(p.ReceiptNumber),
-		nullTime(p.RefundedAt), nullTime(p.RedirectedAt), nullString(p.RedirectApplicationID))
+		p.ID, p.State, nullString(p.BankReference), p.DepositedAmountFen, db.NullTime(p.DepositedAt), db.NullTime(p.ConfirmedAt),
+		p.AppraisedValueFen, p.AppraisalNotes, db.NullTime(p.AppraisedAt), db.NullTime(p.ApprovedAt), p.Late, nullString(p.ReceiptNumber),
+		db.NullTime(p.RefundedAt), db.NullTime(p.RedirectedAt), nullString(p.RedirectApplicationID))
 	if uniqueViolation(err, "pledges_bank_reference_key") {
 		return domain.ErrBankReferenceConflict.With("bank reference %q was already confirmed for another pledge", p.BankReference)
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/protobuf/proto"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
 	"github.com/commonweal/commonweal/pkg/grpcerr"
@@ -32,18 +31,8 @@ func NewServer(a *app.Service, pool *pgxpool.Pool) *Server {
 // toStatus is the one place domain errors become gRPC statuses.
 func toStatus(ctx context.Context, err error) error { return grpcerr.Status(ctx, err) }
 
-// mutate runs a mutation once per request ID and converts its error.
-func mutate[T proto.Message](ctx context.Context, s *Server, requestID string, req proto.Message, fn func(ctx context.Context) (T, error)) (T, error) {
-	out, err := idempotency.Do(ctx, s.pool, requestID, req, fn)
-	if err != nil {
-		var zero T
-		return zero, toStatus(ctx, err)
-	}
-	return out, nil
-}
-
 func (s *Server) CreatePanel(ctx context.Context, req *pb.CreatePanelRequest) (*pb.Panel, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Panel, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Panel, error) {
 		p, meta, err := s.app.CreatePanel(ctx, req.GetRoundId(), stageFromPB(req.GetStage()), membersFromPB(req.GetMembers()))
 		return panelToPB(p, meta), err
 	})
@@ -58,7 +47,7 @@ func (s *Server) GetPanel(ctx context.Context, req *pb.GetPanelRequest) (*pb.Pan
 }
 
 func (s *Server) DeclareConflict(ctx context.Context, req *pb.DeclareConflictRequest) (*pb.Recusal, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Recusal, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Recusal, error) {
 		r, err := s.app.DeclareConflict(ctx, req.GetPanelId(), req.GetReviewerId(), req.GetApplicationId(), req.GetReason())
 		return recusalToPB(r.Recusal, r.CreatedAt), err
 	})
@@ -81,14 +70,14 @@ func (s *Server) SubmitScore(ctx context.Context, req *pb.SubmitScoreRequest) (*
 	if err := s.app.DetectConflicts(ctx, req.GetPanelId(), req.GetReviewerId(), req.GetApplicationId()); err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Score, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Score, error) {
 		sc, err := s.app.SubmitScore(ctx, req.GetPanelId(), req.GetApplicationId(), req.GetReviewerId(), criteriaFromPB(req.GetCriteria()))
 		return scoreToPB(sc), err
 	})
 }
 
 func (s *Server) ComputeShortlist(ctx context.Context, req *pb.ComputeShortlistRequest) (*pb.Shortlist, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Shortlist, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Shortlist, error) {
 		sl, err := s.app.ComputeShortlist(ctx, req.GetRoundId())
 		return shortlistToPB(sl), err
 	})
@@ -113,14 +102,14 @@ func (s *Server) GetShortlist(ctx context.Context, req *pb.GetShortlistRequest) 
 }
 
 func (s *Server) CreateComplaint(ctx context.Context, req *pb.CreateComplaintRequest) (*pb.Complaint, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Complaint, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Complaint, error) {
 		c, err := s.app.CreateComplaint(ctx, req.GetRoundId(), req.GetApplicationId(), req.GetContent(), req.GetContact())
 		return complaintToPB(c, app.ShowContact(ctx)), err
 	})
 }
 
 func (s *Server) ResolveComplaint(ctx context.Context, req *pb.ResolveComplaintRequest) (*pb.Complaint, error) {
-	c, err := mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Complaint, error) {
+	c, err := idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Complaint, error) {
 		c, err := s.app.ResolveComplaint(ctx, req.GetComplaintId(), outcomeFromPB(req.GetOutcome()), req.GetReason())
 		return complaintToPB(c, app.ShowContact(ctx)), err
 	})
@@ -175,7 +164,7 @@ func (s *Server) CastVote(ctx context.Context, req *pb.CastVoteRequest) (*pb.Vot
 		h := sha256.Sum256([]byte(id))
 		key = "vote:" + voterID + ":" + hex.EncodeToString(h[:16])
 	}
-	return mutate(ctx, s, key, req, func(ctx context.Context) (*pb.Vote, error) {
+	return idempotency.Handle(ctx, s.pool, key, req, func(ctx context.Context) (*pb.Vote, error) {
 		v, err := s.app.CastVote(ctx, r, voterID, req.GetApplicationId())
 		return voteToPB(v), err
 	})
@@ -194,14 +183,14 @@ func (s *Server) GetTallies(ctx context.Context, req *pb.GetTalliesRequest) (*pb
 }
 
 func (s *Server) ComputeResults(ctx context.Context, req *pb.ComputeResultsRequest) (*pb.Results, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Results, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Results, error) {
 		r, err := s.app.ComputeResults(ctx, req.GetRoundId())
 		return resultsToPB(r), err
 	})
 }
 
 func (s *Server) ApproveResults(ctx context.Context, req *pb.ApproveResultsRequest) (*pb.Results, error) {
-	return mutate(ctx, s, req.GetRequestId(), req, func(ctx context.Context) (*pb.Results, error) {
+	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Results, error) {
 		r, err := s.app.ApproveResults(ctx, req.GetRoundId())
 		return resultsToPB(r), err
 	})

@@ -9,13 +9,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/commonweal/commonweal/pkg/db"
-	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/sealed"
 	"github.com/commonweal/commonweal/services/reviews/internal/domain"
 )
@@ -34,51 +31,13 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	return db.InTx(ctx, s.pool, fn)
 }
 
+// NewID and ParseID are the platform's ID helpers, for the use cases.
+var (
+	NewID   = db.NewID
+	ParseID = db.ParseID
+)
+
 func (s *Store) q(ctx context.Context) db.Querier { return db.Q(ctx, s.pool) }
-
-// NewID returns a fresh random ID.
-func NewID() string { return uuid.NewString() }
-
-// ParseID refuses malformed IDs before they reach SQL.
-func ParseID(field, id string) error {
-	if _, err := uuid.Parse(id); err != nil {
-		return errs.ErrInvalidID.Field(field, "not a valid ID")
-	}
-	return nil
-}
-
-func lockClause(forUpdate bool) string {
-	if forUpdate {
-		return " FOR UPDATE"
-	}
-	return ""
-}
-
-func notFound(err error, what, id string) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return errs.ErrNotFound.With("%s %s not found", what, id)
-	}
-	return err
-}
-
-func isUniqueViolation(err error) bool {
-	var pg *pgconn.PgError
-	return errors.As(err, &pg) && pg.Code == "23505"
-}
-
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-func timeOf(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return *t
-}
 
 // LockRound serialises, until the transaction ends, the changes to one round's review state that must not
 // interleave (scores against computing, computing against publishing). Votes never take it.
@@ -93,7 +52,7 @@ func (s *Store) LockRound(ctx context.Context, roundID string) error {
 func (s *Store) InsertPanel(ctx context.Context, p domain.Panel, at time.Time, by string) error {
 	_, err := s.q(ctx).Exec(ctx, `INSERT INTO panels (id, round_id, stage, created_at, created_by) VALUES ($1, $2, $3, $4, $5)`,
 		p.ID, p.RoundID, p.Stage, at, by)
-	if isUniqueViolation(err) {
+	if db.IsUniqueViolation(err) {
 		return domain.ErrPanelExists.With("round %s already has a %s panel", p.RoundID, p.Stage)
 	}
 	if err != nil {
@@ -137,7 +96,7 @@ func (s *Store) loadPanel(ctx context.Context, where string, args ...any) (domai
 // GetPanel reads a panel with its members and recusals.
 func (s *Store) GetPanel(ctx context.Context, id string) (domain.Panel, PanelMeta, error) {
 	p, meta, err := s.loadPanel(ctx, `id = $1`, id)
-	return p, meta, notFound(err, "panel", id)
+	return p, meta, db.NotFound(err, "panel", id)
 }
 
 // PanelFor reads the round's panel for a stage.
@@ -237,7 +196,7 @@ func (s *Store) ScoresOfRound(ctx context.Context, roundID string) ([]domain.Sco
 func (s *Store) GetShortlist(ctx context.Context, roundID string, forUpdate bool) (domain.Shortlist, error) {
 	var sl domain.Shortlist
 	var published *time.Time
-	err := s.q(ctx).QueryRow(ctx, `SELECT round_id::text, state, computed_at, published_at FROM shortlists WHERE round_id = $1`+lockClause(forUpdate), roundID).
+	err := s.q(ctx).QueryRow(ctx, `SELECT round_id::text, state, computed_at, published_at FROM shortlists WHERE round_id = $1`+db.LockClause(forUpdate), roundID).
 		Scan(&sl.RoundID, &sl.State, &sl.ComputedAt, &published)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return sl, domain.ErrShortlistNotFound.With("round %s has no computed shortlist", roundID)
@@ -245,7 +204,7 @@ func (s *Store) GetShortlist(ctx context.Context, roundID string, forUpdate bool
 	if err != nil {
 		return sl, err
 	}
-	sl.PublishedAt = timeOf(published)
+	sl.PublishedAt = db.TimeOf(published)
 	rows, err := s.q(ctx).Query(ctx, `SELECT application_id::text, panel_score, rank, shortlisted, idea_only, disqualified, first_submit_at, inputs
 		FROM shortlist_entries WHERE round_id = $1 ORDER BY rank`, roundID)
 	if err != nil {
@@ -368,12 +327,12 @@ func (s *Store) GetComplaint(ctx context.Context, id string, forUpdate bool) (do
 	var contact []byte
 	var resolved *time.Time
 	err := s.q(ctx).QueryRow(ctx, `SELECT id::text, round_id::text, application_id::text, content, contact_sealed, state, outcome, resolution_reason, created_at, resolved_at
-		FROM complaints WHERE id = $1`+lockClause(forUpdate), id).
+		FROM complaints WHERE id = $1`+db.LockClause(forUpdate), id).
 		Scan(&c.ID, &c.RoundID, &c.ApplicationID, &c.Content, &contact, &c.State, &c.Outcome, &c.ResolutionReason, &c.CreatedAt, &resolved)
 	if err != nil {
-		return c, notFound(err, "complaint", id)
+		return c, db.NotFound(err, "complaint", id)
 	}
-	c.ResolvedAt = timeOf(resolved)
+	c.ResolvedAt = db.TimeOf(resolved)
 	if contact != nil {
 		if c.Contact, err = s.box.Open(contact); err != nil {
 			return c, err
@@ -505,7 +464,7 @@ func (s *Store) Tallies(ctx context.Context, roundID string) ([]domain.Tally, er
 func (s *Store) GetResults(ctx context.Context, roundID string, forUpdate bool) (domain.Results, error) {
 	var r domain.Results
 	var approved, signed *time.Time
-	err := s.q(ctx).QueryRow(ctx, `SELECT round_id::text, state, donation_cutoff, pool_fen, computed_at, approved_at, signed_off_at FROM results WHERE round_id = $1`+lockClause(forUpdate), roundID).
+	err := s.q(ctx).QueryRow(ctx, `SELECT round_id::text, state, donation_cutoff, pool_fen, computed_at, approved_at, signed_off_at FROM results WHERE round_id = $1`+db.LockClause(forUpdate), roundID).
 		Scan(&r.RoundID, &r.State, &r.DonationCutoff, &r.PoolFen, &r.ComputedAt, &approved, &signed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, domain.ErrResultsNotComputed.With("round %s has no computed results", roundID)
@@ -513,7 +472,7 @@ func (s *Store) GetResults(ctx context.Context, roundID string, forUpdate bool) 
 	if err != nil {
 		return r, err
 	}
-	r.ApprovedAt, r.SignedOffAt = timeOf(approved), timeOf(signed)
+	r.ApprovedAt, r.SignedOffAt = db.TimeOf(approved), db.TimeOf(signed)
 	rows, err := s.q(ctx).Query(ctx, `SELECT application_id::text, finalist, panel_score, donation_score, vote_score, total_score, rank, selected, skip_reason, idea_prize_tier, inputs
 		FROM result_entries WHERE round_id = $1 ORDER BY position`, roundID)
 	if err != nil {

@@ -1,0 +1,163 @@
+// Package service runs a suite service the same way everywhere: settings from the environment (listed by
+// -h), the `migrate` and `serve` commands, tracing, logs, its database pool on its own schema and role,
+// clients of the services it calls, the gRPC server and a graceful shutdown. A service's main only says
+// what is its own.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // rounds name their time zone (calendar days, receipt years), whatever the host has installed
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/grpc"
+
+	"github.com/commonweal/commonweal/pkg/config"
+	"github.com/commonweal/commonweal/pkg/db"
+	"github.com/commonweal/commonweal/pkg/grpcserver"
+	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/pagetoken"
+	"github.com/commonweal/commonweal/pkg/sealed"
+	"github.com/commonweal/commonweal/pkg/telemetry"
+)
+
+// DefaultAddrs are the local gRPC addresses of the suite's services.
+var DefaultAddrs = map[string]string{
+	"applications": "127.0.0.1:9101",
+	"reviews":      "127.0.0.1:9102",
+	"donations":    "127.0.0.1:9103",
+	"funding":      "127.0.0.1:9104",
+	"supervision":  "127.0.0.1:9105",
+}
+
+// Spec is what the runner needs to know about a service.
+type Spec struct {
+	// Name is the service's name: its schema, its role and the prefix of its settings.
+	Name string
+	// Migrations are its goose SQL migrations.
+	Migrations fs.FS
+	// Peers are the services it calls; each gets a <PEER>_ADDR setting and a connection in Runtime.
+	Peers []string
+}
+
+// Runtime is what a service wires its handlers from.
+type Runtime struct {
+	Pool       *pgxpool.Pool
+	Server     *grpcserver.Server
+	Signer     *identity.Signer
+	Box        *sealed.Box
+	PageTokens *pagetoken.Signer
+	// Peers holds a connection to each peer, whose calls carry this service's signed identity.
+	Peers map[string]*grpc.ClientConn
+}
+
+// Setup reads the service's own settings from cfg and returns the function that registers its handlers once
+// the runtime is ready.
+type Setup func(cfg *config.Loader) func(ctx context.Context, rt *Runtime) error
+
+// Main runs the service and exits the process on failure.
+func Main(spec Spec, setup Setup) {
+	if err := Run(os.Args[1:], spec, setup); err != nil && !errors.Is(err, config.ErrHelp) {
+		slog.Error("exiting", "error", err.Error())
+		os.Exit(1)
+	}
+}
+
+// Run runs the command in args ("migrate", "serve", or nothing for both) until SIGINT or SIGTERM.
+func Run(args []string, spec Spec, setup Setup) error {
+	upper := strings.ToUpper(spec.Name)
+	cfg := config.New(spec.Name)
+	dbs := db.Settings{
+		AdminURL: cfg.Secret("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server and database of this service (owner credentials; used to create the role and schema)"),
+		Schema:   spec.Name,
+		Password: cfg.Secret(upper+"_DB_PASSWORD", spec.Name+"-dev", "password of the service's own database role"),
+	}
+	if u := cfg.Secret(upper+"_DATABASE_URL", "", "a separate database server for this service (overrides DATABASE_URL)"); u != "" {
+		dbs.AdminURL = u
+	}
+	addr := cfg.String(upper+"_GRPC_ADDR", DefaultAddrs[spec.Name], "gRPC listen address")
+	peerAddrs := map[string]string{}
+	for _, p := range spec.Peers {
+		peerAddrs[p] = cfg.String(strings.ToUpper(p)+"_ADDR", DefaultAddrs[p], "gRPC address of the "+p+" service")
+	}
+	identityKey := cfg.Secret("INTERNAL_IDENTITY_KEY", "dev-internal-identity-key-change-me", "key shared with the gateway and the services to sign and verify caller identities")
+	dataKey := cfg.Secret("DATA_ENCRYPTION_KEY", "ZGV2LWRhdGEta2V5LTMyLWJ5dGVzLWxvbmctLS0tLS0=", "base64 of the 32-byte AES key sealing personal data at rest")
+	pageKey := cfg.Secret("PAGE_TOKEN_KEY", "dev-page-token-key-change-me", "key signing page tokens")
+	grace := cfg.Duration("SHUTDOWN_GRACE", 10*time.Second, "how long in-flight calls may finish at shutdown")
+	logLevel := cfg.String("LOG_LEVEL", "info", "debug, info, warn or error")
+	register := setup(cfg)
+	if err := cfg.Check(args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	slog.SetDefault(telemetry.NewLogger(os.Stderr, spec.Name, level))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd := "all"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "migrate":
+		return db.Migrate(ctx, dbs, spec.Migrations)
+	case "serve":
+	case "all":
+		if err := db.Migrate(ctx, dbs, spec.Migrations); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown command %q (want migrate or serve)", cmd)
+	}
+
+	if len(pageKey) < pagetoken.MinKeySize {
+		return fmt.Errorf("PAGE_TOKEN_KEY: at least %d bytes", pagetoken.MinKeySize)
+	}
+	shutdownTracing, err := telemetry.Setup(ctx, spec.Name)
+	if err != nil {
+		return err
+	}
+	defer shutdownTracing(context.Background())
+	box, err := sealed.NewFromBase64(dataKey)
+	if err != nil {
+		return fmt.Errorf("DATA_ENCRYPTION_KEY: %w", err)
+	}
+	pool, err := db.Open(ctx, dbs)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	signer := identity.NewSigner([]byte(identityKey))
+	rt := &Runtime{Pool: pool, Server: grpcserver.New(signer), Signer: signer, Box: box,
+		PageTokens: pagetoken.NewSigner([]byte(pageKey)), Peers: map[string]*grpc.ClientConn{}}
+	for p, a := range peerAddrs {
+		conn, err := grpcserver.DialAs(a, signer, spec.Name)
+		if err != nil {
+			return fmt.Errorf("%s_ADDR: %w", strings.ToUpper(p), err)
+		}
+		defer conn.Close()
+		rt.Peers[p] = conn
+	}
+	if err := register(ctx, rt); err != nil {
+		return err
+	}
+
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	slog.Info("serving", "addr", lis.Addr().String())
+	return rt.Server.Serve(ctx, lis, grace)
+}
