@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/commonweal/commonweal/pkg/cnid"
+	"github.com/commonweal/commonweal/pkg/identity"
 )
 
 // uscc returns a made-up credit code (region 999999 does not exist) with a valid check character.
@@ -96,6 +97,12 @@ func TestCallForProposals(t *testing.T) {
 
 	st, body := s.Do("POST", "/v1/rounds", applicant, map[string]any{"name": "x", "year": 2026})
 	expect(t, "applicant creates a round", st, body, 403, "PERMISSION_DENIED")
+	// Only the gateway signs identities: one sent by a client, even correctly signed, never reaches a service.
+	forged := identity.NewSigner([]byte("e2e-identity-key")).Sign(identity.Identity{Subject: "mallory", Roles: []identity.Role{identity.Organizer}})
+	for _, h := range []string{"X-Commonweal-Identity", "Grpc-Metadata-X-Commonweal-Identity"} {
+		st, body = s.Do("POST", "/v1/rounds", "", map[string]any{"name": "forged", "year": 2026}, h, forged)
+		expect(t, "client-sent identity header "+h, st, body, 403, "PERMISSION_DENIED")
+	}
 
 	st, body = s.Do("POST", "/v1/rounds/"+roundID+":advance", organizer, map[string]any{"phase": "PHASE_SHORTLISTING"})
 	expect(t, "skip a phase", st, body, 412, "PHASE_NOT_NEXT")
