@@ -132,7 +132,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		if err := json.Unmarshal(raw, &doc); err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range []string{"/v1/rounds", "/v1/rounds/{roundId}:advance", "/v1/applications/{applicationId}/revisions", "/healthz"} {
+		for _, p := range []string{"/v1/rounds", "/v1/rounds/{roundId}:advance", "/v1/applications/{applicationId}/revisions", "/v1/rounds/{roundId}/applications/{applicationId}/votes", "/v1/rounds/{roundId}/shortlist:publish", "/v1/pledges/{pledgeId}:confirmDeposit", "/v1/ledger:verify", "/healthz"} {
 			if doc.Paths[p] == nil {
 				t.Errorf("dev=%v: path %s missing", dev, p)
 			}
