@@ -32,6 +32,15 @@ func TestProgrammeAcrossServices(t *testing.T) {
 	st, body = w.advance(t, "PHASE_PUBLICITY")
 	expect(t, "publicity", st, body, 200, "")
 
+	// Once shortlisted, anyone reads an application's public fields, and only those.
+	st, pub := s.Do("GET", "/v1/applications/"+A, "", nil)
+	expect(t, "anonymous reads a shortlisted application", st, pub, 200, "")
+	if pub["title"] != "Project 0" || pub["stage"] != "STAGE_SHORTLISTED" || pub["etag"] != "" || len(pub["team"].([]any)) != 0 || len(pub["automaticChecks"].([]any)) != 0 {
+		t.Fatalf("public view of a shortlisted application: %v", pub)
+	}
+	st, body = s.Do("GET", "/v1/applications/"+D, "", nil)
+	expect(t, "anonymous reads a not shortlisted application", st, body, 404, "NOT_FOUND")
+
 	// Donations asks applications for the stage and the phase before taking a pledge.
 	donorUser := donorToken(t, s, "donor-user-x", "")
 	st, donor := s.Do("POST", "/v1/donors", donorUser, map[string]any{"name": "Weinan Building Materials Co.", "kind": "DONOR_KIND_ENTERPRISE", "uscc": uscc(t, 300)})
