@@ -154,6 +154,20 @@ func TestDonations(t *testing.T) {
 	expect(t, "same reference, another amount", st, body, 409, "BANK_REFERENCE_CONFLICT")
 	st, body = s.Do("POST", "/v1/pledges/"+str(a2["id"])+":confirmDeposit", federation, deposit)
 	expect(t, "same reference, another pledge", st, body, 409, "BANK_REFERENCE_CONFLICT")
+	padded := map[string]any{"bank_reference": " ICBC-20260501-0001 ", "amount_fen": 2_000, "deposited_at": deposit["deposited_at"]}
+	st, body = s.Do("POST", "/v1/pledges/"+str(a2["id"])+":confirmDeposit", federation, padded)
+	expect(t, "same reference padded with spaces, another pledge", st, body, 409, "BANK_REFERENCE_CONFLICT")
+	huge := map[string]any{"bank_reference": "ICBC-HUGE", "amount_fen": "9223372036854775000", "deposited_at": deposit["deposited_at"]}
+	st, body = s.Do("POST", "/v1/pledges/"+str(a2["id"])+":confirmDeposit", federation, huge)
+	expect(t, "a deposit of an absurd amount", st, body, 400, "INVALID_AMOUNT")
+	future := map[string]any{"bank_reference": "ICBC-FUTURE", "amount_fen": 2_000, "deposited_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano)}
+	st, body = s.Do("POST", "/v1/pledges/"+str(a2["id"])+":confirmDeposit", federation, future)
+	expect(t, "a deposit dated in the future", st, body, 400, "DEPOSIT_TIME_IN_FUTURE")
+	st, body = s.Do("GET", "/v1/pledges?donor_id="+aID, donorB, nil)
+	expect(t, "donor B filters on donor A", st, body, 200, "")
+	if ps, _ := body["pledges"].([]any); len(ps) != 0 {
+		t.Fatalf("donor B sees donor A's pledges through the donor filter: %v", ps)
+	}
 	if n := s.Count("SELECT count(*) FROM donations.ledger_transfers WHERE pledge_id = $1", str(a1["id"])); n != 1 {
 		t.Fatalf("the deposit was booked %d times", n)
 	}

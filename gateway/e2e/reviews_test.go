@@ -209,6 +209,8 @@ func TestReviews(t *testing.T) {
 	expect(t, "member reads its panel", st, body, 200, "")
 	st, body = s.Do("GET", "/v1/panels/"+panelID, outsider, nil)
 	expect(t, "non-member reviewer reads the panel", st, body, 404, "NOT_FOUND")
+	st, body = s.Do("GET", "/v1/panels/"+panelID, s.Token("auditor-1", []string{"AUDITOR"}, ""), nil)
+	expect(t, "auditor reads the panel", st, body, 200, "")
 	st, body = s.Do("GET", "/v1/panels/"+panelID, applicant, nil)
 	expect(t, "applicant reads the panel", st, body, 403, "PERMISSION_DENIED")
 
@@ -348,6 +350,23 @@ func TestReviews(t *testing.T) {
 	}
 	st, c2 := s.Do("POST", "/v1/rounds/"+w.roundID+"/complaints", applicant, map[string]any{"application_id": A, "content": "budget copied from last year"})
 	expect(t, "second complaint", st, c2, 200, "")
+	// The operator finds the complaints to resolve (only the complainants were told their IDs).
+	st, body = s.Do("GET", "/v1/rounds/"+w.roundID+"/complaints?state=COMPLAINT_STATE_OPEN", w.operator, nil)
+	expect(t, "operator lists open complaints", st, body, 200, "")
+	if cs, _ := body["complaints"].([]any); len(cs) != 2 || cs[0].(map[string]any)["id"] != c1["id"] || cs[0].(map[string]any)["contact"] != "13900000000" ||
+		cs[1].(map[string]any)["id"] != c2["id"] {
+		t.Fatalf("open complaints: %v", body)
+	}
+	auditor := s.Token("rv-auditor", []string{"AUDITOR"}, "")
+	st, body = s.Do("GET", "/v1/rounds/"+w.roundID+"/complaints", auditor, nil)
+	expect(t, "auditor lists complaints", st, body, 200, "")
+	if cs, _ := body["complaints"].([]any); len(cs) != 2 || cs[0].(map[string]any)["contact"] != "" {
+		t.Fatalf("complaints the auditor reads: %v", body)
+	}
+	st, body = s.Do("GET", "/v1/rounds/"+w.roundID+"/complaints", "", nil)
+	expect(t, "anonymous lists complaints", st, body, 403, "PERMISSION_DENIED")
+	st, body = s.Do("GET", "/v1/rounds/"+w.roundID+"/complaints", applicant, nil)
+	expect(t, "applicant lists complaints", st, body, 403, "PERMISSION_DENIED")
 	time.Sleep(2200 * time.Millisecond) // the publicity period
 	st, body = w.advance(t, "PHASE_PROMOTION")
 	expect(t, "promotion with open complaints", st, body, 412, "COMPLAINTS_OPEN")

@@ -50,7 +50,7 @@ func main() {
 				PhoneKey: []byte(phoneKey),
 				TokenTTL: tokenTTL,
 			})
-			pb.RegisterReviewsServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.Pool))
+			pb.RegisterReviewsServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.Pool, rt.PageTokens))
 			return nil
 		}
 	})

@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/commonweal/commonweal/pkg/errs"
@@ -29,7 +30,7 @@ type Repository interface {
 	ListPledges(ctx context.Context, f store.ListFilter) ([]domain.Pledge, error)
 	NextReceipt(ctx context.Context, year int) (int64, error)
 	CreateTransfer(ctx context.Context, t domain.Transfer, at time.Time) (store.StoredTransfer, error)
-	Ledger(ctx context.Context) (map[string]domain.Balance, []domain.Transfer, error)
+	LedgerSnapshot(ctx context.Context) (map[string]domain.Balance, []domain.Transfer, []domain.Pledge, error)
 }
 
 // ApplicationInfo is what this service needs to know of an application.
@@ -248,6 +249,8 @@ func (s *Service) ConfirmDeposit(ctx context.Context, id, bankRef string, amount
 	if err := store.ParseID("pledge_id", id); err != nil {
 		return domain.Pledge{}, err
 	}
+	// A bank reference names one bank credit: padding must not make it another one.
+	bankRef = strings.TrimSpace(bankRef)
 	depositedAt = depositedAt.Truncate(time.Microsecond)
 	first, err := s.repo.GetPledge(ctx, id, false)
 	if err != nil {
@@ -282,7 +285,8 @@ func (s *Service) ConfirmDeposit(ctx context.Context, id, bankRef string, amount
 			return err
 		}
 		if err := s.repo.RecordEvent(ctx, p.ID, "DEPOSITED", now, who.Subject, requestID,
-			fmt.Sprintf("bank_reference=%s amount_fen=%d deposited_at=%s late=%t", bankRef, amount, depositedAt.UTC().Format(time.RFC3339Nano), p.Late)); err != nil {
+			fmt.Sprintf("bank_reference=%s amount_fen=%d pledged_fen=%d deposited_at=%s late=%t", bankRef, amount, p.AmountFen,
+				depositedAt.UTC().Format(time.RFC3339Nano), p.Late)); err != nil {
 			return err
 		}
 		// The shared rows (the bank account, the year's receipt counter) are locked last, so concurrent
@@ -371,7 +375,7 @@ func (s *Service) RefundPledge(ctx context.Context, id, reason, requestID string
 		if err := p.Refund(stage, now); err != nil {
 			return "", err
 		}
-		return domain.AccountRefunds, s.repo.RecordEvent(ctx, p.ID, "REFUNDED", now, who.Subject, requestID, reason)
+		return domain.AccountRefunds, s.repo.RecordEvent(ctx, p.ID, "REFUNDED", now, who.Subject, requestID, returnDetail(*p, stage, reason))
 	}, "refund", reason, requestID)
 }
 
@@ -397,8 +401,14 @@ func (s *Service) RedirectPledge(ctx context.Context, id, target, reason, reques
 		if err := p.Redirect(stage, target, now); err != nil {
 			return "", err
 		}
-		return domain.AccountRedirected, s.repo.RecordEvent(ctx, p.ID, "REDIRECTED", now, who.Subject, requestID, "target="+target+" "+reason)
+		return domain.AccountRedirected, s.repo.RecordEvent(ctx, p.ID, "REDIRECTED", now, who.Subject, requestID, "target="+target+" "+returnDetail(*p, stage, reason))
 	}, "redirect", reason, requestID)
+}
+
+// returnDetail is the audit detail of a refund or redirection: the amount, the grounds it was allowed on (late,
+// or the project's stage) and the caller's reason.
+func returnDetail(p domain.Pledge, stage, reason string) string {
+	return fmt.Sprintf("amount_fen=%d late=%t stage=%s reason=%s", p.ConfirmedValue(), p.Late, stage, reason)
 }
 
 // giveBack runs a refund or redirection: fn changes the pledge and names the account the money goes to.
@@ -500,17 +510,18 @@ func (s *Service) ListApplicationDonors(ctx context.Context, applicationID strin
 
 // --- ledger ---
 
-// VerifyLedger recomputes the ledger from its transfers. FINANCE, AUDITOR, CHARITY_FEDERATION.
+// VerifyLedger recomputes the ledger from its transfers and reconciles it with the pledges the summaries are
+// computed from. FINANCE, AUDITOR, CHARITY_FEDERATION.
 func (s *Service) VerifyLedger(ctx context.Context) (domain.Verification, error) {
 	who := identity.From(ctx)
 	if err := require(who, identity.Finance, identity.Auditor, identity.CharityFederation); err != nil {
 		return domain.Verification{}, err
 	}
-	balances, transfers, err := s.repo.Ledger(ctx)
+	balances, transfers, pledges, err := s.repo.LedgerSnapshot(ctx)
 	if err != nil {
 		return domain.Verification{}, err
 	}
-	return domain.Verify(balances, transfers), nil
+	return domain.VerifyWithPledges(balances, transfers, pledges), nil
 }
 
 func shareCaller(who identity.Identity) error {
@@ -533,8 +544,8 @@ func (s *Service) ReserveDonationShare(ctx context.Context, transferID, applicat
 	if err := store.ParseID("application_id", applicationID); err != nil {
 		return store.StoredTransfer{}, err
 	}
-	if amount <= 0 {
-		return store.StoredTransfer{}, errs.Invalid("INVALID_AMOUNT", "amount_fen", "the amount must be positive")
+	if err := domain.CheckAmount("amount_fen", amount); err != nil {
+		return store.StoredTransfer{}, err
 	}
 	return s.repo.CreateTransfer(ctx, domain.Transfer{
 		ID: transferID, Kind: domain.TransferPending, Debit: domain.EarmarkedAccount(applicationID), Credit: domain.AccountPayoutPending,

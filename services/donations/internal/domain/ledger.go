@@ -210,6 +210,44 @@ func Verify(stored map[string]Balance, transfers []Transfer) Verification {
 	return v
 }
 
+// VerifyWithPledges is Verify, plus a reconciliation of the ledger with the pledges (from which confirmed
+// totals, matching and the naming right are computed): every confirmed pledge has exactly its confirmation
+// transfer (same accounts, same value), a refunded or redirected one its return transfer, an unconfirmed one
+// none, and every transfer booked for a pledge belongs to one.
+func VerifyWithPledges(stored map[string]Balance, transfers []Transfer, pledges []Pledge) Verification {
+	v := Verify(stored, transfers)
+	byID := map[string]Transfer{}
+	for _, t := range transfers {
+		byID[t.ID] = t
+	}
+	seen := map[string]bool{}
+	expect := func(p Pledge, verb string, want bool, debit, credit string) {
+		id := "pledge:" + p.ID + ":" + verb
+		seen[id] = true
+		t, ok := byID[id]
+		switch {
+		case ok != want:
+			v.Mismatches = append(v.Mismatches, fmt.Sprintf("pledge %s (%s): %s transfer present=%t", p.ID, p.State, verb, ok))
+		case ok && (t.Kind != TransferPosted || t.Debit != debit || t.Credit != credit || t.AmountFen != p.ConfirmedValue() || t.PledgeID != p.ID):
+			v.Mismatches = append(v.Mismatches, fmt.Sprintf("pledge %s: %s transfer %s → %s %d fen, pledge says %s → %s %d fen",
+				p.ID, verb, t.Debit, t.Credit, t.AmountFen, debit, credit, p.ConfirmedValue()))
+		}
+	}
+	for _, p := range pledges {
+		confirmed := p.State == StateDeposited || p.State == StateApproved || p.State == StateRefunded || p.State == StateRedirected
+		expect(p, "confirm", confirmed, SourceAccount(p), ConfirmedAccount(p))
+		expect(p, "refund", p.State == StateRefunded, ConfirmedAccount(p), AccountRefunds)
+		expect(p, "redirect", p.State == StateRedirected, ConfirmedAccount(p), AccountRedirected)
+	}
+	for _, t := range transfers {
+		if (t.PledgeID != "" || strings.HasPrefix(t.ID, "pledge:")) && !seen[t.ID] {
+			v.Mismatches = append(v.Mismatches, fmt.Sprintf("transfer %s is booked for no pledge in that state", t.ID))
+		}
+	}
+	v.Balanced = len(v.Mismatches) == 0
+	return v
+}
+
 // ValidClientTransferID refuses transfer IDs a client may not choose: empty, too long, or in the namespace
 // this service uses for its own transfers.
 func ValidClientTransferID(field, id string) error {

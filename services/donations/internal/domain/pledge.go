@@ -63,6 +63,21 @@ type Pledge struct {
 	RedirectApplicationID string
 }
 
+// MaxAmountFen bounds every amount this service books (one hundred billion yuan), so no sum of balances or
+// total × 10000 can overflow and a mistyped amount is refused rather than booked.
+const MaxAmountFen = int64(10_000_000_000_000)
+
+// MaxReferenceLen bounds a bank reference (it is uniquely indexed: a very long one would fail in the index).
+const MaxReferenceLen = 128
+
+// CheckAmount refuses an amount that is not positive or exceeds MaxAmountFen.
+func CheckAmount(field string, amount int64) error {
+	if amount <= 0 || amount > MaxAmountFen {
+		return errs.Invalid("INVALID_AMOUNT", field, fmt.Sprintf("the amount must be positive and at most %d fen", MaxAmountFen))
+	}
+	return nil
+}
+
 // Phases of a round during which pledges are accepted.
 var pledgePhases = []string{"PUBLICITY", "PROMOTION"}
 
@@ -73,8 +88,8 @@ func NewPledge(donorID, applicationID string, amount int64, kind PledgeKind, agr
 	if kind != KindCash && kind != KindInKind {
 		return p, errs.Invalid("INVALID_PLEDGE_KIND", "kind", "kind must be CASH or IN_KIND")
 	}
-	if amount <= 0 {
-		return p, errs.Invalid("INVALID_AMOUNT", "amount_fen", "the amount must be positive")
+	if err := CheckAmount("amount_fen", amount); err != nil {
+		return p, err
 	}
 	if p.AgreementRef == "" {
 		return p, errs.Invalid("AGREEMENT_REF_REQUIRED", "agreement_ref", "the reference of the signed donation agreement is required")
@@ -105,8 +120,11 @@ func (p *Pledge) ConfirmDeposit(bankRef string, amount int64, depositedAt, now, 
 	if strings.TrimSpace(bankRef) == "" {
 		return errs.Invalid("BANK_REFERENCE_REQUIRED", "bank_reference", "the bank reference is required")
 	}
-	if amount <= 0 {
-		return errs.Invalid("INVALID_AMOUNT", "amount_fen", "the amount must be positive")
+	if len(bankRef) > MaxReferenceLen {
+		return errs.Invalid("INVALID_BANK_REFERENCE", "bank_reference", fmt.Sprintf("the bank reference is at most %d bytes", MaxReferenceLen))
+	}
+	if err := CheckAmount("amount_fen", amount); err != nil {
+		return err
 	}
 	if depositedAt.IsZero() {
 		return errs.Invalid("DEPOSITED_AT_REQUIRED", "deposited_at", "when the bank received the money is required")
@@ -121,14 +139,16 @@ func (p *Pledge) ConfirmDeposit(bankRef string, amount int64, depositedAt, now, 
 		return ErrPledgeState.With("the pledge is %s", p.State)
 	}
 	p.State, p.BankReference, p.DepositedAmountFen = StateDeposited, bankRef, amount
-	p.DepositedAt, p.ConfirmedAt, p.Late, p.ReceiptNumber = depositedAt, now, IsLate(depositedAt, cutoff), receipt
+	// Lateness follows the confirmation (deposited_at ≤ now, so money that arrived after the cutoff is late
+	// too): once the cutoff has passed, nothing new counts, and totals read at the cutoff never change.
+	p.DepositedAt, p.ConfirmedAt, p.Late, p.ReceiptNumber = depositedAt, now, IsLate(now, cutoff), receipt
 	return nil
 }
 
 // Appraise values an in-kind pledge (PLEDGED → APPRAISED).
 func (p *Pledge) Appraise(value int64, notes string, now time.Time) error {
-	if value <= 0 {
-		return errs.Invalid("INVALID_AMOUNT", "value_fen", "the value must be positive")
+	if err := CheckAmount("value_fen", value); err != nil {
+		return err
 	}
 	if p.Kind != KindInKind {
 		return ErrWrongPledgeKind.With("only an in-kind pledge is appraised")

@@ -66,7 +66,9 @@ func TestConfirmDeposit(t *testing.T) {
 		want     string
 		wantLate bool
 	}{
-		{"before the cutoff", Pledge{Kind: KindCash, State: StatePledged}, "B1", 100, at(19), cutoff, "", false},
+		{"confirmed before the cutoff", Pledge{Kind: KindCash, State: StatePledged}, "B1", 100, at(19), at(40), "", false},
+		// The issue: "a deposit confirmed after the cutoff is recorded LATE"; totals read at the cutoff never change.
+		{"deposited before the cutoff, confirmed after it", Pledge{Kind: KindCash, State: StatePledged}, "B1", 100, at(19), cutoff, "", true},
 		{"at the cutoff is late", Pledge{Kind: KindCash, State: StatePledged}, "B1", 100, at(20), cutoff, "", true},
 		{"no cutoff yet", Pledge{Kind: KindCash, State: StatePledged}, "B1", 100, at(25), time.Time{}, "", false},
 		{"future deposit", Pledge{Kind: KindCash, State: StatePledged}, "B1", 100, at(31), cutoff, "DEPOSIT_TIME_IN_FUTURE", false},

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"math/bits"
 	"sort"
 	"time"
 )
@@ -84,8 +85,13 @@ func Summarize(pledges []Pledge, asOf time.Time, budgetFen int64, shareBps int) 
 	return s
 }
 
-// QualifiesForNamingRight reports whether total reaches shareBps basis points of budget, in exact integers.
+// QualifiesForNamingRight reports whether total reaches shareBps basis points of budget, in exact integers:
+// both products are taken in 128 bits, so no total or budget can overflow the comparison.
 func QualifiesForNamingRight(total, budgetFen int64, shareBps int) bool {
-	// Amounts are at most ~10^13 fen, so ×10000 stays far below int64's range.
-	return total*10000 >= int64(shareBps)*budgetFen
+	if total < 0 || budgetFen < 0 || shareBps < 0 {
+		return total*10000 >= int64(shareBps)*budgetFen // never asked: amounts are never negative
+	}
+	hi, lo := bits.Mul64(uint64(total), 10000)
+	needHi, needLo := bits.Mul64(uint64(shareBps), uint64(budgetFen))
+	return hi > needHi || hi == needHi && lo >= needLo
 }

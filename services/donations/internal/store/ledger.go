@@ -169,8 +169,16 @@ func (s *Store) lockAccounts(ctx context.Context, codes ...string) (map[string]*
 // Ledger returns every account's stored balances and every transfer in insertion order, read in one
 // repeatable-read snapshot so the two agree.
 func (s *Store) Ledger(ctx context.Context) (map[string]domain.Balance, []domain.Transfer, error) {
+	balances, transfers, _, err := s.LedgerSnapshot(ctx)
+	return balances, transfers, err
+}
+
+// LedgerSnapshot returns every account's stored balances, every transfer in insertion order and every pledge,
+// read in one repeatable-read snapshot so they agree.
+func (s *Store) LedgerSnapshot(ctx context.Context) (map[string]domain.Balance, []domain.Transfer, []domain.Pledge, error) {
 	balances := map[string]domain.Balance{}
 	var transfers []domain.Transfer
+	var pledges []domain.Pledge
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT code, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts`)
 		if err != nil {
@@ -194,12 +202,20 @@ func (s *Store) Ledger(ctx context.Context) (map[string]domain.Balance, []domain
 			return err
 		}
 		all, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (StoredTransfer, error) { return scanTransfer(row) })
+		if err != nil {
+			return err
+		}
 		for _, t := range all {
 			transfers = append(transfers, t.Transfer)
 		}
+		rows, err = tx.Query(ctx, `SELECT `+pledgeCols+` FROM pledges ORDER BY created_at, id`)
+		if err != nil {
+			return err
+		}
+		pledges, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Pledge, error) { return scanPledge(row) })
 		return err
 	})
-	return balances, transfers, err
+	return balances, transfers, pledges, err
 }
 
 var errInvalidAmount = errInvalid("INVALID_AMOUNT", "amount_fen", "the amount must be positive")

@@ -6,26 +6,33 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc/metadata"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
+	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/grpcerr"
 	"github.com/commonweal/commonweal/pkg/idempotency"
+	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/pagetoken"
 	"github.com/commonweal/commonweal/services/reviews/internal/app"
+	"github.com/commonweal/commonweal/services/reviews/internal/domain"
+	"github.com/commonweal/commonweal/services/reviews/internal/store"
 )
 
 // Server implements ReviewsService.
 type Server struct {
 	pb.UnimplementedReviewsServiceServer
-	app  *app.Service
-	pool *pgxpool.Pool
+	app    *app.Service
+	pool   *pgxpool.Pool
+	tokens *pagetoken.Signer
 }
 
-// NewServer returns the gRPC handlers over the use cases.
-func NewServer(a *app.Service, pool *pgxpool.Pool) *Server {
-	return &Server{app: a, pool: pool}
+// NewServer returns the gRPC handlers over the use cases; tokens signs the page tokens of lists.
+func NewServer(a *app.Service, pool *pgxpool.Pool, tokens *pagetoken.Signer) *Server {
+	return &Server{app: a, pool: pool, tokens: tokens}
 }
 
 // toStatus is the one place domain errors become gRPC statuses.
@@ -121,6 +128,45 @@ func (s *Server) ResolveComplaint(ctx context.Context, req *pb.ResolveComplaintR
 		return nil, toStatus(ctx, err)
 	}
 	return c, nil
+}
+
+const (
+	defaultPageSize = 20
+	maxPageSize     = 100
+)
+
+func (s *Server) ListComplaints(ctx context.Context, req *pb.ListComplaintsRequest) (*pb.ListComplaintsResponse, error) {
+	size := int(req.GetPageSize())
+	if size < 0 || size > maxPageSize {
+		return nil, toStatus(ctx, errs.ErrInvalidPageSize.Field("page_size", "must be between 0 and 100"))
+	}
+	if size == 0 {
+		size = defaultPageSize
+	}
+	filter := pagetoken.Fingerprint(req.GetRoundId(), req.GetState().String(), identity.From(ctx).Subject)
+	cur, err := s.tokens.Decode(req.GetPageToken(), filter)
+	if err != nil {
+		return nil, toStatus(ctx, errs.ErrInvalidPageToken.Field("page_token", err.Error()))
+	}
+	var state domain.ComplaintState
+	if req.GetState() != pb.ComplaintState_COMPLAINT_STATE_UNSPECIFIED {
+		state = domain.ComplaintState(strings.TrimPrefix(req.GetState().String(), "COMPLAINT_STATE_"))
+	}
+	cs, err := s.app.ListComplaints(ctx, store.ComplaintFilter{RoundID: req.GetRoundId(), State: state, AfterTime: cur.AfterTime, AfterID: cur.After, Limit: size + 1})
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	resp := &pb.ListComplaintsResponse{}
+	if len(cs) > size {
+		cs = cs[:size]
+		last := cs[size-1]
+		resp.NextPageToken = s.tokens.Encode(pagetoken.Cursor{After: last.ID, AfterTime: last.CreatedAt, Filter: filter})
+	}
+	show := app.ShowContact(ctx)
+	for _, c := range cs {
+		resp.Complaints = append(resp.Complaints, complaintToPB(c, show))
+	}
+	return resp, nil
 }
 
 func (s *Server) SendVoterCode(ctx context.Context, req *pb.SendVoterCodeRequest) (*pb.SendVoterCodeResponse, error) {

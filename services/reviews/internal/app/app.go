@@ -47,15 +47,17 @@ type Repository interface {
 	InsertComplaint(ctx context.Context, c domain.Complaint, by string) error
 	GetComplaint(ctx context.Context, id string, forUpdate bool) (domain.Complaint, error)
 	ResolveComplaint(ctx context.Context, c domain.Complaint, by string) error
+	ListComplaints(ctx context.Context, f store.ComplaintFilter) ([]domain.Complaint, error)
 	RoundStatus(ctx context.Context, roundID string) (store.RoundStatus, error)
 	InsertCode(ctx context.Context, phoneHMAC, codeHMAC []byte, expires, now time.Time) error
+	CodesSince(ctx context.Context, phoneHMAC []byte, since time.Time) (int, error)
 	LatestCode(ctx context.Context, phoneHMAC []byte) (store.Code, error)
 	UpdateCode(ctx context.Context, id int64, attempts int, used bool) error
 	EnsureVoter(ctx context.Context, phoneHMAC []byte, now time.Time) (string, error)
 	InsertToken(ctx context.Context, tokenHash []byte, voterID string, expires, now time.Time) error
 	VoterByToken(ctx context.Context, tokenHash []byte, now time.Time) (string, error)
 	InsertVote(ctx context.Context, v domain.Vote, perDay int) error
-	Tallies(ctx context.Context, roundID string) ([]domain.Tally, error)
+	Tallies(ctx context.Context, roundID string, before time.Time) ([]domain.Tally, error)
 	GetResults(ctx context.Context, roundID string, forUpdate bool) (domain.Results, error)
 	SaveResults(ctx context.Context, r domain.Results, by string) error
 	SetResultsState(ctx context.Context, roundID string, state domain.ResultsState, at time.Time, by string) error
@@ -111,9 +113,13 @@ func (NoSender) Send(context.Context, string, string) (string, error) {
 const (
 	CodeTTL         = 5 * time.Minute
 	MaxCodeAttempts = 5
-	maxContent      = 5000
-	maxContact      = 200
-	maxReason       = 2000
+	// MaxCodesPerPhone codes are sent to one phone per CodeWindow: each new code brings MaxCodeAttempts fresh
+	// guesses, so this bounds the guesses at a phone's codes whatever the number of client addresses.
+	MaxCodesPerPhone = 5
+	CodeWindow       = time.Hour
+	maxContent       = 5000
+	maxContact       = 200
+	maxReason        = 2000
 )
 
 // Config holds the secrets and collaborators of the use cases. Donations and Funding are nil while those
@@ -246,9 +252,10 @@ func (s *Service) donorsIfNeeded(ctx context.Context, p domain.Panel, applicatio
 	return s.cfg.Donations.Donors(ctx, applicationID)
 }
 
-// canSeePanel: OPERATOR and ORGANIZER see every panel, a REVIEWER only the panels it sits on.
+// canSeePanel: OPERATOR, ORGANIZER and AUDITOR (who reads everything, DOMAIN.md §1) see every panel, a
+// REVIEWER only the panels it sits on.
 func canSeePanel(who identity.Identity, p domain.Panel) error {
-	if who.Has(identity.Operator, identity.Organizer) {
+	if who.Has(identity.Operator, identity.Organizer, identity.Auditor) {
 		return nil
 	}
 	if err := require(who, identity.Reviewer); err != nil {
@@ -263,7 +270,7 @@ func canSeePanel(who identity.Identity, p domain.Panel) error {
 // GetPanel returns a panel with members and recusals to OPERATOR, ORGANIZER and its members.
 func (s *Service) GetPanel(ctx context.Context, id string) (domain.Panel, store.PanelMeta, error) {
 	who := identity.From(ctx)
-	if err := require(who, identity.Operator, identity.Organizer, identity.Reviewer); err != nil {
+	if err := require(who, identity.Operator, identity.Organizer, identity.Auditor, identity.Reviewer); err != nil {
 		return domain.Panel{}, store.PanelMeta{}, err
 	}
 	if err := store.ParseID("panel_id", id); err != nil {
@@ -339,7 +346,13 @@ func (s *Service) DeclareConflict(ctx context.Context, panelID, reviewerID, appl
 	}
 	rec := store.RecusalRecord{Recusal: domain.Recusal{PanelID: p.ID, ReviewerID: reviewerID, ApplicationID: applicationID,
 		Source: domain.SourceDeclared, Reason: reason}, CreatedAt: s.now()}
-	return rec, s.repo.InsertRecusal(ctx, rec.Recusal, rec.CreatedAt, identity.From(ctx).Subject)
+	return rec, s.repo.InTx(ctx, func(ctx context.Context) error {
+		// A recusal removes the member's score, so it is refused once the stage is computed.
+		if err := s.lockStageNotComputed(ctx, p); err != nil {
+			return err
+		}
+		return s.repo.InsertRecusal(ctx, rec.Recusal, rec.CreatedAt, identity.From(ctx).Subject)
+	})
 }
 
 // ListRecusals lists an application's recusals. Staff roles.
@@ -376,6 +389,9 @@ func (s *Service) DetectConflicts(ctx context.Context, panelID, reviewerID, appl
 	}
 	now := s.now()
 	return s.repo.InTx(ctx, func(ctx context.Context) error {
+		if err := s.lockStageNotComputed(ctx, p); err != nil {
+			return err
+		}
 		for _, r := range found {
 			if err := s.repo.InsertRecusal(ctx, r, now, "detected"); err != nil {
 				return err
@@ -430,19 +446,34 @@ func (s *Service) SubmitScore(ctx context.Context, panelID, applicationID, revie
 
 // checkStageOpen refuses scores once the stage is computed, and final scores for non-finalists.
 func (s *Service) checkStageOpen(ctx context.Context, p domain.Panel, applicationID string) error {
-	sl, err := s.repo.GetShortlist(ctx, p.RoundID, false)
-	shortlistComputed := err == nil
-	if err != nil && !domain.ErrShortlistNotFound.Is(err) {
+	if err := s.checkNotComputed(ctx, p); err != nil {
 		return err
 	}
 	if p.Stage == domain.StageShortlist {
-		if shortlistComputed {
-			return domain.ErrStageComputed.With("the shortlist was computed at %s", sl.ComputedAt.Format(time.RFC3339))
-		}
 		return nil
 	}
-	if e, ok := sl.Entry(applicationID); !shortlistComputed || sl.State != domain.ShortlistPublished || !ok || !e.Shortlisted || e.IdeaOnly {
+	sl, err := s.repo.GetShortlist(ctx, p.RoundID, false)
+	if err != nil && !domain.ErrShortlistNotFound.Is(err) {
+		return err
+	}
+	if e, ok := sl.Entry(applicationID); err != nil || sl.State != domain.ShortlistPublished || !ok || !e.Shortlisted || e.IdeaOnly {
 		return domain.ErrNotFinalist.With("application %s is not on the published shortlist", applicationID)
+	}
+	return nil
+}
+
+// checkNotComputed refuses once the panel's stage is computed (the shortlist, or the final results): its
+// scores no longer change, neither by an amendment nor by a recusal removing one.
+func (s *Service) checkNotComputed(ctx context.Context, p domain.Panel) error {
+	if p.Stage == domain.StageShortlist {
+		sl, err := s.repo.GetShortlist(ctx, p.RoundID, false)
+		if err == nil {
+			return domain.ErrStageComputed.With("the shortlist was computed at %s", sl.ComputedAt.Format(time.RFC3339))
+		}
+		if !domain.ErrShortlistNotFound.Is(err) {
+			return err
+		}
+		return nil
 	}
 	if _, err := s.repo.GetResults(ctx, p.RoundID, false); err == nil {
 		return domain.ErrStageComputed.With("the final results are computed")
@@ -450,6 +481,15 @@ func (s *Service) checkStageOpen(ctx context.Context, p domain.Panel, applicatio
 		return err
 	}
 	return nil
+}
+
+// lockStageNotComputed serialises with computing the round (in the caller's transaction) and refuses once
+// the panel's stage is computed.
+func (s *Service) lockStageNotComputed(ctx context.Context, p domain.Panel) error {
+	if err := s.repo.LockRound(ctx, p.RoundID); err != nil {
+		return err
+	}
+	return s.checkNotComputed(ctx, p)
 }
 
 // --- shortlist ---
@@ -716,6 +756,18 @@ func (s *Service) ResolveComplaint(ctx context.Context, id, outcome, reason stri
 	return c, err
 }
 
+// ListComplaints lists a page of a round's complaints, so the operator can find the open ones to resolve.
+// Staff roles (the contact is shown per ShowContact).
+func (s *Service) ListComplaints(ctx context.Context, f store.ComplaintFilter) ([]domain.Complaint, error) {
+	if err := require(identity.From(ctx), identity.StaffRoles...); err != nil {
+		return nil, err
+	}
+	if err := store.ParseID("round_id", f.RoundID); err != nil {
+		return nil, err
+	}
+	return s.repo.ListComplaints(ctx, f)
+}
+
 // ShowContact reports whether the caller may see a complainant's contact.
 func ShowContact(ctx context.Context) bool {
 	return identity.From(ctx).Has(identity.Operator, identity.Organizer)
@@ -807,6 +859,13 @@ func (s *Service) SendVoterCode(ctx context.Context, phone string) (devCode stri
 	now := s.now()
 	expires = now.Add(CodeTTL)
 	err = s.repo.InTx(ctx, func(ctx context.Context) error {
+		n, err := s.repo.CodesSince(ctx, ph, now.Add(-CodeWindow))
+		if err != nil {
+			return err
+		}
+		if n >= MaxCodesPerPhone {
+			return domain.ErrCodeRateLimited.With("%d codes were sent to this phone in the last %s", n, CodeWindow)
+		}
 		if err := s.repo.InsertCode(ctx, ph, s.codeHMAC(ph, code), expires, now); err != nil {
 			return err
 		}
@@ -899,5 +958,5 @@ func (s *Service) Tallies(ctx context.Context, roundID string) ([]domain.Tally, 
 	if err := store.ParseID("round_id", roundID); err != nil {
 		return nil, err
 	}
-	return s.repo.Tallies(ctx, roundID)
+	return s.repo.Tallies(ctx, roundID, time.Time{})
 }

@@ -35,11 +35,30 @@ func (s *Service) ComputeResults(ctx context.Context, roundID string) (domain.Re
 	if r.DonationCutoff.IsZero() {
 		return domain.Results{}, domain.ErrDonationCutoffUnset
 	}
-	if cur, err := s.repo.GetResults(ctx, roundID, false); err == nil && cur.State != domain.ResultsComputed {
-		return domain.Results{}, domain.ErrResultsState.With("the results are %s; recomputing is allowed only before approval", cur.State)
-	} else if err != nil && !domain.ErrResultsNotComputed.Is(err) {
-		return domain.Results{}, err
-	}
+	var res domain.Results
+	err = s.repo.InTx(ctx, func(ctx context.Context) error {
+		// The round's lock is taken before anything is read, so a concurrent score either is in these results or
+		// waits and is then refused (STAGE_COMPUTED); never stored but silently left out.
+		if err := s.repo.LockRound(ctx, roundID); err != nil {
+			return err
+		}
+		if cur, err := s.repo.GetResults(ctx, roundID, true); err == nil && cur.State != domain.ResultsComputed {
+			return domain.ErrResultsState.With("the results are %s; recomputing is allowed only before approval", cur.State)
+		} else if err != nil && !domain.ErrResultsNotComputed.Is(err) {
+			return err
+		}
+		var err error
+		if res, err = s.computeResults(ctx, r); err != nil {
+			return err
+		}
+		return s.repo.SaveResults(ctx, res, who.Subject)
+	})
+	return res, err
+}
+
+// computeResults reads every input of a round's results and computes them (in the caller's transaction).
+func (s *Service) computeResults(ctx context.Context, r domain.Round) (domain.Results, error) {
+	roundID := r.ID
 	sl, err := s.repo.GetShortlist(ctx, roundID, false)
 	if err != nil {
 		return domain.Results{}, err
@@ -52,7 +71,9 @@ func (s *Service) ComputeResults(ctx context.Context, roundID string) (domain.Re
 		return domain.Results{}, err
 	}
 	grouped := groupScores(scores)
-	tallies, err := s.repo.Tallies(ctx, roundID)
+	// Votes count until voting closed (the donation cutoff): one that passed the PROMOTION check just before the
+	// close but landed after it does not.
+	tallies, err := s.repo.Tallies(ctx, roundID, r.DonationCutoff)
 	if err != nil {
 		return domain.Results{}, err
 	}
@@ -99,18 +120,8 @@ func (s *Service) ComputeResults(ctx context.Context, roundID string) (domain.Re
 	if len(missing) > 0 {
 		return domain.Results{}, domain.ErrScoresMissing.With("%d finalist(s) have no final score: %s", len(missing), strings.Join(missing, ", "))
 	}
-	res := domain.Results{RoundID: roundID, State: domain.ResultsComputed, Entries: domain.ComputeResults(r.Policy, cands, pool),
-		DonationCutoff: r.DonationCutoff, PoolFen: pool, ComputedAt: s.now()}
-	err = s.repo.InTx(ctx, func(ctx context.Context) error {
-		if err := s.repo.LockRound(ctx, roundID); err != nil {
-			return err
-		}
-		if cur, err := s.repo.GetResults(ctx, roundID, true); err == nil && cur.State != domain.ResultsComputed {
-			return domain.ErrResultsState.With("the results were %s meanwhile", cur.State)
-		}
-		return s.repo.SaveResults(ctx, res, who.Subject)
-	})
-	return res, err
+	return domain.Results{RoundID: roundID, State: domain.ResultsComputed, Entries: domain.ComputeResults(r.Policy, cands, pool),
+		DonationCutoff: r.DonationCutoff, PoolFen: pool, ComputedAt: s.now()}, nil
 }
 
 // ApproveResults approves computed results while the round is in APPROVAL. ORGANIZER only.
@@ -176,7 +187,9 @@ func (s *Service) advanceResults(ctx context.Context, roundID string, role ident
 	return res, err
 }
 
-// GetResults returns the results: to anyone once signed off, to staff before.
+// GetResults returns the results: to staff with every entry and input; to anyone once signed off, the
+// finalists and the idea-prize winners, without each reviewer's total (like the public shortlist, which lists
+// neither the applications left off it nor the reviewers' scores).
 func (s *Service) GetResults(ctx context.Context, roundID string) (domain.Results, error) {
 	if err := store.ParseID("round_id", roundID); err != nil {
 		return domain.Results{}, err
@@ -188,5 +201,13 @@ func (s *Service) GetResults(ctx context.Context, roundID string) (domain.Result
 	if err != nil || res.State != domain.ResultsSignedOff {
 		return domain.Results{}, domain.ErrResultsNotPublic.With("round %s has no signed-off results", roundID)
 	}
+	var public []domain.ResultEntry
+	for _, e := range res.Entries {
+		if e.Finalist || e.IdeaPrizeTier > 0 {
+			e.Inputs.Panel = domain.PanelInputs{Sum: e.Inputs.Panel.Sum, Count: e.Inputs.Panel.Count}
+			public = append(public, e)
+		}
+	}
+	res.Entries = public
 	return res, nil
 }

@@ -128,6 +128,7 @@ var (
 	ErrVoterTokenInvalid   = errs.New(errs.Unauthenticated, "VOTER_TOKEN_INVALID", "a valid voter token is required in the X-Voter-Token header")
 	ErrCodeInvalid         = errs.New(errs.InvalidArgument, "VOTER_CODE_INVALID", "the code is wrong or expired")
 	ErrCodeAttempts        = errs.New(errs.FailedPrecondition, "VOTER_CODE_ATTEMPTS_EXCEEDED", "too many wrong codes; ask for a new one")
+	ErrCodeRateLimited     = errs.New(errs.ResourceExhausted, "VOTER_CODE_RATE_LIMITED", "too many codes were sent to this phone; try again later")
 	ErrCodeSenderMissing   = errs.New(errs.FailedPrecondition, "VOTER_CODE_SENDER_UNAVAILABLE", "no code sender is configured")
 	ErrDonationsMissing    = errs.New(errs.FailedPrecondition, "DONATIONS_SERVICE_UNAVAILABLE", "the donations service is not available to this service")
 	ErrFundingMissing      = errs.New(errs.FailedPrecondition, "FUNDING_SERVICE_UNAVAILABLE", "the funding service is not available to quote government shares and the pool")

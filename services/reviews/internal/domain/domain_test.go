@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -275,6 +276,10 @@ func TestCheckNewPanel(t *testing.T) {
 		"duplicate member":  {StageShortlist, append(members(10), members(1)...), ErrInvalidMember},
 		"donor rep unnamed": {StageShortlist, append(members(9), Member{ReviewerID: "d", Name: "D", Kind: KindDonorRep}), ErrInvalidMember},
 		"unknown kind":      {StageShortlist, append(members(9), Member{ReviewerID: "d", Name: "D", Kind: "FRIEND"}), ErrInvalidMember},
+		// A donor named by another kind would be stored but never checked for a pledge conflict.
+		"expert names a donor": {StageShortlist, append(members(9), Member{ReviewerID: "d", Name: "D", Kind: KindExpert, DonorID: "donor-1"}), ErrInvalidMember},
+		"reviewer ID too long": {StageShortlist, append(members(9), Member{ReviewerID: strings.Repeat("r", 201), Name: "D", Kind: KindExpert}), ErrInvalidMember},
+		"name too long":        {StageShortlist, append(members(9), Member{ReviewerID: "d", Name: strings.Repeat("名", 201), Kind: KindExpert}), ErrInvalidMember},
 	} {
 		if err := CheckNewPanel(c.stage, c.members, p); !c.want.Is(err) {
 			t.Errorf("%s: err = %v, want %s", name, err, c.want.Reason)

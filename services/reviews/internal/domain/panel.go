@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // MemberKind is what a panel member represents.
@@ -77,6 +78,9 @@ func ScoringPhase(s Stage) Phase {
 	return PhaseShortlisting
 }
 
+// maxMemberText bounds a panel member's reviewer ID, name, affiliation and donor.
+const maxMemberText = 200
+
 // CheckNewPanel validates a new panel against the policy: a known stage, unique well-formed members, a donor
 // named by every donor representative, and at least the policy minimum of members.
 func CheckNewPanel(stage Stage, members []Member, p Policy) error {
@@ -97,6 +101,13 @@ func CheckNewPanel(stage Stage, members []Member, p Policy) error {
 			return ErrInvalidMember.Field(field+".kind", "unknown member kind")
 		case m.Kind == KindDonorRep && m.DonorID == "":
 			return ErrInvalidMember.Field(field+".donor_id", "a donor representative names its donor")
+		case m.Kind != KindDonorRep && m.DonorID != "":
+			// It would be stored but never checked for a pledge conflict.
+			return ErrInvalidMember.Field(field+".donor_id", "only a donor representative (DONOR_REP) names a donor")
+		case utf8.RuneCountInString(m.ReviewerID) > maxMemberText:
+			return ErrInvalidMember.Field(field+".reviewer_id", fmt.Sprintf("at most %d characters", maxMemberText))
+		case utf8.RuneCountInString(m.Name) > maxMemberText || utf8.RuneCountInString(m.AffiliationOrgID) > maxMemberText || utf8.RuneCountInString(m.DonorID) > maxMemberText:
+			return ErrInvalidMember.Field(field, fmt.Sprintf("name, affiliation_org_id and donor_id are at most %d characters", maxMemberText))
 		}
 		seen[m.ReviewerID] = true
 	}

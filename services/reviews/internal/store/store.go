@@ -321,24 +321,54 @@ func (s *Store) InsertComplaint(ctx context.Context, c domain.Complaint, by stri
 	return err
 }
 
-// GetComplaint reads a complaint, locking it when forUpdate.
-func (s *Store) GetComplaint(ctx context.Context, id string, forUpdate bool) (domain.Complaint, error) {
+const complaintCols = `id::text, round_id::text, application_id::text, content, contact_sealed, state, outcome, resolution_reason, created_at, resolved_at`
+
+func (s *Store) scanComplaint(row pgx.Row) (domain.Complaint, error) {
 	var c domain.Complaint
 	var contact []byte
 	var resolved *time.Time
-	err := s.q(ctx).QueryRow(ctx, `SELECT id::text, round_id::text, application_id::text, content, contact_sealed, state, outcome, resolution_reason, created_at, resolved_at
-		FROM complaints WHERE id = $1`+db.LockClause(forUpdate), id).
-		Scan(&c.ID, &c.RoundID, &c.ApplicationID, &c.Content, &contact, &c.State, &c.Outcome, &c.ResolutionReason, &c.CreatedAt, &resolved)
-	if err != nil {
-		return c, db.NotFound(err, "complaint", id)
+	if err := row.Scan(&c.ID, &c.RoundID, &c.ApplicationID, &c.Content, &contact, &c.State, &c.Outcome, &c.ResolutionReason, &c.CreatedAt, &resolved); err != nil {
+		return c, err
 	}
 	c.ResolvedAt = db.TimeOf(resolved)
 	if contact != nil {
+		var err error
 		if c.Contact, err = s.box.Open(contact); err != nil {
 			return c, err
 		}
 	}
 	return c, nil
+}
+
+// GetComplaint reads a complaint, locking it when forUpdate.
+func (s *Store) GetComplaint(ctx context.Context, id string, forUpdate bool) (domain.Complaint, error) {
+	c, err := s.scanComplaint(s.q(ctx).QueryRow(ctx, `SELECT `+complaintCols+` FROM complaints WHERE id = $1`+db.LockClause(forUpdate), id))
+	return c, db.NotFound(err, "complaint", id)
+}
+
+// ComplaintFilter selects a page of a round's complaints: those after the keyset position (created_at, id),
+// in a state when State is set, at most Limit.
+type ComplaintFilter struct {
+	RoundID   string
+	State     domain.ComplaintState
+	AfterTime time.Time
+	AfterID   string
+	Limit     int
+}
+
+// ListComplaints returns a page of a round's complaints, oldest first.
+func (s *Store) ListComplaints(ctx context.Context, f ComplaintFilter) ([]domain.Complaint, error) {
+	afterID := f.AfterID
+	if afterID == "" {
+		afterID = "00000000-0000-0000-0000-000000000000"
+	}
+	rows, err := s.q(ctx).Query(ctx, `SELECT `+complaintCols+` FROM complaints
+		WHERE round_id = $1 AND ($2 = '' OR state = $2) AND (created_at, id) > ($3, $4::uuid)
+		ORDER BY created_at, id LIMIT $5`, f.RoundID, f.State, f.AfterTime, afterID, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Complaint, error) { return s.scanComplaint(row) })
 }
 
 // ResolveComplaint records a complaint's resolution.
@@ -376,6 +406,17 @@ func (s *Store) RoundStatus(ctx context.Context, roundID string) (RoundStatus, e
 func (s *Store) InsertCode(ctx context.Context, phoneHMAC, codeHMAC []byte, expires, now time.Time) error {
 	_, err := s.q(ctx).Exec(ctx, `INSERT INTO voter_codes (phone_hmac, code_hmac, expires_at, created_at) VALUES ($1, $2, $3, $4)`, phoneHMAC, codeHMAC, expires, now)
 	return err
+}
+
+// CodesSince counts the codes sent to a phone since an instant. It first takes a lock on the phone until the
+// transaction ends, so concurrent requests for one phone count each other.
+func (s *Store) CodesSince(ctx context.Context, phoneHMAC []byte, since time.Time) (int, error) {
+	if _, err := s.q(ctx).Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('reviews:phone:' || encode($1::bytea, 'hex')))`, phoneHMAC); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.q(ctx).QueryRow(ctx, `SELECT count(*) FROM voter_codes WHERE phone_hmac = $1 AND created_at > $2`, phoneHMAC, since).Scan(&n)
+	return n, err
 }
 
 // Code is the latest one-time code sent to a phone.
@@ -446,9 +487,15 @@ func (s *Store) InsertVote(ctx context.Context, v domain.Vote, perDay int) error
 	return domain.ErrAlreadyVoted.With("this voter already cast %d vote(s) for this application on %s", perDay, v.Day)
 }
 
-// Tallies counts a round's votes per application, most votes first.
-func (s *Store) Tallies(ctx context.Context, roundID string) ([]domain.Tally, error) {
-	rows, err := s.q(ctx).Query(ctx, `SELECT application_id::text, count(*) FROM votes WHERE round_id = $1 GROUP BY application_id ORDER BY count(*) DESC, application_id`, roundID)
+// Tallies counts a round's votes per application, most votes first: every vote, or with a non-zero before
+// only those cast before it (the close of voting).
+func (s *Store) Tallies(ctx context.Context, roundID string, before time.Time) ([]domain.Tally, error) {
+	var until *time.Time
+	if !before.IsZero() {
+		until = &before
+	}
+	rows, err := s.q(ctx).Query(ctx, `SELECT application_id::text, count(*) FROM votes WHERE round_id = $1 AND ($2::timestamptz IS NULL OR cast_at < $2)
+		GROUP BY application_id ORDER BY count(*) DESC, application_id`, roundID, until)
 	if err != nil {
 		return nil, err
 	}

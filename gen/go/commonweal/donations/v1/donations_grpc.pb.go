@@ -61,7 +61,7 @@ type DonationsServiceClient interface {
 	// ConfirmDeposit records that the bank received a cash pledge's money, issues the receipt and books it in
 	// the ledger. CHARITY_FEDERATION only. Idempotent on bank_reference: the same reference for the same pledge
 	// and amount returns the pledge as it is (same receipt); the same reference with another amount or pledge
-	// is refused with ALREADY_EXISTS, reason BANK_REFERENCE_CONFLICT. A deposit at or after the round's
+	// is refused with ALREADY_EXISTS, reason BANK_REFERENCE_CONFLICT. A deposit confirmed at or after the round's
 	// donation cutoff is recorded with late = true and counts for neither the final review nor matching.
 	ConfirmDeposit(ctx context.Context, in *ConfirmDepositRequest, opts ...grpc.CallOption) (*Pledge, error)
 	// AppraisePledge values an in-kind pledge (PLEDGED → APPRAISED). OPERATOR only.
@@ -294,7 +294,7 @@ type DonationsServiceServer interface {
 	// ConfirmDeposit records that the bank received a cash pledge's money, issues the receipt and books it in
 	// the ledger. CHARITY_FEDERATION only. Idempotent on bank_reference: the same reference for the same pledge
 	// and amount returns the pledge as it is (same receipt); the same reference with another amount or pledge
-	// is refused with ALREADY_EXISTS, reason BANK_REFERENCE_CONFLICT. A deposit at or after the round's
+	// is refused with ALREADY_EXISTS, reason BANK_REFERENCE_CONFLICT. A deposit confirmed at or after the round's
 	// donation cutoff is recorded with late = true and counts for neither the final review nor matching.
 	ConfirmDeposit(context.Context, *ConfirmDepositRequest) (*Pledge, error)
 	// AppraisePledge values an in-kind pledge (PLEDGED → APPRAISED). OPERATOR only.

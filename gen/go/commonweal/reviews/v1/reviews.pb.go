@@ -1832,6 +1832,134 @@ func (x *CreateComplaintRequest) GetRequestId() string {
 	return ""
 }
 
+// ListComplaintsRequest asks for one page of a round's complaints.
+type ListComplaintsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Round ID.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Only complaints in this state.
+	State ComplaintState `protobuf:"varint,2,opt,name=state,proto3,enum=commonweal.reviews.v1.ComplaintState" json:"state,omitempty"`
+	// Page size, 1 to 100 (default 20).
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous page.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListComplaintsRequest) Reset() {
+	*x = ListComplaintsRequest{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListComplaintsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListComplaintsRequest) ProtoMessage() {}
+
+func (x *ListComplaintsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListComplaintsRequest.ProtoReflect.Descriptor instead.
+func (*ListComplaintsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListComplaintsRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *ListComplaintsRequest) GetState() ComplaintState {
+	if x != nil {
+		return x.State
+	}
+	return ComplaintState_COMPLAINT_STATE_UNSPECIFIED
+}
+
+func (x *ListComplaintsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListComplaintsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListComplaintsResponse is one page of complaints.
+type ListComplaintsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Complaints, oldest first.
+	Complaints []*Complaint `protobuf:"bytes,1,rep,name=complaints,proto3" json:"complaints,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListComplaintsResponse) Reset() {
+	*x = ListComplaintsResponse{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListComplaintsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListComplaintsResponse) ProtoMessage() {}
+
+func (x *ListComplaintsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListComplaintsResponse.ProtoReflect.Descriptor instead.
+func (*ListComplaintsResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListComplaintsResponse) GetComplaints() []*Complaint {
+	if x != nil {
+		return x.Complaints
+	}
+	return nil
+}
+
+func (x *ListComplaintsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // ResolveComplaintRequest resolves a complaint.
 type ResolveComplaintRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1849,7 +1977,7 @@ type ResolveComplaintRequest struct {
 
 func (x *ResolveComplaintRequest) Reset() {
 	*x = ResolveComplaintRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[19]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1861,7 +1989,7 @@ func (x *ResolveComplaintRequest) String() string {
 func (*ResolveComplaintRequest) ProtoMessage() {}
 
 func (x *ResolveComplaintRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[19]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1874,7 +2002,7 @@ func (x *ResolveComplaintRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveComplaintRequest.ProtoReflect.Descriptor instead.
 func (*ResolveComplaintRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{19}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ResolveComplaintRequest) GetComplaintId() string {
@@ -1916,7 +2044,7 @@ type SendVoterCodeRequest struct {
 
 func (x *SendVoterCodeRequest) Reset() {
 	*x = SendVoterCodeRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[20]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1928,7 +2056,7 @@ func (x *SendVoterCodeRequest) String() string {
 func (*SendVoterCodeRequest) ProtoMessage() {}
 
 func (x *SendVoterCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[20]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1941,7 +2069,7 @@ func (x *SendVoterCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendVoterCodeRequest.ProtoReflect.Descriptor instead.
 func (*SendVoterCodeRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{20}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SendVoterCodeRequest) GetPhone() string {
@@ -1964,7 +2092,7 @@ type SendVoterCodeResponse struct {
 
 func (x *SendVoterCodeResponse) Reset() {
 	*x = SendVoterCodeResponse{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[21]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1976,7 +2104,7 @@ func (x *SendVoterCodeResponse) String() string {
 func (*SendVoterCodeResponse) ProtoMessage() {}
 
 func (x *SendVoterCodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[21]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1989,7 +2117,7 @@ func (x *SendVoterCodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendVoterCodeResponse.ProtoReflect.Descriptor instead.
 func (*SendVoterCodeResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{21}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SendVoterCodeResponse) GetDevCode() string {
@@ -2019,7 +2147,7 @@ type VerifyVoterRequest struct {
 
 func (x *VerifyVoterRequest) Reset() {
 	*x = VerifyVoterRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[22]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2031,7 +2159,7 @@ func (x *VerifyVoterRequest) String() string {
 func (*VerifyVoterRequest) ProtoMessage() {}
 
 func (x *VerifyVoterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[22]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2044,7 +2172,7 @@ func (x *VerifyVoterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyVoterRequest.ProtoReflect.Descriptor instead.
 func (*VerifyVoterRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{22}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *VerifyVoterRequest) GetPhone() string {
@@ -2074,7 +2202,7 @@ type VerifyVoterResponse struct {
 
 func (x *VerifyVoterResponse) Reset() {
 	*x = VerifyVoterResponse{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[23]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2086,7 +2214,7 @@ func (x *VerifyVoterResponse) String() string {
 func (*VerifyVoterResponse) ProtoMessage() {}
 
 func (x *VerifyVoterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[23]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2099,7 +2227,7 @@ func (x *VerifyVoterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyVoterResponse.ProtoReflect.Descriptor instead.
 func (*VerifyVoterResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{23}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *VerifyVoterResponse) GetVoterToken() string {
@@ -2131,7 +2259,7 @@ type CastVoteRequest struct {
 
 func (x *CastVoteRequest) Reset() {
 	*x = CastVoteRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[24]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2143,7 +2271,7 @@ func (x *CastVoteRequest) String() string {
 func (*CastVoteRequest) ProtoMessage() {}
 
 func (x *CastVoteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[24]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2156,7 +2284,7 @@ func (x *CastVoteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CastVoteRequest.ProtoReflect.Descriptor instead.
 func (*CastVoteRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{24}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CastVoteRequest) GetRoundId() string {
@@ -2199,7 +2327,7 @@ type Vote struct {
 
 func (x *Vote) Reset() {
 	*x = Vote{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[25]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2211,7 +2339,7 @@ func (x *Vote) String() string {
 func (*Vote) ProtoMessage() {}
 
 func (x *Vote) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[25]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2224,7 +2352,7 @@ func (x *Vote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Vote.ProtoReflect.Descriptor instead.
 func (*Vote) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{25}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Vote) GetId() string {
@@ -2273,7 +2401,7 @@ type GetTalliesRequest struct {
 
 func (x *GetTalliesRequest) Reset() {
 	*x = GetTalliesRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[26]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2285,7 +2413,7 @@ func (x *GetTalliesRequest) String() string {
 func (*GetTalliesRequest) ProtoMessage() {}
 
 func (x *GetTalliesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[26]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2298,7 +2426,7 @@ func (x *GetTalliesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTalliesRequest.ProtoReflect.Descriptor instead.
 func (*GetTalliesRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{26}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetTalliesRequest) GetRoundId() string {
@@ -2321,7 +2449,7 @@ type Tally struct {
 
 func (x *Tally) Reset() {
 	*x = Tally{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[27]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2333,7 +2461,7 @@ func (x *Tally) String() string {
 func (*Tally) ProtoMessage() {}
 
 func (x *Tally) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[27]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2346,7 +2474,7 @@ func (x *Tally) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tally.ProtoReflect.Descriptor instead.
 func (*Tally) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{27}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Tally) GetApplicationId() string {
@@ -2376,7 +2504,7 @@ type Tallies struct {
 
 func (x *Tallies) Reset() {
 	*x = Tallies{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[28]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2388,7 +2516,7 @@ func (x *Tallies) String() string {
 func (*Tallies) ProtoMessage() {}
 
 func (x *Tallies) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[28]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2401,7 +2529,7 @@ func (x *Tallies) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tallies.ProtoReflect.Descriptor instead.
 func (*Tallies) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{28}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Tallies) GetRoundId() string {
@@ -2444,7 +2572,7 @@ type ResultInputs struct {
 
 func (x *ResultInputs) Reset() {
 	*x = ResultInputs{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[29]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2456,7 +2584,7 @@ func (x *ResultInputs) String() string {
 func (*ResultInputs) ProtoMessage() {}
 
 func (x *ResultInputs) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[29]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2469,7 +2597,7 @@ func (x *ResultInputs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultInputs.ProtoReflect.Descriptor instead.
 func (*ResultInputs) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{29}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ResultInputs) GetPanel() *PanelScoreInputs {
@@ -2559,7 +2687,7 @@ type ResultEntry struct {
 
 func (x *ResultEntry) Reset() {
 	*x = ResultEntry{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[30]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2571,7 +2699,7 @@ func (x *ResultEntry) String() string {
 func (*ResultEntry) ProtoMessage() {}
 
 func (x *ResultEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[30]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2584,7 +2712,7 @@ func (x *ResultEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultEntry.ProtoReflect.Descriptor instead.
 func (*ResultEntry) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{30}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ResultEntry) GetApplicationId() string {
@@ -2689,7 +2817,7 @@ type Results struct {
 
 func (x *Results) Reset() {
 	*x = Results{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[31]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2701,7 +2829,7 @@ func (x *Results) String() string {
 func (*Results) ProtoMessage() {}
 
 func (x *Results) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[31]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2714,7 +2842,7 @@ func (x *Results) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Results.ProtoReflect.Descriptor instead.
 func (*Results) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{31}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *Results) GetRoundId() string {
@@ -2786,7 +2914,7 @@ type ComputeResultsRequest struct {
 
 func (x *ComputeResultsRequest) Reset() {
 	*x = ComputeResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[32]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2798,7 +2926,7 @@ func (x *ComputeResultsRequest) String() string {
 func (*ComputeResultsRequest) ProtoMessage() {}
 
 func (x *ComputeResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[32]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2811,7 +2939,7 @@ func (x *ComputeResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ComputeResultsRequest.ProtoReflect.Descriptor instead.
 func (*ComputeResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{32}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ComputeResultsRequest) GetRoundId() string {
@@ -2841,7 +2969,7 @@ type ApproveResultsRequest struct {
 
 func (x *ApproveResultsRequest) Reset() {
 	*x = ApproveResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[33]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2853,7 +2981,7 @@ func (x *ApproveResultsRequest) String() string {
 func (*ApproveResultsRequest) ProtoMessage() {}
 
 func (x *ApproveResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[33]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2866,7 +2994,7 @@ func (x *ApproveResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveResultsRequest.ProtoReflect.Descriptor instead.
 func (*ApproveResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{33}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ApproveResultsRequest) GetRoundId() string {
@@ -2896,7 +3024,7 @@ type SignOffResultsRequest struct {
 
 func (x *SignOffResultsRequest) Reset() {
 	*x = SignOffResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[34]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2908,7 +3036,7 @@ func (x *SignOffResultsRequest) String() string {
 func (*SignOffResultsRequest) ProtoMessage() {}
 
 func (x *SignOffResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[34]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2921,7 +3049,7 @@ func (x *SignOffResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignOffResultsRequest.ProtoReflect.Descriptor instead.
 func (*SignOffResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{34}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *SignOffResultsRequest) GetRoundId() string {
@@ -2949,7 +3077,7 @@ type GetResultsRequest struct {
 
 func (x *GetResultsRequest) Reset() {
 	*x = GetResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[35]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2961,7 +3089,7 @@ func (x *GetResultsRequest) String() string {
 func (*GetResultsRequest) ProtoMessage() {}
 
 func (x *GetResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[35]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2974,7 +3102,7 @@ func (x *GetResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetResultsRequest.ProtoReflect.Descriptor instead.
 func (*GetResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{35}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetResultsRequest) GetRoundId() string {
@@ -2995,7 +3123,7 @@ type GetRoundReviewStatusRequest struct {
 
 func (x *GetRoundReviewStatusRequest) Reset() {
 	*x = GetRoundReviewStatusRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[36]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3007,7 +3135,7 @@ func (x *GetRoundReviewStatusRequest) String() string {
 func (*GetRoundReviewStatusRequest) ProtoMessage() {}
 
 func (x *GetRoundReviewStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[36]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3020,7 +3148,7 @@ func (x *GetRoundReviewStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRoundReviewStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetRoundReviewStatusRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{36}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetRoundReviewStatusRequest) GetRoundId() string {
@@ -3047,7 +3175,7 @@ type RoundReviewStatus struct {
 
 func (x *RoundReviewStatus) Reset() {
 	*x = RoundReviewStatus{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[37]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3059,7 +3187,7 @@ func (x *RoundReviewStatus) String() string {
 func (*RoundReviewStatus) ProtoMessage() {}
 
 func (x *RoundReviewStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[37]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3072,7 +3200,7 @@ func (x *RoundReviewStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RoundReviewStatus.ProtoReflect.Descriptor instead.
 func (*RoundReviewStatus) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{37}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RoundReviewStatus) GetRoundId() string {
@@ -3229,7 +3357,18 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\acontent\x18\x03 \x01(\tB\x03\xe0A\x02R\acontent\x12\x18\n" +
 	"\acontact\x18\x04 \x01(\tR\acontact\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"\xc5\x01\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"\xb0\x01\n" +
+	"\x15ListComplaintsRequest\x12\x1e\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12;\n" +
+	"\x05state\x18\x02 \x01(\x0e2%.commonweal.reviews.v1.ComplaintStateR\x05state\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"\x82\x01\n" +
+	"\x16ListComplaintsResponse\x12@\n" +
+	"\n" +
+	"complaints\x18\x01 \x03(\v2 .commonweal.reviews.v1.ComplaintR\n" +
+	"complaints\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc5\x01\n" +
 	"\x17ResolveComplaintRequest\x12&\n" +
 	"\fcomplaint_id\x18\x01 \x01(\tB\x03\xe0A\x02R\vcomplaintId\x12F\n" +
 	"\aoutcome\x18\x02 \x01(\x0e2'.commonweal.reviews.v1.ComplaintOutcomeB\x03\xe0A\x02R\aoutcome\x12\x1b\n" +
@@ -3361,7 +3500,7 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\x19RESULTS_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16RESULTS_STATE_COMPUTED\x10\x01\x12\x1a\n" +
 	"\x16RESULTS_STATE_APPROVED\x10\x02\x12\x1c\n" +
-	"\x18RESULTS_STATE_SIGNED_OFF\x10\x032\xf0\x14\n" +
+	"\x18RESULTS_STATE_SIGNED_OFF\x10\x032\x8a\x16\n" +
 	"\x0eReviewsService\x12\x7f\n" +
 	"\vCreatePanel\x12).commonweal.reviews.v1.CreatePanelRequest\x1a\x1c.commonweal.reviews.v1.Panel\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/rounds/{round_id}/panels\x12o\n" +
 	"\bGetPanel\x12&.commonweal.reviews.v1.GetPanelRequest\x1a\x1c.commonweal.reviews.v1.Panel\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/panels/{panel_id}\x12\x8c\x01\n" +
@@ -3372,7 +3511,8 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\x10PublishShortlist\x12..commonweal.reviews.v1.PublishShortlistRequest\x1a .commonweal.reviews.v1.Shortlist\"2\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/rounds/{round_id}/shortlist:publish\x12\x85\x01\n" +
 	"\fGetShortlist\x12*.commonweal.reviews.v1.GetShortlistRequest\x1a .commonweal.reviews.v1.Shortlist\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/rounds/{round_id}/shortlist\x12\x8f\x01\n" +
 	"\x0fCreateComplaint\x12-.commonweal.reviews.v1.CreateComplaintRequest\x1a .commonweal.reviews.v1.Complaint\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/rounds/{round_id}/complaints\x12\x96\x01\n" +
-	"\x10ResolveComplaint\x12..commonweal.reviews.v1.ResolveComplaintRequest\x1a .commonweal.reviews.v1.Complaint\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/complaints/{complaint_id}:resolve\x12\x8a\x01\n" +
+	"\x10ResolveComplaint\x12..commonweal.reviews.v1.ResolveComplaintRequest\x1a .commonweal.reviews.v1.Complaint\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/complaints/{complaint_id}:resolve\x12\x97\x01\n" +
+	"\x0eListComplaints\x12,.commonweal.reviews.v1.ListComplaintsRequest\x1a-.commonweal.reviews.v1.ListComplaintsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/rounds/{round_id}/complaints\x12\x8a\x01\n" +
 	"\rSendVoterCode\x12+.commonweal.reviews.v1.SendVoterCodeRequest\x1a,.commonweal.reviews.v1.SendVoterCodeResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/voters:sendCode\x12\x82\x01\n" +
 	"\vVerifyVoter\x12).commonweal.reviews.v1.VerifyVoterRequest\x1a*.commonweal.reviews.v1.VerifyVoterResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/voters:verify\x12\x95\x01\n" +
 	"\bCastVote\x12&.commonweal.reviews.v1.CastVoteRequest\x1a\x1b.commonweal.reviews.v1.Vote\"D\x82\xd3\xe4\x93\x02>:\x01*\"9/v1/rounds/{round_id}/applications/{application_id}/votes\x12}\n" +
@@ -3398,7 +3538,7 @@ func file_commonweal_reviews_v1_reviews_proto_rawDescGZIP() []byte {
 }
 
 var file_commonweal_reviews_v1_reviews_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_commonweal_reviews_v1_reviews_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_commonweal_reviews_v1_reviews_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_commonweal_reviews_v1_reviews_proto_goTypes = []any{
 	(ReviewStage)(0),                    // 0: commonweal.reviews.v1.ReviewStage
 	(MemberKind)(0),                     // 1: commonweal.reviews.v1.MemberKind
@@ -3426,112 +3566,118 @@ var file_commonweal_reviews_v1_reviews_proto_goTypes = []any{
 	(*GetShortlistRequest)(nil),         // 23: commonweal.reviews.v1.GetShortlistRequest
 	(*Complaint)(nil),                   // 24: commonweal.reviews.v1.Complaint
 	(*CreateComplaintRequest)(nil),      // 25: commonweal.reviews.v1.CreateComplaintRequest
-	(*ResolveComplaintRequest)(nil),     // 26: commonweal.reviews.v1.ResolveComplaintRequest
-	(*SendVoterCodeRequest)(nil),        // 27: commonweal.reviews.v1.SendVoterCodeRequest
-	(*SendVoterCodeResponse)(nil),       // 28: commonweal.reviews.v1.SendVoterCodeResponse
-	(*VerifyVoterRequest)(nil),          // 29: commonweal.reviews.v1.VerifyVoterRequest
-	(*VerifyVoterResponse)(nil),         // 30: commonweal.reviews.v1.VerifyVoterResponse
-	(*CastVoteRequest)(nil),             // 31: commonweal.reviews.v1.CastVoteRequest
-	(*Vote)(nil),                        // 32: commonweal.reviews.v1.Vote
-	(*GetTalliesRequest)(nil),           // 33: commonweal.reviews.v1.GetTalliesRequest
-	(*Tally)(nil),                       // 34: commonweal.reviews.v1.Tally
-	(*Tallies)(nil),                     // 35: commonweal.reviews.v1.Tallies
-	(*ResultInputs)(nil),                // 36: commonweal.reviews.v1.ResultInputs
-	(*ResultEntry)(nil),                 // 37: commonweal.reviews.v1.ResultEntry
-	(*Results)(nil),                     // 38: commonweal.reviews.v1.Results
-	(*ComputeResultsRequest)(nil),       // 39: commonweal.reviews.v1.ComputeResultsRequest
-	(*ApproveResultsRequest)(nil),       // 40: commonweal.reviews.v1.ApproveResultsRequest
-	(*SignOffResultsRequest)(nil),       // 41: commonweal.reviews.v1.SignOffResultsRequest
-	(*GetResultsRequest)(nil),           // 42: commonweal.reviews.v1.GetResultsRequest
-	(*GetRoundReviewStatusRequest)(nil), // 43: commonweal.reviews.v1.GetRoundReviewStatusRequest
-	(*RoundReviewStatus)(nil),           // 44: commonweal.reviews.v1.RoundReviewStatus
-	nil,                                 // 45: commonweal.reviews.v1.Score.CriteriaEntry
-	nil,                                 // 46: commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
-	(*timestamppb.Timestamp)(nil),       // 47: google.protobuf.Timestamp
+	(*ListComplaintsRequest)(nil),       // 26: commonweal.reviews.v1.ListComplaintsRequest
+	(*ListComplaintsResponse)(nil),      // 27: commonweal.reviews.v1.ListComplaintsResponse
+	(*ResolveComplaintRequest)(nil),     // 28: commonweal.reviews.v1.ResolveComplaintRequest
+	(*SendVoterCodeRequest)(nil),        // 29: commonweal.reviews.v1.SendVoterCodeRequest
+	(*SendVoterCodeResponse)(nil),       // 30: commonweal.reviews.v1.SendVoterCodeResponse
+	(*VerifyVoterRequest)(nil),          // 31: commonweal.reviews.v1.VerifyVoterRequest
+	(*VerifyVoterResponse)(nil),         // 32: commonweal.reviews.v1.VerifyVoterResponse
+	(*CastVoteRequest)(nil),             // 33: commonweal.reviews.v1.CastVoteRequest
+	(*Vote)(nil),                        // 34: commonweal.reviews.v1.Vote
+	(*GetTalliesRequest)(nil),           // 35: commonweal.reviews.v1.GetTalliesRequest
+	(*Tally)(nil),                       // 36: commonweal.reviews.v1.Tally
+	(*Tallies)(nil),                     // 37: commonweal.reviews.v1.Tallies
+	(*ResultInputs)(nil),                // 38: commonweal.reviews.v1.ResultInputs
+	(*ResultEntry)(nil),                 // 39: commonweal.reviews.v1.ResultEntry
+	(*Results)(nil),                     // 40: commonweal.reviews.v1.Results
+	(*ComputeResultsRequest)(nil),       // 41: commonweal.reviews.v1.ComputeResultsRequest
+	(*ApproveResultsRequest)(nil),       // 42: commonweal.reviews.v1.ApproveResultsRequest
+	(*SignOffResultsRequest)(nil),       // 43: commonweal.reviews.v1.SignOffResultsRequest
+	(*GetResultsRequest)(nil),           // 44: commonweal.reviews.v1.GetResultsRequest
+	(*GetRoundReviewStatusRequest)(nil), // 45: commonweal.reviews.v1.GetRoundReviewStatusRequest
+	(*RoundReviewStatus)(nil),           // 46: commonweal.reviews.v1.RoundReviewStatus
+	nil,                                 // 47: commonweal.reviews.v1.Score.CriteriaEntry
+	nil,                                 // 48: commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
+	(*timestamppb.Timestamp)(nil),       // 49: google.protobuf.Timestamp
 }
 var file_commonweal_reviews_v1_reviews_proto_depIdxs = []int32{
 	1,  // 0: commonweal.reviews.v1.PanelMember.kind:type_name -> commonweal.reviews.v1.MemberKind
 	2,  // 1: commonweal.reviews.v1.Recusal.source:type_name -> commonweal.reviews.v1.RecusalSource
-	47, // 2: commonweal.reviews.v1.Recusal.create_time:type_name -> google.protobuf.Timestamp
+	49, // 2: commonweal.reviews.v1.Recusal.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: commonweal.reviews.v1.Panel.stage:type_name -> commonweal.reviews.v1.ReviewStage
 	7,  // 4: commonweal.reviews.v1.Panel.members:type_name -> commonweal.reviews.v1.PanelMember
 	8,  // 5: commonweal.reviews.v1.Panel.recusals:type_name -> commonweal.reviews.v1.Recusal
-	47, // 6: commonweal.reviews.v1.Panel.create_time:type_name -> google.protobuf.Timestamp
+	49, // 6: commonweal.reviews.v1.Panel.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 7: commonweal.reviews.v1.CreatePanelRequest.stage:type_name -> commonweal.reviews.v1.ReviewStage
 	7,  // 8: commonweal.reviews.v1.CreatePanelRequest.members:type_name -> commonweal.reviews.v1.PanelMember
 	8,  // 9: commonweal.reviews.v1.ListRecusalsResponse.recusals:type_name -> commonweal.reviews.v1.Recusal
 	0,  // 10: commonweal.reviews.v1.Score.stage:type_name -> commonweal.reviews.v1.ReviewStage
-	45, // 11: commonweal.reviews.v1.Score.criteria:type_name -> commonweal.reviews.v1.Score.CriteriaEntry
-	47, // 12: commonweal.reviews.v1.Score.update_time:type_name -> google.protobuf.Timestamp
-	46, // 13: commonweal.reviews.v1.SubmitScoreRequest.criteria:type_name -> commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
+	47, // 11: commonweal.reviews.v1.Score.criteria:type_name -> commonweal.reviews.v1.Score.CriteriaEntry
+	49, // 12: commonweal.reviews.v1.Score.update_time:type_name -> google.protobuf.Timestamp
+	48, // 13: commonweal.reviews.v1.SubmitScoreRequest.criteria:type_name -> commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
 	17, // 14: commonweal.reviews.v1.PanelScoreInputs.used:type_name -> commonweal.reviews.v1.MemberTotal
 	17, // 15: commonweal.reviews.v1.PanelScoreInputs.dropped:type_name -> commonweal.reviews.v1.MemberTotal
 	18, // 16: commonweal.reviews.v1.ShortlistEntry.inputs:type_name -> commonweal.reviews.v1.PanelScoreInputs
 	3,  // 17: commonweal.reviews.v1.Shortlist.state:type_name -> commonweal.reviews.v1.ShortlistState
 	19, // 18: commonweal.reviews.v1.Shortlist.entries:type_name -> commonweal.reviews.v1.ShortlistEntry
-	47, // 19: commonweal.reviews.v1.Shortlist.compute_time:type_name -> google.protobuf.Timestamp
-	47, // 20: commonweal.reviews.v1.Shortlist.publish_time:type_name -> google.protobuf.Timestamp
+	49, // 19: commonweal.reviews.v1.Shortlist.compute_time:type_name -> google.protobuf.Timestamp
+	49, // 20: commonweal.reviews.v1.Shortlist.publish_time:type_name -> google.protobuf.Timestamp
 	4,  // 21: commonweal.reviews.v1.Complaint.state:type_name -> commonweal.reviews.v1.ComplaintState
 	5,  // 22: commonweal.reviews.v1.Complaint.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
-	47, // 23: commonweal.reviews.v1.Complaint.create_time:type_name -> google.protobuf.Timestamp
-	47, // 24: commonweal.reviews.v1.Complaint.resolve_time:type_name -> google.protobuf.Timestamp
-	5,  // 25: commonweal.reviews.v1.ResolveComplaintRequest.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
-	47, // 26: commonweal.reviews.v1.SendVoterCodeResponse.expire_time:type_name -> google.protobuf.Timestamp
-	47, // 27: commonweal.reviews.v1.VerifyVoterResponse.expire_time:type_name -> google.protobuf.Timestamp
-	47, // 28: commonweal.reviews.v1.Vote.cast_time:type_name -> google.protobuf.Timestamp
-	34, // 29: commonweal.reviews.v1.Tallies.tallies:type_name -> commonweal.reviews.v1.Tally
-	18, // 30: commonweal.reviews.v1.ResultInputs.panel:type_name -> commonweal.reviews.v1.PanelScoreInputs
-	36, // 31: commonweal.reviews.v1.ResultEntry.inputs:type_name -> commonweal.reviews.v1.ResultInputs
-	6,  // 32: commonweal.reviews.v1.Results.state:type_name -> commonweal.reviews.v1.ResultsState
-	37, // 33: commonweal.reviews.v1.Results.entries:type_name -> commonweal.reviews.v1.ResultEntry
-	47, // 34: commonweal.reviews.v1.Results.donation_cutoff:type_name -> google.protobuf.Timestamp
-	47, // 35: commonweal.reviews.v1.Results.compute_time:type_name -> google.protobuf.Timestamp
-	47, // 36: commonweal.reviews.v1.Results.approve_time:type_name -> google.protobuf.Timestamp
-	47, // 37: commonweal.reviews.v1.Results.sign_off_time:type_name -> google.protobuf.Timestamp
-	6,  // 38: commonweal.reviews.v1.RoundReviewStatus.results_state:type_name -> commonweal.reviews.v1.ResultsState
-	10, // 39: commonweal.reviews.v1.ReviewsService.CreatePanel:input_type -> commonweal.reviews.v1.CreatePanelRequest
-	11, // 40: commonweal.reviews.v1.ReviewsService.GetPanel:input_type -> commonweal.reviews.v1.GetPanelRequest
-	12, // 41: commonweal.reviews.v1.ReviewsService.DeclareConflict:input_type -> commonweal.reviews.v1.DeclareConflictRequest
-	13, // 42: commonweal.reviews.v1.ReviewsService.ListRecusals:input_type -> commonweal.reviews.v1.ListRecusalsRequest
-	16, // 43: commonweal.reviews.v1.ReviewsService.SubmitScore:input_type -> commonweal.reviews.v1.SubmitScoreRequest
-	21, // 44: commonweal.reviews.v1.ReviewsService.ComputeShortlist:input_type -> commonweal.reviews.v1.ComputeShortlistRequest
-	22, // 45: commonweal.reviews.v1.ReviewsService.PublishShortlist:input_type -> commonweal.reviews.v1.PublishShortlistRequest
-	23, // 46: commonweal.reviews.v1.ReviewsService.GetShortlist:input_type -> commonweal.reviews.v1.GetShortlistRequest
-	25, // 47: commonweal.reviews.v1.ReviewsService.CreateComplaint:input_type -> commonweal.reviews.v1.CreateComplaintRequest
-	26, // 48: commonweal.reviews.v1.ReviewsService.ResolveComplaint:input_type -> commonweal.reviews.v1.ResolveComplaintRequest
-	27, // 49: commonweal.reviews.v1.ReviewsService.SendVoterCode:input_type -> commonweal.reviews.v1.SendVoterCodeRequest
-	29, // 50: commonweal.reviews.v1.ReviewsService.VerifyVoter:input_type -> commonweal.reviews.v1.VerifyVoterRequest
-	31, // 51: commonweal.reviews.v1.ReviewsService.CastVote:input_type -> commonweal.reviews.v1.CastVoteRequest
-	33, // 52: commonweal.reviews.v1.ReviewsService.GetTallies:input_type -> commonweal.reviews.v1.GetTalliesRequest
-	39, // 53: commonweal.reviews.v1.ReviewsService.ComputeResults:input_type -> commonweal.reviews.v1.ComputeResultsRequest
-	40, // 54: commonweal.reviews.v1.ReviewsService.ApproveResults:input_type -> commonweal.reviews.v1.ApproveResultsRequest
-	41, // 55: commonweal.reviews.v1.ReviewsService.SignOffResults:input_type -> commonweal.reviews.v1.SignOffResultsRequest
-	42, // 56: commonweal.reviews.v1.ReviewsService.GetResults:input_type -> commonweal.reviews.v1.GetResultsRequest
-	43, // 57: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:input_type -> commonweal.reviews.v1.GetRoundReviewStatusRequest
-	9,  // 58: commonweal.reviews.v1.ReviewsService.CreatePanel:output_type -> commonweal.reviews.v1.Panel
-	9,  // 59: commonweal.reviews.v1.ReviewsService.GetPanel:output_type -> commonweal.reviews.v1.Panel
-	8,  // 60: commonweal.reviews.v1.ReviewsService.DeclareConflict:output_type -> commonweal.reviews.v1.Recusal
-	14, // 61: commonweal.reviews.v1.ReviewsService.ListRecusals:output_type -> commonweal.reviews.v1.ListRecusalsResponse
-	15, // 62: commonweal.reviews.v1.ReviewsService.SubmitScore:output_type -> commonweal.reviews.v1.Score
-	20, // 63: commonweal.reviews.v1.ReviewsService.ComputeShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	20, // 64: commonweal.reviews.v1.ReviewsService.PublishShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	20, // 65: commonweal.reviews.v1.ReviewsService.GetShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	24, // 66: commonweal.reviews.v1.ReviewsService.CreateComplaint:output_type -> commonweal.reviews.v1.Complaint
-	24, // 67: commonweal.reviews.v1.ReviewsService.ResolveComplaint:output_type -> commonweal.reviews.v1.Complaint
-	28, // 68: commonweal.reviews.v1.ReviewsService.SendVoterCode:output_type -> commonweal.reviews.v1.SendVoterCodeResponse
-	30, // 69: commonweal.reviews.v1.ReviewsService.VerifyVoter:output_type -> commonweal.reviews.v1.VerifyVoterResponse
-	32, // 70: commonweal.reviews.v1.ReviewsService.CastVote:output_type -> commonweal.reviews.v1.Vote
-	35, // 71: commonweal.reviews.v1.ReviewsService.GetTallies:output_type -> commonweal.reviews.v1.Tallies
-	38, // 72: commonweal.reviews.v1.ReviewsService.ComputeResults:output_type -> commonweal.reviews.v1.Results
-	38, // 73: commonweal.reviews.v1.ReviewsService.ApproveResults:output_type -> commonweal.reviews.v1.Results
-	38, // 74: commonweal.reviews.v1.ReviewsService.SignOffResults:output_type -> commonweal.reviews.v1.Results
-	38, // 75: commonweal.reviews.v1.ReviewsService.GetResults:output_type -> commonweal.reviews.v1.Results
-	44, // 76: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:output_type -> commonweal.reviews.v1.RoundReviewStatus
-	58, // [58:77] is the sub-list for method output_type
-	39, // [39:58] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	49, // 23: commonweal.reviews.v1.Complaint.create_time:type_name -> google.protobuf.Timestamp
+	49, // 24: commonweal.reviews.v1.Complaint.resolve_time:type_name -> google.protobuf.Timestamp
+	4,  // 25: commonweal.reviews.v1.ListComplaintsRequest.state:type_name -> commonweal.reviews.v1.ComplaintState
+	24, // 26: commonweal.reviews.v1.ListComplaintsResponse.complaints:type_name -> commonweal.reviews.v1.Complaint
+	5,  // 27: commonweal.reviews.v1.ResolveComplaintRequest.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
+	49, // 28: commonweal.reviews.v1.SendVoterCodeResponse.expire_time:type_name -> google.protobuf.Timestamp
+	49, // 29: commonweal.reviews.v1.VerifyVoterResponse.expire_time:type_name -> google.protobuf.Timestamp
+	49, // 30: commonweal.reviews.v1.Vote.cast_time:type_name -> google.protobuf.Timestamp
+	36, // 31: commonweal.reviews.v1.Tallies.tallies:type_name -> commonweal.reviews.v1.Tally
+	18, // 32: commonweal.reviews.v1.ResultInputs.panel:type_name -> commonweal.reviews.v1.PanelScoreInputs
+	38, // 33: commonweal.reviews.v1.ResultEntry.inputs:type_name -> commonweal.reviews.v1.ResultInputs
+	6,  // 34: commonweal.reviews.v1.Results.state:type_name -> commonweal.reviews.v1.ResultsState
+	39, // 35: commonweal.reviews.v1.Results.entries:type_name -> commonweal.reviews.v1.ResultEntry
+	49, // 36: commonweal.reviews.v1.Results.donation_cutoff:type_name -> google.protobuf.Timestamp
+	49, // 37: commonweal.reviews.v1.Results.compute_time:type_name -> google.protobuf.Timestamp
+	49, // 38: commonweal.reviews.v1.Results.approve_time:type_name -> google.protobuf.Timestamp
+	49, // 39: commonweal.reviews.v1.Results.sign_off_time:type_name -> google.protobuf.Timestamp
+	6,  // 40: commonweal.reviews.v1.RoundReviewStatus.results_state:type_name -> commonweal.reviews.v1.ResultsState
+	10, // 41: commonweal.reviews.v1.ReviewsService.CreatePanel:input_type -> commonweal.reviews.v1.CreatePanelRequest
+	11, // 42: commonweal.reviews.v1.ReviewsService.GetPanel:input_type -> commonweal.reviews.v1.GetPanelRequest
+	12, // 43: commonweal.reviews.v1.ReviewsService.DeclareConflict:input_type -> commonweal.reviews.v1.DeclareConflictRequest
+	13, // 44: commonweal.reviews.v1.ReviewsService.ListRecusals:input_type -> commonweal.reviews.v1.ListRecusalsRequest
+	16, // 45: commonweal.reviews.v1.ReviewsService.SubmitScore:input_type -> commonweal.reviews.v1.SubmitScoreRequest
+	21, // 46: commonweal.reviews.v1.ReviewsService.ComputeShortlist:input_type -> commonweal.reviews.v1.ComputeShortlistRequest
+	22, // 47: commonweal.reviews.v1.ReviewsService.PublishShortlist:input_type -> commonweal.reviews.v1.PublishShortlistRequest
+	23, // 48: commonweal.reviews.v1.ReviewsService.GetShortlist:input_type -> commonweal.reviews.v1.GetShortlistRequest
+	25, // 49: commonweal.reviews.v1.ReviewsService.CreateComplaint:input_type -> commonweal.reviews.v1.CreateComplaintRequest
+	28, // 50: commonweal.reviews.v1.ReviewsService.ResolveComplaint:input_type -> commonweal.reviews.v1.ResolveComplaintRequest
+	26, // 51: commonweal.reviews.v1.ReviewsService.ListComplaints:input_type -> commonweal.reviews.v1.ListComplaintsRequest
+	29, // 52: commonweal.reviews.v1.ReviewsService.SendVoterCode:input_type -> commonweal.reviews.v1.SendVoterCodeRequest
+	31, // 53: commonweal.reviews.v1.ReviewsService.VerifyVoter:input_type -> commonweal.reviews.v1.VerifyVoterRequest
+	33, // 54: commonweal.reviews.v1.ReviewsService.CastVote:input_type -> commonweal.reviews.v1.CastVoteRequest
+	35, // 55: commonweal.reviews.v1.ReviewsService.GetTallies:input_type -> commonweal.reviews.v1.GetTalliesRequest
+	41, // 56: commonweal.reviews.v1.ReviewsService.ComputeResults:input_type -> commonweal.reviews.v1.ComputeResultsRequest
+	42, // 57: commonweal.reviews.v1.ReviewsService.ApproveResults:input_type -> commonweal.reviews.v1.ApproveResultsRequest
+	43, // 58: commonweal.reviews.v1.ReviewsService.SignOffResults:input_type -> commonweal.reviews.v1.SignOffResultsRequest
+	44, // 59: commonweal.reviews.v1.ReviewsService.GetResults:input_type -> commonweal.reviews.v1.GetResultsRequest
+	45, // 60: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:input_type -> commonweal.reviews.v1.GetRoundReviewStatusRequest
+	9,  // 61: commonweal.reviews.v1.ReviewsService.CreatePanel:output_type -> commonweal.reviews.v1.Panel
+	9,  // 62: commonweal.reviews.v1.ReviewsService.GetPanel:output_type -> commonweal.reviews.v1.Panel
+	8,  // 63: commonweal.reviews.v1.ReviewsService.DeclareConflict:output_type -> commonweal.reviews.v1.Recusal
+	14, // 64: commonweal.reviews.v1.ReviewsService.ListRecusals:output_type -> commonweal.reviews.v1.ListRecusalsResponse
+	15, // 65: commonweal.reviews.v1.ReviewsService.SubmitScore:output_type -> commonweal.reviews.v1.Score
+	20, // 66: commonweal.reviews.v1.ReviewsService.ComputeShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	20, // 67: commonweal.reviews.v1.ReviewsService.PublishShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	20, // 68: commonweal.reviews.v1.ReviewsService.GetShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	24, // 69: commonweal.reviews.v1.ReviewsService.CreateComplaint:output_type -> commonweal.reviews.v1.Complaint
+	24, // 70: commonweal.reviews.v1.ReviewsService.ResolveComplaint:output_type -> commonweal.reviews.v1.Complaint
+	27, // 71: commonweal.reviews.v1.ReviewsService.ListComplaints:output_type -> commonweal.reviews.v1.ListComplaintsResponse
+	30, // 72: commonweal.reviews.v1.ReviewsService.SendVoterCode:output_type -> commonweal.reviews.v1.SendVoterCodeResponse
+	32, // 73: commonweal.reviews.v1.ReviewsService.VerifyVoter:output_type -> commonweal.reviews.v1.VerifyVoterResponse
+	34, // 74: commonweal.reviews.v1.ReviewsService.CastVote:output_type -> commonweal.reviews.v1.Vote
+	37, // 75: commonweal.reviews.v1.ReviewsService.GetTallies:output_type -> commonweal.reviews.v1.Tallies
+	40, // 76: commonweal.reviews.v1.ReviewsService.ComputeResults:output_type -> commonweal.reviews.v1.Results
+	40, // 77: commonweal.reviews.v1.ReviewsService.ApproveResults:output_type -> commonweal.reviews.v1.Results
+	40, // 78: commonweal.reviews.v1.ReviewsService.SignOffResults:output_type -> commonweal.reviews.v1.Results
+	40, // 79: commonweal.reviews.v1.ReviewsService.GetResults:output_type -> commonweal.reviews.v1.Results
+	46, // 80: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:output_type -> commonweal.reviews.v1.RoundReviewStatus
+	61, // [61:81] is the sub-list for method output_type
+	41, // [41:61] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_reviews_v1_reviews_proto_init() }
@@ -3545,7 +3691,7 @@ func file_commonweal_reviews_v1_reviews_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_reviews_v1_reviews_proto_rawDesc), len(file_commonweal_reviews_v1_reviews_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   40,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

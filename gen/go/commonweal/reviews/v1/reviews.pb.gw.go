@@ -467,6 +467,59 @@ func local_request_ReviewsService_ResolveComplaint_0(ctx context.Context, marsha
 	return msg, metadata, err
 }
 
+var filter_ReviewsService_ListComplaints_0 = &utilities.DoubleArray{Encoding: map[string]int{"round_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
+func request_ReviewsService_ListComplaints_0(ctx context.Context, marshaler runtime.Marshaler, client ReviewsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListComplaintsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["round_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "round_id")
+	}
+	protoReq.RoundId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "round_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ReviewsService_ListComplaints_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListComplaints(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ReviewsService_ListComplaints_0(ctx context.Context, marshaler runtime.Marshaler, server ReviewsServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListComplaintsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["round_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "round_id")
+	}
+	protoReq.RoundId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "round_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ReviewsService_ListComplaints_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListComplaints(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_ReviewsService_SendVoterCode_0(ctx context.Context, marshaler runtime.Marshaler, client ReviewsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq SendVoterCodeRequest
@@ -1001,6 +1054,26 @@ func RegisterReviewsServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 		}
 		forward_ReviewsService_ResolveComplaint_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ReviewsService_ListComplaints_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/commonweal.reviews.v1.ReviewsService/ListComplaints", runtime.WithHTTPPathPattern("/v1/rounds/{round_id}/complaints"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ReviewsService_ListComplaints_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ReviewsService_ListComplaints_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_ReviewsService_SendVoterCode_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1371,6 +1444,23 @@ func RegisterReviewsServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		}
 		forward_ReviewsService_ResolveComplaint_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ReviewsService_ListComplaints_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/commonweal.reviews.v1.ReviewsService/ListComplaints", runtime.WithHTTPPathPattern("/v1/rounds/{round_id}/complaints"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ReviewsService_ListComplaints_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ReviewsService_ListComplaints_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_ReviewsService_SendVoterCode_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1521,6 +1611,7 @@ var (
 	pattern_ReviewsService_GetShortlist_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "shortlist"}, ""))
 	pattern_ReviewsService_CreateComplaint_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "complaints"}, ""))
 	pattern_ReviewsService_ResolveComplaint_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "complaints", "complaint_id"}, "resolve"))
+	pattern_ReviewsService_ListComplaints_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "complaints"}, ""))
 	pattern_ReviewsService_SendVoterCode_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "voters"}, "sendCode"))
 	pattern_ReviewsService_VerifyVoter_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "voters"}, "verify"))
 	pattern_ReviewsService_CastVote_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5}, []string{"v1", "rounds", "round_id", "applications", "application_id", "votes"}, ""))
@@ -1542,6 +1633,7 @@ var (
 	forward_ReviewsService_GetShortlist_0     = runtime.ForwardResponseMessage
 	forward_ReviewsService_CreateComplaint_0  = runtime.ForwardResponseMessage
 	forward_ReviewsService_ResolveComplaint_0 = runtime.ForwardResponseMessage
+	forward_ReviewsService_ListComplaints_0   = runtime.ForwardResponseMessage
 	forward_ReviewsService_SendVoterCode_0    = runtime.ForwardResponseMessage
 	forward_ReviewsService_VerifyVoter_0      = runtime.ForwardResponseMessage
 	forward_ReviewsService_CastVote_0         = runtime.ForwardResponseMessage

@@ -29,6 +29,7 @@ const (
 	ReviewsService_GetShortlist_FullMethodName         = "/commonweal.reviews.v1.ReviewsService/GetShortlist"
 	ReviewsService_CreateComplaint_FullMethodName      = "/commonweal.reviews.v1.ReviewsService/CreateComplaint"
 	ReviewsService_ResolveComplaint_FullMethodName     = "/commonweal.reviews.v1.ReviewsService/ResolveComplaint"
+	ReviewsService_ListComplaints_FullMethodName       = "/commonweal.reviews.v1.ReviewsService/ListComplaints"
 	ReviewsService_SendVoterCode_FullMethodName        = "/commonweal.reviews.v1.ReviewsService/SendVoterCode"
 	ReviewsService_VerifyVoter_FullMethodName          = "/commonweal.reviews.v1.ReviewsService/VerifyVoter"
 	ReviewsService_CastVote_FullMethodName             = "/commonweal.reviews.v1.ReviewsService/CastVote"
@@ -74,6 +75,10 @@ type ReviewsServiceClient interface {
 	// ResolveComplaint closes an open complaint: UPHELD disqualifies the application (it leaves the shortlist),
 	// DISMISSED keeps it; a reason is required. OPERATOR only.
 	ResolveComplaint(ctx context.Context, in *ResolveComplaintRequest, opts ...grpc.CallOption) (*Complaint, error)
+	// ListComplaints lists a round's complaints, oldest first, so the operator can find and resolve them (an
+	// open complaint blocks PROMOTION). Staff roles; the complainant's contact is shown to OPERATOR and
+	// ORGANIZER only.
+	ListComplaints(ctx context.Context, in *ListComplaintsRequest, opts ...grpc.CallOption) (*ListComplaintsResponse, error)
 	// SendVoterCode sends a one-time code to a mobile phone. Anyone. With the dev code sender (local runs only)
 	// the answer carries the code.
 	SendVoterCode(ctx context.Context, in *SendVoterCodeRequest, opts ...grpc.CallOption) (*SendVoterCodeResponse, error)
@@ -208,6 +213,16 @@ func (c *reviewsServiceClient) ResolveComplaint(ctx context.Context, in *Resolve
 	return out, nil
 }
 
+func (c *reviewsServiceClient) ListComplaints(ctx context.Context, in *ListComplaintsRequest, opts ...grpc.CallOption) (*ListComplaintsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListComplaintsResponse)
+	err := c.cc.Invoke(ctx, ReviewsService_ListComplaints_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *reviewsServiceClient) SendVoterCode(ctx context.Context, in *SendVoterCodeRequest, opts ...grpc.CallOption) (*SendVoterCodeResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SendVoterCodeResponse)
@@ -332,6 +347,10 @@ type ReviewsServiceServer interface {
 	// ResolveComplaint closes an open complaint: UPHELD disqualifies the application (it leaves the shortlist),
 	// DISMISSED keeps it; a reason is required. OPERATOR only.
 	ResolveComplaint(context.Context, *ResolveComplaintRequest) (*Complaint, error)
+	// ListComplaints lists a round's complaints, oldest first, so the operator can find and resolve them (an
+	// open complaint blocks PROMOTION). Staff roles; the complainant's contact is shown to OPERATOR and
+	// ORGANIZER only.
+	ListComplaints(context.Context, *ListComplaintsRequest) (*ListComplaintsResponse, error)
 	// SendVoterCode sends a one-time code to a mobile phone. Anyone. With the dev code sender (local runs only)
 	// the answer carries the code.
 	SendVoterCode(context.Context, *SendVoterCodeRequest) (*SendVoterCodeResponse, error)
@@ -395,6 +414,9 @@ func (UnimplementedReviewsServiceServer) CreateComplaint(context.Context, *Creat
 }
 func (UnimplementedReviewsServiceServer) ResolveComplaint(context.Context, *ResolveComplaintRequest) (*Complaint, error) {
 	return nil, status.Error(codes.Unimplemented, "method ResolveComplaint not implemented")
+}
+func (UnimplementedReviewsServiceServer) ListComplaints(context.Context, *ListComplaintsRequest) (*ListComplaintsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListComplaints not implemented")
 }
 func (UnimplementedReviewsServiceServer) SendVoterCode(context.Context, *SendVoterCodeRequest) (*SendVoterCodeResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SendVoterCode not implemented")
@@ -624,6 +646,24 @@ func _ReviewsService_ResolveComplaint_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReviewsService_ListComplaints_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListComplaintsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewsServiceServer).ListComplaints(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewsService_ListComplaints_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewsServiceServer).ListComplaints(ctx, req.(*ListComplaintsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ReviewsService_SendVoterCode_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SendVoterCodeRequest)
 	if err := dec(in); err != nil {
@@ -832,6 +872,10 @@ var ReviewsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ResolveComplaint",
 			Handler:    _ReviewsService_ResolveComplaint_Handler,
+		},
+		{
+			MethodName: "ListComplaints",
+			Handler:    _ReviewsService_ListComplaints_Handler,
 		},
 		{
 			MethodName: "SendVoterCode",
