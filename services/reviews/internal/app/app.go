@@ -958,5 +958,10 @@ func (s *Service) Tallies(ctx context.Context, roundID string) ([]domain.Tally, 
 	if err := store.ParseID("round_id", roundID); err != nil {
 		return nil, err
 	}
-	return s.repo.Tallies(ctx, roundID, time.Time{})
+	// Once voting has closed, the tallies are those the results use: only votes cast before the close.
+	r, err := s.cfg.Apps.GetRound(ctx, roundID)
+	if err != nil {
+		return nil, err
+	}
+	return s.repo.Tallies(ctx, roundID, r.DonationCutoff)
 }

@@ -212,6 +212,15 @@ func TestResultsCountVotesBeforeTheClose(t *testing.T) {
 	if _, err := f.svc.CastVote(anyone, promotion, late, f.B); err != nil {
 		t.Fatal(err)
 	}
+	tallies, err := f.svc.Tallies(anyone, roundID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tl := range tallies {
+		if tl.ApplicationID == f.B && tl.Votes != 0 {
+			t.Fatalf("public tallies count a vote cast after voting closed: %+v", tallies)
+		}
+	}
 	final, _, err := f.svc.CreatePanel(operator, roundID, domain.StageFinal, members("f", 20))
 	if err != nil {
 		t.Fatal(err)
