@@ -27,6 +27,14 @@ trap "cleanup 1" EXIT
 
 if [ -z "${DATABASE_URL:-}" ]; then
   pg_started="$PWD/.run/pg"
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$PWD/.run" 2>/dev/null; then
+    # The server runs as the postgres user, who cannot reach this checkout (e.g. under /root): keep the
+    # data under /tmp, linked from .run/pg.
+    data="/tmp/commonweal-pg-$(printf %s "$PWD" | md5sum | cut -c1-12)"
+    mkdir -p "$data" && chmod 755 "$data"
+    [ -L .run/pg ] || { rm -rf .run/pg; ln -s "$data" .run/pg; }
+    pg_started="$data"
+  fi
   DATABASE_URL=$(deploy/local/pg.sh start "$pg_started")
   echo "PostgreSQL (private): $DATABASE_URL   data in .run/pg"
 fi

@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 started=""
 if [ -z "${DATABASE_URL:-}" ]; then
-  dir="$PWD/.run/pgtest"
-  rm -rf "$dir"
+  # Under /tmp: the postgres user may not be able to traverse the checkout's parents (e.g. /root).
+  dir=$(mktemp -d /tmp/commonweal-pgtest.XXXXXX)
+  chmod 755 "$dir"
   DATABASE_URL=$(deploy/local/pg.sh start "$dir")
   export DATABASE_URL
   started="$dir"
