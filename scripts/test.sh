@@ -13,4 +13,5 @@ if [ -z "${DATABASE_URL:-}" ]; then
   started="$dir"
   trap 'deploy/local/pg.sh stop "$started" >/dev/null 2>&1 || true; rm -rf "$started"' EXIT
 fi
-go test -count=1 -timeout 15m "$@"
+# -parallel 4: the e2e tests each run their own suite and mostly wait (deadlines, publicity periods).
+go test -count=1 -timeout 15m -parallel 4 "$@"

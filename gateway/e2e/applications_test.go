@@ -74,13 +74,15 @@ func application(orgID, title string) map[string]any {
 
 // TestCallForProposals walks the whole call for proposals through the gateway.
 func TestCallForProposals(t *testing.T) {
+	t.Parallel() // each test runs its own suite: their waits overlap
 	s := Start(t)
 	organizer := s.Token("organizer-1", []string{"ORGANIZER"}, "")
 	operator := s.Token("operator-1", []string{"OPERATOR"}, "")
 	applicant := s.Token("applicant-1", []string{"APPLICANT"}, "")
 	other := s.Token("applicant-2", []string{"APPLICANT"}, "")
 
-	deadline := time.Now().Add(12 * time.Second).UTC()
+	// Generous: every step before the deadline must fit in it even on a loaded CI machine.
+	deadline := time.Now().Add(25 * time.Second).UTC()
 	st, round := s.Do("POST", "/v1/rounds", organizer, map[string]any{
 		"name": "2026年度公益创投", "year": 2026,
 		"policy": map[string]any{"submission_deadline": deadline.Format(time.RFC3339Nano), "publicity_period": "2s", "shortlist_quota": 3, "selection_quota": 2},
@@ -316,6 +318,7 @@ func TestCallForProposals(t *testing.T) {
 // TestTraceCrossesGatewayServiceAndSQL checks one HTTP request yields one trace with spans from the
 // gateway, the service and its SQL.
 func TestTraceCrossesGatewayServiceAndSQL(t *testing.T) {
+	t.Parallel() // each test runs its own suite: their waits overlap
 	s := Start(t)
 	organizer := s.Token("organizer-1", []string{"ORGANIZER"}, "")
 	traceID := "4bf92f3577b34da6a3ce929d0e0e4736"

@@ -37,6 +37,7 @@ func execSQL(t *testing.T, s *Suite, sql string, args ...any) {
 // TestDonations walks donors, pledges, deposits, receipts, in-kind donations, the donation cutoff, the
 // naming right and the ledger through the gateway.
 func TestDonations(t *testing.T) {
+	t.Parallel() // each test runs its own suite: their waits overlap
 	s := Start(t)
 	organizer := s.Token("organizer-1", []string{"ORGANIZER"}, "")
 	operator := s.Token("operator-1", []string{"OPERATOR"}, "")

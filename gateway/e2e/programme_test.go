@@ -11,6 +11,7 @@ import (
 // before taking a pledge, reviews asks donations who pledged (a donor representative is recused) and what
 // was confirmed at the cutoff, and the results refuse while the funding service is missing.
 func TestProgrammeAcrossServices(t *testing.T) {
+	t.Parallel() // each test runs its own suite: their waits overlap
 	s := Start(t)
 	w := newReviewRound(t, s, 2, 2)
 	A, B, D := w.apps[0], w.apps[1], w.ideaApp

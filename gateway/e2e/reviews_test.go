@@ -80,7 +80,7 @@ func newReviewRound(tb testing.TB, s *Suite, n, quota int) *reviewRound {
 		operator:  s.Token("rv-operator", []string{"OPERATOR"}, ""),
 		committee: s.Token("rv-committee", []string{"COMMITTEE"}, ""),
 	}
-	deadline := time.Now().Add(time.Duration(3+n) * time.Second).UTC()
+	deadline := time.Now().Add(time.Duration(10+2*n) * time.Second).UTC() // generous, for a loaded CI machine
 	st, round := s.Do("POST", "/v1/rounds", w.organizer, map[string]any{
 		"name": "2026年度公益创投 (reviews)", "year": 2026,
 		"policy": map[string]any{"submission_deadline": deadline.Format(time.RFC3339Nano), "publicity_period": "2s", "shortlist_quota": quota, "selection_quota": 1},
@@ -178,6 +178,7 @@ func tallies(t *testing.T, s *Suite, roundID string) map[string]string {
 
 // TestReviews walks panels, conflicts, scores, the shortlist, complaints and voting through the gateway.
 func TestReviews(t *testing.T) {
+	t.Parallel() // each test runs its own suite: their waits overlap
 	s := Start(t, "VOTE_RATE_LIMIT=20", "VOTER_CODE_RATE_LIMIT=0")
 	w := newReviewRound(t, s, 4, 3)
 	A, B, C, E, D := w.apps[0], w.apps[1], w.apps[2], w.apps[3], w.ideaApp

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -119,6 +120,30 @@ func Migrate(ctx context.Context, s Settings, fsys fs.FS) error {
 }
 
 func ensureRole(ctx context.Context, admin *pgx.Conn, s Settings) error {
+	// Roles are cluster-wide while advisory locks are per database: migrations of the same service in
+	// other databases of the server (tests, other environments) may change the role at the same moment.
+	// Their CREATE fails with duplicate_object and a concurrent ALTER with "tuple concurrently updated";
+	// both are retried.
+	var err error
+	for attempt := 0; attempt < 10; attempt++ {
+		if err = tryEnsureRole(ctx, admin, s); err == nil || !retryableRoleError(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(20*(attempt+1)) * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func retryableRoleError(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "42710" || pgErr.Code == "23505" || pgErr.Code == "XX000" && strings.Contains(pgErr.Message, "concurrently updated"))
+}
+
+func tryEnsureRole(ctx context.Context, admin *pgx.Conn, s Settings) error {
 	ident := pgx.Identifier{s.Schema}.Sanitize()
 	password := "'" + strings.ReplaceAll(s.Password, "'", "''") + "'"
 	var exists bool
@@ -130,11 +155,6 @@ func ensureRole(ctx context.Context, admin *pgx.Conn, s Settings) error {
 		stmt = "CREATE ROLE " + ident + " LOGIN PASSWORD " + password
 	}
 	if _, err := admin.Exec(ctx, stmt); err != nil {
-		// Roles are cluster-wide: another database's migration may have created it a moment ago.
-		var pgErr *pgconn.PgError
-		if !exists && errors.As(err, &pgErr) && (pgErr.Code == "42710" || pgErr.Code == "23505") {
-			return nil
-		}
 		return fmt.Errorf("db: ensure role: %w", err)
 	}
 	return nil

@@ -218,6 +218,38 @@ func TestMigrateConcurrent(t *testing.T) {
 	checkMigrated(t, s, 2)
 }
 
+// TestMigrateSameServiceInManyDatabases runs one service's migrations in several databases of one server at
+// once, repeatedly: the role is cluster-wide, so its CREATE and ALTER race across databases (advisory locks
+// do not span databases) and must still all succeed.
+func TestMigrateSameServiceInManyDatabases(t *testing.T) {
+	ctx := testCtx(t)
+	first := newSettings(t)
+	settings := []Settings{first}
+	for range 4 {
+		_, dbURL := emptyDB.Database(t)
+		settings = append(settings, Settings{AdminURL: dbURL, Schema: first.Schema, Password: first.Password})
+	}
+	for round := range 3 {
+		errc := make(chan error, len(settings))
+		start := make(chan struct{})
+		for _, s := range settings {
+			go func() {
+				<-start
+				errc <- Migrate(ctx, s, migrations)
+			}()
+		}
+		close(start)
+		for range settings {
+			if err := <-errc; err != nil {
+				t.Fatalf("round %d: concurrent Migrate in separate databases: %v", round, err)
+			}
+		}
+	}
+	for _, s := range settings {
+		checkMigrated(t, s, 2)
+	}
+}
+
 func TestMigrateConcurrentSchemasShareDatabase(t *testing.T) {
 	// Two services migrating side by side in one database (the default deployment) each get their own.
 	a := newSettings(t)
