@@ -16,8 +16,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
+
+	"github.com/commonweal/commonweal/pkg/errs"
 )
 
 var (
@@ -152,4 +155,27 @@ func (s *Signer) Decode(token string, filter string) (Cursor, error) {
 func Fingerprint(parts ...string) string {
 	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	return hex.EncodeToString(h[:8])
+}
+
+// Page sizes of list requests (AIP-158).
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// Page validates a list request's page_size and page_token: the size to fetch (0 means the default) and the
+// position to continue from. Errors carry the stable reasons INVALID_PAGE_SIZE and INVALID_PAGE_TOKEN.
+func (s *Signer) Page(pageSize int32, token, filter string) (int, Cursor, error) {
+	if pageSize < 0 || pageSize > MaxPageSize {
+		return 0, Cursor{}, errs.ErrInvalidPageSize.Field("page_size", fmt.Sprintf("must be between 0 and %d", MaxPageSize))
+	}
+	size := int(pageSize)
+	if size == 0 {
+		size = DefaultPageSize
+	}
+	cur, err := s.Decode(token, filter)
+	if err != nil {
+		return 0, Cursor{}, errs.ErrInvalidPageToken.Field("page_token", err.Error())
+	}
+	return size, cur, nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/commonweal/commonweal/pkg/errs"
 )
 
 var (
@@ -199,5 +201,38 @@ func TestSignerCopiesKey(t *testing.T) {
 	k[0] ^= 0xff
 	if _, err := s.Decode(tok, ""); err != nil {
 		t.Fatalf("mutating the caller's key affected the Signer: %v", err)
+	}
+}
+
+func TestPage(t *testing.T) {
+	s := NewSigner([]byte("0123456789abcdef0123"))
+	token := s.Encode(Cursor{After: "id-9", Filter: "f"})
+	for _, c := range []struct {
+		size   int32
+		token  string
+		want   int
+		reason string
+	}{
+		{0, "", DefaultPageSize, ""},
+		{1, "", 1, ""},
+		{MaxPageSize, token, MaxPageSize, ""},
+		{MaxPageSize + 1, "", 0, "INVALID_PAGE_SIZE"},
+		{-1, "", 0, "INVALID_PAGE_SIZE"},
+		{5, token + "x", 0, "INVALID_PAGE_TOKEN"},
+	} {
+		size, cur, err := s.Page(c.size, c.token, "f")
+		reason := ""
+		if e, ok := errs.As(err); ok {
+			reason = e.Reason
+		}
+		if reason != c.reason || size != c.want {
+			t.Errorf("Page(%d, %q) = %d, %v; want %d, reason %q", c.size, c.token, size, err, c.want, c.reason)
+		}
+		if err == nil && c.token != "" && cur.After != "id-9" {
+			t.Errorf("cursor = %+v", cur)
+		}
+	}
+	if _, _, err := s.Page(5, token, "other filter"); err == nil {
+		t.Error("a token reused with other filters was accepted")
 	}
 }

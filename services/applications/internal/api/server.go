@@ -184,23 +184,11 @@ func (s *Server) GetApplication(ctx context.Context, req *pb.GetApplicationReque
 	return applicationToPB(v), nil
 }
 
-const (
-	defaultPageSize = 20
-	maxPageSize     = 100
-)
-
 func (s *Server) ListApplications(ctx context.Context, req *pb.ListApplicationsRequest) (*pb.ListApplicationsResponse, error) {
-	size := int(req.GetPageSize())
-	if size < 0 || size > maxPageSize {
-		return nil, toStatus(ctx, errs.ErrInvalidPageSize.Field("page_size", "must be between 0 and 100"))
-	}
-	if size == 0 {
-		size = defaultPageSize
-	}
 	filter := pagetoken.Fingerprint(req.GetRoundId(), req.GetStatus().String(), req.GetCategory().String(), identity.From(ctx).Subject)
-	cur, err := s.tokens.Decode(req.GetPageToken(), filter)
+	size, cur, err := s.tokens.Page(req.GetPageSize(), req.GetPageToken(), filter)
 	if err != nil {
-		return nil, toStatus(ctx, errs.ErrInvalidPageToken.Field("page_token", err.Error()))
+		return nil, toStatus(ctx, err)
 	}
 	apps, err := s.app.ListApplications(ctx, store.ListFilter{
 		RoundID: req.GetRoundId(), Status: statusFromPB(req.GetStatus()), Category: categoryFromPB(req.GetCategory()),

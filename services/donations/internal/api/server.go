@@ -10,7 +10,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
-	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/grpcerr"
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
@@ -67,23 +66,11 @@ func (s *Server) GetPledge(ctx context.Context, req *pb.GetPledgeRequest) (*pb.P
 	return pledgeToPB(p), nil
 }
 
-const (
-	defaultPageSize = 20
-	maxPageSize     = 100
-)
-
 func (s *Server) ListPledges(ctx context.Context, req *pb.ListPledgesRequest) (*pb.ListPledgesResponse, error) {
-	size := int(req.GetPageSize())
-	if size < 0 || size > maxPageSize {
-		return nil, toStatus(ctx, errs.ErrInvalidPageSize.Field("page_size", "must be between 0 and 100"))
-	}
-	if size == 0 {
-		size = defaultPageSize
-	}
 	filter := pagetoken.Fingerprint("pledges", req.GetApplicationId(), req.GetDonorId(), identity.From(ctx).Subject)
-	cur, err := s.tokens.Decode(req.GetPageToken(), filter)
+	size, cur, err := s.tokens.Page(req.GetPageSize(), req.GetPageToken(), filter)
 	if err != nil {
-		return nil, toStatus(ctx, errs.ErrInvalidPageToken.Field("page_token", err.Error()))
+		return nil, toStatus(ctx, err)
 	}
 	pledges, err := s.app.ListPledges(ctx, store.ListFilter{ApplicationID: req.GetApplicationId(), DonorID: req.GetDonorId(),
 		AfterTime: cur.AfterTime, AfterID: cur.After, Limit: size + 1})

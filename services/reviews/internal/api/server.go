@@ -12,7 +12,6 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
-	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/grpcerr"
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
@@ -130,23 +129,11 @@ func (s *Server) ResolveComplaint(ctx context.Context, req *pb.ResolveComplaintR
 	return c, nil
 }
 
-const (
-	defaultPageSize = 20
-	maxPageSize     = 100
-)
-
 func (s *Server) ListComplaints(ctx context.Context, req *pb.ListComplaintsRequest) (*pb.ListComplaintsResponse, error) {
-	size := int(req.GetPageSize())
-	if size < 0 || size > maxPageSize {
-		return nil, toStatus(ctx, errs.ErrInvalidPageSize.Field("page_size", "must be between 0 and 100"))
-	}
-	if size == 0 {
-		size = defaultPageSize
-	}
 	filter := pagetoken.Fingerprint(req.GetRoundId(), req.GetState().String(), identity.From(ctx).Subject)
-	cur, err := s.tokens.Decode(req.GetPageToken(), filter)
+	size, cur, err := s.tokens.Page(req.GetPageSize(), req.GetPageToken(), filter)
 	if err != nil {
-		return nil, toStatus(ctx, errs.ErrInvalidPageToken.Field("page_token", err.Error()))
+		return nil, toStatus(ctx, err)
 	}
 	var state domain.ComplaintState
 	if req.GetState() != pb.ComplaintState_COMPLAINT_STATE_UNSPECIFIED {
