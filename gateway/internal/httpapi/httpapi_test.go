@@ -11,8 +11,10 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/commonweal/commonweal/gateway/internal/auth"
 	"github.com/commonweal/commonweal/gateway/internal/openapi"
 	"github.com/commonweal/commonweal/pkg/grpcerr"
+	"github.com/commonweal/commonweal/pkg/identity"
 )
 
 func TestHTTPStatus(t *testing.T) {
@@ -177,5 +179,22 @@ func TestRateLimitPerAddress(t *testing.T) {
 	}
 	if rec.Code != 200 {
 		t.Fatal("unlimited route limited")
+	}
+}
+
+func TestDevTokensOnlyInDevMode(t *testing.T) {
+	for _, dev := range []bool{true, false} {
+		h, err := New(t.Context(), Options{Verifier: auth.NewDevVerifier([]byte("k")), Signer: identity.NewSigner([]byte("s")), DevMode: dev, MaxBodyBytes: 1 << 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", "/v1/dev/tokens", strings.NewReader(`{"subject":"u","roles":["ORGANIZER"]}`)))
+		if dev && (rec.Code != 200 || !strings.Contains(rec.Body.String(), `"token"`)) {
+			t.Fatalf("dev mode: %d %s", rec.Code, rec.Body)
+		}
+		if !dev && (rec.Code != 404 || strings.Contains(rec.Body.String(), `"token"`)) {
+			t.Fatalf("production mode issues dev tokens: %d %s", rec.Code, rec.Body)
+		}
 	}
 }
