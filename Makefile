@@ -8,7 +8,7 @@ PKGS     := $(foreach m,$(MODULES),./$(m)/...)
 BIN      := .bin
 TOOLS    := $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-grpc-gateway $(BIN)/protoc-gen-openapiv2
 
-.PHONY: all build run test test-unit lint generate check-generated tools fuzz bench bench-votes bench-deposits ci clean
+.PHONY: all build run test test-race test-unit lint generate check-generated tools fuzz bench bench-votes bench-deposits ci clean
 
 all: build
 
@@ -23,6 +23,10 @@ run: build
 ## test: unit, integration and end-to-end tests against a private PostgreSQL (or DATABASE_URL)
 test:
 	@scripts/test.sh $(PKGS)
+
+## test-race: unit and integration tests under the race detector (CI runs it too)
+test-race:
+	@scripts/test.sh -race $(filter-out ./gateway/...,$(PKGS)) ./gateway/internal/...
 
 ## test-unit: tests that need no database
 test-unit:
@@ -66,7 +70,7 @@ bench-votes:
 	go test -count=1 -run '^$$' -bench '^BenchmarkCastVotes$$' -benchtime $(BENCH_VOTES)x ./gateway/e2e/
 
 ## ci: what .ci/run does
-ci: lint check-generated test
+ci: lint check-generated test test-race
 
 ## bench-deposits: confirm BENCH_DEPOSITS cash deposits over gRPC (real donations + applications servers) and print confirmations/s
 BENCH_DEPOSITS ?= 2000
