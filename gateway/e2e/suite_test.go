@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -68,15 +69,34 @@ type Suite struct {
 	logsDir string
 }
 
+// freeAddr picks a loopback port for a process to listen on. Ports come from below the kernel's ephemeral
+// range (32768-60999), so no outgoing connection can take one between the pick and the process's bind, and
+// each is handed out once per test process, so parallel suites never collide.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for tries := 0; tries < 1000; tries++ {
+		port := 10000 + mathrand.IntN(10000) // pgtest's private servers use 20000-31999
+		if portsGiven[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		portsGiven[port] = true
+		return l.Addr().String()
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatal("no free port in 10000-19999")
+	return ""
 }
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
 
 // Start launches every service and the gateway with extra environment for the gateway.
 func Start(t testing.TB, gatewayEnv ...string) *Suite {
