@@ -21,11 +21,11 @@ run: build
 	@scripts/run.sh
 
 ## test: unit, integration and end-to-end tests against a private PostgreSQL (or DATABASE_URL)
-test:
+test: $(BIN)/gotestsum
 	@scripts/test.sh $(PKGS)
 
-## test-race: unit and integration tests under the race detector (CI runs it too)
-test-race:
+## test-race: $(BIN)/gotestsum unit and integration tests under the race detector (CI runs it too)
+test-race: $(BIN)/gotestsum
 	@scripts/test.sh -race $(filter-out ./gateway/...,$(PKGS)) ./gateway/internal/...
 
 ## test-unit: tests that need no database
@@ -37,6 +37,10 @@ lint: $(BIN)/buf
 	go vet $(PKGS)
 	scripts/protodeps.sh
 	$(BIN)/buf lint
+
+# gotestsum (pinned in tools/go.mod) runs go test and closes with a count of the tests run and failed.
+$(BIN)/gotestsum:
+	cd tools && GOWORK=off go build -o ../$(BIN)/ gotest.tools/gotestsum
 
 ## tools: build the pinned code generators (versions in tools/go.mod)
 tools: $(TOOLS)

@@ -14,4 +14,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
   trap 'deploy/local/pg.sh stop "$started" >/dev/null 2>&1 || true; rm -rf "$started"' EXIT
 fi
 # -parallel 4: the e2e tests each run their own suite and mostly wait (deadlines, publicity periods).
-go test -count=1 -timeout 15m -parallel 4 "$@"
+# gotestsum (built by make from tools/go.mod) prints go test's output and closes with "DONE N tests, M failures".
+runner=(go test)
+[ -x .bin/gotestsum ] && runner=(.bin/gotestsum --format pkgname-and-test-fails --)
+"${runner[@]}" -count=1 -timeout 15m -parallel 4 "$@"
