@@ -26,18 +26,18 @@ import (
 	"github.com/commonweal/commonweal/pkg/config"
 	"github.com/commonweal/commonweal/pkg/grpcserver"
 	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/service"
 	"github.com/commonweal/commonweal/pkg/telemetry"
 )
 
 // services are the suite's services behind the gateway: one line each.
 var services = []struct {
-	name        string
-	defaultAddr string
-	register    func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error
+	name     string
+	register func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error
 }{
-	{"applications", "127.0.0.1:9101", applicationsv1.RegisterApplicationsServiceHandler},
-	{"donations", "127.0.0.1:9103", donationsv1.RegisterDonationsServiceHandler},
-	{"reviews", "127.0.0.1:9102", reviewsv1.RegisterReviewsServiceHandler},
+	{"applications", applicationsv1.RegisterApplicationsServiceHandler},
+	{"donations", donationsv1.RegisterDonationsServiceHandler},
+	{"reviews", reviewsv1.RegisterReviewsServiceHandler},
 }
 
 func main() {
@@ -60,7 +60,7 @@ func run() error {
 	maxBody := cfg.Int("MAX_BODY_BYTES", 1<<20, "largest request body accepted, in bytes")
 	addrs := map[string]string{}
 	for _, svc := range services {
-		addrs[svc.name] = cfg.String(strings.ToUpper(svc.name)+"_ADDR", svc.defaultAddr, "gRPC address of the "+svc.name+" service")
+		addrs[svc.name] = cfg.String(strings.ToUpper(svc.name)+"_ADDR", service.DefaultAddrs[svc.name], "gRPC address of the "+svc.name+" service")
 	}
 	logLevel := cfg.String("LOG_LEVEL", "info", "debug, info, warn or error")
 	if err := cfg.Check(os.Args[1:]); err != nil {
