@@ -57,6 +57,7 @@ func run() error {
 	origins := cfg.List("CORS_ALLOWED_ORIGINS", "", "comma-separated admin-console origins allowed by CORS")
 	voteRate := cfg.Int("VOTE_RATE_LIMIT", 60, "votes per minute one client address may cast (0: no limit)")
 	codeRate := cfg.Int("VOTER_CODE_RATE_LIMIT", 5, "voter-code requests per minute per client address (0: no limit)")
+	reqTimeout := cfg.Duration("REQUEST_TIMEOUT", 30*time.Second, "longest time one HTTP request may take; its deadline travels to the services")
 	maxBody := cfg.Int("MAX_BODY_BYTES", 1<<20, "largest request body accepted, in bytes")
 	addrs := map[string]string{}
 	for _, svc := range services {
@@ -109,6 +110,7 @@ func run() error {
 		DevMode:        mode == "dev",
 		AllowedOrigins: origins,
 		MaxBodyBytes:   int64(maxBody),
+		RequestTimeout: reqTimeout,
 		RateRules:      httpapi.VoteRules(voteRate, codeRate),
 		Backends:       backends,
 	})

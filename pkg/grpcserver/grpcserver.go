@@ -92,8 +92,23 @@ func Dial(addr string) (*grpc.ClientConn, error) {
 }
 
 // DialAs opens a traced client connection on which every call carries the signed identity of the calling
-// service (self), so the callee can authorise it as that service.
+// service (self), so the callee can authorise it as that service. A call without a deadline gets
+// CallTimeout: callers often hold a row lock while they ask.
 func DialAs(addr string, signer *identity.Signer, self string) (*grpc.ClientConn, error) {
 	return grpc.NewClient(addr, grpc.WithStatsHandler(otelgrpc.NewClientHandler()), grpc.WithTransportCredentials(insecureCreds()),
-		grpc.WithUnaryInterceptor(signer.ServiceClientInterceptor(self)))
+		grpc.WithChainUnaryInterceptor(withDefaultTimeout(CallTimeout), signer.ServiceClientInterceptor(self)))
+}
+
+// CallTimeout bounds a service-to-service call that has no deadline of its own.
+const CallTimeout = 10 * time.Second
+
+func withDefaultTimeout(d time.Duration) grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
 }

@@ -198,3 +198,14 @@ func TestDevTokensOnlyInDevMode(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestTimeout(t *testing.T) {
+	var deadline time.Time
+	var ok bool
+	h := timeout(5*time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { deadline, ok = r.Context().Deadline() }))
+	start := time.Now()
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if !ok || deadline.Before(start.Add(4*time.Second)) || deadline.After(start.Add(6*time.Second)) {
+		t.Fatalf("request deadline %v (set %v), want about 5s", deadline, ok)
+	}
+}

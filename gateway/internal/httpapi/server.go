@@ -37,6 +37,8 @@ type Options struct {
 	DevMode        bool
 	AllowedOrigins []string
 	MaxBodyBytes   int64
+	// RequestTimeout bounds how long one HTTP request may take end to end (0: no bound).
+	RequestTimeout time.Duration
 	RateRules      []RateRule
 	Backends       []Backend
 }
@@ -95,9 +97,22 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	h = rateLimit(newLimiter(o.RateRules, time.Now), h)
 	h = limitBody(o.MaxBodyBytes, h)
 	h = cors(o.AllowedOrigins, h)
+	h = timeout(o.RequestTimeout, h)
 	return otelhttp.NewHandler(h, "gateway", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
 		return r.Method + " " + r.URL.Path
 	})), nil
+}
+
+// timeout gives every request a deadline, which travels to the services as the gRPC deadline.
+func timeout(d time.Duration, next http.Handler) http.Handler {
+	if d <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // authenticate verifies a bearer token if one is sent; without one the caller is anonymous (PUBLIC).
