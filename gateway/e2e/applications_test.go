@@ -346,3 +346,21 @@ func TestTraceCrossesGatewayServiceAndSQL(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestHealthzAndGracefulStop checks the gateway reports every service, answers 503 naming one that stopped,
+// and that a service stops cleanly on SIGTERM.
+func TestHealthzAndGracefulStop(t *testing.T) {
+	t.Parallel()
+	s := Start(t)
+	st, body := s.Do("GET", "/healthz", "", nil)
+	services := body["services"].(map[string]any)
+	if st != 200 || body["status"] != "SERVING" || len(services) != 3 {
+		t.Fatalf("healthz: %d %v", st, body)
+	}
+	s.Stop("reviews")
+	st, body = s.Do("GET", "/healthz", "", nil)
+	services = body["services"].(map[string]any)
+	if st != 503 || body["status"] != "NOT_SERVING" || services["reviews"] == "SERVING" || services["applications"] != "SERVING" {
+		t.Fatalf("healthz with reviews stopped: %d %v", st, body)
+	}
+}

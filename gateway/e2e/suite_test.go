@@ -67,6 +67,30 @@ type Suite struct {
 	Spans   *collector
 	Client  *http.Client
 	logsDir string
+	procs   map[string]*proc
+}
+
+// proc is a running process of the suite.
+type proc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error // Wait's result, once done is closed
+}
+
+// Stop sends SIGTERM to a process and waits for it to exit, failing the test unless it exits cleanly
+// (graceful shutdown) within 15 seconds.
+func (s *Suite) Stop(name string) {
+	s.t.Helper()
+	p := s.procs[name]
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+		if p.err != nil {
+			s.t.Fatalf("%s exited uncleanly after SIGTERM: %v", name, p.err)
+		}
+	case <-time.After(15 * time.Second):
+		s.t.Fatalf("%s did not stop within 15s of SIGTERM", name)
+	}
 }
 
 // freeAddr picks a loopback port for a process to listen on. Ports come from below the kernel's ephemeral
@@ -103,7 +127,7 @@ func Start(t testing.TB, gatewayEnv ...string) *Suite {
 	t.Helper()
 	_, dbURL := emptyDB.Database(t)
 	spans := startCollector(t)
-	s := &Suite{t: t, DBURL: dbURL, Spans: spans, Client: &http.Client{Timeout: 30 * time.Second}, logsDir: t.TempDir()}
+	s := &Suite{t: t, DBURL: dbURL, Spans: spans, Client: &http.Client{Timeout: 30 * time.Second}, logsDir: t.TempDir(), procs: map[string]*proc{}}
 	common := []string{
 		"DATABASE_URL=" + dbURL,
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + spans.addr,
@@ -160,15 +184,16 @@ func (s *Suite) spawn(name string, args []string, env ...string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	s.procs[name] = p
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-p.done:
 		case <-time.After(15 * time.Second):
 			cmd.Process.Kill()
-			<-done
+			<-p.done
 			t.Errorf("%s did not stop within 15s of SIGTERM", name)
 		}
 		logFile.Close()
