@@ -71,7 +71,7 @@ func TestProgrammeAcrossServices(t *testing.T) {
 		t.Fatalf("donor representative not recused on the application its donor pledged to: %v", recs)
 	}
 
-	time.Sleep(2200 * time.Millisecond) // the policy's publicity period
+	time.Sleep(publicityPeriod + 200*time.Millisecond)
 	st, body = w.advance(t, "PHASE_PROMOTION")
 	expect(t, "promotion", st, body, 200, "")
 	st, dep := s.Do("POST", "/v1/pledges/"+str(p1["id"])+":confirmDeposit", federation, map[string]any{

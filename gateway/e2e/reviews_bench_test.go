@@ -34,7 +34,7 @@ func BenchmarkCastVotes(b *testing.B) {
 	expectTB(b, "publish", st, body, 200, "")
 	st, body = w.advance(b, "PHASE_PUBLICITY")
 	expectTB(b, "publicity", st, body, 200, "")
-	time.Sleep(2100 * time.Millisecond)
+	time.Sleep(publicityPeriod + 100*time.Millisecond)
 	st, body = w.advance(b, "PHASE_PROMOTION")
 	expectTB(b, "promotion", st, body, 200, "")
 

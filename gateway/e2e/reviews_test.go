@@ -62,6 +62,10 @@ func panelMembers(prefix string, n int, change func(i int, m map[string]any)) []
 	return out
 }
 
+// publicityPeriod is the test rounds' publicity period: long enough for a loaded CI machine to lodge the
+// test's complaints within it.
+const publicityPeriod = 5 * time.Second
+
 // reviewRound is a round taken through the call for proposals into SHORTLISTING.
 type reviewRound struct {
 	s                              *Suite
@@ -83,7 +87,7 @@ func newReviewRound(tb testing.TB, s *Suite, n, quota int) *reviewRound {
 	deadline := time.Now().Add(time.Duration(10+2*n) * time.Second).UTC() // generous, for a loaded CI machine
 	st, round := s.Do("POST", "/v1/rounds", w.organizer, map[string]any{
 		"name": "2026年度公益创投 (reviews)", "year": 2026,
-		"policy": map[string]any{"submission_deadline": deadline.Format(time.RFC3339Nano), "publicity_period": "2s", "shortlist_quota": quota, "selection_quota": 1},
+		"policy": map[string]any{"submission_deadline": deadline.Format(time.RFC3339Nano), "publicity_period": publicityPeriod.String(), "shortlist_quota": quota, "selection_quota": 1},
 	})
 	expectTB(tb, "create round", st, round, 200, "")
 	w.roundID = str(round["id"])
@@ -368,9 +372,11 @@ func TestReviews(t *testing.T) {
 	expect(t, "anonymous lists complaints", st, body, 403, "PERMISSION_DENIED")
 	st, body = s.Do("GET", "/v1/rounds/"+w.roundID+"/complaints", applicant, nil)
 	expect(t, "applicant lists complaints", st, body, 403, "PERMISSION_DENIED")
-	time.Sleep(2200 * time.Millisecond) // the publicity period
+	time.Sleep(publicityPeriod + 200*time.Millisecond)
 	st, body = w.advance(t, "PHASE_PROMOTION")
 	expect(t, "promotion with open complaints", st, body, 412, "COMPLAINTS_OPEN")
+	st, body = s.Do("POST", "/v1/rounds/"+w.roundID+"/complaints", "", map[string]any{"application_id": A, "content": "after the period"})
+	expect(t, "complaint after the publicity period", st, body, 412, "PUBLICITY_PERIOD_OVER")
 
 	st, body = s.Do("POST", "/v1/complaints/"+str(c1["id"])+":resolve", applicant, map[string]any{"outcome": "COMPLAINT_OUTCOME_UPHELD", "reason": "x"})
 	expect(t, "applicant resolves", st, body, 403, "PERMISSION_DENIED")

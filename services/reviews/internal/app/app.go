@@ -689,6 +689,12 @@ func (s *Service) CreateComplaint(ctx context.Context, roundID, applicationID, c
 	if err := requirePhase(r, domain.PhasePublicity); err != nil {
 		return domain.Complaint{}, err
 	}
+	// Complaints are lodged during the publicity period (在公示期间), not in the time between its end and
+	// the organizer's move to PROMOTION: that move checks for open complaints once the period is over, so
+	// none can arrive between its check and its commit.
+	if end := r.PhaseEnteredAt.Add(r.Policy.PublicityPeriod); !s.now().Before(end) {
+		return domain.Complaint{}, domain.ErrPublicityPeriodOver.With("the publicity period ended at %s", end.Format(time.RFC3339))
+	}
 	if err := s.onPublishedShortlist(ctx, roundID, applicationID); err != nil {
 		return domain.Complaint{}, err
 	}

@@ -118,6 +118,7 @@ var (
 	ErrShortlistNotFound   = errs.New(errs.FailedPrecondition, "SHORTLIST_NOT_COMPUTED", "the shortlist has not been computed")
 	ErrShortlistPublished  = errs.New(errs.FailedPrecondition, "SHORTLIST_PUBLISHED", "the shortlist is published and can no longer be recomputed")
 	ErrWrongPhase          = errs.New(errs.FailedPrecondition, "WRONG_PHASE", "the round is not in the phase this needs")
+	ErrPublicityPeriodOver = errs.New(errs.FailedPrecondition, "PUBLICITY_PERIOD_OVER", "complaints are lodged during the publicity period")
 	ErrNotOnShortlist      = errs.New(errs.FailedPrecondition, "APPLICATION_NOT_ON_SHORTLIST", "the application is not on the published shortlist")
 	ErrComplaintClosed     = errs.New(errs.FailedPrecondition, "COMPLAINT_NOT_OPEN", "the complaint is already resolved")
 	ErrInvalidOutcome      = errs.New(errs.InvalidArgument, "INVALID_OUTCOME", "outcome must be UPHELD or DISMISSED")

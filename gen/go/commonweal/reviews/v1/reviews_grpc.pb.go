@@ -70,7 +70,8 @@ type ReviewsServiceClient interface {
 	PublishShortlist(ctx context.Context, in *PublishShortlistRequest, opts ...grpc.CallOption) (*Shortlist, error)
 	// GetShortlist returns the round's shortlist: to staff once computed, to anyone once published.
 	GetShortlist(ctx context.Context, in *GetShortlistRequest, opts ...grpc.CallOption) (*Shortlist, error)
-	// CreateComplaint lodges a complaint against a shortlisted application during PUBLICITY. Anyone.
+	// CreateComplaint lodges a complaint against a shortlisted application during the publicity period (in PUBLICITY,
+	// before phase_enter_time + publicity_period; later: PUBLICITY_PERIOD_OVER). Anyone.
 	CreateComplaint(ctx context.Context, in *CreateComplaintRequest, opts ...grpc.CallOption) (*Complaint, error)
 	// ResolveComplaint closes an open complaint: UPHELD disqualifies the application (it leaves the shortlist),
 	// DISMISSED keeps it; a reason is required. OPERATOR only.
@@ -342,7 +343,8 @@ type ReviewsServiceServer interface {
 	PublishShortlist(context.Context, *PublishShortlistRequest) (*Shortlist, error)
 	// GetShortlist returns the round's shortlist: to staff once computed, to anyone once published.
 	GetShortlist(context.Context, *GetShortlistRequest) (*Shortlist, error)
-	// CreateComplaint lodges a complaint against a shortlisted application during PUBLICITY. Anyone.
+	// CreateComplaint lodges a complaint against a shortlisted application during the publicity period (in PUBLICITY,
+	// before phase_enter_time + publicity_period; later: PUBLICITY_PERIOD_OVER). Anyone.
 	CreateComplaint(context.Context, *CreateComplaintRequest) (*Complaint, error)
 	// ResolveComplaint closes an open complaint: UPHELD disqualifies the application (it leaves the shortlist),
 	// DISMISSED keeps it; a reason is required. OPERATOR only.
