@@ -2,39 +2,29 @@ package api
 
 import (
 	"strings"
-	"time"
+
+	"github.com/commonweal/commonweal/pkg/pbconv"
 
 	"google.golang.org/protobuf/types/known/durationpb"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
 	"github.com/commonweal/commonweal/services/applications/internal/app"
 	"github.com/commonweal/commonweal/services/applications/internal/domain"
 )
 
-func ts(t time.Time) *timestamppb.Timestamp {
-	if t.IsZero() {
-		return nil
-	}
-	return timestamppb.New(t)
-}
+// ts converts a time for output; the zero time is absent.
+var ts = pbconv.Timestamp
 
 func enumName(full, prefix string) string { return strings.TrimPrefix(full, prefix) }
 
 func phaseFromPB(p pb.Phase) domain.Phase {
-	if p == pb.Phase_PHASE_UNSPECIFIED {
-		return ""
-	}
-	return domain.Phase(enumName(p.String(), "PHASE_"))
+	return domain.Phase(pbconv.EnumName(p, "PHASE_"))
 }
 
 func phaseToPB(p domain.Phase) pb.Phase { return pb.Phase(pb.Phase_value["PHASE_"+string(p)]) }
 
 func categoryFromPB(c pb.Category) domain.Category {
-	if c == pb.Category_CATEGORY_UNSPECIFIED {
-		return ""
-	}
-	return domain.Category(enumName(c.String(), "CATEGORY_"))
+	return domain.Category(pbconv.EnumName(c, "CATEGORY_"))
 }
 
 func categoryToPB(c domain.Category) pb.Category {
@@ -130,10 +120,7 @@ func roundToPB(r domain.Round) *pb.Round {
 }
 
 func orgKindFromPB(k pb.OrganizationKind) domain.OrgKind {
-	if k == pb.OrganizationKind_ORGANIZATION_KIND_UNSPECIFIED {
-		return ""
-	}
-	return domain.OrgKind(enumName(k.String(), "ORGANIZATION_KIND_"))
+	return domain.OrgKind(pbconv.EnumName(k, "ORGANIZATION_KIND_"))
 }
 
 func orgToPB(o domain.Organization) *pb.Organization {
@@ -224,17 +211,11 @@ func statusToPB(s domain.Status) pb.ApplicationStatus {
 }
 
 func statusFromPB(s pb.ApplicationStatus) domain.Status {
-	if s == pb.ApplicationStatus_APPLICATION_STATUS_UNSPECIFIED {
-		return ""
-	}
-	return domain.Status(enumName(s.String(), "APPLICATION_STATUS_"))
+	return domain.Status(pbconv.EnumName(s, "APPLICATION_STATUS_"))
 }
 
 func decisionFromPB(d pb.ReviewDecision) domain.Decision {
-	if d == pb.ReviewDecision_REVIEW_DECISION_UNSPECIFIED {
-		return ""
-	}
-	return domain.Decision(enumName(d.String(), "REVIEW_DECISION_"))
+	return domain.Decision(pbconv.EnumName(d, "REVIEW_DECISION_"))
 }
 
 func applicationToPB(v app.ApplicationView) *pb.Application {

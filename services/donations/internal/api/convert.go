@@ -1,28 +1,18 @@
 package api
 
 import (
-	"strings"
-	"time"
-
-	"google.golang.org/protobuf/types/known/timestamppb"
+	"github.com/commonweal/commonweal/pkg/pbconv"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
 	"github.com/commonweal/commonweal/services/donations/internal/store"
 )
 
-func ts(t time.Time) *timestamppb.Timestamp {
-	if t.IsZero() {
-		return nil
-	}
-	return timestamppb.New(t)
-}
+// ts converts a time for output; the zero time is absent.
+var ts = pbconv.Timestamp
 
 func donorKindFromPB(k pb.DonorKind) domain.DonorKind {
-	if k == pb.DonorKind_DONOR_KIND_UNSPECIFIED {
-		return ""
-	}
-	return domain.DonorKind(strings.TrimPrefix(k.String(), "DONOR_KIND_"))
+	return domain.DonorKind(pbconv.EnumName(k, "DONOR_KIND_"))
 }
 
 func donorKindToPB(k domain.DonorKind) pb.DonorKind {
@@ -30,10 +20,7 @@ func donorKindToPB(k domain.DonorKind) pb.DonorKind {
 }
 
 func pledgeKindFromPB(k pb.PledgeKind) domain.PledgeKind {
-	if k == pb.PledgeKind_PLEDGE_KIND_UNSPECIFIED {
-		return ""
-	}
-	return domain.PledgeKind(strings.TrimPrefix(k.String(), "PLEDGE_KIND_"))
+	return domain.PledgeKind(pbconv.EnumName(k, "PLEDGE_KIND_"))
 }
 
 func donorToPB(d domain.Donor) *pb.Donor {

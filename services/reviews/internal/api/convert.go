@@ -4,25 +4,18 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/types/known/timestamppb"
+	"github.com/commonweal/commonweal/pkg/pbconv"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
 	"github.com/commonweal/commonweal/services/reviews/internal/domain"
 	"github.com/commonweal/commonweal/services/reviews/internal/store"
 )
 
-func ts(t time.Time) *timestamppb.Timestamp {
-	if t.IsZero() {
-		return nil
-	}
-	return timestamppb.New(t)
-}
+// ts converts a time for output; the zero time is absent.
+var ts = pbconv.Timestamp
 
 func stageFromPB(s pb.ReviewStage) domain.Stage {
-	if s == pb.ReviewStage_REVIEW_STAGE_UNSPECIFIED {
-		return ""
-	}
-	return domain.Stage(strings.TrimPrefix(s.String(), "REVIEW_STAGE_"))
+	return domain.Stage(pbconv.EnumName(s, "REVIEW_STAGE_"))
 }
 
 func stageToPB(s domain.Stage) pb.ReviewStage {
@@ -30,10 +23,7 @@ func stageToPB(s domain.Stage) pb.ReviewStage {
 }
 
 func kindFromPB(k pb.MemberKind) domain.MemberKind {
-	if k == pb.MemberKind_MEMBER_KIND_UNSPECIFIED {
-		return ""
-	}
-	return domain.MemberKind(strings.TrimPrefix(k.String(), "MEMBER_KIND_"))
+	return domain.MemberKind(pbconv.EnumName(k, "MEMBER_KIND_"))
 }
 
 func kindToPB(k domain.MemberKind) pb.MemberKind {
