@@ -90,6 +90,9 @@ func DefaultRubric() []Criterion {
 	return []Criterion{{"BREADTH", 15}, {"URGENCY", 15}, {"PUBLIC_BENEFIT", 15}, {"INNOVATION", 20}, {"PLANNING", 20}, {"TEAM", 15}}
 }
 
+// trancheGates are the events that can make a tranche eligible.
+var trancheGates = []string{"CONTRACT_SIGNED", "MIDTERM_PASSED", "FINAL_ACCEPTANCE_PASSED"}
+
 // WithDefaults returns p with every value not given replaced by the programme default.
 func (p Policy) WithDefaults() Policy {
 	if p.PublicityPeriod == 0 {
@@ -215,6 +218,9 @@ func (p Policy) Validate() error {
 	for i, t := range p.Tranches {
 		if t.Number != i+1 || t.Percent < 0 || t.Percent > 100 {
 			return bad("tranches", "tranches are numbered from 1 with percents between 0 and 100")
+		}
+		if !slices.Contains(trancheGates, t.Gate) {
+			return bad("tranches", "tranche %d needs a gate: CONTRACT_SIGNED, MIDTERM_PASSED or FINAL_ACCEPTANCE_PASSED", t.Number)
 		}
 		pct += t.Percent
 	}

@@ -79,7 +79,7 @@ func TestRoundEdit(t *testing.T) {
 	})
 	t.Run("draft: invalid policy refused", func(t *testing.T) {
 		r := newRound(t, PhaseDraft)
-		checkErr(t, r.Edit("x", Policy{Tranches: []TrancheRule{{1, 90, "A"}}}), want{is: errPolicy, field: "policy.tranches"})
+		checkErr(t, r.Edit("x", Policy{Tranches: []TrancheRule{{1, 90, "CONTRACT_SIGNED"}}}), want{is: errPolicy, field: "policy.tranches"})
 	})
 	for _, phase := range Phases[1:] {
 		t.Run("refused in "+string(phase), func(t *testing.T) {
