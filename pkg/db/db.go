@@ -30,7 +30,21 @@ type Settings struct {
 	Schema string
 	// Password of the service's role.
 	Password string
+	// MaxConns caps the pool (0: 10).
+	MaxConns int32
+	// StatementTimeout cancels a statement running longer (0: 30 s).
+	StatementTimeout time.Duration
+	// IdleInTxTimeout ends a session idle inside a transaction for longer (0: 10 s), so a stuck use case
+	// cannot hold its locks.
+	IdleInTxTimeout time.Duration
 }
+
+// Defaults of the pool settings.
+const (
+	DefaultMaxConns         = 10
+	DefaultStatementTimeout = 30 * time.Second
+	DefaultIdleInTxTimeout  = 10 * time.Second
+)
 
 // RoleURL is the URL the service connects with: the admin URL's server and database, the service's role.
 func (s Settings) RoleURL() (string, error) {
@@ -58,6 +72,12 @@ func Open(ctx context.Context, s Settings) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("db: %w", err)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = s.Schema
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = millis(s.StatementTimeout, DefaultStatementTimeout)
+	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = millis(s.IdleInTxTimeout, DefaultIdleInTxTimeout)
+	cfg.MaxConns = DefaultMaxConns
+	if s.MaxConns > 0 {
+		cfg.MaxConns = s.MaxConns
+	}
 	cfg.ConnConfig.Tracer = telemetry.NewQueryTracer()
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -68,6 +88,13 @@ func Open(ctx context.Context, s Settings) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("db: cannot reach the database as role %s: %w", s.Schema, err)
 	}
 	return pool, nil
+}
+
+func millis(d, def time.Duration) string {
+	if d <= 0 {
+		d = def
+	}
+	return fmt.Sprint(d.Milliseconds())
 }
 
 // Migrate creates the service's role and schema if missing and applies the migrations in fsys (goose SQL

@@ -575,7 +575,7 @@ func txPool(t *testing.T) *pgxpool.Pool {
 	return pool
 }
 
-func ids(t *testing.T, pool *pgxpool.Pool) []int {
+func rowIDs(t *testing.T, pool *pgxpool.Pool) []int {
 	t.Helper()
 	rows, err := pool.Query(testCtx(t), "SELECT id FROM t ORDER BY id")
 	if err != nil {
@@ -656,7 +656,7 @@ func TestInTx(t *testing.T) {
 			if tt.want == nil && err == nil {
 				t.Error("err = nil, want a failure")
 			}
-			if got := ids(t, pool); !equalInts(got, tt.want) {
+			if got := rowIDs(t, pool); !equalInts(got, tt.want) {
 				t.Errorf("rows = %v, want %v", got, tt.want)
 			}
 			if n := pool.Stat().AcquiredConns(); n != 0 {
@@ -712,7 +712,7 @@ func TestInTxNestedSharesTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ids(t, pool); !equalInts(got, []int{1}) {
+	if got := rowIDs(t, pool); !equalInts(got, []int{1}) {
 		t.Errorf("rows = %v", got)
 	}
 }
@@ -733,7 +733,7 @@ func TestInTxPanicRollsBack(t *testing.T) {
 			panic("boom")
 		})
 	}()
-	if got := ids(t, pool); len(got) != 0 {
+	if got := rowIDs(t, pool); len(got) != 0 {
 		t.Errorf("rows after a panic = %v", got)
 	}
 	if n := pool.Stat().AcquiredConns(); n != 0 {
@@ -759,7 +759,7 @@ func TestInTxCanceledContext(t *testing.T) {
 	if !called {
 		t.Fatal("fn not called")
 	}
-	if got := ids(t, pool); len(got) != 0 {
+	if got := rowIDs(t, pool); len(got) != 0 {
 		t.Errorf("rows = %v, want none", got)
 	}
 }

@@ -4,23 +4,18 @@ import (
 	"errors"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/ids"
 )
 
 // NewID returns a fresh random ID (a UUID).
-func NewID() string { return uuid.NewString() }
+func NewID() string { return ids.New() }
 
 // ParseID refuses a malformed ID before it reaches SQL, naming the request field.
-func ParseID(field, id string) error {
-	if _, err := uuid.Parse(id); err != nil {
-		return errs.ErrInvalidID.Field(field, "not a valid ID")
-	}
-	return nil
-}
+func ParseID(field, id string) error { return ids.Parse(field, id) }
 
 // LockClause is " FOR UPDATE" when forUpdate, so a read can lock the row it returns.
 func LockClause(forUpdate bool) string {

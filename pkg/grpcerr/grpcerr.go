@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/errs"
 )
 
@@ -34,7 +35,8 @@ var codeOf = map[errs.Kind]codes.Code{
 }
 
 // Status turns any error into a gRPC status error. An *errs.Error keeps its kind, reason and violations;
-// a status error passes through; a context error keeps its code; anything else is logged and hidden
+// a status error passes through; a context error keeps its code; a database that cannot be reached is
+// UNAVAILABLE (DATABASE_UNAVAILABLE, retryable); anything else is logged and hidden
 // behind INTERNAL so no detail of a failure leaks to the caller.
 func Status(ctx context.Context, err error) error {
 	if err == nil {
@@ -51,6 +53,10 @@ func Status(ctx context.Context, err error) error {
 		return status.Error(codes.Canceled, "request canceled")
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+	}
+	if db.Unreachable(err) {
+		slog.WarnContext(ctx, "database unreachable", "error", err.Error())
+		return FromError(errs.ErrDatabaseUnavailable).Err()
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -208,5 +210,19 @@ func TestReason(t *testing.T) {
 				t.Errorf("Reason = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestDatabaseOutageIsUnavailable checks a database that cannot be reached is a retryable UNAVAILABLE with
+// a stable reason, not an INTERNAL error.
+func TestDatabaseOutageIsUnavailable(t *testing.T) {
+	for _, err := range []error{
+		&pgconn.PgError{Code: "57P01"},
+		fmt.Errorf("begin: %w", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}),
+	} {
+		st, _ := status.FromError(Status(context.Background(), err))
+		if st.Code() != codes.Unavailable || Reason(st.Err()) != "DATABASE_UNAVAILABLE" {
+			t.Errorf("%v: got %v %s, want UNAVAILABLE DATABASE_UNAVAILABLE", err, st.Code(), Reason(st.Err()))
+		}
 	}
 }

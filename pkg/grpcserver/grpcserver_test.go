@@ -430,3 +430,30 @@ func TestTracingAndReflection(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthFollowsDatabase checks the health answer is NOT_SERVING while the database is down, before and
+// after Serve starts, and SERVING again once it is back.
+func TestHealthFollowsDatabase(t *testing.T) {
+	h := start(t, time.Second)
+	hc := healthpb.NewHealthClient(h.conn)
+	ctx := context.Background()
+	status := func() healthpb.HealthCheckResponse_ServingStatus {
+		t.Helper()
+		resp, err := hc.Check(ctx, &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.GetStatus()
+	}
+	if got := status(); got != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("status %v, want SERVING", got)
+	}
+	h.srv.SetDatabaseUp(false)
+	if got := status(); got != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Fatalf("database down: status %v, want NOT_SERVING", got)
+	}
+	h.srv.SetDatabaseUp(true)
+	if got := status(); got != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("database back: status %v, want SERVING", got)
+	}
+}

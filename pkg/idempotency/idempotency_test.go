@@ -105,18 +105,18 @@ func alice(ctx context.Context) context.Context {
 	return identity.With(ctx, identity.Identity{Subject: "alice", Roles: []identity.Role{identity.Applicant}})
 }
 
-func TestDoRetryReturnsStoredAnswer(t *testing.T) {
+func TestRunRetryReturnsStoredAnswer(t *testing.T) {
 	pool := newPool(t)
 	ctx := alice(testCtx(t))
 	f := &insertThing{pool: pool}
 	req := wrapperspb.String("create x")
 
-	first, err := Do(ctx, pool, "req-1", req, f.fn("x"))
+	first, err := do(ctx, pool, "req-1", req, f.fn("x"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		again, err := Do(ctx, pool, "req-1", wrapperspb.String("create x"), f.fn("x"))
+		again, err := do(ctx, pool, "req-1", wrapperspb.String("create x"), f.fn("x"))
 		if err != nil {
 			t.Fatalf("retry %d: %v", i, err)
 		}
@@ -135,7 +135,7 @@ func TestDoRetryReturnsStoredAnswer(t *testing.T) {
 	}
 
 	// Another request ID is another request.
-	other, err := Do(ctx, pool, "req-2", req, f.fn("x"))
+	other, err := do(ctx, pool, "req-2", req, f.fn("x"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestDoRetryReturnsStoredAnswer(t *testing.T) {
 	}
 }
 
-func TestDoRefusesReuse(t *testing.T) {
+func TestRunRefusesReuse(t *testing.T) {
 	base := alice(context.Background())
 	bob := identity.With(context.Background(), identity.Identity{Subject: "bob", Roles: []identity.Role{identity.Applicant}})
 	tests := []struct {
@@ -162,7 +162,7 @@ func TestDoRefusesReuse(t *testing.T) {
 			pool := newPool(t)
 			f := &insertThing{pool: pool}
 			ctx := methodCtx(alice(testCtx(t)), "/commonweal.test.v1.Things/CreateThing")
-			first, err := Do(ctx, pool, "req-1", wrapperspb.String("create x"), f.fn("x"))
+			first, err := do(ctx, pool, "req-1", wrapperspb.String("create x"), f.fn("x"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +171,7 @@ func TestDoRefusesReuse(t *testing.T) {
 			if tt.name != "different method" {
 				reqCtx = methodCtx(reqCtx, "/commonweal.test.v1.Things/CreateThing")
 			}
-			got, err := Do(reqCtx, pool, "req-1", tt.req, f.fn("y"))
+			got, err := do(reqCtx, pool, "req-1", tt.req, f.fn("y"))
 			if !errors.Is(err, errs.ErrRequestIDReused) {
 				t.Errorf("err = %v, want ErrRequestIDReused", err)
 			}
@@ -188,7 +188,7 @@ func TestDoRefusesReuse(t *testing.T) {
 				t.Errorf("%d rows, want 1", n)
 			}
 			// The original request still gets its answer.
-			again, err := Do(ctx, pool, "req-1", wrapperspb.String("create x"), f.fn("x"))
+			again, err := do(ctx, pool, "req-1", wrapperspb.String("create x"), f.fn("x"))
 			if err != nil || !proto.Equal(again, first) {
 				t.Errorf("original retry = %v, %v; want %v", again, err, first)
 			}
@@ -196,13 +196,13 @@ func TestDoRefusesReuse(t *testing.T) {
 	}
 }
 
-func TestDoErrorStoresNothing(t *testing.T) {
+func TestRunErrorStoresNothing(t *testing.T) {
 	pool := newPool(t)
 	ctx := alice(testCtx(t))
 	errBoom := errs.New(errs.FailedPrecondition, "TEST_CLOSED", "closed")
 	f := &insertThing{pool: pool, fail: errBoom}
 
-	_, err := Do(ctx, pool, "req-1", wrapperspb.String("x"), f.fn("x"))
+	_, err := do(ctx, pool, "req-1", wrapperspb.String("x"), f.fn("x"))
 	if !errors.Is(err, errBoom) {
 		t.Fatalf("err = %v, want fn's error", err)
 	}
@@ -215,14 +215,14 @@ func TestDoErrorStoresNothing(t *testing.T) {
 
 	// The retry runs fn again; this time it succeeds and is stored.
 	f.fail = nil
-	got, err := Do(ctx, pool, "req-1", wrapperspb.String("x"), f.fn("x"))
+	got, err := do(ctx, pool, "req-1", wrapperspb.String("x"), f.fn("x"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := f.calls.Load(); n != 2 {
 		t.Errorf("fn ran %d times, want 2", n)
 	}
-	again, err := Do(ctx, pool, "req-1", wrapperspb.String("x"), f.fn("x"))
+	again, err := do(ctx, pool, "req-1", wrapperspb.String("x"), f.fn("x"))
 	if err != nil || !proto.Equal(again, got) || f.calls.Load() != 2 {
 		t.Errorf("retry after success = %v, %v after %d calls", again, err, f.calls.Load())
 	}
@@ -231,13 +231,13 @@ func TestDoErrorStoresNothing(t *testing.T) {
 	}
 }
 
-func TestDoEmptyRequestID(t *testing.T) {
+func TestRunEmptyRequestID(t *testing.T) {
 	pool := newPool(t)
 	ctx := alice(testCtx(t))
 	f := &insertThing{pool: pool}
 	seen := map[string]bool{}
 	for range 3 {
-		got, err := Do(ctx, pool, "", wrapperspb.String("x"), f.fn("x"))
+		got, err := do(ctx, pool, "", wrapperspb.String("x"), f.fn("x"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -255,7 +255,7 @@ func TestDoEmptyRequestID(t *testing.T) {
 
 	// Still transactional: fn's failure rolls its writes back.
 	f.fail = errors.New("boom")
-	if _, err := Do(ctx, pool, "", wrapperspb.String("x"), f.fn("x")); err == nil {
+	if _, err := do(ctx, pool, "", wrapperspb.String("x"), f.fn("x")); err == nil {
 		t.Fatal("fn's error lost")
 	}
 	if n := count(t, pool, "SELECT count(*) FROM things"); n != 3 {
@@ -263,17 +263,17 @@ func TestDoEmptyRequestID(t *testing.T) {
 	}
 }
 
-func TestDoRequestIDLength(t *testing.T) {
+func TestRunRequestIDLength(t *testing.T) {
 	pool := newPool(t)
 	ctx := alice(testCtx(t))
 	f := &insertThing{pool: pool}
 
 	ok := strings.Repeat("a", 128)
-	if _, err := Do(ctx, pool, ok, wrapperspb.String("x"), f.fn("x")); err != nil {
+	if _, err := do(ctx, pool, ok, wrapperspb.String("x"), f.fn("x")); err != nil {
 		t.Errorf("128-character request ID refused: %v", err)
 	}
 	for _, id := range []string{strings.Repeat("b", 129), strings.Repeat("c", 1000)} {
-		got, err := Do(ctx, pool, id, wrapperspb.String("x"), f.fn("x"))
+		got, err := do(ctx, pool, id, wrapperspb.String("x"), f.fn("x"))
 		if !errors.Is(err, ErrTooLong) {
 			t.Errorf("%d-character request ID: err = %v, want ErrTooLong", len(id), err)
 		}
@@ -289,7 +289,7 @@ func TestDoRequestIDLength(t *testing.T) {
 	}
 }
 
-func TestDoConcurrentSameID(t *testing.T) {
+func TestRunConcurrentSameID(t *testing.T) {
 	pool := newPool(t)
 	ctx := alice(testCtx(t))
 	f := &insertThing{pool: pool, delay: 100 * time.Millisecond}
@@ -301,7 +301,7 @@ func TestDoConcurrentSameID(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			answers[i], errors[i] = Do(ctx, pool, "req-same", wrapperspb.String("x"), f.fn("x"))
+			answers[i], errors[i] = do(ctx, pool, "req-same", wrapperspb.String("x"), f.fn("x"))
 		})
 	}
 	close(start)
@@ -323,7 +323,7 @@ func TestDoConcurrentSameID(t *testing.T) {
 	}
 }
 
-func TestDoEmptyResponse(t *testing.T) {
+func TestRunEmptyResponse(t *testing.T) {
 	// Delete methods answer google.protobuf.Empty, which marshals to zero bytes.
 	pool := newPool(t)
 	ctx := alice(testCtx(t))
@@ -334,7 +334,7 @@ func TestDoEmptyResponse(t *testing.T) {
 		return &emptypb.Empty{}, err
 	}
 	for i := range 3 {
-		got, err := Do(ctx, pool, "del-1", wrapperspb.String("delete 7"), fn)
+		got, err := do(ctx, pool, "del-1", wrapperspb.String("delete 7"), fn)
 		if err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
@@ -347,13 +347,13 @@ func TestDoEmptyResponse(t *testing.T) {
 	}
 }
 
-func TestDoJoinsOuterTransaction(t *testing.T) {
+func TestRunJoinsOuterTransaction(t *testing.T) {
 	pool := newPool(t)
 	ctx := alice(testCtx(t))
 	f := &insertThing{pool: pool}
 	errBoom := errors.New("boom")
 	err := db.InTx(ctx, pool, func(ctx context.Context) error {
-		if _, err := Do(ctx, pool, "req-1", wrapperspb.String("x"), f.fn("x")); err != nil {
+		if _, err := do(ctx, pool, "req-1", wrapperspb.String("x"), f.fn("x")); err != nil {
 			return err
 		}
 		return errBoom
@@ -363,6 +363,70 @@ func TestDoJoinsOuterTransaction(t *testing.T) {
 	}
 	if n := count(t, pool, "SELECT count(*) FROM idempotency_keys") + count(t, pool, "SELECT count(*) FROM things"); n != 0 {
 		t.Errorf("%d rows survived the outer rollback", n)
+	}
+}
+
+// do is how a use case uses the package: the key from the request, a replay check before anything else,
+// then one unit of work. The proto answer travels as bytes, which round-trip through the stored JSON.
+func do[T proto.Message](ctx context.Context, pool *pgxpool.Pool, requestID string, req proto.Message, fn func(ctx context.Context) (T, error)) (T, error) {
+	var zero T
+	key, err := KeyOf(ctx, requestID, req)
+	if err != nil {
+		return zero, err
+	}
+	st := NewPG(pool)
+	decode := func(b []byte, err error) (T, error) {
+		if err != nil {
+			return zero, err
+		}
+		out := zero.ProtoReflect().New().Interface().(T)
+		return out, proto.Unmarshal(b, out)
+	}
+	if b, done, err := Replay[[]byte](ctx, st, key); done || err != nil {
+		return decode(b, err)
+	}
+	return decode(Run(ctx, st, key, func(ctx context.Context) ([]byte, error) {
+		out, err := fn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return proto.Marshal(out)
+	}))
+}
+
+// TestReplayBeforeRemoteReads checks a retry is answered from the record without running anything, as a
+// use case does before it asks other services.
+func TestReplayBeforeRemoteReads(t *testing.T) {
+	pool := newPool(t)
+	ctx := methodCtx(alice(testCtx(t)), "/svc/Create")
+	st := NewPG(pool)
+	type answer struct {
+		ID   int64
+		Name string
+		At   time.Time
+	}
+	key, err := KeyOf(ctx, "req-r", wrapperspb.String("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, done, err := Replay[answer](ctx, st, key); done || err != nil {
+		t.Fatalf("a new request replayed: done=%v err=%v", done, err)
+	}
+	at := time.Date(2026, 3, 1, 9, 30, 0, 123000, time.UTC)
+	first, err := Run(ctx, st, key, func(ctx context.Context) (answer, error) { return answer{7, "x", at}, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, done, err := Replay[answer](ctx, st, key)
+	if err != nil || !done || got.ID != first.ID || got.Name != "x" || !got.At.Equal(at) {
+		t.Fatalf("Replay = %+v, %v, %v; want %+v", got, done, err, first)
+	}
+	other, err := KeyOf(methodCtx(alice(testCtx(t)), "/svc/Create"), "req-r", wrapperspb.String("y"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, done, err := Replay[answer](ctx, st, other); !done || !errs.ErrRequestIDReused.Is(err) {
+		t.Fatalf("reused ID with another body: done=%v err=%v, want REQUEST_ID_REUSED", done, err)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // rounds name their time zone (calendar days, receipt years), whatever the host has installed
@@ -21,9 +22,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc"
 
+	"github.com/commonweal/commonweal/pkg/authz"
 	"github.com/commonweal/commonweal/pkg/config"
 	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/grpcserver"
+	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/pagetoken"
 	"github.com/commonweal/commonweal/pkg/sealed"
@@ -47,6 +50,8 @@ type Spec struct {
 	Migrations fs.FS
 	// Peers are the services it calls; each gets a <PEER>_ADDR setting and a connection in Runtime.
 	Peers []string
+	// Policy is its authorisation table (method → roles), applied to every call before the handler.
+	Policy *authz.Policy
 }
 
 // Runtime is what a service wires its handlers from.
@@ -58,6 +63,15 @@ type Runtime struct {
 	PageTokens *pagetoken.Signer
 	// Peers holds a connection to each peer, whose calls carry this service's signed identity.
 	Peers map[string]*grpc.ClientConn
+	// Requests keeps the request_id records; use cases run their unit of work through it.
+	Requests *idempotency.PG
+
+	background []func(ctx context.Context)
+}
+
+// Background runs fn (e.g. an outbox relay) from the moment the service serves until it stops.
+func (rt *Runtime) Background(fn func(ctx context.Context)) {
+	rt.background = append(rt.background, fn)
 }
 
 // Setup reads the service's own settings from cfg and returns the function that registers its handlers once
@@ -84,6 +98,11 @@ func Run(args []string, spec Spec, setup Setup) error {
 	if u := cfg.Secret(upper+"_DATABASE_URL", "", "a separate database server for this service (overrides DATABASE_URL)"); u != "" {
 		dbs.AdminURL = u
 	}
+	dbs.MaxConns = int32(cfg.Int(upper+"_DB_MAX_CONNS", db.DefaultMaxConns, "maximum connections in the service's database pool"))
+	dbs.StatementTimeout = cfg.Duration(upper+"_DB_STATEMENT_TIMEOUT", db.DefaultStatementTimeout, "PostgreSQL statement_timeout of the service's sessions")
+	dbs.IdleInTxTimeout = cfg.Duration(upper+"_DB_IDLE_IN_TX_TIMEOUT", db.DefaultIdleInTxTimeout, "PostgreSQL idle_in_transaction_session_timeout of the service's sessions")
+	healthEvery := cfg.Duration(upper+"_DB_HEALTH_INTERVAL", 2*time.Second, "how often the database is pinged; the service reports NOT_SERVING while it does not answer")
+	peerTimeout := cfg.Duration("PEER_CALL_TIMEOUT", grpcserver.CallTimeout, "upper bound of one call to another service")
 	addr := cfg.String(upper+"_GRPC_ADDR", DefaultAddrs[spec.Name], "gRPC listen address")
 	peerAddrs := map[string]string{}
 	for _, p := range spec.Peers {
@@ -140,10 +159,16 @@ func Run(args []string, spec Spec, setup Setup) error {
 	}
 	defer pool.Close()
 	signer := identity.NewSigner([]byte(identityKey))
-	rt := &Runtime{Pool: pool, Server: grpcserver.New(signer), Signer: signer, Box: box,
-		PageTokens: pagetoken.NewSigner([]byte(pageKey)), Peers: map[string]*grpc.ClientConn{}}
+	var opts []grpcserver.Option
+	if spec.Policy != nil {
+		opts = append(opts, grpcserver.Option{Unary: authz.Unary(*spec.Policy), Stream: authz.Stream(*spec.Policy)})
+	} else {
+		slog.Warn("no authorisation table: every method is open to any authenticated caller")
+	}
+	rt := &Runtime{Pool: pool, Server: grpcserver.New(signer, opts...), Signer: signer, Box: box,
+		PageTokens: pagetoken.NewSigner([]byte(pageKey)), Peers: map[string]*grpc.ClientConn{}, Requests: idempotency.NewPG(pool)}
 	for p, a := range peerAddrs {
-		conn, err := grpcserver.DialAs(a, signer, spec.Name)
+		conn, err := grpcserver.DialAs(a, signer, spec.Name, peerTimeout)
 		if err != nil {
 			return fmt.Errorf("%s_ADDR: %w", strings.ToUpper(p), err)
 		}
@@ -159,5 +184,24 @@ func Run(args []string, spec Spec, setup Setup) error {
 		return err
 	}
 	slog.Info("serving", "addr", lis.Addr().String())
-	return rt.Server.Serve(ctx, lis, grace)
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	tasks := append([]func(context.Context){func(ctx context.Context) {
+		db.Watch(ctx, pool, healthEvery, func(up bool) {
+			if !up {
+				slog.Warn("database unreachable: reporting NOT_SERVING")
+			} else {
+				slog.Info("database reachable")
+			}
+			rt.Server.SetDatabaseUp(up)
+		})
+	}}, rt.background...)
+	for _, task := range tasks {
+		wg.Add(1)
+		go func() { defer wg.Done(); task(bgCtx) }()
+	}
+	err = rt.Server.Serve(ctx, lis, grace)
+	stopBackground()
+	wg.Wait()
+	return err
 }

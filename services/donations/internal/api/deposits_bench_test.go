@@ -80,7 +80,7 @@ func startDonations(b *testing.B, dbURL, applicationsAddr string) string {
 	}
 	box, _ := sealed.New(make([]byte, 32))
 	signer := identity.NewSigner([]byte(identityKey))
-	conn, err := grpcserver.DialAs(applicationsAddr, signer, "donations")
+	conn, err := grpcserver.DialAs(applicationsAddr, signer, "donations", 0)
 	if err != nil {
 		b.Fatal(err)
 	}
