@@ -28,13 +28,21 @@ test: $(BIN)/gotestsum
 test-race: $(BIN)/gotestsum
 	@scripts/test.sh -race $(filter-out ./gateway/...,$(PKGS)) ./gateway/internal/...
 
-## test-unit: tests that need no database
+## test-unit: tests that need no database (in -short mode pgtest skips every test that asks for one, and starts no server)
 test-unit:
 	go test -short $(PKGS)
 
-## lint: go vet and buf lint
+## lint: go vet, go.mod/go.sum tidy in every module of go.work, and buf lint
+# Tidiness is checked per module with GOWORK=off, as a user of the module builds it (the replace directives
+# point at the sibling modules): go.mod and go.sum must be exactly what `go mod tidy` makes.
 lint: $(BIN)/buf
 	go vet $(PKGS)
+	@mods=$$(go list -m -f '{{.Dir}}') || exit 1; untidy=""; \
+	for dir in $$mods; do \
+		echo "go mod tidy -diff: $${dir#$(CURDIR)/}"; \
+		(cd "$$dir" && GOWORK=off go mod tidy -diff) || untidy="$$untidy $${dir#$(CURDIR)/}"; \
+	done; \
+	if [ -n "$$untidy" ]; then echo "not tidy:$$untidy (run 'GOWORK=off go mod tidy' there)"; exit 1; fi
 	scripts/protodeps.sh
 	$(BIN)/buf lint
 

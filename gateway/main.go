@@ -23,10 +23,10 @@ import (
 	applicationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
 	donationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
 	reviewsv1 "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
+	"github.com/commonweal/commonweal/pkg/addrs"
 	"github.com/commonweal/commonweal/pkg/config"
 	"github.com/commonweal/commonweal/pkg/grpcserver"
 	"github.com/commonweal/commonweal/pkg/identity"
-	"github.com/commonweal/commonweal/pkg/service"
 	"github.com/commonweal/commonweal/pkg/telemetry"
 )
 
@@ -59,9 +59,9 @@ func run() error {
 	codeRate := cfg.Int("VOTER_CODE_RATE_LIMIT", 5, "voter-code requests per minute per client address (0: no limit)")
 	reqTimeout := cfg.Duration("REQUEST_TIMEOUT", 30*time.Second, "longest time one HTTP request may take; its deadline travels to the services")
 	maxBody := cfg.Int("MAX_BODY_BYTES", 1<<20, "largest request body accepted, in bytes")
-	addrs := map[string]string{}
+	backendAddrs := map[string]string{}
 	for _, svc := range services {
-		addrs[svc.name] = cfg.String(strings.ToUpper(svc.name)+"_ADDR", service.DefaultAddrs[svc.name], "gRPC address of the "+svc.name+" service")
+		backendAddrs[svc.name] = cfg.String(strings.ToUpper(svc.name)+"_ADDR", addrs.Default[svc.name], "gRPC address of the "+svc.name+" service")
 	}
 	logLevel := cfg.String("LOG_LEVEL", "info", "debug, info, warn or error")
 	if err := cfg.Check(os.Args[1:]); err != nil {
@@ -97,7 +97,7 @@ func run() error {
 
 	var backends []httpapi.Backend
 	for _, svc := range services {
-		conn, err := grpcserver.Dial(addrs[svc.name])
+		conn, err := grpcserver.Dial(backendAddrs[svc.name])
 		if err != nil {
 			return err
 		}

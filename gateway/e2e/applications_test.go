@@ -8,40 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/commonweal/commonweal/pkg/cnid"
 	"github.com/commonweal/commonweal/pkg/identity"
 )
-
-// uscc returns a made-up credit code (region 999999 does not exist) with a valid check character.
-func uscc(t *testing.T, serial int) string {
-	first := fmt.Sprintf("91999999MA%07d", serial)
-	c, err := cnid.USCCCheckChar(first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return first + string(c)
-}
-
-// residentID returns a made-up resident ID (region 990101 does not exist) with a valid check digit.
-func residentID(t *testing.T, seq int) string {
-	first := fmt.Sprintf("99010119800101%03d", seq)
-	c, err := cnid.ResidentIDCheckChar(first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return first + string(c)
-}
-
-// wrongCheck replaces the last character of a valid number with another valid-looking one.
-func wrongCheck(s string, alphabet string) string {
-	last := s[len(s)-1]
-	for i := 0; i < len(alphabet); i++ {
-		if alphabet[i] != last {
-			return s[:len(s)-1] + string(alphabet[i])
-		}
-	}
-	return s
-}
 
 func requestID() string {
 	b := make([]byte, 8)
@@ -114,17 +82,16 @@ func TestCallForProposals(t *testing.T) {
 	expect(t, "policy frozen after publication", st, body, 412, "ROUND_NOT_DRAFT")
 
 	// Organisations: validated, encrypted, masked.
-	badUSCC := wrongCheck(uscc(t, 1), "0123456789ABCDEFGHJKLMNPQRTUWXY")
-	st, body = s.Do("POST", "/v1/organizations", applicant, map[string]any{"name": "Bad", "kind": "ORGANIZATION_KIND_SOCIAL_ORGANIZATION", "uscc": badUSCC})
+	st, body = s.Do("POST", "/v1/organizations", applicant, map[string]any{"name": "Bad", "kind": "ORGANIZATION_KIND_SOCIAL_ORGANIZATION", "uscc": usccBadCheck})
 	expect(t, "invalid USCC", st, body, 400, "INVALID_USCC_CHECK_CHARACTER")
-	st, body = s.Do("POST", "/v1/organizations", other, map[string]any{"name": "Zhang San", "kind": "ORGANIZATION_KIND_INDIVIDUAL", "id_number": wrongCheck(residentID(t, 1), "0123456789X")})
+	st, body = s.Do("POST", "/v1/organizations", other, map[string]any{"name": "Zhang San", "kind": "ORGANIZATION_KIND_INDIVIDUAL", "id_number": residentIDBadCheck})
 	expect(t, "invalid resident ID", st, body, 400, "INVALID_ID_NUMBER_CHECK_CHARACTER")
 	if n := s.Count("SELECT count(*) FROM applications.organizations"); n != 0 {
 		t.Fatalf("refused organisations were stored: %d rows", n)
 	}
 
 	st, org := s.Do("POST", "/v1/organizations", applicant, map[string]any{
-		"name": "Linwei Elderly Care Centre", "kind": "ORGANIZATION_KIND_SOCIAL_ORGANIZATION", "uscc": uscc(t, 2), "contact_phone": "13812345678",
+		"name": "Linwei Elderly Care Centre", "kind": "ORGANIZATION_KIND_SOCIAL_ORGANIZATION", "uscc": usccLinwei, "contact_phone": "13812345678",
 	})
 	expect(t, "register organisation", st, org, 200, "")
 	orgID := str(org["id"])

@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // donorToken gets a dev token for a donor user, optionally bound to a donor.
@@ -20,71 +17,42 @@ func donorToken(t *testing.T, s *Suite, subject, donorID string) string {
 	return str(body["token"])
 }
 
-// execSQL changes state directly in the suite's database (test setup only).
-func execSQL(t *testing.T, s *Suite, sql string, args ...any) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql, args...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 // TestDonations walks donors, pledges, deposits, receipts, in-kind donations, the donation cutoff, the
-// naming right and the ledger through the gateway.
+// naming right and the ledger through the gateway. Every stage, phase and the cutoff are set through the
+// services' APIs: reviews publishes the shortlist into applications, and closing the vote fixes the cutoff.
 func TestDonations(t *testing.T) {
 	t.Parallel() // each test runs its own suite: their waits overlap
 	s := Start(t)
-	organizer := s.Token("organizer-1", []string{"ORGANIZER"}, "")
-	operator := s.Token("operator-1", []string{"OPERATOR"}, "")
-	applicant := s.Token("applicant-1", []string{"APPLICANT"}, "")
 	federation := s.Token("federation-1", []string{"CHARITY_FEDERATION"}, "")
 	finance := s.Token("finance-1", []string{"FINANCE"}, "")
 	donorA := donorToken(t, s, "donor-user-a", "")
 	donorB := donorToken(t, s, "donor-user-b", "")
 
-	// An accepted application (budget 20,000,000 fen) in a published round, through the applications API.
-	st, round := s.Do("POST", "/v1/rounds", organizer, map[string]any{"name": "2026年度公益创投", "year": 2026,
-		"policy": map[string]any{"submission_deadline": time.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano), "shortlist_quota": 3, "selection_quota": 2}})
-	expect(t, "create round", st, round, 200, "")
-	roundID := str(round["id"])
-	st, round = s.Do("POST", "/v1/rounds/"+roundID+":advance", organizer, map[string]any{"phase": "PHASE_SOLICITATION"})
-	expect(t, "publish", st, round, 200, "")
-	st, org := s.Do("POST", "/v1/organizations", applicant, map[string]any{"name": "Linwei Elderly Care Centre", "kind": "ORGANIZATION_KIND_SOCIAL_ORGANIZATION", "uscc": uscc(t, 30)})
-	expect(t, "organisation", st, org, 200, "")
-	orgID := str(org["id"])
-	st, org = s.Do("POST", "/v1/organizations/"+orgID+":verify", operator, map[string]any{})
-	expect(t, "verify", st, org, 200, "")
-	st, app := s.Do("POST", "/v1/rounds/"+roundID+"/applications", applicant, application(orgID, "Meals on wheels"))
-	expect(t, "draft", st, app, 200, "")
-	appID := str(app["id"])
-	st, app = s.Do("POST", "/v1/applications/"+appID+":submit", applicant, map[string]any{})
-	expect(t, "submit", st, app, 200, "")
-	st, app = s.Do("POST", "/v1/applications/"+appID+":review", operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT"})
-	expect(t, "accept", st, app, 200, "")
+	// An accepted application (budget 20,000,000 fen) in a round past its submission deadline (SHORTLISTING),
+	// through the applications API; the round also holds an idea-only application, never shortlisted.
+	w := newReviewRound(t, s, 1, 1)
+	organizer, operator := w.organizer, w.operator
+	roundID, appID := w.roundID, w.apps[0]
 
 	// Donors: validated, sealed, masked; each donor user acts for the donor it registered.
-	st, body := s.Do("POST", "/v1/donors", donorA, map[string]any{"name": "Bad Co", "kind": "DONOR_KIND_ENTERPRISE", "uscc": wrongCheck(uscc(t, 31), "0123456789ABCDEFGHJKLMNPQRTUWXY")})
+	st, body := s.Do("POST", "/v1/donors", donorA, map[string]any{"name": "Bad Co", "kind": "DONOR_KIND_ENTERPRISE", "uscc": usccBadCheck})
 	expect(t, "invalid USCC", st, body, 400, "INVALID_USCC_CHECK_CHARACTER")
-	st, body = s.Do("POST", "/v1/donors", federation, map[string]any{"name": "Fed", "kind": "DONOR_KIND_FOUNDATION", "uscc": uscc(t, 32)})
+	st, body = s.Do("POST", "/v1/donors", federation, map[string]any{"name": "Fed", "kind": "DONOR_KIND_FOUNDATION", "uscc": usccFederationDonor})
 	expect(t, "federation creates a donor", st, body, 403, "PERMISSION_DENIED")
-	st, a := s.Do("POST", "/v1/donors", donorA, map[string]any{"name": "Weinan Cement Co.", "kind": "DONOR_KIND_ENTERPRISE", "uscc": uscc(t, 33), "contact_phone": "13912345678"})
+	st, a := s.Do("POST", "/v1/donors", donorA, map[string]any{"name": "Weinan Cement Co.", "kind": "DONOR_KIND_ENTERPRISE", "uscc": usccDonorA, "contact_phone": "13912345678"})
 	expect(t, "donor A", st, a, 200, "")
 	aID := str(a["id"])
-	st, b := s.Do("POST", "/v1/donors", donorB, map[string]any{"name": "Wang Fang", "kind": "DONOR_KIND_INDIVIDUAL", "id_number": residentID(t, 30), "contact_phone": "13712345678"})
+	st, b := s.Do("POST", "/v1/donors", donorB, map[string]any{"name": "Wang Fang", "kind": "DONOR_KIND_INDIVIDUAL", "id_number": residentIDDonorB, "contact_phone": "13712345678"})
 	expect(t, "donor B", st, b, 200, "")
 	bID := str(b["id"])
 	st, body = s.Do("GET", "/v1/donors/"+bID, federation, nil)
 	expect(t, "federation reads donor B", st, body, 200, "")
-	if body["contactPhone"] != "137****5678" || body["idNumber"] == residentID(t, 30) {
-		t.Fatalf("federation must see masked numbers: %v", body)
+	if body["contactPhone"] != "137****5678" || body["idNumber"] != residentIDDonorBMasked {
+		t.Fatalf("federation must see masked numbers (137****5678, %s): %v", residentIDDonorBMasked, body)
 	}
 	st, body = s.Do("GET", "/v1/donors/"+bID, donorB, nil)
-	if body["idNumber"] != residentID(t, 30) {
+	expect(t, "donor B reads itself", st, body, 200, "")
+	if body["contactPhone"] != "13712345678" || body["idNumber"] != residentIDDonorB {
 		t.Fatalf("owner must see its own numbers: %v", body)
 	}
 	st, body = s.Do("GET", "/v1/donors/"+bID, donorA, nil)
@@ -106,10 +74,23 @@ func TestDonations(t *testing.T) {
 	st, body = s.Do("POST", "/v1/pledges", donorA, map[string]any{"donor_id": aID, "application_id": appID, "amount_fen": 100, "kind": "PLEDGE_KIND_CASH", "agreement_ref": "AG-0"})
 	expect(t, "pledge before shortlisting", st, body, 412, "APPLICATION_NOT_SHORTLISTED")
 
-	// Test setup standing in for the reviews flow (built concurrently): the shortlist is published and the
-	// round is in PROMOTION.
-	execSQL(t, s, `UPDATE applications.applications SET stage = 'SHORTLISTED', version = version + 1 WHERE id = $1`, appID)
-	execSQL(t, s, `UPDATE applications.rounds SET phase = 'PROMOTION', version = version + 1 WHERE id = $1`, roundID)
+	// The shortlist, through reviews: a panel scores, the operator computes, the organizer publishes (the
+	// stages land in applications); then publicity and, once its period is over, PROMOTION.
+	st, panel := s.Do("POST", "/v1/rounds/"+roundID+"/panels", operator, map[string]any{"stage": "REVIEW_STAGE_SHORTLIST", "members": panelMembers("rev", 10, nil)})
+	expect(t, "shortlist panel", st, panel, 200, "")
+	w.scoreAll(t, str(panel["id"]), 10, func(m, a int) int { return 70 + a }, nil)
+	st, body = s.Do("POST", "/v1/rounds/"+roundID+"/shortlist:compute", operator, map[string]any{})
+	expect(t, "compute shortlist", st, body, 200, "")
+	st, body = s.Do("POST", "/v1/rounds/"+roundID+"/shortlist:publish", organizer, map[string]any{})
+	expect(t, "publish shortlist", st, body, 200, "")
+	if got := stageOf(t, w, appID); got != "STAGE_SHORTLISTED" {
+		t.Fatalf("stage after the shortlist = %s, want STAGE_SHORTLISTED", got)
+	}
+	st, body = w.advance(t, "PHASE_PUBLICITY")
+	expect(t, "publicity", st, body, 200, "")
+	time.Sleep(publicityPeriod + 200*time.Millisecond)
+	st, body = w.advance(t, "PHASE_PROMOTION")
+	expect(t, "promotion", st, body, 200, "")
 
 	st, body = s.Do("POST", "/v1/pledges", donorB, map[string]any{"donor_id": aID, "application_id": appID, "amount_fen": 100, "kind": "PLEDGE_KIND_CASH", "agreement_ref": "AG-0"})
 	expect(t, "donor B pledges for donor A", st, body, 403, "DONOR_NOT_OWNED")
@@ -224,19 +205,22 @@ func TestDonations(t *testing.T) {
 		t.Fatalf("summary with the in-kind donation: %v", sum)
 	}
 
-	// Test setup standing in for the organizer closing the vote: the round enters FINAL_REVIEW and this
-	// instant is the donation cutoff. Money deposited at the cutoff is LATE.
-	cutoff := time.Now().UTC().Truncate(time.Microsecond)
-	execSQL(t, s, `UPDATE applications.rounds SET phase = 'FINAL_REVIEW', donation_cutoff = $2, version = version + 1 WHERE id = $1`, roundID, cutoff)
+	// The organizer closes the vote: the round enters FINAL_REVIEW and that instant is the donation cutoff.
+	// Money deposited at the cutoff is LATE.
+	st, round := w.advance(t, "PHASE_FINAL_REVIEW")
+	expect(t, "final review", st, round, 200, "")
+	cutoff := str(round["donationCutoff"])
+	if _, err := time.Parse(time.RFC3339Nano, cutoff); err != nil {
+		t.Fatalf("closing the vote set no donation cutoff: %v", round)
+	}
 	st, body = s.Do("POST", "/v1/pledges", donorB, map[string]any{"donor_id": bID, "application_id": appID, "amount_fen": 100, "kind": "PLEDGE_KIND_CASH", "agreement_ref": "AG-9"})
 	expect(t, "pledge after the cutoff", st, body, 412, "ROUND_NOT_ACCEPTING_PLEDGES")
-	time.Sleep(10 * time.Millisecond)
-	st, late := s.Do("POST", "/v1/pledges/"+str(bLate["id"])+":confirmDeposit", federation, map[string]any{"bank_reference": "ICBC-LATE-1", "amount_fen": 3_000_000, "deposited_at": cutoff.Format(time.RFC3339Nano)})
+	st, late := s.Do("POST", "/v1/pledges/"+str(bLate["id"])+":confirmDeposit", federation, map[string]any{"bank_reference": "ICBC-LATE-1", "amount_fen": 3_000_000, "deposited_at": cutoff})
 	expect(t, "late deposit is still recorded", st, late, 200, "")
 	if late["state"] != "PLEDGE_STATE_DEPOSITED" || late["late"] != true || late["receiptNumber"] != fmt.Sprintf("%d-000004", year) {
 		t.Fatalf("late deposit: %v", late)
 	}
-	atCutoff := summary(cutoff.Format(time.RFC3339Nano))
+	atCutoff := summary(cutoff)
 	if atCutoff["confirmedTotalFen"] != "10500000" || atCutoff["namingRightDonorId"] != aID {
 		t.Fatalf("summary at the cutoff: %v", atCutoff)
 	}

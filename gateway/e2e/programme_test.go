@@ -44,7 +44,7 @@ func TestProgrammeAcrossServices(t *testing.T) {
 
 	// Donations asks applications for the stage and the phase before taking a pledge.
 	donorUser := donorToken(t, s, "donor-user-x", "")
-	st, donor := s.Do("POST", "/v1/donors", donorUser, map[string]any{"name": "Weinan Building Materials Co.", "kind": "DONOR_KIND_ENTERPRISE", "uscc": uscc(t, 300)})
+	st, donor := s.Do("POST", "/v1/donors", donorUser, map[string]any{"name": "Weinan Building Materials Co.", "kind": "DONOR_KIND_ENTERPRISE", "uscc": usccProgrammeDonor})
 	expect(t, "donor", st, donor, 200, "")
 	donorID := str(donor["id"])
 	pledge := func(appID string, amount int64, ref string) (int, map[string]any) {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/commonweal/commonweal/pkg/cnid"
 )
 
 // expectTB is expect for tests and benchmarks alike.
@@ -14,25 +12,6 @@ func expectTB(tb testing.TB, what string, status int, body map[string]any, wantS
 	if status != wantStatus || wantReason != "" && Reason(body) != wantReason {
 		tb.Fatalf("%s: got %d %s %v, want %d %s", what, status, Reason(body), body["message"], wantStatus, wantReason)
 	}
-}
-
-// usccTB and residentIDTB are uscc and residentID for any testing.TB (serials of their own range).
-func usccTB(tb testing.TB, serial int) string {
-	first := fmt.Sprintf("91999999MB%07d", serial)
-	c, err := cnid.USCCCheckChar(first)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return first + string(c)
-}
-
-func residentIDTB(tb testing.TB, seq int) string {
-	first := fmt.Sprintf("99010219800101%03d", seq)
-	c, err := cnid.ResidentIDCheckChar(first)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return first + string(c)
 }
 
 // criteria spreads a total over the six criteria of the default rubric, filling each up to its maximum in order.
@@ -79,6 +58,9 @@ type reviewRound struct {
 // organisations plus one idea-only application, and advances it to SHORTLISTING.
 func newReviewRound(tb testing.TB, s *Suite, n, quota int) *reviewRound {
 	tb.Helper()
+	if n > len(reviewOrgUSCCs) {
+		tb.Fatalf("newReviewRound: %d applications, but only %d credit codes in reviewOrgUSCCs", n, len(reviewOrgUSCCs))
+	}
 	w := &reviewRound{s: s,
 		organizer: s.Token("rv-organizer", []string{"ORGANIZER"}, ""),
 		operator:  s.Token("rv-operator", []string{"OPERATOR"}, ""),
@@ -114,9 +96,9 @@ func newReviewRound(tb testing.TB, s *Suite, n, quota int) *reviewRound {
 		return appID
 	}
 	for i := 0; i < n; i++ {
-		w.apps = append(w.apps, apply(i, map[string]any{"name": fmt.Sprintf("Social organisation %d", i), "kind": "ORGANIZATION_KIND_SOCIAL_ORGANIZATION", "uscc": usccTB(tb, 100+i)}))
+		w.apps = append(w.apps, apply(i, map[string]any{"name": fmt.Sprintf("Social organisation %d", i), "kind": "ORGANIZATION_KIND_SOCIAL_ORGANIZATION", "uscc": reviewOrgUSCCs[i]}))
 	}
-	w.ideaApp = apply(n, map[string]any{"name": "Wang Wu", "kind": "ORGANIZATION_KIND_INDIVIDUAL", "id_number": residentIDTB(tb, 7)})
+	w.ideaApp = apply(n, map[string]any{"name": "Wang Wu", "kind": "ORGANIZATION_KIND_INDIVIDUAL", "id_number": residentIDIdeaOnly})
 	w.orgs = w.orgs[:n]
 
 	time.Sleep(time.Until(deadline) + 200*time.Millisecond)

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -33,14 +34,27 @@ var binDir string
 // services are the suite's services, each started as its own process: one entry each.
 var services = []string{"applications", "donations", "reviews"}
 
-func TestMain(m *testing.M) {
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+// run builds the binaries, runs the tests and deletes the binaries (about 120 MB). It returns the exit code
+// rather than exiting so that its deferred cleanup runs: os.Exit skips deferred calls.
+func run(m *testing.M) int {
 	flag.Parse()
 	if testing.Short() {
-		os.Exit(0)
+		// Every test needs the suite, hence PostgreSQL: they skip themselves (pgtest skips in -short mode)
+		// before anything is built or started.
+		return pgtest.Run(m)
 	}
-	dir, err := os.MkdirTemp("", "commonweal-e2e-bin-")
+	sweepStaleBinDirs()
+	dir, err := os.MkdirTemp("", binDirPrefix)
 	if err != nil {
-		panic(err)
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "owner"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
 	}
 	binDir = dir
 	pkgs := []string{"github.com/commonweal/commonweal/gateway"}
@@ -51,10 +65,29 @@ func TestMain(m *testing.M) {
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: building the binaries failed:", err)
-		os.Exit(1)
+		return 1
 	}
-	defer os.RemoveAll(binDir)
-	pgtest.Main(m)
+	return pgtest.Run(m)
+}
+
+// binDirPrefix names the temporary directories the binaries are built into. Each holds an "owner" file with
+// the test process's PID, so that a later run deletes those left by a process that died before its cleanup
+// (a panicking test or go test's -timeout end the process without returning from TestMain).
+const binDirPrefix = "commonweal-e2e-bin-"
+
+func sweepStaleBinDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), binDirPrefix+"*"))
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "owner"))
+		if err != nil {
+			continue // no owner recorded: leave it alone
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || syscall.Kill(pid, 0) != syscall.ESRCH {
+			continue // the owner may still be running
+		}
+		os.RemoveAll(d)
+	}
 }
 
 var emptyDB = pgtest.NewTemplate("e2e_empty_v1", func(ctx context.Context, adminURL, dbURL string) error { return nil })

@@ -14,8 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/pgerr"
 )
 
 // Domain is the ErrorInfo domain of every error the suite returns.
@@ -54,7 +54,7 @@ func Status(ctx context.Context, err error) error {
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
 	}
-	if db.Unreachable(err) {
+	if pgerr.Unreachable(err) {
 		slog.WarnContext(ctx, "database unreachable", "error", err.Error())
 		return FromError(errs.ErrDatabaseUnavailable).Err()
 	}

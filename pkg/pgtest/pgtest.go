@@ -5,6 +5,12 @@
 //
 //	func TestMain(m *testing.M) { pgtest.Main(m) }
 //
+// or, when TestMain has cleanup of its own to run after the tests, os.Exit(pgtest.Run(m)) after it
+// (os.Exit skips deferred calls, so nothing may be deferred in the function that calls os.Exit).
+//
+// In -short mode (go test -short, `make test-unit`) every test that asks for a database is skipped and no
+// server is started, even when DATABASE_URL is set.
+//
 // Server returns DATABASE_URL when it is set (CI, or `export DATABASE_URL=$(deploy/local/pg.sh start
 // .run/pg)`). Otherwise the first call starts a private server for the test process (initdb in a
 // temporary directory, about two seconds) which Main stops and deletes when the tests are done. As root
@@ -53,21 +59,34 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// Main runs the tests of a package and then stops the private server if this process started one. Call
-// it from TestMain: func TestMain(m *testing.M) { pgtest.Main(m) }.
+// Main runs the tests of a package, stops and deletes the private server if this process started one,
+// and exits with the tests' status. Call it from TestMain: func TestMain(m *testing.M) { pgtest.Main(m) }.
 func Main(m *testing.M) {
+	os.Exit(Run(m))
+}
+
+// Run is Main without the exit: it runs the tests, stops and deletes the private server if this process
+// started one, and returns the exit code for os.Exit. Use it when TestMain has cleanup of its own.
+func Run(m *testing.M) int {
 	mainActive.Store(true)
 	code := m.Run()
 	if err := stopPrivate(); err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest:", err)
+		if code == 0 {
+			code = 1
+		}
 	}
-	os.Exit(code)
+	return code
 }
 
 // Server returns a superuser URL of a PostgreSQL server: DATABASE_URL when set, otherwise the URL of a
-// private server started (once per process) for this test binary.
+// private server started (once per process) for this test binary. In -short mode it skips the test
+// instead, without starting anything.
 func Server(tb testing.TB) string {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("pgtest: needs PostgreSQL; skipped in -short mode")
+	}
 	if env := os.Getenv("DATABASE_URL"); env != "" {
 		u, err := url.Parse(env)
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
@@ -423,7 +442,9 @@ func stopPrivate() error {
 		return nil
 	}
 	private.stop()
-	return os.RemoveAll(private.dir)
+	err := os.RemoveAll(private.dir)
+	private = nil
+	return err
 }
 
 // sweepStale removes the directories of private servers whose test process is gone (killed before Main

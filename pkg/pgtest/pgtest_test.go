@@ -2,6 +2,7 @@ package pgtest_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"sync/atomic"
@@ -29,6 +30,7 @@ func TestURLHelpers(t *testing.T) {
 }
 
 func TestTemplate(t *testing.T) {
+	adminURL := pgtest.Server(t) // first: skips the whole test in -short mode
 	// A name unique to this run, so that setup must run here even against a shared DATABASE_URL server
 	// that has seen earlier runs; the template is dropped at the end.
 	name := fmt.Sprintf("pgtest_self_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
@@ -44,7 +46,7 @@ func TestTemplate(t *testing.T) {
 		return err
 	}
 	tmpl := pgtest.NewTemplate(name, setup)
-	t.Cleanup(func() { dropTemplate(t, pgtest.Server(t), "tmpl_"+name) })
+	t.Cleanup(func() { dropTemplate(t, adminURL, "tmpl_"+name) })
 
 	t.Run("isolation", func(t *testing.T) {
 		_, db1 := tmpl.Database(t)
@@ -98,6 +100,37 @@ func TestTemplate(t *testing.T) {
 			t.Errorf("database %s still exists after its test", db)
 		}
 	})
+}
+
+// TestShortSkips checks that in -short mode a test asking for a database is skipped before any server is
+// started or any connection is made, DATABASE_URL or not.
+func TestShortSkips(t *testing.T) {
+	if !testing.Short() {
+		// Turn -short on for the subtests only; the flag is the testing package's own.
+		if err := flag.Set("test.short", "true"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { flag.Set("test.short", "false") })
+	}
+	// An unreachable server: any attempt to use it would fail the subtest instead of skipping it.
+	t.Setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none?sslmode=disable")
+	tmpl := pgtest.NewTemplate("pgtest_never_built", func(context.Context, string, string) error {
+		t.Error("template setup ran in -short mode")
+		return nil
+	})
+	for name, use := range map[string]func(t *testing.T){
+		"Server":   func(t *testing.T) { pgtest.Server(t) },
+		"Database": func(t *testing.T) { tmpl.Database(t) },
+	} {
+		var reached bool
+		t.Run(name, func(t *testing.T) {
+			use(t)
+			reached = true
+		})
+		if reached {
+			t.Errorf("%s returned in -short mode instead of skipping the test", name)
+		}
+	}
 }
 
 func exec(t *testing.T, url, sql string) {

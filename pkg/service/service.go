@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc"
 
+	"github.com/commonweal/commonweal/pkg/addrs"
 	"github.com/commonweal/commonweal/pkg/authz"
 	"github.com/commonweal/commonweal/pkg/config"
 	"github.com/commonweal/commonweal/pkg/db"
@@ -33,14 +34,6 @@ import (
 	"github.com/commonweal/commonweal/pkg/telemetry"
 )
 
-// DefaultAddrs are the local gRPC addresses of the suite's services.
-var DefaultAddrs = map[string]string{
-	"applications": "127.0.0.1:9101",
-	"reviews":      "127.0.0.1:9102",
-	"donations":    "127.0.0.1:9103",
-	"funding":      "127.0.0.1:9104",
-	"supervision":  "127.0.0.1:9105",
-}
 
 // Spec is what the runner needs to know about a service.
 type Spec struct {
@@ -103,10 +96,10 @@ func Run(args []string, spec Spec, setup Setup) error {
 	dbs.IdleInTxTimeout = cfg.Duration(upper+"_DB_IDLE_IN_TX_TIMEOUT", db.DefaultIdleInTxTimeout, "PostgreSQL idle_in_transaction_session_timeout of the service's sessions")
 	healthEvery := cfg.Duration(upper+"_DB_HEALTH_INTERVAL", 2*time.Second, "how often the database is pinged; the service reports NOT_SERVING while it does not answer")
 	peerTimeout := cfg.Duration("PEER_CALL_TIMEOUT", grpcserver.CallTimeout, "upper bound of one call to another service")
-	addr := cfg.String(upper+"_GRPC_ADDR", DefaultAddrs[spec.Name], "gRPC listen address")
+	addr := cfg.String(upper+"_GRPC_ADDR", addrs.Default[spec.Name], "gRPC listen address")
 	peerAddrs := map[string]string{}
 	for _, p := range spec.Peers {
-		peerAddrs[p] = cfg.String(strings.ToUpper(p)+"_ADDR", DefaultAddrs[p], "gRPC address of the "+p+" service")
+		peerAddrs[p] = cfg.String(strings.ToUpper(p)+"_ADDR", addrs.Default[p], "gRPC address of the "+p+" service")
 	}
 	identityKey := cfg.Secret("INTERNAL_IDENTITY_KEY", "dev-internal-identity-key-change-me", "key shared with the gateway and the services to sign and verify caller identities")
 	dataKey := cfg.Secret("DATA_ENCRYPTION_KEY", "ZGV2LWRhdGEta2V5LTMyLWJ5dGVzLWxvbmctLS0tLS0=", "base64 of the 32-byte AES key sealing personal data at rest")

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -147,38 +148,74 @@ func TestOpenAPIDocument(t *testing.T) {
 
 func TestRateLimitPerAddress(t *testing.T) {
 	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
-	l := newLimiter(VoteRules(3, 1), func() time.Time { return now })
+	l := newLimiter(VoteRules(3, 1), func() time.Time { return now }) // 3 votes and 1 voter code a minute
 	h := rateLimit(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) }))
-	vote := func(addr string) int {
-		r := httptest.NewRequest("POST", "/v1/rounds/r1/applications/a1/votes", nil)
-		r.RemoteAddr = addr
+	const (
+		vote     = "POST /v1/rounds/r1/applications/a1/votes"
+		sendCode = "POST /v1/voters:sendCode"
+		tallies  = "GET /v1/rounds/r1/tallies"
+	)
+	// Every request is checked: 200 when it passes, else 429 RATE_LIMITED with the whole seconds until the
+	// address's next token (at 3 a minute one token takes 20s, at 1 a minute 60s).
+	type step struct {
+		what       string
+		route      string
+		addr       string
+		later      time.Duration // the clock moves on by this much before the request
+		want       int
+		retryAfter string // of a 429
+	}
+	steps := []step{
+		{"vote 1 from A", vote, "10.0.0.1:1000", 0, 200, ""},
+		{"vote 2 from A", vote, "10.0.0.1:1000", 0, 200, ""},
+		{"vote 3 from A", vote, "10.0.0.1:1000", 0, 200, ""},
+		{"vote 4 from A, from another port", vote, "10.0.0.1:1001", 0, 429, "20"},
+		{"vote 5 from A", vote, "10.0.0.1:1000", 0, 429, "20"},
+		{"vote 1 from B: its own bucket", vote, "10.0.0.2:1000", 0, 200, ""},
+		{"voter code 1 from A: another rule's bucket", sendCode, "10.0.0.1:1000", 0, 200, ""},
+		{"voter code 2 from A", sendCode, "10.0.0.1:1000", 0, 429, "60"},
+		{"vote 6 from A, 10s later: half a token", vote, "10.0.0.1:1000", 10 * time.Second, 429, "10"},
+		{"vote 7 from A, 20s after the burst: one token back", vote, "10.0.0.1:1000", 10 * time.Second, 200, ""},
+		{"vote 8 from A", vote, "10.0.0.1:1000", 0, 429, "20"},
+		{"vote 2 from B", vote, "10.0.0.2:1000", 0, 200, ""},
+		{"vote 3 from B", vote, "10.0.0.2:1000", 0, 200, ""},
+		{"vote 4 from B: B's bucket is full again after 20s", vote, "10.0.0.2:1000", 0, 200, ""},
+		{"vote 5 from B", vote, "10.0.0.2:1000", 0, 429, "20"},
+	}
+	// Ten reads of an unlimited route from A, whose vote bucket is empty: every one passes.
+	for i := 1; i <= 10; i++ {
+		steps = append(steps, step{fmt.Sprintf("tallies read %d from A: an unlimited route", i), tallies, "10.0.0.1:1", 0, 200, ""})
+	}
+	// Ten votes in a burst from C: the first three pass, the other seven are refused.
+	for i := 1; i <= 10; i++ {
+		want, retry := 200, ""
+		if i > 3 {
+			want, retry = 429, "20"
+		}
+		steps = append(steps, step{fmt.Sprintf("burst vote %d from C", i), vote, "10.0.0.3:4000", 0, want, retry})
+	}
+
+	for _, st := range steps {
+		now = now.Add(st.later)
+		method, path, _ := strings.Cut(st.route, " ")
+		r := httptest.NewRequest(method, path, nil)
+		r.RemoteAddr = st.addr
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
-		return rec.Code
-	}
-	for i := 0; i < 3; i++ {
-		if c := vote("10.0.0.1:1000"); c != 200 {
-			t.Fatalf("vote %d refused: %d", i, c)
+		if rec.Code != st.want {
+			t.Errorf("%s: status %d, want %d", st.what, rec.Code, st.want)
+			continue
 		}
-	}
-	if c := vote("10.0.0.1:1001"); c != 429 {
-		t.Fatalf("4th vote in a minute from one address: %d, want 429", c)
-	}
-	if c := vote("10.0.0.2:1000"); c != 200 {
-		t.Fatalf("another address is limited too: %d", c)
-	}
-	now = now.Add(20 * time.Second) // one token back at 3 per minute
-	if c := vote("10.0.0.1:1000"); c != 200 {
-		t.Fatalf("after refill: %d", c)
-	}
-	r := httptest.NewRequest("GET", "/v1/rounds/r1/tallies", nil)
-	r.RemoteAddr = "10.0.0.1:1"
-	rec := httptest.NewRecorder()
-	for i := 0; i < 10; i++ {
-		h.ServeHTTP(rec, r)
-	}
-	if rec.Code != 200 {
-		t.Fatal("unlimited route limited")
+		if st.want != 429 {
+			continue
+		}
+		var body struct{ Details []map[string]any }
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || len(body.Details) != 1 || body.Details[0]["reason"] != "RATE_LIMITED" {
+			t.Errorf("%s: body %s, want the reason RATE_LIMITED", st.what, rec.Body)
+		}
+		if got := rec.Header().Get("Retry-After"); got != st.retryAfter {
+			t.Errorf("%s: Retry-After %q, want %q", st.what, got, st.retryAfter)
+		}
 	}
 }
 
