@@ -159,6 +159,20 @@ var (
 func Start(t testing.TB, gatewayEnv ...string) *Suite {
 	t.Helper()
 	_, dbURL := emptyDB.Database(t)
+	return StartWith(t, Options{DBURL: dbURL, GatewayEnv: gatewayEnv})
+}
+
+// Options say where a suite keeps its data and what extra environment its processes get.
+type Options struct {
+	DBURL      string   // the database every service uses (one schema each)
+	Env        []string // extra environment of every service
+	GatewayEnv []string // extra environment of the gateway
+}
+
+// StartWith launches every service and the gateway on the given database.
+func StartWith(t testing.TB, o Options) *Suite {
+	t.Helper()
+	dbURL := o.DBURL
 	spans := startCollector(t)
 	s := &Suite{t: t, DBURL: dbURL, Spans: spans, Client: &http.Client{Timeout: 30 * time.Second}, logsDir: t.TempDir(), procs: map[string]*proc{}}
 	common := []string{
@@ -182,11 +196,12 @@ func Start(t testing.TB, gatewayEnv ...string) *Suite {
 		common = append(common, strings.ToUpper(svc)+"_ADDR="+addr)
 	}
 	for _, svc := range services {
-		s.spawn(svc, nil, append(common, strings.ToUpper(svc)+"_GRPC_ADDR="+listen[svc])...)
+		env := append(append([]string{}, common...), strings.ToUpper(svc)+"_GRPC_ADDR="+listen[svc])
+		s.spawn(svc, nil, append(env, o.Env...)...)
 	}
 	gwAddr := freeAddr(t)
 	env := append(common, "GATEWAY_ADDR="+gwAddr, "AUTH_MODE=dev", "DEV_JWT_KEY=e2e-dev-key")
-	s.spawn("gateway", nil, append(env, gatewayEnv...)...)
+	s.spawn("gateway", nil, append(env, o.GatewayEnv...)...)
 	s.URL = "http://" + gwAddr
 	deadline := time.Now().Add(60 * time.Second)
 	for {
