@@ -21,13 +21,13 @@ import (
 
 func main() {
 	// Peers: reviews owns the shortlist, complaint and results preconditions of :advance.
-	service.Main(service.Spec{Name: "applications", Migrations: migrations.FS, Peers: []string{"reviews"}},
+	service.Main(service.Spec{Name: "applications", Migrations: migrations.FS, Peers: []string{"reviews"}, Policy: &api.Policy},
 		func(*config.Loader) func(context.Context, *service.Runtime) error {
 			return func(_ context.Context, rt *service.Runtime) error {
-				uc := app.New(store.New(rt.Pool, rt.Box), time.Now, map[string]app.PreconditionChecker{
-					"reviews": clients.NewReviews(rt.Peers["reviews"]),
-				})
-				pb.RegisterApplicationsServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.Pool, rt.PageTokens))
+				st := store.New(rt.Pool, rt.Box)
+				uc := app.New(app.Deps{Rounds: st, Organizations: st, Applications: st, Queries: st, Requests: rt.Requests, Now: time.Now,
+					Checkers: map[string]app.PreconditionChecker{"reviews": clients.NewReviews(rt.Peers["reviews"])}})
+				pb.RegisterApplicationsServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.PageTokens))
 				return nil
 			}
 		})

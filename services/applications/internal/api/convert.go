@@ -131,7 +131,7 @@ func orgToPB(o domain.Organization) *pb.Organization {
 	}
 }
 
-// contentFields are the fields of an application's content, as update_mask paths.
+// contentSource is a request that carries an application's content (create and update).
 type contentSource interface {
 	GetPartnerOrgId() string
 	GetCategory() pb.Category

@@ -1,5 +1,5 @@
-// Package api is the applications service's gRPC surface: it converts between proto and domain values,
-// makes mutations idempotent and turns domain errors into statuses.
+// Package api is the applications service's gRPC surface: it converts between proto and the use cases'
+// commands and answers, and turns errors into statuses in one place.
 package api
 
 import (
@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
 	"github.com/commonweal/commonweal/pkg/errs"
@@ -17,30 +17,50 @@ import (
 	"github.com/commonweal/commonweal/pkg/pagetoken"
 	"github.com/commonweal/commonweal/services/applications/internal/app"
 	"github.com/commonweal/commonweal/services/applications/internal/domain"
-	"github.com/commonweal/commonweal/services/applications/internal/store"
 )
 
 // Server implements ApplicationsService.
 type Server struct {
 	pb.UnimplementedApplicationsServiceServer
 	app    *app.Service
-	pool   *pgxpool.Pool
 	tokens *pagetoken.Signer
 }
 
 // NewServer returns the gRPC handlers over the use cases.
-func NewServer(a *app.Service, pool *pgxpool.Pool, tokens *pagetoken.Signer) *Server {
-	return &Server{app: a, pool: pool, tokens: tokens}
+func NewServer(a *app.Service, tokens *pagetoken.Signer) *Server {
+	return &Server{app: a, tokens: tokens}
 }
 
 // toStatus is the one place domain errors become gRPC statuses.
 func toStatus(ctx context.Context, err error) error { return grpcerr.Status(ctx, err) }
 
+// mutation is a request that carries a request_id (AIP-155).
+type mutation interface {
+	proto.Message
+	GetRequestId() string
+}
+
+// mutate runs a mutating use case under the request's idempotency key and converts its answer.
+func mutate[T any, R any](ctx context.Context, req mutation, run func(idempotency.Key) (T, error), out func(T) R) (R, error) {
+	key, err := idempotency.KeyOf(ctx, req.GetRequestId(), req)
+	if err == nil {
+		var v T
+		if v, err = run(key); err == nil {
+			return out(v), nil
+		}
+	}
+	var zero R
+	return zero, toStatus(ctx, err)
+}
+
+func applicationOut(a domain.Application) *pb.Application {
+	return applicationToPB(app.ApplicationView{Application: a})
+}
+
 func (s *Server) CreateRound(ctx context.Context, req *pb.CreateRoundRequest) (*pb.Round, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Round, error) {
-		r, err := s.app.CreateRound(ctx, req.GetName(), int(req.GetYear()), policyFromPB(req.GetPolicy()))
-		return roundToPB(r), err
-	})
+	return mutate(ctx, req, func(key idempotency.Key) (domain.Round, error) {
+		return s.app.CreateRound(ctx, app.CreateRound{Key: key, Name: req.GetName(), Year: int(req.GetYear()), Policy: policyFromPB(req.GetPolicy())})
+	}, roundToPB)
 }
 
 func (s *Server) GetRound(ctx context.Context, req *pb.GetRoundRequest) (*pb.Round, error) {
@@ -52,35 +72,32 @@ func (s *Server) GetRound(ctx context.Context, req *pb.GetRoundRequest) (*pb.Rou
 }
 
 func (s *Server) UpdateRound(ctx context.Context, req *pb.UpdateRoundRequest) (*pb.Round, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Round, error) {
-		r, err := s.app.UpdateRound(ctx, req.GetRoundId(), req.GetName(), policyFromPB(req.GetPolicy()), req.GetEtag())
-		return roundToPB(r), err
-	})
+	return mutate(ctx, req, func(key idempotency.Key) (domain.Round, error) {
+		return s.app.UpdateRound(ctx, app.UpdateRound{Key: key, RoundID: req.GetRoundId(), Name: req.GetName(), Policy: policyFromPB(req.GetPolicy()), Etag: req.GetEtag()})
+	}, roundToPB)
 }
 
 func (s *Server) AdvanceRound(ctx context.Context, req *pb.AdvanceRoundRequest) (*pb.Round, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Round, error) {
+	return mutate(ctx, req, func(key idempotency.Key) (domain.Round, error) {
 		to := phaseFromPB(req.GetPhase())
 		if to == "" {
-			return nil, domain.ErrInvalidPhase.Field("phase", "the phase to enter is required")
+			return domain.Round{}, domain.ErrInvalidPhase.Field("phase", "the phase to enter is required")
 		}
-		r, err := s.app.AdvanceRound(ctx, req.GetRoundId(), to)
-		return roundToPB(r), err
-	})
+		return s.app.AdvanceRound(ctx, app.AdvanceRound{Key: key, RoundID: req.GetRoundId(), To: to})
+	}, roundToPB)
 }
 
 func (s *Server) CreateOrganization(ctx context.Context, req *pb.CreateOrganizationRequest) (*pb.Organization, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Organization, error) {
-		o, err := s.app.CreateOrganization(ctx, req.GetName(), orgKindFromPB(req.GetKind()), req.GetUscc(), req.GetIdNumber(), req.GetContactPhone())
-		return orgToPB(o), err
-	})
+	return mutate(ctx, req, func(key idempotency.Key) (domain.Organization, error) {
+		return s.app.CreateOrganization(ctx, app.CreateOrganization{Key: key, Name: req.GetName(), Kind: orgKindFromPB(req.GetKind()),
+			USCC: req.GetUscc(), IDNumber: req.GetIdNumber(), ContactPhone: req.GetContactPhone()})
+	}, orgToPB)
 }
 
 func (s *Server) VerifyOrganization(ctx context.Context, req *pb.VerifyOrganizationRequest) (*pb.Organization, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Organization, error) {
-		o, err := s.app.VerifyOrganization(ctx, req.GetOrgId())
-		return orgToPB(o), err
-	})
+	return mutate(ctx, req, func(key idempotency.Key) (domain.Organization, error) {
+		return s.app.VerifyOrganization(ctx, app.VerifyOrganization{Key: key, OrgID: req.GetOrgId()})
+	}, orgToPB)
 }
 
 func (s *Server) GetOrganization(ctx context.Context, req *pb.GetOrganizationRequest) (*pb.Organization, error) {
@@ -92,10 +109,9 @@ func (s *Server) GetOrganization(ctx context.Context, req *pb.GetOrganizationReq
 }
 
 func (s *Server) CreateApplication(ctx context.Context, req *pb.CreateApplicationRequest) (*pb.Application, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
-		a, err := s.app.CreateApplication(ctx, req.GetRoundId(), req.GetOrgId(), contentFromPB(req))
-		return applicationToPB(app.ApplicationView{Application: a}), err
-	})
+	return mutate(ctx, req, func(key idempotency.Key) (domain.Application, error) {
+		return s.app.CreateApplication(ctx, app.CreateApplication{Key: key, RoundID: req.GetRoundId(), OrgID: req.GetOrgId(), Content: contentFromPB(req)})
+	}, applicationOut)
 }
 
 // updatable lists the update_mask paths an applicant may change.
@@ -152,28 +168,27 @@ func (s *Server) UpdateApplication(ctx context.Context, req *pb.UpdateApplicatio
 		}
 	}
 	src := contentFromPB(req)
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
-		a, err := s.app.UpdateApplication(ctx, req.GetApplicationId(), req.GetEtag(), func(c *domain.Content) {
-			for _, p := range paths {
-				updatable[p](c, src)
-			}
-		})
-		return applicationToPB(app.ApplicationView{Application: a}), err
-	})
+	return mutate(ctx, req, func(key idempotency.Key) (domain.Application, error) {
+		return s.app.UpdateApplication(ctx, app.UpdateApplication{Key: key, ApplicationID: req.GetApplicationId(), Etag: req.GetEtag(),
+			Change: func(c *domain.Content) {
+				for _, p := range paths {
+					updatable[p](c, src)
+				}
+			}})
+	}, applicationOut)
 }
 
 func (s *Server) SubmitApplication(ctx context.Context, req *pb.SubmitApplicationRequest) (*pb.Application, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
-		a, err := s.app.SubmitApplication(ctx, req.GetApplicationId(), req.GetEtag())
-		return applicationToPB(app.ApplicationView{Application: a}), err
-	})
+	return mutate(ctx, req, func(key idempotency.Key) (domain.Application, error) {
+		return s.app.SubmitApplication(ctx, app.SubmitApplication{Key: key, ApplicationID: req.GetApplicationId(), Etag: req.GetEtag()})
+	}, applicationOut)
 }
 
 func (s *Server) ReviewApplication(ctx context.Context, req *pb.ReviewApplicationRequest) (*pb.Application, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Application, error) {
-		a, err := s.app.ReviewApplication(ctx, req.GetApplicationId(), decisionFromPB(req.GetDecision()), req.GetReasons(), req.GetEtag())
-		return applicationToPB(app.ApplicationView{Application: a}), err
-	})
+	return mutate(ctx, req, func(key idempotency.Key) (domain.Application, error) {
+		return s.app.ReviewApplication(ctx, app.ReviewApplication{Key: key, ApplicationID: req.GetApplicationId(),
+			Decision: decisionFromPB(req.GetDecision()), Reasons: req.GetReasons(), Etag: req.GetEtag()})
+	}, applicationOut)
 }
 
 func (s *Server) GetApplication(ctx context.Context, req *pb.GetApplicationRequest) (*pb.Application, error) {
@@ -190,7 +205,7 @@ func (s *Server) ListApplications(ctx context.Context, req *pb.ListApplicationsR
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	apps, err := s.app.ListApplications(ctx, store.ListFilter{
+	apps, err := s.app.ListApplications(ctx, app.ApplicationFilter{
 		RoundID: req.GetRoundId(), Status: statusFromPB(req.GetStatus()), Category: categoryFromPB(req.GetCategory()),
 		AfterTime: cur.AfterTime, AfterID: cur.After, Limit: size + 1,
 	})
@@ -204,25 +219,21 @@ func (s *Server) ListApplications(ctx context.Context, req *pb.ListApplicationsR
 		resp.NextPageToken = s.tokens.Encode(pagetoken.Cursor{After: last.ID, AfterTime: last.CreatedAt, Filter: filter})
 	}
 	for _, a := range apps {
-		resp.Applications = append(resp.Applications, applicationToPB(app.ApplicationView{Application: a}))
+		resp.Applications = append(resp.Applications, applicationOut(a))
 	}
 	return resp, nil
 }
 
 func (s *Server) ListApplicationRevisions(ctx context.Context, req *pb.ListApplicationRevisionsRequest) (*pb.ListApplicationRevisionsResponse, error) {
-	a, err := s.app.GetApplication(ctx, req.GetApplicationId())
-	if err != nil {
-		return nil, toStatus(ctx, err)
-	}
 	revs, err := s.app.ListRevisions(ctx, req.GetApplicationId())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
 	resp := &pb.ListApplicationRevisionsResponse{}
-	for _, r := range revs {
-		snap := a.Application
+	for _, r := range revs.Revisions {
+		snap := revs.Application
 		snap.Content, snap.IdeaOnly, snap.Revision, snap.LastSubmitAt = r.Content, r.IdeaOnly, r.Number, r.SubmittedAt
-		v := applicationToPB(app.ApplicationView{Application: snap})
+		v := applicationOut(snap)
 		v.Etag, v.Status, v.LastReview, v.UpdateTime = "", pb.ApplicationStatus_APPLICATION_STATUS_SUBMITTED, nil, nil
 		resp.Revisions = append(resp.Revisions, &pb.Revision{Number: int32(r.Number), SubmitTime: ts(r.SubmittedAt), Application: v})
 	}
@@ -231,9 +242,9 @@ func (s *Server) ListApplicationRevisions(ctx context.Context, req *pb.ListAppli
 
 func (s *Server) SetApplicationStage(ctx context.Context, req *pb.SetApplicationStageRequest) (*pb.Application, error) {
 	stage := strings.TrimPrefix(req.GetStage().String(), "STAGE_")
-	a, err := s.app.SetStage(ctx, req.GetApplicationId(), stage)
+	a, err := s.app.SetStage(ctx, app.SetStage{ApplicationID: req.GetApplicationId(), Stage: stage})
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	return applicationToPB(app.ApplicationView{Application: a}), nil
+	return applicationOut(a), nil
 }

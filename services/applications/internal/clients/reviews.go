@@ -4,36 +4,40 @@ package clients
 
 import (
 	"context"
-	"time"
 
 	"google.golang.org/grpc"
 
 	reviewsv1 "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/peer"
+	"github.com/commonweal/commonweal/services/applications/internal/app"
 	"github.com/commonweal/commonweal/services/applications/internal/domain"
 )
 
-// callTimeout bounds the question; the round stays locked while it is asked.
-const callTimeout = 5 * time.Second
+var _ app.PreconditionChecker = (*Reviews)(nil)
 
 // Reviews asks the reviews service whether its phase preconditions hold.
 type Reviews struct {
 	c reviewsv1.ReviewsServiceClient
 }
 
-// NewReviews returns the checker over conn (dialled with this service's identity).
+// NewReviews returns the checker over conn (dialled with this service's identity and the peer call timeout).
 func NewReviews(conn grpc.ClientConnInterface) *Reviews {
 	return &Reviews{c: reviewsv1.NewReviewsServiceClient(conn)}
 }
 
-// Check returns nil when the precondition holds, an error with its reason when it does not, and
-// PRECONDITION_UNVERIFIABLE when the reviews service cannot answer: an unanswered question never passes.
+// Check returns nil when the precondition holds and FAILED_PRECONDITION with the precondition's reason when
+// it does not. A reviews service that cannot answer never lets the change pass: its failure becomes this
+// service's own error (REVIEWS_UNAVAILABLE, …), never the reviews service's status.
 func (r *Reviews) Check(ctx context.Context, roundID string, p domain.Precondition) error {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
 	st, err := r.c.GetRoundReviewStatus(ctx, &reviewsv1.GetRoundReviewStatusRequest{RoundId: roundID})
 	if err != nil {
-		return domain.ErrPreconditionUnverified.With("%s must hold, and the reviews service could not confirm it: %v", p.Description, err)
+		unknown := domain.ErrPreconditionUnverified.With("%s must hold, and the reviews service does not know the round", p.Description)
+		err = peer.Error(ctx, "reviews", err, unknown)
+		if e, ok := errs.As(err); ok && e != unknown {
+			return e.With("%s must hold, and the reviews service could not confirm it: %s", p.Description, e.Message)
+		}
+		return err
 	}
 	var holds bool
 	switch p.Reason {
@@ -55,5 +59,5 @@ func (r *Reviews) Check(ctx context.Context, roundID string, p domain.Preconditi
 	if p.Reason == "COMPLAINTS_OPEN" {
 		return e.With("%s: %d complaint(s) still open", p.Description, st.GetOpenComplaints())
 	}
-	return e.With("%s", p.Description)
+	return e
 }

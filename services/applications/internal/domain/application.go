@@ -182,6 +182,21 @@ type Application struct {
 	CreatedBySubject string
 }
 
+// Revision is one submitted version of an application, kept forever (初审 → 修改完善 → 再度申报).
+type Revision struct {
+	ApplicationID string
+	Number        int
+	Content       Content
+	IdeaOnly      bool
+	SubmittedAt   time.Time
+	SubmittedBy   string
+}
+
+// LatestRevision is the version a submission just made, as kept in the application's history.
+func (a Application) LatestRevision(by string) Revision {
+	return Revision{ApplicationID: a.ID, Number: a.Revision, Content: a.Content, IdeaOnly: a.IdeaOnly, SubmittedAt: a.LastSubmitAt, SubmittedBy: by}
+}
+
 // Editable reports whether the applicant may still change the application.
 func (a Application) Editable() bool { return a.Status == StatusDraft || a.Status == StatusReturned }
 

@@ -11,6 +11,7 @@ var (
 	ErrDeadlineNotPassed      = errs.New(errs.FailedPrecondition, "SUBMISSION_DEADLINE_NOT_PASSED", "the submission deadline has not passed yet")
 	ErrAwaitingReview         = errs.New(errs.FailedPrecondition, "APPLICATIONS_AWAITING_REVIEW", "submitted applications still wait for initial review")
 	ErrPublicityNotElapsed    = errs.New(errs.FailedPrecondition, "PUBLICITY_PERIOD_NOT_ELAPSED", "the publicity period has not elapsed")
+	ErrRoundChanged           = errs.New(errs.Aborted, "ROUND_CHANGED", "the round changed while the preconditions of its next phase were checked; read it and try again")
 	ErrPreconditionUnverified = errs.New(errs.FailedPrecondition, "PRECONDITION_UNVERIFIABLE", "the service that owns this precondition is not available to confirm it")
 	ErrRoundNotSoliciting     = errs.New(errs.FailedPrecondition, "ROUND_NOT_SOLICITING", "the round is not accepting applications")
 	ErrDeadlinePassed         = errs.New(errs.FailedPrecondition, "SUBMISSION_DEADLINE_PASSED", "the submission deadline has passed")

@@ -30,6 +30,8 @@ type Organization struct {
 	OwnerSubject string
 	CreatedAt    time.Time
 	VerifiedAt   time.Time
+	// VerifiedBy is the subject of the operator who verified the registration.
+	VerifiedBy string
 }
 
 // NewOrganization validates and normalises a new organisation.
@@ -50,14 +52,16 @@ func NewOrganization(name string, kind OrgKind, uscc, idNumber, phone string) (O
 	return o, ids.Validate(need)
 }
 
-// Verify records the operator's check of a social organisation's registration.
-func (o *Organization) Verify(now time.Time) error {
+// Verify records the operator's (by) check of a social organisation's registration; verifying it again
+// changes nothing.
+func (o *Organization) Verify(now time.Time, by string) error {
 	if o.Kind != OrgSocialOrganization {
 		return ErrNotSocialOrganization.With("organisation %s is a %s", o.ID, o.Kind)
 	}
 	if !o.Registered {
 		o.Registered = true
 		o.VerifiedAt = now
+		o.VerifiedBy = by
 	}
 	return nil
 }

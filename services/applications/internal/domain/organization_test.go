@@ -129,26 +129,28 @@ func TestVerify(t *testing.T) {
 		org          Organization
 		want         want
 		wantVerified time.Time
+		wantBy       string
 		wantReg      bool
 	}{
-		{"social organisation", Organization{ID: "o1", Kind: OrgSocialOrganization}, want{}, t1, true},
-		{"already verified keeps the first time", Organization{ID: "o1", Kind: OrgSocialOrganization, Registered: true, VerifiedAt: t0}, want{}, t0, true},
+		{"social organisation", Organization{ID: "o1", Kind: OrgSocialOrganization}, want{}, t1, "operator-1", true},
+		{"already verified keeps the first time and operator", Organization{ID: "o1", Kind: OrgSocialOrganization, Registered: true, VerifiedAt: t0, VerifiedBy: "operator-0"},
+			want{}, t0, "operator-0", true},
 		{"other unit", Organization{ID: "o2", Kind: OrgOtherUnit},
-			want{is: ErrNotSocialOrganization, reason: "NOT_A_SOCIAL_ORGANIZATION"}, time.Time{}, false},
-		{"individual", Organization{ID: "o3", Kind: OrgIndividual}, want{is: ErrNotSocialOrganization}, time.Time{}, false},
+			want{is: ErrNotSocialOrganization, reason: "NOT_A_SOCIAL_ORGANIZATION"}, time.Time{}, "", false},
+		{"individual", Organization{ID: "o3", Kind: OrgIndividual}, want{is: ErrNotSocialOrganization}, time.Time{}, "", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.org
-			checkErr(t, o.Verify(t1), tc.want)
-			if o.Registered != tc.wantReg || !o.VerifiedAt.Equal(tc.wantVerified) {
-				t.Errorf("after Verify: registered %v at %v; want %v at %v", o.Registered, o.VerifiedAt, tc.wantReg, tc.wantVerified)
+			checkErr(t, o.Verify(t1, "operator-1"), tc.want)
+			if o.Registered != tc.wantReg || !o.VerifiedAt.Equal(tc.wantVerified) || o.VerifiedBy != tc.wantBy {
+				t.Errorf("after Verify: registered %v at %v by %q; want %v at %v by %q", o.Registered, o.VerifiedAt, o.VerifiedBy, tc.wantReg, tc.wantVerified, tc.wantBy)
 			}
 			if tc.want.ok() {
 				// Verifying again changes nothing.
-				checkErr(t, o.Verify(t2), want{})
-				if !o.VerifiedAt.Equal(tc.wantVerified) {
-					t.Errorf("second Verify moved VerifiedAt to %v", o.VerifiedAt)
+				checkErr(t, o.Verify(t2, "operator-2"), want{})
+				if !o.VerifiedAt.Equal(tc.wantVerified) || o.VerifiedBy != tc.wantBy {
+					t.Errorf("second Verify moved the verification to %v by %q", o.VerifiedAt, o.VerifiedBy)
 				}
 			}
 		})

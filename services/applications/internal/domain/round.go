@@ -14,6 +14,17 @@ type Round struct {
 	PhaseEnteredAt time.Time
 	PublishedAt    time.Time
 	DonationCutoff time.Time
+	// CreatedBy is the subject of the organizer who created the round.
+	CreatedBy string
+}
+
+// PhaseChange is one entry of a round's audit trail: who moved it from which phase to which, and when.
+type PhaseChange struct {
+	RoundID string
+	From    Phase
+	To      Phase
+	At      time.Time
+	By      string
 }
 
 // NewRound validates a new round's name, year and policy (with defaults applied).

@@ -1,0 +1,208 @@
+package app
+
+import (
+	"context"
+
+	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/idempotency"
+	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/ids"
+	"github.com/commonweal/commonweal/services/applications/internal/domain"
+)
+
+// ApplicationStore keeps applications and their history. Its methods join the transaction carried by ctx.
+type ApplicationStore interface {
+	InsertApplication(ctx context.Context, a domain.Application) error
+	GetApplication(ctx context.Context, id string) (domain.Application, error)
+	// UpdateApplication locks the application, lets change apply the rules and saves it if change altered it.
+	UpdateApplication(ctx context.Context, id string, change func(*domain.Application) error) (domain.Application, error)
+	InsertRevision(ctx context.Context, r domain.Revision) error
+	InsertReview(ctx context.Context, applicationID string, r domain.Review) error
+}
+
+// CreateApplication is an applicant's new draft for one of its organisations.
+type CreateApplication struct {
+	Key     idempotency.Key
+	RoundID string
+	OrgID   string
+	Content domain.Content
+}
+
+// CreateApplication drafts an application for the caller's own organisation while the round is open.
+func (s *Service) CreateApplication(ctx context.Context, cmd CreateApplication) (domain.Application, error) {
+	if out, done, err := idempotency.Replay[domain.Application](ctx, s.requests, cmd.Key); done || err != nil {
+		return out, err
+	}
+	if err := ids.Parse("round_id", cmd.RoundID); err != nil {
+		return domain.Application{}, err
+	}
+	if err := ids.Parse("org_id", cmd.OrgID); err != nil {
+		return domain.Application{}, err
+	}
+	who := identity.From(ctx)
+	return idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (domain.Application, error) {
+		r, err := s.rounds.GetRound(ctx, cmd.RoundID)
+		if err != nil {
+			return domain.Application{}, err
+		}
+		org, err := s.orgs.GetOrganization(ctx, cmd.OrgID)
+		if errs.ErrNotFound.Is(err) || err == nil && !owns(who, org) {
+			return domain.Application{}, domain.ErrOrganizationNotOwned.Field("org_id", "not an organisation the caller acts for")
+		} else if err != nil {
+			return domain.Application{}, err
+		}
+		now := s.now()
+		if err := domain.CheckOpen(r.Phase, r.Policy, now); err != nil {
+			return domain.Application{}, err
+		}
+		if err := cmd.Content.Validate(r.Policy); err != nil {
+			return domain.Application{}, err
+		}
+		partner, err := s.partner(ctx, cmd.Content.PartnerOrgID)
+		if err != nil {
+			return domain.Application{}, err
+		}
+		a := domain.Application{ID: ids.New(), RoundID: cmd.RoundID, OrgID: cmd.OrgID, Content: cmd.Content, Status: domain.StatusDraft,
+			IdeaOnly: domain.IdeaOnly(org, partner), Version: 1, CreatedAt: now, UpdatedAt: now, CreatedBySubject: who.Subject}
+		return a, s.apps.InsertApplication(ctx, a)
+	})
+}
+
+// UpdateApplication is an applicant's change to a draft or returned application.
+type UpdateApplication struct {
+	Key           idempotency.Key
+	ApplicationID string
+	// Etag is the application's etag as last read; it is required.
+	Etag string
+	// Change applies the requested fields to the content.
+	Change func(*domain.Content)
+}
+
+// UpdateApplication changes a draft or returned application before the deadline.
+func (s *Service) UpdateApplication(ctx context.Context, cmd UpdateApplication) (domain.Application, error) {
+	if out, done, err := idempotency.Replay[domain.Application](ctx, s.requests, cmd.Key); done || err != nil {
+		return out, err
+	}
+	if cmd.Etag == "" {
+		return domain.Application{}, errs.ErrEtagRequired.Field("etag", "the etag of the application as last read is required")
+	}
+	if err := ids.Parse("application_id", cmd.ApplicationID); err != nil {
+		return domain.Application{}, err
+	}
+	who := identity.From(ctx)
+	return idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (domain.Application, error) {
+		return s.apps.UpdateApplication(ctx, cmd.ApplicationID, func(a *domain.Application) error {
+			org, err := s.organizationOf(ctx, who, *a)
+			if err != nil {
+				return err
+			}
+			if err := checkEtag(cmd.Etag, a.ID, a.Version); err != nil {
+				return err
+			}
+			if !a.Editable() {
+				return domain.ErrNotEditable.With("the application is %s", a.Status)
+			}
+			r, err := s.rounds.GetRound(ctx, a.RoundID)
+			if err != nil {
+				return err
+			}
+			now := s.now()
+			if err := domain.CheckOpen(r.Phase, r.Policy, now); err != nil {
+				return err
+			}
+			cmd.Change(&a.Content)
+			if err := a.Content.Validate(r.Policy); err != nil {
+				return err
+			}
+			partner, err := s.partner(ctx, a.Content.PartnerOrgID)
+			if err != nil {
+				return err
+			}
+			a.IdeaOnly = domain.IdeaOnly(org, partner)
+			a.UpdatedAt = now
+			return nil
+		})
+	})
+}
+
+// SubmitApplication is an applicant's submission of a draft or returned application.
+type SubmitApplication struct {
+	Key           idempotency.Key
+	ApplicationID string
+	// Etag, when given, refuses the submission if the application changed since it was read.
+	Etag string
+}
+
+// SubmitApplication submits a draft or returned application and keeps the submitted version.
+func (s *Service) SubmitApplication(ctx context.Context, cmd SubmitApplication) (domain.Application, error) {
+	if out, done, err := idempotency.Replay[domain.Application](ctx, s.requests, cmd.Key); done || err != nil {
+		return out, err
+	}
+	if err := ids.Parse("application_id", cmd.ApplicationID); err != nil {
+		return domain.Application{}, err
+	}
+	who := identity.From(ctx)
+	return idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (domain.Application, error) {
+		a, err := s.apps.UpdateApplication(ctx, cmd.ApplicationID, func(a *domain.Application) error {
+			org, err := s.organizationOf(ctx, who, *a)
+			if err != nil {
+				return err
+			}
+			if err := checkIfMatch(cmd.Etag, a.ID, a.Version); err != nil {
+				return err
+			}
+			r, err := s.rounds.GetRound(ctx, a.RoundID)
+			if err != nil {
+				return err
+			}
+			// Registration may have been verified since the draft was saved.
+			partner, err := s.partner(ctx, a.Content.PartnerOrgID)
+			if err != nil {
+				return err
+			}
+			a.IdeaOnly = domain.IdeaOnly(org, partner)
+			return a.Submit(r.Phase, r.Policy, s.now())
+		})
+		if err != nil {
+			return domain.Application{}, err
+		}
+		return a, s.apps.InsertRevision(ctx, a.LatestRevision(who.Subject))
+	})
+}
+
+// canSee reports whether who may read an application of organisation o: its owner, staff and suite services.
+func canSee(who identity.Identity, o domain.Organization) bool { return who.ReadsAll() || owns(who, o) }
+
+// organizationOf returns the organisation of an application the caller may see; to anyone else the
+// application does not exist.
+func (s *Service) organizationOf(ctx context.Context, who identity.Identity, a domain.Application) (domain.Organization, error) {
+	org, err := s.orgs.GetOrganization(ctx, a.OrgID)
+	if err != nil {
+		return domain.Organization{}, err
+	}
+	if !canSee(who, org) {
+		return domain.Organization{}, errs.ErrNotFound.With("application %s not found", a.ID)
+	}
+	return org, nil
+}
+
+// partner returns the partner organisation an application names, nil when it names none.
+func (s *Service) partner(ctx context.Context, id string) (*domain.Organization, error) {
+	if id == "" {
+		return nil, nil
+	}
+	if err := ids.Parse("partner_org_id", id); err != nil {
+		return nil, err
+	}
+	p, err := s.orgs.GetOrganization(ctx, id)
+	if err != nil {
+		if errs.ErrNotFound.Is(err) {
+			return nil, errs.Invalid("PARTNER_NOT_FOUND", "partner_org_id", "no organisation has this ID")
+		}
+		return nil, err
+	}
+	if p.Kind != domain.OrgSocialOrganization {
+		return nil, domain.ErrPartnerNotRegistered.Field("partner_org_id", "the partner must be a social organisation")
+	}
+	return &p, nil
+}

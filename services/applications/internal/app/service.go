@@ -1,0 +1,58 @@
+// Package app holds the applications service's use cases. The role a caller needs is checked before a use
+// case runs (api.Policy); a use case checks the object (ownership, masking), reads what other services know,
+// then runs one unit of work that re-checks under lock and writes.
+package app
+
+import (
+	"time"
+
+	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/idempotency"
+	"github.com/commonweal/commonweal/services/applications/internal/domain"
+)
+
+// Deps are what the use cases are built from.
+type Deps struct {
+	Rounds        RoundStore
+	Organizations OrganizationStore
+	Applications  ApplicationStore
+	Queries       ApplicationQueries
+	// Requests keeps the request_id records; every mutation's unit of work goes through it.
+	Requests idempotency.Store
+	Now      func() time.Time
+	// Checkers maps a service name (domain.Precondition.Owner) to the client that asks it; a precondition
+	// whose owner has no checker is refused, never assumed.
+	Checkers map[string]PreconditionChecker
+}
+
+// Service is the use cases.
+type Service struct {
+	rounds   RoundStore
+	orgs     OrganizationStore
+	apps     ApplicationStore
+	queries  ApplicationQueries
+	requests idempotency.Store
+	now      func() time.Time
+	checkers map[string]PreconditionChecker
+}
+
+// New returns the use cases over d.
+func New(d Deps) *Service {
+	return &Service{rounds: d.Rounds, orgs: d.Organizations, apps: d.Applications, queries: d.Queries, requests: d.Requests, now: d.Now, checkers: d.Checkers}
+}
+
+// checkEtag refuses a change made against another version than the stored one.
+func checkEtag(got string, id string, version int) error {
+	if got != domain.Etag(id, version) {
+		return errs.ErrEtagMismatch
+	}
+	return nil
+}
+
+// checkIfMatch is checkEtag for an optional etag: none given means any version.
+func checkIfMatch(got string, id string, version int) error {
+	if got == "" {
+		return nil
+	}
+	return checkEtag(got, id, version)
+}
