@@ -7,14 +7,13 @@ import (
 	"fmt"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
-
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/grpcerr"
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/pagetoken"
+	"github.com/commonweal/commonweal/pkg/rpc"
 	"github.com/commonweal/commonweal/services/applications/internal/app"
 	"github.com/commonweal/commonweal/services/applications/internal/domain"
 )
@@ -34,31 +33,12 @@ func NewServer(a *app.Service, tokens *pagetoken.Signer) *Server {
 // toStatus is the one place domain errors become gRPC statuses.
 func toStatus(ctx context.Context, err error) error { return grpcerr.Status(ctx, err) }
 
-// mutation is a request that carries a request_id (AIP-155).
-type mutation interface {
-	proto.Message
-	GetRequestId() string
-}
-
-// mutate runs a mutating use case under the request's idempotency key and converts its answer.
-func mutate[T any, R any](ctx context.Context, req mutation, run func(idempotency.Key) (T, error), out func(T) R) (R, error) {
-	key, err := idempotency.KeyOf(ctx, req.GetRequestId(), req)
-	if err == nil {
-		var v T
-		if v, err = run(key); err == nil {
-			return out(v), nil
-		}
-	}
-	var zero R
-	return zero, toStatus(ctx, err)
-}
-
 func applicationOut(a domain.Application) *pb.Application {
 	return applicationToPB(app.ApplicationView{Application: a})
 }
 
 func (s *Server) CreateRound(ctx context.Context, req *pb.CreateRoundRequest) (*pb.Round, error) {
-	return mutate(ctx, req, func(key idempotency.Key) (domain.Round, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Round, error) {
 		return s.app.CreateRound(ctx, app.CreateRound{Key: key, Name: req.GetName(), Year: int(req.GetYear()), Policy: policyFromPB(req.GetPolicy())})
 	}, roundToPB)
 }
@@ -72,13 +52,13 @@ func (s *Server) GetRound(ctx context.Context, req *pb.GetRoundRequest) (*pb.Rou
 }
 
 func (s *Server) UpdateRound(ctx context.Context, req *pb.UpdateRoundRequest) (*pb.Round, error) {
-	return mutate(ctx, req, func(key idempotency.Key) (domain.Round, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Round, error) {
 		return s.app.UpdateRound(ctx, app.UpdateRound{Key: key, RoundID: req.GetRoundId(), Name: req.GetName(), Policy: policyFromPB(req.GetPolicy()), Etag: req.GetEtag()})
 	}, roundToPB)
 }
 
 func (s *Server) AdvanceRound(ctx context.Context, req *pb.AdvanceRoundRequest) (*pb.Round, error) {
-	return mutate(ctx, req, func(key idempotency.Key) (domain.Round, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Round, error) {
 		to := phaseFromPB(req.GetPhase())
 		if to == "" {
 			return domain.Round{}, domain.ErrInvalidPhase.Field("phase", "the phase to enter is required")
@@ -88,14 +68,14 @@ func (s *Server) AdvanceRound(ctx context.Context, req *pb.AdvanceRoundRequest) 
 }
 
 func (s *Server) CreateOrganization(ctx context.Context, req *pb.CreateOrganizationRequest) (*pb.Organization, error) {
-	return mutate(ctx, req, func(key idempotency.Key) (domain.Organization, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Organization, error) {
 		return s.app.CreateOrganization(ctx, app.CreateOrganization{Key: key, Name: req.GetName(), Kind: orgKindFromPB(req.GetKind()),
 			USCC: req.GetUscc(), IDNumber: req.GetIdNumber(), ContactPhone: req.GetContactPhone()})
 	}, orgToPB)
 }
 
 func (s *Server) VerifyOrganization(ctx context.Context, req *pb.VerifyOrganizationRequest) (*pb.Organization, error) {
-	return mutate(ctx, req, func(key idempotency.Key) (domain.Organization, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Organization, error) {
 		return s.app.VerifyOrganization(ctx, app.VerifyOrganization{Key: key, OrgID: req.GetOrgId()})
 	}, orgToPB)
 }
@@ -109,7 +89,7 @@ func (s *Server) GetOrganization(ctx context.Context, req *pb.GetOrganizationReq
 }
 
 func (s *Server) CreateApplication(ctx context.Context, req *pb.CreateApplicationRequest) (*pb.Application, error) {
-	return mutate(ctx, req, func(key idempotency.Key) (domain.Application, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Application, error) {
 		return s.app.CreateApplication(ctx, app.CreateApplication{Key: key, RoundID: req.GetRoundId(), OrgID: req.GetOrgId(), Content: contentFromPB(req)})
 	}, applicationOut)
 }
@@ -168,7 +148,7 @@ func (s *Server) UpdateApplication(ctx context.Context, req *pb.UpdateApplicatio
 		}
 	}
 	src := contentFromPB(req)
-	return mutate(ctx, req, func(key idempotency.Key) (domain.Application, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Application, error) {
 		return s.app.UpdateApplication(ctx, app.UpdateApplication{Key: key, ApplicationID: req.GetApplicationId(), Etag: req.GetEtag(),
 			Change: func(c *domain.Content) {
 				for _, p := range paths {
@@ -179,13 +159,13 @@ func (s *Server) UpdateApplication(ctx context.Context, req *pb.UpdateApplicatio
 }
 
 func (s *Server) SubmitApplication(ctx context.Context, req *pb.SubmitApplicationRequest) (*pb.Application, error) {
-	return mutate(ctx, req, func(key idempotency.Key) (domain.Application, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Application, error) {
 		return s.app.SubmitApplication(ctx, app.SubmitApplication{Key: key, ApplicationID: req.GetApplicationId(), Etag: req.GetEtag()})
 	}, applicationOut)
 }
 
 func (s *Server) ReviewApplication(ctx context.Context, req *pb.ReviewApplicationRequest) (*pb.Application, error) {
-	return mutate(ctx, req, func(key idempotency.Key) (domain.Application, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Application, error) {
 		return s.app.ReviewApplication(ctx, app.ReviewApplication{Key: key, ApplicationID: req.GetApplicationId(),
 			Decision: decisionFromPB(req.GetDecision()), Reasons: req.GetReasons(), Etag: req.GetEtag()})
 	}, applicationOut)
