@@ -5,7 +5,6 @@ import (
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
-	"github.com/commonweal/commonweal/services/donations/internal/store"
 )
 
 // ts converts a time for output; the zero time is absent.
@@ -24,17 +23,11 @@ func pledgeKindFromPB(k pb.PledgeKind) domain.PledgeKind {
 }
 
 func donorToPB(d domain.Donor) *pb.Donor {
-	if d.ID == "" {
-		return nil
-	}
 	return &pb.Donor{Id: d.ID, Name: d.Name, Kind: donorKindToPB(d.Kind), Uscc: d.USCC, IdNumber: d.IDNumber, ContactPhone: d.ContactPhone,
 		CreateTime: ts(d.CreatedAt)}
 }
 
 func pledgeToPB(p domain.Pledge) *pb.Pledge {
-	if p.ID == "" {
-		return nil
-	}
 	return &pb.Pledge{
 		Id: p.ID, DonorId: p.DonorID, ApplicationId: p.ApplicationID, RoundId: p.RoundID, AmountFen: p.AmountFen,
 		Kind: pb.PledgeKind(pb.PledgeKind_value["PLEDGE_KIND_"+string(p.Kind)]), AgreementRef: p.AgreementRef, Description: p.Description,
@@ -46,13 +39,19 @@ func pledgeToPB(p domain.Pledge) *pb.Pledge {
 	}
 }
 
-func transferToPB(t store.StoredTransfer) *pb.LedgerTransfer {
-	if t.ID == "" {
-		return nil
-	}
+func transferToPB(t domain.Transfer) *pb.LedgerTransfer {
 	return &pb.LedgerTransfer{
 		TransferId: t.ID, Kind: pb.TransferKind(pb.TransferKind_value["TRANSFER_KIND_"+string(t.Kind)]), DebitAccount: t.Debit,
 		CreditAccount: t.Credit, AmountFen: t.AmountFen, PendingTransferId: t.PendingID, Reason: t.Reason, RequestedBy: t.RequestedBy,
 		RequestId: t.RequestID, CreateTime: ts(t.CreatedAt), ApplicationId: t.ApplicationID,
 	}
+}
+
+func summaryToPB(applicationID string, s domain.Summary) *pb.DonationSummary {
+	return &pb.DonationSummary{ApplicationId: applicationID, ConfirmedTotalFen: s.ConfirmedTotalFen, NamingRightDonorId: s.NamingRightDonorID,
+		AsOf: ts(s.AsOf)}
+}
+
+func verificationToPB(v domain.Verification) *pb.VerifyLedgerResponse {
+	return &pb.VerifyLedgerResponse{Balanced: v.Balanced, Accounts: int64(v.Accounts), Transfers: int64(v.Transfers), Mismatches: v.Mismatches}
 }

@@ -1,12 +1,13 @@
-// Package api is the donations service's gRPC surface: it converts between proto and domain values, makes
-// mutations idempotent and turns domain errors into statuses.
+// Package api is the donations service's gRPC surface: it converts between proto and the use cases' commands
+// and domain values, builds each mutation's request key and turns errors into statuses, once. Who may call
+// which RPC is its authorisation table, Policy.
 package api
 
 import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
@@ -16,66 +17,81 @@ import (
 	"github.com/commonweal/commonweal/pkg/pagetoken"
 	"github.com/commonweal/commonweal/services/donations/internal/app"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
-	"github.com/commonweal/commonweal/services/donations/internal/store"
 )
 
 // Server implements DonationsService.
 type Server struct {
 	pb.UnimplementedDonationsServiceServer
 	app    *app.Service
-	pool   *pgxpool.Pool
 	tokens *pagetoken.Signer
 }
 
 // NewServer returns the gRPC handlers over the use cases.
-func NewServer(a *app.Service, pool *pgxpool.Pool, tokens *pagetoken.Signer) *Server {
-	return &Server{app: a, pool: pool, tokens: tokens}
+func NewServer(a *app.Service, tokens *pagetoken.Signer) *Server {
+	return &Server{app: a, tokens: tokens}
 }
 
-// toStatus is the one place domain errors become gRPC statuses.
-func toStatus(ctx context.Context, err error) error { return grpcerr.Status(ctx, err) }
+// answer converts a use case's result, or turns its error into a status carrying its reason.
+func answer[T, P any](ctx context.Context, v T, err error, toPB func(T) P) (P, error) {
+	if err != nil {
+		var zero P
+		return zero, grpcerr.Status(ctx, err)
+	}
+	return toPB(v), nil
+}
+
+// mutate builds a mutation's request key (AIP-155) and runs the use case with it.
+func mutate[T, P any](ctx context.Context, requestID string, req proto.Message, run func(idempotency.Key) (T, error), toPB func(T) P) (P, error) {
+	key, err := idempotency.KeyOf(ctx, requestID, req)
+	if err != nil {
+		var zero P
+		return zero, grpcerr.Status(ctx, err)
+	}
+	v, err := run(key)
+	return answer(ctx, v, err, toPB)
+}
+
+func timeOf(t *timestamppb.Timestamp) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.AsTime()
+}
 
 func (s *Server) CreateDonor(ctx context.Context, req *pb.CreateDonorRequest) (*pb.Donor, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Donor, error) {
-		d, err := s.app.CreateDonor(ctx, req.GetName(), donorKindFromPB(req.GetKind()), req.GetUscc(), req.GetIdNumber(), req.GetContactPhone())
-		return donorToPB(d), err
-	})
+	return mutate(ctx, req.GetRequestId(), req, func(key idempotency.Key) (domain.Donor, error) {
+		return s.app.CreateDonor(ctx, app.CreateDonor{Key: key, Name: req.GetName(), Kind: donorKindFromPB(req.GetKind()), USCC: req.GetUscc(),
+			IDNumber: req.GetIdNumber(), ContactPhone: req.GetContactPhone()})
+	}, donorToPB)
 }
 
 func (s *Server) GetDonor(ctx context.Context, req *pb.GetDonorRequest) (*pb.Donor, error) {
 	d, err := s.app.GetDonor(ctx, req.GetDonorId())
-	if err != nil {
-		return nil, toStatus(ctx, err)
-	}
-	return donorToPB(d), nil
+	return answer(ctx, d, err, donorToPB)
 }
 
 func (s *Server) CreatePledge(ctx context.Context, req *pb.CreatePledgeRequest) (*pb.Pledge, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
-		p, err := s.app.CreatePledge(ctx, domain.Pledge{DonorID: req.GetDonorId(), ApplicationID: req.GetApplicationId(), AmountFen: req.GetAmountFen(),
-			Kind: pledgeKindFromPB(req.GetKind()), AgreementRef: req.GetAgreementRef(), Description: req.GetDescription()}, req.GetRequestId())
-		return pledgeToPB(p), err
-	})
+	return mutate(ctx, req.GetRequestId(), req, func(key idempotency.Key) (domain.Pledge, error) {
+		return s.app.CreatePledge(ctx, app.CreatePledge{Key: key, DonorID: req.GetDonorId(), ApplicationID: req.GetApplicationId(),
+			AmountFen: req.GetAmountFen(), Kind: pledgeKindFromPB(req.GetKind()), AgreementRef: req.GetAgreementRef(), Description: req.GetDescription()})
+	}, pledgeToPB)
 }
 
 func (s *Server) GetPledge(ctx context.Context, req *pb.GetPledgeRequest) (*pb.Pledge, error) {
 	p, err := s.app.GetPledge(ctx, req.GetPledgeId())
-	if err != nil {
-		return nil, toStatus(ctx, err)
-	}
-	return pledgeToPB(p), nil
+	return answer(ctx, p, err, pledgeToPB)
 }
 
 func (s *Server) ListPledges(ctx context.Context, req *pb.ListPledgesRequest) (*pb.ListPledgesResponse, error) {
 	filter := pagetoken.Fingerprint("pledges", req.GetApplicationId(), req.GetDonorId(), identity.From(ctx).Subject)
 	size, cur, err := s.tokens.Page(req.GetPageSize(), req.GetPageToken(), filter)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, grpcerr.Status(ctx, err)
 	}
-	pledges, err := s.app.ListPledges(ctx, store.ListFilter{ApplicationID: req.GetApplicationId(), DonorID: req.GetDonorId(),
+	pledges, err := s.app.ListPledges(ctx, app.PledgeFilter{ApplicationID: req.GetApplicationId(), DonorID: req.GetDonorId(),
 		AfterTime: cur.AfterTime, AfterID: cur.After, Limit: size + 1})
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, grpcerr.Status(ctx, err)
 	}
 	resp := &pb.ListPledgesResponse{}
 	if len(pledges) > size {
@@ -89,95 +105,69 @@ func (s *Server) ListPledges(ctx context.Context, req *pb.ListPledgesRequest) (*
 	return resp, nil
 }
 
-func timeOf(t *timestamppb.Timestamp) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.AsTime()
-}
-
 func (s *Server) ConfirmDeposit(ctx context.Context, req *pb.ConfirmDepositRequest) (*pb.Pledge, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
-		p, err := s.app.ConfirmDeposit(ctx, req.GetPledgeId(), req.GetBankReference(), req.GetAmountFen(), timeOf(req.GetDepositedAt()), req.GetRequestId())
-		return pledgeToPB(p), err
-	})
+	return mutate(ctx, req.GetRequestId(), req, func(key idempotency.Key) (domain.Pledge, error) {
+		return s.app.ConfirmDeposit(ctx, app.ConfirmDeposit{Key: key, PledgeID: req.GetPledgeId(), BankReference: req.GetBankReference(),
+			AmountFen: req.GetAmountFen(), DepositedAt: timeOf(req.GetDepositedAt())})
+	}, pledgeToPB)
 }
 
 func (s *Server) AppraisePledge(ctx context.Context, req *pb.AppraisePledgeRequest) (*pb.Pledge, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
-		p, err := s.app.AppraisePledge(ctx, req.GetPledgeId(), req.GetValueFen(), req.GetNotes(), req.GetRequestId())
-		return pledgeToPB(p), err
-	})
+	return mutate(ctx, req.GetRequestId(), req, func(key idempotency.Key) (domain.Pledge, error) {
+		return s.app.AppraisePledge(ctx, app.AppraisePledge{Key: key, PledgeID: req.GetPledgeId(), ValueFen: req.GetValueFen(), Notes: req.GetNotes()})
+	}, pledgeToPB)
 }
 
 func (s *Server) ApproveAppraisal(ctx context.Context, req *pb.ApproveAppraisalRequest) (*pb.Pledge, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
-		p, err := s.app.ApproveAppraisal(ctx, req.GetPledgeId(), req.GetRequestId())
-		return pledgeToPB(p), err
-	})
+	return mutate(ctx, req.GetRequestId(), req, func(key idempotency.Key) (domain.Pledge, error) {
+		return s.app.ApproveAppraisal(ctx, app.ApproveAppraisal{Key: key, PledgeID: req.GetPledgeId()})
+	}, pledgeToPB)
 }
 
 func (s *Server) RefundPledge(ctx context.Context, req *pb.RefundPledgeRequest) (*pb.Pledge, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
-		p, err := s.app.RefundPledge(ctx, req.GetPledgeId(), req.GetReason(), req.GetRequestId())
-		return pledgeToPB(p), err
-	})
+	return mutate(ctx, req.GetRequestId(), req, func(key idempotency.Key) (domain.Pledge, error) {
+		return s.app.RefundPledge(ctx, app.RefundPledge{Key: key, PledgeID: req.GetPledgeId(), Reason: req.GetReason()})
+	}, pledgeToPB)
 }
 
 func (s *Server) RedirectPledge(ctx context.Context, req *pb.RedirectPledgeRequest) (*pb.Pledge, error) {
-	return idempotency.Handle(ctx, s.pool, req.GetRequestId(), req, func(ctx context.Context) (*pb.Pledge, error) {
-		p, err := s.app.RedirectPledge(ctx, req.GetPledgeId(), req.GetTargetApplicationId(), req.GetReason(), req.GetRequestId())
-		return pledgeToPB(p), err
-	})
+	return mutate(ctx, req.GetRequestId(), req, func(key idempotency.Key) (domain.Pledge, error) {
+		return s.app.RedirectPledge(ctx, app.RedirectPledge{Key: key, PledgeID: req.GetPledgeId(), TargetApplicationID: req.GetTargetApplicationId(),
+			Reason: req.GetReason()})
+	}, pledgeToPB)
 }
 
 func (s *Server) GetDonationSummary(ctx context.Context, req *pb.GetDonationSummaryRequest) (*pb.DonationSummary, error) {
-	sum, asOf, err := s.app.DonationSummary(ctx, req.GetApplicationId(), timeOf(req.GetAsOf()))
-	if err != nil {
-		return nil, toStatus(ctx, err)
-	}
-	return &pb.DonationSummary{ApplicationId: req.GetApplicationId(), ConfirmedTotalFen: sum.ConfirmedTotalFen,
-		NamingRightDonorId: sum.NamingRightDonorID, AsOf: ts(asOf)}, nil
+	sum, err := s.app.DonationSummary(ctx, req.GetApplicationId(), timeOf(req.GetAsOf()))
+	return answer(ctx, sum, err, func(sum domain.Summary) *pb.DonationSummary { return summaryToPB(req.GetApplicationId(), sum) })
 }
 
 func (s *Server) VerifyLedger(ctx context.Context, _ *pb.VerifyLedgerRequest) (*pb.VerifyLedgerResponse, error) {
 	v, err := s.app.VerifyLedger(ctx)
-	if err != nil {
-		return nil, toStatus(ctx, err)
-	}
-	return &pb.VerifyLedgerResponse{Balanced: v.Balanced, Accounts: int64(v.Accounts), Transfers: int64(v.Transfers), Mismatches: v.Mismatches}, nil
+	return answer(ctx, v, err, verificationToPB)
 }
 
 func (s *Server) ListApplicationDonors(ctx context.Context, req *pb.ListApplicationDonorsRequest) (*pb.ListApplicationDonorsResponse, error) {
 	ids, err := s.app.ListApplicationDonors(ctx, req.GetApplicationId())
-	if err != nil {
-		return nil, toStatus(ctx, err)
-	}
-	return &pb.ListApplicationDonorsResponse{DonorIds: ids}, nil
+	return answer(ctx, ids, err, func(ids []string) *pb.ListApplicationDonorsResponse {
+		return &pb.ListApplicationDonorsResponse{DonorIds: ids}
+	})
 }
 
 // Donation-share calls are idempotent on transfer_id by the ledger itself, so they need no request_id.
 
 func (s *Server) ReserveDonationShare(ctx context.Context, req *pb.ReserveDonationShareRequest) (*pb.LedgerTransfer, error) {
-	t, err := s.app.ReserveDonationShare(ctx, req.GetTransferId(), req.GetApplicationId(), req.GetAmountFen(), req.GetReason())
-	if err != nil {
-		return nil, toStatus(ctx, err)
-	}
-	return transferToPB(t), nil
+	t, err := s.app.ReserveDonationShare(ctx, app.ReserveDonationShare{TransferID: req.GetTransferId(), ApplicationID: req.GetApplicationId(),
+		AmountFen: req.GetAmountFen(), Reason: req.GetReason()})
+	return answer(ctx, t, err, transferToPB)
 }
 
 func (s *Server) ReleaseDonationShare(ctx context.Context, req *pb.ReleaseDonationShareRequest) (*pb.LedgerTransfer, error) {
-	t, err := s.app.ResolveDonationShare(ctx, req.GetTransferId(), req.GetPendingTransferId(), true)
-	if err != nil {
-		return nil, toStatus(ctx, err)
-	}
-	return transferToPB(t), nil
+	t, err := s.app.ResolveDonationShare(ctx, app.ResolveDonationShare{TransferID: req.GetTransferId(), PendingTransferID: req.GetPendingTransferId(), Release: true})
+	return answer(ctx, t, err, transferToPB)
 }
 
 func (s *Server) CancelDonationShare(ctx context.Context, req *pb.CancelDonationShareRequest) (*pb.LedgerTransfer, error) {
-	t, err := s.app.ResolveDonationShare(ctx, req.GetTransferId(), req.GetPendingTransferId(), false)
-	if err != nil {
-		return nil, toStatus(ctx, err)
-	}
-	return transferToPB(t), nil
+	t, err := s.app.ResolveDonationShare(ctx, app.ResolveDonationShare{TransferID: req.GetTransferId(), PendingTransferID: req.GetPendingTransferId()})
+	return answer(ctx, t, err, transferToPB)
 }

@@ -20,14 +20,14 @@ func TestHugeDepositRefused(t *testing.T) {
 	f := setup(t)
 	donorCtx, d := f.donor(t, "donor-1")
 	p := f.pledge(t, donorCtx, d.ID, domain.KindCash, 100)
-	if _, err := f.svc.ConfirmDeposit(federation, p.ID, "BANK-HUGE", math.MaxInt64-10, f.clock.Now(), ""); reason(err) != "INVALID_AMOUNT" {
+	if _, err := f.svc.ConfirmDeposit(federation, deposit(p.ID, "BANK-HUGE", math.MaxInt64-10, f.clock.Now())); reason(err) != "INVALID_AMOUNT" {
 		t.Fatalf("huge deposit: %v", err)
 	}
 	q := f.pledge(t, donorCtx, d.ID, domain.KindCash, 100)
-	if _, err := f.svc.ConfirmDeposit(federation, q.ID, "BANK-OK", 100, f.clock.Now(), ""); err != nil {
+	if _, err := f.svc.ConfirmDeposit(federation, deposit(q.ID, "BANK-OK", 100, f.clock.Now())); err != nil {
 		t.Fatalf("ordinary deposit after a huge one: %v", err)
 	}
-	if _, err := f.svc.ReserveDonationShare(funding, "r-huge", f.app, domain.MaxAmountFen+1, "t1"); reason(err) != "INVALID_AMOUNT" {
+	if _, err := f.svc.ReserveDonationShare(funding, reserve("r-huge", f.app, domain.MaxAmountFen+1, "t1")); reason(err) != "INVALID_AMOUNT" {
 		t.Fatalf("huge reservation: %v", err)
 	}
 	if v, err := f.svc.VerifyLedger(as("auditor", identity.Auditor)); err != nil || !v.Balanced {
@@ -42,22 +42,22 @@ func TestBankReferenceNormalised(t *testing.T) {
 	donorCtx, d := f.donor(t, "donor-1")
 	p := f.pledge(t, donorCtx, d.ID, domain.KindCash, 100)
 	q := f.pledge(t, donorCtx, d.ID, domain.KindCash, 100)
-	first, err := f.svc.ConfirmDeposit(federation, p.ID, "BANK-9", 100, f.clock.Now(), "")
+	first, err := f.svc.ConfirmDeposit(federation, deposit(p.ID, "BANK-9", 100, f.clock.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.ConfirmDeposit(federation, q.ID, " BANK-9 ", 100, f.clock.Now(), ""); reason(err) != "BANK_REFERENCE_CONFLICT" {
+	if _, err := f.svc.ConfirmDeposit(federation, deposit(q.ID, " BANK-9 ", 100, f.clock.Now())); reason(err) != "BANK_REFERENCE_CONFLICT" {
 		t.Fatalf("same bank credit, padded reference, other pledge: %v", err)
 	}
-	again, err := f.svc.ConfirmDeposit(federation, p.ID, "BANK-9 ", 100, f.clock.Now(), "")
+	again, err := f.svc.ConfirmDeposit(federation, deposit(p.ID, "BANK-9 ", 100, f.clock.Now()))
 	if err != nil || again.ReceiptNumber != first.ReceiptNumber || again.BankReference != "BANK-9" {
 		t.Fatalf("retry with a padded reference: %v %+v", err, again)
 	}
 	// A reference too long for the unique index is refused as bad input, not failed as an internal error.
-	if _, err := f.svc.ConfirmDeposit(federation, q.ID, strings.Repeat("R", 3000), 100, f.clock.Now(), ""); reason(err) != "INVALID_BANK_REFERENCE" {
+	if _, err := f.svc.ConfirmDeposit(federation, deposit(q.ID, strings.Repeat("R", 3000), 100, f.clock.Now())); reason(err) != "INVALID_BANK_REFERENCE" {
 		t.Fatalf("3000-byte bank reference: %v", err)
 	}
-	if b := storedBalances(t, f.store); b[domain.EarmarkedAccount(f.app)].Posted() != 100 {
+	if b := storedBalances(t, f); posted(b[domain.EarmarkedAccount(f.app)]) != 100 {
 		t.Fatalf("balances: %+v", b)
 	}
 }
@@ -68,16 +68,18 @@ func TestDepositOfAnotherAmount(t *testing.T) {
 	f := setup(t)
 	donorCtx, d := f.donor(t, "donor-1")
 	p := f.pledge(t, donorCtx, d.ID, domain.KindCash, 1_000)
-	got, err := f.svc.ConfirmDeposit(federation, p.ID, "BANK-S", 800, f.clock.Now(), "req-short")
+	short := deposit(p.ID, "BANK-S", 800, f.clock.Now())
+	short.Key = key("req-short")
+	got, err := f.svc.ConfirmDeposit(federation, short)
 	if err != nil || got.AmountFen != 1_000 || got.DepositedAmountFen != 800 || got.State != domain.StateDeposited {
 		t.Fatalf("short deposit: %v %+v", err, got)
 	}
 	f.clock.Add(1)
-	sum, _, err := f.svc.DonationSummary(federation, f.app, f.clock.Now())
+	sum, err := f.svc.DonationSummary(federation, f.app, f.clock.Now())
 	if err != nil || sum.ConfirmedTotalFen != 800 {
 		t.Fatalf("summary: %v %+v", err, sum)
 	}
-	if b := storedBalances(t, f.store); b[domain.EarmarkedAccount(f.app)].Posted() != 800 {
+	if b := storedBalances(t, f); posted(b[domain.EarmarkedAccount(f.app)]) != 800 {
 		t.Fatalf("balances: %+v", b)
 	}
 	var detail string
@@ -88,10 +90,10 @@ func TestDepositOfAnotherAmount(t *testing.T) {
 		t.Fatalf("audit trail does not record the difference: %q", detail)
 	}
 	f.apps.setStage(f.app, "NOT_SELECTED")
-	if _, err := f.svc.RefundPledge(federation, p.ID, "not selected", ""); err != nil {
+	if _, err := f.svc.RefundPledge(federation, app.RefundPledge{PledgeID: p.ID, Reason: "not selected"}); err != nil {
 		t.Fatalf("refund: %v", err)
 	}
-	if b := storedBalances(t, f.store); b[domain.AccountRefunds].Posted() != 800 || b[domain.EarmarkedAccount(f.app)].Posted() != 0 {
+	if b := storedBalances(t, f); posted(b[domain.AccountRefunds]) != 800 || posted(b[domain.EarmarkedAccount(f.app)]) != 0 {
 		t.Fatalf("balances after refund: %+v", b)
 	}
 }
@@ -116,29 +118,29 @@ func TestVerifyReconcilesPledgesWithLedger(t *testing.T) {
 			f := setup(t)
 			donorCtx, d := f.donor(t, "donor-1")
 			p := f.pledge(t, donorCtx, d.ID, domain.KindCash, 800)
-			if _, err := f.svc.ConfirmDeposit(federation, p.ID, "BANK-1", 800, f.clock.Now(), ""); err != nil {
+			if _, err := f.svc.ConfirmDeposit(federation, deposit(p.ID, "BANK-1", 800, f.clock.Now())); err != nil {
 				t.Fatal(err)
 			}
 			late := f.pledge(t, donorCtx, d.ID, domain.KindCash, 300)
 			refunded := f.pledge(t, donorCtx, d.ID, domain.KindCash, 200)
 			unpaid := f.pledge(t, donorCtx, d.ID, domain.KindCash, 500)
 			kind := f.pledge(t, donorCtx, d.ID, domain.KindInKind, 700)
-			if _, err := f.svc.AppraisePledge(operator, kind.ID, 700, "goods", ""); err != nil {
+			if _, err := f.svc.AppraisePledge(operator, app.AppraisePledge{PledgeID: kind.ID, ValueFen: 700, Notes: "goods"}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := f.svc.ApproveAppraisal(organizer, kind.ID, ""); err != nil {
+			if _, err := f.svc.ApproveAppraisal(organizer, app.ApproveAppraisal{PledgeID: kind.ID}); err != nil {
 				t.Fatal(err)
 			}
 			cutoff := f.clock.Now()
 			f.apps.setRound(f.round, func(r *app.RoundInfo) { r.DonationCutoff = cutoff })
 			f.clock.Add(time.Minute)
-			if _, err := f.svc.ConfirmDeposit(federation, late.ID, "BANK-2", 300, f.clock.Now(), ""); err != nil {
+			if _, err := f.svc.ConfirmDeposit(federation, deposit(late.ID, "BANK-2", 300, f.clock.Now())); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := f.svc.ConfirmDeposit(federation, refunded.ID, "BANK-3", 200, f.clock.Now(), ""); err != nil {
+			if _, err := f.svc.ConfirmDeposit(federation, deposit(refunded.ID, "BANK-3", 200, f.clock.Now())); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := f.svc.RefundPledge(federation, refunded.ID, "late", ""); err != nil {
+			if _, err := f.svc.RefundPledge(federation, app.RefundPledge{PledgeID: refunded.ID, Reason: "late"}); err != nil {
 				t.Fatal(err)
 			}
 			if v, err := f.svc.VerifyLedger(auditor); err != nil || !v.Balanced {
@@ -183,7 +185,7 @@ func TestRacesForOnePledge(t *testing.T) {
 		return ok, reasons
 	}
 	ok, reasons := race(8, func(i int) error {
-		_, err := f.svc.ConfirmDeposit(federation, p.ID, fmt.Sprint("BANK-R", i), 1_000, f.clock.Now(), "")
+		_, err := f.svc.ConfirmDeposit(federation, deposit(p.ID, fmt.Sprint("BANK-R", i), 1_000, f.clock.Now()))
 		return err
 	})
 	if ok != 1 || reasons["PLEDGE_STATE_INVALID"] != 7 {
@@ -193,18 +195,18 @@ func TestRacesForOnePledge(t *testing.T) {
 	ok, reasons = race(8, func(i int) error {
 		var err error
 		if i%2 == 0 {
-			_, err = f.svc.RefundPledge(federation, p.ID, "not selected", "")
+			_, err = f.svc.RefundPledge(federation, app.RefundPledge{PledgeID: p.ID, Reason: "not selected"})
 		} else {
-			_, err = f.svc.RedirectPledge(operator, p.ID, "", "donor's choice", "")
+			_, err = f.svc.RedirectPledge(operator, app.RedirectPledge{PledgeID: p.ID, Reason: "donor's choice"})
 		}
 		return err
 	})
 	if ok != 1 || reasons["PLEDGE_STATE_INVALID"] != 7 {
 		t.Fatalf("refunds and redirections: %d ok, %v", ok, reasons)
 	}
-	b := storedBalances(t, f.store)
-	if b[domain.AccountBank].Posted() != -1_000 || b[domain.AccountRefunds].Posted()+b[domain.AccountRedirected].Posted() != 1_000 ||
-		b[domain.EarmarkedAccount(f.app)].Posted() != 0 {
+	b := storedBalances(t, f)
+	if posted(b[domain.AccountBank]) != -1_000 || posted(b[domain.AccountRefunds])+posted(b[domain.AccountRedirected]) != 1_000 ||
+		posted(b[domain.EarmarkedAccount(f.app)]) != 0 {
 		t.Fatalf("balances: %+v", b)
 	}
 	if v, err := f.svc.VerifyLedger(federation); err != nil || !v.Balanced || v.Transfers != 2 {
@@ -220,15 +222,15 @@ func TestReturnsRecordWhy(t *testing.T) {
 	p := f.pledge(t, donorCtx, d.ID, domain.KindCash, 1_000)
 	q := f.pledge(t, donorCtx, d.ID, domain.KindCash, 2_000)
 	for _, x := range []domain.Pledge{p, q} {
-		if _, err := f.svc.ConfirmDeposit(federation, x.ID, "BANK-"+x.ID, x.AmountFen, f.clock.Now(), ""); err != nil {
+		if _, err := f.svc.ConfirmDeposit(federation, deposit(x.ID, "BANK-"+x.ID, x.AmountFen, f.clock.Now())); err != nil {
 			t.Fatal(err)
 		}
 	}
 	f.apps.setStage(f.app, "NOT_SELECTED")
-	if _, err := f.svc.RefundPledge(federation, p.ID, "", "req-refund"); err != nil {
+	if _, err := f.svc.RefundPledge(federation, app.RefundPledge{Key: key("req-refund"), PledgeID: p.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.RedirectPledge(operator, q.ID, "", "", "req-redirect"); err != nil {
+	if _, err := f.svc.RedirectPledge(operator, app.RedirectPledge{Key: key("req-redirect"), PledgeID: q.ID}); err != nil {
 		t.Fatal(err)
 	}
 	for req, want := range map[string]string{"req-refund": "amount_fen=1000", "req-redirect": "amount_fen=2000"} {
@@ -247,7 +249,9 @@ func TestPledgeEventsAreAppendOnly(t *testing.T) {
 	f := setup(t)
 	donorCtx, d := f.donor(t, "donor-1")
 	p := f.pledge(t, donorCtx, d.ID, domain.KindCash, 100)
-	if _, err := f.svc.ConfirmDeposit(federation, p.ID, "BANK-1", 100, f.clock.Now(), "req-1"); err != nil {
+	confirm := deposit(p.ID, "BANK-1", 100, f.clock.Now())
+	confirm.Key = key("req-1")
+	if _, err := f.svc.ConfirmDeposit(federation, confirm); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

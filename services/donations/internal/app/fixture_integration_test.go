@@ -3,15 +3,18 @@ package app_test
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/commonweal/commonweal/pkg/cnid"
 	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/fakeclock"
+	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/ids"
 	"github.com/commonweal/commonweal/pkg/pgtest"
 	"github.com/commonweal/commonweal/pkg/sealed"
 	"github.com/commonweal/commonweal/services/donations/internal/app"
@@ -28,15 +31,21 @@ var tmpl = pgtest.NewTemplate("donations_"+pgtest.HashFS(migrations.FS), func(ct
 	return db.Migrate(ctx, db.Settings{AdminURL: dbURL, Schema: "donations", Password: rolePassword}, migrations.FS)
 })
 
+// donorUSCC is a made-up credit code (region 999999 does not exist) whose check character was computed once,
+// independently of pkg/cnid, from GB 32100-2015.
+const donorUSCC = "91999999MA0000001N"
+
 // fakeApplications stands in for the applications service in these integration tests (the end-to-end tests
-// use the real one): applications and rounds are set by the test.
+// use the real one): applications and rounds are set by the test, and calls are counted.
 type fakeApplications struct {
 	mu     sync.Mutex
 	apps   map[string]app.ApplicationInfo
 	rounds map[string]app.RoundInfo
+	calls  atomic.Int64
 }
 
 func (f *fakeApplications) GetApplication(_ context.Context, id string) (app.ApplicationInfo, error) {
+	f.calls.Add(1)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	a, ok := f.apps[id]
@@ -47,6 +56,7 @@ func (f *fakeApplications) GetApplication(_ context.Context, id string) (app.App
 }
 
 func (f *fakeApplications) GetRound(_ context.Context, id string) (app.RoundInfo, error) {
+	f.calls.Add(1)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	r, ok := f.rounds[id]
@@ -72,20 +82,12 @@ func (f *fakeApplications) setRound(id string, change func(*app.RoundInfo)) {
 	f.rounds[id] = r
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 type fixture struct {
 	svc   *app.Service
 	store *store.Store
 	pool  *pgxpool.Pool
 	apps  *fakeApplications
-	clock *clock
+	clock *fakeclock.Clock
 	round string
 	app   string // a shortlisted application with a budget of 10,000,000 fen in a round in PROMOTION
 }
@@ -102,12 +104,12 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{pool: pool, clock: &clock{t: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)}, round: store.NewID(), app: store.NewID(),
+	f := &fixture{pool: pool, clock: fakeclock.New(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)), round: ids.New(), app: ids.New(),
 		apps: &fakeApplications{apps: map[string]app.ApplicationInfo{}, rounds: map[string]app.RoundInfo{}}}
 	f.apps.rounds[f.round] = app.RoundInfo{ID: f.round, Phase: "PROMOTION", NamingRightShareBps: 5000}
 	f.apps.apps[f.app] = app.ApplicationInfo{ID: f.app, RoundID: f.round, Stage: "SHORTLISTED", BudgetTotalFen: 10_000_000}
 	f.store = store.New(pool, box)
-	f.svc = app.New(f.store, f.apps, f.clock.Now)
+	f.svc = app.New(f.store, idempotency.NewPG(pool), f.apps, f.clock.Now)
 	return f
 }
 
@@ -122,19 +124,17 @@ var (
 	funding    = as("service:funding", identity.Service)
 )
 
-func validUSCC(t *testing.T, serial string) string {
-	c, err := cnid.USCCCheckChar("91999999MA" + serial)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return "91999999MA" + serial + string(c)
+// key is the request key of a request_id (the api layer derives the fingerprint from the request; here the
+// ID stands for its body).
+func key(requestID string) idempotency.Key {
+	return idempotency.Key{RequestID: requestID, Fingerprint: []byte("body of " + requestID)}
 }
 
 // donor registers a donor for a donor user and returns the user's context and the donor.
 func (f *fixture) donor(t *testing.T, subject string) (context.Context, domain.Donor) {
 	t.Helper()
 	ctx := as(subject, identity.Donor)
-	d, err := f.svc.CreateDonor(ctx, "Donor "+subject, domain.DonorEnterprise, validUSCC(t, "0000001"), "", "13812345678")
+	d, err := f.svc.CreateDonor(ctx, app.CreateDonor{Name: "Donor " + subject, Kind: domain.DonorEnterprise, USCC: donorUSCC, ContactPhone: "13812345678"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,12 +143,48 @@ func (f *fixture) donor(t *testing.T, subject string) (context.Context, domain.D
 
 func (f *fixture) pledge(t *testing.T, ctx context.Context, donorID string, kind domain.PledgeKind, amount int64) domain.Pledge {
 	t.Helper()
-	p, err := f.svc.CreatePledge(ctx, domain.Pledge{DonorID: donorID, ApplicationID: f.app, AmountFen: amount, Kind: kind, AgreementRef: "AG-1", Description: "goods"}, "")
+	p, err := f.svc.CreatePledge(ctx, app.CreatePledge{DonorID: donorID, ApplicationID: f.app, AmountFen: amount, Kind: kind, AgreementRef: "AG-1", Description: "goods"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
+
+// deposit is the confirmation of a cash pledge without a request_id.
+func deposit(pledgeID, bankRef string, amount int64, at time.Time) app.ConfirmDeposit {
+	return app.ConfirmDeposit{PledgeID: pledgeID, BankReference: bankRef, AmountFen: amount, DepositedAt: at}
+}
+
+// storedBalances reads the ledger's stored balances straight from its table.
+func storedBalances(t *testing.T, f *fixture) map[string]domain.Balance {
+	t.Helper()
+	rows, err := f.pool.Query(context.Background(), `SELECT code, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]domain.Balance{}
+	for rows.Next() {
+		var code string
+		var b domain.Balance
+		if err := rows.Scan(&code, &b.DebitsPosted, &b.CreditsPosted, &b.DebitsPending, &b.CreditsPending); err != nil {
+			t.Fatal(err)
+		}
+		out[code] = b
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// posted and available are an account's posted balance (credits − debits) and what it may still be debited
+// by (also minus pending debits), by plain arithmetic rather than the code under test.
+func posted(b domain.Balance) int64    { return b.CreditsPosted - b.DebitsPosted }
+func available(b domain.Balance) int64 { return b.CreditsPosted - b.DebitsPosted - b.DebitsPending }
+
+// external are the accounts mirroring the outside world, the only ones that may go negative.
+var external = map[string]bool{"bank": true, "in_kind_external": true}
 
 func reason(err error) string {
 	if e, ok := errs.As(err); ok {

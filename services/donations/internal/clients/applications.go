@@ -6,17 +6,17 @@ import (
 	"strings"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	applicationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/peer"
 	"github.com/commonweal/commonweal/services/donations/internal/app"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
 )
 
 // Applications asks the applications service about applications and rounds, as this service (the
-// connection must come from grpcserver.DialAs).
+// connection must come from grpcserver.DialAs, which also bounds each call). Its failures come back as this
+// service's own errors: APPLICATIONS_UNAVAILABLE, APPLICATIONS_CALL_FAILED, … (see pkg/peer).
 type Applications struct {
 	c applicationsv1.ApplicationsServiceClient
 }
@@ -28,23 +28,11 @@ func NewApplications(conn grpc.ClientConnInterface) *Applications {
 
 var _ app.Applications = (*Applications)(nil)
 
-// fromStatus turns the applications service's errors into ones this service reports.
-func fromStatus(err error, notFound error) error {
-	switch status.Code(err) {
-	case codes.NotFound:
-		return notFound
-	case codes.Unavailable, codes.DeadlineExceeded:
-		return errs.ErrServiceUnavailable.With("the applications service is unavailable")
-	default:
-		return err
-	}
-}
-
-// GetApplication reads an application's round, stage and budget.
+// GetApplication reads an application's round, stage and budget; an unknown one is APPLICATION_NOT_FOUND.
 func (a *Applications) GetApplication(ctx context.Context, id string) (app.ApplicationInfo, error) {
 	r, err := a.c.GetApplication(ctx, &applicationsv1.GetApplicationRequest{ApplicationId: id})
 	if err != nil {
-		return app.ApplicationInfo{}, fromStatus(err, domain.ErrApplicationNotFound.Field("application_id", "no application has this ID"))
+		return app.ApplicationInfo{}, peer.Error(ctx, "applications", err, domain.ErrApplicationNotFound.Field("application_id", "no application has this ID"))
 	}
 	stage := ""
 	if r.GetStage() != applicationsv1.Stage_STAGE_UNSPECIFIED {
@@ -53,11 +41,11 @@ func (a *Applications) GetApplication(ctx context.Context, id string) (app.Appli
 	return app.ApplicationInfo{ID: r.GetId(), RoundID: r.GetRoundId(), Stage: stage, BudgetTotalFen: r.GetBudgetTotalFen()}, nil
 }
 
-// GetRound reads a round's phase, donation cutoff and naming-right share.
+// GetRound reads a round's phase, donation cutoff and naming-right share; an unknown one is NOT_FOUND.
 func (a *Applications) GetRound(ctx context.Context, id string) (app.RoundInfo, error) {
 	r, err := a.c.GetRound(ctx, &applicationsv1.GetRoundRequest{RoundId: id})
 	if err != nil {
-		return app.RoundInfo{}, fromStatus(err, errs.ErrNotFound.With("round %s not found", id))
+		return app.RoundInfo{}, peer.Error(ctx, "applications", err, errs.ErrNotFound.With("round %s not found", id))
 	}
 	info := app.RoundInfo{ID: r.GetId(), Phase: strings.TrimPrefix(r.GetPhase().String(), "PHASE_"),
 		NamingRightShareBps: int(r.GetPolicy().GetNamingRightShareBps())}

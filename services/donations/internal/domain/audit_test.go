@@ -17,10 +17,10 @@ func TestAmountsAreBounded(t *testing.T) {
 		t.Fatalf("pledge of the maximum: %v", err)
 	}
 	p := Pledge{Kind: KindCash, State: StatePledged}
-	if err := p.ConfirmDeposit("B1", math.MaxInt64, at(1), at(2), at(20), ""); reason(err) != "INVALID_AMOUNT" {
+	if err := p.ConfirmDeposit("B1", math.MaxInt64, at(1), at(2), at(20)); reason(err) != "INVALID_AMOUNT" {
 		t.Fatalf("huge deposit: %v", err)
 	}
-	if err := p.ConfirmDeposit(strings.Repeat("B", MaxReferenceLen+1), 100, at(1), at(2), at(20), ""); reason(err) != "INVALID_BANK_REFERENCE" {
+	if err := p.ConfirmDeposit(strings.Repeat("B", MaxReferenceLen+1), 100, at(1), at(2), at(20)); reason(err) != "INVALID_BANK_REFERENCE" {
 		t.Fatalf("bank reference of %d bytes: %v", MaxReferenceLen+1, err)
 	}
 	k := Pledge{Kind: KindInKind, State: StatePledged}

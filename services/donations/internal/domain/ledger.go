@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Account codes of the charity federation's donation account (DOMAIN.md §4).
@@ -76,6 +77,7 @@ type Transfer struct {
 	PledgeID      string
 	RequestedBy   string
 	RequestID     string
+	CreatedAt     time.Time
 }
 
 // SameBody reports whether a retried transfer asks for exactly what the stored one did.

@@ -115,8 +115,9 @@ func (p Pledge) DepositMatches(bankRef string, amount int64) bool {
 	return p.BankReference == bankRef && p.DepositedAmountFen == amount
 }
 
-// ConfirmDeposit records the bank's receipt of a cash pledge (PLEDGED → DEPOSITED) at now.
-func (p *Pledge) ConfirmDeposit(bankRef string, amount int64, depositedAt, now, cutoff time.Time, receipt string) error {
+// ConfirmDeposit records the bank's receipt of a cash pledge (PLEDGED → DEPOSITED) at now; the receipt number
+// is issued by the use case in the same unit of work.
+func (p *Pledge) ConfirmDeposit(bankRef string, amount int64, depositedAt, now, cutoff time.Time) error {
 	if strings.TrimSpace(bankRef) == "" {
 		return errs.Invalid("BANK_REFERENCE_REQUIRED", "bank_reference", "the bank reference is required")
 	}
@@ -141,7 +142,7 @@ func (p *Pledge) ConfirmDeposit(bankRef string, amount int64, depositedAt, now, 
 	p.State, p.BankReference, p.DepositedAmountFen = StateDeposited, bankRef, amount
 	// Lateness follows the confirmation (deposited_at ≤ now, so money that arrived after the cutoff is late
 	// too): once the cutoff has passed, nothing new counts, and totals read at the cutoff never change.
-	p.DepositedAt, p.ConfirmedAt, p.Late, p.ReceiptNumber = depositedAt, now, IsLate(now, cutoff), receipt
+	p.DepositedAt, p.ConfirmedAt, p.Late = depositedAt, now, IsLate(now, cutoff)
 	return nil
 }
 
@@ -171,12 +172,12 @@ func (p Pledge) CheckApprovable() error {
 	return nil
 }
 
-// Approve approves the appraisal (APPRAISED → APPROVED) at now.
-func (p *Pledge) Approve(now, cutoff time.Time, receipt string) error {
+// Approve approves the appraisal (APPRAISED → APPROVED) at now; the receipt number is issued by the use case.
+func (p *Pledge) Approve(now, cutoff time.Time) error {
 	if err := p.CheckApprovable(); err != nil {
 		return err
 	}
-	p.State, p.ApprovedAt, p.Late, p.ReceiptNumber = StateApproved, now, IsLate(now, cutoff), receipt
+	p.State, p.ApprovedAt, p.Late = StateApproved, now, IsLate(now, cutoff)
 	return nil
 }
 
@@ -242,6 +243,20 @@ func mustZone(name string) *time.Location {
 
 // ReceiptYear is the year a confirmation at t is numbered in.
 func ReceiptYear(t time.Time) int { return t.In(ReceiptZone).Year() }
+
+// IssueReceipt gives a confirmed pledge the n-th receipt number of the year.
+func (p *Pledge) IssueReceipt(year int, n int64) { p.ReceiptNumber = ReceiptNumber(year, n) }
+
+// PledgeEvent is one entry of a pledge's audit trail: what was done, when, by whom, under which request ID
+// and why.
+type PledgeEvent struct {
+	PledgeID  string
+	Action    string // PLEDGED, DEPOSITED, APPRAISED, APPROVED, REFUNDED, REDIRECTED
+	At        time.Time
+	By        string
+	RequestID string
+	Detail    string
+}
 
 // ReceiptNumber formats the n-th receipt of a year: 2026-000123.
 func ReceiptNumber(year int, n int64) string { return fmt.Sprintf("%04d-%06d", year, n) }

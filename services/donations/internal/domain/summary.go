@@ -32,6 +32,7 @@ func (p Pledge) Counts(asOf time.Time) bool {
 
 // Summary is an application's confirmed donations at an instant and the naming right holder.
 type Summary struct {
+	AsOf               time.Time
 	ConfirmedTotalFen  int64
 	NamingRightDonorID string
 }
@@ -45,7 +46,7 @@ func Summarize(pledges []Pledge, asOf time.Time, budgetFen int64, shareBps int) 
 		last  time.Time
 	}
 	byDonor := map[string]*acc{}
-	var s Summary
+	s := Summary{AsOf: asOf}
 	for _, p := range pledges {
 		if !p.Counts(asOf) {
 			continue

@@ -50,6 +50,12 @@ func TestSummarize(t *testing.T) {
 		{"largest donor wins", []Pledge{cash("a", 5_000_000, 1), cash("b", 6_000_000, 2)}, at(10), 5000, 11_000_000, "b"},
 		{"tie goes to the earlier confirmation", []Pledge{cash("b", 5_000_000, 2), cash("a", 5_000_000, 3)}, at(10), 5000, 10_000_000, "b"},
 		{"tie decided by when the total was reached", []Pledge{cash("a", 2_500_000, 1), cash("a", 2_500_000, 8), cash("b", 5_000_000, 5)}, at(10), 5000, 10_000_000, "b"},
+		// The naming right goes to one donor's own total, never to the application's: several donors reaching
+		// 50% only together name no one, and exactly one donor reaching it alone is named among others.
+		{"50% reached only together names no one", []Pledge{cash("a", 3_000_000, 1), cash("b", 2_000_000, 2)}, at(10), 5000, 5_000_000, ""},
+		{"three donors above 50% together, none alone", []Pledge{cash("a", 4_000_000, 1), cash("b", 3_000_000, 2), cash("c", 3_000_000, 3)}, at(10), 5000, 10_000_000, ""},
+		{"exactly one donor reaches 50% alone", []Pledge{cash("b", 2_000_000, 1), cash("a", 5_000_000, 2), cash("c", 1_000_000, 3)}, at(10), 5000, 8_000_000, "a"},
+		{"one donor's pledges add up to 50% among others", []Pledge{cash("b", 4_999_999, 1), cash("a", 2_500_000, 2), cash("a", 2_500_000, 3)}, at(10), 5000, 9_999_999, "a"},
 		{"a policy of 30% names a smaller donor", []Pledge{cash("a", 3_000_000, 1)}, at(10), 3000, 3_000_000, "a"},
 	}
 	for _, tt := range tests {
@@ -106,6 +112,10 @@ func TestIsLate(t *testing.T) {
 func TestReceiptNumber(t *testing.T) {
 	if got := ReceiptNumber(2026, 123); got != "2026-000123" {
 		t.Fatalf("got %s", got)
+	}
+	p := Pledge{State: StateDeposited}
+	if p.IssueReceipt(2027, 4); p.ReceiptNumber != "2027-000004" {
+		t.Fatalf("issued %q", p.ReceiptNumber)
 	}
 	// 2026-12-31 16:30 UTC is already 2027 in Shanghai.
 	if y := ReceiptYear(time.Date(2026, 12, 31, 16, 30, 0, 0, time.UTC)); y != 2027 {
