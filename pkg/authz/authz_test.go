@@ -16,7 +16,9 @@ var policy = Policy{Service: "commonweal.demo.v1.DemoService", Rules: map[string
 	"Internal":    Allow(identity.Service),
 }}
 
-func who(roles ...identity.Role) identity.Identity { return identity.Identity{Subject: "u", Roles: roles} }
+func who(roles ...identity.Role) identity.Identity {
+	return identity.Identity{Subject: "u", Roles: roles}
+}
 
 func TestCheck(t *testing.T) {
 	const svc = "/commonweal.demo.v1.DemoService/"

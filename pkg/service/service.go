@@ -34,7 +34,6 @@ import (
 	"github.com/commonweal/commonweal/pkg/telemetry"
 )
 
-
 // Spec is what the runner needs to know about a service.
 type Spec struct {
 	// Name is the service's name: its schema, its role and the prefix of its settings.
@@ -106,6 +105,9 @@ func Run(args []string, spec Spec, setup Setup) error {
 	pageKey := cfg.Secret("PAGE_TOKEN_KEY", "dev-page-token-key-change-me", "key signing page tokens")
 	grace := cfg.Duration("SHUTDOWN_GRACE", 10*time.Second, "how long in-flight calls may finish at shutdown")
 	logLevel := cfg.String("LOG_LEVEL", "info", "debug, info, warn or error")
+	if spec.Policy == nil || spec.Policy.Service == "" {
+		return fmt.Errorf("%s: no authorisation table (service.Spec.Policy): refusing to serve", spec.Name)
+	}
 	register := setup(cfg)
 	if err := cfg.Check(args); err != nil {
 		return err
@@ -152,13 +154,8 @@ func Run(args []string, spec Spec, setup Setup) error {
 	}
 	defer pool.Close()
 	signer := identity.NewSigner([]byte(identityKey))
-	var opts []grpcserver.Option
-	if spec.Policy != nil {
-		opts = append(opts, grpcserver.Option{Unary: authz.Unary(*spec.Policy), Stream: authz.Stream(*spec.Policy)})
-	} else {
-		slog.Warn("no authorisation table: every method is open to any authenticated caller")
-	}
-	rt := &Runtime{Pool: pool, Server: grpcserver.New(signer, opts...), Signer: signer, Box: box,
+	authorise := grpcserver.Option{Unary: authz.Unary(*spec.Policy), Stream: authz.Stream(*spec.Policy)}
+	rt := &Runtime{Pool: pool, Server: grpcserver.New(signer, authorise), Signer: signer, Box: box,
 		PageTokens: pagetoken.NewSigner([]byte(pageKey)), Peers: map[string]*grpc.ClientConn{}, Requests: idempotency.NewPG(pool)}
 	for p, a := range peerAddrs {
 		conn, err := grpcserver.DialAs(a, signer, spec.Name, peerTimeout)

@@ -14,6 +14,7 @@ import (
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
 	"github.com/commonweal/commonweal/pkg/config"
+	"github.com/commonweal/commonweal/pkg/outbox"
 	"github.com/commonweal/commonweal/pkg/service"
 	"github.com/commonweal/commonweal/services/reviews/internal/api"
 	"github.com/commonweal/commonweal/services/reviews/internal/app"
@@ -24,7 +25,7 @@ import (
 
 func main() {
 	// Peers: applications (rounds, applications, stages) and donations (pledging donors, cutoff totals).
-	spec := service.Spec{Name: "reviews", Migrations: migrations.FS, Peers: []string{"applications", "donations"}}
+	spec := service.Spec{Name: "reviews", Migrations: migrations.FS, Peers: []string{"applications", "donations"}, Policy: &api.Policy}
 	service.Main(spec, func(cfg *config.Loader) func(context.Context, *service.Runtime) error {
 		phoneKey := cfg.Secret("VOTER_HMAC_KEY", "dev-voter-hmac-key-change-me", "key of the HMAC that is all the service keeps of a voter's phone number")
 		sender := cfg.String("VOTER_CODE_SENDER", "dev", "how voter codes are sent: dev (returned in the response: local runs only) or none (refused); production must configure a real SMS sender")
@@ -36,12 +37,23 @@ func main() {
 				codeSender = app.DevSender{}
 				slog.Warn("voter codes use the DEV sender: codes are returned in the response; never use in production (set VOTER_CODE_SENDER)")
 			case "none":
-				codeSender = app.NoSender{}
+				// No sender: SendVoterCode refuses with VOTER_CODE_SENDER_UNAVAILABLE.
 			default:
 				return fmt.Errorf("VOTER_CODE_SENDER must be dev or none, not %q", sender)
 			}
-			uc := app.New(store.New(rt.Pool, rt.Box), app.Config{
-				Apps:      clients.NewApplications(rt.Peers["applications"]),
+			apps := clients.NewApplications(rt.Peers["applications"])
+			// Stages go to the applications service through the outbox: pushed after each commit, and retried
+			// in the background until delivered.
+			deliver := app.DeliverStage(apps)
+			relay := outbox.NewRelay(rt.Pool, map[string]outbox.Handler{
+				app.StageTopic: func(ctx context.Context, m outbox.Message) error { return deliver(ctx, m.Payload) },
+			})
+			rt.Background(relay.Run)
+			uc := app.New(app.Config{
+				Repo:      store.New(rt.Pool, rt.Box),
+				Requests:  rt.Requests,
+				Outbox:    store.NewOutbox(rt.Pool, relay),
+				Apps:      apps,
 				Donations: clients.NewDonations(rt.Peers["donations"]),
 				// Funding is nil: the funding service does not exist yet, so results:compute refuses with
 				// FUNDING_SERVICE_UNAVAILABLE instead of guessing government shares and the pool.
@@ -50,7 +62,7 @@ func main() {
 				PhoneKey: []byte(phoneKey),
 				TokenTTL: tokenTTL,
 			})
-			pb.RegisterReviewsServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.Pool, rt.PageTokens))
+			pb.RegisterReviewsServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.PageTokens))
 			return nil
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
 	"github.com/commonweal/commonweal/pkg/errs"
@@ -181,27 +182,16 @@ func (s *Server) GetApplication(ctx context.Context, req *pb.GetApplicationReque
 
 func (s *Server) ListApplications(ctx context.Context, req *pb.ListApplicationsRequest) (*pb.ListApplicationsResponse, error) {
 	filter := pagetoken.Fingerprint(req.GetRoundId(), req.GetStatus().String(), req.GetCategory().String(), identity.From(ctx).Subject)
-	size, cur, err := s.tokens.Page(req.GetPageSize(), req.GetPageToken(), filter)
+	page, next, err := rpc.List(ctx, s.tokens, req, filter, func(cur pagetoken.Cursor, limit int) ([]domain.Application, error) {
+		return s.app.ListApplications(ctx, app.ApplicationFilter{
+			RoundID: req.GetRoundId(), Status: statusFromPB(req.GetStatus()), Category: categoryFromPB(req.GetCategory()),
+			AfterTime: cur.AfterTime, AfterID: cur.After, Limit: limit,
+		})
+	}, func(a domain.Application) (string, time.Time) { return a.ID, a.CreatedAt }, applicationOut)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, err
 	}
-	apps, err := s.app.ListApplications(ctx, app.ApplicationFilter{
-		RoundID: req.GetRoundId(), Status: statusFromPB(req.GetStatus()), Category: categoryFromPB(req.GetCategory()),
-		AfterTime: cur.AfterTime, AfterID: cur.After, Limit: size + 1,
-	})
-	if err != nil {
-		return nil, toStatus(ctx, err)
-	}
-	resp := &pb.ListApplicationsResponse{}
-	if len(apps) > size {
-		apps = apps[:size]
-		last := apps[size-1]
-		resp.NextPageToken = s.tokens.Encode(pagetoken.Cursor{After: last.ID, AfterTime: last.CreatedAt, Filter: filter})
-	}
-	for _, a := range apps {
-		resp.Applications = append(resp.Applications, applicationOut(a))
-	}
-	return resp, nil
+	return &pb.ListApplicationsResponse{Applications: page, NextPageToken: next}, nil
 }
 
 func (s *Server) ListApplicationRevisions(ctx context.Context, req *pb.ListApplicationRevisionsRequest) (*pb.ListApplicationRevisionsResponse, error) {

@@ -7,14 +7,13 @@ import (
 	"context"
 	"time"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
-	"github.com/commonweal/commonweal/pkg/grpcerr"
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/pagetoken"
+	"github.com/commonweal/commonweal/pkg/rpc"
 	"github.com/commonweal/commonweal/services/donations/internal/app"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
 )
@@ -31,26 +30,6 @@ func NewServer(a *app.Service, tokens *pagetoken.Signer) *Server {
 	return &Server{app: a, tokens: tokens}
 }
 
-// answer converts a use case's result, or turns its error into a status carrying its reason.
-func answer[T, P any](ctx context.Context, v T, err error, toPB func(T) P) (P, error) {
-	if err != nil {
-		var zero P
-		return zero, grpcerr.Status(ctx, err)
-	}
-	return toPB(v), nil
-}
-
-// mutate builds a mutation's request key (AIP-155) and runs the use case with it.
-func mutate[T, P any](ctx context.Context, requestID string, req proto.Message, run func(idempotency.Key) (T, error), toPB func(T) P) (P, error) {
-	key, err := idempotency.KeyOf(ctx, requestID, req)
-	if err != nil {
-		var zero P
-		return zero, grpcerr.Status(ctx, err)
-	}
-	v, err := run(key)
-	return answer(ctx, v, err, toPB)
-}
-
 func timeOf(t *timestamppb.Timestamp) time.Time {
 	if t == nil {
 		return time.Time{}
@@ -59,7 +38,7 @@ func timeOf(t *timestamppb.Timestamp) time.Time {
 }
 
 func (s *Server) CreateDonor(ctx context.Context, req *pb.CreateDonorRequest) (*pb.Donor, error) {
-	return mutate(ctx, req.GetRequestId(), req, func(key idempotency.Key) (domain.Donor, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Donor, error) {
 		return s.app.CreateDonor(ctx, app.CreateDonor{Key: key, Name: req.GetName(), Kind: donorKindFromPB(req.GetKind()), USCC: req.GetUscc(),
 			IDNumber: req.GetIdNumber(), ContactPhone: req.GetContactPhone()})
 	}, donorToPB)
@@ -67,11 +46,11 @@ func (s *Server) CreateDonor(ctx context.Context, req *pb.CreateDonorRequest) (*
 
 func (s *Server) GetDonor(ctx context.Context, req *pb.GetDonorRequest) (*pb.Donor, error) {
 	d, err := s.app.GetDonor(ctx, req.GetDonorId())
-	return answer(ctx, d, err, donorToPB)
+	return rpc.Answer(ctx, d, err, donorToPB)
 }
 
 func (s *Server) CreatePledge(ctx context.Context, req *pb.CreatePledgeRequest) (*pb.Pledge, error) {
-	return mutate(ctx, req.GetRequestId(), req, func(key idempotency.Key) (domain.Pledge, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Pledge, error) {
 		return s.app.CreatePledge(ctx, app.CreatePledge{Key: key, DonorID: req.GetDonorId(), ApplicationID: req.GetApplicationId(),
 			AmountFen: req.GetAmountFen(), Kind: pledgeKindFromPB(req.GetKind()), AgreementRef: req.GetAgreementRef(), Description: req.GetDescription()})
 	}, pledgeToPB)
@@ -79,59 +58,48 @@ func (s *Server) CreatePledge(ctx context.Context, req *pb.CreatePledgeRequest) 
 
 func (s *Server) GetPledge(ctx context.Context, req *pb.GetPledgeRequest) (*pb.Pledge, error) {
 	p, err := s.app.GetPledge(ctx, req.GetPledgeId())
-	return answer(ctx, p, err, pledgeToPB)
+	return rpc.Answer(ctx, p, err, pledgeToPB)
 }
 
 func (s *Server) ListPledges(ctx context.Context, req *pb.ListPledgesRequest) (*pb.ListPledgesResponse, error) {
 	filter := pagetoken.Fingerprint("pledges", req.GetApplicationId(), req.GetDonorId(), identity.From(ctx).Subject)
-	size, cur, err := s.tokens.Page(req.GetPageSize(), req.GetPageToken(), filter)
+	page, next, err := rpc.List(ctx, s.tokens, req, filter, func(cur pagetoken.Cursor, limit int) ([]domain.Pledge, error) {
+		return s.app.ListPledges(ctx, app.PledgeFilter{ApplicationID: req.GetApplicationId(), DonorID: req.GetDonorId(),
+			AfterTime: cur.AfterTime, AfterID: cur.After, Limit: limit})
+	}, func(p domain.Pledge) (string, time.Time) { return p.ID, p.CreatedAt }, pledgeToPB)
 	if err != nil {
-		return nil, grpcerr.Status(ctx, err)
+		return nil, err
 	}
-	pledges, err := s.app.ListPledges(ctx, app.PledgeFilter{ApplicationID: req.GetApplicationId(), DonorID: req.GetDonorId(),
-		AfterTime: cur.AfterTime, AfterID: cur.After, Limit: size + 1})
-	if err != nil {
-		return nil, grpcerr.Status(ctx, err)
-	}
-	resp := &pb.ListPledgesResponse{}
-	if len(pledges) > size {
-		pledges = pledges[:size]
-		last := pledges[size-1]
-		resp.NextPageToken = s.tokens.Encode(pagetoken.Cursor{After: last.ID, AfterTime: last.CreatedAt, Filter: filter})
-	}
-	for _, p := range pledges {
-		resp.Pledges = append(resp.Pledges, pledgeToPB(p))
-	}
-	return resp, nil
+	return &pb.ListPledgesResponse{Pledges: page, NextPageToken: next}, nil
 }
 
 func (s *Server) ConfirmDeposit(ctx context.Context, req *pb.ConfirmDepositRequest) (*pb.Pledge, error) {
-	return mutate(ctx, req.GetRequestId(), req, func(key idempotency.Key) (domain.Pledge, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Pledge, error) {
 		return s.app.ConfirmDeposit(ctx, app.ConfirmDeposit{Key: key, PledgeID: req.GetPledgeId(), BankReference: req.GetBankReference(),
 			AmountFen: req.GetAmountFen(), DepositedAt: timeOf(req.GetDepositedAt())})
 	}, pledgeToPB)
 }
 
 func (s *Server) AppraisePledge(ctx context.Context, req *pb.AppraisePledgeRequest) (*pb.Pledge, error) {
-	return mutate(ctx, req.GetRequestId(), req, func(key idempotency.Key) (domain.Pledge, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Pledge, error) {
 		return s.app.AppraisePledge(ctx, app.AppraisePledge{Key: key, PledgeID: req.GetPledgeId(), ValueFen: req.GetValueFen(), Notes: req.GetNotes()})
 	}, pledgeToPB)
 }
 
 func (s *Server) ApproveAppraisal(ctx context.Context, req *pb.ApproveAppraisalRequest) (*pb.Pledge, error) {
-	return mutate(ctx, req.GetRequestId(), req, func(key idempotency.Key) (domain.Pledge, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Pledge, error) {
 		return s.app.ApproveAppraisal(ctx, app.ApproveAppraisal{Key: key, PledgeID: req.GetPledgeId()})
 	}, pledgeToPB)
 }
 
 func (s *Server) RefundPledge(ctx context.Context, req *pb.RefundPledgeRequest) (*pb.Pledge, error) {
-	return mutate(ctx, req.GetRequestId(), req, func(key idempotency.Key) (domain.Pledge, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Pledge, error) {
 		return s.app.RefundPledge(ctx, app.RefundPledge{Key: key, PledgeID: req.GetPledgeId(), Reason: req.GetReason()})
 	}, pledgeToPB)
 }
 
 func (s *Server) RedirectPledge(ctx context.Context, req *pb.RedirectPledgeRequest) (*pb.Pledge, error) {
-	return mutate(ctx, req.GetRequestId(), req, func(key idempotency.Key) (domain.Pledge, error) {
+	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Pledge, error) {
 		return s.app.RedirectPledge(ctx, app.RedirectPledge{Key: key, PledgeID: req.GetPledgeId(), TargetApplicationID: req.GetTargetApplicationId(),
 			Reason: req.GetReason()})
 	}, pledgeToPB)
@@ -139,17 +107,17 @@ func (s *Server) RedirectPledge(ctx context.Context, req *pb.RedirectPledgeReque
 
 func (s *Server) GetDonationSummary(ctx context.Context, req *pb.GetDonationSummaryRequest) (*pb.DonationSummary, error) {
 	sum, err := s.app.DonationSummary(ctx, req.GetApplicationId(), timeOf(req.GetAsOf()))
-	return answer(ctx, sum, err, func(sum domain.Summary) *pb.DonationSummary { return summaryToPB(req.GetApplicationId(), sum) })
+	return rpc.Answer(ctx, sum, err, func(sum domain.Summary) *pb.DonationSummary { return summaryToPB(req.GetApplicationId(), sum) })
 }
 
 func (s *Server) VerifyLedger(ctx context.Context, _ *pb.VerifyLedgerRequest) (*pb.VerifyLedgerResponse, error) {
 	v, err := s.app.VerifyLedger(ctx)
-	return answer(ctx, v, err, verificationToPB)
+	return rpc.Answer(ctx, v, err, verificationToPB)
 }
 
 func (s *Server) ListApplicationDonors(ctx context.Context, req *pb.ListApplicationDonorsRequest) (*pb.ListApplicationDonorsResponse, error) {
 	ids, err := s.app.ListApplicationDonors(ctx, req.GetApplicationId())
-	return answer(ctx, ids, err, func(ids []string) *pb.ListApplicationDonorsResponse {
+	return rpc.Answer(ctx, ids, err, func(ids []string) *pb.ListApplicationDonorsResponse {
 		return &pb.ListApplicationDonorsResponse{DonorIds: ids}
 	})
 }
@@ -159,15 +127,15 @@ func (s *Server) ListApplicationDonors(ctx context.Context, req *pb.ListApplicat
 func (s *Server) ReserveDonationShare(ctx context.Context, req *pb.ReserveDonationShareRequest) (*pb.LedgerTransfer, error) {
 	t, err := s.app.ReserveDonationShare(ctx, app.ReserveDonationShare{TransferID: req.GetTransferId(), ApplicationID: req.GetApplicationId(),
 		AmountFen: req.GetAmountFen(), Reason: req.GetReason()})
-	return answer(ctx, t, err, transferToPB)
+	return rpc.Answer(ctx, t, err, transferToPB)
 }
 
 func (s *Server) ReleaseDonationShare(ctx context.Context, req *pb.ReleaseDonationShareRequest) (*pb.LedgerTransfer, error) {
 	t, err := s.app.ResolveDonationShare(ctx, app.ResolveDonationShare{TransferID: req.GetTransferId(), PendingTransferID: req.GetPendingTransferId(), Release: true})
-	return answer(ctx, t, err, transferToPB)
+	return rpc.Answer(ctx, t, err, transferToPB)
 }
 
 func (s *Server) CancelDonationShare(ctx context.Context, req *pb.CancelDonationShareRequest) (*pb.LedgerTransfer, error) {
 	t, err := s.app.ResolveDonationShare(ctx, app.ResolveDonationShare{TransferID: req.GetTransferId(), PendingTransferID: req.GetPendingTransferId()})
-	return answer(ctx, t, err, transferToPB)
+	return rpc.Answer(ctx, t, err, transferToPB)
 }

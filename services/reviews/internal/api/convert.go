@@ -2,13 +2,11 @@ package api
 
 import (
 	"strings"
-	"time"
 
 	"github.com/commonweal/commonweal/pkg/pbconv"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
 	"github.com/commonweal/commonweal/services/reviews/internal/domain"
-	"github.com/commonweal/commonweal/services/reviews/internal/store"
 )
 
 // ts converts a time for output; the zero time is absent.
@@ -39,26 +37,25 @@ func membersFromPB(ms []*pb.PanelMember) []domain.Member {
 	return out
 }
 
-func recusalToPB(r domain.Recusal, at time.Time) *pb.Recusal {
+func recusalToPB(r domain.Recusal) *pb.Recusal {
+	if r.PanelID == "" {
+		return nil
+	}
 	return &pb.Recusal{PanelId: r.PanelID, ReviewerId: r.ReviewerID, ApplicationId: r.ApplicationID,
-		Source: pb.RecusalSource(pb.RecusalSource_value["RECUSAL_SOURCE_"+string(r.Source)]), Reason: r.Reason, CreateTime: ts(at)}
+		Source: pb.RecusalSource(pb.RecusalSource_value["RECUSAL_SOURCE_"+string(r.Source)]), Reason: r.Reason, CreateTime: ts(r.CreatedAt)}
 }
 
-func panelToPB(p domain.Panel, meta store.PanelMeta) *pb.Panel {
+func panelToPB(p domain.Panel) *pb.Panel {
 	if p.ID == "" {
 		return nil
 	}
-	out := &pb.Panel{Id: p.ID, RoundId: p.RoundID, Stage: stageToPB(p.Stage), CreateTime: ts(meta.CreatedAt)}
+	out := &pb.Panel{Id: p.ID, RoundId: p.RoundID, Stage: stageToPB(p.Stage), CreateTime: ts(p.CreatedAt)}
 	for _, m := range p.Members {
 		out.Members = append(out.Members, &pb.PanelMember{ReviewerId: m.ReviewerID, Name: m.Name, Kind: kindToPB(m.Kind),
 			AffiliationOrgId: m.AffiliationOrgID, DonorId: m.DonorID})
 	}
 	for _, r := range p.Recusals {
-		at := r.CreatedAt
-		if at.IsZero() {
-			at = meta.CreatedAt // detected when the panel was created
-		}
-		out.Recusals = append(out.Recusals, recusalToPB(r, at))
+		out.Recusals = append(out.Recusals, recusalToPB(r))
 	}
 	return out
 }

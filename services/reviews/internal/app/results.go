@@ -4,19 +4,45 @@ import (
 	"context"
 	"strings"
 
+	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/ids"
 	"github.com/commonweal/commonweal/services/reviews/internal/domain"
-	"github.com/commonweal/commonweal/services/reviews/internal/store"
 )
 
-// ComputeResults computes the final results while the round is in FINAL_REVIEW (or APPROVAL, before approval), from the final panel's
-// scores, the confirmed donations at the round's donation cutoff (asked of donations), the votes, and the
-// government shares and pool (asked of funding). It refuses while either service is unavailable, and once the
-// results are approved. OPERATOR only.
-func (s *Service) ComputeResults(ctx context.Context, roundID string) (domain.Results, error) {
-	who := identity.From(ctx)
-	if err := require(who, identity.Operator); err != nil {
-		return domain.Results{}, err
+// ResultsRepository keeps the rounds' final results.
+type ResultsRepository interface {
+	// GetResults reads a round's results, locking them when forUpdate; RESULTS_NOT_COMPUTED when missing.
+	GetResults(ctx context.Context, roundID string, forUpdate bool) (domain.Results, error)
+	// SaveResults creates or replaces a round's results.
+	SaveResults(ctx context.Context, r domain.Results) error
+	// UpdateResults is the load → lock → change → save of a round's results.
+	UpdateResults(ctx context.Context, roundID string, change func(*domain.Results) error) (domain.Results, error)
+}
+
+// finalistFacts are what other services say of one finalist.
+type finalistFacts struct {
+	budgetFen, donationsFen, governmentFen int64
+}
+
+// resultFacts are the results' inputs owned by other services, read before the unit of work.
+type resultFacts struct {
+	round     domain.Round
+	poolFen   int64
+	finalists map[string]finalistFacts
+}
+
+// ComputeResults computes the final results while the round is in FINAL_REVIEW (or APPROVAL, before
+// approval), from the final panel's scores, the confirmed donations at the round's donation cutoff (asked of
+// donations), the votes cast before the cutoff, and the government shares and pool (asked of funding). It
+// refuses while either service is unavailable, and once the results are approved.
+//
+// Donations and funding are asked first, with no lock held; the unit of work then takes the round's lock, so
+// a concurrent score either is in these results or waits and is refused (STAGE_COMPUTED), reads the scores
+// and votes, and checks that every finalist is one the other services were asked about.
+func (s *Service) ComputeResults(ctx context.Context, cmd RoundCommand) (domain.Results, error) {
+	if out, done, err := idempotency.Replay[domain.Results](ctx, s.requests, cmd.Key); done || err != nil {
+		return out, err
 	}
 	if s.cfg.Funding == nil {
 		return domain.Results{}, domain.ErrFundingMissing.With("the results need each finalist's government share and the round's pool, quoted by the funding service, which this deployment does not reach yet")
@@ -24,66 +50,103 @@ func (s *Service) ComputeResults(ctx context.Context, roundID string) (domain.Re
 	if s.cfg.Donations == nil {
 		return domain.Results{}, domain.ErrDonationsMissing.With("the results need each finalist's confirmed donations at the cutoff, from the donations service")
 	}
-	r, err := s.round(ctx, roundID)
+	facts, err := s.resultFacts(ctx, cmd.RoundID)
 	if err != nil {
 		return domain.Results{}, err
+	}
+	return inRound(ctx, s, cmd.Key, cmd.RoundID, func(ctx context.Context) (domain.Results, error) {
+		if err := s.checkRecomputable(ctx, cmd.RoundID, true); err != nil {
+			return domain.Results{}, err
+		}
+		return s.computeResults(ctx, facts)
+	})
+}
+
+// checkRecomputable refuses once the results are approved.
+func (s *Service) checkRecomputable(ctx context.Context, roundID string, forUpdate bool) error {
+	cur, err := s.results.GetResults(ctx, roundID, forUpdate)
+	switch {
+	case err == nil && cur.State != domain.ResultsComputed:
+		return domain.ErrResultsState.With("the results are %s; recomputing is allowed only before approval", cur.State)
+	case err != nil && !domain.ErrResultsNotComputed.Is(err):
+		return err
+	}
+	return nil
+}
+
+// resultFacts checks the round and reads the finalists (without a lock), then asks the other services about
+// them: budgets, confirmed donations at the cutoff, government shares and the pool.
+func (s *Service) resultFacts(ctx context.Context, roundID string) (resultFacts, error) {
+	r, err := s.round(ctx, roundID)
+	if err != nil {
+		return resultFacts{}, err
 	}
 	if r.Phase != domain.PhaseFinalReview && r.Phase != domain.PhaseApproval {
 		// Computed in FINAL_REVIEW; recomputing stays possible in APPROVAL until the results are approved.
-		return domain.Results{}, domain.ErrWrongPhase.With("the round is in %s; results are computed in FINAL_REVIEW (or recomputed in APPROVAL before approval)", r.Phase)
+		return resultFacts{}, domain.ErrWrongPhase.With("the round is in %s; results are computed in FINAL_REVIEW (or recomputed in APPROVAL before approval)", r.Phase)
 	}
 	if r.DonationCutoff.IsZero() {
-		return domain.Results{}, domain.ErrDonationCutoffUnset
+		return resultFacts{}, domain.ErrDonationCutoffUnset
 	}
-	var res domain.Results
-	err = s.repo.InTx(ctx, func(ctx context.Context) error {
-		// The round's lock is taken before anything is read, so a concurrent score either is in these results or
-		// waits and is then refused (STAGE_COMPUTED); never stored but silently left out.
-		if err := s.repo.LockRound(ctx, roundID); err != nil {
-			return err
+	if err := s.checkRecomputable(ctx, roundID, false); err != nil {
+		return resultFacts{}, err
+	}
+	// The same reads as under the lock, so a missing score or panel is refused without asking anyone.
+	cands, err := s.resultCandidates(ctx, roundID, nil)
+	if err != nil {
+		return resultFacts{}, err
+	}
+	facts := resultFacts{round: r, finalists: map[string]finalistFacts{}}
+	if facts.poolFen, err = s.cfg.Funding.PoolAvailable(ctx, roundID); err != nil {
+		return resultFacts{}, err
+	}
+	for _, c := range cands {
+		if !c.Finalist {
+			continue
 		}
-		if cur, err := s.repo.GetResults(ctx, roundID, true); err == nil && cur.State != domain.ResultsComputed {
-			return domain.ErrResultsState.With("the results are %s; recomputing is allowed only before approval", cur.State)
-		} else if err != nil && !domain.ErrResultsNotComputed.Is(err) {
-			return err
+		a, err := s.cfg.Apps.GetApplication(ctx, c.ApplicationID)
+		if err != nil {
+			return resultFacts{}, err
 		}
-		var err error
-		if res, err = s.computeResults(ctx, r); err != nil {
-			return err
+		f := finalistFacts{budgetFen: a.BudgetFen}
+		if f.donationsFen, err = s.cfg.Donations.ConfirmedAt(ctx, c.ApplicationID, r.DonationCutoff); err != nil {
+			return resultFacts{}, err
 		}
-		return s.repo.SaveResults(ctx, res, who.Subject)
-	})
-	return res, err
+		if f.governmentFen, err = s.cfg.Funding.GovernmentShare(ctx, roundID, f.budgetFen, f.donationsFen); err != nil {
+			return resultFacts{}, err
+		}
+		facts.finalists[c.ApplicationID] = f
+	}
+	return facts, nil
 }
 
-// computeResults reads every input of a round's results and computes them (in the caller's transaction).
-func (s *Service) computeResults(ctx context.Context, r domain.Round) (domain.Results, error) {
-	roundID := r.ID
-	sl, err := s.repo.GetShortlist(ctx, roundID, false)
+// resultCandidates reads the shortlist, the final panel, the scores and the votes cast before the cutoff,
+// and returns every candidate of the results; with facts, the finalists carry what other services said of
+// them (RESULTS_INPUTS_CHANGED when one was not asked about).
+func (s *Service) resultCandidates(ctx context.Context, roundID string, facts *resultFacts) ([]domain.ResultCandidate, error) {
+	sl, err := s.shortlists.GetShortlist(ctx, roundID, false)
 	if err != nil {
-		return domain.Results{}, err
+		return nil, err
 	}
-	if _, err := s.repo.PanelFor(ctx, roundID, domain.StageFinal); err != nil {
-		return domain.Results{}, err
+	if _, err := s.panels.PanelFor(ctx, roundID, domain.StageFinal); err != nil {
+		return nil, err
 	}
-	scores, err := s.repo.ScoresOfRound(ctx, roundID)
+	scores, err := s.scores.ScoresOfRound(ctx, roundID)
 	if err != nil {
-		return domain.Results{}, err
+		return nil, err
 	}
 	grouped := groupScores(scores)
-	// Votes count until voting closed (the donation cutoff): one that passed the PROMOTION check just before the
-	// close but landed after it does not.
-	tallies, err := s.repo.Tallies(ctx, roundID, r.DonationCutoff)
-	if err != nil {
-		return domain.Results{}, err
-	}
 	votes := map[string]int64{}
-	for _, t := range tallies {
-		votes[t.ApplicationID] = t.Votes
-	}
-	pool, err := s.cfg.Funding.PoolAvailable(ctx, roundID)
-	if err != nil {
-		return domain.Results{}, err
+	if facts != nil {
+		// Votes count until voting closed (the donation cutoff): one that passed the PROMOTION check just
+		// before the close but landed after it does not.
+		tallies, err := s.voters.Tallies(ctx, roundID, facts.round.DonationCutoff)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tallies {
+			votes[t.ApplicationID] = t.Votes
+		}
 	}
 	var cands []domain.ResultCandidate
 	var missing []string
@@ -96,6 +159,13 @@ func (s *Service) computeResults(ctx context.Context, r domain.Round) (domain.Re
 		for _, g := range grouped[e.ApplicationID] {
 			c.IdeaScore = max(c.IdeaScore, domain.IdeaScore(g.ideas))
 		}
+		if c.Finalist && facts != nil {
+			f, ok := facts.finalists[e.ApplicationID]
+			if !ok {
+				return nil, domain.ErrResultsInputsChanged.With("application %s became a finalist while the other services were asked about the finalists", e.ApplicationID)
+			}
+			c.BudgetFen, c.DonationsFen, c.GovernmentFen = f.budgetFen, f.donationsFen, f.governmentFen
+		}
 		if c.Finalist {
 			g := grouped[e.ApplicationID][domain.StageFinal]
 			if g == nil {
@@ -103,98 +173,72 @@ func (s *Service) computeResults(ctx context.Context, r domain.Round) (domain.Re
 				continue
 			}
 			c.FinalTotals = g.totals
-			a, err := s.cfg.Apps.GetApplication(ctx, e.ApplicationID)
-			if err != nil {
-				return domain.Results{}, err
-			}
-			c.BudgetFen = a.BudgetFen
-			if c.DonationsFen, err = s.cfg.Donations.ConfirmedAt(ctx, e.ApplicationID, r.DonationCutoff); err != nil {
-				return domain.Results{}, err
-			}
-			if c.GovernmentFen, err = s.cfg.Funding.GovernmentShare(ctx, roundID, c.BudgetFen, c.DonationsFen); err != nil {
-				return domain.Results{}, err
-			}
 		}
 		cands = append(cands, c)
 	}
 	if len(missing) > 0 {
-		return domain.Results{}, domain.ErrScoresMissing.With("%d finalist(s) have no final score: %s", len(missing), strings.Join(missing, ", "))
+		return nil, domain.ErrScoresMissing.With("%d finalist(s) have no final score: %s", len(missing), strings.Join(missing, ", "))
 	}
-	return domain.Results{RoundID: roundID, State: domain.ResultsComputed, Entries: domain.ComputeResults(r.Policy, cands, pool),
-		DonationCutoff: r.DonationCutoff, PoolFen: pool, ComputedAt: s.now()}, nil
+	return cands, nil
 }
 
-// ApproveResults approves computed results while the round is in APPROVAL. ORGANIZER only.
-func (s *Service) ApproveResults(ctx context.Context, roundID string) (domain.Results, error) {
-	return s.advanceResults(ctx, roundID, identity.Organizer, domain.ResultsComputed, domain.ResultsApproved)
+// computeResults computes and saves the results under the round's lock.
+func (s *Service) computeResults(ctx context.Context, facts resultFacts) (domain.Results, error) {
+	cands, err := s.resultCandidates(ctx, facts.round.ID, &facts)
+	if err != nil {
+		return domain.Results{}, err
+	}
+	res := domain.Results{RoundID: facts.round.ID, State: domain.ResultsComputed, Entries: domain.ComputeResults(facts.round.Policy, cands, facts.poolFen),
+		DonationCutoff: facts.round.DonationCutoff, PoolFen: facts.poolFen, ComputedAt: s.now(), ComputedBy: subjectOf(ctx)}
+	return res, s.results.SaveResults(ctx, res)
 }
 
-// SignOffResults signs off approved results while the round is in APPROVAL, which publishes them and sets every
-// application's final stage (recorded first, then pushed; signing off again pushes what was not confirmed).
-// COMMITTEE only.
-func (s *Service) SignOffResults(ctx context.Context, roundID string) (domain.Results, error) {
-	res, err := s.advanceResults(ctx, roundID, identity.Committee, domain.ResultsApproved, domain.ResultsSignedOff)
+// ApproveResults approves computed results while the round is in APPROVAL.
+func (s *Service) ApproveResults(ctx context.Context, cmd RoundCommand) (domain.Results, error) {
+	return s.advanceResults(ctx, cmd, domain.ResultsComputed, domain.ResultsApproved)
+}
+
+// SignOffResults signs off approved results while the round is in APPROVAL, which publishes them and sets
+// every application's final stage (recorded, then pushed; signing off again pushes at once what is still
+// undelivered).
+func (s *Service) SignOffResults(ctx context.Context, cmd RoundCommand) (domain.Results, error) {
+	res, err := s.advanceResults(ctx, cmd, domain.ResultsApproved, domain.ResultsSignedOff)
 	if err != nil {
 		return res, err
 	}
-	return res, s.PushStages(ctx, roundID)
+	return res, s.pushStages(ctx, cmd.RoundID)
 }
 
-func (s *Service) advanceResults(ctx context.Context, roundID string, role identity.Role, from, to domain.ResultsState) (domain.Results, error) {
-	who := identity.From(ctx)
-	if err := require(who, role); err != nil {
-		return domain.Results{}, err
+func (s *Service) advanceResults(ctx context.Context, cmd RoundCommand, from, to domain.ResultsState) (domain.Results, error) {
+	if out, done, err := idempotency.Replay[domain.Results](ctx, s.requests, cmd.Key); done || err != nil {
+		return out, err
 	}
-	r, err := s.round(ctx, roundID)
+	r, err := s.round(ctx, cmd.RoundID)
 	if err != nil {
 		return domain.Results{}, err
 	}
-	var res domain.Results
-	err = s.repo.InTx(ctx, func(ctx context.Context) error {
-		if err := s.repo.LockRound(ctx, roundID); err != nil {
+	return inRound(ctx, s, cmd.Key, cmd.RoundID, func(ctx context.Context) (domain.Results, error) {
+		var stages []domain.StagePush
+		res, err := s.results.UpdateResults(ctx, cmd.RoundID, func(res *domain.Results) error {
+			var err error
+			stages, err = res.Advance(r.Phase, from, to, s.now(), subjectOf(ctx))
 			return err
+		})
+		if err != nil {
+			return domain.Results{}, err
 		}
-		if res, err = s.repo.GetResults(ctx, roundID, true); err != nil {
-			return err
-		}
-		if res.State == to {
-			return nil // idempotent
-		}
-		if res.State != from {
-			return domain.ErrResultsState.With("the results are %s; %s needs %s", res.State, to, from)
-		}
-		if err := requirePhase(r, domain.PhaseApproval); err != nil {
-			return err
-		}
-		now := s.now()
-		if err := s.repo.SetResultsState(ctx, roundID, to, now, who.Subject); err != nil {
-			return err
-		}
-		res.State = to
-		if to == domain.ResultsApproved {
-			res.ApprovedAt = now
-			return nil
-		}
-		res.SignedOffAt = now
-		var stages []store.StagePush
-		for _, e := range res.Entries {
-			if st := e.FinalStage(); st != "" {
-				stages = append(stages, store.StagePush{ApplicationID: e.ApplicationID, Stage: st})
-			}
-		}
-		return s.repo.QueueStages(ctx, roundID, stages, now)
+		return res, s.queueStages(ctx, cmd.RoundID, stages)
 	})
-	return res, err
 }
 
 // GetResults returns the results: to staff with every entry and input; to anyone once signed off, the
 // finalists and the idea-prize winners, without each reviewer's total (like the public shortlist, which lists
 // neither the applications left off it nor the reviewers' scores).
 func (s *Service) GetResults(ctx context.Context, roundID string) (domain.Results, error) {
-	if err := store.ParseID("round_id", roundID); err != nil {
+	if err := ids.Parse("round_id", roundID); err != nil {
 		return domain.Results{}, err
 	}
-	res, err := s.repo.GetResults(ctx, roundID, false)
+	res, err := s.results.GetResults(ctx, roundID, false)
 	if identity.From(ctx).ReadsAll() {
 		return res, err
 	}

@@ -49,9 +49,13 @@ type Recusal struct {
 	ApplicationID string
 	Source        RecusalSource
 	Reason        string
-	// CreatedAt is when it was recorded (zero until stored).
+	// CreatedAt is when it was recorded; CreatedBy who recorded it ("detected" for a detected conflict).
 	CreatedAt time.Time
+	CreatedBy string
 }
+
+// Detected is the recorder of the conflicts the service finds itself.
+const Detected = "detected"
 
 // Panel is the panel of a round for one stage.
 type Panel struct {
@@ -60,6 +64,9 @@ type Panel struct {
 	Stage    Stage
 	Members  []Member
 	Recusals []Recusal
+	// CreatedAt is when the panel was created, by CreatedBy.
+	CreatedAt time.Time
+	CreatedBy string
 }
 
 // MinMembers is the policy minimum for a stage's panel.

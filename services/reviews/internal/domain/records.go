@@ -13,6 +13,7 @@ type Score struct {
 	Total         int
 	IdeaPoints    int
 	UpdatedAt     time.Time
+	UpdatedBy     string
 }
 
 // ShortlistState is where a shortlist stands.
@@ -30,7 +31,9 @@ type Shortlist struct {
 	State       ShortlistState
 	Entries     []ShortlistEntry
 	ComputedAt  time.Time
+	ComputedBy  string
 	PublishedAt time.Time
+	PublishedBy string
 }
 
 // Entry returns the shortlist's entry for an application.
@@ -41,6 +44,40 @@ func (s Shortlist) Entry(applicationID string) (ShortlistEntry, bool) {
 		}
 	}
 	return ShortlistEntry{}, false
+}
+
+// Publish publishes a computed shortlist and returns the stage it gives every ranked application; a shortlist
+// already published stays as it is and gives none.
+func (s *Shortlist) Publish(at time.Time, by string) []StagePush {
+	if s.State == ShortlistPublished {
+		return nil
+	}
+	s.State, s.PublishedAt, s.PublishedBy = ShortlistPublished, at, by
+	out := make([]StagePush, 0, len(s.Entries))
+	for _, e := range s.Entries {
+		stage := OutcomeNotShortlisted
+		if e.Shortlisted {
+			stage = OutcomeShortlisted
+		}
+		out = append(out, StagePush{ApplicationID: e.ApplicationID, Stage: stage})
+	}
+	return out
+}
+
+// Disqualify takes an application off the shortlist after an upheld complaint and returns its new stage.
+func (s *Shortlist) Disqualify(applicationID string) StagePush {
+	for i := range s.Entries {
+		if s.Entries[i].ApplicationID == applicationID {
+			s.Entries[i].Shortlisted, s.Entries[i].Disqualified = false, true
+		}
+	}
+	return StagePush{ApplicationID: applicationID, Stage: OutcomeDisqualified}
+}
+
+// StagePush is a stage an outcome gives an application, which the applications service must be told.
+type StagePush struct {
+	ApplicationID string `json:"application_id"`
+	Stage         string `json:"stage"`
 }
 
 // Stages the reviews service publishes to the applications service (DOMAIN.md §3 "Stage").
@@ -66,16 +103,49 @@ const (
 
 // Complaint is a complaint against a shortlisted application.
 type Complaint struct {
-	ID               string
-	RoundID          string
-	ApplicationID    string
-	Content          string
-	Contact          string
+	ID            string
+	RoundID       string
+	ApplicationID string
+	Content       string
+	// Contact may be a phone number: it is stored only sealed, so it is left out of the answers kept for
+	// retried requests.
+	Contact          string `json:"-"`
 	State            ComplaintState
 	Outcome          string
 	ResolutionReason string
 	CreatedAt        time.Time
+	CreatedBy        string
 	ResolvedAt       time.Time
+	ResolvedBy       string
+}
+
+// Resolve closes an open complaint with an outcome (UPHELD or DISMISSED) and its reason.
+func (c *Complaint) Resolve(outcome, reason string, at time.Time, by string) error {
+	if c.State != ComplaintOpen {
+		return ErrComplaintClosed.With("complaint %s was resolved %s", c.ID, c.Outcome)
+	}
+	c.State, c.Outcome, c.ResolutionReason, c.ResolvedAt, c.ResolvedBy = ComplaintResolved, outcome, reason, at, by
+	return nil
+}
+
+// VoterCode is a one-time code sent to a phone, known only by its HMAC.
+type VoterCode struct {
+	ID        int64
+	CodeHMAC  []byte
+	ExpiresAt time.Time
+	Attempts  int
+	Used      bool
+}
+
+// Usable refuses a code that expired, was used, or was guessed at maxAttempts times already.
+func (c VoterCode) Usable(now time.Time, maxAttempts int) error {
+	switch {
+	case c.Used || !now.Before(c.ExpiresAt):
+		return ErrCodeInvalid.With("the code has expired or was used; ask for a new one")
+	case c.Attempts >= maxAttempts:
+		return ErrCodeAttempts
+	}
+	return nil
 }
 
 // Vote is one cast vote.
@@ -152,6 +222,37 @@ type Results struct {
 	DonationCutoff time.Time
 	PoolFen        int64
 	ComputedAt     time.Time
+	ComputedBy     string
 	ApprovedAt     time.Time
+	ApprovedBy     string
 	SignedOffAt    time.Time
+	SignedOffBy    string
+}
+
+// Advance moves the results from one state to the next (approval, then sign-off, both while the round is in
+// APPROVAL) and returns the stages the move gives applications (at sign-off). Results already in the target
+// state stay as they are.
+func (r *Results) Advance(phase Phase, from, to ResultsState, at time.Time, by string) ([]StagePush, error) {
+	if r.State == to {
+		return nil, nil
+	}
+	if r.State != from {
+		return nil, ErrResultsState.With("the results are %s; %s needs %s", r.State, to, from)
+	}
+	if phase != PhaseApproval {
+		return nil, ErrWrongPhase.With("the round is in %s; this needs %s", phase, PhaseApproval)
+	}
+	r.State = to
+	if to == ResultsApproved {
+		r.ApprovedAt, r.ApprovedBy = at, by
+		return nil, nil
+	}
+	r.SignedOffAt, r.SignedOffBy = at, by
+	var out []StagePush
+	for _, e := range r.Entries {
+		if st := e.FinalStage(); st != "" {
+			out = append(out, StagePush{ApplicationID: e.ApplicationID, Stage: st})
+		}
+	}
+	return out, nil
 }

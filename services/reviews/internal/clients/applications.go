@@ -1,5 +1,6 @@
 // Package clients holds the reviews service's gRPC clients of the other services, behind the interfaces the
-// use cases declare. Every call carries the reviews service's own signed identity (grpcserver.DialAs).
+// use cases declare. Every call carries the reviews service's own signed identity and is bounded by
+// PEER_CALL_TIMEOUT (grpcserver.DialAs); every failure becomes an error of this service (pkg/peer).
 package clients
 
 import (
@@ -11,21 +12,26 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	applicationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
-	donationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
+	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/peer"
+	"github.com/commonweal/commonweal/services/reviews/internal/app"
 	"github.com/commonweal/commonweal/services/reviews/internal/domain"
 )
-
-// callTimeout bounds each call to another service.
-const callTimeout = 10 * time.Second
 
 // Applications is the client of the applications service.
 type Applications struct {
 	c applicationsv1.ApplicationsServiceClient
 }
 
+var _ app.Applications = (*Applications)(nil)
+
 // NewApplications returns the applications client over conn.
 func NewApplications(conn grpc.ClientConnInterface) *Applications {
 	return &Applications{c: applicationsv1.NewApplicationsServiceClient(conn)}
+}
+
+func appsError(ctx context.Context, err error, what, id string) error {
+	return peer.Error(ctx, "applications", err, errs.ErrNotFound.With("%s %s not found", what, id))
 }
 
 func policyOf(p *applicationsv1.Policy) domain.Policy {
@@ -58,11 +64,9 @@ func timeOf(t *timestamppb.Timestamp) time.Time {
 
 // GetRound reads a round's phase, times and policy.
 func (a *Applications) GetRound(ctx context.Context, id string) (domain.Round, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
 	r, err := a.c.GetRound(ctx, &applicationsv1.GetRoundRequest{RoundId: id})
 	if err != nil {
-		return domain.Round{}, err
+		return domain.Round{}, appsError(ctx, err, "round", id)
 	}
 	return domain.Round{ID: r.GetId(), Phase: domain.Phase(strings.TrimPrefix(r.GetPhase().String(), "PHASE_")), PhaseEnteredAt: timeOf(r.GetPhaseEnterTime()),
 		DonationCutoff: timeOf(r.GetDonationCutoff()), Policy: policyOf(r.GetPolicy())}, nil
@@ -76,13 +80,11 @@ func applicationOf(a *applicationsv1.Application) domain.Application {
 
 // GetApplication reads an application.
 func (a *Applications) GetApplication(ctx context.Context, id string) (domain.Application, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	app, err := a.c.GetApplication(ctx, &applicationsv1.GetApplicationRequest{ApplicationId: id})
+	resp, err := a.c.GetApplication(ctx, &applicationsv1.GetApplicationRequest{ApplicationId: id})
 	if err != nil {
-		return domain.Application{}, err
+		return domain.Application{}, appsError(ctx, err, "application", id)
 	}
-	return applicationOf(app), nil
+	return applicationOf(resp), nil
 }
 
 // ListAccepted lists every accepted application of a round, following the pages.
@@ -90,12 +92,10 @@ func (a *Applications) ListAccepted(ctx context.Context, roundID string) ([]doma
 	var out []domain.Application
 	token := ""
 	for {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		resp, err := a.c.ListApplications(cctx, &applicationsv1.ListApplicationsRequest{RoundId: roundID,
+		resp, err := a.c.ListApplications(ctx, &applicationsv1.ListApplicationsRequest{RoundId: roundID,
 			Status: applicationsv1.ApplicationStatus_APPLICATION_STATUS_ACCEPTED, PageSize: 100, PageToken: token})
-		cancel()
 		if err != nil {
-			return nil, err
+			return nil, appsError(ctx, err, "round", roundID)
 		}
 		for _, app := range resp.GetApplications() {
 			out = append(out, applicationOf(app))
@@ -108,41 +108,7 @@ func (a *Applications) ListAccepted(ctx context.Context, roundID string) ([]doma
 
 // SetStage sets an application's stage (idempotent on the applications side).
 func (a *Applications) SetStage(ctx context.Context, applicationID, stage string) error {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
 	_, err := a.c.SetApplicationStage(ctx, &applicationsv1.SetApplicationStageRequest{ApplicationId: applicationID,
 		Stage: applicationsv1.Stage(applicationsv1.Stage_value["STAGE_"+stage])})
-	return err
-}
-
-// Donations is the client of the donations service.
-type Donations struct {
-	c donationsv1.DonationsServiceClient
-}
-
-// NewDonations returns the donations client over conn.
-func NewDonations(conn grpc.ClientConnInterface) *Donations {
-	return &Donations{c: donationsv1.NewDonationsServiceClient(conn)}
-}
-
-// ConfirmedAt is an application's confirmed donations at an instant (the donation cutoff), in fen.
-func (d *Donations) ConfirmedAt(ctx context.Context, applicationID string, at time.Time) (int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	s, err := d.c.GetDonationSummary(ctx, &donationsv1.GetDonationSummaryRequest{ApplicationId: applicationID, AsOf: timestamppb.New(at)})
-	if err != nil {
-		return 0, err
-	}
-	return s.GetConfirmedTotalFen(), nil
-}
-
-// Donors lists the donors with a pledge to an application.
-func (d *Donations) Donors(ctx context.Context, applicationID string) ([]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	resp, err := d.c.ListApplicationDonors(ctx, &donationsv1.ListApplicationDonorsRequest{ApplicationId: applicationID})
-	if err != nil {
-		return nil, err
-	}
-	return resp.GetDonorIds(), nil
+	return appsError(ctx, err, "application", applicationID)
 }

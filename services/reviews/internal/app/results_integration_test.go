@@ -11,47 +11,6 @@ import (
 	"github.com/commonweal/commonweal/services/reviews/internal/domain"
 )
 
-// TestConflictAfterComputeKeepsScores checks that a conflict declared or detected once the stage is computed
-// is refused and removes no score: a recused member's score is deleted when the recusal is recorded, so a
-// late recusal would silently change the scores a computed shortlist was ranked from.
-func TestConflictAfterComputeKeepsScores(t *testing.T) {
-	don := &fakeDonations{donors: map[string][]string{}}
-	f := setup(t, don, nil)
-	roundID := f.apps.round.ID
-	ms := members("s", 10)
-	ms[1] = domain.Member{ReviewerID: "s-1", Name: "Donor rep", Kind: domain.KindDonorRep, DonorID: "donor-9"}
-	panel, _, err := f.svc.CreatePanel(operator, roundID, domain.StageShortlist, ms)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.scoreAll(t, panel, map[string]int{f.A: 80, f.B: 70, f.C: 62, f.I: 60})
-	sl, err := f.svc.ComputeShortlist(operator, roundID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, _ := sl.Entry(f.A)
-
-	_, err = f.svc.DeclareConflict(as("s-2", identity.Reviewer), panel.ID, "s-2", f.A, "remembered late")
-	mustErr(t, "declare after the shortlist is computed", err, domain.ErrStageComputed)
-	don.donors[f.A] = []string{"donor-9"} // pledged after the computation
-	err = f.svc.DetectConflicts(operator, panel.ID, "s-1", f.A)
-	mustErr(t, "detect (a score attempt) after the shortlist is computed", err, domain.ErrStageComputed)
-
-	sl, err = f.svc.ComputeShortlist(operator, roundID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	after, _ := sl.Entry(f.A)
-	if after.Inputs.Count+len(after.Inputs.Dropped) != before.Inputs.Count+len(before.Inputs.Dropped) {
-		t.Fatalf("A's scores changed after the stage was computed: %d then %d scores", before.Inputs.Count+len(before.Inputs.Dropped),
-			after.Inputs.Count+len(after.Inputs.Dropped))
-	}
-	recs, err := f.svc.ListRecusals(operator, f.A)
-	if err != nil || len(recs) != 0 {
-		t.Fatalf("recusals of A recorded after the computation: %+v %v", recs, err)
-	}
-}
-
 // hookDonations runs during before answering the first ConfirmedAt, to act while results are computed.
 type hookDonations struct {
 	fakeDonations
@@ -66,32 +25,6 @@ func (h *hookDonations) ConfirmedAt(ctx context.Context, id string, at time.Time
 	return h.fakeDonations.ConfirmedAt(ctx, id, at)
 }
 
-// toFinalReview takes the fixture through a published shortlist (A, B, C shortlisted) into FINAL_REVIEW with a
-// final panel of 20, every finalist scored totals[app].
-func (f *fixture) toFinalReview(t *testing.T, totals map[string]int) domain.Panel {
-	t.Helper()
-	roundID := f.apps.round.ID
-	panel, _, err := f.svc.CreatePanel(operator, roundID, domain.StageShortlist, members("s", 10))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.scoreAll(t, panel, map[string]int{f.A: 80, f.B: 70, f.C: 62, f.I: 60})
-	if _, err := f.svc.ComputeShortlist(operator, roundID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.PublishShortlist(organizer, roundID); err != nil {
-		t.Fatal(err)
-	}
-	f.clock.Add(time.Hour)
-	f.apps.setPhase(domain.PhaseFinalReview, f.clock.Now())
-	final, _, err := f.svc.CreatePanel(operator, roundID, domain.StageFinal, members("f", 20))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.scoreAll(t, final, totals)
-	return final
-}
-
 // TestComputeResultsAgainstConcurrentScore amends a final score while the results are being computed: either
 // the amendment is refused (the stage is computed) or the results use it; never a stored score the computed
 // results silently ignore and that can no longer be amended.
@@ -104,12 +37,12 @@ func TestComputeResultsAgainstConcurrentScore(t *testing.T) {
 	amended := make(chan error, 1)
 	don.during = func() {
 		go func() {
-			_, err := f.svc.SubmitScore(operator, final.ID, f.A, "f-0", crit(5))
+			_, err := score(operator, f, final.ID, f.A, "f-0", 5)
 			amended <- err
 		}()
 		time.Sleep(300 * time.Millisecond) // time enough for the amendment to commit unless it must wait
 	}
-	res, err := f.svc.ComputeResults(operator, f.apps.round.ID)
+	res, err := f.svc.ComputeResults(operator, f.roundCmd())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,6 +69,65 @@ func TestComputeResultsAgainstConcurrentScore(t *testing.T) {
 	}
 }
 
+// blockingSender runs during inside its first Send, as a slow SMS provider would take its time.
+type blockingSender struct{ during func() }
+
+func (b *blockingSender) Send(_ context.Context, _, code string) (string, error) {
+	if b.during != nil {
+		during := b.during
+		b.during = nil
+		during()
+	}
+	return code, nil
+}
+
+// TestRemoteCallsHoldNoLockOrConnection runs the use cases that call other services (donations while the
+// results are computed, the code sender) on a pool of ONE connection, and while the remote call is in progress
+// runs another use case that needs the same round's (or phone's) lock and a connection: it completes, because
+// no transaction, lock or connection is held across a remote call.
+func TestRemoteCallsHoldNoLockOrConnection(t *testing.T) {
+	don := &hookDonations{fakeDonations: fakeDonations{confirmed: map[string]int64{}}}
+	fund := fakeFunding{pool: 100_000_000, share: map[int64]int64{}}
+	f := setupPool(t, don, fund, 1)
+	final := f.toFinalReview(t, map[string]int{f.A: 75, f.B: 85, f.C: 65})
+
+	concurrently := func(what string, fn func(ctx context.Context) error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- fn(ctx) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("%s during a remote call: %v", what, err)
+			}
+		case <-ctx.Done():
+			t.Errorf("%s waited for a remote call to finish: a lock or connection is held across it", what)
+		}
+	}
+	don.during = func() {
+		concurrently("a final score (the round's lock)", func(ctx context.Context) error {
+			_, err := score(identity.With(ctx, identity.From(operator)), f, final.ID, f.A, "f-0", 70)
+			return err
+		})
+	}
+	if _, err := f.svc.ComputeResults(operator, f.roundCmd()); err != nil {
+		t.Fatal(err)
+	}
+
+	sender := &blockingSender{}
+	sending := f.with(func(c *app.Config) { c.Sender = sender })
+	sender.during = func() {
+		concurrently("another code for the same phone (the phone's lock)", func(ctx context.Context) error {
+			_, _, err := sending.SendVoterCode(ctx, "13800000041")
+			return err
+		})
+	}
+	if _, _, err := sending.SendVoterCode(anyone, "13800000041"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestPublicResultsHideReviewersAndUnplaced checks what anyone reads of signed-off results: the finalists and
 // the idea-prize winners, without each reviewer's total (the public shortlist shows no inputs either), while
 // staff still read every entry with its inputs.
@@ -148,14 +140,14 @@ func TestPublicResultsHideReviewersAndUnplaced(t *testing.T) {
 	roundID := f.apps.round.ID
 	// Selected: B (51.00), A (45.00); C (39.00) wins the one idea prize (final idea points 65 > I's 60); I
 	// (not shortlisted, no prize) has no public result.
-	if _, err := f.svc.ComputeResults(operator, roundID); err != nil {
+	if _, err := f.svc.ComputeResults(operator, f.roundCmd()); err != nil {
 		t.Fatal(err)
 	}
 	f.apps.setPhase(domain.PhaseApproval, f.clock.Now())
-	if _, err := f.svc.ApproveResults(organizer, roundID); err != nil {
+	if _, err := f.svc.ApproveResults(organizer, f.roundCmd()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.SignOffResults(committee, roundID); err != nil {
+	if _, err := f.svc.SignOffResults(committee, f.roundCmd()); err != nil {
 		t.Fatal(err)
 	}
 	staff, err := f.svc.GetResults(operator, roundID)
@@ -188,28 +180,17 @@ func TestResultsCountVotesBeforeTheClose(t *testing.T) {
 	fund := fakeFunding{pool: 100_000_000, share: map[int64]int64{}}
 	f := setup(t, don, fund)
 	roundID := f.apps.round.ID
-	panel, _, err := f.svc.CreatePanel(operator, roundID, domain.StageShortlist, members("s", 10))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.scoreAll(t, panel, map[string]int{f.A: 80, f.B: 70, f.C: 62, f.I: 60})
-	if _, err := f.svc.ComputeShortlist(operator, roundID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.PublishShortlist(organizer, roundID); err != nil {
-		t.Fatal(err)
-	}
+	f.publishedShortlist(t)
 	f.apps.setPhase(domain.PhasePromotion, f.clock.Now())
 	f.vote(t, "13800000001", f.A)
-	code, _, _ := f.svc.SendVoterCode(anyone, "13800000002")
-	token, _, _ := f.svc.VerifyVoter(anyone, "13800000002", code)
-	late, _ := f.svc.Voter(anyone, token)
-	promotion, _ := f.apps.GetRound(anyone, roundID) // read by the late vote before the close
+	late := f.voterToken(t, "13800000002")
+	promotion := f.apps.round // what the late vote reads, just before the close
 
 	f.clock.Add(time.Minute)
 	f.apps.setPhase(domain.PhaseFinalReview, f.clock.Now()) // voting closes: the cutoff
 	f.clock.Add(time.Second)
-	if _, err := f.svc.CastVote(anyone, promotion, late, f.B); err != nil {
+	f.apps.next = &promotion
+	if _, err := f.castVote(late, f.B); err != nil {
 		t.Fatal(err)
 	}
 	tallies, err := f.svc.Tallies(anyone, roundID)
@@ -221,12 +202,9 @@ func TestResultsCountVotesBeforeTheClose(t *testing.T) {
 			t.Fatalf("public tallies count a vote cast after voting closed: %+v", tallies)
 		}
 	}
-	final, _, err := f.svc.CreatePanel(operator, roundID, domain.StageFinal, members("f", 20))
-	if err != nil {
-		t.Fatal(err)
-	}
+	final := f.panel(t, domain.StageFinal, members("f", 20))
 	f.scoreAll(t, final, map[string]int{f.A: 75, f.B: 85, f.C: 65})
-	res, err := f.svc.ComputeResults(operator, roundID)
+	res, err := f.svc.ComputeResults(operator, f.roundCmd())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,23 +215,21 @@ func TestResultsCountVotesBeforeTheClose(t *testing.T) {
 	}
 }
 
-// TestVoterCodesPerPhoneAreLimited checks a phone gets at most MaxCodesPerPhone codes an hour: every new code
-// brings MaxCodeAttempts fresh guesses, so without a cap per phone the attempts limit bounds nothing.
-func TestVoterCodesPerPhoneAreLimited(t *testing.T) {
-	f := setup(t, nil, nil)
-	for i := 0; i < app.MaxCodesPerPhone; i++ {
-		if _, _, err := f.svc.SendVoterCode(anyone, "13800000007"); err != nil {
-			t.Fatalf("code %d: %v", i+1, err)
+// TestResultsRecheckTheFinalists changes the finalists (by hand: no use case adds one once the shortlist is
+// published) while donations is asked about them: the unit of work finds a finalist no other service was
+// asked about, and refuses rather than compute it without its donations and share.
+func TestResultsRecheckTheFinalists(t *testing.T) {
+	don := &hookDonations{fakeDonations: fakeDonations{confirmed: map[string]int64{}}}
+	fund := fakeFunding{pool: 100_000_000, share: map[int64]int64{}}
+	f := setup(t, don, fund)
+	f.toFinalReview(t, map[string]int{f.A: 75, f.B: 85, f.C: 65})
+	don.during = func() {
+		if _, err := f.pool.Exec(context.Background(), `UPDATE shortlist_entries SET idea_only = false, shortlisted = true WHERE application_id = $1`, f.I); err != nil {
+			t.Error(err)
 		}
-		f.clock.Add(time.Minute)
 	}
-	_, _, err := f.svc.SendVoterCode(anyone, "13800000007")
-	mustErr(t, "one code too many", err, domain.ErrCodeRateLimited)
-	if _, _, err := f.svc.SendVoterCode(anyone, "13800000008"); err != nil {
-		t.Fatalf("another phone: %v", err)
-	}
-	f.clock.Add(time.Hour)
-	if _, _, err := f.svc.SendVoterCode(anyone, "13800000007"); err != nil {
-		t.Fatalf("an hour later: %v", err)
-	}
+	_, err := f.svc.ComputeResults(operator, f.roundCmd())
+	mustErr(t, "a finalist appeared", err, domain.ErrResultsInputsChanged)
+	_, err = f.svc.GetResults(operator, f.apps.round.ID)
+	mustErr(t, "results after the refusal", err, domain.ErrResultsNotComputed)
 }
