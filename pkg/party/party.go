@@ -77,3 +77,23 @@ func (ids Identifiers) Masked() Identifiers {
 	}
 	return ids
 }
+
+// Named is a party with a name: an applicant organisation or a donor.
+type Named struct {
+	Name string
+	Identifiers
+}
+
+// NewNamed normalises a new party and checks it in the order a form is read: the name is required, then
+// kindErr (the caller's verdict on the party's kind, nil when the kind is known) is reported, then the
+// identifiers the kind needs are validated. The normalised party is returned even on error.
+func NewNamed(name, uscc, idNumber, phone string, need Need, kindErr error) (Named, error) {
+	p := Named{Name: strings.TrimSpace(name), Identifiers: Normalize(uscc, idNumber, phone)}
+	switch {
+	case p.Name == "":
+		return p, errs.Invalid("NAME_REQUIRED", "name", "a name is required")
+	case kindErr != nil:
+		return p, kindErr
+	}
+	return p, p.Validate(need)
+}

@@ -48,3 +48,33 @@ func TestMasked(t *testing.T) {
 		t.Fatalf("masked = %+v", m)
 	}
 }
+
+func TestNewNamed(t *testing.T) {
+	const uscc = "91999999MA0000001N" // made up; check character computed by hand
+	errKind := errs.Invalid("INVALID_KIND", "kind", "unknown kind")
+	cases := []struct {
+		name, partyName, uscc string
+		kindErr               error
+		want                  string
+	}{
+		{"ok, trimmed", "  某某社工服务中心 ", " " + uscc + " ", nil, ""},
+		{"name first", "  ", "", errKind, "NAME_REQUIRED"},
+		{"then the kind", "某某", "", errKind, "INVALID_KIND"},
+		{"then the numbers", "某某", "", nil, "USCC_REQUIRED"},
+	}
+	for _, c := range cases {
+		p, err := NewNamed(c.partyName, c.uscc, "", "", NeedUSCC, c.kindErr)
+		got := ""
+		if e, ok := errs.As(err); ok {
+			got = e.Reason
+		} else if err != nil {
+			got = err.Error()
+		}
+		if got != c.want {
+			t.Errorf("%s: reason %q, want %q", c.name, got, c.want)
+		}
+		if c.want == "" && (p.Name != "某某社工服务中心" || p.USCC != uscc) {
+			t.Errorf("%s: not normalised: %+v", c.name, p)
+		}
+	}
+}

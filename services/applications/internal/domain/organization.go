@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"strings"
 	"time"
 
 	"github.com/commonweal/commonweal/pkg/errs"
@@ -36,20 +35,16 @@ type Organization struct {
 
 // NewOrganization validates and normalises a new organisation.
 func NewOrganization(name string, kind OrgKind, uscc, idNumber, phone string) (Organization, error) {
-	ids := party.Normalize(uscc, idNumber, phone)
-	o := Organization{Name: strings.TrimSpace(name), Kind: kind, USCC: ids.USCC, IDNumber: ids.IDNumber, ContactPhone: ids.ContactPhone}
-	if o.Name == "" {
-		return o, errs.Invalid("NAME_REQUIRED", "name", "a name is required")
-	}
-	need := party.NeedUSCC
+	need, kindErr := party.NeedUSCC, error(nil)
 	switch kind {
 	case OrgSocialOrganization, OrgOtherUnit:
 	case OrgIndividual:
 		need = party.NeedIDNumber
 	default:
-		return o, errs.Invalid("INVALID_ORGANIZATION_KIND", "kind", "kind must be SOCIAL_ORGANIZATION, OTHER_UNIT or INDIVIDUAL")
+		kindErr = errs.Invalid("INVALID_ORGANIZATION_KIND", "kind", "kind must be SOCIAL_ORGANIZATION, OTHER_UNIT or INDIVIDUAL")
 	}
-	return o, ids.Validate(need)
+	p, err := party.NewNamed(name, uscc, idNumber, phone, need, kindErr)
+	return Organization{Name: p.Name, Kind: kind, USCC: p.USCC, IDNumber: p.IDNumber, ContactPhone: p.ContactPhone}, err
 }
 
 // Verify records the operator's (by) check of a social organisation's registration; verifying it again

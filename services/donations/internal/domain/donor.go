@@ -3,7 +3,6 @@
 package domain
 
 import (
-	"strings"
 	"time"
 
 	"github.com/commonweal/commonweal/pkg/errs"
@@ -34,20 +33,16 @@ type Donor struct {
 
 // NewDonor validates and normalises a new donor with the same rules as an applicant organisation.
 func NewDonor(name string, kind DonorKind, uscc, idNumber, phone string) (Donor, error) {
-	ids := party.Normalize(uscc, idNumber, phone)
-	d := Donor{Name: strings.TrimSpace(name), Kind: kind, USCC: ids.USCC, IDNumber: ids.IDNumber, ContactPhone: ids.ContactPhone}
-	if d.Name == "" {
-		return d, errs.Invalid("NAME_REQUIRED", "name", "a name is required")
-	}
-	need := party.NeedUSCC
+	need, kindErr := party.NeedUSCC, error(nil)
 	switch kind {
 	case DonorEnterprise, DonorFoundation:
 	case DonorIndividual:
 		need = party.NeedIDNumber
 	default:
-		return d, errs.Invalid("INVALID_DONOR_KIND", "kind", "kind must be ENTERPRISE, FOUNDATION or INDIVIDUAL")
+		kindErr = errs.Invalid("INVALID_DONOR_KIND", "kind", "kind must be ENTERPRISE, FOUNDATION or INDIVIDUAL")
 	}
-	return d, ids.Validate(need)
+	p, err := party.NewNamed(name, uscc, idNumber, phone, need, kindErr)
+	return Donor{Name: p.Name, Kind: kind, USCC: p.USCC, IDNumber: p.IDNumber, ContactPhone: p.ContactPhone}, err
 }
 
 // Masked returns d with personal numbers masked, as shown to everyone but the owner and the organizer.
