@@ -32,7 +32,7 @@ func TestDonations(t *testing.T) {
 	// through the applications API; the round also holds an idea-only application, never shortlisted.
 	w := newReviewRound(t, s, 1, 1)
 	organizer, operator := w.organizer, w.operator
-	roundID, appID := w.roundID, w.apps[0]
+	appID := w.apps[0]
 
 	// Donors: validated, sealed, masked; each donor user acts for the donor it registered.
 	st, body := s.Do("POST", "/v1/donors", donorA, map[string]any{"name": "Bad Co", "kind": "DONOR_KIND_ENTERPRISE", "uscc": usccBadCheck})
@@ -76,13 +76,7 @@ func TestDonations(t *testing.T) {
 
 	// The shortlist, through reviews: a panel scores, the operator computes, the organizer publishes (the
 	// stages land in applications); then publicity and, once its period is over, PROMOTION.
-	st, panel := s.Do("POST", "/v1/rounds/"+roundID+"/panels", operator, map[string]any{"stage": "REVIEW_STAGE_SHORTLIST", "members": panelMembers("rev", 10, nil)})
-	expect(t, "shortlist panel", st, panel, 200, "")
-	w.scoreAll(t, str(panel["id"]), 10, func(m, a int) int { return 70 + a }, nil)
-	st, body = s.Do("POST", "/v1/rounds/"+roundID+"/shortlist:compute", operator, map[string]any{})
-	expect(t, "compute shortlist", st, body, 200, "")
-	st, body = s.Do("POST", "/v1/rounds/"+roundID+"/shortlist:publish", organizer, map[string]any{})
-	expect(t, "publish shortlist", st, body, 200, "")
+	w.publishShortlist(t, func(m, a int) int { return 70 + a })
 	if got := stageOf(t, w, appID); got != "STAGE_SHORTLISTED" {
 		t.Fatalf("stage after the shortlist = %s, want STAGE_SHORTLISTED", got)
 	}

@@ -18,19 +18,13 @@ func TestProgrammeAcrossServices(t *testing.T) {
 	federation := s.Token("fed-1", []string{"CHARITY_FEDERATION"}, "")
 
 	// Shortlist: scored, computed and published by reviews; the stages land in applications.
-	st, panel := s.Do("POST", "/v1/rounds/"+w.roundID+"/panels", w.operator, map[string]any{"stage": "REVIEW_STAGE_SHORTLIST", "members": panelMembers("rev", 10, nil)})
-	expect(t, "shortlist panel", st, panel, 200, "")
-	w.scoreAll(t, str(panel["id"]), 10, func(m, a int) int { return 70 + a }, nil)
-	st, body := s.Do("POST", "/v1/rounds/"+w.roundID+"/shortlist:compute", w.operator, map[string]any{})
-	expect(t, "compute shortlist", st, body, 200, "")
-	st, body = s.Do("POST", "/v1/rounds/"+w.roundID+"/shortlist:publish", w.organizer, map[string]any{})
-	expect(t, "publish shortlist", st, body, 200, "")
+	w.publishShortlist(t, func(m, a int) int { return 70 + a })
 	for app, want := range map[string]string{A: "STAGE_SHORTLISTED", B: "STAGE_SHORTLISTED", D: "STAGE_NOT_SHORTLISTED"} {
 		if got := stageOf(t, w, app); got != want {
 			t.Fatalf("stage of %s = %s, want %s", app, got, want)
 		}
 	}
-	st, body = w.advance(t, "PHASE_PUBLICITY")
+	st, body := w.advance(t, "PHASE_PUBLICITY")
 	expect(t, "publicity", st, body, 200, "")
 
 	// Once shortlisted, anyone reads an application's public fields, and only those.

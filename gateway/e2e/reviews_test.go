@@ -129,6 +129,19 @@ func (w *reviewRound) scoreAll(tb testing.TB, panelID string, members int, total
 	}
 }
 
+// publishShortlist creates a shortlist panel of ten reviewers (rev-0 …), records their scores from total as
+// scoreAll does, then computes the shortlist as the operator and publishes it as the organizer.
+func (w *reviewRound) publishShortlist(tb testing.TB, total func(member, app int) int) {
+	tb.Helper()
+	st, panel := w.s.Do("POST", "/v1/rounds/"+w.roundID+"/panels", w.operator, map[string]any{"stage": "REVIEW_STAGE_SHORTLIST", "members": panelMembers("rev", 10, nil)})
+	expectTB(tb, "shortlist panel", st, panel, 200, "")
+	w.scoreAll(tb, str(panel["id"]), 10, total, nil)
+	st, body := w.s.Do("POST", "/v1/rounds/"+w.roundID+"/shortlist:compute", w.operator, map[string]any{})
+	expectTB(tb, "compute shortlist", st, body, 200, "")
+	st, body = w.s.Do("POST", "/v1/rounds/"+w.roundID+"/shortlist:publish", w.organizer, map[string]any{})
+	expectTB(tb, "publish shortlist", st, body, 200, "")
+}
+
 // voter verifies a phone through the dev code sender and returns its voter token.
 func voter(tb testing.TB, s *Suite, phone string) string {
 	tb.Helper()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/pgtest"
+	"github.com/commonweal/commonweal/pkg/sealed"
 )
 
 // Schema is a service's migrated schema in the tests.
@@ -45,4 +46,14 @@ func (s *Schema) Pool(tb testing.TB, maxConns int32) *pgxpool.Pool {
 	}
 	tb.Cleanup(pool.Close)
 	return pool
+}
+
+// Box is the sealed.Box the tests' stores seal personal values with: an all-zero key, never a real one.
+func Box(tb testing.TB) *sealed.Box {
+	tb.Helper()
+	box, err := sealed.New(make([]byte, sealed.KeySize))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return box
 }

@@ -14,10 +14,7 @@ import (
 func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 	f := setup(t)
 	r, o := f.published(t)
-	a, err := f.svc.CreateApplication(applicant, app.CreateApplication{RoundID: r.ID, OrgID: o.ID, Content: content("Meals")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := f.draft(t, r, o, "Meals")
 	etag := domain.Etag(a.ID, a.Version)
 	var wg sync.WaitGroup
 	results := make(chan error, 8)
@@ -74,14 +71,8 @@ func TestIdeaOnlyFollowsPartnerRegistration(t *testing.T) {
 func TestSubmitKeepsRevisions(t *testing.T) {
 	f := setup(t)
 	r, o := f.published(t)
-	a, err := f.svc.CreateApplication(applicant, app.CreateApplication{RoundID: r.ID, OrgID: o.ID, Content: content("Meals")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.SubmitApplication(applicant, app.SubmitApplication{ApplicationID: a.ID}); err != nil {
-		t.Fatal(err)
-	}
-	a, err = f.svc.ReviewApplication(operator, app.ReviewApplication{ApplicationID: a.ID, Decision: domain.DecisionReturn, Reasons: []string{"itemise"}})
+	a := f.submitted(t, r, o, "Meals")
+	a, err := f.svc.ReviewApplication(operator, app.ReviewApplication{ApplicationID: a.ID, Decision: domain.DecisionReturn, Reasons: []string{"itemise"}})
 	if err != nil || a.Status != domain.StatusReturned {
 		t.Fatalf("return: %v %v", a.Status, err)
 	}
@@ -135,10 +126,7 @@ func TestSetStage(t *testing.T) {
 		t.Fatalf("owner reads: public=%v %d checks %v", full.PublicOnly, len(full.Checks), err)
 	}
 
-	draft, err := f.svc.CreateApplication(applicant, app.CreateApplication{RoundID: r.ID, OrgID: o.ID, Content: content("Draft")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	draft := f.draft(t, r, o, "Draft")
 	if _, err := f.svc.SetStage(reviews, app.SetStage{ApplicationID: draft.ID, Stage: "SHORTLISTED"}); !errors.Is(err, domain.ErrNotAccepted) {
 		t.Fatalf("stage of a draft: %v", err)
 	}

@@ -1,21 +1,18 @@
 package app_test
 
 import (
-	"context"
 	"encoding/json"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/commonweal/commonweal/pkg/db"
-	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/authz/authztest"
+	"github.com/commonweal/commonweal/pkg/dbtest"
 	"github.com/commonweal/commonweal/pkg/fakeclock"
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/pgtest"
-	"github.com/commonweal/commonweal/pkg/sealed"
 	"github.com/commonweal/commonweal/services/applications/internal/app"
 	"github.com/commonweal/commonweal/services/applications/internal/domain"
 	"github.com/commonweal/commonweal/services/applications/internal/store"
@@ -38,11 +35,7 @@ const (
 	phoneMasked      = "139****5678"
 )
 
-const rolePassword = "applications-test"
-
-var tmpl = pgtest.NewTemplate("applications_"+pgtest.HashFS(migrations.FS), func(ctx context.Context, _, dbURL string) error {
-	return db.Migrate(ctx, db.Settings{AdminURL: dbURL, Schema: "applications", Password: rolePassword}, migrations.FS)
-})
+var schema = dbtest.New("applications", "applications-test", migrations.FS)
 
 type fixture struct {
 	svc     *app.Service
@@ -51,63 +44,20 @@ type fixture struct {
 	reviews *reviewsFake
 }
 
-// reviewsFake stands for the reviews service: it counts the questions, refuses the preconditions whose
-// reason is in refuse, and runs during (when set) while it is asked.
-type reviewsFake struct {
-	mu     sync.Mutex
-	calls  int
-	refuse map[string]bool
-	during func()
-}
-
-func (f *reviewsFake) Check(ctx context.Context, roundID string, p domain.Precondition) error {
-	f.mu.Lock()
-	f.calls++
-	refuse, during := f.refuse[p.Reason], f.during
-	f.mu.Unlock()
-	if during != nil {
-		during()
-	}
-	if refuse {
-		return errs.New(errs.FailedPrecondition, p.Reason, p.Description)
-	}
-	return nil
-}
-
-func (f *reviewsFake) Calls() int { f.mu.Lock(); defer f.mu.Unlock(); return f.calls }
-
-func (f *reviewsFake) set(refuse map[string]bool, during func()) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.refuse, f.during = refuse, during
-}
-
 // setup returns the use cases over a fresh database, with the reviews service faked.
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	_, dbURL := tmpl.Database(t)
-	pool, err := db.Open(context.Background(), db.Settings{AdminURL: dbURL, Schema: "applications", Password: rolePassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	box, err := sealed.New(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool := schema.Pool(t, 0)
 	c := fakeclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	reviews := &reviewsFake{}
-	st := store.New(pool, box)
+	st := store.New(pool, dbtest.Box(t))
 	svc := app.New(app.Deps{Rounds: st, Organizations: st, Applications: st, Queries: st, Requests: idempotency.NewPG(pool), Now: c.Now,
 		Checkers: map[string]app.PreconditionChecker{"reviews": reviews}})
 	return &fixture{svc: svc, pool: pool, clock: c, reviews: reviews}
 }
 
-func as(subject string, roles ...identity.Role) context.Context {
-	return identity.With(context.Background(), identity.Identity{Subject: subject, Roles: roles})
-}
-
 var (
+	as        = authztest.As // the context of a call by subject holding roles
 	organizer = as("organizer", identity.Organizer)
 	operator  = as("operator", identity.Operator)
 	applicant = as("applicant", identity.Applicant)
@@ -147,20 +97,45 @@ func (f *fixture) published(t *testing.T) (domain.Round, domain.Organization) {
 	return r, o
 }
 
-// accepted creates, submits and accepts an application of org in round r.
-func (f *fixture) accepted(t *testing.T, r domain.Round, org domain.Organization, title string) domain.Application {
+// draft creates an application of org in round r, as applicant.
+func (f *fixture) draft(t *testing.T, r domain.Round, org domain.Organization, title string) domain.Application {
 	t.Helper()
 	a, err := f.svc.CreateApplication(applicant, app.CreateApplication{RoundID: r.ID, OrgID: org.ID, Content: content(title)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a
+}
+
+// submitted creates and submits an application of org in round r.
+func (f *fixture) submitted(t *testing.T, r domain.Round, org domain.Organization, title string) domain.Application {
+	t.Helper()
+	a := f.draft(t, r, org, title)
 	if _, err := f.svc.SubmitApplication(applicant, app.SubmitApplication{ApplicationID: a.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if a, err = f.svc.ReviewApplication(operator, app.ReviewApplication{ApplicationID: a.ID, Decision: domain.DecisionAccept}); err != nil {
+	return a
+}
+
+// accepted creates, submits and accepts an application of org in round r.
+func (f *fixture) accepted(t *testing.T, r domain.Round, org domain.Organization, title string) domain.Application {
+	t.Helper()
+	a, err := f.svc.ReviewApplication(operator, app.ReviewApplication{ApplicationID: f.submitted(t, r, org, title).ID, Decision: domain.DecisionAccept})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// shortlisting returns a fresh fixture and its published round, with one accepted application ("Meals"),
+// moved past its deadline into SHORTLISTING.
+func shortlisting(t *testing.T) (*fixture, domain.Round) {
+	t.Helper()
+	f := setup(t)
+	r, o := f.published(t)
+	f.accepted(t, r, o, "Meals")
+	f.clock.Add(time.Hour)
+	return f, f.advance(t, r, domain.PhaseShortlisting)
 }
 
 // advance moves r to phase to, failing the test if it is refused.

@@ -17,13 +17,7 @@ func TestPhasesMoveForwardWithPreconditions(t *testing.T) {
 	f.reviews.set(map[string]bool{"SHORTLIST_NOT_PUBLISHED": true}, nil)
 	r, o := f.published(t)
 
-	a, err := f.svc.CreateApplication(applicant, app.CreateApplication{RoundID: r.ID, OrgID: o.ID, Content: content("Meals")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.SubmitApplication(applicant, app.SubmitApplication{ApplicationID: a.ID}); err != nil {
-		t.Fatal(err)
-	}
+	a := f.submitted(t, r, o, "Meals")
 	if _, err := f.svc.AdvanceRound(organizer, app.AdvanceRound{RoundID: r.ID, To: domain.PhaseShortlisting}); !errors.Is(err, domain.ErrDeadlineNotPassed) {
 		t.Fatalf("before the deadline: %v", err)
 	}
@@ -36,7 +30,7 @@ func TestPhasesMoveForwardWithPreconditions(t *testing.T) {
 	}
 	r = f.advance(t, r, domain.PhaseShortlisting)
 	// The owning service refuses: the refusal's reason reaches the caller and nothing changes.
-	_, err = f.svc.AdvanceRound(organizer, app.AdvanceRound{RoundID: r.ID, To: domain.PhasePublicity})
+	_, err := f.svc.AdvanceRound(organizer, app.AdvanceRound{RoundID: r.ID, To: domain.PhasePublicity})
 	if e, ok := errs.As(err); !ok || e.Reason != "SHORTLIST_NOT_PUBLISHED" || e.Kind != errs.FailedPrecondition {
 		t.Fatalf("remote precondition: %v", err)
 	}
@@ -51,11 +45,7 @@ func TestPhasesMoveForwardWithPreconditions(t *testing.T) {
 // The rules this service owns are checked before another service is asked: PROMOTION inside the publicity
 // period is refused for that reason alone, and the reviews service is not asked at all.
 func TestPromotionInsidePublicityPeriodAsksNoOne(t *testing.T) {
-	f := setup(t)
-	r, o := f.published(t)
-	f.accepted(t, r, o, "Meals")
-	f.clock.Add(time.Hour)
-	r = f.advance(t, r, domain.PhaseShortlisting)
+	f, r := shortlisting(t)
 	r = f.advance(t, r, domain.PhasePublicity)
 	asked := f.reviews.Calls()
 
@@ -82,11 +72,7 @@ func TestPromotionInsidePublicityPeriodAsksNoOne(t *testing.T) {
 // The reviews service is asked while no transaction is open: the round is not locked and no pool connection
 // is held. A change of the round meanwhile is refused rather than moved on an answer about the old round.
 func TestRoundChangedWhileReviewsAnswered(t *testing.T) {
-	f := setup(t)
-	r, o := f.published(t)
-	f.accepted(t, r, o, "Meals")
-	f.clock.Add(time.Hour)
-	r = f.advance(t, r, domain.PhaseShortlisting)
+	f, r := shortlisting(t)
 
 	var held int32 = -1
 	f.reviews.set(nil, func() {
@@ -115,11 +101,7 @@ func TestRoundChangedWhileReviewsAnswered(t *testing.T) {
 
 // A retried :advance answers as the first call did, without asking the reviews service again.
 func TestAdvanceRetryAnswersTheFirstAnswer(t *testing.T) {
-	f := setup(t)
-	r, o := f.published(t)
-	f.accepted(t, r, o, "Meals")
-	f.clock.Add(time.Hour)
-	r = f.advance(t, r, domain.PhaseShortlisting)
+	f, r := shortlisting(t)
 
 	key := idempotency.Key{RequestID: "advance-1", Fingerprint: []byte("publicity")}
 	first, err := f.svc.AdvanceRound(organizer, app.AdvanceRound{Key: key, RoundID: r.ID, To: domain.PhasePublicity})

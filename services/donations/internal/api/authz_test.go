@@ -1,29 +1,22 @@
 package api_test
 
 import (
-	"context"
 	"slices"
 	"testing"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
+	"github.com/commonweal/commonweal/pkg/authz/authztest"
 	"github.com/commonweal/commonweal/pkg/grpcerr"
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/ids"
 	"github.com/commonweal/commonweal/services/donations/internal/api"
 	"github.com/commonweal/commonweal/services/donations/internal/app"
 )
-
-// TestPolicyCoversEveryRPC: every RPC of the proto has a rule, and every rule names an RPC.
-func TestPolicyCoversEveryRPC(t *testing.T) {
-	noRule, unknown := api.Policy.Missing(pb.DonationsService_ServiceDesc)
-	if len(noRule) > 0 || len(unknown) > 0 {
-		t.Fatalf("methods without a rule: %v; rules for no method: %v", noRule, unknown)
-	}
-}
 
 const (
 	organizer  = identity.Organizer
@@ -58,36 +51,36 @@ var allowed = map[string][]identity.Role{
 	"CancelDonationShare":   {service, federation},
 }
 
+// TestPolicyCoversEveryRPC: every RPC of the proto has a rule, and every rule names an RPC.
+func TestPolicyCoversEveryRPC(t *testing.T) {
+	authztest.Covers(t, api.Policy, pb.DonationsService_ServiceDesc)
+}
+
 // TestPolicyRefusesOtherRoles calls every RPC as every role (and anonymously) through a real gRPC server with
 // the authorisation interceptor, with an empty request: a role the RPC does not allow is PERMISSION_DENIED
 // before the handler runs; an allowed role reaches the handler (which refuses the empty request otherwise).
 func TestPolicyRefusesOtherRoles(t *testing.T) {
 	a := oneApplication{app.ApplicationInfo{ID: ids.New(), RoundID: ids.New(), Stage: "SHORTLISTED", BudgetTotalFen: 2_000}}
-	signer := identity.NewSigner([]byte(identityKey))
-	conn := serveDonations(t, migratedPool(t, 0), signer, a)
+	srv := authztest.Serve(t, api.Policy, func(s *grpc.Server) {
+		pb.RegisterDonationsServiceServer(s, newServer(t, schema.Pool(t, 0), a))
+	})
 	if len(allowed) != len(pb.DonationsService_ServiceDesc.Methods) {
 		t.Fatalf("the test knows %d RPCs, the proto has %d", len(allowed), len(pb.DonationsService_ServiceDesc.Methods))
 	}
 	for _, m := range pb.DonationsService_ServiceDesc.Methods {
-		method := "/" + pb.DonationsService_ServiceDesc.ServiceName + "/" + m.MethodName
-		for _, role := range append(slices.Clone(identity.AllRoles), "") {
-			who := identity.Identity{Subject: "user-" + string(role), Roles: []identity.Role{role}}
-			if role == service { // the service the use case's object check lets through
+		for name, who := range authztest.Callers("user") { // each role alone, and an anonymous caller (nil)
+			if who != nil && who.Has(service) { // the service the use case's object check lets through
 				who.Subject = "service:reviews"
 				if slices.Contains([]string{"ReserveDonationShare", "ReleaseDonationShare", "CancelDonationShare"}, m.MethodName) {
 					who.Subject = "service:funding"
 				}
 			}
-			ctx := context.Background()
-			if role != "" { // "" is an anonymous caller: no identity at all
-				ctx = signer.Outgoing(ctx, who)
-			}
-			err := conn.Invoke(ctx, method, &emptypb.Empty{}, &emptypb.Empty{})
+			err := srv.Invoke(m.MethodName, who, &emptypb.Empty{}, &emptypb.Empty{})
 			refused := status.Code(err) == codes.PermissionDenied
-			if want := !slices.Contains(allowed[m.MethodName], role); refused != want {
-				t.Errorf("%s as %q: %v; want refused=%t", m.MethodName, role, err, want)
+			if want := who == nil || !who.Has(allowed[m.MethodName]...); refused != want {
+				t.Errorf("%s as %s: %v; want refused=%t", m.MethodName, name, err, want)
 			} else if refused && grpcerr.Reason(err) != "PERMISSION_DENIED" {
-				t.Errorf("%s as %q: reason %q", m.MethodName, role, grpcerr.Reason(err))
+				t.Errorf("%s as %s: reason %q", m.MethodName, name, grpcerr.Reason(err))
 			}
 		}
 	}

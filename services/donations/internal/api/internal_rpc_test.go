@@ -14,7 +14,7 @@ import (
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
 	"github.com/commonweal/commonweal/pkg/authz"
-	"github.com/commonweal/commonweal/pkg/db"
+	"github.com/commonweal/commonweal/pkg/dbtest"
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/grpcerr"
 	"github.com/commonweal/commonweal/pkg/grpcserver"
@@ -22,7 +22,6 @@ import (
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/ids"
 	"github.com/commonweal/commonweal/pkg/pagetoken"
-	"github.com/commonweal/commonweal/pkg/sealed"
 	"github.com/commonweal/commonweal/services/donations/internal/api"
 	"github.com/commonweal/commonweal/services/donations/internal/app"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
@@ -48,41 +47,31 @@ func (o oneApplication) GetRound(_ context.Context, id string) (app.RoundInfo, e
 	return app.RoundInfo{ID: id, Phase: "PROMOTION", NamingRightShareBps: 5000}, nil
 }
 
+// schema is the donations schema, migrated, of the databases these tests serve the API over.
+var schema = dbtest.New("donations", "donations-test", migrations.FS)
+
 // serve starts the donations gRPC server in-process, as main.go wires it (authorisation table included), over
 // a fresh database, and returns a client and the application's ID.
 func serve(t *testing.T) (pb.DonationsServiceClient, *identity.Signer, string) {
 	t.Helper()
 	a := oneApplication{app.ApplicationInfo{ID: ids.New(), RoundID: ids.New(), Stage: "SHORTLISTED", BudgetTotalFen: 2_000}}
-	pool := migratedPool(t, 0)
 	signer := identity.NewSigner([]byte(identityKey))
-	return pb.NewDonationsServiceClient(serveDonations(t, pool, signer, a)), signer, a.app.ID
+	return pb.NewDonationsServiceClient(serveDonations(t, schema.Pool(t, 0), signer, a)), signer, a.app.ID
 }
 
-// migratedPool returns a pool on a fresh, migrated database, at most maxConns connections (0: the default).
-func migratedPool(t *testing.T, maxConns int32) *pgxpool.Pool {
+// newServer is the donations API over pool, asking apps about applications.
+func newServer(t *testing.T, pool *pgxpool.Pool, apps app.Applications) *api.Server {
 	t.Helper()
-	_, dbURL := emptyDB.Database(t)
-	ctx := context.Background()
-	dbs := db.Settings{AdminURL: dbURL, Schema: "donations", Password: "donations-test", MaxConns: maxConns}
-	if err := db.Migrate(ctx, dbs, migrations.FS); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := db.Open(ctx, dbs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
+	uc := app.New(store.New(pool, dbtest.Box(t)), idempotency.NewPG(pool), apps, time.Now)
+	return api.NewServer(uc, pagetoken.NewSigner([]byte("test-page-token-key-32-bytes-long!!")))
 }
 
 // serveDonations serves the donations API over pool, asking apps about applications, and returns a
 // connection to it.
 func serveDonations(t *testing.T, pool *pgxpool.Pool, signer *identity.Signer, apps app.Applications) *grpc.ClientConn {
 	t.Helper()
-	box, _ := sealed.New(make([]byte, 32))
-	uc := app.New(store.New(pool, box), idempotency.NewPG(pool), apps, time.Now)
 	srv := grpcserver.New(signer, grpcserver.Option{Unary: authz.Unary(api.Policy)})
-	pb.RegisterDonationsServiceServer(srv.GRPC, api.NewServer(uc, pagetoken.NewSigner([]byte("test-page-token-key-32-bytes-long!!"))))
+	pb.RegisterDonationsServiceServer(srv.GRPC, newServer(t, pool, apps))
 	return start(t, srv)
 }
 

@@ -92,7 +92,7 @@ func TestSlowPeerHoldsNoConnectionOrLock(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { peerConn.Close() })
-			c := pb.NewDonationsServiceClient(serveDonations(t, migratedPool(t, 1), signer, clients.NewApplications(peerConn)))
+			c := pb.NewDonationsServiceClient(serveDonations(t, schema.Pool(t, 1), signer, clients.NewApplications(peerConn)))
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a hung test fails instead of hanging
 			defer cancel()
 			fx := newSlowFixture(t, ctx, c, signer, peer.app)

@@ -9,14 +9,14 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/commonweal/commonweal/pkg/db"
+	"github.com/commonweal/commonweal/pkg/authz/authztest"
+	"github.com/commonweal/commonweal/pkg/dbtest"
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/fakeclock"
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/ids"
 	"github.com/commonweal/commonweal/pkg/pgtest"
-	"github.com/commonweal/commonweal/pkg/sealed"
 	"github.com/commonweal/commonweal/services/donations/internal/app"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
 	"github.com/commonweal/commonweal/services/donations/internal/store"
@@ -25,11 +25,7 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-const rolePassword = "donations-test"
-
-var tmpl = pgtest.NewTemplate("donations_"+pgtest.HashFS(migrations.FS), func(ctx context.Context, _, dbURL string) error {
-	return db.Migrate(ctx, db.Settings{AdminURL: dbURL, Schema: "donations", Password: rolePassword}, migrations.FS)
-})
+var schema = dbtest.New("donations", "donations-test", migrations.FS)
 
 // donorUSCC is a made-up credit code (region 999999 does not exist) whose check character was computed once,
 // independently of pkg/cnid, from GB 32100-2015.
@@ -45,25 +41,23 @@ type fakeApplications struct {
 }
 
 func (f *fakeApplications) GetApplication(_ context.Context, id string) (app.ApplicationInfo, error) {
-	f.calls.Add(1)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	a, ok := f.apps[id]
-	if !ok {
-		return a, domain.ErrApplicationNotFound
-	}
-	return a, nil
+	return lookup(f, f.apps, id, domain.ErrApplicationNotFound)
 }
 
 func (f *fakeApplications) GetRound(_ context.Context, id string) (app.RoundInfo, error) {
+	return lookup(f, f.rounds, id, errs.ErrNotFound)
+}
+
+// lookup counts a call of f and answers the entry id of m, or notFound.
+func lookup[T any](f *fakeApplications, m map[string]T, id string, notFound error) (T, error) {
 	f.calls.Add(1)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	r, ok := f.rounds[id]
+	v, ok := m[id]
 	if !ok {
-		return r, errs.ErrNotFound
+		return v, notFound
 	}
-	return r, nil
+	return v, nil
 }
 
 func (f *fakeApplications) setStage(appID, stage string) {
@@ -94,30 +88,18 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	_, dbURL := tmpl.Database(t)
-	pool, err := db.Open(context.Background(), db.Settings{AdminURL: dbURL, Schema: "donations", Password: rolePassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	box, err := sealed.New(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool := schema.Pool(t, 0)
 	f := &fixture{pool: pool, clock: fakeclock.New(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)), round: ids.New(), app: ids.New(),
 		apps: &fakeApplications{apps: map[string]app.ApplicationInfo{}, rounds: map[string]app.RoundInfo{}}}
 	f.apps.rounds[f.round] = app.RoundInfo{ID: f.round, Phase: "PROMOTION", NamingRightShareBps: 5000}
 	f.apps.apps[f.app] = app.ApplicationInfo{ID: f.app, RoundID: f.round, Stage: "SHORTLISTED", BudgetTotalFen: 10_000_000}
-	f.store = store.New(pool, box)
+	f.store = store.New(pool, dbtest.Box(t))
 	f.svc = app.New(f.store, idempotency.NewPG(pool), f.apps, f.clock.Now)
 	return f
 }
 
-func as(subject string, roles ...identity.Role) context.Context {
-	return identity.With(context.Background(), identity.Identity{Subject: subject, Roles: roles})
-}
-
 var (
+	as         = authztest.As // the context of a call by subject holding roles
 	federation = as("federation", identity.CharityFederation)
 	operator   = as("operator", identity.Operator)
 	organizer  = as("organizer", identity.Organizer)

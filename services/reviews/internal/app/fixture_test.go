@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/commonweal/commonweal/pkg/authz/authztest"
 	"github.com/commonweal/commonweal/pkg/dbtest"
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/fakeclock"
@@ -18,7 +19,6 @@ import (
 	"github.com/commonweal/commonweal/pkg/ids"
 	"github.com/commonweal/commonweal/pkg/outbox"
 	"github.com/commonweal/commonweal/pkg/pgtest"
-	"github.com/commonweal/commonweal/pkg/sealed"
 	"github.com/commonweal/commonweal/services/reviews/internal/app"
 	"github.com/commonweal/commonweal/services/reviews/internal/domain"
 	"github.com/commonweal/commonweal/services/reviews/internal/store"
@@ -145,10 +145,6 @@ func setup(t *testing.T, donations app.Donations, funding app.Funding) *fixture 
 func setupPool(t *testing.T, donations app.Donations, funding app.Funding, maxConns int32) *fixture {
 	t.Helper()
 	pool := schema.Pool(t, maxConns)
-	box, err := sealed.New(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := fakeclock.New(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
 	f := &fixture{clock: c, pool: pool, A: ids.New(), B: ids.New(), C: ids.New(), I: ids.New()}
 	roundID := ids.New()
@@ -164,7 +160,7 @@ func setupPool(t *testing.T, donations app.Donations, funding app.Funding, maxCo
 		app.StageTopic: func(ctx context.Context, m outbox.Message) error { return deliver(ctx, m.Payload) },
 	})
 	f.relay.Interval, f.relay.MaxBackoff = 20*time.Millisecond, 50*time.Millisecond
-	f.cfg = app.Config{Repo: store.New(pool, box), Requests: idempotency.NewPG(pool), Outbox: store.NewOutbox(pool, f.relay),
+	f.cfg = app.Config{Repo: store.New(pool, dbtest.Box(t)), Requests: idempotency.NewPG(pool), Outbox: store.NewOutbox(pool, f.relay),
 		Apps: f.apps, Donations: donations, Funding: funding, Sender: app.DevSender{}, PhoneKey: []byte("test-key"), Now: c.Now}
 	f.svc = app.New(f.cfg)
 	return f
@@ -179,11 +175,8 @@ func (f *fixture) with(change func(*app.Config)) *app.Service {
 
 func (f *fixture) roundCmd() app.RoundCommand { return app.RoundCommand{RoundID: f.apps.round.ID} }
 
-func as(subject string, roles ...identity.Role) context.Context {
-	return identity.With(context.Background(), identity.Identity{Subject: subject, Roles: roles})
-}
-
 var (
+	as        = authztest.As // the context of a call by subject holding roles
 	operator  = as("operator", identity.Operator)
 	organizer = as("organizer", identity.Organizer)
 	committee = as("committee", identity.Committee)
@@ -266,14 +259,23 @@ func (f *fixture) vote(t *testing.T, phone, application string) {
 	}
 }
 
-// publishedShortlist scores the shortlist (A 80, B 70, C 62, I 60: A, B, C shortlisted), computes and publishes it.
-func (f *fixture) publishedShortlist(t *testing.T) domain.Panel {
+// computedShortlist scores the shortlist by a panel of ten (A 80, B 70, C 62, I 60: A, B, C shortlisted) and
+// computes it.
+func (f *fixture) computedShortlist(t *testing.T) (domain.Panel, domain.Shortlist) {
 	t.Helper()
 	panel := f.panel(t, domain.StageShortlist, members("s", 10))
 	f.scoreAll(t, panel, map[string]int{f.A: 80, f.B: 70, f.C: 62, f.I: 60})
-	if _, err := f.svc.ComputeShortlist(operator, f.roundCmd()); err != nil {
+	sl, err := f.svc.ComputeShortlist(operator, f.roundCmd())
+	if err != nil {
 		t.Fatal(err)
 	}
+	return panel, sl
+}
+
+// publishedShortlist computes the shortlist (computedShortlist) and publishes it.
+func (f *fixture) publishedShortlist(t *testing.T) domain.Panel {
+	t.Helper()
+	panel, _ := f.computedShortlist(t)
 	if _, err := f.svc.PublishShortlist(organizer, f.roundCmd()); err != nil {
 		t.Fatal(err)
 	}

@@ -15,11 +15,7 @@ import (
 // background relay delivers every stage, after which the shortlist counts as published.
 func TestStagesDeliveredInTheBackground(t *testing.T) {
 	f := setup(t, nil, nil)
-	panel := f.panel(t, domain.StageShortlist, members("s", 10))
-	f.scoreAll(t, panel, map[string]int{f.A: 80, f.B: 70, f.C: 62, f.I: 60})
-	if _, err := f.svc.ComputeShortlist(operator, f.roundCmd()); err != nil {
-		t.Fatal(err)
-	}
+	f.computedShortlist(t)
 	f.apps.failNext = 3
 	_, err := f.svc.PublishShortlist(organizer, f.roundCmd())
 	mustErr(t, "publish with failing stage pushes", err, domain.ErrStagePushFailed)

@@ -18,13 +18,8 @@ func TestShortlistToSignedOffResults(t *testing.T) {
 	roundID := f.apps.round.ID
 	don.confirmed[f.A], don.confirmed[f.C] = 10_000_000, 10_000_000
 
-	panel := f.panel(t, domain.StageShortlist, members("s", 10))
 	// Shortlist: A 80, B 70, C 62, I (idea-only) 60 → A, B, C shortlisted.
-	f.scoreAll(t, panel, map[string]int{f.A: 80, f.B: 70, f.C: 62, f.I: 60})
-	sl, err := f.svc.ComputeShortlist(operator, f.roundCmd())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, sl := f.computedShortlist(t)
 	var order []string
 	for _, e := range sl.Entries {
 		order = append(order, fmt.Sprintf("%d:%d:%v", e.Rank, e.PanelScore, e.Shortlisted))
@@ -40,7 +35,7 @@ func TestShortlistToSignedOffResults(t *testing.T) {
 		t.Fatal("published before publishing")
 	}
 	f.apps.failNext = 1
-	_, err = f.svc.PublishShortlist(organizer, f.roundCmd())
+	_, err := f.svc.PublishShortlist(organizer, f.roundCmd())
 	mustErr(t, "publish with a failing stage push", err, domain.ErrStagePushFailed)
 	if st, _ = f.svc.GetRoundReviewStatus(service, roundID); st.ShortlistPublished {
 		t.Fatal("the shortlist counts as published while a stage is unconfirmed")

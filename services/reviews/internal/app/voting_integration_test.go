@@ -17,11 +17,7 @@ import (
 func TestVotesCountOncePerDay(t *testing.T) {
 	f := setup(t, nil, nil)
 	roundID := f.apps.round.ID
-	panel := f.panel(t, domain.StageShortlist, members("s", 10))
-	f.scoreAll(t, panel, map[string]int{f.A: 80, f.B: 70, f.C: 62, f.I: 60})
-	if _, err := f.svc.ComputeShortlist(operator, f.roundCmd()); err != nil {
-		t.Fatal(err)
-	}
+	f.computedShortlist(t)
 	early := f.voterToken(t, "13800000010")
 	if _, err := f.castVote(early, f.A); !errors.Is(err, domain.ErrVotingClosed) {
 		t.Fatalf("vote in SHORTLISTING: %v", err)
