@@ -126,20 +126,18 @@ func TestCheckOverGRPC(t *testing.T) {
 			return nil, withReason(codes.PermissionDenied, "PERMISSION_DENIED")
 		}, codes.Internal, "REVIEWS_CALL_FAILED", "no complaint is open must hold"},
 		{"reviews slower than the peer call timeout", func(ctx context.Context) (*reviewsv1.RoundReviewStatus, error) {
+			// Answers only if the caller's timeout was not applied; a real slow server's call ends with the deadline.
 			select {
 			case <-ctx.Done():
+				return nil, ctx.Err()
 			case <-time.After(5 * time.Second):
+				return &reviewsv1.RoundReviewStatus{}, nil
 			}
-			return &reviewsv1.RoundReviewStatus{}, nil
 		}, codes.Unavailable, "REVIEWS_UNAVAILABLE", "could not confirm it"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := dialReviews(t, 200*time.Millisecond, c.answer)
-			start := time.Now()
 			err := r.Check(ctx, "round", pre(domain.PhasePromotion))
-			if time.Since(start) > 3*time.Second {
-				t.Errorf("the check took %v: the peer call timeout was not applied", time.Since(start))
-			}
 			st := status.Convert(grpcerr.Status(ctx, err))
 			if st.Code() != c.code || grpcerr.Reason(st.Err()) != c.reason || !strings.Contains(st.Message(), c.message) {
 				t.Errorf("status %v %s %q, want %v %s containing %q", st.Code(), grpcerr.Reason(st.Err()), st.Message(), c.code, c.reason, c.message)
