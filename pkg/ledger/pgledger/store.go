@@ -1,0 +1,363 @@
+// Package pgledger keeps a ledger (pkg/ledger: transfers, balances and their rules) in PostgreSQL with pgx, in
+// the tables of Schema inside the service's own schema.
+package pgledger
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/commonweal/commonweal/pkg/db"
+	"github.com/commonweal/commonweal/pkg/ledger"
+)
+
+// Schema is the DDL of the ledger's tables, which a service's migration copies into its own schema (goose
+// needs "-- +goose StatementBegin/End" around the function; the store's tests check the copy).
+//
+// Accounts carry TigerBeetle's four balances (balance = credits − debits); one that may not go negative
+// keeps debits_posted + debits_pending <= credits_posted, here as in code. Transfers are append-only: a
+// pending transfer is resolved by a new POST_PENDING or VOID_PENDING row naming it, at most once (unique
+// pending_id), never by changing the pending row.
+const Schema = `CREATE TABLE ledger_accounts (
+    code            text PRIMARY KEY,
+    may_go_negative boolean NOT NULL,
+    debits_posted   bigint NOT NULL DEFAULT 0 CHECK (debits_posted >= 0),
+    credits_posted  bigint NOT NULL DEFAULT 0 CHECK (credits_posted >= 0),
+    debits_pending  bigint NOT NULL DEFAULT 0 CHECK (debits_pending >= 0),
+    credits_pending bigint NOT NULL DEFAULT 0 CHECK (credits_pending >= 0),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    CHECK (may_go_negative OR debits_posted + debits_pending <= credits_posted)
+);
+
+CREATE TABLE ledger_transfers (
+    seq            bigserial UNIQUE,
+    id             text PRIMARY KEY,
+    kind           text NOT NULL CHECK (kind IN ('POSTED', 'PENDING', 'POST_PENDING', 'VOID_PENDING')),
+    debit_account  text NOT NULL REFERENCES ledger_accounts (code),
+    credit_account text NOT NULL REFERENCES ledger_accounts (code),
+    amount_fen     bigint NOT NULL CHECK (amount_fen > 0),
+    pending_id     text REFERENCES ledger_transfers (id),
+    reason         text NOT NULL DEFAULT '',
+    reference      text NOT NULL DEFAULT '',
+    requested_by   text NOT NULL,
+    request_id     text NOT NULL DEFAULT '',
+    created_at     timestamptz NOT NULL,
+    CHECK (debit_account <> credit_account),
+    CHECK ((kind IN ('POST_PENDING', 'VOID_PENDING')) = (pending_id IS NOT NULL))
+);
+CREATE UNIQUE INDEX ledger_transfers_resolved_once ON ledger_transfers (pending_id) WHERE pending_id IS NOT NULL;
+CREATE INDEX ledger_transfers_reference ON ledger_transfers (reference);
+
+CREATE FUNCTION ledger_transfers_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'ledger_transfers is append-only: % refused', TG_OP USING ERRCODE = 'restrict_violation';
+END;
+$$;
+
+CREATE TRIGGER ledger_transfers_no_update BEFORE UPDATE OR DELETE ON ledger_transfers
+    FOR EACH ROW EXECUTE FUNCTION ledger_transfers_append_only();
+CREATE TRIGGER ledger_transfers_no_truncate BEFORE TRUNCATE ON ledger_transfers
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_transfers_append_only();`
+
+// Store keeps a ledger in the tables of Schema, in the schema its pool's role works in. Every method joins the
+// transaction carried by its context (pkg/db), if any.
+type Store struct {
+	pool  *pgxpool.Pool
+	rules ledger.Rules
+}
+
+// NewStore returns the ledger over pool with the service's rules.
+func NewStore(pool *pgxpool.Pool, rules ledger.Rules) *Store { return &Store{pool: pool, rules: rules} }
+
+// Rules returns the store's rules.
+func (s *Store) Rules() ledger.Rules { return s.rules }
+
+func (s *Store) q(ctx context.Context) db.Querier { return db.Q(ctx, s.pool) }
+
+const transferCols = `id, kind, debit_account, credit_account, amount_fen, coalesce(pending_id, ''), reason, reference, requested_by,
+	request_id, created_at`
+
+func scanTransfer(row pgx.Row) (ledger.Transfer, error) {
+	var t ledger.Transfer
+	err := row.Scan(&t.ID, &t.Kind, &t.Debit, &t.Credit, &t.AmountFen, &t.PendingID, &t.Reason, &t.Reference, &t.RequestedBy, &t.RequestID, &t.CreatedAt)
+	return t, err
+}
+
+func collectTransfers(rows pgx.Rows, err error) ([]ledger.Transfer, error) {
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ledger.Transfer, error) { return scanTransfer(row) })
+}
+
+// Get reads a transfer; ok is false when there is none with this ID.
+func (s *Store) Get(ctx context.Context, id string) (ledger.Transfer, bool, error) {
+	t, err := scanTransfer(s.q(ctx).QueryRow(ctx, `SELECT `+transferCols+` FROM ledger_transfers WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ledger.Transfer{}, false, nil
+	}
+	return t, err == nil, err
+}
+
+// CreateTransfer makes one transfer (see CreateTransfers).
+func (s *Store) CreateTransfer(ctx context.Context, t ledger.Transfer) (ledger.Transfer, error) {
+	out, err := s.CreateTransfers(ctx, t)
+	if err != nil {
+		return ledger.Transfer{}, err
+	}
+	return out[0], nil
+}
+
+// CreateTransfers makes transfers, in order, all or none, inside the caller's transaction (it opens one if
+// there is none). Each transfer's ID is the client's: a retry with the same ID and body answers the stored
+// transfer and moves nothing, the same ID with another body is TRANSFER_ID_REUSED. A POST_PENDING or
+// VOID_PENDING takes the accounts and amount of its pending transfer and resolves it at most once. The
+// pending transfers a batch names are looked up first (PENDING_TRANSFER_NOT_FOUND, NOT_A_PENDING_TRANSFER),
+// then the transfers are settled in order (the first refusal is the answer).
+//
+// Every account any of the transfers touches is locked up front, in one global order (see lockAccounts):
+// concurrent batches queue without deadlock, provided a transaction makes its transfers in one call.
+func (s *Store) CreateTransfers(ctx context.Context, ts ...ledger.Transfer) ([]ledger.Transfer, error) {
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	out := make([]ledger.Transfer, len(ts))
+	err := db.InTx(ctx, s.pool, func(ctx context.Context) error {
+		ts := slices.Clone(ts)
+		for i := range ts {
+			if err := ledger.Check(ts[i]); err != nil {
+				return err
+			}
+			if ts[i].Kind.Resolves() {
+				// A pending transfer never changes: reading it without a lock is safe.
+				p, ok, err := s.Get(ctx, ts[i].PendingID)
+				switch {
+				case err != nil:
+					return err
+				case !ok:
+					return ledger.ErrPendingNotFound.With("pending transfer %s not found", ts[i].PendingID)
+				case p.Kind != ledger.Pending:
+					return ledger.ErrNotPending.With("transfer %s is %s", p.ID, p.Kind)
+				}
+				ts[i].Debit, ts[i].Credit, ts[i].AmountFen, ts[i].Reference = p.Debit, p.Credit, p.AmountFen, p.Reference
+			}
+		}
+		var codes []string
+		for _, t := range ts {
+			codes = append(codes, t.Debit, t.Credit)
+		}
+		bal, err := s.lockAccounts(ctx, codes...)
+		if err != nil {
+			return err
+		}
+		// Under the locks, every competitor for these accounts has committed or waits for us: what is stored
+		// now settles retries and resolutions.
+		done, resolved, err := s.settled(ctx, ts)
+		if err != nil {
+			return err
+		}
+		var fresh []ledger.Transfer
+		for i, t := range ts {
+			if prev, ok := done[t.ID]; ok {
+				if !prev.SameBody(t) {
+					return ledger.ErrTransferIDReused.With("transfer %s was made with another body", t.ID)
+				}
+				out[i] = prev
+				continue
+			}
+			if t.Kind.Resolves() {
+				if resolved[t.PendingID] {
+					return ledger.ErrPendingResolved.With("pending transfer %s was already posted or voided", t.PendingID)
+				}
+				resolved[t.PendingID] = true
+			}
+			debit, credit := bal[t.Debit], bal[t.Credit]
+			ledger.Apply(debit, credit, t)
+			if err := s.rules.CheckLimit(t.Debit, *debit); err != nil {
+				return err
+			}
+			if err := s.rules.CheckLimit(t.Credit, *credit); err != nil {
+				return err
+			}
+			done[t.ID] = t
+			fresh = append(fresh, t)
+			out[i] = t
+		}
+		return s.write(ctx, fresh, bal)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// settled returns the transfers among ts already stored, and the pending transfers among those ts resolve
+// that are already resolved.
+func (s *Store) settled(ctx context.Context, ts []ledger.Transfer) (map[string]ledger.Transfer, map[string]bool, error) {
+	var ids, pendings []string
+	for _, t := range ts {
+		ids = append(ids, t.ID)
+		if t.Kind.Resolves() {
+			pendings = append(pendings, t.PendingID)
+		}
+	}
+	stored, err := collectTransfers(s.q(ctx).Query(ctx, `SELECT `+transferCols+` FROM ledger_transfers WHERE id = ANY($1)`, ids))
+	if err != nil {
+		return nil, nil, err
+	}
+	done := map[string]ledger.Transfer{}
+	for _, t := range stored {
+		done[t.ID] = t
+	}
+	resolved := map[string]bool{}
+	if len(pendings) > 0 {
+		rows, err := s.q(ctx).Query(ctx, `SELECT pending_id FROM ledger_transfers WHERE pending_id = ANY($1)`, pendings)
+		if err != nil {
+			return nil, nil, err
+		}
+		ps, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, p := range ps {
+			resolved[p] = true
+		}
+	}
+	return done, resolved, nil
+}
+
+// write inserts the new transfers and saves the balances they changed.
+func (s *Store) write(ctx context.Context, fresh []ledger.Transfer, bal map[string]*ledger.Balance) error {
+	if len(fresh) == 0 {
+		return nil
+	}
+	for _, t := range fresh {
+		// A transfer with this ID and other accounts, committed meanwhile by a transaction that did not need
+		// our locks, makes this a conflict: a reuse of the ID with another body.
+		tag, err := s.q(ctx).Exec(ctx, `INSERT INTO ledger_transfers (id, kind, debit_account, credit_account, amount_fen, pending_id, reason,
+			reference, requested_by, request_id, created_at) VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
+			t.ID, t.Kind, t.Debit, t.Credit, t.AmountFen, t.PendingID, t.Reason, t.Reference, t.RequestedBy, t.RequestID, t.CreatedAt)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ledger.ErrTransferIDReused.With("transfer %s was made meanwhile with another body", t.ID)
+		}
+	}
+	codes := make([]string, 0, len(bal))
+	for c := range bal {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	var dp, cp, dpe, cpe []int64
+	for _, c := range codes {
+		b := bal[c]
+		dp, cp, dpe, cpe = append(dp, b.DebitsPosted), append(cp, b.CreditsPosted), append(dpe, b.DebitsPending), append(cpe, b.CreditsPending)
+	}
+	_, err := s.q(ctx).Exec(ctx, `UPDATE ledger_accounts a SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe,
+		credits_pending = v.cpe FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS v (code, dp, cp, dpe, cpe)
+		WHERE a.code = v.code`, codes, dp, cp, dpe, cpe)
+	return err
+}
+
+// lockAccounts returns the balances of the accounts, locked until the transaction ends, creating those used
+// for the first time. Every transaction takes its account rows in one global order (by code), so concurrent
+// transfers queue and never deadlock:
+//  1. the missing accounts are created first, in their own statement and in code order, before any account
+//     is locked (a row inserted by an uncommitted transaction is as good as locked by it: creating one after
+//     locking others breaks the order, which deadlocked the donations ledger about one run in twenty);
+//  2. then all the accounts are locked by one SELECT … ORDER BY code FOR UPDATE.
+func (s *Store) lockAccounts(ctx context.Context, codes ...string) (map[string]*ledger.Balance, error) {
+	codes = slices.Compact(slices.Sorted(slices.Values(codes)))
+	negative := make([]bool, len(codes))
+	for i, c := range codes {
+		negative[i] = s.rules.MayGoNegative != nil && s.rules.MayGoNegative(c)
+	}
+	// Rows that exist are left alone (no lock, no wait); a row another transaction is creating makes this
+	// statement wait for it, in code order.
+	if _, err := s.q(ctx).Exec(ctx, `INSERT INTO ledger_accounts (code, may_go_negative)
+		SELECT c.code, c.neg FROM unnest($1::text[], $2::bool[]) AS c (code, neg)
+		WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.code = c.code)
+		ORDER BY c.code
+		ON CONFLICT (code) DO NOTHING`, codes, negative); err != nil {
+		return nil, err
+	}
+	balances, err := scanBalances(s.q(ctx).Query(ctx, `SELECT code, debits_posted, credits_posted, debits_pending, credits_pending
+		FROM ledger_accounts WHERE code = ANY($1) ORDER BY code FOR UPDATE`, codes))
+	if err != nil {
+		return nil, err
+	}
+	if len(balances) != len(codes) {
+		return nil, errors.New("ledger: accounts missing after creation")
+	}
+	locked := make(map[string]*ledger.Balance, len(balances))
+	for code, b := range balances {
+		locked[code] = &b
+	}
+	return locked, nil
+}
+
+// scanBalances reads rows of (code, debits_posted, credits_posted, debits_pending, credits_pending).
+func scanBalances(rows pgx.Rows, err error) (map[string]ledger.Balance, error) {
+	if err != nil {
+		return nil, err
+	}
+	balances := map[string]ledger.Balance{}
+	var code string
+	var b ledger.Balance
+	_, err = pgx.ForEachRow(rows, []any{&code, &b.DebitsPosted, &b.CreditsPosted, &b.DebitsPending, &b.CreditsPending}, func() error {
+		balances[code] = b
+		return nil
+	})
+	return balances, err
+}
+
+// Balances reads the balances of the accounts (an account never used is absent, i.e. all zero), without a
+// lock.
+func (s *Store) Balances(ctx context.Context, codes ...string) (map[string]ledger.Balance, error) {
+	return scanBalances(s.q(ctx).Query(ctx, `SELECT code, debits_posted, credits_posted, debits_pending, credits_pending
+		FROM ledger_accounts WHERE code = ANY($1)`, codes))
+}
+
+// TransfersOf lists the transfers with a reference, in insertion order.
+func (s *Store) TransfersOf(ctx context.Context, reference string) ([]ledger.Transfer, error) {
+	return collectTransfers(s.q(ctx).Query(ctx, `SELECT `+transferCols+` FROM ledger_transfers WHERE reference = $1 ORDER BY seq`, reference))
+}
+
+// Snapshot is the whole ledger read at one instant.
+type Snapshot struct {
+	Balances  map[string]ledger.Balance
+	Transfers []ledger.Transfer // in insertion order
+}
+
+// Snapshot reads every balance and every transfer in one repeatable-read snapshot, so they agree; read, a
+// caller may add its own reads of the same instant.
+func (s *Store) Snapshot(ctx context.Context, also func(ctx context.Context, tx pgx.Tx) error) (Snapshot, error) {
+	var snap Snapshot
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		if snap.Balances, err = scanBalances(tx.Query(ctx, `SELECT code, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts`)); err != nil {
+			return err
+		}
+		if snap.Transfers, err = collectTransfers(tx.Query(ctx, `SELECT `+transferCols+` FROM ledger_transfers ORDER BY seq`)); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(ctx, tx)
+		}
+		return nil
+	})
+	return snap, err
+}
+
+// Verify recomputes the whole ledger from one snapshot (ledger.Rules.Verify).
+func (s *Store) Verify(ctx context.Context) (ledger.Verification, error) {
+	snap, err := s.Snapshot(ctx, nil)
+	if err != nil {
+		return ledger.Verification{}, err
+	}
+	return s.rules.Verify(snap.Balances, snap.Transfers), nil
+}
