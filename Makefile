@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export GOFLAGS ?= -buildvcs=false
 
-SERVICES := applications donations reviews
+SERVICES := applications donations funding reviews supervision
 MODULES  := pkg gen/go gateway $(addprefix services/,$(SERVICES))
 PKGS     := $(foreach m,$(MODULES),./$(m)/...)
 BIN      := .bin

@@ -22,7 +22,9 @@ import (
 	"github.com/commonweal/commonweal/gateway/internal/httpapi"
 	applicationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
 	donationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
+	fundingv1 "github.com/commonweal/commonweal/gen/go/commonweal/funding/v1"
 	reviewsv1 "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
+	supervisionv1 "github.com/commonweal/commonweal/gen/go/commonweal/supervision/v1"
 	"github.com/commonweal/commonweal/pkg/addrs"
 	"github.com/commonweal/commonweal/pkg/config"
 	"github.com/commonweal/commonweal/pkg/grpcserver"
@@ -37,7 +39,9 @@ var services = []struct {
 }{
 	{"applications", applicationsv1.RegisterApplicationsServiceHandler},
 	{"donations", donationsv1.RegisterDonationsServiceHandler},
+	{"funding", fundingv1.RegisterFundingServiceHandler},
 	{"reviews", reviewsv1.RegisterReviewsServiceHandler},
+	{"supervision", supervisionv1.RegisterSupervisionServiceHandler},
 }
 
 func main() {

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # One entry per service: its name and gRPC port.
-SERVICES=(applications donations reviews)
+SERVICES=(applications donations funding reviews supervision)
 declare -A PORTS=([applications]=9101 [reviews]=9102 [donations]=9103 [funding]=9104 [supervision]=9105)
 for svc in "${SERVICES[@]}"; do export "${svc^^}_ADDR=127.0.0.1:${PORTS[$svc]}"; done
 GATEWAY_ADDR=${GATEWAY_ADDR:-127.0.0.1:8080}

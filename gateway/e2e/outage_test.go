@@ -83,7 +83,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var env []string
-	for _, svc := range services {
+	for _, svc := range suiteServices {
 		env = append(env, strings.ToUpper(svc)+"_DB_HEALTH_INTERVAL=100ms")
 	}
 	s := StartWith(t, Options{DBURL: dbURL, Env: env})
@@ -126,7 +126,7 @@ func TestDatabaseOutage(t *testing.T) {
 
 // allAre reports whether every service of the suite is in state.
 func allAre(states map[string]string, state string) bool {
-	if len(states) != len(services) {
+	if len(states) != len(suiteServices) {
 		return false
 	}
 	for _, s := range states {

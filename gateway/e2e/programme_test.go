@@ -9,7 +9,7 @@ import (
 // TestProgrammeAcrossServices takes one round from the shortlist to the final review with every step through
 // the gateway and no state set by hand: reviews publishes stages into applications, donations checks them
 // before taking a pledge, reviews asks donations who pledged (a donor representative is recused) and what
-// was confirmed at the cutoff, and the results refuse while the funding service is missing.
+// was confirmed at the cutoff, and the results refuse while the funding service is down.
 func TestProgrammeAcrossServices(t *testing.T) {
 	t.Parallel() // each test runs its own suite: their waits overlap
 	s := Start(t)
@@ -110,9 +110,10 @@ func TestProgrammeAcrossServices(t *testing.T) {
 			expect(t, "final score", st, body, 200, "")
 		}
 	}
-	// Funding does not exist yet: the results refuse rather than guess the government shares.
+	// While funding cannot answer, the results refuse rather than guess the government shares.
+	s.Stop("funding")
 	st, body = s.Do("POST", "/v1/rounds/"+w.roundID+"/results:compute", w.operator, map[string]any{})
-	expect(t, "results without the funding service", st, body, 412, "FUNDING_SERVICE_UNAVAILABLE")
+	expect(t, "results without the funding service", st, body, 503, "FUNDING_UNAVAILABLE")
 
 	st, body = s.Do("GET", "/v1/ledger:verify", federation, nil)
 	expect(t, "ledger", st, body, 200, "")

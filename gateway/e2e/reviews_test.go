@@ -477,11 +477,11 @@ func TestReviews(t *testing.T) {
 	st, body = s.Do("POST", "/v1/panels/"+str(final["id"])+"/scores", w.operator, map[string]any{"application_id": C, "reviewer_id": "fin-0", "criteria": criteria(77)})
 	expect(t, "final score of a disqualified application", st, body, 412, "APPLICATION_NOT_FINALIST")
 
-	// Results refuse rather than guess while the funding service does not exist.
+	// Results refuse while a finalist has no final score (only A was scored).
 	st, body = s.Do("POST", "/v1/rounds/"+w.roundID+"/results:compute", w.committee, map[string]any{})
 	expect(t, "committee computes results", st, body, 403, "PERMISSION_DENIED")
 	st, body = s.Do("POST", "/v1/rounds/"+w.roundID+"/results:compute", w.operator, map[string]any{})
-	expect(t, "compute results without funding", st, body, 412, "FUNDING_SERVICE_UNAVAILABLE")
+	expect(t, "compute results with a finalist unscored", st, body, 412, "SCORES_MISSING")
 	st, body = w.advance(t, "PHASE_APPROVAL")
 	expect(t, "approval before results", st, body, 412, "RESULTS_NOT_COMPUTED")
 	st, body = s.Do("GET", "/v1/rounds/"+w.roundID+"/results", "", nil)

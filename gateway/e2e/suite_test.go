@@ -31,8 +31,8 @@ import (
 
 var binDir string
 
-// services are the suite's services, each started as its own process: one entry each.
-var services = []string{"applications", "donations", "reviews"}
+// suiteServices are the suite's services, each started as its own process: one entry each.
+var suiteServices = []string{"applications", "donations", "funding", "reviews", "supervision"}
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
@@ -58,7 +58,7 @@ func run(m *testing.M) int {
 	}
 	binDir = dir
 	pkgs := []string{"github.com/commonweal/commonweal/gateway"}
-	for _, svc := range services {
+	for _, svc := range suiteServices {
 		pkgs = append(pkgs, "github.com/commonweal/commonweal/services/"+svc)
 	}
 	build := exec.Command("go", append([]string{"build", "-o", binDir + string(filepath.Separator)}, pkgs...)...)
@@ -190,12 +190,12 @@ func StartWith(t testing.TB, o Options) *Suite {
 	})
 	// Every process learns every service's address, so services can call each other.
 	listen := map[string]string{}
-	for _, svc := range services {
+	for _, svc := range suiteServices {
 		addr := freeAddr(t)
 		listen[svc] = addr
 		common = append(common, strings.ToUpper(svc)+"_ADDR="+addr)
 	}
-	for _, svc := range services {
+	for _, svc := range suiteServices {
 		env := append(append([]string{}, common...), strings.ToUpper(svc)+"_GRPC_ADDR="+listen[svc])
 		s.spawn(svc, nil, append(env, o.Env...)...)
 	}

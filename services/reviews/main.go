@@ -24,8 +24,9 @@ import (
 )
 
 func main() {
-	// Peers: applications (rounds, applications, stages) and donations (pledging donors, cutoff totals).
-	spec := service.Spec{Name: "reviews", Migrations: migrations.FS, Peers: []string{"applications", "donations"}, Policy: &api.Policy}
+	// Peers: applications (rounds, applications, stages), donations (pledging donors, cutoff totals) and funding
+	// (government shares and the pool of the results).
+	spec := service.Spec{Name: "reviews", Migrations: migrations.FS, Peers: []string{"applications", "donations", "funding"}, Policy: &api.Policy}
 	service.Main(spec, func(cfg *config.Loader) func(context.Context, *service.Runtime) error {
 		phoneKey := cfg.Secret("VOTER_HMAC_KEY", "dev-voter-hmac-key-change-me", "key of the HMAC that is all the service keeps of a voter's phone number")
 		sender := cfg.String("VOTER_CODE_SENDER", "dev", "how voter codes are sent: dev (returned in the response: local runs only) or none (refused); production must configure a real SMS sender")
@@ -55,9 +56,9 @@ func main() {
 				Outbox:    store.NewOutbox(rt.Pool, relay),
 				Apps:      apps,
 				Donations: clients.NewDonations(rt.Peers["donations"]),
-				// Funding is nil: the funding service does not exist yet, so results:compute refuses with
-				// FUNDING_SERVICE_UNAVAILABLE instead of guessing government shares and the pool.
-				Funding:  nil,
+				// While the funding service cannot answer, results:compute refuses (FUNDING_UNAVAILABLE) rather
+				// than guess government shares and the pool.
+				Funding:  clients.NewFunding(rt.Peers["funding"]),
 				Sender:   codeSender,
 				PhoneKey: []byte(phoneKey),
 				TokenTTL: tokenTTL,

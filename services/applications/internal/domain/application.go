@@ -282,7 +282,8 @@ type Check struct {
 }
 
 // AutomaticChecks runs the checks of initial review (DOMAIN.md §3): organisation registered, duration within
-// policy, budget positive and within what the caps can fund, required fields present, title unique.
+// policy, budget positive, the minimum donation for full funding (informational: any budget is fully fundable
+// with enough donations, so it always passes), required fields present, title unique.
 func AutomaticChecks(a Application, p Policy, applicant Organization, partner *Organization, duplicateTitle bool) []Check {
 	var checks []Check
 	add := func(name string, ok bool, detail string) { checks = append(checks, Check{name, ok, detail}) }
@@ -306,8 +307,7 @@ func AutomaticChecks(a Application, p Policy, applicant Organization, partner *O
 		positive = positive && b.AmountFen > 0
 	}
 	add("BUDGET_POSITIVE", positive, fmt.Sprintf("%d lines totalling %s", len(c.BudgetItems), Yuan(total)))
-	maxFund := p.MaxFundableFen()
-	add("BUDGET_WITHIN_CAPS", total <= maxFund, fmt.Sprintf("budget %s, at most %s fundable with full matching and top-up", Yuan(total), Yuan(maxFund)))
+	add("MIN_DONATION_FOR_FULL_FUNDING", true, minDonationDetail(p, total))
 
 	if err := c.CheckComplete(p); err != nil {
 		e, _ := errs.As(err)
@@ -317,6 +317,26 @@ func AutomaticChecks(a Application, p Policy, applicant Organization, partner *O
 	}
 	add("TITLE_UNIQUE_IN_ROUND", !duplicateTitle, map[bool]string{true: "another application in the round has the same title", false: "no other application has this title"}[duplicateTitle])
 	return checks
+}
+
+// minDonationDetail says what a budget needs to be fully funded under the round's terms: the smallest confirmed
+// donation by the cutoff with which the funding quote (pkg/money, the one every service uses) leaves no
+// shortfall, and the government share the pool then pays.
+func minDonationDetail(p Policy, budgetFen int64) string {
+	if budgetFen <= 0 {
+		return fmt.Sprintf("budget %s: no funding quote for a budget that is not positive", Yuan(budgetFen))
+	}
+	terms := p.Terms()
+	donation, err := terms.MinDonationForFullFunding(budgetFen)
+	if err != nil {
+		return fmt.Sprintf("budget %s: no funding quote (%v)", Yuan(budgetFen), err)
+	}
+	q, err := terms.Quote(budgetFen, donation)
+	if err != nil {
+		return fmt.Sprintf("budget %s: no funding quote (%v)", Yuan(budgetFen), err)
+	}
+	return fmt.Sprintf("budget %s: fully funded with at least %s confirmed donations by the cutoff (%s from the pool)",
+		Yuan(budgetFen), Yuan(donation), Yuan(q.GovernmentFen))
 }
 
 // Yuan formats fen as yuan with two decimals, for messages.

@@ -12,8 +12,7 @@ func TestAutomaticChecks(t *testing.T) {
 	individual := Organization{Kind: OrgIndividual}
 	other := Organization{Kind: OrgOtherUnit}
 	names := []string{"ORGANIZATION_REGISTERED", "DURATION_WITHIN_POLICY", "BUDGET_POSITIVE",
-		"BUDGET_WITHIN_CAPS", "REQUIRED_FIELDS_PRESENT", "TITLE_UNIQUE_IN_ROUND"}
-	const maxFund = int64(105_000_000) // 25,000,000 + 50,000,000 + 30,000,000 fen
+		"MIN_DONATION_FOR_FULL_FUNDING", "REQUIRED_FIELDS_PRESENT", "TITLE_UNIQUE_IN_ROUND"}
 
 	type result = [6]bool // in the order of names
 	all := result{true, true, true, true, true, true}
@@ -29,9 +28,9 @@ func TestAutomaticChecks(t *testing.T) {
 		{"bad application", Content{
 			Category:       CategoryElderly,
 			Title:          "t",
-			BudgetItems:    []BudgetItem{{"a", maxFund + 1}, {"b", 0}},
+			BudgetItems:    []BudgetItem{{"a", 105_000_001}, {"b", 0}},
 			DurationMonths: 30,
-		}, individual, nil, true, result{}},
+		}, individual, nil, true, result{false, false, false, true, false, false}}, // the minimum donation only informs
 		{"unverified social org", goodContent(), unverified, nil, false, result{false, true, true, true, true, true}},
 		{"individual with registered partner", goodContent(), individual, &registered, false, all},
 		{"other unit with unverified partner", goodContent(), other, &unverified, false, result{false, true, true, true, true, true}},
@@ -51,10 +50,10 @@ func TestAutomaticChecks(t *testing.T) {
 			result{true, true, false, true, false, true}},
 		{"negative budget line", contentWith(func(c *Content) { c.BudgetItems[0].AmountFen = -5 }), registered, nil, false,
 			result{true, true, false, true, true, true}},
-		{"budget exactly the fundable maximum", contentWith(func(c *Content) { c.BudgetItems = []BudgetItem{{"a", maxFund}} }),
+		// The old BUDGET_WITHIN_CAPS failed any budget above 1,050,000 yuan; the quote funds any budget fully
+		// with enough donations, so the check informs and passes.
+		{"budget 2,000,000 yuan", contentWith(func(c *Content) { c.BudgetItems = []BudgetItem{{"a", 200_000_000}} }),
 			registered, nil, false, all},
-		{"budget 1 fen above the fundable maximum", contentWith(func(c *Content) { c.BudgetItems = []BudgetItem{{"a", maxFund - 10}, {"b", 11}} }),
-			registered, nil, false, result{true, true, true, false, true, true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,13 +83,60 @@ func TestAutomaticChecks(t *testing.T) {
 		if got, want := checks[2].Detail, "2 lines totalling 20000.00 CNY"; got != want {
 			t.Errorf("BUDGET_POSITIVE detail = %q, want %q", got, want)
 		}
-		if got, want := checks[3].Detail, "budget 20000.00 CNY, at most 1050000.00 CNY fundable with full matching and top-up"; got != want {
-			t.Errorf("BUDGET_WITHIN_CAPS detail = %q, want %q", got, want)
+		if got, want := checks[3].Detail, "budget 20000.00 CNY: fully funded with at least 0.00 CNY confirmed donations by the cutoff (20000.00 CNY from the pool)"; got != want {
+			t.Errorf("MIN_DONATION_FOR_FULL_FUNDING detail = %q, want %q", got, want)
 		}
 		if got, want := checks[1].Detail, "12 months (maximum 12, special 24)"; got != want {
 			t.Errorf("DURATION_WITHIN_POLICY detail = %q, want %q", got, want)
 		}
 	})
+}
+
+// TestMinDonationForFullFunding checks the detail of MIN_DONATION_FOR_FULL_FUNDING on budgets around the
+// caps. Expected values are worked by hand from DOMAIN.md's quote (match = min(D × ratio, match cap,
+// B − D), top-up = min(B − D − match, top-up cap)): the smallest D with D + match + top-up = B, and the
+// government share match + top-up at that D.
+func TestMinDonationForFullFunding(t *testing.T) {
+	defaults := Policy{}.WithDefaults() // 1 : 2, match cap 500,000 yuan, top-up cap 300,000 yuan
+	tests := []struct {
+		name   string
+		p      Policy
+		budget int64
+		want   string
+	}{
+		// Top-up alone covers it.
+		{"20,000 yuan", defaults, 2_000_000, "budget 20000.00 CNY: fully funded with at least 0.00 CNY confirmed donations by the cutoff (20000.00 CNY from the pool)"},
+		{"exactly the top-up cap", defaults, 30_000_000, "budget 300000.00 CNY: fully funded with at least 0.00 CNY confirmed donations by the cutoff (300000.00 CNY from the pool)"},
+		// D = 0 leaves 1 fen short; D = 1 fen earns 2 fen of match and the top-up covers the other 29,999,998.
+		{"one fen above the top-up cap", defaults, 30_000_001, "budget 300000.01 CNY: fully funded with at least 0.01 CNY confirmed donations by the cutoff (300000.00 CNY from the pool)"},
+		// 3D + 300,000 ≥ 400,000 yuan: D = 3,333,334 fen, match 6,666,668, top-up 29,999,998 (D = 3,333,333 is 1 fen short).
+		{"400,000 yuan", defaults, 40_000_000, "budget 400000.00 CNY: fully funded with at least 33333.34 CNY confirmed donations by the cutoff (366666.66 CNY from the pool)"},
+		// D = 250,000 earns the whole match cap; 250,000 + 500,000 + 300,000.
+		{"1,050,000 yuan", defaults, 105_000_000, "budget 1050000.00 CNY: fully funded with at least 250000.00 CNY confirmed donations by the cutoff (800000.00 CNY from the pool)"},
+		{"1,050,000.01 yuan", defaults, 105_000_001, "budget 1050000.01 CNY: fully funded with at least 250000.01 CNY confirmed donations by the cutoff (800000.00 CNY from the pool)"},
+		// The example: 1,200,000 donated funds 2,000,000 (500,000 match, 300,000 top-up).
+		{"2,000,000 yuan", defaults, 200_000_000, "budget 2000000.00 CNY: fully funded with at least 1200000.00 CNY confirmed donations by the cutoff (800000.00 CNY from the pool)"},
+		// 3 : 2, match cap 10 yuan, no top-up: D = 1,500 fen earns 1,000 fen; D = 1,499 earns 999 (rounded down).
+		{"ratio 3 : 2", Policy{MatchRatioDonation: 3, MatchRatioMatch: 2, MatchCapFen: ptr(int64(1_000)), TopupCapFen: ptr(int64(0))}.WithDefaults(), 2_500,
+			"budget 25.00 CNY: fully funded with at least 15.00 CNY confirmed donations by the cutoff (10.00 CNY from the pool)"},
+		// No matching: the donation covers what the top-up does not.
+		{"no matching", Policy{MatchRatioDonation: 1, MatchRatioMatch: 0, TopupCapFen: ptr(int64(300))}.WithDefaults(), 1_000,
+			"budget 10.00 CNY: fully funded with at least 7.00 CNY confirmed donations by the cutoff (3.00 CNY from the pool)"},
+		{"no budget", defaults, 0, "budget 0.00 CNY: no funding quote for a budget that is not positive"},
+	}
+	registered := Organization{Kind: OrgSocialOrganization, Registered: true}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := contentWith(func(c *Content) { c.BudgetItems = nil })
+			if tc.budget > 0 {
+				c.BudgetItems = []BudgetItem{{"all", tc.budget}}
+			}
+			got := AutomaticChecks(Application{Content: c}, tc.p, registered, nil, false)[3]
+			if got.Name != "MIN_DONATION_FOR_FULL_FUNDING" || !got.Passed || got.Detail != tc.want {
+				t.Errorf("got %+v, want passed with detail %q", got, tc.want)
+			}
+		})
+	}
 }
 
 func TestYuan(t *testing.T) {

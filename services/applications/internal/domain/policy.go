@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/money"
 )
 
 // Category is an application's service area.
@@ -251,14 +252,11 @@ func (p Policy) CheckPublishable(now time.Time) error {
 	return nil
 }
 
-// MaxFundableFen is the largest budget the caps can fund: the donation that earns the whole match cap,
-// the match cap and the top-up cap.
-func (p Policy) MaxFundableFen() int64 {
-	donation := *p.MatchCapFen
-	if p.MatchRatioMatch > 0 {
-		donation = *p.MatchCapFen * int64(p.MatchRatioDonation) / int64(p.MatchRatioMatch)
-	}
-	return donation + *p.MatchCapFen + *p.TopupCapFen
+// Terms are the round's matching terms as the funding quote (pkg/money) takes them: match ratio donation :
+// match, match cap and top-up cap. p must have its defaults applied.
+func (p Policy) Terms() money.Terms {
+	return money.Terms{RatioDonation: int64(p.MatchRatioDonation), RatioMatch: int64(p.MatchRatioMatch),
+		MatchCapFen: *p.MatchCapFen, TopupCapFen: *p.TopupCapFen}
 }
 
 // HasCategory reports whether applications may choose c.

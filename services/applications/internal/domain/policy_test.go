@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/money"
 )
 
 func TestWithDefaultsFillsEveryDefault(t *testing.T) {
@@ -273,23 +274,21 @@ func TestCheckPublishable(t *testing.T) {
 	}
 }
 
-func TestMaxFundableFen(t *testing.T) {
+// TestTerms checks the policy's matching terms reach the quote unchanged.
+func TestTerms(t *testing.T) {
 	tests := []struct {
 		name string
 		p    Policy
-		want int64
+		want money.Terms
 	}{
-		// Donation earning the whole cap: 50,000,000 × 1 / 2 = 25,000,000; + cap 50,000,000 + topup 30,000,000.
-		{"defaults", Policy{}, 25_000_000 + 50_000_000 + 30_000_000},
-		{"defaults, topup 0", Policy{TopupCapFen: ptr(int64(0))}, 25_000_000 + 50_000_000},
-		{"ratio 1:1", Policy{MatchRatioDonation: 1, MatchRatioMatch: 1, MatchCapFen: ptr(int64(1000)), TopupCapFen: ptr(int64(300))}, 1000 + 1000 + 300},
-		{"ratio 3:2", Policy{MatchRatioDonation: 3, MatchRatioMatch: 2, MatchCapFen: ptr(int64(1000)), TopupCapFen: ptr(int64(0))}, 1500 + 1000},
-		{"no caps", Policy{MatchCapFen: ptr(int64(0)), TopupCapFen: ptr(int64(0))}, 0},
+		{"defaults", Policy{}, money.Terms{RatioDonation: 1, RatioMatch: 2, MatchCapFen: 50_000_000, TopupCapFen: 30_000_000}},
+		{"given", Policy{MatchRatioDonation: 3, MatchRatioMatch: 2, MatchCapFen: ptr(int64(1000)), TopupCapFen: ptr(int64(0))},
+			money.Terms{RatioDonation: 3, RatioMatch: 2, MatchCapFen: 1000, TopupCapFen: 0}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.p.WithDefaults().MaxFundableFen(); got != tc.want {
-				t.Errorf("MaxFundableFen = %d, want %d", got, tc.want)
+			if got := tc.p.WithDefaults().Terms(); got != tc.want {
+				t.Errorf("Terms = %+v, want %+v", got, tc.want)
 			}
 		})
 	}

@@ -18,6 +18,7 @@ var Policy = authz.Policy{
 	Rules: map[string]authz.Rule{
 		"CreateDonor":           authz.Allow(identity.Donor, identity.Operator),
 		"GetDonor":              authz.Allow(readers...),
+		"ListDonors":            authz.Allow(append([]identity.Role{identity.CharityFederation}, identity.StaffRoles...)...),
 		"CreatePledge":          authz.Allow(identity.Donor, identity.Operator),
 		"GetPledge":             authz.Allow(readers...),
 		"ListPledges":           authz.Allow(readers...),

@@ -35,6 +35,7 @@ const (
 var allowed = map[string][]identity.Role{
 	"CreateDonor":           {donor, operator},
 	"GetDonor":              {donor, federation, service, organizer, operator, committee, finance, auditor},
+	"ListDonors":            {federation, organizer, operator, committee, finance, auditor},
 	"CreatePledge":          {donor, operator},
 	"GetPledge":             {donor, federation, service, organizer, operator, committee, finance, auditor},
 	"ListPledges":           {donor, federation, service, organizer, operator, committee, finance, auditor},

@@ -49,7 +49,7 @@ func transferToPB(t domain.Transfer) *pb.LedgerTransfer {
 
 func summaryToPB(applicationID string, s domain.Summary) *pb.DonationSummary {
 	return &pb.DonationSummary{ApplicationId: applicationID, ConfirmedTotalFen: s.ConfirmedTotalFen, NamingRightDonorId: s.NamingRightDonorID,
-		AsOf: ts(s.AsOf)}
+		AsOf: ts(s.AsOf), ConfirmedCashFen: s.ConfirmedCashFen, ConfirmedInKindFen: s.ConfirmedInKindFen}
 }
 
 func verificationToPB(v domain.Verification) *pb.VerifyLedgerResponse {

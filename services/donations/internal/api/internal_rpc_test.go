@@ -135,7 +135,8 @@ func TestInternalRPCs(t *testing.T) {
 
 	// Reviews: the summary (1,000 of a 2,000 budget is exactly 50%) and the donor list.
 	sum, err := c.GetDonationSummary(reviews, &pb.GetDonationSummaryRequest{ApplicationId: appID})
-	if err != nil || sum.GetConfirmedTotalFen() != 1_000 || sum.GetNamingRightDonorId() != d.Id || sum.GetAsOf() == nil {
+	if err != nil || sum.GetConfirmedTotalFen() != 1_000 || sum.GetConfirmedCashFen() != 1_000 || sum.GetConfirmedInKindFen() != 0 ||
+		sum.GetNamingRightDonorId() != d.Id || sum.GetAsOf() == nil {
 		t.Fatalf("summary: %v %v", err, sum)
 	}
 	donors, err := c.ListApplicationDonors(reviews, &pb.ListApplicationDonorsRequest{ApplicationId: appID})

@@ -49,6 +49,18 @@ func (s *Server) GetDonor(ctx context.Context, req *pb.GetDonorRequest) (*pb.Don
 	return rpc.Answer(ctx, d, err, donorToPB)
 }
 
+func (s *Server) ListDonors(ctx context.Context, req *pb.ListDonorsRequest) (*pb.ListDonorsResponse, error) {
+	// The token is the caller's: masking depends on who asks.
+	filter := pagetoken.Fingerprint("donors", identity.From(ctx).Subject)
+	page, next, err := rpc.List(ctx, s.tokens, req, filter, func(cur pagetoken.Cursor, limit int) ([]domain.Donor, error) {
+		return s.app.ListDonors(ctx, app.DonorFilter{AfterTime: cur.AfterTime, AfterID: cur.After, Limit: limit})
+	}, func(d domain.Donor) (string, time.Time) { return d.ID, d.CreatedAt }, donorToPB)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ListDonorsResponse{Donors: page, NextPageToken: next}, nil
+}
+
 func (s *Server) CreatePledge(ctx context.Context, req *pb.CreatePledgeRequest) (*pb.Pledge, error) {
 	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Pledge, error) {
 		return s.app.CreatePledge(ctx, app.CreatePledge{Key: key, DonorID: req.GetDonorId(), ApplicationID: req.GetApplicationId(),

@@ -165,12 +165,22 @@ func TestDepositsReceiptsAndSummary(t *testing.T) {
 	if _, err := f.svc.RedirectPledge(operator, app.RedirectPledge{PledgeID: p.ID, TargetApplicationID: ids.New()}); reason(err) != "APPLICATION_NOT_FOUND" {
 		t.Fatalf("redirect to unknown application: %v", err)
 	}
-	if p, err = f.svc.RedirectPledge(operator, app.RedirectPledge{PledgeID: p.ID, Reason: "donor chose the general fund"}); err != nil || p.State != domain.StateRedirected {
+	target := f.apps.add(f.round, "SELECTED", 20_000_000)
+	if _, err := f.svc.RedirectPledge(operator, app.RedirectPledge{PledgeID: p.ID, Reason: "donor chose the general fund"}); reason(err) != "TARGET_APPLICATION_REQUIRED" {
+		t.Fatalf("redirect without a target: %v", err)
+	}
+	if p, err = f.svc.RedirectPledge(operator, app.RedirectPledge{PledgeID: p.ID, TargetApplicationID: target, Reason: "donor chose a selected project"}); err != nil ||
+		p.State != domain.StateRedirected || p.RedirectApplicationID != target {
 		t.Fatalf("redirect: %v %+v", err, p)
 	}
 	b = storedBalances(t, f)
-	if posted(b[domain.LateAccount(f.app)]) != 0 || posted(b[domain.AccountRefunds]) != 1_000_000 || posted(b[domain.AccountRedirected]) != 5_000_000 {
+	if posted(b[domain.LateAccount(f.app)]) != 0 || posted(b[domain.AccountRefunds]) != 1_000_000 || posted(b[domain.EarmarkedAccount(target)]) != 5_000_000 ||
+		posted(b[domain.EarmarkedAccount(f.app)]) != 100 || posted(b[domain.AccountRedirected]) != 0 {
 		t.Fatalf("balances after refund and redirect: %+v", b)
+	}
+	// Redirected after the target round's cutoff: on the target's earmark, but late for its totals.
+	if sum, _ = f.svc.DonationSummary(federation, target, time.Time{}); sum.ConfirmedTotalFen != 0 {
+		t.Fatalf("money redirected after the cutoff counted for the target: %+v", sum)
 	}
 	// The summary at the old instant still shows what was confirmed then.
 	sum, _ = f.svc.DonationSummary(federation, f.app, cutoff)

@@ -192,12 +192,13 @@ func TestRacesForOnePledge(t *testing.T) {
 		t.Fatalf("confirmations under different references: %d ok, %v", ok, reasons)
 	}
 	f.apps.setStage(f.app, "NOT_SELECTED")
+	target := f.apps.add(f.round, "SELECTED", 10_000)
 	ok, reasons = race(8, func(i int) error {
 		var err error
 		if i%2 == 0 {
 			_, err = f.svc.RefundPledge(federation, app.RefundPledge{PledgeID: p.ID, Reason: "not selected"})
 		} else {
-			_, err = f.svc.RedirectPledge(operator, app.RedirectPledge{PledgeID: p.ID, Reason: "donor's choice"})
+			_, err = f.svc.RedirectPledge(operator, app.RedirectPledge{PledgeID: p.ID, TargetApplicationID: target, Reason: "donor's choice"})
 		}
 		return err
 	})
@@ -205,7 +206,7 @@ func TestRacesForOnePledge(t *testing.T) {
 		t.Fatalf("refunds and redirections: %d ok, %v", ok, reasons)
 	}
 	b := storedBalances(t, f)
-	if posted(b[domain.AccountBank]) != -1_000 || posted(b[domain.AccountRefunds])+posted(b[domain.AccountRedirected]) != 1_000 ||
+	if posted(b[domain.AccountBank]) != -1_000 || posted(b[domain.AccountRefunds])+posted(b[domain.EarmarkedAccount(target)]) != 1_000 ||
 		posted(b[domain.EarmarkedAccount(f.app)]) != 0 {
 		t.Fatalf("balances: %+v", b)
 	}
@@ -230,15 +231,16 @@ func TestReturnsRecordWhy(t *testing.T) {
 	if _, err := f.svc.RefundPledge(federation, app.RefundPledge{Key: key("req-refund"), PledgeID: p.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.RedirectPledge(operator, app.RedirectPledge{Key: key("req-redirect"), PledgeID: q.ID}); err != nil {
+	target := f.apps.add(f.round, "SELECTED", 10_000)
+	if _, err := f.svc.RedirectPledge(operator, app.RedirectPledge{Key: key("req-redirect"), PledgeID: q.ID, TargetApplicationID: target}); err != nil {
 		t.Fatal(err)
 	}
-	for req, want := range map[string]string{"req-refund": "amount_fen=1000", "req-redirect": "amount_fen=2000"} {
+	for req, want := range map[string]string{"req-refund": "amount_fen=1000", "req-redirect": "target=" + target + " target_stage=SELECTED amount_fen=2000"} {
 		var detail, by string
 		if err := f.pool.QueryRow(context.Background(), `SELECT detail, by_subject FROM pledge_events WHERE request_id = $1`, req).Scan(&detail, &by); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(detail, "stage=NOT_SELECTED") || !strings.Contains(detail, "late=false") || !strings.Contains(detail, want) || by == "" {
+		if !strings.Contains(detail, " stage=NOT_SELECTED") || !strings.Contains(detail, "late=false") || !strings.Contains(detail, want) || by == "" {
 			t.Fatalf("%s: event %q by %q does not say why", req, detail, by)
 		}
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/idempotency"
@@ -17,6 +18,15 @@ type Donors interface {
 	GetDonor(ctx context.Context, id string) (domain.Donor, error)
 	// DonorsOwnedBy lists the IDs of the donors a subject registered.
 	DonorsOwnedBy(ctx context.Context, subject string) ([]string, error)
+	// ListDonors returns up to f.Limit donors after the keyset position, oldest first.
+	ListDonors(ctx context.Context, f DonorFilter) ([]domain.Donor, error)
+}
+
+// DonorFilter selects a page of donors: those after (AfterTime, AfterID), at most Limit.
+type DonorFilter struct {
+	AfterTime time.Time
+	AfterID   string
+	Limit     int
 }
 
 // CreateDonor registers a donor.
@@ -67,11 +77,37 @@ func (s *Service) GetDonor(ctx context.Context, id string) (domain.Donor, error)
 	if err != nil {
 		return domain.Donor{}, err
 	}
-	switch {
-	case owns(who, d) || who.Has(identity.Organizer):
-		return d, nil
-	case readsAll(who):
-		return d.Masked(), nil
+	if v, ok := donorView(who, d); ok {
+		return v, nil
 	}
 	return domain.Donor{}, errs.ErrNotFound.With("donor %s not found", id)
+}
+
+// ListDonors lists donors, oldest first, for staff and the federation (the authorisation table refuses
+// everyone else), personal numbers masked as GetDonor masks them.
+func (s *Service) ListDonors(ctx context.Context, f DonorFilter) ([]domain.Donor, error) {
+	who := identity.From(ctx)
+	if !who.IsStaff() && !who.Has(identity.CharityFederation) {
+		return nil, errs.ErrPermissionDenied.With("only staff and the charity federation list donors")
+	}
+	donors, err := s.donors.ListDonors(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	for i, d := range donors {
+		donors[i], _ = donorView(who, d)
+	}
+	return donors, nil
+}
+
+// donorView is the donor as who may see it: whole to its owner and the organizer, masked to staff, suite
+// services and the federation; ok is false for anyone else.
+func donorView(who identity.Identity, d domain.Donor) (domain.Donor, bool) {
+	switch {
+	case owns(who, d) || who.Has(identity.Organizer):
+		return d, true
+	case readsAll(who):
+		return d.Masked(), true
+	}
+	return domain.Donor{}, false
 }

@@ -68,6 +68,15 @@ func (f *fakeApplications) setStage(appID, stage string) {
 	f.apps[appID] = a
 }
 
+// add registers another application of round at stage and returns its ID.
+func (f *fakeApplications) add(round, stage string, budgetFen int64) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := ids.New()
+	f.apps[id] = app.ApplicationInfo{ID: id, RoundID: round, Stage: stage, BudgetTotalFen: budgetFen}
+	return id
+}
+
 func (f *fakeApplications) setRound(id string, change func(*app.RoundInfo)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

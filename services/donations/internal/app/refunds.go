@@ -34,39 +34,44 @@ func (s *Service) RefundPledge(ctx context.Context, cmd RefundPledge) (domain.Pl
 		})
 }
 
-// RedirectPledge moves a donation elsewhere at the donor's choice.
+// RedirectPledge moves a donation on to another project's earmark at the donor's choice.
 type RedirectPledge struct {
 	Key                 idempotency.Key
 	PledgeID            string
-	TargetApplicationID string // optional
+	TargetApplicationID string // required: SHORTLISTED or SELECTED, not the pledge's own
 	Reason              string
 }
 
-// RedirectPledge moves a late donation, or one to a project not selected, at the donor's choice, recording
-// the target application if given (it must exist).
+// RedirectPledge moves a late donation, or one to a project not selected, at the donor's choice on to the
+// target application's earmark (DOMAIN.md §6): one ledger transfer from the pledge's account into the target's
+// earmarked account (in kind: its in-kind account), pledge:<id>:redirect, at most once. The target's stage is
+// asked of the applications service with nothing open, then checked in the unit of work with the pledge's.
 func (s *Service) RedirectPledge(ctx context.Context, cmd RedirectPledge) (domain.Pledge, error) {
 	if out, done, err := idempotency.Replay[domain.Pledge](ctx, s.requests, cmd.Key); done || err != nil {
 		return out, err
 	}
-	if target := cmd.TargetApplicationID; target != "" {
-		if err := ids.Parse("target_application_id", target); err != nil {
-			return domain.Pledge{}, err
+	target := cmd.TargetApplicationID
+	if target == "" {
+		return domain.Pledge{}, domain.ErrRedirectTargetRequired
+	}
+	if err := ids.Parse("target_application_id", target); err != nil {
+		return domain.Pledge{}, err
+	}
+	t, err := s.apps.GetApplication(ctx, target)
+	if err != nil {
+		if domain.ErrApplicationNotFound.Is(err) {
+			return domain.Pledge{}, domain.ErrApplicationNotFound.Field("target_application_id", "no application has this ID")
 		}
-		if _, err := s.apps.GetApplication(ctx, target); err != nil {
-			if domain.ErrApplicationNotFound.Is(err) {
-				return domain.Pledge{}, domain.ErrApplicationNotFound.Field("target_application_id", "no application has this ID")
-			}
-			return domain.Pledge{}, err
-		}
+		return domain.Pledge{}, err
 	}
 	by := identity.From(ctx).Subject
-	return s.giveBack(ctx, giveBack{key: cmd.Key, pledgeID: cmd.PledgeID, verb: "redirect", reason: cmd.Reason},
+	return s.giveBack(ctx, giveBack{key: cmd.Key, pledgeID: cmd.PledgeID, verb: "redirect", reason: "to " + target + ": " + cmd.Reason},
 		func(ctx context.Context, p *domain.Pledge, stage string, now time.Time) (string, error) {
-			if err := p.Redirect(stage, cmd.TargetApplicationID, now); err != nil {
+			if err := p.Redirect(stage, target, t.Stage, now); err != nil {
 				return "", err
 			}
-			return domain.AccountRedirected, s.pledges.RecordEvent(ctx, domain.PledgeEvent{PledgeID: p.ID, Action: "REDIRECTED", At: now, By: by,
-				RequestID: cmd.Key.RequestID, Detail: "target=" + cmd.TargetApplicationID + " " + returnDetail(*p, stage, cmd.Reason)})
+			return domain.RedirectAccount(*p), s.pledges.RecordEvent(ctx, domain.PledgeEvent{PledgeID: p.ID, Action: "REDIRECTED", At: now, By: by,
+				RequestID: cmd.Key.RequestID, Detail: fmt.Sprintf("target=%s target_stage=%s %s", target, t.Stage, returnDetail(*p, stage, cmd.Reason))})
 		})
 }
 

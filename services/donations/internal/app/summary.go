@@ -12,13 +12,14 @@ import (
 
 // Summaries reads what an application received.
 type Summaries interface {
-	// PledgesOfApplication returns every pledge to an application.
+	// PledgesOfApplication returns every pledge to an application or redirected to it.
 	PledgesOfApplication(ctx context.Context, applicationID string) ([]domain.Pledge, error)
-	// DonorsOfApplication lists the IDs of the donors with any pledge to an application.
+	// DonorsOfApplication lists the IDs of the donors with any pledge to an application or redirected to it.
 	DonorsOfApplication(ctx context.Context, applicationID string) ([]string, error)
 }
 
-// DonationSummary returns an application's confirmed donations at asOf (zero: now) and the naming right.
+// DonationSummary returns an application's confirmed donations at asOf (zero: now), cash and in kind, counting
+// those redirected to it before its round's donation cutoff, and the naming right.
 func (s *Service) DonationSummary(ctx context.Context, applicationID string, asOf time.Time) (domain.Summary, error) {
 	if err := ids.Parse("application_id", applicationID); err != nil {
 		return domain.Summary{}, err
@@ -41,11 +42,11 @@ func (s *Service) DonationSummary(ctx context.Context, applicationID string, asO
 	if err != nil {
 		return domain.Summary{}, err
 	}
-	return domain.Summarize(pledges, asOf, a.BudgetTotalFen, r.NamingRightShareBps), nil
+	return domain.Summarize(applicationID, pledges, asOf, r.DonationCutoff, a.BudgetTotalFen, r.NamingRightShareBps), nil
 }
 
-// ListApplicationDonors lists the donors with any pledge to an application: for staff and, among suite
-// services, the reviews service.
+// ListApplicationDonors lists the donors with any pledge to an application or a donation redirected to it (a
+// donor representative's conflicts): for staff and, among suite services, the reviews service.
 func (s *Service) ListApplicationDonors(ctx context.Context, applicationID string) ([]string, error) {
 	who := identity.From(ctx)
 	if !who.IsService("reviews") && !who.IsStaff() {

@@ -61,6 +61,11 @@ func TestVerifyWithPledges(t *testing.T) {
 	lateFlag.Late = true
 	pledged := dep
 	pledged.State = StatePledged
+	redirected := dep
+	redirected.State, redirected.RedirectApplicationID = StateRedirected, "B"
+	redirect := Transfer{ID: "pledge:p:redirect", Kind: TransferPosted, Debit: "earmarked:A", Credit: "earmarked:B", AmountFen: 800, PledgeID: "p"}
+	stopped := redirect
+	stopped.Credit = "redirected"
 	tests := []struct {
 		name      string
 		pledges   []Pledge
@@ -75,6 +80,9 @@ func TestVerifyWithPledges(t *testing.T) {
 		{"refunded, refund not booked", []Pledge{refunded}, []Transfer{confirm}, "refund transfer present=false"},
 		{"booked, not confirmed", []Pledge{pledged}, []Transfer{confirm}, "confirm transfer present=true"},
 		{"booked for no pledge", nil, []Transfer{confirm}, "booked for no pledge"},
+		{"redirected on to the target's earmark", []Pledge{redirected}, []Transfer{confirm, redirect}, ""},
+		{"redirected, stopped in the redirected account", []Pledge{redirected}, []Transfer{confirm, stopped}, "pledge says earmarked:A → earmarked:B"},
+		{"redirected, not booked", []Pledge{redirected}, []Transfer{confirm}, "redirect transfer present=false"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

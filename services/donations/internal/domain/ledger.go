@@ -12,7 +12,7 @@ const (
 	AccountBank           = "bank"             // money received by the federation's bank account (external world)
 	AccountInKindExternal = "in_kind_external" // the counterpart of approved in-kind values (external world)
 	AccountRefunds        = "refunds"          // money returned to donors
-	AccountRedirected     = "redirected"       // money redirected at the donor's choice
+	AccountRedirected     = "redirected"       // money redirected before redirections named their target's earmark (see RedirectAccount)
 	AccountPayoutPending  = "payout_pending"   // donation shares reserved or paid out to projects
 )
 
@@ -42,6 +42,21 @@ func ConfirmedAccount(p Pledge) string {
 		return InKindLateAccount(p.ApplicationID)
 	default:
 		return InKindAccount(p.ApplicationID)
+	}
+}
+
+// RedirectAccount is the account a redirected pledge's value moves to: the target application's earmark,
+// its earmarked account for cash (from which its donation share is paid) and its in-kind account for goods
+// (which are delivered, never paid out). A redirection that recorded no target (made before redirections
+// moved on to a target) went to the redirected account.
+func RedirectAccount(p Pledge) string {
+	switch {
+	case p.RedirectApplicationID == "":
+		return AccountRedirected
+	case p.Kind == KindCash:
+		return EarmarkedAccount(p.RedirectApplicationID)
+	default:
+		return InKindAccount(p.RedirectApplicationID)
 	}
 }
 
@@ -239,7 +254,7 @@ func VerifyWithPledges(stored map[string]Balance, transfers []Transfer, pledges 
 		confirmed := p.State == StateDeposited || p.State == StateApproved || p.State == StateRefunded || p.State == StateRedirected
 		expect(p, "confirm", confirmed, SourceAccount(p), ConfirmedAccount(p))
 		expect(p, "refund", p.State == StateRefunded, ConfirmedAccount(p), AccountRefunds)
-		expect(p, "redirect", p.State == StateRedirected, ConfirmedAccount(p), AccountRedirected)
+		expect(p, "redirect", p.State == StateRedirected, ConfirmedAccount(p), RedirectAccount(p))
 	}
 	for _, t := range transfers {
 		if (t.PledgeID != "" || strings.HasPrefix(t.ID, "pledge:")) && !seen[t.ID] {

@@ -221,9 +221,31 @@ func (p *Pledge) Refund(stage string, now time.Time) error {
 	return nil
 }
 
-// Redirect marks the donation moved at the donor's choice, to target if given.
-func (p *Pledge) Redirect(stage, target string, now time.Time) error {
+// Stages of an application a donation may be redirected to: one that can still use it (the stages a pledge is
+// taken for, or that will be funded).
+var redirectTargetStages = []string{"SHORTLISTED", "SELECTED"}
+
+// CheckRedirectTarget refuses a redirection target that is missing, the pledge's own application, or not
+// SHORTLISTED or SELECTED (targetStage is the target's stage, as the applications service said).
+func (p Pledge) CheckRedirectTarget(target, targetStage string) error {
+	switch {
+	case strings.TrimSpace(target) == "":
+		return ErrRedirectTargetRequired
+	case target == p.ApplicationID:
+		return ErrRedirectToSelf
+	case !slices.Contains(redirectTargetStages, targetStage):
+		return ErrRedirectTargetNotEligible.With("the target's stage is %q", targetStage)
+	}
+	return nil
+}
+
+// Redirect marks the donation moved at the donor's choice on to target's earmark (see RedirectAccount);
+// stage is the pledge's own application's stage, targetStage the target's.
+func (p *Pledge) Redirect(stage, target, targetStage string, now time.Time) error {
 	if err := p.CheckReturnable(stage); err != nil {
+		return err
+	}
+	if err := p.CheckRedirectTarget(target, targetStage); err != nil {
 		return err
 	}
 	p.State, p.RedirectedAt, p.RedirectApplicationID = StateRedirected, now, target

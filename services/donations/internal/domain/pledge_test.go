@@ -123,7 +123,8 @@ func TestInKindFlowAndReturns(t *testing.T) {
 	if err := p.Refund("", at(4)); !errors.Is(err, ErrProjectStillEligible) {
 		t.Fatalf("refund before any outcome: %v", err)
 	}
-	if err := p.Redirect("NOT_SELECTED", "B", at(5)); err != nil || p.State != StateRedirected || p.RedirectApplicationID != "B" {
+	if err := p.Redirect("NOT_SELECTED", "B", "SELECTED", at(5)); err != nil || p.State != StateRedirected || p.RedirectApplicationID != "B" ||
+		RedirectAccount(p) != "in_kind:B" {
 		t.Fatalf("redirect: %v %+v", err, p)
 	}
 	if err := p.Refund("NOT_SELECTED", at(6)); !errors.Is(err, ErrPledgeState) {
@@ -136,6 +137,53 @@ func TestInKindFlowAndReturns(t *testing.T) {
 	lateApproval := Pledge{ApplicationID: "A", Kind: KindInKind, State: StateAppraised}
 	if err := lateApproval.Approve(at(10), at(10)); err != nil || !lateApproval.Late || ConfirmedAccount(lateApproval) != "in_kind_late:A" {
 		t.Fatalf("approval at the cutoff: %v %+v", err, lateApproval)
+	}
+}
+
+// TestRedirect: a donation moves on only to another application that can still use it (SHORTLISTED or
+// SELECTED), and only from a project that was declined or when it was late; cash lands in the target's
+// earmarked account.
+func TestRedirect(t *testing.T) {
+	deposited := Pledge{ApplicationID: "A", Kind: KindCash, State: StateDeposited, DepositedAmountFen: 1_000}
+	late := deposited
+	late.Late = true
+	tests := []struct {
+		name                string
+		p                   Pledge
+		stage, target, tgtS string
+		want                string
+	}{
+		{"declined project to a selected one", deposited, "NOT_SELECTED", "B", "SELECTED", ""},
+		{"declined project to a shortlisted one", deposited, "DISQUALIFIED", "B", "SHORTLISTED", ""},
+		{"late money of a selected project", late, "SELECTED", "B", "SELECTED", ""},
+		{"no target", deposited, "NOT_SELECTED", "", "", "TARGET_APPLICATION_REQUIRED"},
+		{"to itself", late, "SELECTED", "A", "SELECTED", "REDIRECT_TO_SAME_APPLICATION"},
+		{"to a project not selected", deposited, "NOT_SELECTED", "B", "NOT_SELECTED", "REDIRECT_TARGET_NOT_ELIGIBLE"},
+		{"to an idea prize", deposited, "NOT_SELECTED", "B", "IDEA_PRIZE", "REDIRECT_TARGET_NOT_ELIGIBLE"},
+		{"to a project without a stage", deposited, "NOT_SELECTED", "B", "", "REDIRECT_TARGET_NOT_ELIGIBLE"},
+		{"from a selected project", deposited, "SELECTED", "B", "SELECTED", "PROJECT_NOT_DECLINED"},
+		{"not confirmed", Pledge{ApplicationID: "A", Kind: KindCash, State: StatePledged}, "NOT_SELECTED", "B", "SELECTED", "PLEDGE_STATE_INVALID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.p
+			err := p.Redirect(tt.stage, tt.target, tt.tgtS, at(5))
+			if reason(err) != tt.want {
+				t.Fatalf("reason %q, want %q", reason(err), tt.want)
+			}
+			if err != nil {
+				if p != tt.p {
+					t.Fatalf("a refused redirection changed the pledge: %+v", p)
+				}
+				return
+			}
+			if p.State != StateRedirected || !p.RedirectedAt.Equal(at(5)) || p.RedirectApplicationID != "B" || RedirectAccount(p) != "earmarked:B" {
+				t.Fatalf("redirected: %+v to %s", p, RedirectAccount(p))
+			}
+		})
+	}
+	if got := RedirectAccount(Pledge{Kind: KindCash, State: StateRedirected}); got != "redirected" {
+		t.Fatalf("a redirection without a recorded target went to %s", got)
 	}
 }
 

@@ -30,17 +30,34 @@ func (p Pledge) Counts(asOf time.Time) bool {
 	return true
 }
 
-// Summary is an application's confirmed donations at an instant and the naming right holder.
+// RedirectedTo reports whether a pledge's donation was redirected to an application, and from when it counts
+// there: redirected strictly before asOf, and before the target round's donation cutoff (a redirection at or
+// after the cutoff is late for the target, like a deposit, so totals read at the cutoff never change).
+func (p Pledge) RedirectedTo(applicationID string, asOf, cutoff time.Time) (time.Time, bool) {
+	if p.State != StateRedirected || p.RedirectApplicationID == "" || p.RedirectApplicationID != applicationID ||
+		p.ApplicationID == applicationID || p.RedirectedAt.IsZero() {
+		return time.Time{}, false
+	}
+	if !p.RedirectedAt.Before(asOf) || IsLate(p.RedirectedAt, cutoff) {
+		return time.Time{}, false
+	}
+	return p.RedirectedAt, true
+}
+
+// Summary is an application's confirmed donations at an instant, cash and in kind, and the naming right holder.
 type Summary struct {
 	AsOf               time.Time
-	ConfirmedTotalFen  int64
+	ConfirmedTotalFen  int64 // ConfirmedCashFen + ConfirmedInKindFen
+	ConfirmedCashFen   int64
+	ConfirmedInKindFen int64
 	NamingRightDonorID string
 }
 
-// Summarize computes the confirmed total of an application's pledges at asOf and the naming right: the donor
-// with the largest confirmed total, if total × 10000 ≥ shareBps × budget; a tie goes to the donor whose
-// total was reached first (the earlier last counted confirmation), then to the smaller donor ID.
-func Summarize(pledges []Pledge, asOf time.Time, budgetFen int64, shareBps int) Summary {
+// Summarize computes the confirmed donations to an application at asOf, from its pledges and those redirected
+// to it (cutoff is its round's donation cutoff, zero while unset), and the naming right: the donor with the
+// largest confirmed total, if total × 10000 ≥ shareBps × budget; a tie goes to the donor whose total was
+// reached first (the earlier last counted confirmation or redirection), then to the smaller donor ID.
+func Summarize(applicationID string, pledges []Pledge, asOf, cutoff time.Time, budgetFen int64, shareBps int) Summary {
 	type acc struct {
 		total int64
 		last  time.Time
@@ -48,19 +65,28 @@ func Summarize(pledges []Pledge, asOf time.Time, budgetFen int64, shareBps int) 
 	byDonor := map[string]*acc{}
 	s := Summary{AsOf: asOf}
 	for _, p := range pledges {
-		if !p.Counts(asOf) {
+		from, ok := p.RedirectedTo(applicationID, asOf, cutoff)
+		if !ok && p.ApplicationID == applicationID && p.Counts(asOf) {
+			from, ok = p.ConfirmedAtTime(), true
+		}
+		if !ok {
 			continue
 		}
 		v := p.ConfirmedValue()
 		s.ConfirmedTotalFen += v
+		if p.Kind == KindCash {
+			s.ConfirmedCashFen += v
+		} else {
+			s.ConfirmedInKindFen += v
+		}
 		a := byDonor[p.DonorID]
 		if a == nil {
 			a = &acc{}
 			byDonor[p.DonorID] = a
 		}
 		a.total += v
-		if t := p.ConfirmedAtTime(); t.After(a.last) {
-			a.last = t
+		if from.After(a.last) {
+			a.last = from
 		}
 	}
 	donors := make([]string, 0, len(byDonor))

@@ -60,9 +60,53 @@ func TestSummarize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Summarize(tt.pledges, tt.asOf, budget, tt.bps)
+			got := Summarize("", tt.pledges, tt.asOf, time.Time{}, budget, tt.bps)
 			if got.ConfirmedTotalFen != tt.wantTotal || got.NamingRightDonorID != tt.wantNamed {
 				t.Fatalf("got total %d named %q, want %d %q", got.ConfirmedTotalFen, got.NamingRightDonorID, tt.wantTotal, tt.wantNamed)
+			}
+		})
+	}
+}
+
+// TestSummarizeCashInKindAndRedirections: the total splits into cash and in kind, and a donation redirected to
+// the application counts there from its redirection (before as_of and before the cutoff), for its donor.
+func TestSummarizeCashInKindAndRedirections(t *testing.T) {
+	const budget = 10_000_000
+	cutoff := at(30)
+	own := func(p Pledge) Pledge { p.ApplicationID = "T"; return p }
+	in := func(p Pledge, redirectedMin int) Pledge {
+		p.ApplicationID, p.State, p.RedirectApplicationID, p.RedirectedAt = "A", StateRedirected, "T", at(redirectedMin)
+		return p
+	}
+	away := own(cash("a", 4_000_000, 1))
+	away.State, away.RedirectApplicationID, away.RedirectedAt = StateRedirected, "B", at(5)
+	elsewhere := in(cash("c", 7_000_000, 1), 5)
+	elsewhere.RedirectApplicationID = "B"
+	tests := []struct {
+		name         string
+		pledges      []Pledge
+		asOf         time.Time
+		cash, inKind int64
+		named        string
+	}{
+		{"cash and in kind", []Pledge{own(cash("a", 3_000_000, 1)), own(inKind("b", 2_000_000, 2))}, at(10), 3_000_000, 2_000_000, ""},
+		{"redirected in before as_of counts, cash", []Pledge{in(cash("c", 5_000_000, 1), 5)}, at(10), 5_000_000, 0, "c"},
+		{"redirected in, in kind", []Pledge{in(inKind("c", 1_000_000, 1), 5)}, at(10), 0, 1_000_000, ""},
+		{"redirected in at as_of does not count yet", []Pledge{in(cash("c", 5_000_000, 1), 10)}, at(10), 0, 0, ""},
+		{"redirected in at the cutoff is late", []Pledge{in(cash("c", 5_000_000, 1), 30)}, at(40), 0, 0, ""},
+		{"redirected in one minute before the cutoff counts after it", []Pledge{in(cash("c", 5_000_000, 1), 29)}, at(40), 5_000_000, 0, "c"},
+		{"redirected away counts until redirected", []Pledge{away}, at(5), 4_000_000, 0, ""},
+		{"redirected away no longer counts", []Pledge{away}, at(6), 0, 0, ""},
+		{"redirected to another application", []Pledge{elsewhere}, at(10), 0, 0, ""},
+		// The tie is decided by when each donor's total reached the application: c's at its redirection.
+		{"naming-right tie: redirection time", []Pledge{in(cash("c", 5_000_000, 1), 6), own(cash("a", 5_000_000, 4))}, at(10), 10_000_000, 0, "a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Summarize("T", tt.pledges, tt.asOf, cutoff, budget, 5000)
+			if got.ConfirmedCashFen != tt.cash || got.ConfirmedInKindFen != tt.inKind || got.ConfirmedTotalFen != tt.cash+tt.inKind ||
+				got.NamingRightDonorID != tt.named {
+				t.Fatalf("got %+v, want cash %d in kind %d named %q", got, tt.cash, tt.inKind, tt.named)
 			}
 		})
 	}
@@ -86,7 +130,7 @@ func TestQualifiesForNamingRight(t *testing.T) {
 			t.Errorf("QualifiesForNamingRight(%d, %d, %d) = %v, want %v", tt.total, tt.budget, tt.bps, got, tt.want)
 		}
 	}
-	if s := Summarize([]Pledge{cash("a", 1, 1)}, at(10), 0, 5000); s.NamingRightDonorID != "" {
+	if s := Summarize("", []Pledge{cash("a", 1, 1)}, at(10), time.Time{}, 0, 5000); s.NamingRightDonorID != "" {
 		t.Fatal("no naming right without a budget")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/commonweal/commonweal/pkg/db"
+	"github.com/commonweal/commonweal/services/donations/internal/app"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
 )
 
@@ -24,17 +25,18 @@ func (s *Store) InsertDonor(ctx context.Context, d domain.Donor) error {
 	return err
 }
 
-// GetDonor reads a donor and opens its personal numbers.
-func (s *Store) GetDonor(ctx context.Context, id string) (domain.Donor, error) {
+const donorCols = `id, name, kind, uscc, id_number_sealed, phone_sealed, owner_subject, created_at`
+
+// scanDonor reads a donor row and opens its personal numbers.
+func (s *Store) scanDonor(row pgx.Row) (domain.Donor, error) {
 	var d domain.Donor
 	var uscc *string
 	var idNum, phone []byte
-	err := s.q(ctx).QueryRow(ctx, `SELECT id, name, kind, uscc, id_number_sealed, phone_sealed, owner_subject, created_at FROM donors WHERE id = $1`, id).
-		Scan(&d.ID, &d.Name, &d.Kind, &uscc, &idNum, &phone, &d.OwnerSubject, &d.CreatedAt)
-	if err != nil {
-		return domain.Donor{}, db.NotFound(err, "donor", id)
+	if err := row.Scan(&d.ID, &d.Name, &d.Kind, &uscc, &idNum, &phone, &d.OwnerSubject, &d.CreatedAt); err != nil {
+		return domain.Donor{}, err
 	}
 	d.USCC = stringOf(uscc)
+	var err error
 	if d.IDNumber, err = s.box.Open(idNum); err != nil {
 		return domain.Donor{}, err
 	}
@@ -42,6 +44,29 @@ func (s *Store) GetDonor(ctx context.Context, id string) (domain.Donor, error) {
 		return domain.Donor{}, err
 	}
 	return d, nil
+}
+
+// GetDonor reads a donor and opens its personal numbers.
+func (s *Store) GetDonor(ctx context.Context, id string) (domain.Donor, error) {
+	d, err := s.scanDonor(s.q(ctx).QueryRow(ctx, `SELECT `+donorCols+` FROM donors WHERE id = $1`, id))
+	if err != nil {
+		return domain.Donor{}, db.NotFound(err, "donor", id)
+	}
+	return d, nil
+}
+
+// ListDonors returns up to f.Limit donors after the keyset position, oldest first.
+func (s *Store) ListDonors(ctx context.Context, f app.DonorFilter) ([]domain.Donor, error) {
+	afterID := f.AfterID
+	if afterID == "" {
+		afterID = "00000000-0000-0000-0000-000000000000"
+	}
+	rows, err := s.q(ctx).Query(ctx, `SELECT `+donorCols+` FROM donors WHERE (created_at, id) > ($1, $2::uuid)
+		ORDER BY created_at, id LIMIT $3`, f.AfterTime, afterID, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Donor, error) { return s.scanDonor(row) })
 }
 
 // DonorsOwnedBy lists the donors a subject registered.

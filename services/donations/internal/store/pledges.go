@@ -117,14 +117,16 @@ func (s *Store) RecordEvent(ctx context.Context, e domain.PledgeEvent) error {
 	return err
 }
 
-// PledgesOfApplication returns every pledge to an application.
+// PledgesOfApplication returns every pledge to an application or redirected to it.
 func (s *Store) PledgesOfApplication(ctx context.Context, applicationID string) ([]domain.Pledge, error) {
-	return collectPledges(s.q(ctx).Query(ctx, `SELECT `+pledgeCols+` FROM pledges WHERE application_id = $1 ORDER BY created_at, id`, applicationID))
+	return collectPledges(s.q(ctx).Query(ctx, `SELECT `+pledgeCols+` FROM pledges WHERE application_id = $1 OR redirect_application_id = $1
+		ORDER BY created_at, id`, applicationID))
 }
 
-// DonorsOfApplication lists the donors with any pledge to an application.
+// DonorsOfApplication lists the donors with any pledge to an application or redirected to it.
 func (s *Store) DonorsOfApplication(ctx context.Context, applicationID string) ([]string, error) {
-	rows, err := s.q(ctx).Query(ctx, `SELECT DISTINCT donor_id::text FROM pledges WHERE application_id = $1 ORDER BY 1`, applicationID)
+	rows, err := s.q(ctx).Query(ctx, `SELECT DISTINCT donor_id::text FROM pledges WHERE application_id = $1 OR redirect_application_id = $1
+		ORDER BY 1`, applicationID)
 	if err != nil {
 		return nil, err
 	}

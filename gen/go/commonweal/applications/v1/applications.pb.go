@@ -1887,8 +1887,10 @@ func (x *TeamMember) GetQualification() string {
 // AutomaticCheck is one check run before initial review and shown to the reviewer.
 type AutomaticCheck struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Check name: ORGANIZATION_REGISTERED, DURATION_WITHIN_POLICY, BUDGET_POSITIVE, BUDGET_WITHIN_CAPS,
-	// REQUIRED_FIELDS_PRESENT, TITLE_UNIQUE_IN_ROUND.
+	// Check name: ORGANIZATION_REGISTERED, DURATION_WITHIN_POLICY, BUDGET_POSITIVE, MIN_DONATION_FOR_FULL_FUNDING
+	// (informational, always passed: the smallest confirmed donation by the cutoff with which the funding quote
+	// funds the whole budget, and the government share from the pool), REQUIRED_FIELDS_PRESENT,
+	// TITLE_UNIQUE_IN_ROUND.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Whether the check passed.
 	Passed bool `protobuf:"varint,2,opt,name=passed,proto3" json:"passed,omitempty"`

@@ -502,6 +502,116 @@ func (x *GetDonorRequest) GetDonorId() string {
 	return ""
 }
 
+// ListDonorsRequest asks for a page of donors.
+type ListDonorsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Page size, 1 to 100 (default 20).
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token of the next page from a previous answer.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDonorsRequest) Reset() {
+	*x = ListDonorsRequest{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDonorsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDonorsRequest) ProtoMessage() {}
+
+func (x *ListDonorsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDonorsRequest.ProtoReflect.Descriptor instead.
+func (*ListDonorsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ListDonorsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListDonorsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListDonorsResponse is one page of donors.
+type ListDonorsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The donors, oldest first, personal numbers masked per the caller.
+	Donors []*Donor `protobuf:"bytes,1,rep,name=donors,proto3" json:"donors,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDonorsResponse) Reset() {
+	*x = ListDonorsResponse{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDonorsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDonorsResponse) ProtoMessage() {}
+
+func (x *ListDonorsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDonorsResponse.ProtoReflect.Descriptor instead.
+func (*ListDonorsResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListDonorsResponse) GetDonors() []*Donor {
+	if x != nil {
+		return x.Donors
+	}
+	return nil
+}
+
+func (x *ListDonorsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // Pledge is a donor's earmarked donation (定向捐助) to one application.
 type Pledge struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -557,7 +667,7 @@ type Pledge struct {
 
 func (x *Pledge) Reset() {
 	*x = Pledge{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[3]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -569,7 +679,7 @@ func (x *Pledge) String() string {
 func (*Pledge) ProtoMessage() {}
 
 func (x *Pledge) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[3]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -582,7 +692,7 @@ func (x *Pledge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pledge.ProtoReflect.Descriptor instead.
 func (*Pledge) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{3}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Pledge) GetId() string {
@@ -769,7 +879,7 @@ type CreatePledgeRequest struct {
 
 func (x *CreatePledgeRequest) Reset() {
 	*x = CreatePledgeRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[4]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -781,7 +891,7 @@ func (x *CreatePledgeRequest) String() string {
 func (*CreatePledgeRequest) ProtoMessage() {}
 
 func (x *CreatePledgeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[4]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -794,7 +904,7 @@ func (x *CreatePledgeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePledgeRequest.ProtoReflect.Descriptor instead.
 func (*CreatePledgeRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{4}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreatePledgeRequest) GetDonorId() string {
@@ -857,7 +967,7 @@ type GetPledgeRequest struct {
 
 func (x *GetPledgeRequest) Reset() {
 	*x = GetPledgeRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[5]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -869,7 +979,7 @@ func (x *GetPledgeRequest) String() string {
 func (*GetPledgeRequest) ProtoMessage() {}
 
 func (x *GetPledgeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[5]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -882,7 +992,7 @@ func (x *GetPledgeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPledgeRequest.ProtoReflect.Descriptor instead.
 func (*GetPledgeRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{5}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetPledgeRequest) GetPledgeId() string {
@@ -909,7 +1019,7 @@ type ListPledgesRequest struct {
 
 func (x *ListPledgesRequest) Reset() {
 	*x = ListPledgesRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[6]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -921,7 +1031,7 @@ func (x *ListPledgesRequest) String() string {
 func (*ListPledgesRequest) ProtoMessage() {}
 
 func (x *ListPledgesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[6]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -934,7 +1044,7 @@ func (x *ListPledgesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPledgesRequest.ProtoReflect.Descriptor instead.
 func (*ListPledgesRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{6}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListPledgesRequest) GetApplicationId() string {
@@ -978,7 +1088,7 @@ type ListPledgesResponse struct {
 
 func (x *ListPledgesResponse) Reset() {
 	*x = ListPledgesResponse{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[7]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -990,7 +1100,7 @@ func (x *ListPledgesResponse) String() string {
 func (*ListPledgesResponse) ProtoMessage() {}
 
 func (x *ListPledgesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[7]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1003,7 +1113,7 @@ func (x *ListPledgesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPledgesResponse.ProtoReflect.Descriptor instead.
 func (*ListPledgesResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{7}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListPledgesResponse) GetPledges() []*Pledge {
@@ -1039,7 +1149,7 @@ type ConfirmDepositRequest struct {
 
 func (x *ConfirmDepositRequest) Reset() {
 	*x = ConfirmDepositRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[8]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1051,7 +1161,7 @@ func (x *ConfirmDepositRequest) String() string {
 func (*ConfirmDepositRequest) ProtoMessage() {}
 
 func (x *ConfirmDepositRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[8]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1064,7 +1174,7 @@ func (x *ConfirmDepositRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmDepositRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmDepositRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{8}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ConfirmDepositRequest) GetPledgeId() string {
@@ -1119,7 +1229,7 @@ type AppraisePledgeRequest struct {
 
 func (x *AppraisePledgeRequest) Reset() {
 	*x = AppraisePledgeRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[9]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1131,7 +1241,7 @@ func (x *AppraisePledgeRequest) String() string {
 func (*AppraisePledgeRequest) ProtoMessage() {}
 
 func (x *AppraisePledgeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[9]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1144,7 +1254,7 @@ func (x *AppraisePledgeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppraisePledgeRequest.ProtoReflect.Descriptor instead.
 func (*AppraisePledgeRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{9}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AppraisePledgeRequest) GetPledgeId() string {
@@ -1188,7 +1298,7 @@ type ApproveAppraisalRequest struct {
 
 func (x *ApproveAppraisalRequest) Reset() {
 	*x = ApproveAppraisalRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[10]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1200,7 +1310,7 @@ func (x *ApproveAppraisalRequest) String() string {
 func (*ApproveAppraisalRequest) ProtoMessage() {}
 
 func (x *ApproveAppraisalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[10]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1213,7 +1323,7 @@ func (x *ApproveAppraisalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveAppraisalRequest.ProtoReflect.Descriptor instead.
 func (*ApproveAppraisalRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{10}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ApproveAppraisalRequest) GetPledgeId() string {
@@ -1245,7 +1355,7 @@ type RefundPledgeRequest struct {
 
 func (x *RefundPledgeRequest) Reset() {
 	*x = RefundPledgeRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[11]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1257,7 +1367,7 @@ func (x *RefundPledgeRequest) String() string {
 func (*RefundPledgeRequest) ProtoMessage() {}
 
 func (x *RefundPledgeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[11]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1270,7 +1380,7 @@ func (x *RefundPledgeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundPledgeRequest.ProtoReflect.Descriptor instead.
 func (*RefundPledgeRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{11}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RefundPledgeRequest) GetPledgeId() string {
@@ -1299,7 +1409,8 @@ type RedirectPledgeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Pledge ID.
 	PledgeId string `protobuf:"bytes,1,opt,name=pledge_id,json=pledgeId,proto3" json:"pledge_id,omitempty"`
-	// The application the donor chose, if any (recorded; the money goes to the redirected account).
+	// The application the donor chose: SHORTLISTED or SELECTED, not the pledge's own. The money moves to its
+	// earmarked account (in kind: its in-kind account).
 	TargetApplicationId string `protobuf:"bytes,2,opt,name=target_application_id,json=targetApplicationId,proto3" json:"target_application_id,omitempty"`
 	// Why (recorded with the ledger transfer).
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
@@ -1311,7 +1422,7 @@ type RedirectPledgeRequest struct {
 
 func (x *RedirectPledgeRequest) Reset() {
 	*x = RedirectPledgeRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[12]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1323,7 +1434,7 @@ func (x *RedirectPledgeRequest) String() string {
 func (*RedirectPledgeRequest) ProtoMessage() {}
 
 func (x *RedirectPledgeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[12]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1336,7 +1447,7 @@ func (x *RedirectPledgeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedirectPledgeRequest.ProtoReflect.Descriptor instead.
 func (*RedirectPledgeRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{12}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RedirectPledgeRequest) GetPledgeId() string {
@@ -1380,7 +1491,7 @@ type GetDonationSummaryRequest struct {
 
 func (x *GetDonationSummaryRequest) Reset() {
 	*x = GetDonationSummaryRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[13]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1392,7 +1503,7 @@ func (x *GetDonationSummaryRequest) String() string {
 func (*GetDonationSummaryRequest) ProtoMessage() {}
 
 func (x *GetDonationSummaryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[13]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1405,7 +1516,7 @@ func (x *GetDonationSummaryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDonationSummaryRequest.ProtoReflect.Descriptor instead.
 func (*GetDonationSummaryRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{13}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetDonationSummaryRequest) GetApplicationId() string {
@@ -1428,20 +1539,26 @@ type DonationSummary struct {
 	// Application ID.
 	ApplicationId string `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
 	// Confirmed donations in fen: cash deposited before as_of plus in-kind values approved before it, excluding
-	// late ones and those refunded or redirected before as_of.
+	// late ones and those refunded or redirected away before as_of; plus donations redirected to the application
+	// before as_of and before its round's donation cutoff. Always confirmed_cash_fen + confirmed_in_kind_fen.
 	ConfirmedTotalFen int64 `protobuf:"varint,2,opt,name=confirmed_total_fen,json=confirmedTotalFen,proto3" json:"confirmed_total_fen,omitempty"`
 	// The donor holding the naming right (冠名权) at as_of, if any: the largest confirmed total, at least the
 	// round's naming_right_share of the budget; ties go to the donor who reached its total first.
 	NamingRightDonorId string `protobuf:"bytes,3,opt,name=naming_right_donor_id,json=namingRightDonorId,proto3" json:"naming_right_donor_id,omitempty"`
 	// The instant the summary is for.
-	AsOf          *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	AsOf *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	// The cash part of confirmed_total_fen, in fen: deposited cash (the donation share a funding plan disburses).
+	ConfirmedCashFen int64 `protobuf:"varint,5,opt,name=confirmed_cash_fen,json=confirmedCashFen,proto3" json:"confirmed_cash_fen,omitempty"`
+	// The in-kind part of confirmed_total_fen, in fen: approved in-kind values (counted in the quote, delivered as
+	// goods, not disbursed).
+	ConfirmedInKindFen int64 `protobuf:"varint,6,opt,name=confirmed_in_kind_fen,json=confirmedInKindFen,proto3" json:"confirmed_in_kind_fen,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *DonationSummary) Reset() {
 	*x = DonationSummary{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[14]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1453,7 +1570,7 @@ func (x *DonationSummary) String() string {
 func (*DonationSummary) ProtoMessage() {}
 
 func (x *DonationSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[14]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1466,7 +1583,7 @@ func (x *DonationSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DonationSummary.ProtoReflect.Descriptor instead.
 func (*DonationSummary) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{14}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DonationSummary) GetApplicationId() string {
@@ -1497,6 +1614,20 @@ func (x *DonationSummary) GetAsOf() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *DonationSummary) GetConfirmedCashFen() int64 {
+	if x != nil {
+		return x.ConfirmedCashFen
+	}
+	return 0
+}
+
+func (x *DonationSummary) GetConfirmedInKindFen() int64 {
+	if x != nil {
+		return x.ConfirmedInKindFen
+	}
+	return 0
+}
+
 // VerifyLedgerRequest asks for a ledger check.
 type VerifyLedgerRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1506,7 +1637,7 @@ type VerifyLedgerRequest struct {
 
 func (x *VerifyLedgerRequest) Reset() {
 	*x = VerifyLedgerRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[15]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1518,7 +1649,7 @@ func (x *VerifyLedgerRequest) String() string {
 func (*VerifyLedgerRequest) ProtoMessage() {}
 
 func (x *VerifyLedgerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[15]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1531,7 +1662,7 @@ func (x *VerifyLedgerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyLedgerRequest.ProtoReflect.Descriptor instead.
 func (*VerifyLedgerRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{15}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{17}
 }
 
 // VerifyLedgerResponse is the result of a ledger check.
@@ -1552,7 +1683,7 @@ type VerifyLedgerResponse struct {
 
 func (x *VerifyLedgerResponse) Reset() {
 	*x = VerifyLedgerResponse{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[16]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1564,7 +1695,7 @@ func (x *VerifyLedgerResponse) String() string {
 func (*VerifyLedgerResponse) ProtoMessage() {}
 
 func (x *VerifyLedgerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[16]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1577,7 +1708,7 @@ func (x *VerifyLedgerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyLedgerResponse.ProtoReflect.Descriptor instead.
 func (*VerifyLedgerResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{16}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *VerifyLedgerResponse) GetBalanced() bool {
@@ -1619,7 +1750,7 @@ type ListApplicationDonorsRequest struct {
 
 func (x *ListApplicationDonorsRequest) Reset() {
 	*x = ListApplicationDonorsRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[17]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1631,7 +1762,7 @@ func (x *ListApplicationDonorsRequest) String() string {
 func (*ListApplicationDonorsRequest) ProtoMessage() {}
 
 func (x *ListApplicationDonorsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[17]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1644,7 +1775,7 @@ func (x *ListApplicationDonorsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationDonorsRequest.ProtoReflect.Descriptor instead.
 func (*ListApplicationDonorsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{17}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListApplicationDonorsRequest) GetApplicationId() string {
@@ -1657,7 +1788,7 @@ func (x *ListApplicationDonorsRequest) GetApplicationId() string {
 // ListApplicationDonorsResponse lists donor IDs.
 type ListApplicationDonorsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Donors with any pledge to the application, in any state.
+	// Donors with any pledge to the application, in any state, or with a donation redirected to it.
 	DonorIds      []string `protobuf:"bytes,1,rep,name=donor_ids,json=donorIds,proto3" json:"donor_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1665,7 +1796,7 @@ type ListApplicationDonorsResponse struct {
 
 func (x *ListApplicationDonorsResponse) Reset() {
 	*x = ListApplicationDonorsResponse{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[18]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1677,7 +1808,7 @@ func (x *ListApplicationDonorsResponse) String() string {
 func (*ListApplicationDonorsResponse) ProtoMessage() {}
 
 func (x *ListApplicationDonorsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[18]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1690,7 +1821,7 @@ func (x *ListApplicationDonorsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationDonorsResponse.ProtoReflect.Descriptor instead.
 func (*ListApplicationDonorsResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{18}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListApplicationDonorsResponse) GetDonorIds() []string {
@@ -1731,7 +1862,7 @@ type LedgerTransfer struct {
 
 func (x *LedgerTransfer) Reset() {
 	*x = LedgerTransfer{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[19]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1743,7 +1874,7 @@ func (x *LedgerTransfer) String() string {
 func (*LedgerTransfer) ProtoMessage() {}
 
 func (x *LedgerTransfer) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[19]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1756,7 +1887,7 @@ func (x *LedgerTransfer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerTransfer.ProtoReflect.Descriptor instead.
 func (*LedgerTransfer) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{19}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *LedgerTransfer) GetTransferId() string {
@@ -1853,7 +1984,7 @@ type ReserveDonationShareRequest struct {
 
 func (x *ReserveDonationShareRequest) Reset() {
 	*x = ReserveDonationShareRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[20]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1865,7 +1996,7 @@ func (x *ReserveDonationShareRequest) String() string {
 func (*ReserveDonationShareRequest) ProtoMessage() {}
 
 func (x *ReserveDonationShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[20]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1878,7 +2009,7 @@ func (x *ReserveDonationShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReserveDonationShareRequest.ProtoReflect.Descriptor instead.
 func (*ReserveDonationShareRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{20}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ReserveDonationShareRequest) GetTransferId() string {
@@ -1922,7 +2053,7 @@ type ReleaseDonationShareRequest struct {
 
 func (x *ReleaseDonationShareRequest) Reset() {
 	*x = ReleaseDonationShareRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[21]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1934,7 +2065,7 @@ func (x *ReleaseDonationShareRequest) String() string {
 func (*ReleaseDonationShareRequest) ProtoMessage() {}
 
 func (x *ReleaseDonationShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[21]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1947,7 +2078,7 @@ func (x *ReleaseDonationShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseDonationShareRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseDonationShareRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{21}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ReleaseDonationShareRequest) GetTransferId() string {
@@ -1977,7 +2108,7 @@ type CancelDonationShareRequest struct {
 
 func (x *CancelDonationShareRequest) Reset() {
 	*x = CancelDonationShareRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[22]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1989,7 +2120,7 @@ func (x *CancelDonationShareRequest) String() string {
 func (*CancelDonationShareRequest) ProtoMessage() {}
 
 func (x *CancelDonationShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[22]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2002,7 +2133,7 @@ func (x *CancelDonationShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelDonationShareRequest.ProtoReflect.Descriptor instead.
 func (*CancelDonationShareRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{22}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CancelDonationShareRequest) GetTransferId() string {
@@ -2042,7 +2173,14 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x06 \x01(\tR\trequestId\"1\n" +
 	"\x0fGetDonorRequest\x12\x1e\n" +
-	"\bdonor_id\x18\x01 \x01(\tB\x03\xe0A\x02R\adonorId\"\x83\t\n" +
+	"\bdonor_id\x18\x01 \x01(\tB\x03\xe0A\x02R\adonorId\"O\n" +
+	"\x11ListDonorsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"t\n" +
+	"\x12ListDonorsResponse\x126\n" +
+	"\x06donors\x18\x01 \x03(\v2\x1e.commonweal.donations.v1.DonorR\x06donors\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x83\t\n" +
 	"\x06Pledge\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x19\n" +
 	"\bdonor_id\x18\x02 \x01(\tR\adonorId\x12%\n" +
@@ -2114,21 +2252,23 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\tpledge_id\x18\x01 \x01(\tB\x03\xe0A\x02R\bpledgeId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\xa4\x01\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\xa9\x01\n" +
 	"\x15RedirectPledgeRequest\x12 \n" +
-	"\tpledge_id\x18\x01 \x01(\tB\x03\xe0A\x02R\bpledgeId\x122\n" +
-	"\x15target_application_id\x18\x02 \x01(\tR\x13targetApplicationId\x12\x16\n" +
+	"\tpledge_id\x18\x01 \x01(\tB\x03\xe0A\x02R\bpledgeId\x127\n" +
+	"\x15target_application_id\x18\x02 \x01(\tB\x03\xe0A\x02R\x13targetApplicationId\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x04 \x01(\tR\trequestId\"x\n" +
 	"\x19GetDonationSummaryRequest\x12*\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12/\n" +
-	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"\xcc\x01\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"\xad\x02\n" +
 	"\x0fDonationSummary\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12.\n" +
 	"\x13confirmed_total_fen\x18\x02 \x01(\x03R\x11confirmedTotalFen\x121\n" +
 	"\x15naming_right_donor_id\x18\x03 \x01(\tR\x12namingRightDonorId\x12/\n" +
-	"\x05as_of\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"\x15\n" +
+	"\x05as_of\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12,\n" +
+	"\x12confirmed_cash_fen\x18\x05 \x01(\x03R\x10confirmedCashFen\x121\n" +
+	"\x15confirmed_in_kind_fen\x18\x06 \x01(\x03R\x12confirmedInKindFen\"\x15\n" +
 	"\x13VerifyLedgerRequest\"\x8c\x01\n" +
 	"\x14VerifyLedgerResponse\x12\x1a\n" +
 	"\bbalanced\x18\x01 \x01(\bR\bbalanced\x12\x1a\n" +
@@ -2196,11 +2336,14 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\x14TRANSFER_KIND_POSTED\x10\x01\x12\x19\n" +
 	"\x15TRANSFER_KIND_PENDING\x10\x02\x12\x1e\n" +
 	"\x1aTRANSFER_KIND_POST_PENDING\x10\x03\x12\x1e\n" +
-	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\xf0\x10\n" +
+	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\xeb\x11\n" +
 	"\x10DonationsService\x12q\n" +
 	"\vCreateDonor\x12+.commonweal.donations.v1.CreateDonorRequest\x1a\x1e.commonweal.donations.v1.Donor\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/donors\x12s\n" +
-	"\bGetDonor\x12(.commonweal.donations.v1.GetDonorRequest\x1a\x1e.commonweal.donations.v1.Donor\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/donors/{donor_id}\x12u\n" +
+	"\bGetDonor\x12(.commonweal.donations.v1.GetDonorRequest\x1a\x1e.commonweal.donations.v1.Donor\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/donors/{donor_id}\x12y\n" +
+	"\n" +
+	"ListDonors\x12*.commonweal.donations.v1.ListDonorsRequest\x1a+.commonweal.donations.v1.ListDonorsResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/donors\x12u\n" +
 	"\fCreatePledge\x12,.commonweal.donations.v1.CreatePledgeRequest\x1a\x1f.commonweal.donations.v1.Pledge\"\x16\x82\xd3\xe4\x93\x02\x10:\x01*\"\v/v1/pledges\x12x\n" +
 	"\tGetPledge\x12).commonweal.donations.v1.GetPledgeRequest\x1a\x1f.commonweal.donations.v1.Pledge\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/pledges/{pledge_id}\x12}\n" +
 	"\vListPledges\x12+.commonweal.donations.v1.ListPledgesRequest\x1a,.commonweal.donations.v1.ListPledgesResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/pledges\x12\x94\x01\n" +
@@ -2229,7 +2372,7 @@ func file_commonweal_donations_v1_donations_proto_rawDescGZIP() []byte {
 }
 
 var file_commonweal_donations_v1_donations_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_commonweal_donations_v1_donations_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_commonweal_donations_v1_donations_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_commonweal_donations_v1_donations_proto_goTypes = []any{
 	(DonorKind)(0),                        // 0: commonweal.donations.v1.DonorKind
 	(PledgeKind)(0),                       // 1: commonweal.donations.v1.PledgeKind
@@ -2238,85 +2381,90 @@ var file_commonweal_donations_v1_donations_proto_goTypes = []any{
 	(*Donor)(nil),                         // 4: commonweal.donations.v1.Donor
 	(*CreateDonorRequest)(nil),            // 5: commonweal.donations.v1.CreateDonorRequest
 	(*GetDonorRequest)(nil),               // 6: commonweal.donations.v1.GetDonorRequest
-	(*Pledge)(nil),                        // 7: commonweal.donations.v1.Pledge
-	(*CreatePledgeRequest)(nil),           // 8: commonweal.donations.v1.CreatePledgeRequest
-	(*GetPledgeRequest)(nil),              // 9: commonweal.donations.v1.GetPledgeRequest
-	(*ListPledgesRequest)(nil),            // 10: commonweal.donations.v1.ListPledgesRequest
-	(*ListPledgesResponse)(nil),           // 11: commonweal.donations.v1.ListPledgesResponse
-	(*ConfirmDepositRequest)(nil),         // 12: commonweal.donations.v1.ConfirmDepositRequest
-	(*AppraisePledgeRequest)(nil),         // 13: commonweal.donations.v1.AppraisePledgeRequest
-	(*ApproveAppraisalRequest)(nil),       // 14: commonweal.donations.v1.ApproveAppraisalRequest
-	(*RefundPledgeRequest)(nil),           // 15: commonweal.donations.v1.RefundPledgeRequest
-	(*RedirectPledgeRequest)(nil),         // 16: commonweal.donations.v1.RedirectPledgeRequest
-	(*GetDonationSummaryRequest)(nil),     // 17: commonweal.donations.v1.GetDonationSummaryRequest
-	(*DonationSummary)(nil),               // 18: commonweal.donations.v1.DonationSummary
-	(*VerifyLedgerRequest)(nil),           // 19: commonweal.donations.v1.VerifyLedgerRequest
-	(*VerifyLedgerResponse)(nil),          // 20: commonweal.donations.v1.VerifyLedgerResponse
-	(*ListApplicationDonorsRequest)(nil),  // 21: commonweal.donations.v1.ListApplicationDonorsRequest
-	(*ListApplicationDonorsResponse)(nil), // 22: commonweal.donations.v1.ListApplicationDonorsResponse
-	(*LedgerTransfer)(nil),                // 23: commonweal.donations.v1.LedgerTransfer
-	(*ReserveDonationShareRequest)(nil),   // 24: commonweal.donations.v1.ReserveDonationShareRequest
-	(*ReleaseDonationShareRequest)(nil),   // 25: commonweal.donations.v1.ReleaseDonationShareRequest
-	(*CancelDonationShareRequest)(nil),    // 26: commonweal.donations.v1.CancelDonationShareRequest
-	(*timestamppb.Timestamp)(nil),         // 27: google.protobuf.Timestamp
+	(*ListDonorsRequest)(nil),             // 7: commonweal.donations.v1.ListDonorsRequest
+	(*ListDonorsResponse)(nil),            // 8: commonweal.donations.v1.ListDonorsResponse
+	(*Pledge)(nil),                        // 9: commonweal.donations.v1.Pledge
+	(*CreatePledgeRequest)(nil),           // 10: commonweal.donations.v1.CreatePledgeRequest
+	(*GetPledgeRequest)(nil),              // 11: commonweal.donations.v1.GetPledgeRequest
+	(*ListPledgesRequest)(nil),            // 12: commonweal.donations.v1.ListPledgesRequest
+	(*ListPledgesResponse)(nil),           // 13: commonweal.donations.v1.ListPledgesResponse
+	(*ConfirmDepositRequest)(nil),         // 14: commonweal.donations.v1.ConfirmDepositRequest
+	(*AppraisePledgeRequest)(nil),         // 15: commonweal.donations.v1.AppraisePledgeRequest
+	(*ApproveAppraisalRequest)(nil),       // 16: commonweal.donations.v1.ApproveAppraisalRequest
+	(*RefundPledgeRequest)(nil),           // 17: commonweal.donations.v1.RefundPledgeRequest
+	(*RedirectPledgeRequest)(nil),         // 18: commonweal.donations.v1.RedirectPledgeRequest
+	(*GetDonationSummaryRequest)(nil),     // 19: commonweal.donations.v1.GetDonationSummaryRequest
+	(*DonationSummary)(nil),               // 20: commonweal.donations.v1.DonationSummary
+	(*VerifyLedgerRequest)(nil),           // 21: commonweal.donations.v1.VerifyLedgerRequest
+	(*VerifyLedgerResponse)(nil),          // 22: commonweal.donations.v1.VerifyLedgerResponse
+	(*ListApplicationDonorsRequest)(nil),  // 23: commonweal.donations.v1.ListApplicationDonorsRequest
+	(*ListApplicationDonorsResponse)(nil), // 24: commonweal.donations.v1.ListApplicationDonorsResponse
+	(*LedgerTransfer)(nil),                // 25: commonweal.donations.v1.LedgerTransfer
+	(*ReserveDonationShareRequest)(nil),   // 26: commonweal.donations.v1.ReserveDonationShareRequest
+	(*ReleaseDonationShareRequest)(nil),   // 27: commonweal.donations.v1.ReleaseDonationShareRequest
+	(*CancelDonationShareRequest)(nil),    // 28: commonweal.donations.v1.CancelDonationShareRequest
+	(*timestamppb.Timestamp)(nil),         // 29: google.protobuf.Timestamp
 }
 var file_commonweal_donations_v1_donations_proto_depIdxs = []int32{
 	0,  // 0: commonweal.donations.v1.Donor.kind:type_name -> commonweal.donations.v1.DonorKind
-	27, // 1: commonweal.donations.v1.Donor.create_time:type_name -> google.protobuf.Timestamp
+	29, // 1: commonweal.donations.v1.Donor.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: commonweal.donations.v1.CreateDonorRequest.kind:type_name -> commonweal.donations.v1.DonorKind
-	1,  // 3: commonweal.donations.v1.Pledge.kind:type_name -> commonweal.donations.v1.PledgeKind
-	2,  // 4: commonweal.donations.v1.Pledge.state:type_name -> commonweal.donations.v1.PledgeState
-	27, // 5: commonweal.donations.v1.Pledge.deposit_time:type_name -> google.protobuf.Timestamp
-	27, // 6: commonweal.donations.v1.Pledge.appraise_time:type_name -> google.protobuf.Timestamp
-	27, // 7: commonweal.donations.v1.Pledge.approve_time:type_name -> google.protobuf.Timestamp
-	27, // 8: commonweal.donations.v1.Pledge.refund_time:type_name -> google.protobuf.Timestamp
-	27, // 9: commonweal.donations.v1.Pledge.redirect_time:type_name -> google.protobuf.Timestamp
-	27, // 10: commonweal.donations.v1.Pledge.create_time:type_name -> google.protobuf.Timestamp
-	27, // 11: commonweal.donations.v1.Pledge.confirm_time:type_name -> google.protobuf.Timestamp
-	1,  // 12: commonweal.donations.v1.CreatePledgeRequest.kind:type_name -> commonweal.donations.v1.PledgeKind
-	7,  // 13: commonweal.donations.v1.ListPledgesResponse.pledges:type_name -> commonweal.donations.v1.Pledge
-	27, // 14: commonweal.donations.v1.ConfirmDepositRequest.deposited_at:type_name -> google.protobuf.Timestamp
-	27, // 15: commonweal.donations.v1.GetDonationSummaryRequest.as_of:type_name -> google.protobuf.Timestamp
-	27, // 16: commonweal.donations.v1.DonationSummary.as_of:type_name -> google.protobuf.Timestamp
-	3,  // 17: commonweal.donations.v1.LedgerTransfer.kind:type_name -> commonweal.donations.v1.TransferKind
-	27, // 18: commonweal.donations.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
-	5,  // 19: commonweal.donations.v1.DonationsService.CreateDonor:input_type -> commonweal.donations.v1.CreateDonorRequest
-	6,  // 20: commonweal.donations.v1.DonationsService.GetDonor:input_type -> commonweal.donations.v1.GetDonorRequest
-	8,  // 21: commonweal.donations.v1.DonationsService.CreatePledge:input_type -> commonweal.donations.v1.CreatePledgeRequest
-	9,  // 22: commonweal.donations.v1.DonationsService.GetPledge:input_type -> commonweal.donations.v1.GetPledgeRequest
-	10, // 23: commonweal.donations.v1.DonationsService.ListPledges:input_type -> commonweal.donations.v1.ListPledgesRequest
-	12, // 24: commonweal.donations.v1.DonationsService.ConfirmDeposit:input_type -> commonweal.donations.v1.ConfirmDepositRequest
-	13, // 25: commonweal.donations.v1.DonationsService.AppraisePledge:input_type -> commonweal.donations.v1.AppraisePledgeRequest
-	14, // 26: commonweal.donations.v1.DonationsService.ApproveAppraisal:input_type -> commonweal.donations.v1.ApproveAppraisalRequest
-	15, // 27: commonweal.donations.v1.DonationsService.RefundPledge:input_type -> commonweal.donations.v1.RefundPledgeRequest
-	16, // 28: commonweal.donations.v1.DonationsService.RedirectPledge:input_type -> commonweal.donations.v1.RedirectPledgeRequest
-	17, // 29: commonweal.donations.v1.DonationsService.GetDonationSummary:input_type -> commonweal.donations.v1.GetDonationSummaryRequest
-	19, // 30: commonweal.donations.v1.DonationsService.VerifyLedger:input_type -> commonweal.donations.v1.VerifyLedgerRequest
-	21, // 31: commonweal.donations.v1.DonationsService.ListApplicationDonors:input_type -> commonweal.donations.v1.ListApplicationDonorsRequest
-	24, // 32: commonweal.donations.v1.DonationsService.ReserveDonationShare:input_type -> commonweal.donations.v1.ReserveDonationShareRequest
-	25, // 33: commonweal.donations.v1.DonationsService.ReleaseDonationShare:input_type -> commonweal.donations.v1.ReleaseDonationShareRequest
-	26, // 34: commonweal.donations.v1.DonationsService.CancelDonationShare:input_type -> commonweal.donations.v1.CancelDonationShareRequest
-	4,  // 35: commonweal.donations.v1.DonationsService.CreateDonor:output_type -> commonweal.donations.v1.Donor
-	4,  // 36: commonweal.donations.v1.DonationsService.GetDonor:output_type -> commonweal.donations.v1.Donor
-	7,  // 37: commonweal.donations.v1.DonationsService.CreatePledge:output_type -> commonweal.donations.v1.Pledge
-	7,  // 38: commonweal.donations.v1.DonationsService.GetPledge:output_type -> commonweal.donations.v1.Pledge
-	11, // 39: commonweal.donations.v1.DonationsService.ListPledges:output_type -> commonweal.donations.v1.ListPledgesResponse
-	7,  // 40: commonweal.donations.v1.DonationsService.ConfirmDeposit:output_type -> commonweal.donations.v1.Pledge
-	7,  // 41: commonweal.donations.v1.DonationsService.AppraisePledge:output_type -> commonweal.donations.v1.Pledge
-	7,  // 42: commonweal.donations.v1.DonationsService.ApproveAppraisal:output_type -> commonweal.donations.v1.Pledge
-	7,  // 43: commonweal.donations.v1.DonationsService.RefundPledge:output_type -> commonweal.donations.v1.Pledge
-	7,  // 44: commonweal.donations.v1.DonationsService.RedirectPledge:output_type -> commonweal.donations.v1.Pledge
-	18, // 45: commonweal.donations.v1.DonationsService.GetDonationSummary:output_type -> commonweal.donations.v1.DonationSummary
-	20, // 46: commonweal.donations.v1.DonationsService.VerifyLedger:output_type -> commonweal.donations.v1.VerifyLedgerResponse
-	22, // 47: commonweal.donations.v1.DonationsService.ListApplicationDonors:output_type -> commonweal.donations.v1.ListApplicationDonorsResponse
-	23, // 48: commonweal.donations.v1.DonationsService.ReserveDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	23, // 49: commonweal.donations.v1.DonationsService.ReleaseDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	23, // 50: commonweal.donations.v1.DonationsService.CancelDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	35, // [35:51] is the sub-list for method output_type
-	19, // [19:35] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	4,  // 3: commonweal.donations.v1.ListDonorsResponse.donors:type_name -> commonweal.donations.v1.Donor
+	1,  // 4: commonweal.donations.v1.Pledge.kind:type_name -> commonweal.donations.v1.PledgeKind
+	2,  // 5: commonweal.donations.v1.Pledge.state:type_name -> commonweal.donations.v1.PledgeState
+	29, // 6: commonweal.donations.v1.Pledge.deposit_time:type_name -> google.protobuf.Timestamp
+	29, // 7: commonweal.donations.v1.Pledge.appraise_time:type_name -> google.protobuf.Timestamp
+	29, // 8: commonweal.donations.v1.Pledge.approve_time:type_name -> google.protobuf.Timestamp
+	29, // 9: commonweal.donations.v1.Pledge.refund_time:type_name -> google.protobuf.Timestamp
+	29, // 10: commonweal.donations.v1.Pledge.redirect_time:type_name -> google.protobuf.Timestamp
+	29, // 11: commonweal.donations.v1.Pledge.create_time:type_name -> google.protobuf.Timestamp
+	29, // 12: commonweal.donations.v1.Pledge.confirm_time:type_name -> google.protobuf.Timestamp
+	1,  // 13: commonweal.donations.v1.CreatePledgeRequest.kind:type_name -> commonweal.donations.v1.PledgeKind
+	9,  // 14: commonweal.donations.v1.ListPledgesResponse.pledges:type_name -> commonweal.donations.v1.Pledge
+	29, // 15: commonweal.donations.v1.ConfirmDepositRequest.deposited_at:type_name -> google.protobuf.Timestamp
+	29, // 16: commonweal.donations.v1.GetDonationSummaryRequest.as_of:type_name -> google.protobuf.Timestamp
+	29, // 17: commonweal.donations.v1.DonationSummary.as_of:type_name -> google.protobuf.Timestamp
+	3,  // 18: commonweal.donations.v1.LedgerTransfer.kind:type_name -> commonweal.donations.v1.TransferKind
+	29, // 19: commonweal.donations.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
+	5,  // 20: commonweal.donations.v1.DonationsService.CreateDonor:input_type -> commonweal.donations.v1.CreateDonorRequest
+	6,  // 21: commonweal.donations.v1.DonationsService.GetDonor:input_type -> commonweal.donations.v1.GetDonorRequest
+	7,  // 22: commonweal.donations.v1.DonationsService.ListDonors:input_type -> commonweal.donations.v1.ListDonorsRequest
+	10, // 23: commonweal.donations.v1.DonationsService.CreatePledge:input_type -> commonweal.donations.v1.CreatePledgeRequest
+	11, // 24: commonweal.donations.v1.DonationsService.GetPledge:input_type -> commonweal.donations.v1.GetPledgeRequest
+	12, // 25: commonweal.donations.v1.DonationsService.ListPledges:input_type -> commonweal.donations.v1.ListPledgesRequest
+	14, // 26: commonweal.donations.v1.DonationsService.ConfirmDeposit:input_type -> commonweal.donations.v1.ConfirmDepositRequest
+	15, // 27: commonweal.donations.v1.DonationsService.AppraisePledge:input_type -> commonweal.donations.v1.AppraisePledgeRequest
+	16, // 28: commonweal.donations.v1.DonationsService.ApproveAppraisal:input_type -> commonweal.donations.v1.ApproveAppraisalRequest
+	17, // 29: commonweal.donations.v1.DonationsService.RefundPledge:input_type -> commonweal.donations.v1.RefundPledgeRequest
+	18, // 30: commonweal.donations.v1.DonationsService.RedirectPledge:input_type -> commonweal.donations.v1.RedirectPledgeRequest
+	19, // 31: commonweal.donations.v1.DonationsService.GetDonationSummary:input_type -> commonweal.donations.v1.GetDonationSummaryRequest
+	21, // 32: commonweal.donations.v1.DonationsService.VerifyLedger:input_type -> commonweal.donations.v1.VerifyLedgerRequest
+	23, // 33: commonweal.donations.v1.DonationsService.ListApplicationDonors:input_type -> commonweal.donations.v1.ListApplicationDonorsRequest
+	26, // 34: commonweal.donations.v1.DonationsService.ReserveDonationShare:input_type -> commonweal.donations.v1.ReserveDonationShareRequest
+	27, // 35: commonweal.donations.v1.DonationsService.ReleaseDonationShare:input_type -> commonweal.donations.v1.ReleaseDonationShareRequest
+	28, // 36: commonweal.donations.v1.DonationsService.CancelDonationShare:input_type -> commonweal.donations.v1.CancelDonationShareRequest
+	4,  // 37: commonweal.donations.v1.DonationsService.CreateDonor:output_type -> commonweal.donations.v1.Donor
+	4,  // 38: commonweal.donations.v1.DonationsService.GetDonor:output_type -> commonweal.donations.v1.Donor
+	8,  // 39: commonweal.donations.v1.DonationsService.ListDonors:output_type -> commonweal.donations.v1.ListDonorsResponse
+	9,  // 40: commonweal.donations.v1.DonationsService.CreatePledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 41: commonweal.donations.v1.DonationsService.GetPledge:output_type -> commonweal.donations.v1.Pledge
+	13, // 42: commonweal.donations.v1.DonationsService.ListPledges:output_type -> commonweal.donations.v1.ListPledgesResponse
+	9,  // 43: commonweal.donations.v1.DonationsService.ConfirmDeposit:output_type -> commonweal.donations.v1.Pledge
+	9,  // 44: commonweal.donations.v1.DonationsService.AppraisePledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 45: commonweal.donations.v1.DonationsService.ApproveAppraisal:output_type -> commonweal.donations.v1.Pledge
+	9,  // 46: commonweal.donations.v1.DonationsService.RefundPledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 47: commonweal.donations.v1.DonationsService.RedirectPledge:output_type -> commonweal.donations.v1.Pledge
+	20, // 48: commonweal.donations.v1.DonationsService.GetDonationSummary:output_type -> commonweal.donations.v1.DonationSummary
+	22, // 49: commonweal.donations.v1.DonationsService.VerifyLedger:output_type -> commonweal.donations.v1.VerifyLedgerResponse
+	24, // 50: commonweal.donations.v1.DonationsService.ListApplicationDonors:output_type -> commonweal.donations.v1.ListApplicationDonorsResponse
+	25, // 51: commonweal.donations.v1.DonationsService.ReserveDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	25, // 52: commonweal.donations.v1.DonationsService.ReleaseDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	25, // 53: commonweal.donations.v1.DonationsService.CancelDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	37, // [37:54] is the sub-list for method output_type
+	20, // [20:37] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_donations_v1_donations_proto_init() }
@@ -2330,7 +2478,7 @@ func file_commonweal_donations_v1_donations_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_donations_v1_donations_proto_rawDesc), len(file_commonweal_donations_v1_donations_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   23,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

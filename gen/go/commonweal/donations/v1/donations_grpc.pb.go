@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	DonationsService_CreateDonor_FullMethodName           = "/commonweal.donations.v1.DonationsService/CreateDonor"
 	DonationsService_GetDonor_FullMethodName              = "/commonweal.donations.v1.DonationsService/GetDonor"
+	DonationsService_ListDonors_FullMethodName            = "/commonweal.donations.v1.DonationsService/ListDonors"
 	DonationsService_CreatePledge_FullMethodName          = "/commonweal.donations.v1.DonationsService/CreatePledge"
 	DonationsService_GetPledge_FullMethodName             = "/commonweal.donations.v1.DonationsService/GetPledge"
 	DonationsService_ListPledges_FullMethodName           = "/commonweal.donations.v1.DonationsService/ListPledges"
@@ -51,6 +52,9 @@ type DonationsServiceClient interface {
 	// GetDonor returns a donor to its own DONOR, staff and CHARITY_FEDERATION; personal numbers are masked for
 	// everyone but the owner and ORGANIZER.
 	GetDonor(ctx context.Context, in *GetDonorRequest, opts ...grpc.CallOption) (*Donor, error)
+	// ListDonors lists donors, oldest first, in keyset pages, for staff and CHARITY_FEDERATION; personal numbers
+	// are masked for everyone but ORGANIZER.
+	ListDonors(ctx context.Context, in *ListDonorsRequest, opts ...grpc.CallOption) (*ListDonorsResponse, error)
 	// CreatePledge records a donor's earmarked pledge to one SHORTLISTED application while its round is in
 	// PUBLICITY or PROMOTION. DONOR (its own donor) or OPERATOR.
 	CreatePledge(ctx context.Context, in *CreatePledgeRequest, opts ...grpc.CallOption) (*Pledge, error)
@@ -73,10 +77,14 @@ type DonationsServiceClient interface {
 	// arrived late (DEPOSITED or APPROVED → REFUNDED). CHARITY_FEDERATION only.
 	RefundPledge(ctx context.Context, in *RefundPledgeRequest, opts ...grpc.CallOption) (*Pledge, error)
 	// RedirectPledge moves a confirmed donation, at the donor's choice, away from a project that was not selected
-	// or from a late deposit (DEPOSITED or APPROVED → REDIRECTED), recording the target. OPERATOR only.
+	// or from a late deposit (DEPOSITED or APPROVED → REDIRECTED) on to the earmark of the target application,
+	// which must be SHORTLISTED or SELECTED: one ledger transfer into the target's earmarked account (in kind:
+	// its in-kind account). The donation counts for the target from the redirection on, unless it is redirected
+	// at or after the target round's donation cutoff. OPERATOR only.
 	RedirectPledge(ctx context.Context, in *RedirectPledgeRequest, opts ...grpc.CallOption) (*Pledge, error)
 	// GetDonationSummary returns an application's confirmed donations at an instant (cash deposited before it
-	// plus in-kind values approved before it, never late ones) and the naming right holder. Staff, partners
+	// plus in-kind values approved before it, plus donations redirected to it before it and before its round's
+	// donation cutoff, never late ones), split into cash and in kind, and the naming right holder. Staff, partners
 	// (CHARITY_FEDERATION, LOTTERY_CENTER) and suite services (reviews, funding).
 	GetDonationSummary(ctx context.Context, in *GetDonationSummaryRequest, opts ...grpc.CallOption) (*DonationSummary, error)
 	// VerifyLedger recomputes every account's balances from the transfers, compares them with the stored
@@ -124,6 +132,16 @@ func (c *donationsServiceClient) GetDonor(ctx context.Context, in *GetDonorReque
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Donor)
 	err := c.cc.Invoke(ctx, DonationsService_GetDonor_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *donationsServiceClient) ListDonors(ctx context.Context, in *ListDonorsRequest, opts ...grpc.CallOption) (*ListDonorsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDonorsResponse)
+	err := c.cc.Invoke(ctx, DonationsService_ListDonors_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +302,9 @@ type DonationsServiceServer interface {
 	// GetDonor returns a donor to its own DONOR, staff and CHARITY_FEDERATION; personal numbers are masked for
 	// everyone but the owner and ORGANIZER.
 	GetDonor(context.Context, *GetDonorRequest) (*Donor, error)
+	// ListDonors lists donors, oldest first, in keyset pages, for staff and CHARITY_FEDERATION; personal numbers
+	// are masked for everyone but ORGANIZER.
+	ListDonors(context.Context, *ListDonorsRequest) (*ListDonorsResponse, error)
 	// CreatePledge records a donor's earmarked pledge to one SHORTLISTED application while its round is in
 	// PUBLICITY or PROMOTION. DONOR (its own donor) or OPERATOR.
 	CreatePledge(context.Context, *CreatePledgeRequest) (*Pledge, error)
@@ -306,10 +327,14 @@ type DonationsServiceServer interface {
 	// arrived late (DEPOSITED or APPROVED → REFUNDED). CHARITY_FEDERATION only.
 	RefundPledge(context.Context, *RefundPledgeRequest) (*Pledge, error)
 	// RedirectPledge moves a confirmed donation, at the donor's choice, away from a project that was not selected
-	// or from a late deposit (DEPOSITED or APPROVED → REDIRECTED), recording the target. OPERATOR only.
+	// or from a late deposit (DEPOSITED or APPROVED → REDIRECTED) on to the earmark of the target application,
+	// which must be SHORTLISTED or SELECTED: one ledger transfer into the target's earmarked account (in kind:
+	// its in-kind account). The donation counts for the target from the redirection on, unless it is redirected
+	// at or after the target round's donation cutoff. OPERATOR only.
 	RedirectPledge(context.Context, *RedirectPledgeRequest) (*Pledge, error)
 	// GetDonationSummary returns an application's confirmed donations at an instant (cash deposited before it
-	// plus in-kind values approved before it, never late ones) and the naming right holder. Staff, partners
+	// plus in-kind values approved before it, plus donations redirected to it before it and before its round's
+	// donation cutoff, never late ones), split into cash and in kind, and the naming right holder. Staff, partners
 	// (CHARITY_FEDERATION, LOTTERY_CENTER) and suite services (reviews, funding).
 	GetDonationSummary(context.Context, *GetDonationSummaryRequest) (*DonationSummary, error)
 	// VerifyLedger recomputes every account's balances from the transfers, compares them with the stored
@@ -348,6 +373,9 @@ func (UnimplementedDonationsServiceServer) CreateDonor(context.Context, *CreateD
 }
 func (UnimplementedDonationsServiceServer) GetDonor(context.Context, *GetDonorRequest) (*Donor, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetDonor not implemented")
+}
+func (UnimplementedDonationsServiceServer) ListDonors(context.Context, *ListDonorsRequest) (*ListDonorsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDonors not implemented")
 }
 func (UnimplementedDonationsServiceServer) CreatePledge(context.Context, *CreatePledgeRequest) (*Pledge, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreatePledge not implemented")
@@ -444,6 +472,24 @@ func _DonationsService_GetDonor_Handler(srv interface{}, ctx context.Context, de
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(DonationsServiceServer).GetDonor(ctx, req.(*GetDonorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DonationsService_ListDonors_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDonorsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DonationsServiceServer).ListDonors(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DonationsService_ListDonors_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DonationsServiceServer).ListDonors(ctx, req.(*ListDonorsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -714,6 +760,10 @@ var DonationsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetDonor",
 			Handler:    _DonationsService_GetDonor_Handler,
+		},
+		{
+			MethodName: "ListDonors",
+			Handler:    _DonationsService_ListDonors_Handler,
 		},
 		{
 			MethodName: "CreatePledge",

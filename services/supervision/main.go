@@ -1,0 +1,34 @@
+// Command supervision runs the supervision service: monthly reports of selected projects (and which are
+// overdue), inspections, the mid-term evaluation and final acceptance that gate tranches and verify spending,
+// and capacity-building records.
+//
+//	supervision migrate   create the role and schema and apply the migrations, then exit
+//	supervision serve     serve gRPC (migrations must have run)
+//	supervision           migrate, then serve
+package main
+
+import (
+	"context"
+	"time"
+
+	pb "github.com/commonweal/commonweal/gen/go/commonweal/supervision/v1"
+	"github.com/commonweal/commonweal/pkg/config"
+	"github.com/commonweal/commonweal/pkg/service"
+	"github.com/commonweal/commonweal/services/supervision/internal/api"
+	"github.com/commonweal/commonweal/services/supervision/internal/app"
+	"github.com/commonweal/commonweal/services/supervision/internal/clients"
+	"github.com/commonweal/commonweal/services/supervision/internal/store"
+	"github.com/commonweal/commonweal/services/supervision/internal/store/migrations"
+)
+
+func main() {
+	// Peers: applications answers for projects (selected applications), their rounds and calendars.
+	service.Main(service.Spec{Name: "supervision", Migrations: migrations.FS, Peers: []string{"applications"}, Policy: &api.Policy},
+		func(*config.Loader) func(context.Context, *service.Runtime) error {
+			return func(_ context.Context, rt *service.Runtime) error {
+				uc := app.New(store.New(rt.Pool), rt.Requests, clients.NewApplications(rt.Peers["applications"]), time.Now)
+				pb.RegisterSupervisionServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.PageTokens))
+				return nil
+			}
+		})
+}
