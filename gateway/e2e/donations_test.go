@@ -144,7 +144,7 @@ func TestDonations(t *testing.T) {
 	if ps, _ := body["pledges"].([]any); len(ps) != 0 {
 		t.Fatalf("donor B sees donor A's pledges through the donor filter: %v", ps)
 	}
-	if n := s.Count("SELECT count(*) FROM donations.ledger_transfers WHERE pledge_id = $1", str(a1["id"])); n != 1 {
+	if n := s.Count("SELECT count(*) FROM donations.ledger_transfers WHERE reference = 'pledge:' || $1", str(a1["id"])); n != 1 {
 		t.Fatalf("the deposit was booked %d times", n)
 	}
 	if n := s.Count("SELECT count(*) FROM donations.receipt_counters WHERE last = 1"); n != 1 {

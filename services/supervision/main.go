@@ -1,6 +1,7 @@
 // Command supervision runs the supervision service: monthly reports of selected projects (and which are
 // overdue), inspections, the mid-term evaluation and final acceptance that gate tranches and verify spending,
-// and capacity-building records.
+// capacity-building records, quarterly reports, final summaries, performance evaluations and the round summary
+// (with the CLOSING and CLOSED preconditions it answers for the round coordinator).
 //
 //	supervision migrate   create the role and schema and apply the migrations, then exit
 //	supervision serve     serve gRPC (migrations must have run)
@@ -22,11 +23,13 @@ import (
 )
 
 func main() {
-	// Peers: applications answers for projects (selected applications), their rounds and calendars.
-	service.Main(service.Spec{Name: "supervision", Migrations: migrations.FS, Peers: []string{"applications"}, Policy: &api.Policy},
+	// Peers: applications answers for projects (selected applications), their rounds and calendars; funding for
+	// plans and donations for pledges and confirmed donations (quarterly reports, summaries, round close).
+	service.Main(service.Spec{Name: "supervision", Migrations: migrations.FS, Peers: []string{"applications", "funding", "donations"}, Policy: &api.Policy},
 		func(*config.Loader) func(context.Context, *service.Runtime) error {
 			return func(_ context.Context, rt *service.Runtime) error {
-				uc := app.New(store.New(rt.Pool), rt.Requests, clients.NewApplications(rt.Peers["applications"]), time.Now)
+				uc := app.New(store.New(rt.Pool), rt.Requests, app.Peers{Applications: clients.NewApplications(rt.Peers["applications"]),
+					Funding: clients.NewFunding(rt.Peers["funding"]), Donations: clients.NewDonations(rt.Peers["donations"])}, time.Now)
 				pb.RegisterSupervisionServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.PageTokens))
 				return nil
 			}

@@ -42,6 +42,8 @@ type fixture struct {
 	pool    *pgxpool.Pool
 	clock   *fakeclock.Clock
 	reviews *reviewsFake
+	// supervision stands for the supervision service, owner of the CLOSING and CLOSED preconditions.
+	supervision *reviewsFake
 }
 
 // setup returns the use cases over a fresh database, with the reviews service faked.
@@ -49,11 +51,11 @@ func setup(t *testing.T) *fixture {
 	t.Helper()
 	pool := schema.Pool(t, 0)
 	c := fakeclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
-	reviews := &reviewsFake{}
+	reviews, supervision := &reviewsFake{}, &reviewsFake{}
 	st := store.New(pool, dbtest.Box(t))
 	svc := app.New(app.Deps{Rounds: st, Organizations: st, Applications: st, Queries: st, Requests: idempotency.NewPG(pool), Now: c.Now,
-		Checkers: map[string]app.PreconditionChecker{"reviews": reviews}})
-	return &fixture{svc: svc, pool: pool, clock: c, reviews: reviews}
+		Checkers: map[string]app.PreconditionChecker{"reviews": reviews, "supervision": supervision}})
+	return &fixture{svc: svc, pool: pool, clock: c, reviews: reviews, supervision: supervision}
 }
 
 var (

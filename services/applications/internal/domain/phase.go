@@ -80,6 +80,6 @@ var RemotePreconditions = map[Phase][]Precondition{
 	PhasePromotion:      {{Reason: "COMPLAINTS_OPEN", Owner: "reviews", Description: "no complaint is open"}},
 	PhaseApproval:       {{Reason: "RESULTS_NOT_COMPUTED", Owner: "reviews", Description: "the final results are computed"}},
 	PhaseImplementation: {{Reason: "RESULTS_NOT_SIGNED_OFF", Owner: "reviews", Description: "the results are signed off"}},
-	PhaseClosing:        {{Reason: "PROJECTS_NOT_FINISHED", Owner: "funding", Description: "every funded project is completed or terminated"}},
+	PhaseClosing:        {{Reason: "PROJECTS_NOT_FINISHED", Owner: "supervision", Description: "every funded project is completed, suspended or terminated"}},
 	PhaseClosed:         {{Reason: "ROUND_SUMMARY_MISSING", Owner: "supervision", Description: "the organizer's round summary is filed"}},
 }

@@ -145,7 +145,7 @@ func TestRemotePreconditions(t *testing.T) {
 		{PhaseFinalReview, "", ""},                     // the organizer closes voting
 		{PhaseApproval, "RESULTS_NOT_COMPUTED", "reviews"},
 		{PhaseImplementation, "RESULTS_NOT_SIGNED_OFF", "reviews"},
-		{PhaseClosing, "PROJECTS_NOT_FINISHED", "funding"},
+		{PhaseClosing, "PROJECTS_NOT_FINISHED", "supervision"}, // supervision asks funding for the plans
 		{PhaseClosed, "ROUND_SUMMARY_MISSING", "supervision"},
 	}
 	for _, tc := range tests {

@@ -33,5 +33,6 @@ var Policy = authz.Policy{
 		"ReserveDonationShare":  authz.Allow(identity.Service, identity.CharityFederation),
 		"ReleaseDonationShare":  authz.Allow(identity.Service, identity.CharityFederation),
 		"CancelDonationShare":   authz.Allow(identity.Service, identity.CharityFederation),
+		"ReturnDonationShare":   authz.Allow(identity.Service, identity.CharityFederation),
 	},
 }

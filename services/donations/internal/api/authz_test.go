@@ -50,6 +50,7 @@ var allowed = map[string][]identity.Role{
 	"ReserveDonationShare":  {service, federation},
 	"ReleaseDonationShare":  {service, federation},
 	"CancelDonationShare":   {service, federation},
+	"ReturnDonationShare":   {service, federation},
 }
 
 // TestPolicyCoversEveryRPC: every RPC of the proto has a rule, and every rule names an RPC.
@@ -72,7 +73,7 @@ func TestPolicyRefusesOtherRoles(t *testing.T) {
 		for name, who := range authztest.Callers("user") { // each role alone, and an anonymous caller (nil)
 			if who != nil && who.Has(service) { // the service the use case's object check lets through
 				who.Subject = "service:reviews"
-				if slices.Contains([]string{"ReserveDonationShare", "ReleaseDonationShare", "CancelDonationShare"}, m.MethodName) {
+				if slices.Contains([]string{"ReserveDonationShare", "ReleaseDonationShare", "CancelDonationShare", "ReturnDonationShare"}, m.MethodName) {
 					who.Subject = "service:funding"
 				}
 			}

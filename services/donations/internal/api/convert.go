@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/commonweal/commonweal/pkg/ledger"
 	"github.com/commonweal/commonweal/pkg/pbconv"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
@@ -39,11 +40,11 @@ func pledgeToPB(p domain.Pledge) *pb.Pledge {
 	}
 }
 
-func transferToPB(t domain.Transfer) *pb.LedgerTransfer {
+func transferToPB(t ledger.Transfer) *pb.LedgerTransfer {
 	return &pb.LedgerTransfer{
 		TransferId: t.ID, Kind: pb.TransferKind(pb.TransferKind_value["TRANSFER_KIND_"+string(t.Kind)]), DebitAccount: t.Debit,
 		CreditAccount: t.Credit, AmountFen: t.AmountFen, PendingTransferId: t.PendingID, Reason: t.Reason, RequestedBy: t.RequestedBy,
-		RequestId: t.RequestID, CreateTime: ts(t.CreatedAt), ApplicationId: t.ApplicationID,
+		RequestId: t.RequestID, CreateTime: ts(t.CreatedAt), ApplicationId: domain.ApplicationOf(t),
 	}
 }
 
@@ -52,6 +53,6 @@ func summaryToPB(applicationID string, s domain.Summary) *pb.DonationSummary {
 		AsOf: ts(s.AsOf), ConfirmedCashFen: s.ConfirmedCashFen, ConfirmedInKindFen: s.ConfirmedInKindFen}
 }
 
-func verificationToPB(v domain.Verification) *pb.VerifyLedgerResponse {
+func verificationToPB(v ledger.Verification) *pb.VerifyLedgerResponse {
 	return &pb.VerifyLedgerResponse{Balanced: v.Balanced, Accounts: int64(v.Accounts), Transfers: int64(v.Transfers), Mismatches: v.Mismatches}
 }

@@ -112,8 +112,8 @@ func wantStatus(t *testing.T, what string, err error, code codes.Code, reason st
 }
 
 // TestInternalRPCs exercises, over gRPC with signed service identities, the calls other services make:
-// the funding service's reserve → release / cancel of donation shares, and the reviews service's summary
-// and donor list.
+// the funding service's reserve → release / cancel of donation shares and their return by the project, and
+// the reviews service's summary and donor list.
 func TestInternalRPCs(t *testing.T) {
 	c, signer, appID := serve(t)
 	as := func(id identity.Identity) context.Context { return signer.Outgoing(context.Background(), id) }
@@ -188,8 +188,30 @@ func TestInternalRPCs(t *testing.T) {
 	_, err = c.ReleaseDonationShare(funding, &pb.ReleaseDonationShareRequest{TransferId: "p3", PendingTransferId: "nope"})
 	wantStatus(t, "unknown pending", err, codes.NotFound, "PENDING_TRANSFER_NOT_FOUND")
 
+	// Funding: a share that came back from the project, into its earmark, idempotent on transfer_id.
+	back := &pb.ReturnDonationShareRequest{TransferId: "ret-1", ApplicationId: appID, AmountFen: 400, PaymentReference: "RET-1", Reason: "clawback"}
+	_, err = c.ReturnDonationShare(reviews, back)
+	wantStatus(t, "reviews returns", err, codes.PermissionDenied, "PERMISSION_DENIED")
+	_, err = c.ReturnDonationShare(funding, &pb.ReturnDonationShareRequest{TransferId: "ret-1", ApplicationId: appID, PaymentReference: "RET-1"})
+	wantStatus(t, "return without an amount", err, codes.InvalidArgument, "INVALID_AMOUNT")
+	_, err = c.ReturnDonationShare(funding, &pb.ReturnDonationShareRequest{TransferId: "ret-1", ApplicationId: appID, AmountFen: 601, PaymentReference: "RET-1"})
+	wantStatus(t, "more than was paid out", err, codes.FailedPrecondition, "RETURN_EXCEEDS_PAID_OUT")
+	ret, err := c.ReturnDonationShare(funding, back)
+	if err != nil || ret.GetKind() != pb.TransferKind_TRANSFER_KIND_POSTED || ret.GetDebitAccount() != "returned_from_projects" ||
+		ret.GetCreditAccount() != "earmarked:"+appID || ret.GetAmountFen() != 400 || ret.GetApplicationId() != appID {
+		t.Fatalf("return: %v %v", err, ret)
+	}
+	if again, err := c.ReturnDonationShare(funding, back); err != nil || !again.GetCreateTime().AsTime().Equal(ret.GetCreateTime().AsTime()) {
+		t.Fatalf("retried return: %v %v", err, again)
+	}
+	_, err = c.ReturnDonationShare(federation, &pb.ReturnDonationShareRequest{TransferId: "ret-2", ApplicationId: appID, AmountFen: 1, PaymentReference: "RET-1"})
+	wantStatus(t, "payment reference reused", err, codes.AlreadyExists, "PAYMENT_REFERENCE_CONFLICT")
+	if post.GetApplicationId() != appID || r2.GetApplicationId() != appID {
+		t.Fatalf("the application of a share's transfers: %v %v", post, r2)
+	}
+
 	v, err := c.VerifyLedger(federation, &pb.VerifyLedgerRequest{})
-	if err != nil || !v.GetBalanced() || v.GetTransfers() != 5 || v.GetAccounts() != 3 {
+	if err != nil || !v.GetBalanced() || v.GetTransfers() != 6 || v.GetAccounts() != 4 {
 		t.Fatalf("verify: %v %v", err, v)
 	}
 }

@@ -151,3 +151,9 @@ func (s *Server) CancelDonationShare(ctx context.Context, req *pb.CancelDonation
 	t, err := s.app.ResolveDonationShare(ctx, app.ResolveDonationShare{TransferID: req.GetTransferId(), PendingTransferID: req.GetPendingTransferId()})
 	return rpc.Answer(ctx, t, err, transferToPB)
 }
+
+func (s *Server) ReturnDonationShare(ctx context.Context, req *pb.ReturnDonationShareRequest) (*pb.LedgerTransfer, error) {
+	t, err := s.app.ReturnDonationShare(ctx, app.ReturnDonationShare{TransferID: req.GetTransferId(), ApplicationID: req.GetApplicationId(),
+		AmountFen: req.GetAmountFen(), PaymentReference: req.GetPaymentReference(), Reason: req.GetReason()})
+	return rpc.Answer(ctx, t, err, transferToPB)
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/ids"
+	"github.com/commonweal/commonweal/pkg/ledger"
 	"github.com/commonweal/commonweal/services/donations/internal/app"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
 )
@@ -304,7 +305,7 @@ func TestDonationShares(t *testing.T) {
 		t.Fatalf("reserved ID namespace: %v", err)
 	}
 	r1, err := f.svc.ReserveDonationShare(funding, reserve("r1", f.app, 600, "plan tranche 1"))
-	if err != nil || r1.Kind != domain.TransferPending || r1.Debit != domain.EarmarkedAccount(f.app) || r1.Credit != domain.AccountPayoutPending {
+	if err != nil || r1.Kind != ledger.Pending || r1.Debit != domain.EarmarkedAccount(f.app) || r1.Credit != domain.AccountPayoutPending {
 		t.Fatalf("reserve: %v %+v", err, r1)
 	}
 	again, err := f.svc.ReserveDonationShare(funding, reserve("r1", f.app, 600, "plan tranche 1"))

@@ -16,6 +16,7 @@ import (
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/ids"
+	"github.com/commonweal/commonweal/pkg/ledger"
 	"github.com/commonweal/commonweal/pkg/pgtest"
 	"github.com/commonweal/commonweal/services/donations/internal/app"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
@@ -147,17 +148,17 @@ func deposit(pledgeID, bankRef string, amount int64, at time.Time) app.ConfirmDe
 }
 
 // storedBalances reads the ledger's stored balances straight from its table.
-func storedBalances(t *testing.T, f *fixture) map[string]domain.Balance {
+func storedBalances(t *testing.T, f *fixture) map[string]ledger.Balance {
 	t.Helper()
 	rows, err := f.pool.Query(context.Background(), `SELECT code, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	out := map[string]domain.Balance{}
+	out := map[string]ledger.Balance{}
 	for rows.Next() {
 		var code string
-		var b domain.Balance
+		var b ledger.Balance
 		if err := rows.Scan(&code, &b.DebitsPosted, &b.CreditsPosted, &b.DebitsPending, &b.CreditsPending); err != nil {
 			t.Fatal(err)
 		}
@@ -171,11 +172,11 @@ func storedBalances(t *testing.T, f *fixture) map[string]domain.Balance {
 
 // posted and available are an account's posted balance (credits − debits) and what it may still be debited
 // by (also minus pending debits), by plain arithmetic rather than the code under test.
-func posted(b domain.Balance) int64    { return b.CreditsPosted - b.DebitsPosted }
-func available(b domain.Balance) int64 { return b.CreditsPosted - b.DebitsPosted - b.DebitsPending }
+func posted(b ledger.Balance) int64    { return b.CreditsPosted - b.DebitsPosted }
+func available(b ledger.Balance) int64 { return b.CreditsPosted - b.DebitsPosted - b.DebitsPending }
 
 // external are the accounts mirroring the outside world, the only ones that may go negative.
-var external = map[string]bool{"bank": true, "in_kind_external": true}
+var external = map[string]bool{"bank": true, "in_kind_external": true, "returned_from_projects": true}
 
 func reason(err error) string {
 	if e, ok := errs.As(err); ok {

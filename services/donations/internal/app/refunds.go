@@ -113,11 +113,7 @@ func (s *Service) giveBack(ctx context.Context, g giveBack, change func(ctx cont
 			if err != nil {
 				return err
 			}
-			_, err = s.ledger.CreateTransfer(ctx, domain.Transfer{
-				ID: "pledge:" + p.ID + ":" + g.verb, Kind: domain.TransferPosted, Debit: from, Credit: to, AmountFen: p.ConfirmedValue(),
-				Reason: g.verb + ": " + g.reason, ApplicationID: p.ApplicationID, PledgeID: p.ID, RequestedBy: by, RequestID: g.key.RequestID,
-				CreatedAt: now,
-			})
+			_, err = s.ledger.CreateTransfer(ctx, pledgeTransfer(p, g.verb, from, to, g.verb+": "+g.reason, by, g.key.RequestID, now))
 			return err
 		})
 	})

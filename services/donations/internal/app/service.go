@@ -45,6 +45,7 @@ type Repositories interface {
 	Ledger
 	Receipts
 	Summaries
+	ShareReturns
 }
 
 // Service is the use cases.
@@ -55,6 +56,7 @@ type Service struct {
 	ledger    Ledger
 	receipts  Receipts
 	summaries Summaries
+	returns   ShareReturns
 	requests  idempotency.Store
 	apps      Applications
 	now       func() time.Time
@@ -63,7 +65,7 @@ type Service struct {
 // New returns the use cases over repo, keeping request records in requests and asking apps about
 // applications and rounds.
 func New(repo Repositories, requests idempotency.Store, apps Applications, now func() time.Time) *Service {
-	return &Service{donors: repo, pledges: repo, deposits: repo, ledger: repo, receipts: repo, summaries: repo,
+	return &Service{donors: repo, pledges: repo, deposits: repo, ledger: repo, receipts: repo, summaries: repo, returns: repo,
 		requests: requests, apps: apps,
 		// PostgreSQL keeps microseconds: answers built from memory then match answers read back later.
 		now: func() time.Time { return now().Truncate(time.Microsecond) }}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/commonweal/commonweal/pkg/ledger"
 )
 
 // Amounts beyond MaxAmountFen are refused everywhere money enters: a typo of a few extra digits must not be
@@ -49,12 +51,13 @@ func TestQualifiesForNamingRightNoOverflow(t *testing.T) {
 	}
 }
 
-func TestVerifyWithPledges(t *testing.T) {
+// TestReconcile: the ledger holds what the pledges and share returns say, and nothing else they own.
+func TestReconcile(t *testing.T) {
 	dep := Pledge{ID: "p", ApplicationID: "A", Kind: KindCash, State: StateDeposited, DepositedAmountFen: 800}
-	confirm := Transfer{ID: "pledge:p:confirm", Kind: TransferPosted, Debit: "bank", Credit: "earmarked:A", AmountFen: 800, PledgeID: "p"}
+	confirm := ledger.Transfer{ID: "pledge:p:confirm", Kind: ledger.Posted, Debit: "bank", Credit: "earmarked:A", AmountFen: 800, Reference: "pledge:p"}
 	refunded := dep
 	refunded.State = StateRefunded
-	refund := Transfer{ID: "pledge:p:refund", Kind: TransferPosted, Debit: "earmarked:A", Credit: "refunds", AmountFen: 800, PledgeID: "p"}
+	refund := ledger.Transfer{ID: "pledge:p:refund", Kind: ledger.Posted, Debit: "earmarked:A", Credit: "refunds", AmountFen: 800, Reference: "pledge:p"}
 	inflated := dep
 	inflated.DepositedAmountFen = 8000
 	lateFlag := dep
@@ -63,30 +66,47 @@ func TestVerifyWithPledges(t *testing.T) {
 	pledged.State = StatePledged
 	redirected := dep
 	redirected.State, redirected.RedirectApplicationID = StateRedirected, "B"
-	redirect := Transfer{ID: "pledge:p:redirect", Kind: TransferPosted, Debit: "earmarked:A", Credit: "earmarked:B", AmountFen: 800, PledgeID: "p"}
+	redirect := ledger.Transfer{ID: "pledge:p:redirect", Kind: ledger.Posted, Debit: "earmarked:A", Credit: "earmarked:B", AmountFen: 800, Reference: "pledge:p"}
 	stopped := redirect
 	stopped.Credit = "redirected"
+	otherPledge := confirm
+	otherPledge.Reference = "pledge:q"
+	// A donation share paid out, and 300 fen of it back from the project.
+	reserve := ledger.Transfer{ID: "r", Kind: ledger.Pending, Debit: "earmarked:A", Credit: "payout_pending", AmountFen: 500, Reference: "application:A"}
+	release := ledger.Transfer{ID: "p1", Kind: ledger.PostPending, Debit: "earmarked:A", Credit: "payout_pending", AmountFen: 500, PendingID: "r", Reference: "application:A"}
+	ret := ShareReturn{TransferID: "ret-1", PaymentReference: "RET-1", ApplicationID: "A", AmountFen: 300}
+	back := ret.Transfer()
+	more := ret
+	more.AmountFen = 301
+	unrecorded := back
+	unrecorded.ID = "ret-2"
+	shares := []ledger.Transfer{confirm, reserve, release, back}
 	tests := []struct {
 		name      string
-		pledges   []Pledge
-		transfers []Transfer
+		books     Books
+		transfers []ledger.Transfer
 		want      string // a substring of the mismatches, "" when balanced
 	}{
-		{"deposited and booked", []Pledge{dep}, []Transfer{confirm}, ""},
-		{"refunded and booked", []Pledge{refunded}, []Transfer{confirm, refund}, ""},
-		{"amount differs", []Pledge{inflated}, []Transfer{confirm}, "pledge says bank → earmarked:A 8000"},
-		{"account differs", []Pledge{lateFlag}, []Transfer{confirm}, "pledge says bank → late:A"},
-		{"deposited, not booked", []Pledge{dep}, nil, "confirm transfer present=false"},
-		{"refunded, refund not booked", []Pledge{refunded}, []Transfer{confirm}, "refund transfer present=false"},
-		{"booked, not confirmed", []Pledge{pledged}, []Transfer{confirm}, "confirm transfer present=true"},
-		{"booked for no pledge", nil, []Transfer{confirm}, "booked for no pledge"},
-		{"redirected on to the target's earmark", []Pledge{redirected}, []Transfer{confirm, redirect}, ""},
-		{"redirected, stopped in the redirected account", []Pledge{redirected}, []Transfer{confirm, stopped}, "pledge says earmarked:A → earmarked:B"},
-		{"redirected, not booked", []Pledge{redirected}, []Transfer{confirm}, "redirect transfer present=false"},
+		{"deposited and booked", Books{Pledges: []Pledge{dep}}, []ledger.Transfer{confirm}, ""},
+		{"refunded and booked", Books{Pledges: []Pledge{refunded}}, []ledger.Transfer{confirm, refund}, ""},
+		{"amount differs", Books{Pledges: []Pledge{inflated}}, []ledger.Transfer{confirm}, "pledge says bank → earmarked:A 8000"},
+		{"account differs", Books{Pledges: []Pledge{lateFlag}}, []ledger.Transfer{confirm}, "pledge says bank → late:A"},
+		{"booked for another pledge", Books{Pledges: []Pledge{dep}}, []ledger.Transfer{otherPledge}, "pledge says bank → earmarked:A 800"},
+		{"deposited, not booked", Books{Pledges: []Pledge{dep}}, nil, "confirm transfer present=false"},
+		{"refunded, refund not booked", Books{Pledges: []Pledge{refunded}}, []ledger.Transfer{confirm}, "refund transfer present=false"},
+		{"booked, not confirmed", Books{Pledges: []Pledge{pledged}}, []ledger.Transfer{confirm}, "confirm transfer present=true"},
+		{"booked for no pledge", Books{}, []ledger.Transfer{confirm}, "booked for no pledge"},
+		{"redirected on to the target's earmark", Books{Pledges: []Pledge{redirected}}, []ledger.Transfer{confirm, redirect}, ""},
+		{"redirected, stopped in the redirected account", Books{Pledges: []Pledge{redirected}}, []ledger.Transfer{confirm, stopped}, "pledge says earmarked:A → earmarked:B"},
+		{"redirected, not booked", Books{Pledges: []Pledge{redirected}}, []ledger.Transfer{confirm}, "redirect transfer present=false"},
+		{"share returned and booked", Books{Pledges: []Pledge{dep}, Returns: []ShareReturn{ret}}, shares, ""},
+		{"share return not booked", Books{Pledges: []Pledge{dep}, Returns: []ShareReturn{ret}}, shares[:3], "ret-1 (payment reference RET-1): no transfer"},
+		{"share return of another amount", Books{Pledges: []Pledge{dep}, Returns: []ShareReturn{more}}, shares, "the return says returned_from_projects → earmarked:A 301"},
+		{"money back without a return", Books{Pledges: []Pledge{dep}, Returns: []ShareReturn{ret}}, append(shares, unrecorded), "ret-2 moves money back from projects without a share return"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := VerifyWithPledges(replay(tt.transfers), tt.transfers, tt.pledges)
+			v := Reconcile(LedgerRules.Verify(balancesOf(tt.transfers), tt.transfers), tt.transfers, tt.books)
 			got := strings.Join(v.Mismatches, "; ")
 			if tt.want == "" && !v.Balanced || tt.want != "" && (v.Balanced || !strings.Contains(got, tt.want)) {
 				t.Fatalf("balanced=%t mismatches %q, want %q", v.Balanced, got, tt.want)

@@ -2,7 +2,8 @@ package domain
 
 import "github.com/commonweal/commonweal/pkg/errs"
 
-// Errors of the donations domain; handlers turn them into gRPC statuses with the reason.
+// Errors of the donations domain; handlers turn them into gRPC statuses with the reason. The ledger's own
+// (INSUFFICIENT_FUNDS, TRANSFER_ID_REUSED, …) are pkg/ledger's.
 var (
 	ErrApplicationNotShortlisted = errs.New(errs.FailedPrecondition, "APPLICATION_NOT_SHORTLISTED", "pledges are accepted only for shortlisted applications")
 	ErrRoundNotAcceptingPledges  = errs.New(errs.FailedPrecondition, "ROUND_NOT_ACCEPTING_PLEDGES", "pledges are accepted only during PUBLICITY and PROMOTION")
@@ -16,11 +17,8 @@ var (
 	ErrRedirectTargetRequired    = errs.Invalid("TARGET_APPLICATION_REQUIRED", "target_application_id", "a redirection names the application the donation moves to")
 	ErrRedirectToSelf            = errs.Invalid("REDIRECT_TO_SAME_APPLICATION", "target_application_id", "a donation is redirected to another application than its own")
 	ErrRedirectTargetNotEligible = errs.New(errs.FailedPrecondition, "REDIRECT_TARGET_NOT_ELIGIBLE", "a donation is redirected only to a SHORTLISTED or SELECTED application")
-	ErrInsufficientFunds         = errs.New(errs.FailedPrecondition, "INSUFFICIENT_FUNDS", "the account may not go negative")
-	ErrTransferIDReused          = errs.New(errs.InvalidArgument, "TRANSFER_ID_REUSED", "transfer_id was already used for a different transfer")
-	ErrPendingResolved           = errs.New(errs.FailedPrecondition, "PENDING_TRANSFER_ALREADY_RESOLVED", "the pending transfer was already posted or voided")
-	ErrPendingNotFound           = errs.New(errs.NotFound, "PENDING_TRANSFER_NOT_FOUND", "no pending transfer has this ID")
-	ErrNotPending                = errs.New(errs.FailedPrecondition, "NOT_A_PENDING_TRANSFER", "the transfer named is not a pending donation-share reservation")
+	ErrPaymentReferenceConflict  = errs.New(errs.AlreadyExists, "PAYMENT_REFERENCE_CONFLICT", "this payment reference already booked another return")
+	ErrReturnExceedsPaidOut      = errs.New(errs.FailedPrecondition, "RETURN_EXCEEDS_PAID_OUT", "more would come back from the project than was paid out to it")
 )
 
 func errInvalid(reason, field, description string) error {

@@ -3,89 +3,34 @@ package domain
 import (
 	"strings"
 	"testing"
+
+	"github.com/commonweal/commonweal/pkg/ledger"
 )
 
-func replay(ts []Transfer) map[string]Balance {
-	m := map[string]*Balance{}
-	get := func(c string) *Balance {
-		if m[c] == nil {
-			m[c] = &Balance{}
-		}
-		return m[c]
-	}
+// balancesOf is what the transfers leave in each account (the ledger's maths is pkg/ledger's, tested there).
+func balancesOf(ts []ledger.Transfer) map[string]ledger.Balance {
+	out := map[string]ledger.Balance{}
 	for _, t := range ts {
-		Apply(get(t.Debit), get(t.Credit), t)
-	}
-	out := map[string]Balance{}
-	for c, b := range m {
-		out[c] = *b
+		d, c := out[t.Debit], out[t.Credit]
+		ledger.Apply(&d, &c, t)
+		out[t.Debit], out[t.Credit] = d, c
 	}
 	return out
 }
 
-func TestApplyAndLimits(t *testing.T) {
-	bank, earmarked, payout := &Balance{}, &Balance{}, &Balance{}
-	Apply(bank, earmarked, Transfer{Kind: TransferPosted, AmountFen: 1000})
-	if bank.Posted() != -1000 || earmarked.Posted() != 1000 {
-		t.Fatalf("deposit: %+v %+v", bank, earmarked)
-	}
-	Apply(earmarked, payout, Transfer{Kind: TransferPending, AmountFen: 600})
-	if earmarked.Available() != 400 || earmarked.Posted() != 1000 || payout.CreditsPending != 600 {
-		t.Fatalf("reserve: %+v %+v", earmarked, payout)
-	}
-	after := *earmarked
-	Apply(&after, &Balance{}, Transfer{Kind: TransferPending, AmountFen: 401})
-	if err := CheckLimit("earmarked:A", after); err == nil || !strings.Contains(err.Error(), "INSUFFICIENT_FUNDS") {
-		t.Fatalf("over-reservation accepted: %v", err)
-	}
-	if err := CheckLimit(AccountBank, Balance{DebitsPosted: 5}); err != nil {
-		t.Fatalf("the bank mirror may go negative: %v", err)
-	}
-	Apply(earmarked, payout, Transfer{Kind: TransferPostPending, AmountFen: 600})
-	if earmarked.Posted() != 400 || earmarked.DebitsPending != 0 || payout.Posted() != 600 || payout.CreditsPending != 0 {
-		t.Fatalf("post: %+v %+v", earmarked, payout)
-	}
-	Apply(earmarked, payout, Transfer{Kind: TransferPending, AmountFen: 400})
-	Apply(earmarked, payout, Transfer{Kind: TransferVoidPending, AmountFen: 400})
-	if earmarked.Available() != 400 || payout.Posted() != 600 || payout.CreditsPending != 0 {
-		t.Fatalf("void: %+v %+v", earmarked, payout)
-	}
-}
-
-func TestVerify(t *testing.T) {
-	good := []Transfer{
-		{ID: "d1", Kind: TransferPosted, Debit: "bank", Credit: "earmarked:A", AmountFen: 1000},
-		{ID: "r1", Kind: TransferPending, Debit: "earmarked:A", Credit: "payout_pending", AmountFen: 600},
-		{ID: "p1", Kind: TransferPostPending, Debit: "earmarked:A", Credit: "payout_pending", AmountFen: 600, PendingID: "r1"},
-		{ID: "r2", Kind: TransferPending, Debit: "earmarked:A", Credit: "payout_pending", AmountFen: 300},
-	}
-	if v := Verify(replay(good), good); !v.Balanced || v.Accounts != 3 || v.Transfers != 4 {
-		t.Fatalf("good ledger: %+v", v)
-	}
-	tampered := replay(good)
-	b := tampered["earmarked:A"]
-	b.CreditsPosted += 5
-	tampered["earmarked:A"] = b
-	if v := Verify(tampered, good); v.Balanced || !strings.Contains(strings.Join(v.Mismatches, ";"), "earmarked:A: stored") {
-		t.Fatalf("tampered balance not caught: %+v", v)
-	}
-	// A double post: the balances it produces are consistent with the transfers, and still refused.
-	double := append(append([]Transfer{}, good...), Transfer{ID: "p1b", Kind: TransferVoidPending, Debit: "earmarked:A", Credit: "payout_pending", AmountFen: 600, PendingID: "r1"})
-	if v := Verify(replay(double), double); v.Balanced || !strings.Contains(strings.Join(v.Mismatches, ";"), "resolved twice") {
-		t.Fatalf("double resolution not caught: %+v", v)
-	}
-	overdrawn := []Transfer{{ID: "x", Kind: TransferPosted, Debit: "earmarked:A", Credit: "refunds", AmountFen: 1}}
-	if v := Verify(replay(overdrawn), overdrawn); v.Balanced || !strings.Contains(strings.Join(v.Mismatches, ";"), "negative") {
-		t.Fatalf("negative account not caught: %+v", v)
-	}
-	missing := replay(good)
-	delete(missing, "payout_pending")
-	if v := Verify(missing, good); v.Balanced {
-		t.Fatalf("missing account row not caught: %+v", v)
-	}
-	unbalanced := map[string]Balance{"bank": {DebitsPosted: 10}, "earmarked:A": {CreditsPosted: 9}}
-	if v := Verify(unbalanced, nil); v.Balanced || !strings.Contains(strings.Join(v.Mismatches, ";"), "sum to -1") {
-		t.Fatalf("non-zero sum not caught: %+v", v)
+// TestLedgerRules: only the accounts mirroring the outside world may go negative.
+func TestLedgerRules(t *testing.T) {
+	for code, may := range map[string]bool{
+		"bank": true, "in_kind_external": true, "returned_from_projects": true,
+		"earmarked:A": false, "late:A": false, "in_kind:A": false, "in_kind_late:A": false, "refunds": false, "redirected": false, "payout_pending": false,
+	} {
+		err := LedgerRules.CheckLimit(code, ledger.Balance{DebitsPosted: 5})
+		if (err == nil) != may {
+			t.Errorf("%s 5 fen short: %v; may go negative: %t", code, err, may)
+		}
+		if !may && !strings.Contains(err.Error(), "INSUFFICIENT_FUNDS") {
+			t.Errorf("%s: %v", code, err)
+		}
 	}
 }
 
@@ -94,5 +39,59 @@ func TestValidClientTransferID(t *testing.T) {
 		if err := ValidClientTransferID("transfer_id", id); (err == nil) != ok {
 			t.Errorf("ValidClientTransferID(%q) = %v", id, err)
 		}
+	}
+}
+
+func TestReferences(t *testing.T) {
+	if got := ApplicationOf(ledger.Transfer{Reference: "application:A"}); got != "A" {
+		t.Errorf("application of a share transfer: %q", got)
+	}
+	for _, ref := range []string{"pledge:P", "", "applications:A"} {
+		if got := ApplicationOf(ledger.Transfer{Reference: ref}); got != "" {
+			t.Errorf("application of reference %q: %q", ref, got)
+		}
+	}
+	if PledgeReference("P") != "pledge:P" || ApplicationReference("A") != "application:A" || PledgeTransferID("P", "refund") != "pledge:P:refund" {
+		t.Error("reference formats changed: the stored ledger and the migration that converted it use them")
+	}
+}
+
+func TestShareReturn(t *testing.T) {
+	r, err := NewShareReturn("funding:plan:P:return:x", "A", 700, "  RET-1 ", " clawback ")
+	if err != nil || r.PaymentReference != "RET-1" || r.Reason != "clawback" {
+		t.Fatalf("a good return: %v %+v", err, r)
+	}
+	tr := r.Transfer()
+	if tr.Kind != ledger.Posted || tr.Debit != "returned_from_projects" || tr.Credit != "earmarked:A" || tr.AmountFen != 700 || tr.Reference != "application:A" ||
+		tr.Reason != "returned from the project, payment reference RET-1: clawback" {
+		t.Fatalf("its transfer: %+v", tr)
+	}
+	for name, bad := range map[string]struct {
+		id, ref string
+		amount  int64
+		reason  string
+	}{
+		"no transfer ID":      {"", "R", 1, "INVALID_TRANSFER_ID"},
+		"pledge namespace":    {"pledge:x", "R", 1, "INVALID_TRANSFER_ID"},
+		"zero amount":         {"t", "R", 0, "INVALID_AMOUNT"},
+		"huge amount":         {"t", "R", MaxAmountFen + 1, "INVALID_AMOUNT"},
+		"no reference":        {"t", " ", 1, "INVALID_PAYMENT_REFERENCE"},
+		"reference too long":  {"t", strings.Repeat("R", MaxReferenceLen+1), 1, "INVALID_PAYMENT_REFERENCE"},
+		"the largest allowed": {"t", strings.Repeat("R", MaxReferenceLen), MaxAmountFen, ""},
+	} {
+		if _, err := NewShareReturn(bad.id, "A", bad.amount, bad.ref, ""); reason(err) != bad.reason {
+			t.Errorf("%s: %v, want %q", name, err, bad.reason)
+		}
+	}
+	other := r
+	other.PaymentReference = "RET-2"
+	if !r.Same(r) || r.Same(other) {
+		t.Fatal("a return with another payment reference is the same")
+	}
+	if err := CheckWithinPaidOut("A", 1000, 1000); err != nil {
+		t.Fatalf("everything paid out comes back: %v", err)
+	}
+	if err := CheckWithinPaidOut("A", 1000, 1001); reason(err) != "RETURN_EXCEEDS_PAID_OUT" {
+		t.Fatalf("more than paid out: %v", err)
 	}
 }

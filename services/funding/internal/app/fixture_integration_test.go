@@ -44,8 +44,9 @@ type peers struct {
 	totals   map[string]app.DonationTotals
 	earmark  map[string]int64 // cash available to reserve, per application
 	reserved map[string]reservation
-	released map[string]string // pending ID → release ID
-	// fail, when set, is asked before (after=false) and after (after=true) each reserve and release; the error
+	released map[string]string      // pending ID → release ID
+	returned map[string]shareReturn // transfer ID → the donation share booked back into its earmark
+	// fail, when set, is asked before (after=false) and after (after=true) each reserve, release and return; the error
 	// it returns is answered (after=true: the call took effect but its answer was lost). It runs without the
 	// fake's lock, so it may also block the call.
 	fail func(call string, after bool) error
@@ -62,10 +63,15 @@ type reservation struct {
 	reason string
 }
 
+type shareReturn struct {
+	app, ref, reason string
+	amount           int64
+}
+
 func newPeers() *peers {
 	return &peers{rounds: map[string]app.RoundInfo{}, apps: map[string]app.ApplicationInfo{}, orgs: map[string]app.OrganizationInfo{},
 		results: map[string]app.Results{}, totals: map[string]app.DonationTotals{}, earmark: map[string]int64{}, reserved: map[string]reservation{},
-		released: map[string]string{}, evaluations: map[string]bool{}, spending: map[string]int64{}}
+		released: map[string]string{}, returned: map[string]shareReturn{}, evaluations: map[string]bool{}, spending: map[string]int64{}}
 }
 
 func (p *peers) GetRound(_ context.Context, id string) (app.RoundInfo, error) {
@@ -178,6 +184,36 @@ func (p *peers) release(transferID, pendingID string) error {
 	case p.released[pendingID] != transferID:
 		return ledger.ErrPendingResolved
 	}
+	return nil
+}
+
+func (p *peers) ReturnShare(_ context.Context, transferID, applicationID string, amountFen int64, paymentRef, reason string) error {
+	p.calls.Add(1)
+	if err := p.failing("return", false); err != nil {
+		return err
+	}
+	if err := p.giveBack(transferID, shareReturn{applicationID, paymentRef, reason, amountFen}); err != nil {
+		return err
+	}
+	return p.failing("return", true)
+}
+
+func (p *peers) giveBack(transferID string, r shareReturn) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if prev, ok := p.returned[transferID]; ok {
+		if prev != r {
+			return ledger.ErrTransferIDReused
+		}
+		return nil
+	}
+	for _, prev := range p.returned {
+		if prev.ref == r.ref {
+			return errs.New(errs.AlreadyExists, "PAYMENT_REFERENCE_CONFLICT", "booked for another return")
+		}
+	}
+	p.returned[transferID] = r
+	p.earmark[r.app] += r.amount
 	return nil
 }
 

@@ -67,12 +67,14 @@ type DonationTotals struct {
 	InKindFen int64 // approved in-kind values: counted in the quote, delivered as goods
 }
 
-// Donations is the donations service as funding uses it: totals at the cutoff, and the donation share of a
-// tranche reserved and released (idempotent on the transfer IDs funding chooses).
+// Donations is the donations service as funding uses it: totals at the cutoff, the donation share of a
+// tranche reserved and released, and a clawback's donation part returned into the application's earmark
+// (idempotent on the transfer IDs funding chooses).
 type Donations interface {
 	ConfirmedAt(ctx context.Context, applicationID string, at time.Time) (DonationTotals, error)
 	ReserveShare(ctx context.Context, transferID, applicationID string, amountFen int64, reason string) error
 	ReleaseShare(ctx context.Context, transferID, pendingTransferID string) error
+	ReturnShare(ctx context.Context, transferID, applicationID string, amountFen int64, paymentReference, reason string) error
 }
 
 // Supervision is the supervision service as funding uses it: tranche gates and verified spending. While it

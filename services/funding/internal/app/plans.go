@@ -27,6 +27,8 @@ type Plans interface {
 	// InsertReturn records a clawback return unless its payment reference is known; it returns the return
 	// stored under the reference.
 	InsertReturn(ctx context.Context, r domain.ClawbackReturn) (stored domain.ClawbackReturn, inserted bool, err error)
+	// GetReturn reads the return recorded under a payment reference, without a lock; ok is false when none is.
+	GetReturn(ctx context.Context, paymentReference string) (r domain.ClawbackReturn, ok bool, err error)
 }
 
 // CreatePlans creates a round's funding plans.
@@ -219,11 +221,8 @@ type planChange func(ctx context.Context, p *domain.Plan) (detail string, err er
 // transaction that locks the plan, applies change, records the event when the plan changed, and the request.
 // The answer is the plan as the caller may see it.
 func (s *Service) mutatePlan(ctx context.Context, key idempotency.Key, planID, action string, change planChange) (domain.Plan, error) {
-	if out, done, err := idempotency.Replay[domain.Plan](ctx, s.requests, key); done || err != nil {
-		if err != nil {
-			return domain.Plan{}, err
-		}
-		return s.view(ctx, out)
+	if p, done, err := s.replayPlan(ctx, key); done || err != nil {
+		return p, err
 	}
 	if err := ids.Parse("plan_id", planID); err != nil {
 		return domain.Plan{}, err
@@ -235,6 +234,17 @@ func (s *Service) mutatePlan(ctx context.Context, key idempotency.Key, planID, a
 		return domain.Plan{}, err
 	}
 	return s.view(ctx, p)
+}
+
+// replayPlan answers a retried request from its stored answer, as the caller may see the plan; done is false
+// for a request not answered yet.
+func (s *Service) replayPlan(ctx context.Context, key idempotency.Key) (p domain.Plan, done bool, err error) {
+	out, done, err := idempotency.Replay[domain.Plan](ctx, s.requests, key)
+	if err != nil || !done {
+		return domain.Plan{}, done, err
+	}
+	p, err = s.view(ctx, out)
+	return p, true, err
 }
 
 // changePlan applies change to the locked plan inside the current unit of work and records the event.

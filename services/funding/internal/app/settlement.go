@@ -69,11 +69,8 @@ func (s *Service) release(ctx context.Context, p *domain.Plan, tranches []domain
 // is asked of the supervision service with nothing open, and the clawback refused (SPENDING_UNVERIFIABLE)
 // while it cannot answer, never guessed.
 func (s *Service) ClawbackPlan(ctx context.Context, cmd PlanReason) (domain.Plan, error) {
-	if out, done, err := idempotency.Replay[domain.Plan](ctx, s.requests, cmd.Key); done || err != nil {
-		if err != nil {
-			return domain.Plan{}, err
-		}
-		return s.view(ctx, out)
+	if p, done, err := s.replayPlan(ctx, cmd.Key); done || err != nil {
+		return p, err
 	}
 	reason, err := domain.CheckReason(cmd.Reason)
 	if err != nil {
@@ -113,10 +110,14 @@ type RecordClawbackReturn struct {
 }
 
 // RecordClawbackReturn records a return to one source, FINANCE for the government part (booked back into
-// the pool: returns → pool), CHARITY_FEDERATION for the donation part (recorded against the plan; the money
-// is back in the federation's account). Idempotent on the payment reference: the same reference, plan,
-// source and amount answers the plan as it is; anything else under it is PAYMENT_REFERENCE_CONFLICT.
+// the pool: returns → pool), CHARITY_FEDERATION for the donation part (booked back into the application's
+// earmark in the donations service first, see returnDonation, then recorded against the plan). Idempotent on
+// the payment reference: the same reference, plan, source and amount answers the plan as it is; anything else
+// under it is PAYMENT_REFERENCE_CONFLICT.
 func (s *Service) RecordClawbackReturn(ctx context.Context, cmd RecordClawbackReturn) (domain.Plan, error) {
+	if p, done, err := s.replayPlan(ctx, cmd.Key); done || err != nil {
+		return p, err
+	}
 	ref, err := domain.CleanReference(cmd.PaymentReference, domain.ErrReferenceRequired)
 	if err != nil {
 		return domain.Plan{}, err
@@ -128,29 +129,77 @@ func (s *Service) RecordClawbackReturn(ctx context.Context, cmd RecordClawbackRe
 		return domain.Plan{}, domain.ErrInvalidAmount
 	}
 	r := domain.ClawbackReturn{PaymentReference: ref, PlanID: cmd.PlanID, Share: cmd.Share, AmountFen: cmd.AmountFen, ReturnedBy: subject(ctx), RequestID: cmd.Key.RequestID}
+	donationTransfer := ""
+	if cmd.Share == domain.ShareDonation {
+		if donationTransfer, err = s.returnDonation(ctx, r); err != nil {
+			return domain.Plan{}, err
+		}
+	}
 	return s.mutatePlan(ctx, cmd.Key, cmd.PlanID, "CLAWBACK_RETURNED", func(ctx context.Context, p *domain.Plan) (string, error) {
 		r.ReturnedAt = s.now()
 		stored, inserted, err := s.plans.InsertReturn(ctx, r)
 		switch {
 		case err != nil:
 			return "", err
-		case !inserted && stored.PlanID == r.PlanID && stored.Share == r.Share && stored.AmountFen == r.AmountFen:
+		case !inserted && sameReturn(stored, r):
 			return "", nil // a retry
 		case !inserted:
-			return "", domain.ErrPaymentReferenceUsed.With("payment reference %q recorded %d fen to the %s source of plan %s", ref, stored.AmountFen, stored.Share, stored.PlanID)
+			return "", returnConflict(stored)
 		}
 		if err := p.RecordReturn(cmd.Share, cmd.AmountFen); err != nil {
 			return "", err
 		}
 		detail := fmt.Sprintf("share=%s amount_fen=%d payment_reference=%s", cmd.Share, cmd.AmountFen, ref)
 		if cmd.Share != domain.ShareGovernment {
-			return detail, nil
+			return detail + " donations_transfer=" + donationTransfer, nil
 		}
 		_, err = s.ledger.CreateTransfers(ctx, ledger.Transfer{ID: domain.ReturnTransferID(p.ID, ref), Kind: ledger.Posted, Debit: domain.ReturnsAccount(p.RoundID),
 			Credit: domain.PoolAccount(p.RoundID), AmountFen: cmd.AmountFen, Reason: "clawback returned to the pool, payment reference " + ref,
 			Reference: "plan:" + p.ID, RequestedBy: r.ReturnedBy, RequestID: r.RequestID, CreatedAt: r.ReturnedAt})
 		return detail, err
 	})
+}
+
+// returnDonation books a clawback's donation part in the donations service (returned_from_projects →
+// earmarked:<application>, so the money is earmarked to the project again) before the return is recorded
+// here: with nothing open, under a transfer ID derived from the plan and the payment reference, so a retry
+// after a failure anywhere books it there once. What this service would refuse (a reference used otherwise,
+// no clawback computed, more than is still owed) is refused before anything is booked; a return recorded
+// already was booked before it was recorded and is not booked again. It returns the transfer ID.
+//
+// Two different returns racing past these checks (each fits what is owed, together they do not) are both
+// booked there and one is refused here under the plan's lock: the money did come back to the federation and
+// stays earmarked to the project, but is not counted against the clawback (a narrow window, the federation
+// records one return at a time).
+func (s *Service) returnDonation(ctx context.Context, r domain.ClawbackReturn) (string, error) {
+	p, err := s.loadVisible(ctx, r.PlanID)
+	if err != nil {
+		return "", err
+	}
+	id := domain.DonationReturnID(p.ID, r.PaymentReference)
+	switch stored, ok, err := s.plans.GetReturn(ctx, r.PaymentReference); {
+	case err != nil:
+		return "", err
+	case ok && sameReturn(stored, r):
+		return id, nil
+	case ok:
+		return "", returnConflict(stored)
+	}
+	trial := p.Clone()
+	if err := trial.RecordReturn(r.Share, r.AmountFen); err != nil {
+		return "", err
+	}
+	return id, s.donations.ReturnShare(ctx, id, p.ApplicationID, r.AmountFen, r.PaymentReference, "clawback of plan "+p.ID+" returned")
+}
+
+// sameReturn reports whether a stored return is the one asked for again (a retry).
+func sameReturn(stored, r domain.ClawbackReturn) bool {
+	return stored.PlanID == r.PlanID && stored.Share == r.Share && stored.AmountFen == r.AmountFen
+}
+
+func returnConflict(stored domain.ClawbackReturn) error {
+	return domain.ErrPaymentReferenceUsed.With("payment reference %q recorded %d fen to the %s source of plan %s", stored.PaymentReference,
+		stored.AmountFen, stored.Share, stored.PlanID)
 }
 
 // RequestTermination records the project team's request to end the project for force majeure.
@@ -197,11 +246,8 @@ type RequestTransfer struct {
 // RequestTransfer proposes the transfer of a project to another registered organisation (asked of the
 // applications service first).
 func (s *Service) RequestTransfer(ctx context.Context, cmd RequestTransfer) (domain.Plan, error) {
-	if out, done, err := idempotency.Replay[domain.Plan](ctx, s.requests, cmd.Key); done || err != nil {
-		if err != nil {
-			return domain.Plan{}, err
-		}
-		return s.view(ctx, out)
+	if p, done, err := s.replayPlan(ctx, cmd.Key); done || err != nil {
+		return p, err
 	}
 	reason, err := domain.CheckReason(cmd.Reason)
 	if err != nil {

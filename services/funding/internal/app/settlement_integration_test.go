@@ -3,7 +3,9 @@ package app_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/ids"
 	"github.com/commonweal/commonweal/services/funding/internal/app"
 	"github.com/commonweal/commonweal/services/funding/internal/domain"
@@ -195,6 +197,92 @@ func TestIdeaPrizes(t *testing.T) {
 	list, err := f.svc.ListIdeaPrizes(as("lottery", "LOTTERY_CENTER"), f.round)
 	if err != nil || len(list) != 3 {
 		t.Fatalf("list: %v %+v", err, list)
+	}
+	f.verify(t)
+}
+
+// TestDonationReturnSurvivesFailures: a clawback's donation part is booked back into the project's earmark in
+// the donations service before funding records it, with nothing open here while it is asked (a one-connection
+// pool, the plan unlocked); with the donations service failing before and after the call (answer lost), the
+// return retried is booked there once and recorded here once, and what funding would refuse is refused before
+// anything is booked.
+func TestDonationReturnSurvivesFailures(t *testing.T) {
+	f := setupPool(t, 1)
+	a, _ := f.project(30_000_000, 10_000_000, 0)
+	f.signOff([]string{a})
+	f.allocate(t, 50_000_000, "A-1")
+	p := f.activate(t, f.plans(t)[a])
+	f.payTranche(t, p, 1) // government 10,000,000, donation 5,000,000
+	if _, err := f.svc.SuspendPlan(organizer, app.PlanReason{PlanID: p.ID, Reason: "monthly reports missing"}); err != nil {
+		t.Fatal(err)
+	}
+	f.peers.spending[p.ApplicationID] = 5_000_000
+	if got, err := f.svc.ClawbackPlan(organizer, app.PlanReason{PlanID: p.ID, Reason: "unspent funds"}); err != nil || got.Clawback.DonationFen != 3_333_333 {
+		t.Fatalf("clawback: %v %+v", err, got.Clawback)
+	}
+	earmark := f.peers.earmark[a]
+	calls := f.peers.calls.Load()
+	if _, err := f.svc.RecordClawbackReturn(federation, app.RecordClawbackReturn{PlanID: p.ID, Share: domain.ShareDonation, AmountFen: 3_333_334,
+		PaymentReference: "RET-X"}); reason(err) != "CLAWBACK_RETURN_TOO_LARGE" || f.peers.calls.Load() != calls {
+		t.Fatalf("more than owed: %v (donations asked: %t)", err, f.peers.calls.Load() != calls)
+	}
+
+	ret := app.RecordClawbackReturn{Key: key("don-return"), PlanID: p.ID, Share: domain.ShareDonation, AmountFen: 3_333_333, PaymentReference: "RET-D"}
+	var opened []error
+	for _, after := range []bool{false, true} {
+		failed := false
+		f.peers.fail = func(call string, a bool) error {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			// The pool's one connection is free and the plan is not locked while donations is asked.
+			_, err := f.pool.Exec(ctx, `SELECT 1 FROM plans WHERE id = $1 FOR UPDATE NOWAIT`, p.ID)
+			opened = append(opened, err)
+			if call == "return" && a == after && !failed {
+				failed = true
+				return errLost
+			}
+			return nil
+		}
+		if _, err := f.svc.RecordClawbackReturn(federation, ret); reason(err) != "DONATIONS_UNAVAILABLE" {
+			t.Fatalf("donations failing (after=%t): %v", after, err)
+		}
+		if n := f.count(t, `SELECT count(*) FROM clawback_returns`); n != 0 {
+			t.Fatalf("recorded although donations failed (after=%t)", after)
+		}
+		if booked := len(f.peers.returned); booked != map[bool]int{false: 0, true: 1}[after] {
+			t.Fatalf("donations booked %d returns (after=%t)", booked, after)
+		}
+	}
+	f.peers.fail = nil
+	for i, err := range opened {
+		if err != nil {
+			t.Fatalf("while donations was asked (%d), something was held open: %v", i, err)
+		}
+	}
+	got, err := f.svc.RecordClawbackReturn(federation, ret)
+	if err != nil || got.Clawback.ReturnedDonationFen != 3_333_333 {
+		t.Fatalf("retry: %v %+v", err, got.Clawback)
+	}
+	booked, ok := f.peers.returned[domain.DonationReturnID(p.ID, "RET-D")]
+	if len(f.peers.returned) != 1 || !ok || booked.amount != 3_333_333 || booked.app != a || booked.ref != "RET-D" || f.peers.earmark[a] != earmark+3_333_333 {
+		t.Fatalf("donations side: %+v", f.peers.returned)
+	}
+	// Answered without asking donations again: the same request, the same return under a new request.
+	calls = f.peers.calls.Load()
+	again := ret
+	again.Key = key("don-return-again")
+	for _, cmd := range []app.RecordClawbackReturn{ret, again} {
+		if got, err := f.svc.RecordClawbackReturn(federation, cmd); err != nil || got.Clawback.ReturnedDonationFen != 3_333_333 {
+			t.Fatalf("asked again: %v %+v", err, got.Clawback)
+		}
+	}
+	other := ret
+	other.Key, other.AmountFen = idempotency.Key{}, 1
+	if _, err := f.svc.RecordClawbackReturn(federation, other); reason(err) != "PAYMENT_REFERENCE_CONFLICT" || f.peers.calls.Load() != calls {
+		t.Fatalf("the reference with another amount: %v", err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM plan_events WHERE action = 'CLAWBACK_RETURNED' AND detail LIKE '%donations_transfer=funding:plan:%'`); n != 1 {
+		t.Fatalf("%d return events", n)
 	}
 	f.verify(t)
 }

@@ -32,6 +32,7 @@ type suite struct {
 	supervisionv1.UnimplementedSupervisionServiceServer
 	err     error
 	reserve *donationsv1.ReserveDonationShareRequest
+	back    *donationsv1.ReturnDonationShareRequest
 	asOf    time.Time
 	caller  string
 }
@@ -94,6 +95,14 @@ func (s *suite) ReleaseDonationShare(context.Context, *donationsv1.ReleaseDonati
 		return nil, s.err
 	}
 	return &donationsv1.LedgerTransfer{}, nil
+}
+
+func (s *suite) ReturnDonationShare(_ context.Context, req *donationsv1.ReturnDonationShareRequest) (*donationsv1.LedgerTransfer, error) {
+	s.back = req
+	if s.err != nil {
+		return nil, s.err
+	}
+	return &donationsv1.LedgerTransfer{TransferId: req.GetTransferId()}, nil
 }
 
 func (s *suite) GetEvaluationStatus(_ context.Context, req *supervisionv1.GetEvaluationStatusRequest) (*supervisionv1.EvaluationStatus, error) {
@@ -184,6 +193,10 @@ func TestAnswers(t *testing.T) {
 	if err := p.donations.ReleaseShare(ctx, "r", "p"); err != nil {
 		t.Fatalf("release: %v", err)
 	}
+	if err := p.donations.ReturnShare(ctx, "funding:plan:P:return:x", "A", 300, "RET-1", "clawback"); err != nil || s.back.GetApplicationId() != "A" ||
+		s.back.GetAmountFen() != 300 || s.back.GetPaymentReference() != "RET-1" || s.back.GetReason() != "clawback" {
+		t.Fatalf("return: %v %+v", err, s.back)
+	}
 	for kind, want := range map[string]bool{domain.EvaluationMidterm: true, domain.EvaluationFinalAcceptance: false} {
 		if passed, err := p.supervision.EvaluationPassed(ctx, "A", kind); err != nil || passed != want {
 			t.Fatalf("%s passed: %t %v", kind, passed, err)
@@ -206,7 +219,8 @@ func TestFailuresAreOurs(t *testing.T) {
 		_, gate := p.supervision.EvaluationPassed(ctx, "A", domain.EvaluationMidterm)
 		_, spending := p.supervision.VerifiedSpendingFen(ctx, "A")
 		return map[string]error{"applications": round, "reviews": results, "donations": summary, "supervision": gate, "supervision spending": spending,
-			"donations reserve": p.donations.ReserveShare(ctx, "t", "A", 1, ""), "donations release": p.donations.ReleaseShare(ctx, "t", "p")}
+			"donations reserve": p.donations.ReserveShare(ctx, "t", "A", 1, ""), "donations release": p.donations.ReleaseShare(ctx, "t", "p"),
+			"donations return": p.donations.ReturnShare(ctx, "t", "A", 1, "RET", "")}
 	}
 	for _, tt := range []struct {
 		name string
@@ -230,6 +244,11 @@ func TestFailuresAreOurs(t *testing.T) {
 	p := serve(t, &suite{err: status.Error(codes.NotFound, "none")})
 	if _, err := p.apps.GetApplication(ctx, "A"); !errs.ErrNotFound.Is(err) {
 		t.Fatalf("unknown application: %v", err)
+	}
+	// The payment reference the donations service booked for another return is this service's conflict.
+	p = serve(t, &suite{err: grpcerr.FromError(errs.New(errs.AlreadyExists, "PAYMENT_REFERENCE_CONFLICT", "booked")).Err()})
+	if err := p.donations.ReturnShare(ctx, "t", "A", 1, "RET", ""); !domain.ErrPaymentReferenceUsed.Is(err) {
+		t.Fatalf("payment reference booked for another return: %v", err)
 	}
 	p = serve(t, &suite{err: grpcerr.FromError(errs.New(errs.FailedPrecondition, "RESULTS_NOT_COMPUTED", "not yet")).Err()})
 	if res, err := p.reviews.GetResults(ctx, "R"); err != nil || res.State != "" {

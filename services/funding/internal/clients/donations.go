@@ -5,17 +5,22 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	donationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/grpcerr"
 	"github.com/commonweal/commonweal/pkg/peer"
 	"github.com/commonweal/commonweal/services/funding/internal/app"
+	"github.com/commonweal/commonweal/services/funding/internal/domain"
 )
 
-// Donations is the client of the donations service: confirmed donations at the cutoff, and the donation
-// share of each tranche reserved and released in the charity federation's ledger under transfer IDs the
-// funding service derives from the plan and the tranche (idempotent there).
+// Donations is the client of the donations service: confirmed donations at the cutoff, the donation share of
+// each tranche reserved and released in the charity federation's ledger, and a clawback's donation part
+// returned there, under transfer IDs the funding service derives from the plan and the tranche or the payment
+// reference (idempotent there).
 type Donations struct {
 	c donationsv1.DonationsServiceClient
 }
@@ -48,5 +53,17 @@ func (d *Donations) ReserveShare(ctx context.Context, transferID, applicationID 
 // ReleaseShare posts the reservation pendingTransferID under transferID.
 func (d *Donations) ReleaseShare(ctx context.Context, transferID, pendingTransferID string) error {
 	_, err := d.c.ReleaseDonationShare(ctx, &donationsv1.ReleaseDonationShareRequest{TransferId: transferID, PendingTransferId: pendingTransferID})
+	return peer.Error(ctx, "donations", err, nil)
+}
+
+// ReturnShare books a clawback's donation part, paid back under paymentReference, into the application's
+// earmarked account (returned_from_projects → earmarked:<application>), under transferID. The payment
+// reference booked there for another return is this service's PAYMENT_REFERENCE_CONFLICT.
+func (d *Donations) ReturnShare(ctx context.Context, transferID, applicationID string, amountFen int64, paymentReference, reason string) error {
+	_, err := d.c.ReturnDonationShare(ctx, &donationsv1.ReturnDonationShareRequest{TransferId: transferID, ApplicationId: applicationID,
+		AmountFen: amountFen, PaymentReference: paymentReference, Reason: reason})
+	if status.Code(err) == codes.AlreadyExists && grpcerr.Reason(err) == domain.ErrPaymentReferenceUsed.Reason {
+		return domain.ErrPaymentReferenceUsed.With("the donations service booked payment reference %q for another return", paymentReference)
+	}
 	return peer.Error(ctx, "donations", err, nil)
 }

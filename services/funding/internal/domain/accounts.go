@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 	"strings"
 
@@ -87,6 +89,15 @@ func DonationReserveID(planID string, number int) string {
 // DonationReleaseID posts the reservation of DonationReserveID.
 func DonationReleaseID(planID string, number int) string {
 	return "funding:" + trancheTransferID(planID, number, "release")
+}
+
+// DonationReturnID is the transfer ID funding gives the donations service's ledger for a clawback's donation
+// part returned under a payment reference: the same on every retry, so the return is booked there once. The
+// reference is hashed, so the ID has a fixed length whatever the reference (the donations service takes IDs of
+// at most 128 characters).
+func DonationReturnID(planID, paymentReference string) string {
+	sum := sha256.Sum256([]byte(paymentReference))
+	return "funding:plan:" + planID + ":return:" + hex.EncodeToString(sum[:])
 }
 
 // Pool is a round's pool as its ledger accounts say.

@@ -217,6 +217,15 @@ func (s *Store) InsertReturn(ctx context.Context, r domain.ClawbackReturn) (doma
 	return stored, false, err
 }
 
+// GetReturn reads the clawback return recorded under a payment reference; ok is false when there is none.
+func (s *Store) GetReturn(ctx context.Context, paymentReference string) (domain.ClawbackReturn, bool, error) {
+	r, err := scanReturn(s.q(ctx).QueryRow(ctx, `SELECT `+returnCols+` FROM clawback_returns WHERE payment_reference = $1`, paymentReference))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.ClawbackReturn{}, false, nil
+	}
+	return r, err == nil, err
+}
+
 func listReturns(ctx context.Context, q db.Querier) ([]domain.ClawbackReturn, error) {
 	rows, err := q.Query(ctx, `SELECT `+returnCols+` FROM clawback_returns ORDER BY returned_at, payment_reference`)
 	if err != nil {

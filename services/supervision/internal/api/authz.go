@@ -10,6 +10,9 @@ import (
 // organisation's projects, which the use cases check: NOT_FOUND otherwise).
 var readers = append([]identity.Role{identity.Applicant, identity.Service}, identity.StaffRoles...)
 
+// roundReaders may read a round's quarterly reports and summary: staff, partners and suite services.
+var roundReaders = append([]identity.Role{identity.CharityFederation, identity.LotteryCenter, identity.Service}, identity.StaffRoles...)
+
 // Policy is the supervision service's authorisation table: who may call each RPC. The use cases then check
 // the object (a team's own project).
 var Policy = authz.Policy{
@@ -26,6 +29,19 @@ var Policy = authz.Policy{
 		"ListEvaluations":              authz.Allow(readers...),
 		"CreateCapacityBuildingRecord": authz.Allow(identity.Operator),
 		"ListCapacityBuildingRecords":  authz.Allow(readers...),
+
+		"CreateQuarterlyReport":       authz.Allow(identity.Operator),
+		"ListQuarterlyReports":        authz.Allow(roundReaders...),
+		"GetQuarterlyReport":          authz.Allow(roundReaders...),
+		"SubmitFinalSummary":          authz.Allow(identity.Applicant),
+		"GetFinalSummary":             authz.Allow(readers...),
+		"CreatePerformanceEvaluation": authz.Allow(identity.Operator),
+		"GetPerformanceEvaluation":    authz.Allow(readers...),
+		"SubmitRoundSummary":          authz.Allow(identity.Organizer),
+		"GetRoundSummary":             authz.Allow(roundReaders...),
+
+		// Internal: the round coordinator (applications' :advance) asks about CLOSING and CLOSED; staff may ask.
+		"GetRoundClosingStatus": authz.Allow(append([]identity.Role{identity.Service}, identity.StaffRoles...)...),
 
 		// Internal: funding's tranche gates and clawbacks; staff may ask too.
 		"GetEvaluationStatus": authz.Allow(append([]identity.Role{identity.Service}, identity.StaffRoles...)...),

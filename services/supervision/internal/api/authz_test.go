@@ -44,7 +44,18 @@ var (
 		"ListCapacityBuildingRecords":  readers,
 		"GetEvaluationStatus":          internal,
 		"GetVerifiedSpending":          internal,
+		"CreateQuarterlyReport":        {identity.Operator},
+		"ListQuarterlyReports":         roundReaders,
+		"GetQuarterlyReport":           roundReaders,
+		"SubmitFinalSummary":           {identity.Applicant},
+		"GetFinalSummary":              readers,
+		"CreatePerformanceEvaluation":  {identity.Operator},
+		"GetPerformanceEvaluation":     readers,
+		"SubmitRoundSummary":           {identity.Organizer},
+		"GetRoundSummary":              roundReaders,
+		"GetRoundClosingStatus":        internal,
 	}
+	roundReaders = append([]identity.Role{identity.CharityFederation, identity.LotteryCenter}, internal...)
 )
 
 // oneProject is the applications service knowing one selected project of one round in IMPLEMENTATION.
@@ -71,12 +82,32 @@ func (o oneProject) SelectedProjects(context.Context, string) ([]domain.Project,
 	return []domain.Project{o.project}, nil
 }
 
+// finishedPlans is the funding service with every project's plan COMPLETED, and the donations service with
+// nothing given.
+type finishedPlans struct{ project domain.Project }
+
+func (f finishedPlans) Plans(context.Context, string) ([]domain.Plan, error) {
+	return []domain.Plan{{ProjectID: f.project.ID, State: domain.PlanCompleted, MatchFen: 7}}, nil
+}
+
+func (f finishedPlans) Plan(_ context.Context, id string) (domain.Plan, bool, error) {
+	return domain.Plan{ProjectID: id, State: domain.PlanCompleted}, id == f.project.ID, nil
+}
+
+func (finishedPlans) Donations(context.Context, string, time.Time) (domain.Donations, error) {
+	return domain.Donations{PledgedFen: 3}, nil
+}
+
 // serve runs the service's handlers over a fresh database behind the identity and authorisation
 // interceptors, with now as the clock.
 func serve(t *testing.T, apps app.Applications, now func() time.Time) *authztest.Server {
 	t.Helper()
 	pool := schema.Pool(t, 0)
-	uc := app.New(store.New(pool), idempotency.NewPG(pool), apps, now)
+	money := finishedPlans{}
+	if o, ok := apps.(oneProject); ok {
+		money.project = o.project
+	}
+	uc := app.New(store.New(pool), idempotency.NewPG(pool), app.Peers{Applications: apps, Funding: money, Donations: money}, now)
 	return authztest.Serve(t, api.Policy, func(s *grpc.Server) {
 		pb.RegisterSupervisionServiceServer(s, api.NewServer(uc, pagetoken.NewSigner([]byte("supervision-test-page-key"))))
 	})

@@ -130,6 +130,8 @@ type fixture struct {
 	svc     *app.Service
 	pool    *pgxpool.Pool
 	apps    *fakeApplications
+	funding *fakeFunding
+	gifts   *fakeDonations
 	clock   *fakeclock.Clock
 	round   string
 	project domain.Project // SELECTED, 12 months, budget lines meals and staff
@@ -146,12 +148,13 @@ func setup(t *testing.T) *fixture {
 func setupPool(t *testing.T, pool *pgxpool.Pool) *fixture {
 	t.Helper()
 	f := &fixture{pool: pool, round: ids.New(), clock: fakeclock.New(time.Date(2026, 5, 20, 12, 0, 0, 0, shanghai)),
-		apps: &fakeApplications{projects: map[string]domain.Project{}, rounds: map[string]domain.Round{}}}
+		apps:    &fakeApplications{projects: map[string]domain.Project{}, rounds: map[string]domain.Round{}},
+		funding: &fakeFunding{plans: map[string]domain.Plan{}}, gifts: &fakeDonations{of: map[string]domain.Donations{}}}
 	f.apps.rounds[f.round] = domain.Round{ID: f.round, Phase: "IMPLEMENTATION", PhaseEnteredAt: implementationStart, MonthlyReportDueDay: 10,
 		TimeZone: "Asia/Shanghai"}
 	f.project = f.addProject("SELECTED", 12)
 	f.team = teamOf(f.project)
-	f.svc = app.New(store.New(pool), idempotency.NewPG(pool), f.apps, f.clock.Now)
+	f.svc = app.New(store.New(pool), idempotency.NewPG(pool), app.Peers{Applications: f.apps, Funding: f.funding, Donations: f.gifts}, f.clock.Now)
 	return f
 }
 

@@ -59,14 +59,23 @@ func (s *Service) ListOverdueMonthlyReports(ctx context.Context, roundID string)
 		return Overdue{}, err
 	}
 	for _, p := range projects {
-		cal, err := r.Calendar(p.DurationMonths)
+		cal, missing, err := overduePeriods(r, p, filed[p.ID], out.AsOf)
 		if err != nil {
 			return Overdue{}, err
 		}
-		has := func(per domain.Period) bool { return slices.Contains(filed[p.ID], per) }
-		for _, per := range cal.OverduePeriods(out.AsOf, has) {
+		for _, per := range missing {
 			out.Reports = append(out.Reports, OverdueReport{Project: p, Period: per, DueDate: cal.DueDate(per), OverdueFrom: cal.OverdueFrom(per)})
 		}
 	}
 	return out, nil
+}
+
+// overduePeriods returns project p's calendar in round r and the months whose report is missing (not in filed)
+// past its due day at now.
+func overduePeriods(r domain.Round, p domain.Project, filed []domain.Period, now time.Time) (domain.Calendar, []domain.Period, error) {
+	cal, err := r.Calendar(p.DurationMonths)
+	if err != nil {
+		return domain.Calendar{}, nil, err
+	}
+	return cal, cal.OverduePeriods(now, func(per domain.Period) bool { return slices.Contains(filed, per) }), nil
 }

@@ -27,12 +27,36 @@ type Applications interface {
 	SelectedProjects(ctx context.Context, roundID string) ([]domain.Project, error)
 }
 
+// Funding is the funding service as supervision uses it, asked with the service's own identity. Failures are
+// already this service's errors (FUNDING_UNAVAILABLE, …).
+type Funding interface {
+	// Plans lists a round's funding plans.
+	Plans(ctx context.Context, roundID string) ([]domain.Plan, error)
+	// Plan reads a project's funding plan; ok is false when it has none.
+	Plan(ctx context.Context, projectID string) (plan domain.Plan, ok bool, err error)
+}
+
+// Donations is the donations service as supervision uses it (failures: DONATIONS_UNAVAILABLE, …).
+type Donations interface {
+	// Donations reads a project's pledges and its donations confirmed before asOf.
+	Donations(ctx context.Context, projectID string, asOf time.Time) (domain.Donations, error)
+}
+
+// Peers are the other services the use cases ask.
+type Peers struct {
+	Applications Applications
+	Funding      Funding
+	Donations    Donations
+}
+
 // Repositories is all the storage the use cases need; each use case file declares its own part.
 type Repositories interface {
 	Reports
 	Inspections
 	Evaluations
 	CapacityRecords
+	QuarterlyReports
+	Closure
 }
 
 // Service is the use cases.
@@ -41,15 +65,20 @@ type Service struct {
 	inspections Inspections
 	evaluations Evaluations
 	capacity    CapacityRecords
+	quarterly   QuarterlyReports
+	closure     Closure
 	requests    idempotency.Store
 	apps        Applications
+	funding     Funding
+	donations   Donations
 	now         func() time.Time
 }
 
-// New returns the use cases over repo, keeping request records in requests and asking apps about projects and
-// rounds.
-func New(repo Repositories, requests idempotency.Store, apps Applications, now func() time.Time) *Service {
-	return &Service{reports: repo, inspections: repo, evaluations: repo, capacity: repo, requests: requests, apps: apps,
+// New returns the use cases over repo, keeping request records in requests and asking peers about projects,
+// rounds, plans and donations.
+func New(repo Repositories, requests idempotency.Store, peers Peers, now func() time.Time) *Service {
+	return &Service{reports: repo, inspections: repo, evaluations: repo, capacity: repo, quarterly: repo, closure: repo, requests: requests,
+		apps: peers.Applications, funding: peers.Funding, donations: peers.Donations,
 		// PostgreSQL keeps microseconds: an answer built in memory then equals the same object read back.
 		now: func() time.Time { return now().Truncate(time.Microsecond) }}
 }

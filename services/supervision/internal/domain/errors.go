@@ -21,6 +21,21 @@ var (
 	ErrEvaluationExists      = errs.New(errs.AlreadyExists, "EVALUATION_EXISTS", "the project already has an evaluation of this kind; evaluations are never changed")
 	ErrMidtermMissing        = errs.New(errs.FailedPrecondition, "MIDTERM_EVALUATION_MISSING", "the final acceptance needs the mid-term evaluation first")
 	ErrInvalidCalendar       = errs.New(errs.Internal, "INVALID_ROUND_CALENDAR", "the round's time zone or due day cannot be used")
+
+	ErrQuarterNotStarted             = errs.New(errs.InvalidArgument, "QUARTER_NOT_STARTED", "the quarter has not begun in the round's time zone")
+	ErrQuarterlyReportExists         = errs.New(errs.AlreadyExists, "QUARTERLY_REPORT_EXISTS", "the round already has its report of this quarter; reports are never changed")
+	ErrQuarterlyReportNotFound       = errs.New(errs.NotFound, "QUARTERLY_REPORT_NOT_FOUND", "no quarterly report has this ID")
+	ErrPlanNotFinished               = errs.New(errs.FailedPrecondition, "PLAN_NOT_FINISHED", "the project's funding plan is not COMPLETED, SUSPENDED or TERMINATED")
+	ErrRoundClosed                   = errs.New(errs.FailedPrecondition, "ROUND_CLOSED", "the round is closed: read only")
+	ErrRoundNotClosing               = errs.New(errs.FailedPrecondition, "ROUND_NOT_CLOSING", "the round summary is filed while the round is in CLOSING")
+	ErrFinalSummaryExists            = errs.New(errs.AlreadyExists, "FINAL_SUMMARY_EXISTS", "the project already has its final summary; it is never changed")
+	ErrFinalSummaryNotFound          = errs.New(errs.NotFound, "FINAL_SUMMARY_NOT_FOUND", "the project has no final summary")
+	ErrPerformanceEvaluationExists   = errs.New(errs.AlreadyExists, "PERFORMANCE_EVALUATION_EXISTS", "the project already has its performance evaluation; it is never changed")
+	ErrPerformanceEvaluationNotFound = errs.New(errs.NotFound, "PERFORMANCE_EVALUATION_NOT_FOUND", "the project has no performance evaluation")
+	ErrRoundSummaryExists            = errs.New(errs.AlreadyExists, "ROUND_SUMMARY_EXISTS", "the round already has its summary; it is never changed")
+	ErrRoundSummaryNotFound          = errs.New(errs.NotFound, "ROUND_SUMMARY_NOT_FOUND", "the round has no summary")
+	ErrFinalSummariesMissing         = errs.New(errs.FailedPrecondition, "FINAL_SUMMARIES_MISSING", "every funded project's final summary must be filed first")
+	ErrPerformanceEvaluationsMissing = errs.New(errs.FailedPrecondition, "PERFORMANCE_EVALUATIONS_MISSING", "every funded project's performance evaluation must be recorded first")
 )
 
 // invalid is an INVALID_ARGUMENT error on one request field.

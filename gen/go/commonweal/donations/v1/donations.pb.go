@@ -2150,6 +2150,88 @@ func (x *CancelDonationShareRequest) GetPendingTransferId() string {
 	return ""
 }
 
+// ReturnDonationShareRequest books a donation share that came back from a project.
+type ReturnDonationShareRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Client-chosen transfer ID; a retry with the same ID and body returns the first result.
+	TransferId string `protobuf:"bytes,1,opt,name=transfer_id,json=transferId,proto3" json:"transfer_id,omitempty"`
+	// The application (project) the money came back from; it goes back into its earmarked account.
+	ApplicationId string `protobuf:"bytes,2,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// Amount in fen; positive.
+	AmountFen int64 `protobuf:"varint,3,opt,name=amount_fen,json=amountFen,proto3" json:"amount_fen,omitempty"`
+	// The bank's reference of the payment back to the federation; one payment books one return.
+	PaymentReference string `protobuf:"bytes,4,opt,name=payment_reference,json=paymentReference,proto3" json:"payment_reference,omitempty"`
+	// Why, e.g. "clawback of plan P returned".
+	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReturnDonationShareRequest) Reset() {
+	*x = ReturnDonationShareRequest{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReturnDonationShareRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReturnDonationShareRequest) ProtoMessage() {}
+
+func (x *ReturnDonationShareRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReturnDonationShareRequest.ProtoReflect.Descriptor instead.
+func (*ReturnDonationShareRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ReturnDonationShareRequest) GetTransferId() string {
+	if x != nil {
+		return x.TransferId
+	}
+	return ""
+}
+
+func (x *ReturnDonationShareRequest) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *ReturnDonationShareRequest) GetAmountFen() int64 {
+	if x != nil {
+		return x.AmountFen
+	}
+	return 0
+}
+
+func (x *ReturnDonationShareRequest) GetPaymentReference() string {
+	if x != nil {
+		return x.PaymentReference
+	}
+	return ""
+}
+
+func (x *ReturnDonationShareRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_commonweal_donations_v1_donations_proto protoreflect.FileDescriptor
 
 const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
@@ -2312,7 +2394,15 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\x1aCancelDonationShareRequest\x12\x1f\n" +
 	"\vtransfer_id\x18\x01 \x01(\tR\n" +
 	"transferId\x12.\n" +
-	"\x13pending_transfer_id\x18\x02 \x01(\tR\x11pendingTransferId*x\n" +
+	"\x13pending_transfer_id\x18\x02 \x01(\tR\x11pendingTransferId\"\xc8\x01\n" +
+	"\x1aReturnDonationShareRequest\x12\x1f\n" +
+	"\vtransfer_id\x18\x01 \x01(\tR\n" +
+	"transferId\x12%\n" +
+	"\x0eapplication_id\x18\x02 \x01(\tR\rapplicationId\x12\x1d\n" +
+	"\n" +
+	"amount_fen\x18\x03 \x01(\x03R\tamountFen\x12+\n" +
+	"\x11payment_reference\x18\x04 \x01(\tR\x10paymentReference\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason*x\n" +
 	"\tDonorKind\x12\x1a\n" +
 	"\x16DONOR_KIND_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15DONOR_KIND_ENTERPRISE\x10\x01\x12\x19\n" +
@@ -2336,7 +2426,7 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\x14TRANSFER_KIND_POSTED\x10\x01\x12\x19\n" +
 	"\x15TRANSFER_KIND_PENDING\x10\x02\x12\x1e\n" +
 	"\x1aTRANSFER_KIND_POST_PENDING\x10\x03\x12\x1e\n" +
-	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\xeb\x11\n" +
+	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\xe0\x12\n" +
 	"\x10DonationsService\x12q\n" +
 	"\vCreateDonor\x12+.commonweal.donations.v1.CreateDonorRequest\x1a\x1e.commonweal.donations.v1.Donor\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/donors\x12s\n" +
@@ -2357,7 +2447,8 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\x15ListApplicationDonors\x125.commonweal.donations.v1.ListApplicationDonorsRequest\x1a6.commonweal.donations.v1.ListApplicationDonorsResponse\x12u\n" +
 	"\x14ReserveDonationShare\x124.commonweal.donations.v1.ReserveDonationShareRequest\x1a'.commonweal.donations.v1.LedgerTransfer\x12u\n" +
 	"\x14ReleaseDonationShare\x124.commonweal.donations.v1.ReleaseDonationShareRequest\x1a'.commonweal.donations.v1.LedgerTransfer\x12s\n" +
-	"\x13CancelDonationShare\x123.commonweal.donations.v1.CancelDonationShareRequest\x1a'.commonweal.donations.v1.LedgerTransferBMZKgithub.com/commonweal/commonweal/gen/go/commonweal/donations/v1;donationsv1b\x06proto3"
+	"\x13CancelDonationShare\x123.commonweal.donations.v1.CancelDonationShareRequest\x1a'.commonweal.donations.v1.LedgerTransfer\x12s\n" +
+	"\x13ReturnDonationShare\x123.commonweal.donations.v1.ReturnDonationShareRequest\x1a'.commonweal.donations.v1.LedgerTransferBMZKgithub.com/commonweal/commonweal/gen/go/commonweal/donations/v1;donationsv1b\x06proto3"
 
 var (
 	file_commonweal_donations_v1_donations_proto_rawDescOnce sync.Once
@@ -2372,7 +2463,7 @@ func file_commonweal_donations_v1_donations_proto_rawDescGZIP() []byte {
 }
 
 var file_commonweal_donations_v1_donations_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_commonweal_donations_v1_donations_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_commonweal_donations_v1_donations_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_commonweal_donations_v1_donations_proto_goTypes = []any{
 	(DonorKind)(0),                        // 0: commonweal.donations.v1.DonorKind
 	(PledgeKind)(0),                       // 1: commonweal.donations.v1.PledgeKind
@@ -2403,29 +2494,30 @@ var file_commonweal_donations_v1_donations_proto_goTypes = []any{
 	(*ReserveDonationShareRequest)(nil),   // 26: commonweal.donations.v1.ReserveDonationShareRequest
 	(*ReleaseDonationShareRequest)(nil),   // 27: commonweal.donations.v1.ReleaseDonationShareRequest
 	(*CancelDonationShareRequest)(nil),    // 28: commonweal.donations.v1.CancelDonationShareRequest
-	(*timestamppb.Timestamp)(nil),         // 29: google.protobuf.Timestamp
+	(*ReturnDonationShareRequest)(nil),    // 29: commonweal.donations.v1.ReturnDonationShareRequest
+	(*timestamppb.Timestamp)(nil),         // 30: google.protobuf.Timestamp
 }
 var file_commonweal_donations_v1_donations_proto_depIdxs = []int32{
 	0,  // 0: commonweal.donations.v1.Donor.kind:type_name -> commonweal.donations.v1.DonorKind
-	29, // 1: commonweal.donations.v1.Donor.create_time:type_name -> google.protobuf.Timestamp
+	30, // 1: commonweal.donations.v1.Donor.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: commonweal.donations.v1.CreateDonorRequest.kind:type_name -> commonweal.donations.v1.DonorKind
 	4,  // 3: commonweal.donations.v1.ListDonorsResponse.donors:type_name -> commonweal.donations.v1.Donor
 	1,  // 4: commonweal.donations.v1.Pledge.kind:type_name -> commonweal.donations.v1.PledgeKind
 	2,  // 5: commonweal.donations.v1.Pledge.state:type_name -> commonweal.donations.v1.PledgeState
-	29, // 6: commonweal.donations.v1.Pledge.deposit_time:type_name -> google.protobuf.Timestamp
-	29, // 7: commonweal.donations.v1.Pledge.appraise_time:type_name -> google.protobuf.Timestamp
-	29, // 8: commonweal.donations.v1.Pledge.approve_time:type_name -> google.protobuf.Timestamp
-	29, // 9: commonweal.donations.v1.Pledge.refund_time:type_name -> google.protobuf.Timestamp
-	29, // 10: commonweal.donations.v1.Pledge.redirect_time:type_name -> google.protobuf.Timestamp
-	29, // 11: commonweal.donations.v1.Pledge.create_time:type_name -> google.protobuf.Timestamp
-	29, // 12: commonweal.donations.v1.Pledge.confirm_time:type_name -> google.protobuf.Timestamp
+	30, // 6: commonweal.donations.v1.Pledge.deposit_time:type_name -> google.protobuf.Timestamp
+	30, // 7: commonweal.donations.v1.Pledge.appraise_time:type_name -> google.protobuf.Timestamp
+	30, // 8: commonweal.donations.v1.Pledge.approve_time:type_name -> google.protobuf.Timestamp
+	30, // 9: commonweal.donations.v1.Pledge.refund_time:type_name -> google.protobuf.Timestamp
+	30, // 10: commonweal.donations.v1.Pledge.redirect_time:type_name -> google.protobuf.Timestamp
+	30, // 11: commonweal.donations.v1.Pledge.create_time:type_name -> google.protobuf.Timestamp
+	30, // 12: commonweal.donations.v1.Pledge.confirm_time:type_name -> google.protobuf.Timestamp
 	1,  // 13: commonweal.donations.v1.CreatePledgeRequest.kind:type_name -> commonweal.donations.v1.PledgeKind
 	9,  // 14: commonweal.donations.v1.ListPledgesResponse.pledges:type_name -> commonweal.donations.v1.Pledge
-	29, // 15: commonweal.donations.v1.ConfirmDepositRequest.deposited_at:type_name -> google.protobuf.Timestamp
-	29, // 16: commonweal.donations.v1.GetDonationSummaryRequest.as_of:type_name -> google.protobuf.Timestamp
-	29, // 17: commonweal.donations.v1.DonationSummary.as_of:type_name -> google.protobuf.Timestamp
+	30, // 15: commonweal.donations.v1.ConfirmDepositRequest.deposited_at:type_name -> google.protobuf.Timestamp
+	30, // 16: commonweal.donations.v1.GetDonationSummaryRequest.as_of:type_name -> google.protobuf.Timestamp
+	30, // 17: commonweal.donations.v1.DonationSummary.as_of:type_name -> google.protobuf.Timestamp
 	3,  // 18: commonweal.donations.v1.LedgerTransfer.kind:type_name -> commonweal.donations.v1.TransferKind
-	29, // 19: commonweal.donations.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
+	30, // 19: commonweal.donations.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
 	5,  // 20: commonweal.donations.v1.DonationsService.CreateDonor:input_type -> commonweal.donations.v1.CreateDonorRequest
 	6,  // 21: commonweal.donations.v1.DonationsService.GetDonor:input_type -> commonweal.donations.v1.GetDonorRequest
 	7,  // 22: commonweal.donations.v1.DonationsService.ListDonors:input_type -> commonweal.donations.v1.ListDonorsRequest
@@ -2443,25 +2535,27 @@ var file_commonweal_donations_v1_donations_proto_depIdxs = []int32{
 	26, // 34: commonweal.donations.v1.DonationsService.ReserveDonationShare:input_type -> commonweal.donations.v1.ReserveDonationShareRequest
 	27, // 35: commonweal.donations.v1.DonationsService.ReleaseDonationShare:input_type -> commonweal.donations.v1.ReleaseDonationShareRequest
 	28, // 36: commonweal.donations.v1.DonationsService.CancelDonationShare:input_type -> commonweal.donations.v1.CancelDonationShareRequest
-	4,  // 37: commonweal.donations.v1.DonationsService.CreateDonor:output_type -> commonweal.donations.v1.Donor
-	4,  // 38: commonweal.donations.v1.DonationsService.GetDonor:output_type -> commonweal.donations.v1.Donor
-	8,  // 39: commonweal.donations.v1.DonationsService.ListDonors:output_type -> commonweal.donations.v1.ListDonorsResponse
-	9,  // 40: commonweal.donations.v1.DonationsService.CreatePledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 41: commonweal.donations.v1.DonationsService.GetPledge:output_type -> commonweal.donations.v1.Pledge
-	13, // 42: commonweal.donations.v1.DonationsService.ListPledges:output_type -> commonweal.donations.v1.ListPledgesResponse
-	9,  // 43: commonweal.donations.v1.DonationsService.ConfirmDeposit:output_type -> commonweal.donations.v1.Pledge
-	9,  // 44: commonweal.donations.v1.DonationsService.AppraisePledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 45: commonweal.donations.v1.DonationsService.ApproveAppraisal:output_type -> commonweal.donations.v1.Pledge
-	9,  // 46: commonweal.donations.v1.DonationsService.RefundPledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 47: commonweal.donations.v1.DonationsService.RedirectPledge:output_type -> commonweal.donations.v1.Pledge
-	20, // 48: commonweal.donations.v1.DonationsService.GetDonationSummary:output_type -> commonweal.donations.v1.DonationSummary
-	22, // 49: commonweal.donations.v1.DonationsService.VerifyLedger:output_type -> commonweal.donations.v1.VerifyLedgerResponse
-	24, // 50: commonweal.donations.v1.DonationsService.ListApplicationDonors:output_type -> commonweal.donations.v1.ListApplicationDonorsResponse
-	25, // 51: commonweal.donations.v1.DonationsService.ReserveDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	25, // 52: commonweal.donations.v1.DonationsService.ReleaseDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	25, // 53: commonweal.donations.v1.DonationsService.CancelDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	37, // [37:54] is the sub-list for method output_type
-	20, // [20:37] is the sub-list for method input_type
+	29, // 37: commonweal.donations.v1.DonationsService.ReturnDonationShare:input_type -> commonweal.donations.v1.ReturnDonationShareRequest
+	4,  // 38: commonweal.donations.v1.DonationsService.CreateDonor:output_type -> commonweal.donations.v1.Donor
+	4,  // 39: commonweal.donations.v1.DonationsService.GetDonor:output_type -> commonweal.donations.v1.Donor
+	8,  // 40: commonweal.donations.v1.DonationsService.ListDonors:output_type -> commonweal.donations.v1.ListDonorsResponse
+	9,  // 41: commonweal.donations.v1.DonationsService.CreatePledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 42: commonweal.donations.v1.DonationsService.GetPledge:output_type -> commonweal.donations.v1.Pledge
+	13, // 43: commonweal.donations.v1.DonationsService.ListPledges:output_type -> commonweal.donations.v1.ListPledgesResponse
+	9,  // 44: commonweal.donations.v1.DonationsService.ConfirmDeposit:output_type -> commonweal.donations.v1.Pledge
+	9,  // 45: commonweal.donations.v1.DonationsService.AppraisePledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 46: commonweal.donations.v1.DonationsService.ApproveAppraisal:output_type -> commonweal.donations.v1.Pledge
+	9,  // 47: commonweal.donations.v1.DonationsService.RefundPledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 48: commonweal.donations.v1.DonationsService.RedirectPledge:output_type -> commonweal.donations.v1.Pledge
+	20, // 49: commonweal.donations.v1.DonationsService.GetDonationSummary:output_type -> commonweal.donations.v1.DonationSummary
+	22, // 50: commonweal.donations.v1.DonationsService.VerifyLedger:output_type -> commonweal.donations.v1.VerifyLedgerResponse
+	24, // 51: commonweal.donations.v1.DonationsService.ListApplicationDonors:output_type -> commonweal.donations.v1.ListApplicationDonorsResponse
+	25, // 52: commonweal.donations.v1.DonationsService.ReserveDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	25, // 53: commonweal.donations.v1.DonationsService.ReleaseDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	25, // 54: commonweal.donations.v1.DonationsService.CancelDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	25, // 55: commonweal.donations.v1.DonationsService.ReturnDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	38, // [38:56] is the sub-list for method output_type
+	20, // [20:38] is the sub-list for method input_type
 	20, // [20:20] is the sub-list for extension type_name
 	20, // [20:20] is the sub-list for extension extendee
 	0,  // [0:20] is the sub-list for field type_name
@@ -2478,7 +2572,7 @@ func file_commonweal_donations_v1_donations_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_donations_v1_donations_proto_rawDesc), len(file_commonweal_donations_v1_donations_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   25,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

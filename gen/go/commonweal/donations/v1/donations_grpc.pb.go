@@ -36,6 +36,7 @@ const (
 	DonationsService_ReserveDonationShare_FullMethodName  = "/commonweal.donations.v1.DonationsService/ReserveDonationShare"
 	DonationsService_ReleaseDonationShare_FullMethodName  = "/commonweal.donations.v1.DonationsService/ReleaseDonationShare"
 	DonationsService_CancelDonationShare_FullMethodName   = "/commonweal.donations.v1.DonationsService/CancelDonationShare"
+	DonationsService_ReturnDonationShare_FullMethodName   = "/commonweal.donations.v1.DonationsService/ReturnDonationShare"
 )
 
 // DonationsServiceClient is the client API for DonationsService service.
@@ -108,6 +109,14 @@ type DonationsServiceClient interface {
 	// idempotency and at-most-once rules as ReleaseDonationShare. Internal: the funding service and
 	// CHARITY_FEDERATION.
 	CancelDonationShare(ctx context.Context, in *CancelDonationShareRequest, opts ...grpc.CallOption) (*LedgerTransfer, error)
+	// ReturnDonationShare books money a project paid back to the charity federation (the donation part of a
+	// clawback) into the application's earmarked account: a posted transfer from returned_from_projects, the
+	// account that mirrors money coming back from projects (it may go negative, like the bank account donors pay
+	// into). At most what was paid out to the application and not yet returned (FAILED_PRECONDITION, reason
+	// RETURN_EXCEEDS_PAID_OUT). Idempotent on transfer_id (the same ID with another body: INVALID_ARGUMENT, reason
+	// TRANSFER_ID_REUSED); a payment reference books one return (under another transfer_id: ALREADY_EXISTS,
+	// reason PAYMENT_REFERENCE_CONFLICT). Internal: the funding service and CHARITY_FEDERATION; no HTTP route.
+	ReturnDonationShare(ctx context.Context, in *ReturnDonationShareRequest, opts ...grpc.CallOption) (*LedgerTransfer, error)
 }
 
 type donationsServiceClient struct {
@@ -288,6 +297,16 @@ func (c *donationsServiceClient) CancelDonationShare(ctx context.Context, in *Ca
 	return out, nil
 }
 
+func (c *donationsServiceClient) ReturnDonationShare(ctx context.Context, in *ReturnDonationShareRequest, opts ...grpc.CallOption) (*LedgerTransfer, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LedgerTransfer)
+	err := c.cc.Invoke(ctx, DonationsService_ReturnDonationShare_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DonationsServiceServer is the server API for DonationsService service.
 // All implementations must embed UnimplementedDonationsServiceServer
 // for forward compatibility.
@@ -358,6 +377,14 @@ type DonationsServiceServer interface {
 	// idempotency and at-most-once rules as ReleaseDonationShare. Internal: the funding service and
 	// CHARITY_FEDERATION.
 	CancelDonationShare(context.Context, *CancelDonationShareRequest) (*LedgerTransfer, error)
+	// ReturnDonationShare books money a project paid back to the charity federation (the donation part of a
+	// clawback) into the application's earmarked account: a posted transfer from returned_from_projects, the
+	// account that mirrors money coming back from projects (it may go negative, like the bank account donors pay
+	// into). At most what was paid out to the application and not yet returned (FAILED_PRECONDITION, reason
+	// RETURN_EXCEEDS_PAID_OUT). Idempotent on transfer_id (the same ID with another body: INVALID_ARGUMENT, reason
+	// TRANSFER_ID_REUSED); a payment reference books one return (under another transfer_id: ALREADY_EXISTS,
+	// reason PAYMENT_REFERENCE_CONFLICT). Internal: the funding service and CHARITY_FEDERATION; no HTTP route.
+	ReturnDonationShare(context.Context, *ReturnDonationShareRequest) (*LedgerTransfer, error)
 	mustEmbedUnimplementedDonationsServiceServer()
 }
 
@@ -418,6 +445,9 @@ func (UnimplementedDonationsServiceServer) ReleaseDonationShare(context.Context,
 }
 func (UnimplementedDonationsServiceServer) CancelDonationShare(context.Context, *CancelDonationShareRequest) (*LedgerTransfer, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelDonationShare not implemented")
+}
+func (UnimplementedDonationsServiceServer) ReturnDonationShare(context.Context, *ReturnDonationShareRequest) (*LedgerTransfer, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReturnDonationShare not implemented")
 }
 func (UnimplementedDonationsServiceServer) mustEmbedUnimplementedDonationsServiceServer() {}
 func (UnimplementedDonationsServiceServer) testEmbeddedByValue()                          {}
@@ -746,6 +776,24 @@ func _DonationsService_CancelDonationShare_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DonationsService_ReturnDonationShare_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReturnDonationShareRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DonationsServiceServer).ReturnDonationShare(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DonationsService_ReturnDonationShare_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DonationsServiceServer).ReturnDonationShare(ctx, req.(*ReturnDonationShareRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DonationsService_ServiceDesc is the grpc.ServiceDesc for DonationsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -820,6 +868,10 @@ var DonationsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CancelDonationShare",
 			Handler:    _DonationsService_CancelDonationShare_Handler,
+		},
+		{
+			MethodName: "ReturnDonationShare",
+			Handler:    _DonationsService_ReturnDonationShare_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -243,6 +243,67 @@ func (CapacityBuildingKind) EnumDescriptor() ([]byte, []int) {
 	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{3}
 }
 
+// PerformanceGrade is the band a performance score falls in.
+type PerformanceGrade int32
+
+const (
+	// Not set.
+	PerformanceGrade_PERFORMANCE_GRADE_UNSPECIFIED PerformanceGrade = 0
+	// Excellent (优秀): score 90 to 100.
+	PerformanceGrade_PERFORMANCE_GRADE_EXCELLENT PerformanceGrade = 1
+	// Good (良好): score 80 to 89.
+	PerformanceGrade_PERFORMANCE_GRADE_GOOD PerformanceGrade = 2
+	// Pass (合格): score 60 to 79.
+	PerformanceGrade_PERFORMANCE_GRADE_PASS PerformanceGrade = 3
+	// Fail (不合格): score below 60.
+	PerformanceGrade_PERFORMANCE_GRADE_FAIL PerformanceGrade = 4
+)
+
+// Enum value maps for PerformanceGrade.
+var (
+	PerformanceGrade_name = map[int32]string{
+		0: "PERFORMANCE_GRADE_UNSPECIFIED",
+		1: "PERFORMANCE_GRADE_EXCELLENT",
+		2: "PERFORMANCE_GRADE_GOOD",
+		3: "PERFORMANCE_GRADE_PASS",
+		4: "PERFORMANCE_GRADE_FAIL",
+	}
+	PerformanceGrade_value = map[string]int32{
+		"PERFORMANCE_GRADE_UNSPECIFIED": 0,
+		"PERFORMANCE_GRADE_EXCELLENT":   1,
+		"PERFORMANCE_GRADE_GOOD":        2,
+		"PERFORMANCE_GRADE_PASS":        3,
+		"PERFORMANCE_GRADE_FAIL":        4,
+	}
+)
+
+func (x PerformanceGrade) Enum() *PerformanceGrade {
+	p := new(PerformanceGrade)
+	*p = x
+	return p
+}
+
+func (x PerformanceGrade) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PerformanceGrade) Descriptor() protoreflect.EnumDescriptor {
+	return file_commonweal_supervision_v1_supervision_proto_enumTypes[4].Descriptor()
+}
+
+func (PerformanceGrade) Type() protoreflect.EnumType {
+	return &file_commonweal_supervision_v1_supervision_proto_enumTypes[4]
+}
+
+func (x PerformanceGrade) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PerformanceGrade.Descriptor instead.
+func (PerformanceGrade) EnumDescriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{4}
+}
+
 // BudgetLineAmount is an amount spent on one of the project's budget lines.
 type BudgetLineAmount struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2354,6 +2415,1429 @@ func (x *VerifiedSpending) GetSpending() []*BudgetLineAmount {
 	return nil
 }
 
+// QuarterlyFigures are a project's (or the round's, summed) progress and money at the report's instant.
+type QuarterlyFigures struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Monthly reports filed so far.
+	MonthlyReportsFiled int32 `protobuf:"varint,1,opt,name=monthly_reports_filed,json=monthlyReportsFiled,proto3" json:"monthly_reports_filed,omitempty"`
+	// Monthly reports missing past their due day at as_of (see ListOverdueMonthlyReports).
+	MonthlyReportsOverdue int32 `protobuf:"varint,2,opt,name=monthly_reports_overdue,json=monthlyReportsOverdue,proto3" json:"monthly_reports_overdue,omitempty"`
+	// People served, summed over the monthly reports filed.
+	BeneficiariesServed int64 `protobuf:"varint,3,opt,name=beneficiaries_served,json=beneficiariesServed,proto3" json:"beneficiaries_served,omitempty"`
+	// Spending reported in the monthly reports, in fen.
+	ReportedSpentFen int64 `protobuf:"varint,4,opt,name=reported_spent_fen,json=reportedSpentFen,proto3" json:"reported_spent_fen,omitempty"`
+	// Evaluations (mid-term, final acceptance) PASSED.
+	EvaluationsPassed int32 `protobuf:"varint,5,opt,name=evaluations_passed,json=evaluationsPassed,proto3" json:"evaluations_passed,omitempty"`
+	// Evaluations FAILED.
+	EvaluationsFailed int32 `protobuf:"varint,6,opt,name=evaluations_failed,json=evaluationsFailed,proto3" json:"evaluations_failed,omitempty"`
+	// Spending verified by the latest evaluation (see GetVerifiedSpending), in fen.
+	VerifiedSpendingFen int64 `protobuf:"varint,7,opt,name=verified_spending_fen,json=verifiedSpendingFen,proto3" json:"verified_spending_fen,omitempty"`
+	// Pledged (donations): the amounts of the pledges neither refunded nor redirected away, in fen.
+	PledgedFen int64 `protobuf:"varint,8,opt,name=pledged_fen,json=pledgedFen,proto3" json:"pledged_fen,omitempty"`
+	// Deposited (donations' GetDonationSummary confirmed_cash_fen at as_of): cash confirmed, in fen.
+	DepositedFen int64 `protobuf:"varint,9,opt,name=deposited_fen,json=depositedFen,proto3" json:"deposited_fen,omitempty"`
+	// In-kind donations approved (donations' confirmed_in_kind_fen at as_of), in fen.
+	InKindFen int64 `protobuf:"varint,10,opt,name=in_kind_fen,json=inKindFen,proto3" json:"in_kind_fen,omitempty"`
+	// Matched (funding's plan match_fen), in fen.
+	MatchedFen int64 `protobuf:"varint,11,opt,name=matched_fen,json=matchedFen,proto3" json:"matched_fen,omitempty"`
+	// Topped up (funding's plan topup_fen), in fen.
+	ToppedUpFen int64 `protobuf:"varint,12,opt,name=topped_up_fen,json=toppedUpFen,proto3" json:"topped_up_fen,omitempty"`
+	// Disbursed so far (funding's plan disbursed_fen), in fen.
+	DisbursedFen int64 `protobuf:"varint,13,opt,name=disbursed_fen,json=disbursedFen,proto3" json:"disbursed_fen,omitempty"`
+	// Clawed back (funding's plan clawback_fen: the clawback owed once computed), in fen.
+	ClawedBackFen int64 `protobuf:"varint,14,opt,name=clawed_back_fen,json=clawedBackFen,proto3" json:"clawed_back_fen,omitempty"`
+	// Returned so far against the clawback (funding's plan clawback_returned_fen), in fen.
+	ClawbackReturnedFen int64 `protobuf:"varint,15,opt,name=clawback_returned_fen,json=clawbackReturnedFen,proto3" json:"clawback_returned_fen,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *QuarterlyFigures) Reset() {
+	*x = QuarterlyFigures{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuarterlyFigures) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuarterlyFigures) ProtoMessage() {}
+
+func (x *QuarterlyFigures) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuarterlyFigures.ProtoReflect.Descriptor instead.
+func (*QuarterlyFigures) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *QuarterlyFigures) GetMonthlyReportsFiled() int32 {
+	if x != nil {
+		return x.MonthlyReportsFiled
+	}
+	return 0
+}
+
+func (x *QuarterlyFigures) GetMonthlyReportsOverdue() int32 {
+	if x != nil {
+		return x.MonthlyReportsOverdue
+	}
+	return 0
+}
+
+func (x *QuarterlyFigures) GetBeneficiariesServed() int64 {
+	if x != nil {
+		return x.BeneficiariesServed
+	}
+	return 0
+}
+
+func (x *QuarterlyFigures) GetReportedSpentFen() int64 {
+	if x != nil {
+		return x.ReportedSpentFen
+	}
+	return 0
+}
+
+func (x *QuarterlyFigures) GetEvaluationsPassed() int32 {
+	if x != nil {
+		return x.EvaluationsPassed
+	}
+	return 0
+}
+
+func (x *QuarterlyFigures) GetEvaluationsFailed() int32 {
+	if x != nil {
+		return x.EvaluationsFailed
+	}
+	return 0
+}
+
+func (x *QuarterlyFigures) GetVerifiedSpendingFen() int64 {
+	if x != nil {
+		return x.VerifiedSpendingFen
+	}
+	return 0
+}
+
+func (x *QuarterlyFigures) GetPledgedFen() int64 {
+	if x != nil {
+		return x.PledgedFen
+	}
+	return 0
+}
+
+func (x *QuarterlyFigures) GetDepositedFen() int64 {
+	if x != nil {
+		return x.DepositedFen
+	}
+	return 0
+}
+
+func (x *QuarterlyFigures) GetInKindFen() int64 {
+	if x != nil {
+		return x.InKindFen
+	}
+	return 0
+}
+
+func (x *QuarterlyFigures) GetMatchedFen() int64 {
+	if x != nil {
+		return x.MatchedFen
+	}
+	return 0
+}
+
+func (x *QuarterlyFigures) GetToppedUpFen() int64 {
+	if x != nil {
+		return x.ToppedUpFen
+	}
+	return 0
+}
+
+func (x *QuarterlyFigures) GetDisbursedFen() int64 {
+	if x != nil {
+		return x.DisbursedFen
+	}
+	return 0
+}
+
+func (x *QuarterlyFigures) GetClawedBackFen() int64 {
+	if x != nil {
+		return x.ClawedBackFen
+	}
+	return 0
+}
+
+func (x *QuarterlyFigures) GetClawbackReturnedFen() int64 {
+	if x != nil {
+		return x.ClawbackReturnedFen
+	}
+	return 0
+}
+
+// QuarterlyProjectProgress is one selected project's line of a quarterly report.
+type QuarterlyProjectProgress struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// The project's organisation.
+	OrgId string `protobuf:"bytes,2,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// The project's title.
+	Title string `protobuf:"bytes,3,opt,name=title,proto3" json:"title,omitempty"`
+	// Its funding plan's state as funding names it (PLAN_STATE_ACTIVE, …); empty when it has no plan.
+	PlanState string `protobuf:"bytes,4,opt,name=plan_state,json=planState,proto3" json:"plan_state,omitempty"`
+	// The mid-term evaluation's result; UNSPECIFIED when not recorded.
+	MidtermResult EvaluationResult `protobuf:"varint,5,opt,name=midterm_result,json=midtermResult,proto3,enum=commonweal.supervision.v1.EvaluationResult" json:"midterm_result,omitempty"`
+	// The final acceptance's result; UNSPECIFIED when not recorded.
+	FinalAcceptanceResult EvaluationResult `protobuf:"varint,6,opt,name=final_acceptance_result,json=finalAcceptanceResult,proto3,enum=commonweal.supervision.v1.EvaluationResult" json:"final_acceptance_result,omitempty"`
+	// Its figures.
+	Figures       *QuarterlyFigures `protobuf:"bytes,7,opt,name=figures,proto3" json:"figures,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuarterlyProjectProgress) Reset() {
+	*x = QuarterlyProjectProgress{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuarterlyProjectProgress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuarterlyProjectProgress) ProtoMessage() {}
+
+func (x *QuarterlyProjectProgress) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuarterlyProjectProgress.ProtoReflect.Descriptor instead.
+func (*QuarterlyProjectProgress) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *QuarterlyProjectProgress) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *QuarterlyProjectProgress) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *QuarterlyProjectProgress) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *QuarterlyProjectProgress) GetPlanState() string {
+	if x != nil {
+		return x.PlanState
+	}
+	return ""
+}
+
+func (x *QuarterlyProjectProgress) GetMidtermResult() EvaluationResult {
+	if x != nil {
+		return x.MidtermResult
+	}
+	return EvaluationResult_EVALUATION_RESULT_UNSPECIFIED
+}
+
+func (x *QuarterlyProjectProgress) GetFinalAcceptanceResult() EvaluationResult {
+	if x != nil {
+		return x.FinalAcceptanceResult
+	}
+	return EvaluationResult_EVALUATION_RESULT_UNSPECIFIED
+}
+
+func (x *QuarterlyProjectProgress) GetFigures() *QuarterlyFigures {
+	if x != nil {
+		return x.Figures
+	}
+	return nil
+}
+
+// QuarterlyReport is the operator's quarterly report of a round (季报): a snapshot of the figures at as_of plus
+// the operator's narrative; never changed.
+type QuarterlyReport struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Report ID.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The round.
+	RoundId string `protobuf:"bytes,2,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// The year of the quarter.
+	Year int32 `protobuf:"varint,3,opt,name=year,proto3" json:"year,omitempty"`
+	// The quarter, 1 to 4.
+	Quarter int32 `protobuf:"varint,4,opt,name=quarter,proto3" json:"quarter,omitempty"`
+	// The operator's narrative.
+	Narrative string `protobuf:"bytes,5,opt,name=narrative,proto3" json:"narrative,omitempty"`
+	// Every selected project, by project ID.
+	Projects []*QuarterlyProjectProgress `protobuf:"bytes,6,rep,name=projects,proto3" json:"projects,omitempty"`
+	// The projects' figures summed.
+	Totals *QuarterlyFigures `protobuf:"bytes,7,opt,name=totals,proto3" json:"totals,omitempty"`
+	// The instant the figures were drawn.
+	AsOf *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	// When it was filed.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Subject of the operator who filed it.
+	CreatedBy     string `protobuf:"bytes,10,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuarterlyReport) Reset() {
+	*x = QuarterlyReport{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuarterlyReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuarterlyReport) ProtoMessage() {}
+
+func (x *QuarterlyReport) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuarterlyReport.ProtoReflect.Descriptor instead.
+func (*QuarterlyReport) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *QuarterlyReport) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *QuarterlyReport) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *QuarterlyReport) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *QuarterlyReport) GetQuarter() int32 {
+	if x != nil {
+		return x.Quarter
+	}
+	return 0
+}
+
+func (x *QuarterlyReport) GetNarrative() string {
+	if x != nil {
+		return x.Narrative
+	}
+	return ""
+}
+
+func (x *QuarterlyReport) GetProjects() []*QuarterlyProjectProgress {
+	if x != nil {
+		return x.Projects
+	}
+	return nil
+}
+
+func (x *QuarterlyReport) GetTotals() *QuarterlyFigures {
+	if x != nil {
+		return x.Totals
+	}
+	return nil
+}
+
+func (x *QuarterlyReport) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
+func (x *QuarterlyReport) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *QuarterlyReport) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
+}
+
+// CreateQuarterlyReportRequest files a quarterly report.
+type CreateQuarterlyReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The round.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// The year, 2000 to 2100.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// The quarter, 1 to 4; it must have begun in the round's time zone.
+	Quarter int32 `protobuf:"varint,3,opt,name=quarter,proto3" json:"quarter,omitempty"`
+	// The operator's narrative; required, at most 20,000 characters.
+	Narrative string `protobuf:"bytes,4,opt,name=narrative,proto3" json:"narrative,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateQuarterlyReportRequest) Reset() {
+	*x = CreateQuarterlyReportRequest{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateQuarterlyReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateQuarterlyReportRequest) ProtoMessage() {}
+
+func (x *CreateQuarterlyReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateQuarterlyReportRequest.ProtoReflect.Descriptor instead.
+func (*CreateQuarterlyReportRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *CreateQuarterlyReportRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *CreateQuarterlyReportRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *CreateQuarterlyReportRequest) GetQuarter() int32 {
+	if x != nil {
+		return x.Quarter
+	}
+	return 0
+}
+
+func (x *CreateQuarterlyReportRequest) GetNarrative() string {
+	if x != nil {
+		return x.Narrative
+	}
+	return ""
+}
+
+func (x *CreateQuarterlyReportRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// ListQuarterlyReportsRequest names a round.
+type ListQuarterlyReportsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The round.
+	RoundId       string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListQuarterlyReportsRequest) Reset() {
+	*x = ListQuarterlyReportsRequest{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListQuarterlyReportsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListQuarterlyReportsRequest) ProtoMessage() {}
+
+func (x *ListQuarterlyReportsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListQuarterlyReportsRequest.ProtoReflect.Descriptor instead.
+func (*ListQuarterlyReportsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListQuarterlyReportsRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+// ListQuarterlyReportsResponse lists a round's quarterly reports.
+type ListQuarterlyReportsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Reports, earliest quarter first.
+	QuarterlyReports []*QuarterlyReport `protobuf:"bytes,1,rep,name=quarterly_reports,json=quarterlyReports,proto3" json:"quarterly_reports,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ListQuarterlyReportsResponse) Reset() {
+	*x = ListQuarterlyReportsResponse{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListQuarterlyReportsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListQuarterlyReportsResponse) ProtoMessage() {}
+
+func (x *ListQuarterlyReportsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListQuarterlyReportsResponse.ProtoReflect.Descriptor instead.
+func (*ListQuarterlyReportsResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ListQuarterlyReportsResponse) GetQuarterlyReports() []*QuarterlyReport {
+	if x != nil {
+		return x.QuarterlyReports
+	}
+	return nil
+}
+
+// GetQuarterlyReportRequest names a quarterly report.
+type GetQuarterlyReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Report ID.
+	QuarterlyReportId string `protobuf:"bytes,1,opt,name=quarterly_report_id,json=quarterlyReportId,proto3" json:"quarterly_report_id,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *GetQuarterlyReportRequest) Reset() {
+	*x = GetQuarterlyReportRequest{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetQuarterlyReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetQuarterlyReportRequest) ProtoMessage() {}
+
+func (x *GetQuarterlyReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetQuarterlyReportRequest.ProtoReflect.Descriptor instead.
+func (*GetQuarterlyReportRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GetQuarterlyReportRequest) GetQuarterlyReportId() string {
+	if x != nil {
+		return x.QuarterlyReportId
+	}
+	return ""
+}
+
+// FinalSummary is a project team's final summary (项目总结); never changed.
+type FinalSummary struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// The project's round.
+	RoundId string `protobuf:"bytes,2,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// The project's organisation.
+	OrgId string `protobuf:"bytes,3,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// What the project did and achieved.
+	Summary string `protobuf:"bytes,4,opt,name=summary,proto3" json:"summary,omitempty"`
+	// Outcomes against the application's expected outcomes and indicators.
+	Outcomes string `protobuf:"bytes,5,opt,name=outcomes,proto3" json:"outcomes,omitempty"`
+	// People served over the whole project.
+	BeneficiariesServed int64 `protobuf:"varint,6,opt,name=beneficiaries_served,json=beneficiariesServed,proto3" json:"beneficiaries_served,omitempty"`
+	// Spending over the whole project as the team reports it, in fen.
+	SpentFen int64 `protobuf:"varint,7,opt,name=spent_fen,json=spentFen,proto3" json:"spent_fen,omitempty"`
+	// The funding plan's state when it was filed (PLAN_STATE_COMPLETED, …).
+	PlanState string `protobuf:"bytes,8,opt,name=plan_state,json=planState,proto3" json:"plan_state,omitempty"`
+	// When it was filed.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Subject of the user who filed it.
+	SubmittedBy   string `protobuf:"bytes,10,opt,name=submitted_by,json=submittedBy,proto3" json:"submitted_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FinalSummary) Reset() {
+	*x = FinalSummary{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FinalSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FinalSummary) ProtoMessage() {}
+
+func (x *FinalSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FinalSummary.ProtoReflect.Descriptor instead.
+func (*FinalSummary) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *FinalSummary) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *FinalSummary) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *FinalSummary) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *FinalSummary) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+func (x *FinalSummary) GetOutcomes() string {
+	if x != nil {
+		return x.Outcomes
+	}
+	return ""
+}
+
+func (x *FinalSummary) GetBeneficiariesServed() int64 {
+	if x != nil {
+		return x.BeneficiariesServed
+	}
+	return 0
+}
+
+func (x *FinalSummary) GetSpentFen() int64 {
+	if x != nil {
+		return x.SpentFen
+	}
+	return 0
+}
+
+func (x *FinalSummary) GetPlanState() string {
+	if x != nil {
+		return x.PlanState
+	}
+	return ""
+}
+
+func (x *FinalSummary) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *FinalSummary) GetSubmittedBy() string {
+	if x != nil {
+		return x.SubmittedBy
+	}
+	return ""
+}
+
+// SubmitFinalSummaryRequest files a project's final summary.
+type SubmitFinalSummaryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project; must be the caller's organisation's.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// What the project did and achieved; required, at most 20,000 characters.
+	Summary string `protobuf:"bytes,2,opt,name=summary,proto3" json:"summary,omitempty"`
+	// Outcomes against the expected outcomes; at most 20,000 characters.
+	Outcomes string `protobuf:"bytes,3,opt,name=outcomes,proto3" json:"outcomes,omitempty"`
+	// People served over the whole project; not negative.
+	BeneficiariesServed int64 `protobuf:"varint,4,opt,name=beneficiaries_served,json=beneficiariesServed,proto3" json:"beneficiaries_served,omitempty"`
+	// Spending over the whole project in fen; not negative.
+	SpentFen int64 `protobuf:"varint,5,opt,name=spent_fen,json=spentFen,proto3" json:"spent_fen,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitFinalSummaryRequest) Reset() {
+	*x = SubmitFinalSummaryRequest{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitFinalSummaryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitFinalSummaryRequest) ProtoMessage() {}
+
+func (x *SubmitFinalSummaryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitFinalSummaryRequest.ProtoReflect.Descriptor instead.
+func (*SubmitFinalSummaryRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *SubmitFinalSummaryRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *SubmitFinalSummaryRequest) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+func (x *SubmitFinalSummaryRequest) GetOutcomes() string {
+	if x != nil {
+		return x.Outcomes
+	}
+	return ""
+}
+
+func (x *SubmitFinalSummaryRequest) GetBeneficiariesServed() int64 {
+	if x != nil {
+		return x.BeneficiariesServed
+	}
+	return 0
+}
+
+func (x *SubmitFinalSummaryRequest) GetSpentFen() int64 {
+	if x != nil {
+		return x.SpentFen
+	}
+	return 0
+}
+
+func (x *SubmitFinalSummaryRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// GetFinalSummaryRequest names a project.
+type GetFinalSummaryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project.
+	ProjectId     string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFinalSummaryRequest) Reset() {
+	*x = GetFinalSummaryRequest{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFinalSummaryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFinalSummaryRequest) ProtoMessage() {}
+
+func (x *GetFinalSummaryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFinalSummaryRequest.ProtoReflect.Descriptor instead.
+func (*GetFinalSummaryRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *GetFinalSummaryRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+// PerformanceEvaluation is the operator's performance evaluation of a project (绩效考评); never changed.
+type PerformanceEvaluation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// The project's round.
+	RoundId string `protobuf:"bytes,2,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Score from 0 to 100.
+	Score int32 `protobuf:"varint,3,opt,name=score,proto3" json:"score,omitempty"`
+	// The grade the score falls in (derived from it).
+	Grade PerformanceGrade `protobuf:"varint,4,opt,name=grade,proto3,enum=commonweal.supervision.v1.PerformanceGrade" json:"grade,omitempty"`
+	// What the evaluators found.
+	Findings string `protobuf:"bytes,5,opt,name=findings,proto3" json:"findings,omitempty"`
+	// When it was recorded.
+	EvaluateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=evaluate_time,json=evaluateTime,proto3" json:"evaluate_time,omitempty"`
+	// Subject of the operator who recorded it.
+	RecordedBy    string `protobuf:"bytes,7,opt,name=recorded_by,json=recordedBy,proto3" json:"recorded_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PerformanceEvaluation) Reset() {
+	*x = PerformanceEvaluation{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PerformanceEvaluation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PerformanceEvaluation) ProtoMessage() {}
+
+func (x *PerformanceEvaluation) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PerformanceEvaluation.ProtoReflect.Descriptor instead.
+func (*PerformanceEvaluation) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *PerformanceEvaluation) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *PerformanceEvaluation) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *PerformanceEvaluation) GetScore() int32 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *PerformanceEvaluation) GetGrade() PerformanceGrade {
+	if x != nil {
+		return x.Grade
+	}
+	return PerformanceGrade_PERFORMANCE_GRADE_UNSPECIFIED
+}
+
+func (x *PerformanceEvaluation) GetFindings() string {
+	if x != nil {
+		return x.Findings
+	}
+	return ""
+}
+
+func (x *PerformanceEvaluation) GetEvaluateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EvaluateTime
+	}
+	return nil
+}
+
+func (x *PerformanceEvaluation) GetRecordedBy() string {
+	if x != nil {
+		return x.RecordedBy
+	}
+	return ""
+}
+
+// CreatePerformanceEvaluationRequest records a performance evaluation.
+type CreatePerformanceEvaluationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// Score from 0 to 100.
+	Score int32 `protobuf:"varint,2,opt,name=score,proto3" json:"score,omitempty"`
+	// What the evaluators found; required, at most 20,000 characters.
+	Findings string `protobuf:"bytes,3,opt,name=findings,proto3" json:"findings,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreatePerformanceEvaluationRequest) Reset() {
+	*x = CreatePerformanceEvaluationRequest{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreatePerformanceEvaluationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreatePerformanceEvaluationRequest) ProtoMessage() {}
+
+func (x *CreatePerformanceEvaluationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreatePerformanceEvaluationRequest.ProtoReflect.Descriptor instead.
+func (*CreatePerformanceEvaluationRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *CreatePerformanceEvaluationRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *CreatePerformanceEvaluationRequest) GetScore() int32 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *CreatePerformanceEvaluationRequest) GetFindings() string {
+	if x != nil {
+		return x.Findings
+	}
+	return ""
+}
+
+func (x *CreatePerformanceEvaluationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// GetPerformanceEvaluationRequest names a project.
+type GetPerformanceEvaluationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project.
+	ProjectId     string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPerformanceEvaluationRequest) Reset() {
+	*x = GetPerformanceEvaluationRequest{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPerformanceEvaluationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPerformanceEvaluationRequest) ProtoMessage() {}
+
+func (x *GetPerformanceEvaluationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPerformanceEvaluationRequest.ProtoReflect.Descriptor instead.
+func (*GetPerformanceEvaluationRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *GetPerformanceEvaluationRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+// RoundSummary is the organizer's summary of a round; never changed. Once filed the round may be CLOSED.
+type RoundSummary struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The round.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// The organizer's summary.
+	Summary string `protobuf:"bytes,2,opt,name=summary,proto3" json:"summary,omitempty"`
+	// How many funded projects it covers (the round's plans).
+	FundedProjects int32 `protobuf:"varint,3,opt,name=funded_projects,json=fundedProjects,proto3" json:"funded_projects,omitempty"`
+	// When it was filed.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Subject of the organizer who filed it.
+	SubmittedBy   string `protobuf:"bytes,5,opt,name=submitted_by,json=submittedBy,proto3" json:"submitted_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RoundSummary) Reset() {
+	*x = RoundSummary{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RoundSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RoundSummary) ProtoMessage() {}
+
+func (x *RoundSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RoundSummary.ProtoReflect.Descriptor instead.
+func (*RoundSummary) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *RoundSummary) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *RoundSummary) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+func (x *RoundSummary) GetFundedProjects() int32 {
+	if x != nil {
+		return x.FundedProjects
+	}
+	return 0
+}
+
+func (x *RoundSummary) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *RoundSummary) GetSubmittedBy() string {
+	if x != nil {
+		return x.SubmittedBy
+	}
+	return ""
+}
+
+// SubmitRoundSummaryRequest files a round's summary.
+type SubmitRoundSummaryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The round.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// The organizer's summary; required, at most 20,000 characters.
+	Summary string `protobuf:"bytes,2,opt,name=summary,proto3" json:"summary,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitRoundSummaryRequest) Reset() {
+	*x = SubmitRoundSummaryRequest{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitRoundSummaryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitRoundSummaryRequest) ProtoMessage() {}
+
+func (x *SubmitRoundSummaryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitRoundSummaryRequest.ProtoReflect.Descriptor instead.
+func (*SubmitRoundSummaryRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *SubmitRoundSummaryRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *SubmitRoundSummaryRequest) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+func (x *SubmitRoundSummaryRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// GetRoundSummaryRequest names a round.
+type GetRoundSummaryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The round.
+	RoundId       string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRoundSummaryRequest) Reset() {
+	*x = GetRoundSummaryRequest{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRoundSummaryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRoundSummaryRequest) ProtoMessage() {}
+
+func (x *GetRoundSummaryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRoundSummaryRequest.ProtoReflect.Descriptor instead.
+func (*GetRoundSummaryRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *GetRoundSummaryRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+// GetRoundClosingStatusRequest names a round.
+type GetRoundClosingStatusRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The round.
+	RoundId       string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRoundClosingStatusRequest) Reset() {
+	*x = GetRoundClosingStatusRequest{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRoundClosingStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRoundClosingStatusRequest) ProtoMessage() {}
+
+func (x *GetRoundClosingStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRoundClosingStatusRequest.ProtoReflect.Descriptor instead.
+func (*GetRoundClosingStatusRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *GetRoundClosingStatusRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+// RoundClosingStatus says whether a round may enter CLOSING and CLOSED, and if not why.
+type RoundClosingStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The round.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Empty when CLOSING may be entered; else the unmet precondition's stable reason (PROJECTS_NOT_FINISHED).
+	ClosingUnmetReason string `protobuf:"bytes,2,opt,name=closing_unmet_reason,json=closingUnmetReason,proto3" json:"closing_unmet_reason,omitempty"`
+	// Empty when CLOSED may be entered; else the unmet precondition's stable reason (ROUND_SUMMARY_MISSING).
+	ClosedUnmetReason string `protobuf:"bytes,3,opt,name=closed_unmet_reason,json=closedUnmetReason,proto3" json:"closed_unmet_reason,omitempty"`
+	// The selected projects whose plan is missing or not COMPLETED, SUSPENDED or TERMINATED, by ID.
+	UnfinishedProjectIds []string `protobuf:"bytes,4,rep,name=unfinished_project_ids,json=unfinishedProjectIds,proto3" json:"unfinished_project_ids,omitempty"`
+	// Whether the organizer's round summary is filed.
+	RoundSummaryFiled bool `protobuf:"varint,5,opt,name=round_summary_filed,json=roundSummaryFiled,proto3" json:"round_summary_filed,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *RoundClosingStatus) Reset() {
+	*x = RoundClosingStatus{}
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RoundClosingStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RoundClosingStatus) ProtoMessage() {}
+
+func (x *RoundClosingStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_supervision_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RoundClosingStatus.ProtoReflect.Descriptor instead.
+func (*RoundClosingStatus) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_supervision_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *RoundClosingStatus) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *RoundClosingStatus) GetClosingUnmetReason() string {
+	if x != nil {
+		return x.ClosingUnmetReason
+	}
+	return ""
+}
+
+func (x *RoundClosingStatus) GetClosedUnmetReason() string {
+	if x != nil {
+		return x.ClosedUnmetReason
+	}
+	return ""
+}
+
+func (x *RoundClosingStatus) GetUnfinishedProjectIds() []string {
+	if x != nil {
+		return x.UnfinishedProjectIds
+	}
+	return nil
+}
+
+func (x *RoundClosingStatus) GetRoundSummaryFiled() bool {
+	if x != nil {
+		return x.RoundSummaryFiled
+	}
+	return false
+}
+
 var File_commonweal_supervision_v1_supervision_proto protoreflect.FileDescriptor
 
 const file_commonweal_supervision_v1_supervision_proto_rawDesc = "" +
@@ -2556,7 +4040,132 @@ const file_commonweal_supervision_v1_supervision_proto_rawDesc = "" +
 	"\x06result\x18\x05 \x01(\x0e2+.commonweal.supervision.v1.EvaluationResultR\x06result\x12#\n" +
 	"\revaluation_id\x18\x06 \x01(\tR\fevaluationId\x12?\n" +
 	"\revaluate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\fevaluateTime\x12G\n" +
-	"\bspending\x18\b \x03(\v2+.commonweal.supervision.v1.BudgetLineAmountR\bspending*\xae\x01\n" +
+	"\bspending\x18\b \x03(\v2+.commonweal.supervision.v1.BudgetLineAmountR\bspending\"\x9d\x05\n" +
+	"\x10QuarterlyFigures\x122\n" +
+	"\x15monthly_reports_filed\x18\x01 \x01(\x05R\x13monthlyReportsFiled\x126\n" +
+	"\x17monthly_reports_overdue\x18\x02 \x01(\x05R\x15monthlyReportsOverdue\x121\n" +
+	"\x14beneficiaries_served\x18\x03 \x01(\x03R\x13beneficiariesServed\x12,\n" +
+	"\x12reported_spent_fen\x18\x04 \x01(\x03R\x10reportedSpentFen\x12-\n" +
+	"\x12evaluations_passed\x18\x05 \x01(\x05R\x11evaluationsPassed\x12-\n" +
+	"\x12evaluations_failed\x18\x06 \x01(\x05R\x11evaluationsFailed\x122\n" +
+	"\x15verified_spending_fen\x18\a \x01(\x03R\x13verifiedSpendingFen\x12\x1f\n" +
+	"\vpledged_fen\x18\b \x01(\x03R\n" +
+	"pledgedFen\x12#\n" +
+	"\rdeposited_fen\x18\t \x01(\x03R\fdepositedFen\x12\x1e\n" +
+	"\vin_kind_fen\x18\n" +
+	" \x01(\x03R\tinKindFen\x12\x1f\n" +
+	"\vmatched_fen\x18\v \x01(\x03R\n" +
+	"matchedFen\x12\"\n" +
+	"\rtopped_up_fen\x18\f \x01(\x03R\vtoppedUpFen\x12#\n" +
+	"\rdisbursed_fen\x18\r \x01(\x03R\fdisbursedFen\x12&\n" +
+	"\x0fclawed_back_fen\x18\x0e \x01(\x03R\rclawedBackFen\x122\n" +
+	"\x15clawback_returned_fen\x18\x0f \x01(\x03R\x13clawbackReturnedFen\"\x85\x03\n" +
+	"\x18QuarterlyProjectProgress\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tR\tprojectId\x12\x15\n" +
+	"\x06org_id\x18\x02 \x01(\tR\x05orgId\x12\x14\n" +
+	"\x05title\x18\x03 \x01(\tR\x05title\x12\x1d\n" +
+	"\n" +
+	"plan_state\x18\x04 \x01(\tR\tplanState\x12R\n" +
+	"\x0emidterm_result\x18\x05 \x01(\x0e2+.commonweal.supervision.v1.EvaluationResultR\rmidtermResult\x12c\n" +
+	"\x17final_acceptance_result\x18\x06 \x01(\x0e2+.commonweal.supervision.v1.EvaluationResultR\x15finalAcceptanceResult\x12E\n" +
+	"\afigures\x18\a \x01(\v2+.commonweal.supervision.v1.QuarterlyFiguresR\afigures\"\xce\x03\n" +
+	"\x0fQuarterlyReport\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1e\n" +
+	"\bround_id\x18\x02 \x01(\tB\x03\xe0A\x03R\aroundId\x12\x12\n" +
+	"\x04year\x18\x03 \x01(\x05R\x04year\x12\x18\n" +
+	"\aquarter\x18\x04 \x01(\x05R\aquarter\x12\x1c\n" +
+	"\tnarrative\x18\x05 \x01(\tR\tnarrative\x12T\n" +
+	"\bprojects\x18\x06 \x03(\v23.commonweal.supervision.v1.QuarterlyProjectProgressB\x03\xe0A\x03R\bprojects\x12H\n" +
+	"\x06totals\x18\a \x01(\v2+.commonweal.supervision.v1.QuarterlyFiguresB\x03\xe0A\x03R\x06totals\x124\n" +
+	"\x05as_of\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04asOf\x12@\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12\"\n" +
+	"\n" +
+	"created_by\x18\n" +
+	" \x01(\tB\x03\xe0A\x03R\tcreatedBy\"\xb8\x01\n" +
+	"\x1cCreateQuarterlyReportRequest\x12\x1e\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x17\n" +
+	"\x04year\x18\x02 \x01(\x05B\x03\xe0A\x02R\x04year\x12\x1d\n" +
+	"\aquarter\x18\x03 \x01(\x05B\x03\xe0A\x02R\aquarter\x12!\n" +
+	"\tnarrative\x18\x04 \x01(\tB\x03\xe0A\x02R\tnarrative\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"=\n" +
+	"\x1bListQuarterlyReportsRequest\x12\x1e\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"w\n" +
+	"\x1cListQuarterlyReportsResponse\x12W\n" +
+	"\x11quarterly_reports\x18\x01 \x03(\v2*.commonweal.supervision.v1.QuarterlyReportR\x10quarterlyReports\"P\n" +
+	"\x19GetQuarterlyReportRequest\x123\n" +
+	"\x13quarterly_report_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x11quarterlyReportId\"\x82\x03\n" +
+	"\fFinalSummary\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x03R\tprojectId\x12\x1e\n" +
+	"\bround_id\x18\x02 \x01(\tB\x03\xe0A\x03R\aroundId\x12\x1a\n" +
+	"\x06org_id\x18\x03 \x01(\tB\x03\xe0A\x03R\x05orgId\x12\x18\n" +
+	"\asummary\x18\x04 \x01(\tR\asummary\x12\x1a\n" +
+	"\boutcomes\x18\x05 \x01(\tR\boutcomes\x121\n" +
+	"\x14beneficiaries_served\x18\x06 \x01(\x03R\x13beneficiariesServed\x12\x1b\n" +
+	"\tspent_fen\x18\a \x01(\x03R\bspentFen\x12\"\n" +
+	"\n" +
+	"plan_state\x18\b \x01(\tB\x03\xe0A\x03R\tplanState\x12@\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12&\n" +
+	"\fsubmitted_by\x18\n" +
+	" \x01(\tB\x03\xe0A\x03R\vsubmittedBy\"\xe9\x01\n" +
+	"\x19SubmitFinalSummaryRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1d\n" +
+	"\asummary\x18\x02 \x01(\tB\x03\xe0A\x02R\asummary\x12\x1a\n" +
+	"\boutcomes\x18\x03 \x01(\tR\boutcomes\x121\n" +
+	"\x14beneficiaries_served\x18\x04 \x01(\x03R\x13beneficiariesServed\x12\x1b\n" +
+	"\tspent_fen\x18\x05 \x01(\x03R\bspentFen\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x06 \x01(\tR\trequestId\"<\n" +
+	"\x16GetFinalSummaryRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\"\xc1\x02\n" +
+	"\x15PerformanceEvaluation\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x03R\tprojectId\x12\x1e\n" +
+	"\bround_id\x18\x02 \x01(\tB\x03\xe0A\x03R\aroundId\x12\x14\n" +
+	"\x05score\x18\x03 \x01(\x05R\x05score\x12F\n" +
+	"\x05grade\x18\x04 \x01(\x0e2+.commonweal.supervision.v1.PerformanceGradeB\x03\xe0A\x03R\x05grade\x12\x1a\n" +
+	"\bfindings\x18\x05 \x01(\tR\bfindings\x12D\n" +
+	"\revaluate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\fevaluateTime\x12$\n" +
+	"\vrecorded_by\x18\a \x01(\tB\x03\xe0A\x03R\n" +
+	"recordedBy\"\xa3\x01\n" +
+	"\"CreatePerformanceEvaluationRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x19\n" +
+	"\x05score\x18\x02 \x01(\x05B\x03\xe0A\x02R\x05score\x12\x1f\n" +
+	"\bfindings\x18\x03 \x01(\tB\x03\xe0A\x02R\bfindings\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"E\n" +
+	"\x1fGetPerformanceEvaluationRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\"\xe0\x01\n" +
+	"\fRoundSummary\x12\x1e\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x03R\aroundId\x12\x18\n" +
+	"\asummary\x18\x02 \x01(\tR\asummary\x12,\n" +
+	"\x0ffunded_projects\x18\x03 \x01(\x05B\x03\xe0A\x03R\x0efundedProjects\x12@\n" +
+	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12&\n" +
+	"\fsubmitted_by\x18\x05 \x01(\tB\x03\xe0A\x03R\vsubmittedBy\"y\n" +
+	"\x19SubmitRoundSummaryRequest\x12\x1e\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1d\n" +
+	"\asummary\x18\x02 \x01(\tB\x03\xe0A\x02R\asummary\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"8\n" +
+	"\x16GetRoundSummaryRequest\x12\x1e\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\">\n" +
+	"\x1cGetRoundClosingStatusRequest\x12\x1e\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\xf7\x01\n" +
+	"\x12RoundClosingStatus\x12\x19\n" +
+	"\bround_id\x18\x01 \x01(\tR\aroundId\x120\n" +
+	"\x14closing_unmet_reason\x18\x02 \x01(\tR\x12closingUnmetReason\x12.\n" +
+	"\x13closed_unmet_reason\x18\x03 \x01(\tR\x11closedUnmetReason\x124\n" +
+	"\x16unfinished_project_ids\x18\x04 \x03(\tR\x14unfinishedProjectIds\x12.\n" +
+	"\x13round_summary_filed\x18\x05 \x01(\bR\x11roundSummaryFiled*\xae\x01\n" +
 	"\x10InspectionRating\x12!\n" +
 	"\x1dINSPECTION_RATING_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bINSPECTION_RATING_EXCELLENT\x10\x01\x12\x1a\n" +
@@ -2574,7 +4183,13 @@ const file_commonweal_supervision_v1_supervision_proto_rawDesc = "" +
 	"\x14CapacityBuildingKind\x12&\n" +
 	"\"CAPACITY_BUILDING_KIND_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fCAPACITY_BUILDING_KIND_TRAINING\x10\x01\x12'\n" +
-	"#CAPACITY_BUILDING_KIND_CONSULTATION\x10\x022\xe2\x10\n" +
+	"#CAPACITY_BUILDING_KIND_CONSULTATION\x10\x02*\xaa\x01\n" +
+	"\x10PerformanceGrade\x12!\n" +
+	"\x1dPERFORMANCE_GRADE_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bPERFORMANCE_GRADE_EXCELLENT\x10\x01\x12\x1a\n" +
+	"\x16PERFORMANCE_GRADE_GOOD\x10\x02\x12\x1a\n" +
+	"\x16PERFORMANCE_GRADE_PASS\x10\x03\x12\x1a\n" +
+	"\x16PERFORMANCE_GRADE_FAIL\x10\x042\x97\x1e\n" +
 	"\x12SupervisionService\x12\xab\x01\n" +
 	"\x13SubmitMonthlyReport\x125.commonweal.supervision.v1.SubmitMonthlyReportRequest\x1a(.commonweal.supervision.v1.MonthlyReport\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/projects/{project_id}/monthlyReports\x12\xb3\x01\n" +
 	"\x12ListMonthlyReports\x124.commonweal.supervision.v1.ListMonthlyReportsRequest\x1a5.commonweal.supervision.v1.ListMonthlyReportsResponse\"0\x82\xd3\xe4\x93\x02*\x12(/v1/projects/{project_id}/monthlyReports\x12\xde\x01\n" +
@@ -2587,7 +4202,17 @@ const file_commonweal_supervision_v1_supervision_proto_rawDesc = "" +
 	"\x1cCreateCapacityBuildingRecord\x12>.commonweal.supervision.v1.CreateCapacityBuildingRecordRequest\x1a1.commonweal.supervision.v1.CapacityBuildingRecord\"<\x82\xd3\xe4\x93\x026:\x01*\"1/v1/projects/{project_id}/capacityBuildingRecords\x12\xd7\x01\n" +
 	"\x1bListCapacityBuildingRecords\x12=.commonweal.supervision.v1.ListCapacityBuildingRecordsRequest\x1a>.commonweal.supervision.v1.ListCapacityBuildingRecordsResponse\"9\x82\xd3\xe4\x93\x023\x121/v1/projects/{project_id}/capacityBuildingRecords\x12y\n" +
 	"\x13GetEvaluationStatus\x125.commonweal.supervision.v1.GetEvaluationStatusRequest\x1a+.commonweal.supervision.v1.EvaluationStatus\x12y\n" +
-	"\x13GetVerifiedSpending\x125.commonweal.supervision.v1.GetVerifiedSpendingRequest\x1a+.commonweal.supervision.v1.VerifiedSpendingBQZOgithub.com/commonweal/commonweal/gen/go/commonweal/supervision/v1;supervisionv1b\x06proto3"
+	"\x13GetVerifiedSpending\x125.commonweal.supervision.v1.GetVerifiedSpendingRequest\x1a+.commonweal.supervision.v1.VerifiedSpending\x12\xaf\x01\n" +
+	"\x15CreateQuarterlyReport\x127.commonweal.supervision.v1.CreateQuarterlyReportRequest\x1a*.commonweal.supervision.v1.QuarterlyReport\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/rounds/{round_id}/quarterlyReports\x12\xb7\x01\n" +
+	"\x14ListQuarterlyReports\x126.commonweal.supervision.v1.ListQuarterlyReportsRequest\x1a7.commonweal.supervision.v1.ListQuarterlyReportsResponse\".\x82\xd3\xe4\x93\x02(\x12&/v1/rounds/{round_id}/quarterlyReports\x12\xaa\x01\n" +
+	"\x12GetQuarterlyReport\x124.commonweal.supervision.v1.GetQuarterlyReportRequest\x1a*.commonweal.supervision.v1.QuarterlyReport\"2\x82\xd3\xe4\x93\x02,\x12*/v1/quarterlyReports/{quarterly_report_id}\x12\xa6\x01\n" +
+	"\x12SubmitFinalSummary\x124.commonweal.supervision.v1.SubmitFinalSummaryRequest\x1a'.commonweal.supervision.v1.FinalSummary\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/projects/{project_id}/finalSummary\x12\x9d\x01\n" +
+	"\x0fGetFinalSummary\x121.commonweal.supervision.v1.GetFinalSummaryRequest\x1a'.commonweal.supervision.v1.FinalSummary\".\x82\xd3\xe4\x93\x02(\x12&/v1/projects/{project_id}/finalSummary\x12\xca\x01\n" +
+	"\x1bCreatePerformanceEvaluation\x12=.commonweal.supervision.v1.CreatePerformanceEvaluationRequest\x1a0.commonweal.supervision.v1.PerformanceEvaluation\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/projects/{project_id}/performanceEvaluation\x12\xc1\x01\n" +
+	"\x18GetPerformanceEvaluation\x12:.commonweal.supervision.v1.GetPerformanceEvaluationRequest\x1a0.commonweal.supervision.v1.PerformanceEvaluation\"7\x82\xd3\xe4\x93\x021\x12//v1/projects/{project_id}/performanceEvaluation\x12\xa2\x01\n" +
+	"\x12SubmitRoundSummary\x124.commonweal.supervision.v1.SubmitRoundSummaryRequest\x1a'.commonweal.supervision.v1.RoundSummary\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/rounds/{round_id}/roundSummary\x12\x99\x01\n" +
+	"\x0fGetRoundSummary\x121.commonweal.supervision.v1.GetRoundSummaryRequest\x1a'.commonweal.supervision.v1.RoundSummary\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/rounds/{round_id}/roundSummary\x12\x7f\n" +
+	"\x15GetRoundClosingStatus\x127.commonweal.supervision.v1.GetRoundClosingStatusRequest\x1a-.commonweal.supervision.v1.RoundClosingStatusBQZOgithub.com/commonweal/commonweal/gen/go/commonweal/supervision/v1;supervisionv1b\x06proto3"
 
 var (
 	file_commonweal_supervision_v1_supervision_proto_rawDescOnce sync.Once
@@ -2601,105 +4226,156 @@ func file_commonweal_supervision_v1_supervision_proto_rawDescGZIP() []byte {
 	return file_commonweal_supervision_v1_supervision_proto_rawDescData
 }
 
-var file_commonweal_supervision_v1_supervision_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_commonweal_supervision_v1_supervision_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_commonweal_supervision_v1_supervision_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_commonweal_supervision_v1_supervision_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_commonweal_supervision_v1_supervision_proto_goTypes = []any{
 	(InspectionRating)(0),                       // 0: commonweal.supervision.v1.InspectionRating
 	(EvaluationKind)(0),                         // 1: commonweal.supervision.v1.EvaluationKind
 	(EvaluationResult)(0),                       // 2: commonweal.supervision.v1.EvaluationResult
 	(CapacityBuildingKind)(0),                   // 3: commonweal.supervision.v1.CapacityBuildingKind
-	(*BudgetLineAmount)(nil),                    // 4: commonweal.supervision.v1.BudgetLineAmount
-	(*MonthlyReport)(nil),                       // 5: commonweal.supervision.v1.MonthlyReport
-	(*SubmitMonthlyReportRequest)(nil),          // 6: commonweal.supervision.v1.SubmitMonthlyReportRequest
-	(*ListMonthlyReportsRequest)(nil),           // 7: commonweal.supervision.v1.ListMonthlyReportsRequest
-	(*ListMonthlyReportsResponse)(nil),          // 8: commonweal.supervision.v1.ListMonthlyReportsResponse
-	(*ListMonthlyReportRevisionsRequest)(nil),   // 9: commonweal.supervision.v1.ListMonthlyReportRevisionsRequest
-	(*ListMonthlyReportRevisionsResponse)(nil),  // 10: commonweal.supervision.v1.ListMonthlyReportRevisionsResponse
-	(*ListOverdueMonthlyReportsRequest)(nil),    // 11: commonweal.supervision.v1.ListOverdueMonthlyReportsRequest
-	(*OverdueMonthlyReport)(nil),                // 12: commonweal.supervision.v1.OverdueMonthlyReport
-	(*ListOverdueMonthlyReportsResponse)(nil),   // 13: commonweal.supervision.v1.ListOverdueMonthlyReportsResponse
-	(*Inspection)(nil),                          // 14: commonweal.supervision.v1.Inspection
-	(*CreateInspectionRequest)(nil),             // 15: commonweal.supervision.v1.CreateInspectionRequest
-	(*ListInspectionsRequest)(nil),              // 16: commonweal.supervision.v1.ListInspectionsRequest
-	(*ListInspectionsResponse)(nil),             // 17: commonweal.supervision.v1.ListInspectionsResponse
-	(*Evaluation)(nil),                          // 18: commonweal.supervision.v1.Evaluation
-	(*CreateEvaluationRequest)(nil),             // 19: commonweal.supervision.v1.CreateEvaluationRequest
-	(*ListEvaluationsRequest)(nil),              // 20: commonweal.supervision.v1.ListEvaluationsRequest
-	(*ListEvaluationsResponse)(nil),             // 21: commonweal.supervision.v1.ListEvaluationsResponse
-	(*CapacityBuildingRecord)(nil),              // 22: commonweal.supervision.v1.CapacityBuildingRecord
-	(*CreateCapacityBuildingRecordRequest)(nil), // 23: commonweal.supervision.v1.CreateCapacityBuildingRecordRequest
-	(*ListCapacityBuildingRecordsRequest)(nil),  // 24: commonweal.supervision.v1.ListCapacityBuildingRecordsRequest
-	(*ListCapacityBuildingRecordsResponse)(nil), // 25: commonweal.supervision.v1.ListCapacityBuildingRecordsResponse
-	(*GetEvaluationStatusRequest)(nil),          // 26: commonweal.supervision.v1.GetEvaluationStatusRequest
-	(*EvaluationStatus)(nil),                    // 27: commonweal.supervision.v1.EvaluationStatus
-	(*GetVerifiedSpendingRequest)(nil),          // 28: commonweal.supervision.v1.GetVerifiedSpendingRequest
-	(*VerifiedSpending)(nil),                    // 29: commonweal.supervision.v1.VerifiedSpending
-	(*timestamppb.Timestamp)(nil),               // 30: google.protobuf.Timestamp
+	(PerformanceGrade)(0),                       // 4: commonweal.supervision.v1.PerformanceGrade
+	(*BudgetLineAmount)(nil),                    // 5: commonweal.supervision.v1.BudgetLineAmount
+	(*MonthlyReport)(nil),                       // 6: commonweal.supervision.v1.MonthlyReport
+	(*SubmitMonthlyReportRequest)(nil),          // 7: commonweal.supervision.v1.SubmitMonthlyReportRequest
+	(*ListMonthlyReportsRequest)(nil),           // 8: commonweal.supervision.v1.ListMonthlyReportsRequest
+	(*ListMonthlyReportsResponse)(nil),          // 9: commonweal.supervision.v1.ListMonthlyReportsResponse
+	(*ListMonthlyReportRevisionsRequest)(nil),   // 10: commonweal.supervision.v1.ListMonthlyReportRevisionsRequest
+	(*ListMonthlyReportRevisionsResponse)(nil),  // 11: commonweal.supervision.v1.ListMonthlyReportRevisionsResponse
+	(*ListOverdueMonthlyReportsRequest)(nil),    // 12: commonweal.supervision.v1.ListOverdueMonthlyReportsRequest
+	(*OverdueMonthlyReport)(nil),                // 13: commonweal.supervision.v1.OverdueMonthlyReport
+	(*ListOverdueMonthlyReportsResponse)(nil),   // 14: commonweal.supervision.v1.ListOverdueMonthlyReportsResponse
+	(*Inspection)(nil),                          // 15: commonweal.supervision.v1.Inspection
+	(*CreateInspectionRequest)(nil),             // 16: commonweal.supervision.v1.CreateInspectionRequest
+	(*ListInspectionsRequest)(nil),              // 17: commonweal.supervision.v1.ListInspectionsRequest
+	(*ListInspectionsResponse)(nil),             // 18: commonweal.supervision.v1.ListInspectionsResponse
+	(*Evaluation)(nil),                          // 19: commonweal.supervision.v1.Evaluation
+	(*CreateEvaluationRequest)(nil),             // 20: commonweal.supervision.v1.CreateEvaluationRequest
+	(*ListEvaluationsRequest)(nil),              // 21: commonweal.supervision.v1.ListEvaluationsRequest
+	(*ListEvaluationsResponse)(nil),             // 22: commonweal.supervision.v1.ListEvaluationsResponse
+	(*CapacityBuildingRecord)(nil),              // 23: commonweal.supervision.v1.CapacityBuildingRecord
+	(*CreateCapacityBuildingRecordRequest)(nil), // 24: commonweal.supervision.v1.CreateCapacityBuildingRecordRequest
+	(*ListCapacityBuildingRecordsRequest)(nil),  // 25: commonweal.supervision.v1.ListCapacityBuildingRecordsRequest
+	(*ListCapacityBuildingRecordsResponse)(nil), // 26: commonweal.supervision.v1.ListCapacityBuildingRecordsResponse
+	(*GetEvaluationStatusRequest)(nil),          // 27: commonweal.supervision.v1.GetEvaluationStatusRequest
+	(*EvaluationStatus)(nil),                    // 28: commonweal.supervision.v1.EvaluationStatus
+	(*GetVerifiedSpendingRequest)(nil),          // 29: commonweal.supervision.v1.GetVerifiedSpendingRequest
+	(*VerifiedSpending)(nil),                    // 30: commonweal.supervision.v1.VerifiedSpending
+	(*QuarterlyFigures)(nil),                    // 31: commonweal.supervision.v1.QuarterlyFigures
+	(*QuarterlyProjectProgress)(nil),            // 32: commonweal.supervision.v1.QuarterlyProjectProgress
+	(*QuarterlyReport)(nil),                     // 33: commonweal.supervision.v1.QuarterlyReport
+	(*CreateQuarterlyReportRequest)(nil),        // 34: commonweal.supervision.v1.CreateQuarterlyReportRequest
+	(*ListQuarterlyReportsRequest)(nil),         // 35: commonweal.supervision.v1.ListQuarterlyReportsRequest
+	(*ListQuarterlyReportsResponse)(nil),        // 36: commonweal.supervision.v1.ListQuarterlyReportsResponse
+	(*GetQuarterlyReportRequest)(nil),           // 37: commonweal.supervision.v1.GetQuarterlyReportRequest
+	(*FinalSummary)(nil),                        // 38: commonweal.supervision.v1.FinalSummary
+	(*SubmitFinalSummaryRequest)(nil),           // 39: commonweal.supervision.v1.SubmitFinalSummaryRequest
+	(*GetFinalSummaryRequest)(nil),              // 40: commonweal.supervision.v1.GetFinalSummaryRequest
+	(*PerformanceEvaluation)(nil),               // 41: commonweal.supervision.v1.PerformanceEvaluation
+	(*CreatePerformanceEvaluationRequest)(nil),  // 42: commonweal.supervision.v1.CreatePerformanceEvaluationRequest
+	(*GetPerformanceEvaluationRequest)(nil),     // 43: commonweal.supervision.v1.GetPerformanceEvaluationRequest
+	(*RoundSummary)(nil),                        // 44: commonweal.supervision.v1.RoundSummary
+	(*SubmitRoundSummaryRequest)(nil),           // 45: commonweal.supervision.v1.SubmitRoundSummaryRequest
+	(*GetRoundSummaryRequest)(nil),              // 46: commonweal.supervision.v1.GetRoundSummaryRequest
+	(*GetRoundClosingStatusRequest)(nil),        // 47: commonweal.supervision.v1.GetRoundClosingStatusRequest
+	(*RoundClosingStatus)(nil),                  // 48: commonweal.supervision.v1.RoundClosingStatus
+	(*timestamppb.Timestamp)(nil),               // 49: google.protobuf.Timestamp
 }
 var file_commonweal_supervision_v1_supervision_proto_depIdxs = []int32{
-	4,  // 0: commonweal.supervision.v1.MonthlyReport.spending:type_name -> commonweal.supervision.v1.BudgetLineAmount
-	30, // 1: commonweal.supervision.v1.MonthlyReport.create_time:type_name -> google.protobuf.Timestamp
-	30, // 2: commonweal.supervision.v1.MonthlyReport.update_time:type_name -> google.protobuf.Timestamp
-	4,  // 3: commonweal.supervision.v1.SubmitMonthlyReportRequest.spending:type_name -> commonweal.supervision.v1.BudgetLineAmount
-	5,  // 4: commonweal.supervision.v1.ListMonthlyReportsResponse.monthly_reports:type_name -> commonweal.supervision.v1.MonthlyReport
-	5,  // 5: commonweal.supervision.v1.ListMonthlyReportRevisionsResponse.revisions:type_name -> commonweal.supervision.v1.MonthlyReport
-	30, // 6: commonweal.supervision.v1.OverdueMonthlyReport.overdue_time:type_name -> google.protobuf.Timestamp
-	12, // 7: commonweal.supervision.v1.ListOverdueMonthlyReportsResponse.overdue:type_name -> commonweal.supervision.v1.OverdueMonthlyReport
-	30, // 8: commonweal.supervision.v1.ListOverdueMonthlyReportsResponse.as_of:type_name -> google.protobuf.Timestamp
-	30, // 9: commonweal.supervision.v1.ListOverdueMonthlyReportsResponse.implementation_start_time:type_name -> google.protobuf.Timestamp
+	5,  // 0: commonweal.supervision.v1.MonthlyReport.spending:type_name -> commonweal.supervision.v1.BudgetLineAmount
+	49, // 1: commonweal.supervision.v1.MonthlyReport.create_time:type_name -> google.protobuf.Timestamp
+	49, // 2: commonweal.supervision.v1.MonthlyReport.update_time:type_name -> google.protobuf.Timestamp
+	5,  // 3: commonweal.supervision.v1.SubmitMonthlyReportRequest.spending:type_name -> commonweal.supervision.v1.BudgetLineAmount
+	6,  // 4: commonweal.supervision.v1.ListMonthlyReportsResponse.monthly_reports:type_name -> commonweal.supervision.v1.MonthlyReport
+	6,  // 5: commonweal.supervision.v1.ListMonthlyReportRevisionsResponse.revisions:type_name -> commonweal.supervision.v1.MonthlyReport
+	49, // 6: commonweal.supervision.v1.OverdueMonthlyReport.overdue_time:type_name -> google.protobuf.Timestamp
+	13, // 7: commonweal.supervision.v1.ListOverdueMonthlyReportsResponse.overdue:type_name -> commonweal.supervision.v1.OverdueMonthlyReport
+	49, // 8: commonweal.supervision.v1.ListOverdueMonthlyReportsResponse.as_of:type_name -> google.protobuf.Timestamp
+	49, // 9: commonweal.supervision.v1.ListOverdueMonthlyReportsResponse.implementation_start_time:type_name -> google.protobuf.Timestamp
 	0,  // 10: commonweal.supervision.v1.Inspection.rating:type_name -> commonweal.supervision.v1.InspectionRating
-	30, // 11: commonweal.supervision.v1.Inspection.create_time:type_name -> google.protobuf.Timestamp
+	49, // 11: commonweal.supervision.v1.Inspection.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 12: commonweal.supervision.v1.CreateInspectionRequest.rating:type_name -> commonweal.supervision.v1.InspectionRating
-	14, // 13: commonweal.supervision.v1.ListInspectionsResponse.inspections:type_name -> commonweal.supervision.v1.Inspection
+	15, // 13: commonweal.supervision.v1.ListInspectionsResponse.inspections:type_name -> commonweal.supervision.v1.Inspection
 	1,  // 14: commonweal.supervision.v1.Evaluation.kind:type_name -> commonweal.supervision.v1.EvaluationKind
 	2,  // 15: commonweal.supervision.v1.Evaluation.result:type_name -> commonweal.supervision.v1.EvaluationResult
-	4,  // 16: commonweal.supervision.v1.Evaluation.spending:type_name -> commonweal.supervision.v1.BudgetLineAmount
-	30, // 17: commonweal.supervision.v1.Evaluation.evaluate_time:type_name -> google.protobuf.Timestamp
+	5,  // 16: commonweal.supervision.v1.Evaluation.spending:type_name -> commonweal.supervision.v1.BudgetLineAmount
+	49, // 17: commonweal.supervision.v1.Evaluation.evaluate_time:type_name -> google.protobuf.Timestamp
 	1,  // 18: commonweal.supervision.v1.CreateEvaluationRequest.kind:type_name -> commonweal.supervision.v1.EvaluationKind
 	2,  // 19: commonweal.supervision.v1.CreateEvaluationRequest.result:type_name -> commonweal.supervision.v1.EvaluationResult
-	4,  // 20: commonweal.supervision.v1.CreateEvaluationRequest.spending:type_name -> commonweal.supervision.v1.BudgetLineAmount
-	18, // 21: commonweal.supervision.v1.ListEvaluationsResponse.evaluations:type_name -> commonweal.supervision.v1.Evaluation
+	5,  // 20: commonweal.supervision.v1.CreateEvaluationRequest.spending:type_name -> commonweal.supervision.v1.BudgetLineAmount
+	19, // 21: commonweal.supervision.v1.ListEvaluationsResponse.evaluations:type_name -> commonweal.supervision.v1.Evaluation
 	3,  // 22: commonweal.supervision.v1.CapacityBuildingRecord.kind:type_name -> commonweal.supervision.v1.CapacityBuildingKind
-	30, // 23: commonweal.supervision.v1.CapacityBuildingRecord.create_time:type_name -> google.protobuf.Timestamp
+	49, // 23: commonweal.supervision.v1.CapacityBuildingRecord.create_time:type_name -> google.protobuf.Timestamp
 	3,  // 24: commonweal.supervision.v1.CreateCapacityBuildingRecordRequest.kind:type_name -> commonweal.supervision.v1.CapacityBuildingKind
-	22, // 25: commonweal.supervision.v1.ListCapacityBuildingRecordsResponse.capacity_building_records:type_name -> commonweal.supervision.v1.CapacityBuildingRecord
+	23, // 25: commonweal.supervision.v1.ListCapacityBuildingRecordsResponse.capacity_building_records:type_name -> commonweal.supervision.v1.CapacityBuildingRecord
 	1,  // 26: commonweal.supervision.v1.GetEvaluationStatusRequest.kind:type_name -> commonweal.supervision.v1.EvaluationKind
 	1,  // 27: commonweal.supervision.v1.EvaluationStatus.kind:type_name -> commonweal.supervision.v1.EvaluationKind
 	2,  // 28: commonweal.supervision.v1.EvaluationStatus.result:type_name -> commonweal.supervision.v1.EvaluationResult
-	30, // 29: commonweal.supervision.v1.EvaluationStatus.evaluate_time:type_name -> google.protobuf.Timestamp
+	49, // 29: commonweal.supervision.v1.EvaluationStatus.evaluate_time:type_name -> google.protobuf.Timestamp
 	1,  // 30: commonweal.supervision.v1.VerifiedSpending.kind:type_name -> commonweal.supervision.v1.EvaluationKind
 	2,  // 31: commonweal.supervision.v1.VerifiedSpending.result:type_name -> commonweal.supervision.v1.EvaluationResult
-	30, // 32: commonweal.supervision.v1.VerifiedSpending.evaluate_time:type_name -> google.protobuf.Timestamp
-	4,  // 33: commonweal.supervision.v1.VerifiedSpending.spending:type_name -> commonweal.supervision.v1.BudgetLineAmount
-	6,  // 34: commonweal.supervision.v1.SupervisionService.SubmitMonthlyReport:input_type -> commonweal.supervision.v1.SubmitMonthlyReportRequest
-	7,  // 35: commonweal.supervision.v1.SupervisionService.ListMonthlyReports:input_type -> commonweal.supervision.v1.ListMonthlyReportsRequest
-	9,  // 36: commonweal.supervision.v1.SupervisionService.ListMonthlyReportRevisions:input_type -> commonweal.supervision.v1.ListMonthlyReportRevisionsRequest
-	11, // 37: commonweal.supervision.v1.SupervisionService.ListOverdueMonthlyReports:input_type -> commonweal.supervision.v1.ListOverdueMonthlyReportsRequest
-	15, // 38: commonweal.supervision.v1.SupervisionService.CreateInspection:input_type -> commonweal.supervision.v1.CreateInspectionRequest
-	16, // 39: commonweal.supervision.v1.SupervisionService.ListInspections:input_type -> commonweal.supervision.v1.ListInspectionsRequest
-	19, // 40: commonweal.supervision.v1.SupervisionService.CreateEvaluation:input_type -> commonweal.supervision.v1.CreateEvaluationRequest
-	20, // 41: commonweal.supervision.v1.SupervisionService.ListEvaluations:input_type -> commonweal.supervision.v1.ListEvaluationsRequest
-	23, // 42: commonweal.supervision.v1.SupervisionService.CreateCapacityBuildingRecord:input_type -> commonweal.supervision.v1.CreateCapacityBuildingRecordRequest
-	24, // 43: commonweal.supervision.v1.SupervisionService.ListCapacityBuildingRecords:input_type -> commonweal.supervision.v1.ListCapacityBuildingRecordsRequest
-	26, // 44: commonweal.supervision.v1.SupervisionService.GetEvaluationStatus:input_type -> commonweal.supervision.v1.GetEvaluationStatusRequest
-	28, // 45: commonweal.supervision.v1.SupervisionService.GetVerifiedSpending:input_type -> commonweal.supervision.v1.GetVerifiedSpendingRequest
-	5,  // 46: commonweal.supervision.v1.SupervisionService.SubmitMonthlyReport:output_type -> commonweal.supervision.v1.MonthlyReport
-	8,  // 47: commonweal.supervision.v1.SupervisionService.ListMonthlyReports:output_type -> commonweal.supervision.v1.ListMonthlyReportsResponse
-	10, // 48: commonweal.supervision.v1.SupervisionService.ListMonthlyReportRevisions:output_type -> commonweal.supervision.v1.ListMonthlyReportRevisionsResponse
-	13, // 49: commonweal.supervision.v1.SupervisionService.ListOverdueMonthlyReports:output_type -> commonweal.supervision.v1.ListOverdueMonthlyReportsResponse
-	14, // 50: commonweal.supervision.v1.SupervisionService.CreateInspection:output_type -> commonweal.supervision.v1.Inspection
-	17, // 51: commonweal.supervision.v1.SupervisionService.ListInspections:output_type -> commonweal.supervision.v1.ListInspectionsResponse
-	18, // 52: commonweal.supervision.v1.SupervisionService.CreateEvaluation:output_type -> commonweal.supervision.v1.Evaluation
-	21, // 53: commonweal.supervision.v1.SupervisionService.ListEvaluations:output_type -> commonweal.supervision.v1.ListEvaluationsResponse
-	22, // 54: commonweal.supervision.v1.SupervisionService.CreateCapacityBuildingRecord:output_type -> commonweal.supervision.v1.CapacityBuildingRecord
-	25, // 55: commonweal.supervision.v1.SupervisionService.ListCapacityBuildingRecords:output_type -> commonweal.supervision.v1.ListCapacityBuildingRecordsResponse
-	27, // 56: commonweal.supervision.v1.SupervisionService.GetEvaluationStatus:output_type -> commonweal.supervision.v1.EvaluationStatus
-	29, // 57: commonweal.supervision.v1.SupervisionService.GetVerifiedSpending:output_type -> commonweal.supervision.v1.VerifiedSpending
-	46, // [46:58] is the sub-list for method output_type
-	34, // [34:46] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	49, // 32: commonweal.supervision.v1.VerifiedSpending.evaluate_time:type_name -> google.protobuf.Timestamp
+	5,  // 33: commonweal.supervision.v1.VerifiedSpending.spending:type_name -> commonweal.supervision.v1.BudgetLineAmount
+	2,  // 34: commonweal.supervision.v1.QuarterlyProjectProgress.midterm_result:type_name -> commonweal.supervision.v1.EvaluationResult
+	2,  // 35: commonweal.supervision.v1.QuarterlyProjectProgress.final_acceptance_result:type_name -> commonweal.supervision.v1.EvaluationResult
+	31, // 36: commonweal.supervision.v1.QuarterlyProjectProgress.figures:type_name -> commonweal.supervision.v1.QuarterlyFigures
+	32, // 37: commonweal.supervision.v1.QuarterlyReport.projects:type_name -> commonweal.supervision.v1.QuarterlyProjectProgress
+	31, // 38: commonweal.supervision.v1.QuarterlyReport.totals:type_name -> commonweal.supervision.v1.QuarterlyFigures
+	49, // 39: commonweal.supervision.v1.QuarterlyReport.as_of:type_name -> google.protobuf.Timestamp
+	49, // 40: commonweal.supervision.v1.QuarterlyReport.create_time:type_name -> google.protobuf.Timestamp
+	33, // 41: commonweal.supervision.v1.ListQuarterlyReportsResponse.quarterly_reports:type_name -> commonweal.supervision.v1.QuarterlyReport
+	49, // 42: commonweal.supervision.v1.FinalSummary.create_time:type_name -> google.protobuf.Timestamp
+	4,  // 43: commonweal.supervision.v1.PerformanceEvaluation.grade:type_name -> commonweal.supervision.v1.PerformanceGrade
+	49, // 44: commonweal.supervision.v1.PerformanceEvaluation.evaluate_time:type_name -> google.protobuf.Timestamp
+	49, // 45: commonweal.supervision.v1.RoundSummary.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 46: commonweal.supervision.v1.SupervisionService.SubmitMonthlyReport:input_type -> commonweal.supervision.v1.SubmitMonthlyReportRequest
+	8,  // 47: commonweal.supervision.v1.SupervisionService.ListMonthlyReports:input_type -> commonweal.supervision.v1.ListMonthlyReportsRequest
+	10, // 48: commonweal.supervision.v1.SupervisionService.ListMonthlyReportRevisions:input_type -> commonweal.supervision.v1.ListMonthlyReportRevisionsRequest
+	12, // 49: commonweal.supervision.v1.SupervisionService.ListOverdueMonthlyReports:input_type -> commonweal.supervision.v1.ListOverdueMonthlyReportsRequest
+	16, // 50: commonweal.supervision.v1.SupervisionService.CreateInspection:input_type -> commonweal.supervision.v1.CreateInspectionRequest
+	17, // 51: commonweal.supervision.v1.SupervisionService.ListInspections:input_type -> commonweal.supervision.v1.ListInspectionsRequest
+	20, // 52: commonweal.supervision.v1.SupervisionService.CreateEvaluation:input_type -> commonweal.supervision.v1.CreateEvaluationRequest
+	21, // 53: commonweal.supervision.v1.SupervisionService.ListEvaluations:input_type -> commonweal.supervision.v1.ListEvaluationsRequest
+	24, // 54: commonweal.supervision.v1.SupervisionService.CreateCapacityBuildingRecord:input_type -> commonweal.supervision.v1.CreateCapacityBuildingRecordRequest
+	25, // 55: commonweal.supervision.v1.SupervisionService.ListCapacityBuildingRecords:input_type -> commonweal.supervision.v1.ListCapacityBuildingRecordsRequest
+	27, // 56: commonweal.supervision.v1.SupervisionService.GetEvaluationStatus:input_type -> commonweal.supervision.v1.GetEvaluationStatusRequest
+	29, // 57: commonweal.supervision.v1.SupervisionService.GetVerifiedSpending:input_type -> commonweal.supervision.v1.GetVerifiedSpendingRequest
+	34, // 58: commonweal.supervision.v1.SupervisionService.CreateQuarterlyReport:input_type -> commonweal.supervision.v1.CreateQuarterlyReportRequest
+	35, // 59: commonweal.supervision.v1.SupervisionService.ListQuarterlyReports:input_type -> commonweal.supervision.v1.ListQuarterlyReportsRequest
+	37, // 60: commonweal.supervision.v1.SupervisionService.GetQuarterlyReport:input_type -> commonweal.supervision.v1.GetQuarterlyReportRequest
+	39, // 61: commonweal.supervision.v1.SupervisionService.SubmitFinalSummary:input_type -> commonweal.supervision.v1.SubmitFinalSummaryRequest
+	40, // 62: commonweal.supervision.v1.SupervisionService.GetFinalSummary:input_type -> commonweal.supervision.v1.GetFinalSummaryRequest
+	42, // 63: commonweal.supervision.v1.SupervisionService.CreatePerformanceEvaluation:input_type -> commonweal.supervision.v1.CreatePerformanceEvaluationRequest
+	43, // 64: commonweal.supervision.v1.SupervisionService.GetPerformanceEvaluation:input_type -> commonweal.supervision.v1.GetPerformanceEvaluationRequest
+	45, // 65: commonweal.supervision.v1.SupervisionService.SubmitRoundSummary:input_type -> commonweal.supervision.v1.SubmitRoundSummaryRequest
+	46, // 66: commonweal.supervision.v1.SupervisionService.GetRoundSummary:input_type -> commonweal.supervision.v1.GetRoundSummaryRequest
+	47, // 67: commonweal.supervision.v1.SupervisionService.GetRoundClosingStatus:input_type -> commonweal.supervision.v1.GetRoundClosingStatusRequest
+	6,  // 68: commonweal.supervision.v1.SupervisionService.SubmitMonthlyReport:output_type -> commonweal.supervision.v1.MonthlyReport
+	9,  // 69: commonweal.supervision.v1.SupervisionService.ListMonthlyReports:output_type -> commonweal.supervision.v1.ListMonthlyReportsResponse
+	11, // 70: commonweal.supervision.v1.SupervisionService.ListMonthlyReportRevisions:output_type -> commonweal.supervision.v1.ListMonthlyReportRevisionsResponse
+	14, // 71: commonweal.supervision.v1.SupervisionService.ListOverdueMonthlyReports:output_type -> commonweal.supervision.v1.ListOverdueMonthlyReportsResponse
+	15, // 72: commonweal.supervision.v1.SupervisionService.CreateInspection:output_type -> commonweal.supervision.v1.Inspection
+	18, // 73: commonweal.supervision.v1.SupervisionService.ListInspections:output_type -> commonweal.supervision.v1.ListInspectionsResponse
+	19, // 74: commonweal.supervision.v1.SupervisionService.CreateEvaluation:output_type -> commonweal.supervision.v1.Evaluation
+	22, // 75: commonweal.supervision.v1.SupervisionService.ListEvaluations:output_type -> commonweal.supervision.v1.ListEvaluationsResponse
+	23, // 76: commonweal.supervision.v1.SupervisionService.CreateCapacityBuildingRecord:output_type -> commonweal.supervision.v1.CapacityBuildingRecord
+	26, // 77: commonweal.supervision.v1.SupervisionService.ListCapacityBuildingRecords:output_type -> commonweal.supervision.v1.ListCapacityBuildingRecordsResponse
+	28, // 78: commonweal.supervision.v1.SupervisionService.GetEvaluationStatus:output_type -> commonweal.supervision.v1.EvaluationStatus
+	30, // 79: commonweal.supervision.v1.SupervisionService.GetVerifiedSpending:output_type -> commonweal.supervision.v1.VerifiedSpending
+	33, // 80: commonweal.supervision.v1.SupervisionService.CreateQuarterlyReport:output_type -> commonweal.supervision.v1.QuarterlyReport
+	36, // 81: commonweal.supervision.v1.SupervisionService.ListQuarterlyReports:output_type -> commonweal.supervision.v1.ListQuarterlyReportsResponse
+	33, // 82: commonweal.supervision.v1.SupervisionService.GetQuarterlyReport:output_type -> commonweal.supervision.v1.QuarterlyReport
+	38, // 83: commonweal.supervision.v1.SupervisionService.SubmitFinalSummary:output_type -> commonweal.supervision.v1.FinalSummary
+	38, // 84: commonweal.supervision.v1.SupervisionService.GetFinalSummary:output_type -> commonweal.supervision.v1.FinalSummary
+	41, // 85: commonweal.supervision.v1.SupervisionService.CreatePerformanceEvaluation:output_type -> commonweal.supervision.v1.PerformanceEvaluation
+	41, // 86: commonweal.supervision.v1.SupervisionService.GetPerformanceEvaluation:output_type -> commonweal.supervision.v1.PerformanceEvaluation
+	44, // 87: commonweal.supervision.v1.SupervisionService.SubmitRoundSummary:output_type -> commonweal.supervision.v1.RoundSummary
+	44, // 88: commonweal.supervision.v1.SupervisionService.GetRoundSummary:output_type -> commonweal.supervision.v1.RoundSummary
+	48, // 89: commonweal.supervision.v1.SupervisionService.GetRoundClosingStatus:output_type -> commonweal.supervision.v1.RoundClosingStatus
+	68, // [68:90] is the sub-list for method output_type
+	46, // [46:68] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_supervision_v1_supervision_proto_init() }
@@ -2712,8 +4388,8 @@ func file_commonweal_supervision_v1_supervision_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_supervision_v1_supervision_proto_rawDesc), len(file_commonweal_supervision_v1_supervision_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   26,
+			NumEnums:      5,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,16 @@ const (
 	SupervisionService_ListCapacityBuildingRecords_FullMethodName  = "/commonweal.supervision.v1.SupervisionService/ListCapacityBuildingRecords"
 	SupervisionService_GetEvaluationStatus_FullMethodName          = "/commonweal.supervision.v1.SupervisionService/GetEvaluationStatus"
 	SupervisionService_GetVerifiedSpending_FullMethodName          = "/commonweal.supervision.v1.SupervisionService/GetVerifiedSpending"
+	SupervisionService_CreateQuarterlyReport_FullMethodName        = "/commonweal.supervision.v1.SupervisionService/CreateQuarterlyReport"
+	SupervisionService_ListQuarterlyReports_FullMethodName         = "/commonweal.supervision.v1.SupervisionService/ListQuarterlyReports"
+	SupervisionService_GetQuarterlyReport_FullMethodName           = "/commonweal.supervision.v1.SupervisionService/GetQuarterlyReport"
+	SupervisionService_SubmitFinalSummary_FullMethodName           = "/commonweal.supervision.v1.SupervisionService/SubmitFinalSummary"
+	SupervisionService_GetFinalSummary_FullMethodName              = "/commonweal.supervision.v1.SupervisionService/GetFinalSummary"
+	SupervisionService_CreatePerformanceEvaluation_FullMethodName  = "/commonweal.supervision.v1.SupervisionService/CreatePerformanceEvaluation"
+	SupervisionService_GetPerformanceEvaluation_FullMethodName     = "/commonweal.supervision.v1.SupervisionService/GetPerformanceEvaluation"
+	SupervisionService_SubmitRoundSummary_FullMethodName           = "/commonweal.supervision.v1.SupervisionService/SubmitRoundSummary"
+	SupervisionService_GetRoundSummary_FullMethodName              = "/commonweal.supervision.v1.SupervisionService/GetRoundSummary"
+	SupervisionService_GetRoundClosingStatus_FullMethodName        = "/commonweal.supervision.v1.SupervisionService/GetRoundClosingStatus"
 )
 
 // SupervisionServiceClient is the client API for SupervisionService service.
@@ -96,6 +106,50 @@ type SupervisionServiceClient interface {
 	// evaluation's, else 0 with evaluated = false. PASSED or FAILED alike: a failed evaluation still verified
 	// what was spent. Internal: suite services (funding) and staff; no HTTP route.
 	GetVerifiedSpending(ctx context.Context, in *GetVerifiedSpendingRequest, opts ...grpc.CallOption) (*VerifiedSpending, error)
+	// CreateQuarterlyReport files the operator's quarterly report (季报) of a round to the organizer. OPERATOR, while
+	// the round is in IMPLEMENTATION (ROUND_NOT_IN_IMPLEMENTATION otherwise: the overdue counts need the
+	// implementation start). The figures are drawn at that moment from the services that own them (applications:
+	// the selected projects; funding: each plan; donations: each project's pledges and confirmed donations; this
+	// service: monthly reports, overdue reports and evaluations) and stored with the report as a snapshot that
+	// never changes. One report per round, year and quarter: a second is ALREADY_EXISTS QUARTERLY_REPORT_EXISTS.
+	// The quarter must have begun in the round's time zone (QUARTER_NOT_STARTED).
+	CreateQuarterlyReport(ctx context.Context, in *CreateQuarterlyReportRequest, opts ...grpc.CallOption) (*QuarterlyReport, error)
+	// ListQuarterlyReports lists a round's quarterly reports, earliest quarter first (a round has a few: no
+	// paging). Staff, partners (CHARITY_FEDERATION, LOTTERY_CENTER) and suite services.
+	ListQuarterlyReports(ctx context.Context, in *ListQuarterlyReportsRequest, opts ...grpc.CallOption) (*ListQuarterlyReportsResponse, error)
+	// GetQuarterlyReport returns one quarterly report. Staff, partners and suite services.
+	GetQuarterlyReport(ctx context.Context, in *GetQuarterlyReportRequest, opts ...grpc.CallOption) (*QuarterlyReport, error)
+	// SubmitFinalSummary files a project's final summary (项目总结) for its own team (APPLICANT whose org_id is the
+	// project's organisation) once the project's funding plan is finished (COMPLETED, SUSPENDED or TERMINATED,
+	// asked of funding: PLAN_NOT_FINISHED otherwise) while the round is in IMPLEMENTATION or CLOSING. One per
+	// project, never changed: a second is ALREADY_EXISTS FINAL_SUMMARY_EXISTS.
+	SubmitFinalSummary(ctx context.Context, in *SubmitFinalSummaryRequest, opts ...grpc.CallOption) (*FinalSummary, error)
+	// GetFinalSummary returns a project's final summary (NOT_FOUND FINAL_SUMMARY_NOT_FOUND when not filed). Staff,
+	// suite services and the project's own team.
+	GetFinalSummary(ctx context.Context, in *GetFinalSummaryRequest, opts ...grpc.CallOption) (*FinalSummary, error)
+	// CreatePerformanceEvaluation records the operator's performance evaluation (绩效考评) of a project: a score
+	// from 0 to 100, the grade it falls in, and findings. OPERATOR, once the project's funding plan is finished
+	// (PLAN_NOT_FINISHED otherwise) while the round is in IMPLEMENTATION or CLOSING. One per project, never
+	// changed: a second is ALREADY_EXISTS PERFORMANCE_EVALUATION_EXISTS.
+	CreatePerformanceEvaluation(ctx context.Context, in *CreatePerformanceEvaluationRequest, opts ...grpc.CallOption) (*PerformanceEvaluation, error)
+	// GetPerformanceEvaluation returns a project's performance evaluation (NOT_FOUND
+	// PERFORMANCE_EVALUATION_NOT_FOUND when not recorded). Staff, suite services and the project's own team.
+	GetPerformanceEvaluation(ctx context.Context, in *GetPerformanceEvaluationRequest, opts ...grpc.CallOption) (*PerformanceEvaluation, error)
+	// SubmitRoundSummary files the organizer's round summary (总结), which lets the round move to CLOSED.
+	// ORGANIZER, while the round is in CLOSING (ROUND_NOT_CLOSING) and once every funded project (every plan of
+	// the round) has its final summary (FINAL_SUMMARIES_MISSING) and its performance evaluation
+	// (PERFORMANCE_EVALUATIONS_MISSING). One per round, never changed: a second is ALREADY_EXISTS
+	// ROUND_SUMMARY_EXISTS.
+	SubmitRoundSummary(ctx context.Context, in *SubmitRoundSummaryRequest, opts ...grpc.CallOption) (*RoundSummary, error)
+	// GetRoundSummary returns a round's summary (NOT_FOUND ROUND_SUMMARY_NOT_FOUND when not filed). Staff,
+	// partners and suite services.
+	GetRoundSummary(ctx context.Context, in *GetRoundSummaryRequest, opts ...grpc.CallOption) (*RoundSummary, error)
+	// GetRoundClosingStatus answers the round coordinator (applications' :advance) about the preconditions of
+	// CLOSING and CLOSED, each with the unmet one's stable reason (empty when it holds). CLOSING: every selected
+	// project has a funding plan that is COMPLETED, SUSPENDED or TERMINATED (PROJECTS_NOT_FINISHED), asked of
+	// applications and funding. CLOSED: the round summary is filed (ROUND_SUMMARY_MISSING; it is filed only once
+	// every final summary and performance evaluation is). Internal: suite services and staff; no HTTP route.
+	GetRoundClosingStatus(ctx context.Context, in *GetRoundClosingStatusRequest, opts ...grpc.CallOption) (*RoundClosingStatus, error)
 }
 
 type supervisionServiceClient struct {
@@ -226,6 +280,106 @@ func (c *supervisionServiceClient) GetVerifiedSpending(ctx context.Context, in *
 	return out, nil
 }
 
+func (c *supervisionServiceClient) CreateQuarterlyReport(ctx context.Context, in *CreateQuarterlyReportRequest, opts ...grpc.CallOption) (*QuarterlyReport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QuarterlyReport)
+	err := c.cc.Invoke(ctx, SupervisionService_CreateQuarterlyReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supervisionServiceClient) ListQuarterlyReports(ctx context.Context, in *ListQuarterlyReportsRequest, opts ...grpc.CallOption) (*ListQuarterlyReportsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListQuarterlyReportsResponse)
+	err := c.cc.Invoke(ctx, SupervisionService_ListQuarterlyReports_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supervisionServiceClient) GetQuarterlyReport(ctx context.Context, in *GetQuarterlyReportRequest, opts ...grpc.CallOption) (*QuarterlyReport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QuarterlyReport)
+	err := c.cc.Invoke(ctx, SupervisionService_GetQuarterlyReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supervisionServiceClient) SubmitFinalSummary(ctx context.Context, in *SubmitFinalSummaryRequest, opts ...grpc.CallOption) (*FinalSummary, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FinalSummary)
+	err := c.cc.Invoke(ctx, SupervisionService_SubmitFinalSummary_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supervisionServiceClient) GetFinalSummary(ctx context.Context, in *GetFinalSummaryRequest, opts ...grpc.CallOption) (*FinalSummary, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FinalSummary)
+	err := c.cc.Invoke(ctx, SupervisionService_GetFinalSummary_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supervisionServiceClient) CreatePerformanceEvaluation(ctx context.Context, in *CreatePerformanceEvaluationRequest, opts ...grpc.CallOption) (*PerformanceEvaluation, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PerformanceEvaluation)
+	err := c.cc.Invoke(ctx, SupervisionService_CreatePerformanceEvaluation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supervisionServiceClient) GetPerformanceEvaluation(ctx context.Context, in *GetPerformanceEvaluationRequest, opts ...grpc.CallOption) (*PerformanceEvaluation, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PerformanceEvaluation)
+	err := c.cc.Invoke(ctx, SupervisionService_GetPerformanceEvaluation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supervisionServiceClient) SubmitRoundSummary(ctx context.Context, in *SubmitRoundSummaryRequest, opts ...grpc.CallOption) (*RoundSummary, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RoundSummary)
+	err := c.cc.Invoke(ctx, SupervisionService_SubmitRoundSummary_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supervisionServiceClient) GetRoundSummary(ctx context.Context, in *GetRoundSummaryRequest, opts ...grpc.CallOption) (*RoundSummary, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RoundSummary)
+	err := c.cc.Invoke(ctx, SupervisionService_GetRoundSummary_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supervisionServiceClient) GetRoundClosingStatus(ctx context.Context, in *GetRoundClosingStatusRequest, opts ...grpc.CallOption) (*RoundClosingStatus, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RoundClosingStatus)
+	err := c.cc.Invoke(ctx, SupervisionService_GetRoundClosingStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SupervisionServiceServer is the server API for SupervisionService service.
 // All implementations must embed UnimplementedSupervisionServiceServer
 // for forward compatibility.
@@ -289,6 +443,50 @@ type SupervisionServiceServer interface {
 	// evaluation's, else 0 with evaluated = false. PASSED or FAILED alike: a failed evaluation still verified
 	// what was spent. Internal: suite services (funding) and staff; no HTTP route.
 	GetVerifiedSpending(context.Context, *GetVerifiedSpendingRequest) (*VerifiedSpending, error)
+	// CreateQuarterlyReport files the operator's quarterly report (季报) of a round to the organizer. OPERATOR, while
+	// the round is in IMPLEMENTATION (ROUND_NOT_IN_IMPLEMENTATION otherwise: the overdue counts need the
+	// implementation start). The figures are drawn at that moment from the services that own them (applications:
+	// the selected projects; funding: each plan; donations: each project's pledges and confirmed donations; this
+	// service: monthly reports, overdue reports and evaluations) and stored with the report as a snapshot that
+	// never changes. One report per round, year and quarter: a second is ALREADY_EXISTS QUARTERLY_REPORT_EXISTS.
+	// The quarter must have begun in the round's time zone (QUARTER_NOT_STARTED).
+	CreateQuarterlyReport(context.Context, *CreateQuarterlyReportRequest) (*QuarterlyReport, error)
+	// ListQuarterlyReports lists a round's quarterly reports, earliest quarter first (a round has a few: no
+	// paging). Staff, partners (CHARITY_FEDERATION, LOTTERY_CENTER) and suite services.
+	ListQuarterlyReports(context.Context, *ListQuarterlyReportsRequest) (*ListQuarterlyReportsResponse, error)
+	// GetQuarterlyReport returns one quarterly report. Staff, partners and suite services.
+	GetQuarterlyReport(context.Context, *GetQuarterlyReportRequest) (*QuarterlyReport, error)
+	// SubmitFinalSummary files a project's final summary (项目总结) for its own team (APPLICANT whose org_id is the
+	// project's organisation) once the project's funding plan is finished (COMPLETED, SUSPENDED or TERMINATED,
+	// asked of funding: PLAN_NOT_FINISHED otherwise) while the round is in IMPLEMENTATION or CLOSING. One per
+	// project, never changed: a second is ALREADY_EXISTS FINAL_SUMMARY_EXISTS.
+	SubmitFinalSummary(context.Context, *SubmitFinalSummaryRequest) (*FinalSummary, error)
+	// GetFinalSummary returns a project's final summary (NOT_FOUND FINAL_SUMMARY_NOT_FOUND when not filed). Staff,
+	// suite services and the project's own team.
+	GetFinalSummary(context.Context, *GetFinalSummaryRequest) (*FinalSummary, error)
+	// CreatePerformanceEvaluation records the operator's performance evaluation (绩效考评) of a project: a score
+	// from 0 to 100, the grade it falls in, and findings. OPERATOR, once the project's funding plan is finished
+	// (PLAN_NOT_FINISHED otherwise) while the round is in IMPLEMENTATION or CLOSING. One per project, never
+	// changed: a second is ALREADY_EXISTS PERFORMANCE_EVALUATION_EXISTS.
+	CreatePerformanceEvaluation(context.Context, *CreatePerformanceEvaluationRequest) (*PerformanceEvaluation, error)
+	// GetPerformanceEvaluation returns a project's performance evaluation (NOT_FOUND
+	// PERFORMANCE_EVALUATION_NOT_FOUND when not recorded). Staff, suite services and the project's own team.
+	GetPerformanceEvaluation(context.Context, *GetPerformanceEvaluationRequest) (*PerformanceEvaluation, error)
+	// SubmitRoundSummary files the organizer's round summary (总结), which lets the round move to CLOSED.
+	// ORGANIZER, while the round is in CLOSING (ROUND_NOT_CLOSING) and once every funded project (every plan of
+	// the round) has its final summary (FINAL_SUMMARIES_MISSING) and its performance evaluation
+	// (PERFORMANCE_EVALUATIONS_MISSING). One per round, never changed: a second is ALREADY_EXISTS
+	// ROUND_SUMMARY_EXISTS.
+	SubmitRoundSummary(context.Context, *SubmitRoundSummaryRequest) (*RoundSummary, error)
+	// GetRoundSummary returns a round's summary (NOT_FOUND ROUND_SUMMARY_NOT_FOUND when not filed). Staff,
+	// partners and suite services.
+	GetRoundSummary(context.Context, *GetRoundSummaryRequest) (*RoundSummary, error)
+	// GetRoundClosingStatus answers the round coordinator (applications' :advance) about the preconditions of
+	// CLOSING and CLOSED, each with the unmet one's stable reason (empty when it holds). CLOSING: every selected
+	// project has a funding plan that is COMPLETED, SUSPENDED or TERMINATED (PROJECTS_NOT_FINISHED), asked of
+	// applications and funding. CLOSED: the round summary is filed (ROUND_SUMMARY_MISSING; it is filed only once
+	// every final summary and performance evaluation is). Internal: suite services and staff; no HTTP route.
+	GetRoundClosingStatus(context.Context, *GetRoundClosingStatusRequest) (*RoundClosingStatus, error)
 	mustEmbedUnimplementedSupervisionServiceServer()
 }
 
@@ -334,6 +532,36 @@ func (UnimplementedSupervisionServiceServer) GetEvaluationStatus(context.Context
 }
 func (UnimplementedSupervisionServiceServer) GetVerifiedSpending(context.Context, *GetVerifiedSpendingRequest) (*VerifiedSpending, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetVerifiedSpending not implemented")
+}
+func (UnimplementedSupervisionServiceServer) CreateQuarterlyReport(context.Context, *CreateQuarterlyReportRequest) (*QuarterlyReport, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateQuarterlyReport not implemented")
+}
+func (UnimplementedSupervisionServiceServer) ListQuarterlyReports(context.Context, *ListQuarterlyReportsRequest) (*ListQuarterlyReportsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListQuarterlyReports not implemented")
+}
+func (UnimplementedSupervisionServiceServer) GetQuarterlyReport(context.Context, *GetQuarterlyReportRequest) (*QuarterlyReport, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetQuarterlyReport not implemented")
+}
+func (UnimplementedSupervisionServiceServer) SubmitFinalSummary(context.Context, *SubmitFinalSummaryRequest) (*FinalSummary, error) {
+	return nil, status.Error(codes.Unimplemented, "method SubmitFinalSummary not implemented")
+}
+func (UnimplementedSupervisionServiceServer) GetFinalSummary(context.Context, *GetFinalSummaryRequest) (*FinalSummary, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetFinalSummary not implemented")
+}
+func (UnimplementedSupervisionServiceServer) CreatePerformanceEvaluation(context.Context, *CreatePerformanceEvaluationRequest) (*PerformanceEvaluation, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreatePerformanceEvaluation not implemented")
+}
+func (UnimplementedSupervisionServiceServer) GetPerformanceEvaluation(context.Context, *GetPerformanceEvaluationRequest) (*PerformanceEvaluation, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPerformanceEvaluation not implemented")
+}
+func (UnimplementedSupervisionServiceServer) SubmitRoundSummary(context.Context, *SubmitRoundSummaryRequest) (*RoundSummary, error) {
+	return nil, status.Error(codes.Unimplemented, "method SubmitRoundSummary not implemented")
+}
+func (UnimplementedSupervisionServiceServer) GetRoundSummary(context.Context, *GetRoundSummaryRequest) (*RoundSummary, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRoundSummary not implemented")
+}
+func (UnimplementedSupervisionServiceServer) GetRoundClosingStatus(context.Context, *GetRoundClosingStatusRequest) (*RoundClosingStatus, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRoundClosingStatus not implemented")
 }
 func (UnimplementedSupervisionServiceServer) mustEmbedUnimplementedSupervisionServiceServer() {}
 func (UnimplementedSupervisionServiceServer) testEmbeddedByValue()                            {}
@@ -572,6 +800,186 @@ func _SupervisionService_GetVerifiedSpending_Handler(srv interface{}, ctx contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SupervisionService_CreateQuarterlyReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateQuarterlyReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisionServiceServer).CreateQuarterlyReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisionService_CreateQuarterlyReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisionServiceServer).CreateQuarterlyReport(ctx, req.(*CreateQuarterlyReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupervisionService_ListQuarterlyReports_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListQuarterlyReportsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisionServiceServer).ListQuarterlyReports(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisionService_ListQuarterlyReports_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisionServiceServer).ListQuarterlyReports(ctx, req.(*ListQuarterlyReportsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupervisionService_GetQuarterlyReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetQuarterlyReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisionServiceServer).GetQuarterlyReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisionService_GetQuarterlyReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisionServiceServer).GetQuarterlyReport(ctx, req.(*GetQuarterlyReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupervisionService_SubmitFinalSummary_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SubmitFinalSummaryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisionServiceServer).SubmitFinalSummary(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisionService_SubmitFinalSummary_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisionServiceServer).SubmitFinalSummary(ctx, req.(*SubmitFinalSummaryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupervisionService_GetFinalSummary_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFinalSummaryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisionServiceServer).GetFinalSummary(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisionService_GetFinalSummary_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisionServiceServer).GetFinalSummary(ctx, req.(*GetFinalSummaryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupervisionService_CreatePerformanceEvaluation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreatePerformanceEvaluationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisionServiceServer).CreatePerformanceEvaluation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisionService_CreatePerformanceEvaluation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisionServiceServer).CreatePerformanceEvaluation(ctx, req.(*CreatePerformanceEvaluationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupervisionService_GetPerformanceEvaluation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPerformanceEvaluationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisionServiceServer).GetPerformanceEvaluation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisionService_GetPerformanceEvaluation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisionServiceServer).GetPerformanceEvaluation(ctx, req.(*GetPerformanceEvaluationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupervisionService_SubmitRoundSummary_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SubmitRoundSummaryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisionServiceServer).SubmitRoundSummary(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisionService_SubmitRoundSummary_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisionServiceServer).SubmitRoundSummary(ctx, req.(*SubmitRoundSummaryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupervisionService_GetRoundSummary_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRoundSummaryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisionServiceServer).GetRoundSummary(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisionService_GetRoundSummary_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisionServiceServer).GetRoundSummary(ctx, req.(*GetRoundSummaryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupervisionService_GetRoundClosingStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRoundClosingStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisionServiceServer).GetRoundClosingStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisionService_GetRoundClosingStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisionServiceServer).GetRoundClosingStatus(ctx, req.(*GetRoundClosingStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SupervisionService_ServiceDesc is the grpc.ServiceDesc for SupervisionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -626,6 +1034,46 @@ var SupervisionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetVerifiedSpending",
 			Handler:    _SupervisionService_GetVerifiedSpending_Handler,
+		},
+		{
+			MethodName: "CreateQuarterlyReport",
+			Handler:    _SupervisionService_CreateQuarterlyReport_Handler,
+		},
+		{
+			MethodName: "ListQuarterlyReports",
+			Handler:    _SupervisionService_ListQuarterlyReports_Handler,
+		},
+		{
+			MethodName: "GetQuarterlyReport",
+			Handler:    _SupervisionService_GetQuarterlyReport_Handler,
+		},
+		{
+			MethodName: "SubmitFinalSummary",
+			Handler:    _SupervisionService_SubmitFinalSummary_Handler,
+		},
+		{
+			MethodName: "GetFinalSummary",
+			Handler:    _SupervisionService_GetFinalSummary_Handler,
+		},
+		{
+			MethodName: "CreatePerformanceEvaluation",
+			Handler:    _SupervisionService_CreatePerformanceEvaluation_Handler,
+		},
+		{
+			MethodName: "GetPerformanceEvaluation",
+			Handler:    _SupervisionService_GetPerformanceEvaluation_Handler,
+		},
+		{
+			MethodName: "SubmitRoundSummary",
+			Handler:    _SupervisionService_SubmitRoundSummary_Handler,
+		},
+		{
+			MethodName: "GetRoundSummary",
+			Handler:    _SupervisionService_GetRoundSummary_Handler,
+		},
+		{
+			MethodName: "GetRoundClosingStatus",
+			Handler:    _SupervisionService_GetRoundClosingStatus_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
