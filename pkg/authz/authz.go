@@ -64,10 +64,8 @@ func (p Policy) Check(fullMethod string, who identity.Identity) error {
 // Unary returns the interceptor applying the policies; it must run after the identity interceptor.
 func Unary(policies ...Policy) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		for _, p := range policies {
-			if err := p.Check(info.FullMethod, identity.From(ctx)); err != nil {
-				return nil, grpcerr.Status(ctx, err)
-			}
+		if err := checkAll(policies, info.FullMethod, identity.From(ctx)); err != nil {
+			return nil, grpcerr.Status(ctx, err)
 		}
 		return handler(ctx, req)
 	}
@@ -77,13 +75,32 @@ func Unary(policies ...Policy) grpc.UnaryServerInterceptor {
 // method of a service is refused unless its table names it).
 func Stream(policies ...Policy) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		for _, p := range policies {
-			if err := p.Check(info.FullMethod, identity.From(ss.Context())); err != nil {
-				return grpcerr.Status(ss.Context(), err)
-			}
+		if err := checkAll(policies, info.FullMethod, identity.From(ss.Context())); err != nil {
+			return grpcerr.Status(ss.Context(), err)
 		}
 		return handler(srv, ss)
 	}
+}
+
+// SuitePrefix starts the full method name of every suite service; such a method that no policy owns is
+// refused, so a service registered without its table is closed, not open.
+const SuitePrefix = "/commonweal."
+
+func checkAll(policies []Policy, fullMethod string, who identity.Identity) error {
+	owned := false
+	for _, p := range policies {
+		if strings.HasPrefix(fullMethod, "/"+p.Service+"/") {
+			owned = true
+		}
+		if err := p.Check(fullMethod, who); err != nil {
+			return err
+		}
+	}
+	if !owned && strings.HasPrefix(fullMethod, SuitePrefix) {
+		slog.Error("authz: no table for this service", "method", fullMethod)
+		return ErrNoRule
+	}
+	return nil
 }
 
 // Missing lists the methods of desc that the policy has no rule for, and the rules naming no method of

@@ -67,3 +67,23 @@ func TestMissing(t *testing.T) {
 		t.Errorf("a policy checked against another service passed: %v", unknown)
 	}
 }
+
+// TestUnownedSuiteServiceFailsClosed checks a suite service registered without a table is refused, while
+// infrastructure services (health, reflection) pass.
+func TestUnownedSuiteServiceFailsClosed(t *testing.T) {
+	other := Policy{Service: "commonweal.other.v1.OtherService", Rules: map[string]Rule{"Get": Public}}
+	for _, c := range []struct {
+		method string
+		want   error
+	}{
+		{"/commonweal.demo.v1.DemoService/GetThing", nil},
+		{"/commonweal.other.v1.OtherService/Get", nil},
+		{"/commonweal.third.v1.ThirdService/Get", ErrNoRule},
+		{"/grpc.health.v1.Health/Check", nil},
+	} {
+		err := checkAll([]Policy{policy, other}, c.method, who(identity.Organizer))
+		if (c.want == nil) != (err == nil) || c.want != nil && !ErrNoRule.Is(err) {
+			t.Errorf("%s: err = %v, want %v", c.method, err, c.want)
+		}
+	}
+}

@@ -44,6 +44,8 @@ type Spec struct {
 	Peers []string
 	// Policy is its authorisation table (method → roles), applied to every call before the handler.
 	Policy *authz.Policy
+	// MorePolicies are the tables of further gRPC services the binary serves (one per proto service).
+	MorePolicies []authz.Policy
 }
 
 // Runtime is what a service wires its handlers from.
@@ -108,6 +110,11 @@ func Run(args []string, spec Spec, setup Setup) error {
 	if spec.Policy == nil || spec.Policy.Service == "" {
 		return fmt.Errorf("%s: no authorisation table (service.Spec.Policy): refusing to serve", spec.Name)
 	}
+	for _, p := range spec.MorePolicies {
+		if p.Service == "" {
+			return fmt.Errorf("%s: an authorisation table in service.Spec.MorePolicies names no service", spec.Name)
+		}
+	}
 	register := setup(cfg)
 	if err := cfg.Check(args); err != nil {
 		return err
@@ -154,7 +161,8 @@ func Run(args []string, spec Spec, setup Setup) error {
 	}
 	defer pool.Close()
 	signer := identity.NewSigner([]byte(identityKey))
-	authorise := grpcserver.Option{Unary: authz.Unary(*spec.Policy), Stream: authz.Stream(*spec.Policy)}
+	policies := append([]authz.Policy{*spec.Policy}, spec.MorePolicies...)
+	authorise := grpcserver.Option{Unary: authz.Unary(policies...), Stream: authz.Stream(policies...)}
 	rt := &Runtime{Pool: pool, Server: grpcserver.New(signer, authorise), Signer: signer, Box: box,
 		PageTokens: pagetoken.NewSigner([]byte(pageKey)), Peers: map[string]*grpc.ClientConn{}, Requests: idempotency.NewPG(pool)}
 	for p, a := range peerAddrs {
