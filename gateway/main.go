@@ -32,16 +32,33 @@ import (
 	"github.com/commonweal/commonweal/pkg/telemetry"
 )
 
-// services are the suite's services behind the gateway: one line each.
+// register adds one gRPC service's routes to the gateway's mux.
+type register = func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error
+
+// services are the suite's services behind the gateway: one line each, with every gRPC service the
+// process serves (one connection per process).
 var services = []struct {
 	name     string
-	register func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error
+	register []register
 }{
-	{"applications", applicationsv1.RegisterApplicationsServiceHandler},
-	{"donations", donationsv1.RegisterDonationsServiceHandler},
-	{"funding", fundingv1.RegisterFundingServiceHandler},
-	{"reviews", reviewsv1.RegisterReviewsServiceHandler},
-	{"supervision", supervisionv1.RegisterSupervisionServiceHandler},
+	{"applications", []register{applicationsv1.RegisterApplicationsServiceHandler}},
+	{"donations", []register{donationsv1.RegisterDonationsServiceHandler}},
+	{"funding", []register{fundingv1.RegisterFundingServiceHandler}},
+	{"reviews", []register{reviewsv1.RegisterReviewsServiceHandler}},
+	{"supervision", []register{supervisionv1.RegisterSupervisionServiceHandler, supervisionv1.RegisterDisclosureServiceHandler,
+		supervisionv1.RegisterStatisticsServiceHandler}},
+}
+
+// registerAll registers every service of one process.
+func registerAll(regs []register) register {
+	return func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error {
+		for _, r := range regs {
+			if err := r(ctx, mux, conn); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 func main() {
@@ -106,7 +123,7 @@ func run() error {
 			return err
 		}
 		defer conn.Close()
-		backends = append(backends, httpapi.Backend{Name: svc.name, Conn: conn, Register: svc.register})
+		backends = append(backends, httpapi.Backend{Name: svc.name, Conn: conn, Register: registerAll(svc.register)})
 	}
 	handler, err := httpapi.New(ctx, httpapi.Options{
 		Verifier:       verifier,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/supervision/v1"
+	"github.com/commonweal/commonweal/pkg/authz"
 	"github.com/commonweal/commonweal/pkg/config"
 	"github.com/commonweal/commonweal/pkg/service"
 	"github.com/commonweal/commonweal/services/supervision/internal/api"
@@ -24,13 +25,20 @@ import (
 
 func main() {
 	// Peers: applications answers for projects (selected applications), their rounds and calendars; funding for
-	// plans and donations for pledges and confirmed donations (quarterly reports, summaries, round close).
-	service.Main(service.Spec{Name: "supervision", Migrations: migrations.FS, Peers: []string{"applications", "funding", "donations"}, Policy: &api.Policy},
+	// plans and donations for pledges and confirmed donations (quarterly reports, summaries, round close); reviews
+	// for the published shortlist and signed-off results (the disclosure feed).
+	service.Main(service.Spec{Name: "supervision", Migrations: migrations.FS, Peers: []string{"applications", "funding", "donations", "reviews"}, Policy: &api.Policy,
+		MorePolicies: []authz.Policy{api.StatisticsPolicy, api.DisclosurePolicy}},
 		func(*config.Loader) func(context.Context, *service.Runtime) error {
 			return func(_ context.Context, rt *service.Runtime) error {
 				uc := app.New(store.New(rt.Pool), rt.Requests, app.Peers{Applications: clients.NewApplications(rt.Peers["applications"]),
 					Funding: clients.NewFunding(rt.Peers["funding"]), Donations: clients.NewDonations(rt.Peers["donations"])}, time.Now)
 				pb.RegisterSupervisionServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.PageTokens))
+				pb.RegisterDisclosureServiceServer(rt.Server.GRPC, api.NewDisclosureServer(app.NewDisclosures(store.New(rt.Pool), clients.NewApplications(rt.Peers["applications"]),
+					clients.NewDisclosureSources(rt.Peers["reviews"], rt.Peers["funding"], rt.Peers["donations"]), time.Now), rt.PageTokens))
+				pb.RegisterStatisticsServiceServer(rt.Server.GRPC, api.NewStatisticsServer(app.NewStatistics(store.New(rt.Pool), app.StatisticsPeers{
+					Applications: clients.NewApplications(rt.Peers["applications"]), Funding: clients.NewFunding(rt.Peers["funding"]),
+					Donations: clients.NewDonations(rt.Peers["donations"])}, time.Now)))
 				return nil
 			}
 		})

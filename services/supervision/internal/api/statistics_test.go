@@ -1,0 +1,125 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+	"google.golang.org/grpc"
+
+	pb "github.com/commonweal/commonweal/gen/go/commonweal/supervision/v1"
+	"github.com/commonweal/commonweal/pkg/authz/authztest"
+	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/grpcerr"
+	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/ids"
+	"github.com/commonweal/commonweal/services/supervision/internal/api"
+	"github.com/commonweal/commonweal/services/supervision/internal/app"
+	"github.com/commonweal/commonweal/services/supervision/internal/domain"
+	"github.com/commonweal/commonweal/services/supervision/internal/store"
+)
+
+// statisticsReaders may read statistics and exports, written out from API.md ("staff, partners").
+var statisticsReaders = []identity.Role{identity.Organizer, identity.Operator, identity.Committee, identity.Finance, identity.Auditor,
+	identity.CharityFederation, identity.LotteryCenter}
+
+// twoProjects is the applications service knowing one round in IMPLEMENTATION with one selected project (budget
+// 200,000.50 yuan) and one rejected application.
+type twoProjects struct {
+	round   domain.Round
+	project domain.RoundApplication
+}
+
+func (o twoProjects) GetRound(_ context.Context, id string) (domain.Round, error) {
+	if id != o.round.ID {
+		return domain.Round{}, errs.ErrNotFound
+	}
+	return o.round, nil
+}
+
+func (o twoProjects) RoundApplications(context.Context, string) ([]domain.RoundApplication, error) {
+	rejected := domain.RoundApplication{Project: domain.Project{ID: ids.New(), RoundID: o.round.ID}, Category: "OTHER", Status: "REJECTED"}
+	return []domain.RoundApplication{o.project, rejected}, nil
+}
+
+func serveStatistics(t *testing.T) (*authztest.Server, twoProjects) {
+	t.Helper()
+	pool := schema.Pool(t, 0)
+	round := domain.Round{ID: ids.New(), Phase: "IMPLEMENTATION", PhaseEnteredAt: time.Now().Add(-time.Hour), MonthlyReportDueDay: 10, TimeZone: "Asia/Shanghai"}
+	apps := twoProjects{round: round, project: domain.RoundApplication{Project: domain.Project{ID: ids.New(), RoundID: round.ID, OrgID: ids.New(),
+		Title: "老年食堂", Stage: "SELECTED", DurationMonths: 12}, OrgName: "临渭区夕阳红服务中心", Category: "ELDERLY", ServiceArea: []string{"向阳街道", "人民街道"},
+		Status: "ACCEPTED", BudgetFen: 20_000_050}}
+	money := finishedPlans{project: apps.project.Project}
+	stats := app.NewStatistics(store.New(pool), app.StatisticsPeers{Applications: apps, Funding: money, Donations: money}, time.Now)
+	return authztest.Serve(t, api.StatisticsPolicy, func(s *grpc.Server) {
+		pb.RegisterStatisticsServiceServer(s, api.NewStatisticsServer(stats))
+	}), apps
+}
+
+// TestStatisticsPolicy: every RPC has a rule and every role outside staff and partners is refused before the
+// handler, as is an anonymous caller.
+func TestStatisticsPolicy(t *testing.T) {
+	authztest.Covers(t, api.StatisticsPolicy, pb.StatisticsService_ServiceDesc)
+	srv, _ := serveStatistics(t)
+	srv.RoleMatrix(t, pb.StatisticsService_ServiceDesc, map[string][]identity.Role{
+		"GetRoundStatistics": statisticsReaders, "ExportProjectsSpreadsheet": statisticsReaders, "ExportProjectsCsv": statisticsReaders}, nil)
+}
+
+// TestExports: the XLSX opens with excelize and its cells read back the project's row; the CSV starts with the
+// UTF-8 byte order mark and parses with encoding/csv into the same cells.
+func TestExports(t *testing.T) {
+	srv, apps := serveStatistics(t)
+	finance := &identity.Identity{Subject: "finance", Roles: []identity.Role{identity.Finance}}
+	wantRow := []string{apps.project.ID, "老年食堂", "临渭区夕阳红服务中心", "为老服务", "向阳街道、人民街道", "200000.50", "0.03", "0.00", "0.00",
+		"0.07", "0.00", "0.00", "0.00", "0", "0", "0", "未评估", "未评估", "已完成"}
+
+	var x pb.ExportFile
+	if err := srv.Invoke("ExportProjectsSpreadsheet", finance, &pb.ExportProjectsSpreadsheetRequest{RoundId: apps.round.ID}, &x); err != nil {
+		t.Fatal(err)
+	}
+	if x.GetContentType() != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" || x.GetFilename() != "projects-"+apps.round.ID+".xlsx" {
+		t.Fatalf("xlsx file: %s %s", x.GetContentType(), x.GetFilename())
+	}
+	book, err := excelize.OpenReader(bytes.NewReader(x.GetContent()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer book.Close()
+	rows, err := book.GetRows(api.ExportSheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || !slices.Equal(rows[0], domain.ExportHeaders) || !slices.Equal(rows[1], wantRow) {
+		t.Fatalf("xlsx rows:\n%q\nwant\n%q", rows, wantRow)
+	}
+	if typ, err := book.GetCellType(api.ExportSheet, "F2"); err != nil || typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+		t.Fatalf("budget cell type %v %v: want a number (no type attribute, or n)", typ, err)
+	}
+	if raw, err := book.GetCellValue(api.ExportSheet, "F2", excelize.Options{RawCellValue: true}); err != nil || raw != "200000.5" {
+		t.Fatalf("budget raw value %q %v", raw, err)
+	}
+
+	var c pb.ExportFile
+	if err := srv.Invoke("ExportProjectsCsv", finance, &pb.ExportProjectsCsvRequest{RoundId: apps.round.ID}, &c); err != nil {
+		t.Fatal(err)
+	}
+	body, ok := bytes.CutPrefix(c.GetContent(), []byte{0xEF, 0xBB, 0xBF})
+	if !ok || c.GetContentType() != "text/csv; charset=utf-8" {
+		t.Fatalf("csv without BOM or with type %q: %q", c.GetContentType(), c.GetContent()[:8])
+	}
+	records, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 2 || !slices.Equal(records[0], domain.ExportHeaders) || !slices.Equal(records[1], wantRow) {
+		t.Fatalf("csv: %q", records)
+	}
+
+	if err := srv.Invoke("ExportProjectsCsv", finance, &pb.ExportProjectsCsvRequest{RoundId: ids.New()}, &c); grpcerr.Reason(err) != "NOT_FOUND" {
+		t.Fatalf("unknown round: %v", err)
+	}
+}

@@ -1,0 +1,125 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/commonweal/commonweal/pkg/ids"
+	"github.com/commonweal/commonweal/services/supervision/internal/domain"
+)
+
+// RoundApplications is the applications service as the statistics use it (failures: APPLICATIONS_UNAVAILABLE,
+// …).
+type RoundApplications interface {
+	// GetRound reads a round's phase, when it entered it, and its calendar policy; unknown: NOT_FOUND.
+	GetRound(ctx context.Context, id string) (domain.Round, error)
+	// RoundApplications lists every application of a round, any status; the SELECTED ones carry their
+	// organisation's name.
+	RoundApplications(ctx context.Context, roundID string) ([]domain.RoundApplication, error)
+}
+
+// StatisticsRecords is what the statistics read of this service's own tables.
+type StatisticsRecords interface {
+	// FiledPeriods returns, per project, the periods it has a report for.
+	FiledPeriods(ctx context.Context, projectIDs []string) (map[string][]domain.Period, error)
+	// ReportTotals sums, per project, its monthly reports (their latest revisions).
+	ReportTotals(ctx context.Context, projectIDs []string) (map[string]domain.ReportTotals, error)
+	// EvaluationsOf returns a project's evaluations in the order recorded.
+	EvaluationsOf(ctx context.Context, projectID string) ([]domain.Evaluation, error)
+}
+
+// StatisticsPeers are the services the statistics ask, each with this service's identity.
+type StatisticsPeers struct {
+	Applications RoundApplications
+	Funding      Funding
+	Donations    Donations
+}
+
+// Statistics are the read-only use cases of the StatisticsService: a round's statistics and its project
+// exports. They write nothing and open no transaction; every figure is read from the service that owns it.
+type Statistics struct {
+	records   StatisticsRecords
+	apps      RoundApplications
+	funding   Funding
+	donations Donations
+	now       func() time.Time
+}
+
+// NewStatistics returns the statistics use cases over records, asking peers.
+func NewStatistics(records StatisticsRecords, peers StatisticsPeers, now func() time.Time) *Statistics {
+	return &Statistics{records: records, apps: peers.Applications, funding: peers.Funding, donations: peers.Donations,
+		now: func() time.Time { return now().Truncate(time.Microsecond) }}
+}
+
+// RoundStatistics draws round roundID's statistics now: its applications (applications), the donations of each
+// one that may have some (donations, at now), the plans (funding) and the selected projects' monthly reports,
+// overdue months (while the round is in IMPLEMENTATION) and evaluations (this service).
+func (s *Statistics) RoundStatistics(ctx context.Context, roundID string) (domain.Statistics, error) {
+	if err := ids.Parse("round_id", roundID); err != nil {
+		return domain.Statistics{}, err
+	}
+	r, err := s.apps.GetRound(ctx, roundID)
+	if err != nil {
+		return domain.Statistics{}, err
+	}
+	now := s.now()
+	apps, err := s.apps.RoundApplications(ctx, roundID)
+	if err != nil {
+		return domain.Statistics{}, err
+	}
+	plans, err := s.funding.Plans(ctx, roundID)
+	if err != nil {
+		return domain.Statistics{}, err
+	}
+	planOf := map[string]domain.Plan{}
+	for _, p := range plans {
+		planOf[p.ProjectID] = p
+	}
+	var selected []string
+	for _, a := range apps {
+		if a.Stage == domain.StageSelected {
+			selected = append(selected, a.ID)
+		}
+	}
+	filed, err := s.records.FiledPeriods(ctx, selected)
+	if err != nil {
+		return domain.Statistics{}, err
+	}
+	totals, err := s.records.ReportTotals(ctx, selected)
+	if err != nil {
+		return domain.Statistics{}, err
+	}
+	// Overdue months are known before IMPLEMENTATION (none) and during it; after it the start is unknown.
+	overdueKnown := r.BeforeImplementation() || r.Phase == domain.PhaseImplementation
+	figures := map[string]domain.Figures{}
+	var lines []domain.ProjectLine
+	for _, a := range apps {
+		var d domain.Donations
+		if a.MayHaveDonations() {
+			if d, err = s.donations.Donations(ctx, a.ID, now); err != nil {
+				return domain.Statistics{}, err
+			}
+		}
+		if a.Stage != domain.StageSelected {
+			figures[a.ID] = domain.Figures{PledgedFen: d.PledgedFen, DepositedFen: d.DepositedFen, InKindFen: d.InKindFen}
+			continue
+		}
+		evals, err := s.records.EvaluationsOf(ctx, a.ID)
+		if err != nil {
+			return domain.Statistics{}, err
+		}
+		overdue := 0
+		if r.Phase == domain.PhaseImplementation {
+			_, missing, err := overduePeriods(r, a.Project, filed[a.ID], now)
+			if err != nil {
+				return domain.Statistics{}, err
+			}
+			overdue = len(missing)
+		}
+		plan, hasPlan := planOf[a.ID]
+		p := domain.Progress(a.Project, plan, hasPlan, d, totals[a.ID], overdue, evals)
+		figures[a.ID] = p.Figures
+		lines = append(lines, domain.ProjectLine{Application: a, Progress: p})
+	}
+	return domain.Tabulate(r, now, overdueKnown, apps, figures, lines), nil
+}

@@ -1,0 +1,150 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/commonweal/commonweal/pkg/ids"
+	"github.com/commonweal/commonweal/services/supervision/internal/app"
+	"github.com/commonweal/commonweal/services/supervision/internal/domain"
+	"github.com/commonweal/commonweal/services/supervision/internal/store"
+)
+
+// roundApps is the applications service as the statistics see it: the fixture's rounds and these applications.
+type roundApps struct {
+	*fakeApplications
+	apps []domain.RoundApplication
+	down error
+}
+
+func (r *roundApps) RoundApplications(_ context.Context, roundID string) ([]domain.RoundApplication, error) {
+	if r.down != nil {
+		return nil, r.down
+	}
+	var out []domain.RoundApplication
+	for _, a := range r.apps {
+		if a.RoundID == roundID {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// statsFixture is the fixture's round with five applications: the fixture's project (SELECTED, ELDERLY,
+// communities A and B), b (SELECTED, YOUTH, B), c (shortlisted, not selected, ELDERLY, A, with donations),
+// d (not shortlisted) and e (rejected at initial review), each with its figures in the fake peers.
+type statsFixture struct {
+	*fixture
+	apps  *roundApps
+	stats *app.Statistics
+	b     domain.Project
+}
+
+func setupStats(t *testing.T) *statsFixture {
+	f := setup(t)
+	b := f.addProject("SELECTED", 12)
+	entry := func(p domain.Project, org, category, status string, budget int64, area ...string) domain.RoundApplication {
+		return domain.RoundApplication{Project: p, OrgName: org, Category: category, ServiceArea: area, Status: status, BudgetFen: budget}
+	}
+	other := func(stage string) domain.Project {
+		return domain.Project{ID: ids.New(), RoundID: f.round, OrgID: ids.New(), Stage: stage}
+	}
+	c := other("NOT_SELECTED")
+	apps := &roundApps{fakeApplications: f.apps, apps: []domain.RoundApplication{
+		entry(f.project, "临渭区夕阳红服务中心", "ELDERLY", "ACCEPTED", 20_000_000, "向阳街道", "人民街道"),
+		entry(b, "青苗社工", "YOUTH", "ACCEPTED", 15_000_050, "人民街道"),
+		entry(c, "", "ELDERLY", "ACCEPTED", 9_000_000, "向阳街道"),
+		entry(other("NOT_SHORTLISTED"), "", "RELIEF", "ACCEPTED", 1_000_000),
+		entry(other(""), "", "RELIEF", "REJECTED", 1_000_000),
+	}}
+	f.funding.setPlan(f.round, domain.Plan{ProjectID: f.project.ID, State: "ACTIVE", MatchFen: 10_000_000, TopupFen: 5_000_000, DisbursedFen: 10_000_000})
+	f.funding.setPlan(f.round, domain.Plan{ProjectID: b.ID, State: domain.PlanSuspended, TopupFen: 3_000_000, DisbursedFen: 1_500_000,
+		ClawbackFen: 700_001})
+	f.gifts.of[f.project.ID] = domain.Donations{PledgedFen: 6_000_000, DepositedFen: 5_000_000, InKindFen: 123}
+	f.gifts.of[c.ID] = domain.Donations{PledgedFen: 400, DepositedFen: 300}
+	return &statsFixture{fixture: f, apps: apps, b: b, stats: app.NewStatistics(store.New(f.pool),
+		app.StatisticsPeers{Applications: apps, Funding: f.funding, Donations: f.gifts}, f.clock.Now)}
+}
+
+// TestRoundStatistics: the round's, each category's and each community's figures are the sums of what the
+// peers and this service's records say of each application; the selected projects have their lines.
+func TestRoundStatistics(t *testing.T) {
+	f := setupStats(t)
+	if _, err := f.svc.SubmitMonthlyReport(f.team, f.report("2026-03", 300, "")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CreateEvaluation(operator, app.CreateEvaluation{ProjectID: f.project.ID, Kind: domain.Midterm, Result: domain.Passed,
+		VerifiedSpendingFen: 250, Findings: "on plan"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.stats.RoundStatistics(as("finance", "FINANCE"), f.round)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := domain.Figures{MonthlyReportsFiled: 1, MonthlyReportsOverdue: 1 /* April */, BeneficiariesServed: 40, ReportedSpentFen: 300,
+		EvaluationsPassed: 1, VerifiedSpendingFen: 250, PledgedFen: 6_000_000, DepositedFen: 5_000_000, InKindFen: 123,
+		MatchedFen: 10_000_000, ToppedUpFen: 5_000_000, DisbursedFen: 10_000_000}
+	b := domain.Figures{MonthlyReportsOverdue: 2, ToppedUpFen: 3_000_000, DisbursedFen: 1_500_000, ClawedBackFen: 700_001}
+	c := domain.Figures{PledgedFen: 400, DepositedFen: 300}
+	if st.Total.Figures != a.Add(b).Add(c) || st.Total.Applications != 5 || st.Total.Projects != 2 || st.Total.BudgetFen != 35_000_050 ||
+		!st.OverdueKnown || st.Phase != "IMPLEMENTATION" || !st.AsOf.Equal(f.clock.Now()) {
+		t.Fatalf("total: %+v", st)
+	}
+	if st.Total.ByStatus["ACCEPTED"] != 4 || st.Total.ByStatus["REJECTED"] != 1 || st.Total.ByStage["SELECTED"] != 2 ||
+		st.Total.ByStage["NOT_SELECTED"] != 1 || st.Total.ByStage["NOT_SHORTLISTED"] != 1 || st.Total.ByStage[domain.StageNone] != 1 {
+		t.Fatalf("counts: %+v %+v", st.Total.ByStatus, st.Total.ByStage)
+	}
+	want := map[string]domain.Figures{"ELDERLY": a.Add(c), "YOUTH": b, "RELIEF": {}, "向阳街道": a.Add(c), "人民街道": a.Add(b)}
+	groups := append(append([]domain.Tally{}, st.Categories...), st.Communities...)
+	if len(st.Categories) != 3 || st.Categories[0].Key != "ELDERLY" || st.Categories[2].Key != "RELIEF" || len(st.Communities) != 2 {
+		t.Fatalf("groups: %+v", groups)
+	}
+	for _, g := range groups {
+		if g.Figures != want[g.Key] {
+			t.Errorf("%s: %+v, want %+v", g.Key, g.Figures, want[g.Key])
+		}
+	}
+	if len(st.Projects) != 2 {
+		t.Fatalf("projects: %+v", st.Projects)
+	}
+	for _, l := range st.Projects {
+		if l.Application.ID == f.project.ID && (l.Progress.Figures != a || l.Progress.Midterm != domain.Passed || l.Application.OrgName == "") ||
+			l.Application.ID == f.b.ID && (l.Progress.Figures != b || l.Progress.PlanState != domain.PlanSuspended) {
+			t.Errorf("line: %+v", l)
+		}
+	}
+	rows := domain.ExportRows(st)
+	if len(rows) != 2 || len(rows[0]) != len(domain.ExportHeaders) {
+		t.Fatalf("rows: %v", rows)
+	}
+
+	// After IMPLEMENTATION the overdue months are unknown: counted as 0 and flagged.
+	f.apps.setRound(f.round, func(r *domain.Round) { r.Phase = "CLOSING" })
+	if st, err := f.stats.RoundStatistics(auditor, f.round); err != nil || st.OverdueKnown || st.Total.Figures.MonthlyReportsOverdue != 0 ||
+		st.Total.Figures.PledgedFen != a.PledgedFen+c.PledgedFen {
+		t.Fatalf("closing: %v %+v", err, st)
+	}
+}
+
+// TestRoundStatisticsRefusals: a peer's failure is this service's own error, a malformed or unknown round is
+// refused.
+func TestRoundStatisticsRefusals(t *testing.T) {
+	f := setupStats(t)
+	for name, c := range map[string]struct {
+		breaks func()
+		round  string
+		want   string
+	}{
+		"donations down":    {func() { f.gifts.down = unavailable("DONATIONS") }, f.round, "DONATIONS_UNAVAILABLE"},
+		"funding down":      {func() { f.funding.down = unavailable("FUNDING") }, f.round, "FUNDING_UNAVAILABLE"},
+		"applications down": {func() { f.apps.down = unavailable("APPLICATIONS") }, f.round, "APPLICATIONS_UNAVAILABLE"},
+		"unknown round":     {func() {}, ids.New(), "NOT_FOUND"},
+		"malformed round":   {func() {}, "round-1", "INVALID_ID"},
+	} {
+		c.breaks()
+		if _, err := f.stats.RoundStatistics(auditor, c.round); reason(err) != c.want {
+			t.Errorf("%s: %v, want %s", name, err, c.want)
+		}
+		f.gifts.down, f.funding.down, f.apps.down = nil, nil, nil
+	}
+}
