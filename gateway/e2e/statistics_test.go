@@ -84,6 +84,21 @@ func TestStatisticsAndExports(t *testing.T) {
 		}
 	}
 
+	// The mean final panel score is the finalists' panel scores of the results, averaged, rounded half up.
+	st, res := s.Do("GET", "/v1/rounds/"+f.roundID+"/results", f.operator, nil)
+	expect(t, "results", st, res, 200, "")
+	var scoreSum, finalists int64
+	for _, e := range res["entries"].([]any) {
+		if e := e.(map[string]any); e["finalist"] == true {
+			scoreSum, finalists = scoreSum+fen(t, e["panelScore"]), finalists+1
+		}
+	}
+	_, stats := s.Do("GET", "/v1/rounds/"+f.roundID+"/statistics", f.finance, nil)
+	total := stats["total"].(map[string]any)
+	if finalists == 0 || fen(t, total["finalPanelScored"]) != finalists || fen(t, total["finalPanelScoreMean"]) != (2*scoreSum+finalists)/(2*finalists) {
+		t.Fatalf("final panel scores: %d finalists summing %d; statistics %v", finalists, scoreSum, total)
+	}
+
 	// The CSV: BOM, Chinese headers, one row per project, 已拨付 as funding says.
 	st, file := s.Do("GET", "/v1/rounds/"+f.roundID+"/exports/projects.csv", f.finance, nil)
 	expect(t, "csv export", st, file, 200, "")

@@ -46,6 +46,19 @@ type Transfer struct {
 	CreatedAt     time.Time
 }
 
+// TransferFilter selects transfers for the audit trail, oldest first (created_at, then ID): those with one of
+// References (when any is given) and touching one of Accounts as debit or credit (when any is given), made at
+// or after From and before To (a zero bound is open), after the keyset position (AfterTime, AfterID); at most
+// Limit.
+type TransferFilter struct {
+	References []string
+	Accounts   []string
+	From, To   time.Time
+	AfterTime  time.Time
+	AfterID    string
+	Limit      int
+}
+
 // SameBody reports whether a retried transfer asks for exactly what the stored one did.
 func (t Transfer) SameBody(o Transfer) bool {
 	return t.Kind == o.Kind && t.Debit == o.Debit && t.Credit == o.Credit && t.AmountFen == o.AmountFen &&

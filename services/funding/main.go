@@ -40,7 +40,7 @@ func main() {
 				Supervision:  clients.NewSupervision(rt.Peers["supervision"]),
 				Now:          time.Now,
 			})
-			pb.RegisterFundingServiceServer(rt.Server.GRPC, api.NewServer(uc))
+			pb.RegisterFundingServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.PageTokens))
 			return nil
 		}
 	})

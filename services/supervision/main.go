@@ -38,7 +38,7 @@ func main() {
 					clients.NewDisclosureSources(rt.Peers["reviews"], rt.Peers["funding"], rt.Peers["donations"]), time.Now), rt.PageTokens))
 				pb.RegisterStatisticsServiceServer(rt.Server.GRPC, api.NewStatisticsServer(app.NewStatistics(store.New(rt.Pool), app.StatisticsPeers{
 					Applications: clients.NewApplications(rt.Peers["applications"]), Funding: clients.NewFunding(rt.Peers["funding"]),
-					Donations: clients.NewDonations(rt.Peers["donations"])}, time.Now)))
+					Donations: clients.NewDonations(rt.Peers["donations"]), Reviews: clients.NewReviews(rt.Peers["reviews"])}, time.Now)))
 				return nil
 			}
 		})

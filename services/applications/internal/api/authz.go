@@ -19,6 +19,8 @@ var Policy = authz.Policy{
 		"GetRound":     authz.Public, // rounds and their policies are published
 		"UpdateRound":  authz.Allow(identity.Organizer),
 		"AdvanceRound": authz.Allow(identity.Organizer),
+		// The rounds' audit trail.
+		"ListPhaseChanges": authz.Allow(identity.Auditor, identity.Finance),
 
 		"CreateOrganization": authz.Allow(identity.Applicant, identity.Operator),
 		"VerifyOrganization": authz.Allow(identity.Operator),

@@ -29,6 +29,7 @@ var allowed = func() map[string][]string {
 	}
 	return map[string][]string{
 		"CreateRound": {"ORGANIZER"}, "GetRound": everyone, "UpdateRound": {"ORGANIZER"}, "AdvanceRound": {"ORGANIZER"},
+		"ListPhaseChanges":   {"AUDITOR", "FINANCE"},
 		"CreateOrganization": {"APPLICANT", "OPERATOR"}, "VerifyOrganization": {"OPERATOR"}, "GetOrganization": readers,
 		"CreateApplication": {"APPLICANT"}, "UpdateApplication": {"APPLICANT"}, "SubmitApplication": {"APPLICANT"},
 		"ReviewApplication": {"OPERATOR"}, "GetApplication": everyone, "ListApplications": readers,

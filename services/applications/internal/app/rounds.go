@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
@@ -16,6 +17,27 @@ type RoundStore interface {
 	// UpdateRound locks the round, lets change apply the rules and saves the round if change altered it.
 	UpdateRound(ctx context.Context, id string, change func(*domain.Round) error) (domain.Round, error)
 	RecordPhaseChange(ctx context.Context, c domain.PhaseChange) error
+	// ListPhaseChanges returns up to f.Limit of a round's phase changes after the keyset position, oldest first.
+	ListPhaseChanges(ctx context.Context, f PhaseChangeFilter) ([]domain.PhaseChange, error)
+}
+
+// PhaseChangeFilter selects a page of a round's phase changes: made in [From, To) (a zero bound is open), after
+// (AfterTime, AfterPhase) — a round enters each phase once —, at most Limit.
+type PhaseChangeFilter struct {
+	RoundID    string
+	From, To   time.Time
+	AfterTime  time.Time
+	AfterPhase string
+	Limit      int
+}
+
+// ListPhaseChanges lists a round's phase changes (its audit trail), oldest first; NOT_FOUND for an unknown
+// round.
+func (s *Service) ListPhaseChanges(ctx context.Context, f PhaseChangeFilter) ([]domain.PhaseChange, error) {
+	if _, err := s.GetRound(ctx, f.RoundID); err != nil {
+		return nil, err
+	}
+	return s.rounds.ListPhaseChanges(ctx, f)
 }
 
 // CreateRound is an organizer's new draft round.

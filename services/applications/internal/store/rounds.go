@@ -10,6 +10,7 @@ import (
 
 	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/services/applications/internal/app"
 	"github.com/commonweal/commonweal/services/applications/internal/domain"
 )
 
@@ -79,4 +80,21 @@ func (s *Store) RecordPhaseChange(ctx context.Context, c domain.PhaseChange) err
 	_, err := s.q(ctx).Exec(ctx, `INSERT INTO round_phase_changes (round_id, from_phase, to_phase, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5)`,
 		c.RoundID, c.From, c.To, c.At, c.By)
 	return err
+}
+
+// ListPhaseChanges returns up to f.Limit of a round's phase changes after the keyset position (changed_at,
+// to_phase), oldest first.
+func (s *Store) ListPhaseChanges(ctx context.Context, f app.PhaseChangeFilter) ([]domain.PhaseChange, error) {
+	rows, err := s.q(ctx).Query(ctx, `SELECT round_id::text, from_phase, to_phase, changed_at, changed_by FROM round_phase_changes
+		WHERE round_id = $1 AND ($2::timestamptz IS NULL OR changed_at >= $2) AND ($3::timestamptz IS NULL OR changed_at < $3)
+		  AND (changed_at, to_phase) > ($4, $5)
+		ORDER BY changed_at, to_phase LIMIT $6`, f.RoundID, db.NullTime(f.From), db.NullTime(f.To), f.AfterTime, f.AfterPhase, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.PhaseChange, error) {
+		var c domain.PhaseChange
+		err := row.Scan(&c.RoundID, &c.From, &c.To, &c.At, &c.By)
+		return c, err
+	})
 }

@@ -46,6 +46,8 @@ var allowed = map[string][]identity.Role{
 	"RedirectPledge":        {operator},
 	"GetDonationSummary":    {federation, lottery, service, organizer, operator, committee, finance, auditor},
 	"VerifyLedger":          {finance, auditor, federation},
+	"ListLedgerTransfers":   {finance, auditor, federation},
+	"ListPledgeEvents":      {finance, auditor},
 	"ListApplicationDonors": {service, organizer, operator, committee, finance, auditor},
 	"ReserveDonationShare":  {service, federation},
 	"ReleaseDonationShare":  {service, federation},

@@ -44,7 +44,7 @@ func transferToPB(t ledger.Transfer) *pb.LedgerTransfer {
 	return &pb.LedgerTransfer{
 		TransferId: t.ID, Kind: pb.TransferKind(pb.TransferKind_value["TRANSFER_KIND_"+string(t.Kind)]), DebitAccount: t.Debit,
 		CreditAccount: t.Credit, AmountFen: t.AmountFen, PendingTransferId: t.PendingID, Reason: t.Reason, RequestedBy: t.RequestedBy,
-		RequestId: t.RequestID, CreateTime: ts(t.CreatedAt), ApplicationId: domain.ApplicationOf(t),
+		RequestId: t.RequestID, CreateTime: ts(t.CreatedAt), ApplicationId: domain.ApplicationOf(t), Reference: t.Reference,
 	}
 }
 

@@ -46,6 +46,7 @@ type Repositories interface {
 	Receipts
 	Summaries
 	ShareReturns
+	AuditTrail
 }
 
 // Service is the use cases.
@@ -57,6 +58,7 @@ type Service struct {
 	receipts  Receipts
 	summaries Summaries
 	returns   ShareReturns
+	audit     AuditTrail
 	requests  idempotency.Store
 	apps      Applications
 	now       func() time.Time
@@ -65,7 +67,7 @@ type Service struct {
 // New returns the use cases over repo, keeping request records in requests and asking apps about
 // applications and rounds.
 func New(repo Repositories, requests idempotency.Store, apps Applications, now func() time.Time) *Service {
-	return &Service{donors: repo, pledges: repo, deposits: repo, ledger: repo, receipts: repo, summaries: repo, returns: repo,
+	return &Service{donors: repo, pledges: repo, deposits: repo, ledger: repo, receipts: repo, summaries: repo, returns: repo, audit: repo,
 		requests: requests, apps: apps,
 		// PostgreSQL keeps microseconds: answers built from memory then match answers read back later.
 		now: func() time.Time { return now().Truncate(time.Microsecond) }}

@@ -38,4 +38,5 @@ var Policy = authz.Policy{Service: pb.FundingService_ServiceDesc.ServiceName, Ru
 	"PayIdeaPrizes":        authz.Allow(identity.Organizer),
 	"ListIdeaPrizes":       authz.Allow(readers...),
 	"VerifyLedger":         authz.Allow(identity.Finance, identity.Auditor, identity.LotteryCenter),
+	"ListLedgerTransfers":  authz.Allow(identity.Finance, identity.Auditor, identity.LotteryCenter),
 }}

@@ -11,6 +11,7 @@ import (
 	"github.com/commonweal/commonweal/pkg/dbtest"
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/pagetoken"
 	"github.com/commonweal/commonweal/pkg/pgtest"
 	"github.com/commonweal/commonweal/services/funding/internal/api"
 	"github.com/commonweal/commonweal/services/funding/internal/app"
@@ -56,6 +57,7 @@ var allowed = map[string][]identity.Role{
 	"PayIdeaPrizes":        {org},
 	"ListIdeaPrizes":       staffAndPartners,
 	"VerifyLedger":         {fin, aud, lot},
+	"ListLedgerTransfers":  {fin, aud, lot},
 }
 
 // TestPolicyCoversEveryRPC: every RPC of the proto has a rule, and every rule names an RPC.
@@ -69,6 +71,8 @@ func TestPolicyRefusesOtherRoles(t *testing.T) {
 	pool := schema.Pool(t, 0)
 	repo := store.New(pool)
 	uc := app.New(app.Deps{Repo: repo, Ledger: repo.Ledger, Requests: idempotency.NewPG(pool), Box: dbtest.Box(t), Now: time.Now})
-	srv := authztest.Serve(t, api.Policy, func(s *grpc.Server) { pb.RegisterFundingServiceServer(s, api.NewServer(uc)) })
+	srv := authztest.Serve(t, api.Policy, func(s *grpc.Server) {
+		pb.RegisterFundingServiceServer(s, api.NewServer(uc, pagetoken.NewSigner([]byte("test-page-token-key-32-bytes-long!!"))))
+	})
 	srv.RoleMatrix(t, pb.FundingService_ServiceDesc, allowed, nil)
 }

@@ -6,16 +6,18 @@ package api
 
 import (
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/funding/v1"
+	"github.com/commonweal/commonweal/pkg/pagetoken"
 	"github.com/commonweal/commonweal/services/funding/internal/app"
 )
 
 // Server implements FundingService.
 type Server struct {
 	pb.UnimplementedFundingServiceServer
-	app *app.Service
+	app    *app.Service
+	tokens *pagetoken.Signer
 }
 
-// NewServer returns the gRPC handlers over the use cases.
-func NewServer(a *app.Service) *Server {
-	return &Server{app: a}
+// NewServer returns the gRPC handlers over the use cases, signing page tokens with tokens.
+func NewServer(a *app.Service, tokens *pagetoken.Signer) *Server {
+	return &Server{app: a, tokens: tokens}
 }

@@ -2,7 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
+	"time"
 
+	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/ids"
 	"github.com/commonweal/commonweal/pkg/ledger"
 	"github.com/commonweal/commonweal/services/funding/internal/domain"
 )
@@ -30,4 +34,44 @@ func (s *Service) VerifyLedger(ctx context.Context) (ledger.Verification, error)
 	}
 	v := domain.LedgerRules.Verify(snap.Balances, snap.Transfers)
 	return domain.Reconcile(v, snap.Transfers, snap.Books), nil
+}
+
+// TransferQuery selects a page of the ledger's transfers: a project's (ApplicationID: its plan's and its idea
+// prize's), those touching a round's accounts (RoundID), both, or all; made in [From, To); after the keyset
+// position.
+type TransferQuery struct {
+	ApplicationID string
+	RoundID       string
+	From, To      time.Time
+	AfterTime     time.Time
+	AfterID       string
+	Limit         int
+}
+
+// ListLedgerTransfers lists the ledger's transfers, oldest first, for the audit trail. A project's are found by
+// reference: plan:<its plan> (tranche commitments, payments, cancellations, clawback returns) and
+// prize:<application> (its idea prize); a round's are every transfer touching its lottery, pool, paid or
+// returns account.
+func (s *Service) ListLedgerTransfers(ctx context.Context, q TransferQuery) ([]ledger.Transfer, error) {
+	f := ledger.TransferFilter{From: q.From, To: q.To, AfterTime: q.AfterTime, AfterID: q.AfterID, Limit: q.Limit}
+	if q.RoundID != "" {
+		if err := ids.Parse("round_id", q.RoundID); err != nil {
+			return nil, err
+		}
+		r := q.RoundID
+		f.Accounts = []string{domain.LotteryAccount(r), domain.PoolAccount(r), domain.PaidAccount(r), domain.ReturnsAccount(r)}
+	}
+	if q.ApplicationID != "" {
+		if err := ids.Parse("application_id", q.ApplicationID); err != nil {
+			return nil, err
+		}
+		f.References = []string{domain.PrizeReference(q.ApplicationID)}
+		switch p, err := s.plans.PlanOfApplication(ctx, q.ApplicationID); {
+		case err == nil:
+			f.References = append(f.References, domain.PlanReference(p.ID))
+		case !errors.Is(err, errs.ErrNotFound):
+			return nil, err
+		}
+	}
+	return s.ledger.ListTransfers(ctx, f)
 }

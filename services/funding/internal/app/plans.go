@@ -77,7 +77,7 @@ func (s *Service) CreatePlans(ctx context.Context, cmd CreatePlans) ([]domain.Pl
 					commits = append(commits, ledger.Transfer{ID: domain.CommitTransferID(p.ID, t.Number), Kind: ledger.Pending,
 						Debit: domain.PoolAccount(p.RoundID), Credit: domain.PaidAccount(p.RoundID), AmountFen: t.GovernmentFen,
 						Reason:    fmt.Sprintf("government share of tranche %d committed to the plan of application %s", t.Number, p.ApplicationID),
-						Reference: "plan:" + p.ID, RequestedBy: by, RequestID: cmd.Key.RequestID, CreatedAt: now})
+						Reference: domain.PlanReference(p.ID), RequestedBy: by, RequestID: cmd.Key.RequestID, CreatedAt: now})
 				}
 			}
 			if err := s.plans.RecordEvent(ctx, domain.PlanEvent{PlanID: p.ID, Action: "CREATED", At: now, By: by, RequestID: cmd.Key.RequestID,

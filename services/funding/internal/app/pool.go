@@ -62,7 +62,7 @@ func (s *Service) AllocatePool(ctx context.Context, cmd AllocatePool) (domain.Po
 		case inserted:
 			if _, err := s.ledger.CreateTransfers(ctx, ledger.Transfer{ID: domain.AllocationTransferID(ref), Kind: ledger.Posted,
 				Debit: domain.LotteryAccount(a.RoundID), Credit: domain.PoolAccount(a.RoundID), AmountFen: a.AmountFen,
-				Reason: "welfare-lottery funds allocated, source reference " + ref, Reference: "round:" + a.RoundID,
+				Reason: "welfare-lottery funds allocated, source reference " + ref, Reference: domain.RoundReference(a.RoundID),
 				RequestedBy: a.AllocatedBy, RequestID: a.RequestID, CreatedAt: a.AllocatedAt}); err != nil {
 				return domain.Pool{}, err
 			}

@@ -88,7 +88,7 @@ func (s *Service) PayIdeaPrizes(ctx context.Context, cmd PayIdeaPrizes) ([]domai
 			ts = append(ts, ledger.Transfer{ID: domain.PrizeTransferID(z.RoundID, z.ApplicationID), Kind: ledger.Posted, Debit: domain.PoolAccount(z.RoundID),
 				Credit: domain.PaidAccount(z.RoundID), AmountFen: z.AmountFen,
 				Reason:    fmt.Sprintf("idea prize tier %d, certificate %s, paid to organisation %s", z.Tier, z.CertificateNumber, z.PayeeOrgID),
-				Reference: "prize:" + z.ApplicationID, RequestedBy: by, RequestID: cmd.Key.RequestID, CreatedAt: now})
+				Reference: domain.PrizeReference(z.ApplicationID), RequestedBy: by, RequestID: cmd.Key.RequestID, CreatedAt: now})
 		}
 		if _, err := s.ledger.CreateTransfers(ctx, ts...); err != nil {
 			if ledger.ErrInsufficientFunds.Is(err) {

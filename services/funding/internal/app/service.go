@@ -23,6 +23,8 @@ type Ledger interface {
 	CreateTransfers(ctx context.Context, ts ...ledger.Transfer) ([]ledger.Transfer, error)
 	// Balances reads accounts' balances without a lock; an account never used is absent.
 	Balances(ctx context.Context, codes ...string) (map[string]ledger.Balance, error)
+	// ListTransfers returns the transfers f selects, oldest first, for the audit trail.
+	ListTransfers(ctx context.Context, f ledger.TransferFilter) ([]ledger.Transfer, error)
 }
 
 // Sealer seals personal values at rest (pkg/sealed's Box).

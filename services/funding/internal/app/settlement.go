@@ -155,7 +155,7 @@ func (s *Service) RecordClawbackReturn(ctx context.Context, cmd RecordClawbackRe
 		}
 		_, err = s.ledger.CreateTransfers(ctx, ledger.Transfer{ID: domain.ReturnTransferID(p.ID, ref), Kind: ledger.Posted, Debit: domain.ReturnsAccount(p.RoundID),
 			Credit: domain.PoolAccount(p.RoundID), AmountFen: cmd.AmountFen, Reason: "clawback returned to the pool, payment reference " + ref,
-			Reference: "plan:" + p.ID, RequestedBy: r.ReturnedBy, RequestID: r.RequestID, CreatedAt: r.ReturnedAt})
+			Reference: domain.PlanReference(p.ID), RequestedBy: r.ReturnedBy, RequestID: r.RequestID, CreatedAt: r.ReturnedAt})
 		return detail, err
 	})
 }

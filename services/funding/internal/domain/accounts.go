@@ -50,6 +50,18 @@ var LedgerRules = ledger.Rules{MayGoNegative: func(code string) bool {
 // Transfer IDs are derived from what they book, so a retried use case makes the same transfer again and the
 // ledger answers it without moving money twice.
 
+// What a transfer is about (its reference): a round's allocations, a plan's tranches and returns, a project's
+// idea prize. The audit trail finds a project's transfers by these.
+
+// RoundReference is the reference of a round's allocations.
+func RoundReference(roundID string) string { return "round:" + roundID }
+
+// PlanReference is the reference of a plan's transfers.
+func PlanReference(planID string) string { return "plan:" + planID }
+
+// PrizeReference is the reference of a project's idea prize.
+func PrizeReference(applicationID string) string { return "prize:" + applicationID }
+
 // AllocationTransferID is the transfer of an allocation.
 func AllocationTransferID(sourceReference string) string { return "allocation:" + sourceReference }
 

@@ -34,5 +34,7 @@ var Policy = authz.Policy{
 		"SignOffResults":       authz.Allow(identity.Committee),
 		"GetResults":           authz.Public,
 		"GetRoundReviewStatus": authz.Allow(identity.Service),
+		// Internal, for the supervision service's statistics; staff read the same scores in the shortlist and results.
+		"GetRoundPanelScores": authz.Allow(append([]identity.Role{identity.Service}, identity.StaffRoles...)...),
 	},
 }

@@ -48,6 +48,7 @@ var allowed = map[string][]identity.Role{
 	"SignOffResults":       {identity.Committee},
 	"GetResults":           public,
 	"GetRoundReviewStatus": {identity.Service},
+	"GetRoundPanelScores":  {identity.Service, identity.Organizer, identity.Operator, identity.Committee, identity.Finance, identity.Auditor},
 }
 
 // requests are calls the handler refuses on their own (a malformed ID or phone, no voter token, a missing
@@ -73,6 +74,7 @@ var requests = map[string]struct{ in, out proto.Message }{
 	"SignOffResults":       {&pb.SignOffResultsRequest{RoundId: "x"}, &pb.Results{}},
 	"GetResults":           {&pb.GetResultsRequest{RoundId: "x"}, &pb.Results{}},
 	"GetRoundReviewStatus": {&pb.GetRoundReviewStatusRequest{RoundId: "x"}, &pb.RoundReviewStatus{}},
+	"GetRoundPanelScores":  {&pb.GetRoundPanelScoresRequest{RoundId: "x"}, &pb.RoundPanelScores{}},
 }
 
 // TestRolesThroughTheInterceptor calls every RPC as every role, and anonymously, through a real gRPC server

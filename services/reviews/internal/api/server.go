@@ -202,3 +202,14 @@ func (s *Server) GetRoundReviewStatus(ctx context.Context, req *pb.GetRoundRevie
 			ResultsState: resultsStateToPB(st.ResultsState)}
 	})
 }
+
+func (s *Server) GetRoundPanelScores(ctx context.Context, req *pb.GetRoundPanelScoresRequest) (*pb.RoundPanelScores, error) {
+	scores := func() ([]domain.StagePanelScore, error) { return s.app.RoundPanelScores(ctx, req.GetRoundId()) }
+	return rpc.Query(ctx, scores, func(ss []domain.StagePanelScore) *pb.RoundPanelScores {
+		out := &pb.RoundPanelScores{RoundId: req.GetRoundId(), Scores: make([]*pb.ApplicationPanelScore, 0, len(ss))}
+		for _, e := range ss {
+			out.Scores = append(out.Scores, &pb.ApplicationPanelScore{ApplicationId: e.ApplicationID, Stage: stageToPB(e.Stage), PanelScore: e.PanelScore})
+		}
+		return out
+	})
+}

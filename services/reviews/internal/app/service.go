@@ -27,6 +27,7 @@ type Repository interface {
 	VoterRepository
 	ResultsRepository
 	StatusRepository
+	PanelScoreRepository
 }
 
 // RoundLocker serialises the changes to one round's review state that must not interleave (scores against
@@ -71,6 +72,7 @@ type Service struct {
 	voters     VoterRepository
 	results    ResultsRepository
 	status     StatusRepository
+	panelScore PanelScoreRepository
 	outbox     Outbox
 	cfg        Config
 }
@@ -85,7 +87,7 @@ func New(cfg Config) *Service {
 	}
 	r := cfg.Repo
 	return &Service{requests: cfg.Requests, rounds: r, panels: r, recusals: r, scores: r, shortlists: r, complaints: r,
-		voters: r, results: r, status: r, outbox: cfg.Outbox, cfg: cfg}
+		voters: r, results: r, status: r, panelScore: r, outbox: cfg.Outbox, cfg: cfg}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }

@@ -87,3 +87,11 @@ func ComputeResults(p Policy, cands []ResultCandidate, poolFen int64) []ResultEn
 	}
 	return out
 }
+
+// StagePanelScore is one application's panel score at one stage, in hundredths, as its shortlist entry
+// (SHORTLIST) or its finalist's result entry (FINAL) holds it.
+type StagePanelScore struct {
+	ApplicationID string
+	Stage         Stage
+	PanelScore    int64
+}

@@ -38,11 +38,20 @@ func statisticsToPB(st domain.Statistics) *pb.RoundStatistics {
 		a, p := l.Application, l.Progress
 		figures := tallyToPB(domain.Tally{Key: a.ID, Applications: 1, ByStatus: map[string]int{a.Status: 1}, ByStage: map[string]int{a.Stage: 1},
 			Projects: 1, BudgetFen: a.BudgetFen, Figures: p.Figures})
+		figures.ShortlistPanelScored, figures.ShortlistPanelScoreMean = flag(a.Scores.HasShortlist), a.Scores.Shortlist
+		figures.FinalPanelScored, figures.FinalPanelScoreMean = flag(a.Scores.HasFinal), a.Scores.Final
 		out.Projects = append(out.Projects, &pb.ProjectStatistics{ProjectId: a.ID, Title: a.Title, OrgId: a.OrgID, OrgName: a.OrgName,
 			Category: a.Category, ServiceArea: append([]string{}, a.ServiceArea...), BudgetFen: a.BudgetFen, PlanState: string(p.PlanState),
 			Midterm: string(p.Midterm), FinalAcceptance: string(p.FinalAcceptance), Figures: figures})
 	}
 	return out
+}
+
+func flag(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func counts(m map[string]int) map[string]int32 {
@@ -60,5 +69,7 @@ func tallyToPB(t domain.Tally) *pb.StatisticsGroup {
 		DepositedFen: f.DepositedFen, InKindFen: f.InKindFen, MatchedFen: f.MatchedFen, ToppedUpFen: f.ToppedUpFen, DisbursedFen: f.DisbursedFen,
 		ClawedBackFen: f.ClawedBackFen, BeneficiariesServed: f.BeneficiariesServed, MonthlyReportsFiled: int32(f.MonthlyReportsFiled),
 		MonthlyReportsOverdue: int32(f.MonthlyReportsOverdue), EvaluationsPassed: int32(f.EvaluationsPassed),
-		EvaluationsFailed: int32(f.EvaluationsFailed), ReportedSpentFen: f.ReportedSpentFen, VerifiedSpendingFen: f.VerifiedSpendingFen}
+		EvaluationsFailed: int32(f.EvaluationsFailed), ReportedSpentFen: f.ReportedSpentFen, VerifiedSpendingFen: f.VerifiedSpendingFen,
+		ShortlistPanelScored: int32(t.Shortlist.Count), ShortlistPanelScoreMean: t.Shortlist.Mean(), FinalPanelScored: int32(t.Final.Count),
+		FinalPanelScoreMean: t.Final.Mean()}
 }

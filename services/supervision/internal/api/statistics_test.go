@@ -46,6 +46,11 @@ func (o twoProjects) RoundApplications(context.Context, string) ([]domain.RoundA
 	return []domain.RoundApplication{o.project, rejected}, nil
 }
 
+// RoundPanelScores: the project has a shortlist panel score of 81.25 and no final one.
+func (o twoProjects) RoundPanelScores(context.Context, string) (map[string]domain.PanelScores, error) {
+	return map[string]domain.PanelScores{o.project.ID: {Shortlist: 8125, HasShortlist: true}}, nil
+}
+
 func serveStatistics(t *testing.T) (*authztest.Server, twoProjects) {
 	t.Helper()
 	pool := schema.Pool(t, 0)
@@ -54,7 +59,7 @@ func serveStatistics(t *testing.T) (*authztest.Server, twoProjects) {
 		Title: "老年食堂", Stage: "SELECTED", DurationMonths: 12}, OrgName: "临渭区夕阳红服务中心", Category: "ELDERLY", ServiceArea: []string{"向阳街道", "人民街道"},
 		Status: "ACCEPTED", BudgetFen: 20_000_050}}
 	money := finishedPlans{project: apps.project.Project}
-	stats := app.NewStatistics(store.New(pool), app.StatisticsPeers{Applications: apps, Funding: money, Donations: money}, time.Now)
+	stats := app.NewStatistics(store.New(pool), app.StatisticsPeers{Applications: apps, Funding: money, Donations: money, Reviews: apps}, time.Now)
 	return authztest.Serve(t, api.StatisticsPolicy, func(s *grpc.Server) {
 		pb.RegisterStatisticsServiceServer(s, api.NewStatisticsServer(stats))
 	}), apps
@@ -121,5 +126,21 @@ func TestExports(t *testing.T) {
 
 	if err := srv.Invoke("ExportProjectsCsv", finance, &pb.ExportProjectsCsvRequest{RoundId: ids.New()}, &c); grpcerr.Reason(err) != "NOT_FOUND" {
 		t.Fatalf("unknown round: %v", err)
+	}
+}
+
+// TestStatisticsPanelScores: the panel score means and counts reach the answer, per group and per project.
+func TestStatisticsPanelScores(t *testing.T) {
+	srv, apps := serveStatistics(t)
+	var st pb.RoundStatistics
+	finance := &identity.Identity{Subject: "finance", Roles: []identity.Role{identity.Finance}}
+	if err := srv.Invoke("GetRoundStatistics", finance, &pb.GetRoundStatisticsRequest{RoundId: apps.round.ID}, &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []*pb.StatisticsGroup{st.GetTotal(), st.GetCategories()[0], st.GetCommunities()[0], st.GetProjects()[0].GetFigures()} {
+		if g.GetShortlistPanelScored() != 1 || g.GetShortlistPanelScoreMean() != 8125 || g.GetFinalPanelScored() != 0 || g.GetFinalPanelScoreMean() != 0 {
+			t.Errorf("%q: shortlist %d × %d, final %d × %d", g.GetKey(), g.GetShortlistPanelScored(), g.GetShortlistPanelScoreMean(),
+				g.GetFinalPanelScored(), g.GetFinalPanelScoreMean())
+		}
 	}
 }

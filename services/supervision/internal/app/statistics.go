@@ -18,6 +18,12 @@ type RoundApplications interface {
 	RoundApplications(ctx context.Context, roundID string) ([]domain.RoundApplication, error)
 }
 
+// PanelScores is the reviews service as the statistics use it (failures: REVIEWS_UNAVAILABLE, …).
+type PanelScores interface {
+	// RoundPanelScores returns, by application ID, the panel scores of a round's applications in one call.
+	RoundPanelScores(ctx context.Context, roundID string) (map[string]domain.PanelScores, error)
+}
+
 // StatisticsRecords is what the statistics read of this service's own tables.
 type StatisticsRecords interface {
 	// FiledPeriods returns, per project, the periods it has a report for.
@@ -33,6 +39,7 @@ type StatisticsPeers struct {
 	Applications RoundApplications
 	Funding      Funding
 	Donations    Donations
+	Reviews      PanelScores
 }
 
 // Statistics are the read-only use cases of the StatisticsService: a round's statistics and its project
@@ -42,18 +49,20 @@ type Statistics struct {
 	apps      RoundApplications
 	funding   Funding
 	donations Donations
+	reviews   PanelScores
 	now       func() time.Time
 }
 
 // NewStatistics returns the statistics use cases over records, asking peers.
 func NewStatistics(records StatisticsRecords, peers StatisticsPeers, now func() time.Time) *Statistics {
-	return &Statistics{records: records, apps: peers.Applications, funding: peers.Funding, donations: peers.Donations,
+	return &Statistics{records: records, apps: peers.Applications, funding: peers.Funding, donations: peers.Donations, reviews: peers.Reviews,
 		now: func() time.Time { return now().Truncate(time.Microsecond) }}
 }
 
 // RoundStatistics draws round roundID's statistics now: its applications (applications), the donations of each
 // one that may have some (donations, at now), the plans (funding) and the selected projects' monthly reports,
-// overdue months (while the round is in IMPLEMENTATION) and evaluations (this service).
+// overdue months (while the round is in IMPLEMENTATION) and evaluations (this service), and every application's
+// panel scores (reviews, one call).
 func (s *Statistics) RoundStatistics(ctx context.Context, roundID string) (domain.Statistics, error) {
 	if err := ids.Parse("round_id", roundID); err != nil {
 		return domain.Statistics{}, err
@@ -66,6 +75,13 @@ func (s *Statistics) RoundStatistics(ctx context.Context, roundID string) (domai
 	apps, err := s.apps.RoundApplications(ctx, roundID)
 	if err != nil {
 		return domain.Statistics{}, err
+	}
+	scores, err := s.reviews.RoundPanelScores(ctx, roundID)
+	if err != nil {
+		return domain.Statistics{}, err
+	}
+	for i := range apps {
+		apps[i].Scores = scores[apps[i].ID]
 	}
 	plans, err := s.funding.Plans(ctx, roundID)
 	if err != nil {

@@ -30,14 +30,25 @@ func (r *roundApps) RoundApplications(_ context.Context, roundID string) ([]doma
 	return out, nil
 }
 
+// panelScores is the reviews service as the statistics see it.
+type panelScores struct {
+	of   map[string]domain.PanelScores
+	down error
+}
+
+func (p *panelScores) RoundPanelScores(context.Context, string) (map[string]domain.PanelScores, error) {
+	return p.of, p.down
+}
+
 // statsFixture is the fixture's round with five applications: the fixture's project (SELECTED, ELDERLY,
 // communities A and B), b (SELECTED, YOUTH, B), c (shortlisted, not selected, ELDERLY, A, with donations),
 // d (not shortlisted) and e (rejected at initial review), each with its figures in the fake peers.
 type statsFixture struct {
 	*fixture
-	apps  *roundApps
-	stats *app.Statistics
-	b     domain.Project
+	apps   *roundApps
+	scores *panelScores
+	stats  *app.Statistics
+	b      domain.Project
 }
 
 func setupStats(t *testing.T) *statsFixture {
@@ -49,12 +60,12 @@ func setupStats(t *testing.T) *statsFixture {
 	other := func(stage string) domain.Project {
 		return domain.Project{ID: ids.New(), RoundID: f.round, OrgID: ids.New(), Stage: stage}
 	}
-	c := other("NOT_SELECTED")
+	c, d := other("NOT_SELECTED"), other("NOT_SHORTLISTED")
 	apps := &roundApps{fakeApplications: f.apps, apps: []domain.RoundApplication{
 		entry(f.project, "临渭区夕阳红服务中心", "ELDERLY", "ACCEPTED", 20_000_000, "向阳街道", "人民街道"),
 		entry(b, "青苗社工", "YOUTH", "ACCEPTED", 15_000_050, "人民街道"),
 		entry(c, "", "ELDERLY", "ACCEPTED", 9_000_000, "向阳街道"),
-		entry(other("NOT_SHORTLISTED"), "", "RELIEF", "ACCEPTED", 1_000_000),
+		entry(d, "", "RELIEF", "ACCEPTED", 1_000_000),
 		entry(other(""), "", "RELIEF", "REJECTED", 1_000_000),
 	}}
 	f.funding.setPlan(f.round, domain.Plan{ProjectID: f.project.ID, State: "ACTIVE", MatchFen: 10_000_000, TopupFen: 5_000_000, DisbursedFen: 10_000_000})
@@ -62,8 +73,15 @@ func setupStats(t *testing.T) *statsFixture {
 		ClawbackFen: 700_001})
 	f.gifts.of[f.project.ID] = domain.Donations{PledgedFen: 6_000_000, DepositedFen: 5_000_000, InKindFen: 123}
 	f.gifts.of[c.ID] = domain.Donations{PledgedFen: 400, DepositedFen: 300}
-	return &statsFixture{fixture: f, apps: apps, b: b, stats: app.NewStatistics(store.New(f.pool),
-		app.StatisticsPeers{Applications: apps, Funding: f.funding, Donations: f.gifts}, f.clock.Now)}
+	// Panel scores in hundredths: the four ranked on the shortlist, the three finalists scored again.
+	scores := &panelScores{of: map[string]domain.PanelScores{
+		f.project.ID: {Shortlist: 8125, HasShortlist: true, Final: 7000, HasFinal: true},
+		b.ID:         {Shortlist: 7050, HasShortlist: true, Final: 9001, HasFinal: true},
+		c.ID:         {Shortlist: 6000, HasShortlist: true, Final: 5000, HasFinal: true},
+		d.ID:         {Shortlist: 4001, HasShortlist: true},
+	}}
+	return &statsFixture{fixture: f, apps: apps, scores: scores, b: b, stats: app.NewStatistics(store.New(f.pool),
+		app.StatisticsPeers{Applications: apps, Funding: f.funding, Donations: f.gifts, Reviews: scores}, f.clock.Now)}
 }
 
 // TestRoundStatistics: the round's, each category's and each community's figures are the sums of what the
@@ -113,6 +131,20 @@ func TestRoundStatistics(t *testing.T) {
 			t.Errorf("line: %+v", l)
 		}
 	}
+	// Mean panel scores: exact sums over the group's scored applications, rounded half up to the hundredth.
+	means := map[string][4]int64{ // shortlist count, mean; final count, mean
+		"":        {4, 6294 /* 25176 ÷ 4 */, 3, 7000 /* 21001 ÷ 3 = 7000.33 */},
+		"ELDERLY": {2, 7063 /* 7062.5 */, 2, 6000},
+		"YOUTH":   {1, 7050, 1, 9001},
+		"RELIEF":  {1, 4001, 0, 0},
+		"人民街道":    {2, 7588 /* 7587.5 */, 2, 8001 /* 8000.5 */},
+		"向阳街道":    {2, 7063, 2, 6000},
+	}
+	for _, g := range append([]domain.Tally{st.Total}, groups...) {
+		if got := [4]int64{int64(g.Shortlist.Count), g.Shortlist.Mean(), int64(g.Final.Count), g.Final.Mean()}; got != means[g.Key] {
+			t.Errorf("%q panel scores: %v, want %v", g.Key, got, means[g.Key])
+		}
+	}
 	rows := domain.ExportRows(st)
 	if len(rows) != 2 || len(rows[0]) != len(domain.ExportHeaders) {
 		t.Fatalf("rows: %v", rows)
@@ -138,6 +170,7 @@ func TestRoundStatisticsRefusals(t *testing.T) {
 		"donations down":    {func() { f.gifts.down = unavailable("DONATIONS") }, f.round, "DONATIONS_UNAVAILABLE"},
 		"funding down":      {func() { f.funding.down = unavailable("FUNDING") }, f.round, "FUNDING_UNAVAILABLE"},
 		"applications down": {func() { f.apps.down = unavailable("APPLICATIONS") }, f.round, "APPLICATIONS_UNAVAILABLE"},
+		"reviews down":      {func() { f.scores.down = unavailable("REVIEWS") }, f.round, "REVIEWS_UNAVAILABLE"},
 		"unknown round":     {func() {}, ids.New(), "NOT_FOUND"},
 		"malformed round":   {func() {}, "round-1", "INVALID_ID"},
 	} {
@@ -145,6 +178,6 @@ func TestRoundStatisticsRefusals(t *testing.T) {
 		if _, err := f.stats.RoundStatistics(auditor, c.round); reason(err) != c.want {
 			t.Errorf("%s: %v, want %s", name, err, c.want)
 		}
-		f.gifts.down, f.funding.down, f.apps.down = nil, nil, nil
+		f.gifts.down, f.funding.down, f.apps.down, f.scores.down = nil, nil, nil, nil
 	}
 }

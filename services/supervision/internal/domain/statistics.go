@@ -16,6 +16,38 @@ type RoundApplication struct {
 	ServiceArea []string // the communities it serves
 	Status      string   // DRAFT, SUBMITTED, ACCEPTED, RETURNED, REJECTED
 	BudgetFen   int64
+	Scores      PanelScores // from the reviews service
+}
+
+// PanelScores are an application's panel scores as the reviews service holds them, in hundredths (8125 =
+// 81.25): Shortlist from its shortlist entry, Final from its result entry as a finalist; Has… is false for a
+// stage that did not score it (or is not computed yet).
+type PanelScores struct {
+	Shortlist, Final       int64
+	HasShortlist, HasFinal bool
+}
+
+// ScoreMean accumulates panel scores (hundredths) exactly: their number and their sum.
+type ScoreMean struct {
+	Count int
+	Sum   int64
+}
+
+func (m *ScoreMean) add(score int64, ok bool) {
+	if ok {
+		m.Count++
+		m.Sum += score
+	}
+}
+
+// Mean is Sum ÷ Count in hundredths, rounded half up to the hundredth with integers only ((2·Sum + Count) ÷
+// (2·Count), floored; panel scores are never negative); 0 when Count is 0.
+func (m ScoreMean) Mean() int64 {
+	if m.Count == 0 {
+		return 0
+	}
+	n := int64(m.Count)
+	return (2*m.Sum + n) / (2 * n)
 }
 
 // StageNone is the stage key of an application without an outcome yet.
@@ -39,6 +71,8 @@ type Tally struct {
 	Projects     int            // SELECTED
 	BudgetFen    int64          // of the selected projects
 	Figures      Figures
+	Shortlist    ScoreMean // the shortlist panel scores of its applications that have one
+	Final        ScoreMean // the final panel scores of its finalists
 }
 
 func (t *Tally) add(a RoundApplication, f Figures) {
@@ -57,6 +91,8 @@ func (t *Tally) add(a RoundApplication, f Figures) {
 		t.BudgetFen += a.BudgetFen
 	}
 	t.Figures = t.Figures.Add(f)
+	t.Shortlist.add(a.Scores.Shortlist, a.Scores.HasShortlist)
+	t.Final.add(a.Scores.Final, a.Scores.HasFinal)
 }
 
 // ProjectLine is one selected project's line of the statistics and the row of the exports.

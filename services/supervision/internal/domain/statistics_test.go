@@ -34,3 +34,21 @@ func TestTabulate(t *testing.T) {
 		t.Fatalf("communities: %+v", st.Communities)
 	}
 }
+
+// TestScoreMean: the mean of hundredths is exact and rounds half up; no score is a mean of 0.
+func TestScoreMean(t *testing.T) {
+	for _, c := range []struct {
+		scores []int64
+		want   int64
+	}{{nil, 0}, {[]int64{8125}, 8125}, {[]int64{1, 2}, 2}, {[]int64{1, 1, 2}, 1}, {[]int64{2, 2, 1}, 2}, {[]int64{7000, 9001}, 8001}, {[]int64{0, 0}, 0},
+		{[]int64{10000, 10000, 9999}, 10000}} {
+		var m ScoreMean
+		for _, s := range c.scores {
+			m.add(s, true)
+		}
+		m.add(5000, false)
+		if m.Count != len(c.scores) || m.Mean() != c.want {
+			t.Errorf("%v: mean %d of %d, want %d", c.scores, m.Mean(), m.Count, c.want)
+		}
+	}
+}

@@ -3234,6 +3234,225 @@ func (x *SetApplicationStageRequest) GetStage() Stage {
 	return Stage_STAGE_UNSPECIFIED
 }
 
+// ListPhaseChangesRequest selects a page of a round's phase changes.
+type ListPhaseChangesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Round ID.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Only the changes made at or after this instant.
+	From *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	// Only the changes made before this instant (after from).
+	To *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	// Page size, 1 to 100 (default 20).
+	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token of the next page from a previous answer (valid for the same filters and caller only).
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPhaseChangesRequest) Reset() {
+	*x = ListPhaseChangesRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPhaseChangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPhaseChangesRequest) ProtoMessage() {}
+
+func (x *ListPhaseChangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPhaseChangesRequest.ProtoReflect.Descriptor instead.
+func (*ListPhaseChangesRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListPhaseChangesRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *ListPhaseChangesRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *ListPhaseChangesRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *ListPhaseChangesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListPhaseChangesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListPhaseChangesResponse is one page of a round's phase changes.
+type ListPhaseChangesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The changes, oldest first.
+	PhaseChanges []*PhaseChange `protobuf:"bytes,1,rep,name=phase_changes,json=phaseChanges,proto3" json:"phase_changes,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPhaseChangesResponse) Reset() {
+	*x = ListPhaseChangesResponse{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPhaseChangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPhaseChangesResponse) ProtoMessage() {}
+
+func (x *ListPhaseChangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPhaseChangesResponse.ProtoReflect.Descriptor instead.
+func (*ListPhaseChangesResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListPhaseChangesResponse) GetPhaseChanges() []*PhaseChange {
+	if x != nil {
+		return x.PhaseChanges
+	}
+	return nil
+}
+
+func (x *ListPhaseChangesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// PhaseChange is one entry of a round's audit trail: a move from one phase to the next.
+type PhaseChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Round ID.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// The phase the round left.
+	FromPhase Phase `protobuf:"varint,2,opt,name=from_phase,json=fromPhase,proto3,enum=commonweal.applications.v1.Phase" json:"from_phase,omitempty"`
+	// The phase the round entered.
+	ToPhase Phase `protobuf:"varint,3,opt,name=to_phase,json=toPhase,proto3,enum=commonweal.applications.v1.Phase" json:"to_phase,omitempty"`
+	// When.
+	ChangeTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
+	// Who asked (identity subject).
+	ChangedBy     string `protobuf:"bytes,5,opt,name=changed_by,json=changedBy,proto3" json:"changed_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PhaseChange) Reset() {
+	*x = PhaseChange{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PhaseChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PhaseChange) ProtoMessage() {}
+
+func (x *PhaseChange) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PhaseChange.ProtoReflect.Descriptor instead.
+func (*PhaseChange) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *PhaseChange) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *PhaseChange) GetFromPhase() Phase {
+	if x != nil {
+		return x.FromPhase
+	}
+	return Phase_PHASE_UNSPECIFIED
+}
+
+func (x *PhaseChange) GetToPhase() Phase {
+	if x != nil {
+		return x.ToPhase
+	}
+	return Phase_PHASE_UNSPECIFIED
+}
+
+func (x *PhaseChange) GetChangeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangeTime
+	}
+	return nil
+}
+
+func (x *PhaseChange) GetChangedBy() string {
+	if x != nil {
+		return x.ChangedBy
+	}
+	return ""
+}
+
 var File_commonweal_applications_v1_applications_proto protoreflect.FileDescriptor
 
 const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
@@ -3483,7 +3702,26 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\trevisions\x18\x01 \x03(\v2$.commonweal.applications.v1.RevisionR\trevisions\"\x86\x01\n" +
 	"\x1aSetApplicationStageRequest\x12*\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12<\n" +
-	"\x05stage\x18\x02 \x01(\x0e2!.commonweal.applications.v1.StageB\x03\xe0A\x02R\x05stage*\xf4\x01\n" +
+	"\x05stage\x18\x02 \x01(\x0e2!.commonweal.applications.v1.StageB\x03\xe0A\x02R\x05stage\"\xd1\x01\n" +
+	"\x17ListPhaseChangesRequest\x12\x1e\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12.\n" +
+	"\x04from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x1b\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\"\x90\x01\n" +
+	"\x18ListPhaseChangesResponse\x12L\n" +
+	"\rphase_changes\x18\x01 \x03(\v2'.commonweal.applications.v1.PhaseChangeR\fphaseChanges\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x84\x02\n" +
+	"\vPhaseChange\x12\x19\n" +
+	"\bround_id\x18\x01 \x01(\tR\aroundId\x12@\n" +
+	"\n" +
+	"from_phase\x18\x02 \x01(\x0e2!.commonweal.applications.v1.PhaseR\tfromPhase\x12<\n" +
+	"\bto_phase\x18\x03 \x01(\x0e2!.commonweal.applications.v1.PhaseR\atoPhase\x12;\n" +
+	"\vchange_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"changeTime\x12\x1d\n" +
+	"\n" +
+	"changed_by\x18\x05 \x01(\tR\tchangedBy*\xf4\x01\n" +
 	"\x05Phase\x12\x15\n" +
 	"\x11PHASE_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vPHASE_DRAFT\x10\x01\x12\x16\n" +
@@ -3533,13 +3771,14 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\x1bREVIEW_DECISION_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REVIEW_DECISION_ACCEPT\x10\x01\x12\x1a\n" +
 	"\x16REVIEW_DECISION_RETURN\x10\x02\x12\x1a\n" +
-	"\x16REVIEW_DECISION_REJECT\x10\x032\x95\x12\n" +
+	"\x16REVIEW_DECISION_REJECT\x10\x032\xc1\x13\n" +
 	"\x13ApplicationsService\x12w\n" +
 	"\vCreateRound\x12..commonweal.applications.v1.CreateRoundRequest\x1a!.commonweal.applications.v1.Round\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/rounds\x12y\n" +
 	"\bGetRound\x12+.commonweal.applications.v1.GetRoundRequest\x1a!.commonweal.applications.v1.Round\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/rounds/{round_id}\x12\x82\x01\n" +
 	"\vUpdateRound\x12..commonweal.applications.v1.UpdateRoundRequest\x1a!.commonweal.applications.v1.Round\" \x82\xd3\xe4\x93\x02\x1a:\x01*2\x15/v1/rounds/{round_id}\x12\x8c\x01\n" +
-	"\fAdvanceRound\x12/.commonweal.applications.v1.AdvanceRoundRequest\x1a!.commonweal.applications.v1.Round\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/rounds/{round_id}:advance\x12\x93\x01\n" +
+	"\fAdvanceRound\x12/.commonweal.applications.v1.AdvanceRoundRequest\x1a!.commonweal.applications.v1.Round\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/rounds/{round_id}:advance\x12\xa9\x01\n" +
+	"\x10ListPhaseChanges\x123.commonweal.applications.v1.ListPhaseChangesRequest\x1a4.commonweal.applications.v1.ListPhaseChangesResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/rounds/{round_id}/phaseChanges\x12\x93\x01\n" +
 	"\x12CreateOrganization\x125.commonweal.applications.v1.CreateOrganizationRequest\x1a(.commonweal.applications.v1.Organization\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/organizations\x12\xa3\x01\n" +
 	"\x12VerifyOrganization\x125.commonweal.applications.v1.VerifyOrganizationRequest\x1a(.commonweal.applications.v1.Organization\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/organizations/{org_id}:verify\x12\x93\x01\n" +
 	"\x0fGetOrganization\x122.commonweal.applications.v1.GetOrganizationRequest\x1a(.commonweal.applications.v1.Organization\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/organizations/{org_id}\x12\xa1\x01\n" +
@@ -3565,7 +3804,7 @@ func file_commonweal_applications_v1_applications_proto_rawDescGZIP() []byte {
 }
 
 var file_commonweal_applications_v1_applications_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_commonweal_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_commonweal_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_commonweal_applications_v1_applications_proto_goTypes = []any{
 	(Phase)(0),                               // 0: commonweal.applications.v1.Phase
 	(Category)(0),                            // 1: commonweal.applications.v1.Category
@@ -3606,14 +3845,17 @@ var file_commonweal_applications_v1_applications_proto_goTypes = []any{
 	(*Revision)(nil),                         // 36: commonweal.applications.v1.Revision
 	(*ListApplicationRevisionsResponse)(nil), // 37: commonweal.applications.v1.ListApplicationRevisionsResponse
 	(*SetApplicationStageRequest)(nil),       // 38: commonweal.applications.v1.SetApplicationStageRequest
-	(*timestamppb.Timestamp)(nil),            // 39: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),              // 40: google.protobuf.Duration
-	(*fieldmaskpb.FieldMask)(nil),            // 41: google.protobuf.FieldMask
+	(*ListPhaseChangesRequest)(nil),          // 39: commonweal.applications.v1.ListPhaseChangesRequest
+	(*ListPhaseChangesResponse)(nil),         // 40: commonweal.applications.v1.ListPhaseChangesResponse
+	(*PhaseChange)(nil),                      // 41: commonweal.applications.v1.PhaseChange
+	(*timestamppb.Timestamp)(nil),            // 42: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),              // 43: google.protobuf.Duration
+	(*fieldmaskpb.FieldMask)(nil),            // 44: google.protobuf.FieldMask
 }
 var file_commonweal_applications_v1_applications_proto_depIdxs = []int32{
 	2,  // 0: commonweal.applications.v1.TrancheRule.gate:type_name -> commonweal.applications.v1.TrancheGate
-	39, // 1: commonweal.applications.v1.Policy.submission_deadline:type_name -> google.protobuf.Timestamp
-	40, // 2: commonweal.applications.v1.Policy.publicity_period:type_name -> google.protobuf.Duration
+	42, // 1: commonweal.applications.v1.Policy.submission_deadline:type_name -> google.protobuf.Timestamp
+	43, // 2: commonweal.applications.v1.Policy.publicity_period:type_name -> google.protobuf.Duration
 	1,  // 3: commonweal.applications.v1.Policy.categories:type_name -> commonweal.applications.v1.Category
 	7,  // 4: commonweal.applications.v1.Policy.rubric:type_name -> commonweal.applications.v1.RubricCriterion
 	8,  // 5: commonweal.applications.v1.Policy.weights:type_name -> commonweal.applications.v1.Weights
@@ -3622,36 +3864,36 @@ var file_commonweal_applications_v1_applications_proto_depIdxs = []int32{
 	11, // 8: commonweal.applications.v1.Policy.tranches:type_name -> commonweal.applications.v1.TrancheRule
 	0,  // 9: commonweal.applications.v1.Round.phase:type_name -> commonweal.applications.v1.Phase
 	12, // 10: commonweal.applications.v1.Round.policy:type_name -> commonweal.applications.v1.Policy
-	39, // 11: commonweal.applications.v1.Round.create_time:type_name -> google.protobuf.Timestamp
-	39, // 12: commonweal.applications.v1.Round.phase_enter_time:type_name -> google.protobuf.Timestamp
-	39, // 13: commonweal.applications.v1.Round.publish_time:type_name -> google.protobuf.Timestamp
-	39, // 14: commonweal.applications.v1.Round.donation_cutoff:type_name -> google.protobuf.Timestamp
+	42, // 11: commonweal.applications.v1.Round.create_time:type_name -> google.protobuf.Timestamp
+	42, // 12: commonweal.applications.v1.Round.phase_enter_time:type_name -> google.protobuf.Timestamp
+	42, // 13: commonweal.applications.v1.Round.publish_time:type_name -> google.protobuf.Timestamp
+	42, // 14: commonweal.applications.v1.Round.donation_cutoff:type_name -> google.protobuf.Timestamp
 	12, // 15: commonweal.applications.v1.CreateRoundRequest.policy:type_name -> commonweal.applications.v1.Policy
 	12, // 16: commonweal.applications.v1.UpdateRoundRequest.policy:type_name -> commonweal.applications.v1.Policy
 	0,  // 17: commonweal.applications.v1.AdvanceRoundRequest.phase:type_name -> commonweal.applications.v1.Phase
 	3,  // 18: commonweal.applications.v1.Organization.kind:type_name -> commonweal.applications.v1.OrganizationKind
-	39, // 19: commonweal.applications.v1.Organization.create_time:type_name -> google.protobuf.Timestamp
-	39, // 20: commonweal.applications.v1.Organization.verify_time:type_name -> google.protobuf.Timestamp
+	42, // 19: commonweal.applications.v1.Organization.create_time:type_name -> google.protobuf.Timestamp
+	42, // 20: commonweal.applications.v1.Organization.verify_time:type_name -> google.protobuf.Timestamp
 	3,  // 21: commonweal.applications.v1.CreateOrganizationRequest.kind:type_name -> commonweal.applications.v1.OrganizationKind
 	6,  // 22: commonweal.applications.v1.Review.decision:type_name -> commonweal.applications.v1.ReviewDecision
-	39, // 23: commonweal.applications.v1.Review.review_time:type_name -> google.protobuf.Timestamp
+	42, // 23: commonweal.applications.v1.Review.review_time:type_name -> google.protobuf.Timestamp
 	1,  // 24: commonweal.applications.v1.Application.category:type_name -> commonweal.applications.v1.Category
 	22, // 25: commonweal.applications.v1.Application.budget_items:type_name -> commonweal.applications.v1.BudgetItem
 	23, // 26: commonweal.applications.v1.Application.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
 	24, // 27: commonweal.applications.v1.Application.team:type_name -> commonweal.applications.v1.TeamMember
 	4,  // 28: commonweal.applications.v1.Application.status:type_name -> commonweal.applications.v1.ApplicationStatus
 	5,  // 29: commonweal.applications.v1.Application.stage:type_name -> commonweal.applications.v1.Stage
-	39, // 30: commonweal.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	39, // 31: commonweal.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	39, // 32: commonweal.applications.v1.Application.first_submit_time:type_name -> google.protobuf.Timestamp
-	39, // 33: commonweal.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
+	42, // 30: commonweal.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	42, // 31: commonweal.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	42, // 32: commonweal.applications.v1.Application.first_submit_time:type_name -> google.protobuf.Timestamp
+	42, // 33: commonweal.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
 	26, // 34: commonweal.applications.v1.Application.last_review:type_name -> commonweal.applications.v1.Review
 	25, // 35: commonweal.applications.v1.Application.automatic_checks:type_name -> commonweal.applications.v1.AutomaticCheck
 	1,  // 36: commonweal.applications.v1.CreateApplicationRequest.category:type_name -> commonweal.applications.v1.Category
 	22, // 37: commonweal.applications.v1.CreateApplicationRequest.budget_items:type_name -> commonweal.applications.v1.BudgetItem
 	23, // 38: commonweal.applications.v1.CreateApplicationRequest.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
 	24, // 39: commonweal.applications.v1.CreateApplicationRequest.team:type_name -> commonweal.applications.v1.TeamMember
-	41, // 40: commonweal.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	44, // 40: commonweal.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
 	1,  // 41: commonweal.applications.v1.UpdateApplicationRequest.category:type_name -> commonweal.applications.v1.Category
 	22, // 42: commonweal.applications.v1.UpdateApplicationRequest.budget_items:type_name -> commonweal.applications.v1.BudgetItem
 	23, // 43: commonweal.applications.v1.UpdateApplicationRequest.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
@@ -3660,45 +3902,53 @@ var file_commonweal_applications_v1_applications_proto_depIdxs = []int32{
 	4,  // 46: commonweal.applications.v1.ListApplicationsRequest.status:type_name -> commonweal.applications.v1.ApplicationStatus
 	1,  // 47: commonweal.applications.v1.ListApplicationsRequest.category:type_name -> commonweal.applications.v1.Category
 	27, // 48: commonweal.applications.v1.ListApplicationsResponse.applications:type_name -> commonweal.applications.v1.Application
-	39, // 49: commonweal.applications.v1.Revision.submit_time:type_name -> google.protobuf.Timestamp
+	42, // 49: commonweal.applications.v1.Revision.submit_time:type_name -> google.protobuf.Timestamp
 	27, // 50: commonweal.applications.v1.Revision.application:type_name -> commonweal.applications.v1.Application
 	36, // 51: commonweal.applications.v1.ListApplicationRevisionsResponse.revisions:type_name -> commonweal.applications.v1.Revision
 	5,  // 52: commonweal.applications.v1.SetApplicationStageRequest.stage:type_name -> commonweal.applications.v1.Stage
-	14, // 53: commonweal.applications.v1.ApplicationsService.CreateRound:input_type -> commonweal.applications.v1.CreateRoundRequest
-	15, // 54: commonweal.applications.v1.ApplicationsService.GetRound:input_type -> commonweal.applications.v1.GetRoundRequest
-	16, // 55: commonweal.applications.v1.ApplicationsService.UpdateRound:input_type -> commonweal.applications.v1.UpdateRoundRequest
-	17, // 56: commonweal.applications.v1.ApplicationsService.AdvanceRound:input_type -> commonweal.applications.v1.AdvanceRoundRequest
-	19, // 57: commonweal.applications.v1.ApplicationsService.CreateOrganization:input_type -> commonweal.applications.v1.CreateOrganizationRequest
-	20, // 58: commonweal.applications.v1.ApplicationsService.VerifyOrganization:input_type -> commonweal.applications.v1.VerifyOrganizationRequest
-	21, // 59: commonweal.applications.v1.ApplicationsService.GetOrganization:input_type -> commonweal.applications.v1.GetOrganizationRequest
-	28, // 60: commonweal.applications.v1.ApplicationsService.CreateApplication:input_type -> commonweal.applications.v1.CreateApplicationRequest
-	29, // 61: commonweal.applications.v1.ApplicationsService.UpdateApplication:input_type -> commonweal.applications.v1.UpdateApplicationRequest
-	30, // 62: commonweal.applications.v1.ApplicationsService.SubmitApplication:input_type -> commonweal.applications.v1.SubmitApplicationRequest
-	31, // 63: commonweal.applications.v1.ApplicationsService.ReviewApplication:input_type -> commonweal.applications.v1.ReviewApplicationRequest
-	32, // 64: commonweal.applications.v1.ApplicationsService.GetApplication:input_type -> commonweal.applications.v1.GetApplicationRequest
-	33, // 65: commonweal.applications.v1.ApplicationsService.ListApplications:input_type -> commonweal.applications.v1.ListApplicationsRequest
-	38, // 66: commonweal.applications.v1.ApplicationsService.SetApplicationStage:input_type -> commonweal.applications.v1.SetApplicationStageRequest
-	35, // 67: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:input_type -> commonweal.applications.v1.ListApplicationRevisionsRequest
-	13, // 68: commonweal.applications.v1.ApplicationsService.CreateRound:output_type -> commonweal.applications.v1.Round
-	13, // 69: commonweal.applications.v1.ApplicationsService.GetRound:output_type -> commonweal.applications.v1.Round
-	13, // 70: commonweal.applications.v1.ApplicationsService.UpdateRound:output_type -> commonweal.applications.v1.Round
-	13, // 71: commonweal.applications.v1.ApplicationsService.AdvanceRound:output_type -> commonweal.applications.v1.Round
-	18, // 72: commonweal.applications.v1.ApplicationsService.CreateOrganization:output_type -> commonweal.applications.v1.Organization
-	18, // 73: commonweal.applications.v1.ApplicationsService.VerifyOrganization:output_type -> commonweal.applications.v1.Organization
-	18, // 74: commonweal.applications.v1.ApplicationsService.GetOrganization:output_type -> commonweal.applications.v1.Organization
-	27, // 75: commonweal.applications.v1.ApplicationsService.CreateApplication:output_type -> commonweal.applications.v1.Application
-	27, // 76: commonweal.applications.v1.ApplicationsService.UpdateApplication:output_type -> commonweal.applications.v1.Application
-	27, // 77: commonweal.applications.v1.ApplicationsService.SubmitApplication:output_type -> commonweal.applications.v1.Application
-	27, // 78: commonweal.applications.v1.ApplicationsService.ReviewApplication:output_type -> commonweal.applications.v1.Application
-	27, // 79: commonweal.applications.v1.ApplicationsService.GetApplication:output_type -> commonweal.applications.v1.Application
-	34, // 80: commonweal.applications.v1.ApplicationsService.ListApplications:output_type -> commonweal.applications.v1.ListApplicationsResponse
-	27, // 81: commonweal.applications.v1.ApplicationsService.SetApplicationStage:output_type -> commonweal.applications.v1.Application
-	37, // 82: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:output_type -> commonweal.applications.v1.ListApplicationRevisionsResponse
-	68, // [68:83] is the sub-list for method output_type
-	53, // [53:68] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	42, // 53: commonweal.applications.v1.ListPhaseChangesRequest.from:type_name -> google.protobuf.Timestamp
+	42, // 54: commonweal.applications.v1.ListPhaseChangesRequest.to:type_name -> google.protobuf.Timestamp
+	41, // 55: commonweal.applications.v1.ListPhaseChangesResponse.phase_changes:type_name -> commonweal.applications.v1.PhaseChange
+	0,  // 56: commonweal.applications.v1.PhaseChange.from_phase:type_name -> commonweal.applications.v1.Phase
+	0,  // 57: commonweal.applications.v1.PhaseChange.to_phase:type_name -> commonweal.applications.v1.Phase
+	42, // 58: commonweal.applications.v1.PhaseChange.change_time:type_name -> google.protobuf.Timestamp
+	14, // 59: commonweal.applications.v1.ApplicationsService.CreateRound:input_type -> commonweal.applications.v1.CreateRoundRequest
+	15, // 60: commonweal.applications.v1.ApplicationsService.GetRound:input_type -> commonweal.applications.v1.GetRoundRequest
+	16, // 61: commonweal.applications.v1.ApplicationsService.UpdateRound:input_type -> commonweal.applications.v1.UpdateRoundRequest
+	17, // 62: commonweal.applications.v1.ApplicationsService.AdvanceRound:input_type -> commonweal.applications.v1.AdvanceRoundRequest
+	39, // 63: commonweal.applications.v1.ApplicationsService.ListPhaseChanges:input_type -> commonweal.applications.v1.ListPhaseChangesRequest
+	19, // 64: commonweal.applications.v1.ApplicationsService.CreateOrganization:input_type -> commonweal.applications.v1.CreateOrganizationRequest
+	20, // 65: commonweal.applications.v1.ApplicationsService.VerifyOrganization:input_type -> commonweal.applications.v1.VerifyOrganizationRequest
+	21, // 66: commonweal.applications.v1.ApplicationsService.GetOrganization:input_type -> commonweal.applications.v1.GetOrganizationRequest
+	28, // 67: commonweal.applications.v1.ApplicationsService.CreateApplication:input_type -> commonweal.applications.v1.CreateApplicationRequest
+	29, // 68: commonweal.applications.v1.ApplicationsService.UpdateApplication:input_type -> commonweal.applications.v1.UpdateApplicationRequest
+	30, // 69: commonweal.applications.v1.ApplicationsService.SubmitApplication:input_type -> commonweal.applications.v1.SubmitApplicationRequest
+	31, // 70: commonweal.applications.v1.ApplicationsService.ReviewApplication:input_type -> commonweal.applications.v1.ReviewApplicationRequest
+	32, // 71: commonweal.applications.v1.ApplicationsService.GetApplication:input_type -> commonweal.applications.v1.GetApplicationRequest
+	33, // 72: commonweal.applications.v1.ApplicationsService.ListApplications:input_type -> commonweal.applications.v1.ListApplicationsRequest
+	38, // 73: commonweal.applications.v1.ApplicationsService.SetApplicationStage:input_type -> commonweal.applications.v1.SetApplicationStageRequest
+	35, // 74: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:input_type -> commonweal.applications.v1.ListApplicationRevisionsRequest
+	13, // 75: commonweal.applications.v1.ApplicationsService.CreateRound:output_type -> commonweal.applications.v1.Round
+	13, // 76: commonweal.applications.v1.ApplicationsService.GetRound:output_type -> commonweal.applications.v1.Round
+	13, // 77: commonweal.applications.v1.ApplicationsService.UpdateRound:output_type -> commonweal.applications.v1.Round
+	13, // 78: commonweal.applications.v1.ApplicationsService.AdvanceRound:output_type -> commonweal.applications.v1.Round
+	40, // 79: commonweal.applications.v1.ApplicationsService.ListPhaseChanges:output_type -> commonweal.applications.v1.ListPhaseChangesResponse
+	18, // 80: commonweal.applications.v1.ApplicationsService.CreateOrganization:output_type -> commonweal.applications.v1.Organization
+	18, // 81: commonweal.applications.v1.ApplicationsService.VerifyOrganization:output_type -> commonweal.applications.v1.Organization
+	18, // 82: commonweal.applications.v1.ApplicationsService.GetOrganization:output_type -> commonweal.applications.v1.Organization
+	27, // 83: commonweal.applications.v1.ApplicationsService.CreateApplication:output_type -> commonweal.applications.v1.Application
+	27, // 84: commonweal.applications.v1.ApplicationsService.UpdateApplication:output_type -> commonweal.applications.v1.Application
+	27, // 85: commonweal.applications.v1.ApplicationsService.SubmitApplication:output_type -> commonweal.applications.v1.Application
+	27, // 86: commonweal.applications.v1.ApplicationsService.ReviewApplication:output_type -> commonweal.applications.v1.Application
+	27, // 87: commonweal.applications.v1.ApplicationsService.GetApplication:output_type -> commonweal.applications.v1.Application
+	34, // 88: commonweal.applications.v1.ApplicationsService.ListApplications:output_type -> commonweal.applications.v1.ListApplicationsResponse
+	27, // 89: commonweal.applications.v1.ApplicationsService.SetApplicationStage:output_type -> commonweal.applications.v1.Application
+	37, // 90: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:output_type -> commonweal.applications.v1.ListApplicationRevisionsResponse
+	75, // [75:91] is the sub-list for method output_type
+	59, // [59:75] is the sub-list for method input_type
+	59, // [59:59] is the sub-list for extension type_name
+	59, // [59:59] is the sub-list for extension extendee
+	0,  // [0:59] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_applications_v1_applications_proto_init() }
@@ -3713,7 +3963,7 @@ func file_commonweal_applications_v1_applications_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_applications_v1_applications_proto_rawDesc), len(file_commonweal_applications_v1_applications_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   32,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,6 +23,7 @@ const (
 	ApplicationsService_GetRound_FullMethodName                 = "/commonweal.applications.v1.ApplicationsService/GetRound"
 	ApplicationsService_UpdateRound_FullMethodName              = "/commonweal.applications.v1.ApplicationsService/UpdateRound"
 	ApplicationsService_AdvanceRound_FullMethodName             = "/commonweal.applications.v1.ApplicationsService/AdvanceRound"
+	ApplicationsService_ListPhaseChanges_FullMethodName         = "/commonweal.applications.v1.ApplicationsService/ListPhaseChanges"
 	ApplicationsService_CreateOrganization_FullMethodName       = "/commonweal.applications.v1.ApplicationsService/CreateOrganization"
 	ApplicationsService_VerifyOrganization_FullMethodName       = "/commonweal.applications.v1.ApplicationsService/VerifyOrganization"
 	ApplicationsService_GetOrganization_FullMethodName          = "/commonweal.applications.v1.ApplicationsService/GetOrganization"
@@ -53,6 +54,9 @@ type ApplicationsServiceClient interface {
 	// AdvanceRound moves a round to the next phase, refusing with FAILED_PRECONDITION and the unmet precondition
 	// as reason. Phases only move forward, one at a time. ORGANIZER only.
 	AdvanceRound(ctx context.Context, in *AdvanceRoundRequest, opts ...grpc.CallOption) (*Round, error)
+	// ListPhaseChanges lists a round's phase changes (its audit trail: every advance, who asked and when),
+	// oldest first, in keyset pages, filtered by time. AUDITOR, FINANCE.
+	ListPhaseChanges(ctx context.Context, in *ListPhaseChangesRequest, opts ...grpc.CallOption) (*ListPhaseChangesResponse, error)
 	// CreateOrganization registers an organisation, unit or individual that may apply. APPLICANT (for itself) or
 	// OPERATOR. Credit codes and resident ID numbers are checked against their check character.
 	CreateOrganization(ctx context.Context, in *CreateOrganizationRequest, opts ...grpc.CallOption) (*Organization, error)
@@ -124,6 +128,16 @@ func (c *applicationsServiceClient) AdvanceRound(ctx context.Context, in *Advanc
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Round)
 	err := c.cc.Invoke(ctx, ApplicationsService_AdvanceRound_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) ListPhaseChanges(ctx context.Context, in *ListPhaseChangesRequest, opts ...grpc.CallOption) (*ListPhaseChangesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPhaseChangesResponse)
+	err := c.cc.Invoke(ctx, ApplicationsService_ListPhaseChanges_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -257,6 +271,9 @@ type ApplicationsServiceServer interface {
 	// AdvanceRound moves a round to the next phase, refusing with FAILED_PRECONDITION and the unmet precondition
 	// as reason. Phases only move forward, one at a time. ORGANIZER only.
 	AdvanceRound(context.Context, *AdvanceRoundRequest) (*Round, error)
+	// ListPhaseChanges lists a round's phase changes (its audit trail: every advance, who asked and when),
+	// oldest first, in keyset pages, filtered by time. AUDITOR, FINANCE.
+	ListPhaseChanges(context.Context, *ListPhaseChangesRequest) (*ListPhaseChangesResponse, error)
 	// CreateOrganization registers an organisation, unit or individual that may apply. APPLICANT (for itself) or
 	// OPERATOR. Credit codes and resident ID numbers are checked against their check character.
 	CreateOrganization(context.Context, *CreateOrganizationRequest) (*Organization, error)
@@ -305,6 +322,9 @@ func (UnimplementedApplicationsServiceServer) UpdateRound(context.Context, *Upda
 }
 func (UnimplementedApplicationsServiceServer) AdvanceRound(context.Context, *AdvanceRoundRequest) (*Round, error) {
 	return nil, status.Error(codes.Unimplemented, "method AdvanceRound not implemented")
+}
+func (UnimplementedApplicationsServiceServer) ListPhaseChanges(context.Context, *ListPhaseChangesRequest) (*ListPhaseChangesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPhaseChanges not implemented")
 }
 func (UnimplementedApplicationsServiceServer) CreateOrganization(context.Context, *CreateOrganizationRequest) (*Organization, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateOrganization not implemented")
@@ -428,6 +448,24 @@ func _ApplicationsService_AdvanceRound_Handler(srv interface{}, ctx context.Cont
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ApplicationsServiceServer).AdvanceRound(ctx, req.(*AdvanceRoundRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_ListPhaseChanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPhaseChangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).ListPhaseChanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_ListPhaseChanges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).ListPhaseChanges(ctx, req.(*ListPhaseChangesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -652,6 +690,10 @@ var ApplicationsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AdvanceRound",
 			Handler:    _ApplicationsService_AdvanceRound_Handler,
+		},
+		{
+			MethodName: "ListPhaseChanges",
+			Handler:    _ApplicationsService_ListPhaseChanges_Handler,
 		},
 		{
 			MethodName: "CreateOrganization",

@@ -1856,6 +1856,9 @@ type LedgerTransfer struct {
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// The application the money is earmarked to, if any.
 	ApplicationId string `protobuf:"bytes,11,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// What the transfer is about: pledge:<pledge_id> (a pledge's deposit, approval, refund, redirection) or
+	// application:<application_id> (a donation share).
+	Reference     string `protobuf:"bytes,12,opt,name=reference,proto3" json:"reference,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1963,6 +1966,13 @@ func (x *LedgerTransfer) GetCreateTime() *timestamppb.Timestamp {
 func (x *LedgerTransfer) GetApplicationId() string {
 	if x != nil {
 		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *LedgerTransfer) GetReference() string {
+	if x != nil {
+		return x.Reference
 	}
 	return ""
 }
@@ -2232,6 +2242,398 @@ func (x *ReturnDonationShareRequest) GetReason() string {
 	return ""
 }
 
+// ListLedgerTransfersRequest selects a page of ledger transfers.
+type ListLedgerTransfersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only the transfers touching this application's accounts (earmarked, late, in kind); empty: all.
+	ApplicationId string `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// Only the transfers made at or after this instant.
+	From *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	// Only the transfers made before this instant (after from).
+	To *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	// Page size, 1 to 100 (default 20).
+	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token of the next page from a previous answer (valid for the same filters and caller only).
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLedgerTransfersRequest) Reset() {
+	*x = ListLedgerTransfersRequest{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLedgerTransfersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLedgerTransfersRequest) ProtoMessage() {}
+
+func (x *ListLedgerTransfersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLedgerTransfersRequest.ProtoReflect.Descriptor instead.
+func (*ListLedgerTransfersRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ListLedgerTransfersRequest) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *ListLedgerTransfersRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *ListLedgerTransfersRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *ListLedgerTransfersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListLedgerTransfersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListLedgerTransfersResponse is one page of ledger transfers.
+type ListLedgerTransfersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The transfers, oldest first.
+	Transfers []*LedgerTransfer `protobuf:"bytes,1,rep,name=transfers,proto3" json:"transfers,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLedgerTransfersResponse) Reset() {
+	*x = ListLedgerTransfersResponse{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLedgerTransfersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLedgerTransfersResponse) ProtoMessage() {}
+
+func (x *ListLedgerTransfersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLedgerTransfersResponse.ProtoReflect.Descriptor instead.
+func (*ListLedgerTransfersResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ListLedgerTransfersResponse) GetTransfers() []*LedgerTransfer {
+	if x != nil {
+		return x.Transfers
+	}
+	return nil
+}
+
+func (x *ListLedgerTransfersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ListPledgeEventsRequest selects a page of pledge events.
+type ListPledgeEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only the events of pledges to this application; empty: all.
+	ApplicationId string `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// Only the events of this pledge; empty: all.
+	PledgeId string `protobuf:"bytes,2,opt,name=pledge_id,json=pledgeId,proto3" json:"pledge_id,omitempty"`
+	// Only the events at or after this instant.
+	From *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	// Only the events before this instant (after from).
+	To *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=to,proto3" json:"to,omitempty"`
+	// Page size, 1 to 100 (default 20).
+	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token of the next page from a previous answer (valid for the same filters and caller only).
+	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPledgeEventsRequest) Reset() {
+	*x = ListPledgeEventsRequest{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPledgeEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPledgeEventsRequest) ProtoMessage() {}
+
+func (x *ListPledgeEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPledgeEventsRequest.ProtoReflect.Descriptor instead.
+func (*ListPledgeEventsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListPledgeEventsRequest) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *ListPledgeEventsRequest) GetPledgeId() string {
+	if x != nil {
+		return x.PledgeId
+	}
+	return ""
+}
+
+func (x *ListPledgeEventsRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *ListPledgeEventsRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *ListPledgeEventsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListPledgeEventsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListPledgeEventsResponse is one page of pledge events.
+type ListPledgeEventsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The events, oldest first.
+	Events []*PledgeEvent `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPledgeEventsResponse) Reset() {
+	*x = ListPledgeEventsResponse{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPledgeEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPledgeEventsResponse) ProtoMessage() {}
+
+func (x *ListPledgeEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPledgeEventsResponse.ProtoReflect.Descriptor instead.
+func (*ListPledgeEventsResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ListPledgeEventsResponse) GetEvents() []*PledgeEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+func (x *ListPledgeEventsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// PledgeEvent is one immutable entry of a pledge's audit trail.
+type PledgeEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event's ID, increasing in the order events were recorded.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The pledge.
+	PledgeId string `protobuf:"bytes,2,opt,name=pledge_id,json=pledgeId,proto3" json:"pledge_id,omitempty"`
+	// The application the pledge was made to.
+	ApplicationId string `protobuf:"bytes,3,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// What was done: PLEDGED, DEPOSITED, APPRAISED, APPROVED, REFUNDED or REDIRECTED.
+	Action string `protobuf:"bytes,4,opt,name=action,proto3" json:"action,omitempty"`
+	// When.
+	EventTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
+	// Who (identity subject).
+	Actor string `protobuf:"bytes,6,opt,name=actor,proto3" json:"actor,omitempty"`
+	// The request ID of the call, if any.
+	RequestId string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// What the action recorded (amounts, bank reference, grounds and the caller's reason).
+	Detail        string `protobuf:"bytes,8,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PledgeEvent) Reset() {
+	*x = PledgeEvent{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PledgeEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PledgeEvent) ProtoMessage() {}
+
+func (x *PledgeEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PledgeEvent.ProtoReflect.Descriptor instead.
+func (*PledgeEvent) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *PledgeEvent) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *PledgeEvent) GetPledgeId() string {
+	if x != nil {
+		return x.PledgeId
+	}
+	return ""
+}
+
+func (x *PledgeEvent) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *PledgeEvent) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *PledgeEvent) GetEventTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EventTime
+	}
+	return nil
+}
+
+func (x *PledgeEvent) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *PledgeEvent) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *PledgeEvent) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
 var File_commonweal_donations_v1_donations_proto protoreflect.FileDescriptor
 
 const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
@@ -2362,7 +2764,7 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\x1cListApplicationDonorsRequest\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\"<\n" +
 	"\x1dListApplicationDonorsResponse\x12\x1b\n" +
-	"\tdonor_ids\x18\x01 \x03(\tR\bdonorIds\"\xc5\x03\n" +
+	"\tdonor_ids\x18\x01 \x03(\tR\bdonorIds\"\xe3\x03\n" +
 	"\x0eLedgerTransfer\x12\x1f\n" +
 	"\vtransfer_id\x18\x01 \x01(\tR\n" +
 	"transferId\x129\n" +
@@ -2379,7 +2781,8 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\vcreate_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12%\n" +
-	"\x0eapplication_id\x18\v \x01(\tR\rapplicationId\"\x9c\x01\n" +
+	"\x0eapplication_id\x18\v \x01(\tR\rapplicationId\x12\x1c\n" +
+	"\treference\x18\f \x01(\tR\treference\"\x9c\x01\n" +
 	"\x1bReserveDonationShareRequest\x12\x1f\n" +
 	"\vtransfer_id\x18\x01 \x01(\tR\n" +
 	"transferId\x12%\n" +
@@ -2402,7 +2805,39 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\n" +
 	"amount_fen\x18\x03 \x01(\x03R\tamountFen\x12+\n" +
 	"\x11payment_reference\x18\x04 \x01(\tR\x10paymentReference\x12\x16\n" +
-	"\x06reason\x18\x05 \x01(\tR\x06reason*x\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\"\xdb\x01\n" +
+	"\x1aListLedgerTransfersRequest\x12%\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12.\n" +
+	"\x04from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x1b\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\"\x8c\x01\n" +
+	"\x1bListLedgerTransfersResponse\x12E\n" +
+	"\ttransfers\x18\x01 \x03(\v2'.commonweal.donations.v1.LedgerTransferR\ttransfers\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf5\x01\n" +
+	"\x17ListPledgeEventsRequest\x12%\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12\x1b\n" +
+	"\tpledge_id\x18\x02 \x01(\tR\bpledgeId\x12.\n" +
+	"\x04from\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x1b\n" +
+	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\"\x80\x01\n" +
+	"\x18ListPledgeEventsResponse\x12<\n" +
+	"\x06events\x18\x01 \x03(\v2$.commonweal.donations.v1.PledgeEventR\x06events\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8c\x02\n" +
+	"\vPledgeEvent\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1b\n" +
+	"\tpledge_id\x18\x02 \x01(\tR\bpledgeId\x12%\n" +
+	"\x0eapplication_id\x18\x03 \x01(\tR\rapplicationId\x12\x16\n" +
+	"\x06action\x18\x04 \x01(\tR\x06action\x129\n" +
+	"\n" +
+	"event_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12\x14\n" +
+	"\x05actor\x18\x06 \x01(\tR\x05actor\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\a \x01(\tR\trequestId\x12\x16\n" +
+	"\x06detail\x18\b \x01(\tR\x06detail*x\n" +
 	"\tDonorKind\x12\x1a\n" +
 	"\x16DONOR_KIND_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15DONOR_KIND_ENTERPRISE\x10\x01\x12\x19\n" +
@@ -2426,7 +2861,7 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\x14TRANSFER_KIND_POSTED\x10\x01\x12\x19\n" +
 	"\x15TRANSFER_KIND_PENDING\x10\x02\x12\x1e\n" +
 	"\x1aTRANSFER_KIND_POST_PENDING\x10\x03\x12\x1e\n" +
-	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\xe0\x12\n" +
+	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\x95\x15\n" +
 	"\x10DonationsService\x12q\n" +
 	"\vCreateDonor\x12+.commonweal.donations.v1.CreateDonorRequest\x1a\x1e.commonweal.donations.v1.Donor\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/donors\x12s\n" +
@@ -2443,7 +2878,9 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\fRefundPledge\x12,.commonweal.donations.v1.RefundPledgeRequest\x1a\x1f.commonweal.donations.v1.Pledge\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/pledges/{pledge_id}:refund\x12\x8e\x01\n" +
 	"\x0eRedirectPledge\x12..commonweal.donations.v1.RedirectPledgeRequest\x1a\x1f.commonweal.donations.v1.Pledge\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/pledges/{pledge_id}:redirect\x12\xad\x01\n" +
 	"\x12GetDonationSummary\x122.commonweal.donations.v1.GetDonationSummaryRequest\x1a(.commonweal.donations.v1.DonationSummary\"9\x82\xd3\xe4\x93\x023\x121/v1/applications/{application_id}/donationSummary\x12\x86\x01\n" +
-	"\fVerifyLedger\x12,.commonweal.donations.v1.VerifyLedgerRequest\x1a-.commonweal.donations.v1.VerifyLedgerResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/ledger:verify\x12\x86\x01\n" +
+	"\fVerifyLedger\x12,.commonweal.donations.v1.VerifyLedgerRequest\x1a-.commonweal.donations.v1.VerifyLedgerResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/ledger:verify\x12\x9e\x01\n" +
+	"\x13ListLedgerTransfers\x123.commonweal.donations.v1.ListLedgerTransfersRequest\x1a4.commonweal.donations.v1.ListLedgerTransfersResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/ledger/transfers\x12\x91\x01\n" +
+	"\x10ListPledgeEvents\x120.commonweal.donations.v1.ListPledgeEventsRequest\x1a1.commonweal.donations.v1.ListPledgeEventsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/pledgeEvents\x12\x86\x01\n" +
 	"\x15ListApplicationDonors\x125.commonweal.donations.v1.ListApplicationDonorsRequest\x1a6.commonweal.donations.v1.ListApplicationDonorsResponse\x12u\n" +
 	"\x14ReserveDonationShare\x124.commonweal.donations.v1.ReserveDonationShareRequest\x1a'.commonweal.donations.v1.LedgerTransfer\x12u\n" +
 	"\x14ReleaseDonationShare\x124.commonweal.donations.v1.ReleaseDonationShareRequest\x1a'.commonweal.donations.v1.LedgerTransfer\x12s\n" +
@@ -2463,7 +2900,7 @@ func file_commonweal_donations_v1_donations_proto_rawDescGZIP() []byte {
 }
 
 var file_commonweal_donations_v1_donations_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_commonweal_donations_v1_donations_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_commonweal_donations_v1_donations_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_commonweal_donations_v1_donations_proto_goTypes = []any{
 	(DonorKind)(0),                        // 0: commonweal.donations.v1.DonorKind
 	(PledgeKind)(0),                       // 1: commonweal.donations.v1.PledgeKind
@@ -2495,70 +2932,86 @@ var file_commonweal_donations_v1_donations_proto_goTypes = []any{
 	(*ReleaseDonationShareRequest)(nil),   // 27: commonweal.donations.v1.ReleaseDonationShareRequest
 	(*CancelDonationShareRequest)(nil),    // 28: commonweal.donations.v1.CancelDonationShareRequest
 	(*ReturnDonationShareRequest)(nil),    // 29: commonweal.donations.v1.ReturnDonationShareRequest
-	(*timestamppb.Timestamp)(nil),         // 30: google.protobuf.Timestamp
+	(*ListLedgerTransfersRequest)(nil),    // 30: commonweal.donations.v1.ListLedgerTransfersRequest
+	(*ListLedgerTransfersResponse)(nil),   // 31: commonweal.donations.v1.ListLedgerTransfersResponse
+	(*ListPledgeEventsRequest)(nil),       // 32: commonweal.donations.v1.ListPledgeEventsRequest
+	(*ListPledgeEventsResponse)(nil),      // 33: commonweal.donations.v1.ListPledgeEventsResponse
+	(*PledgeEvent)(nil),                   // 34: commonweal.donations.v1.PledgeEvent
+	(*timestamppb.Timestamp)(nil),         // 35: google.protobuf.Timestamp
 }
 var file_commonweal_donations_v1_donations_proto_depIdxs = []int32{
 	0,  // 0: commonweal.donations.v1.Donor.kind:type_name -> commonweal.donations.v1.DonorKind
-	30, // 1: commonweal.donations.v1.Donor.create_time:type_name -> google.protobuf.Timestamp
+	35, // 1: commonweal.donations.v1.Donor.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: commonweal.donations.v1.CreateDonorRequest.kind:type_name -> commonweal.donations.v1.DonorKind
 	4,  // 3: commonweal.donations.v1.ListDonorsResponse.donors:type_name -> commonweal.donations.v1.Donor
 	1,  // 4: commonweal.donations.v1.Pledge.kind:type_name -> commonweal.donations.v1.PledgeKind
 	2,  // 5: commonweal.donations.v1.Pledge.state:type_name -> commonweal.donations.v1.PledgeState
-	30, // 6: commonweal.donations.v1.Pledge.deposit_time:type_name -> google.protobuf.Timestamp
-	30, // 7: commonweal.donations.v1.Pledge.appraise_time:type_name -> google.protobuf.Timestamp
-	30, // 8: commonweal.donations.v1.Pledge.approve_time:type_name -> google.protobuf.Timestamp
-	30, // 9: commonweal.donations.v1.Pledge.refund_time:type_name -> google.protobuf.Timestamp
-	30, // 10: commonweal.donations.v1.Pledge.redirect_time:type_name -> google.protobuf.Timestamp
-	30, // 11: commonweal.donations.v1.Pledge.create_time:type_name -> google.protobuf.Timestamp
-	30, // 12: commonweal.donations.v1.Pledge.confirm_time:type_name -> google.protobuf.Timestamp
+	35, // 6: commonweal.donations.v1.Pledge.deposit_time:type_name -> google.protobuf.Timestamp
+	35, // 7: commonweal.donations.v1.Pledge.appraise_time:type_name -> google.protobuf.Timestamp
+	35, // 8: commonweal.donations.v1.Pledge.approve_time:type_name -> google.protobuf.Timestamp
+	35, // 9: commonweal.donations.v1.Pledge.refund_time:type_name -> google.protobuf.Timestamp
+	35, // 10: commonweal.donations.v1.Pledge.redirect_time:type_name -> google.protobuf.Timestamp
+	35, // 11: commonweal.donations.v1.Pledge.create_time:type_name -> google.protobuf.Timestamp
+	35, // 12: commonweal.donations.v1.Pledge.confirm_time:type_name -> google.protobuf.Timestamp
 	1,  // 13: commonweal.donations.v1.CreatePledgeRequest.kind:type_name -> commonweal.donations.v1.PledgeKind
 	9,  // 14: commonweal.donations.v1.ListPledgesResponse.pledges:type_name -> commonweal.donations.v1.Pledge
-	30, // 15: commonweal.donations.v1.ConfirmDepositRequest.deposited_at:type_name -> google.protobuf.Timestamp
-	30, // 16: commonweal.donations.v1.GetDonationSummaryRequest.as_of:type_name -> google.protobuf.Timestamp
-	30, // 17: commonweal.donations.v1.DonationSummary.as_of:type_name -> google.protobuf.Timestamp
+	35, // 15: commonweal.donations.v1.ConfirmDepositRequest.deposited_at:type_name -> google.protobuf.Timestamp
+	35, // 16: commonweal.donations.v1.GetDonationSummaryRequest.as_of:type_name -> google.protobuf.Timestamp
+	35, // 17: commonweal.donations.v1.DonationSummary.as_of:type_name -> google.protobuf.Timestamp
 	3,  // 18: commonweal.donations.v1.LedgerTransfer.kind:type_name -> commonweal.donations.v1.TransferKind
-	30, // 19: commonweal.donations.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
-	5,  // 20: commonweal.donations.v1.DonationsService.CreateDonor:input_type -> commonweal.donations.v1.CreateDonorRequest
-	6,  // 21: commonweal.donations.v1.DonationsService.GetDonor:input_type -> commonweal.donations.v1.GetDonorRequest
-	7,  // 22: commonweal.donations.v1.DonationsService.ListDonors:input_type -> commonweal.donations.v1.ListDonorsRequest
-	10, // 23: commonweal.donations.v1.DonationsService.CreatePledge:input_type -> commonweal.donations.v1.CreatePledgeRequest
-	11, // 24: commonweal.donations.v1.DonationsService.GetPledge:input_type -> commonweal.donations.v1.GetPledgeRequest
-	12, // 25: commonweal.donations.v1.DonationsService.ListPledges:input_type -> commonweal.donations.v1.ListPledgesRequest
-	14, // 26: commonweal.donations.v1.DonationsService.ConfirmDeposit:input_type -> commonweal.donations.v1.ConfirmDepositRequest
-	15, // 27: commonweal.donations.v1.DonationsService.AppraisePledge:input_type -> commonweal.donations.v1.AppraisePledgeRequest
-	16, // 28: commonweal.donations.v1.DonationsService.ApproveAppraisal:input_type -> commonweal.donations.v1.ApproveAppraisalRequest
-	17, // 29: commonweal.donations.v1.DonationsService.RefundPledge:input_type -> commonweal.donations.v1.RefundPledgeRequest
-	18, // 30: commonweal.donations.v1.DonationsService.RedirectPledge:input_type -> commonweal.donations.v1.RedirectPledgeRequest
-	19, // 31: commonweal.donations.v1.DonationsService.GetDonationSummary:input_type -> commonweal.donations.v1.GetDonationSummaryRequest
-	21, // 32: commonweal.donations.v1.DonationsService.VerifyLedger:input_type -> commonweal.donations.v1.VerifyLedgerRequest
-	23, // 33: commonweal.donations.v1.DonationsService.ListApplicationDonors:input_type -> commonweal.donations.v1.ListApplicationDonorsRequest
-	26, // 34: commonweal.donations.v1.DonationsService.ReserveDonationShare:input_type -> commonweal.donations.v1.ReserveDonationShareRequest
-	27, // 35: commonweal.donations.v1.DonationsService.ReleaseDonationShare:input_type -> commonweal.donations.v1.ReleaseDonationShareRequest
-	28, // 36: commonweal.donations.v1.DonationsService.CancelDonationShare:input_type -> commonweal.donations.v1.CancelDonationShareRequest
-	29, // 37: commonweal.donations.v1.DonationsService.ReturnDonationShare:input_type -> commonweal.donations.v1.ReturnDonationShareRequest
-	4,  // 38: commonweal.donations.v1.DonationsService.CreateDonor:output_type -> commonweal.donations.v1.Donor
-	4,  // 39: commonweal.donations.v1.DonationsService.GetDonor:output_type -> commonweal.donations.v1.Donor
-	8,  // 40: commonweal.donations.v1.DonationsService.ListDonors:output_type -> commonweal.donations.v1.ListDonorsResponse
-	9,  // 41: commonweal.donations.v1.DonationsService.CreatePledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 42: commonweal.donations.v1.DonationsService.GetPledge:output_type -> commonweal.donations.v1.Pledge
-	13, // 43: commonweal.donations.v1.DonationsService.ListPledges:output_type -> commonweal.donations.v1.ListPledgesResponse
-	9,  // 44: commonweal.donations.v1.DonationsService.ConfirmDeposit:output_type -> commonweal.donations.v1.Pledge
-	9,  // 45: commonweal.donations.v1.DonationsService.AppraisePledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 46: commonweal.donations.v1.DonationsService.ApproveAppraisal:output_type -> commonweal.donations.v1.Pledge
-	9,  // 47: commonweal.donations.v1.DonationsService.RefundPledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 48: commonweal.donations.v1.DonationsService.RedirectPledge:output_type -> commonweal.donations.v1.Pledge
-	20, // 49: commonweal.donations.v1.DonationsService.GetDonationSummary:output_type -> commonweal.donations.v1.DonationSummary
-	22, // 50: commonweal.donations.v1.DonationsService.VerifyLedger:output_type -> commonweal.donations.v1.VerifyLedgerResponse
-	24, // 51: commonweal.donations.v1.DonationsService.ListApplicationDonors:output_type -> commonweal.donations.v1.ListApplicationDonorsResponse
-	25, // 52: commonweal.donations.v1.DonationsService.ReserveDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	25, // 53: commonweal.donations.v1.DonationsService.ReleaseDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	25, // 54: commonweal.donations.v1.DonationsService.CancelDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	25, // 55: commonweal.donations.v1.DonationsService.ReturnDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	38, // [38:56] is the sub-list for method output_type
-	20, // [20:38] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	35, // 19: commonweal.donations.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
+	35, // 20: commonweal.donations.v1.ListLedgerTransfersRequest.from:type_name -> google.protobuf.Timestamp
+	35, // 21: commonweal.donations.v1.ListLedgerTransfersRequest.to:type_name -> google.protobuf.Timestamp
+	25, // 22: commonweal.donations.v1.ListLedgerTransfersResponse.transfers:type_name -> commonweal.donations.v1.LedgerTransfer
+	35, // 23: commonweal.donations.v1.ListPledgeEventsRequest.from:type_name -> google.protobuf.Timestamp
+	35, // 24: commonweal.donations.v1.ListPledgeEventsRequest.to:type_name -> google.protobuf.Timestamp
+	34, // 25: commonweal.donations.v1.ListPledgeEventsResponse.events:type_name -> commonweal.donations.v1.PledgeEvent
+	35, // 26: commonweal.donations.v1.PledgeEvent.event_time:type_name -> google.protobuf.Timestamp
+	5,  // 27: commonweal.donations.v1.DonationsService.CreateDonor:input_type -> commonweal.donations.v1.CreateDonorRequest
+	6,  // 28: commonweal.donations.v1.DonationsService.GetDonor:input_type -> commonweal.donations.v1.GetDonorRequest
+	7,  // 29: commonweal.donations.v1.DonationsService.ListDonors:input_type -> commonweal.donations.v1.ListDonorsRequest
+	10, // 30: commonweal.donations.v1.DonationsService.CreatePledge:input_type -> commonweal.donations.v1.CreatePledgeRequest
+	11, // 31: commonweal.donations.v1.DonationsService.GetPledge:input_type -> commonweal.donations.v1.GetPledgeRequest
+	12, // 32: commonweal.donations.v1.DonationsService.ListPledges:input_type -> commonweal.donations.v1.ListPledgesRequest
+	14, // 33: commonweal.donations.v1.DonationsService.ConfirmDeposit:input_type -> commonweal.donations.v1.ConfirmDepositRequest
+	15, // 34: commonweal.donations.v1.DonationsService.AppraisePledge:input_type -> commonweal.donations.v1.AppraisePledgeRequest
+	16, // 35: commonweal.donations.v1.DonationsService.ApproveAppraisal:input_type -> commonweal.donations.v1.ApproveAppraisalRequest
+	17, // 36: commonweal.donations.v1.DonationsService.RefundPledge:input_type -> commonweal.donations.v1.RefundPledgeRequest
+	18, // 37: commonweal.donations.v1.DonationsService.RedirectPledge:input_type -> commonweal.donations.v1.RedirectPledgeRequest
+	19, // 38: commonweal.donations.v1.DonationsService.GetDonationSummary:input_type -> commonweal.donations.v1.GetDonationSummaryRequest
+	21, // 39: commonweal.donations.v1.DonationsService.VerifyLedger:input_type -> commonweal.donations.v1.VerifyLedgerRequest
+	30, // 40: commonweal.donations.v1.DonationsService.ListLedgerTransfers:input_type -> commonweal.donations.v1.ListLedgerTransfersRequest
+	32, // 41: commonweal.donations.v1.DonationsService.ListPledgeEvents:input_type -> commonweal.donations.v1.ListPledgeEventsRequest
+	23, // 42: commonweal.donations.v1.DonationsService.ListApplicationDonors:input_type -> commonweal.donations.v1.ListApplicationDonorsRequest
+	26, // 43: commonweal.donations.v1.DonationsService.ReserveDonationShare:input_type -> commonweal.donations.v1.ReserveDonationShareRequest
+	27, // 44: commonweal.donations.v1.DonationsService.ReleaseDonationShare:input_type -> commonweal.donations.v1.ReleaseDonationShareRequest
+	28, // 45: commonweal.donations.v1.DonationsService.CancelDonationShare:input_type -> commonweal.donations.v1.CancelDonationShareRequest
+	29, // 46: commonweal.donations.v1.DonationsService.ReturnDonationShare:input_type -> commonweal.donations.v1.ReturnDonationShareRequest
+	4,  // 47: commonweal.donations.v1.DonationsService.CreateDonor:output_type -> commonweal.donations.v1.Donor
+	4,  // 48: commonweal.donations.v1.DonationsService.GetDonor:output_type -> commonweal.donations.v1.Donor
+	8,  // 49: commonweal.donations.v1.DonationsService.ListDonors:output_type -> commonweal.donations.v1.ListDonorsResponse
+	9,  // 50: commonweal.donations.v1.DonationsService.CreatePledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 51: commonweal.donations.v1.DonationsService.GetPledge:output_type -> commonweal.donations.v1.Pledge
+	13, // 52: commonweal.donations.v1.DonationsService.ListPledges:output_type -> commonweal.donations.v1.ListPledgesResponse
+	9,  // 53: commonweal.donations.v1.DonationsService.ConfirmDeposit:output_type -> commonweal.donations.v1.Pledge
+	9,  // 54: commonweal.donations.v1.DonationsService.AppraisePledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 55: commonweal.donations.v1.DonationsService.ApproveAppraisal:output_type -> commonweal.donations.v1.Pledge
+	9,  // 56: commonweal.donations.v1.DonationsService.RefundPledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 57: commonweal.donations.v1.DonationsService.RedirectPledge:output_type -> commonweal.donations.v1.Pledge
+	20, // 58: commonweal.donations.v1.DonationsService.GetDonationSummary:output_type -> commonweal.donations.v1.DonationSummary
+	22, // 59: commonweal.donations.v1.DonationsService.VerifyLedger:output_type -> commonweal.donations.v1.VerifyLedgerResponse
+	31, // 60: commonweal.donations.v1.DonationsService.ListLedgerTransfers:output_type -> commonweal.donations.v1.ListLedgerTransfersResponse
+	33, // 61: commonweal.donations.v1.DonationsService.ListPledgeEvents:output_type -> commonweal.donations.v1.ListPledgeEventsResponse
+	24, // 62: commonweal.donations.v1.DonationsService.ListApplicationDonors:output_type -> commonweal.donations.v1.ListApplicationDonorsResponse
+	25, // 63: commonweal.donations.v1.DonationsService.ReserveDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	25, // 64: commonweal.donations.v1.DonationsService.ReleaseDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	25, // 65: commonweal.donations.v1.DonationsService.CancelDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	25, // 66: commonweal.donations.v1.DonationsService.ReturnDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	47, // [47:67] is the sub-list for method output_type
+	27, // [27:47] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_donations_v1_donations_proto_init() }
@@ -2572,7 +3025,7 @@ func file_commonweal_donations_v1_donations_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_donations_v1_donations_proto_rawDesc), len(file_commonweal_donations_v1_donations_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   26,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

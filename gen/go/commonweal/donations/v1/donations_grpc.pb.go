@@ -32,6 +32,8 @@ const (
 	DonationsService_RedirectPledge_FullMethodName        = "/commonweal.donations.v1.DonationsService/RedirectPledge"
 	DonationsService_GetDonationSummary_FullMethodName    = "/commonweal.donations.v1.DonationsService/GetDonationSummary"
 	DonationsService_VerifyLedger_FullMethodName          = "/commonweal.donations.v1.DonationsService/VerifyLedger"
+	DonationsService_ListLedgerTransfers_FullMethodName   = "/commonweal.donations.v1.DonationsService/ListLedgerTransfers"
+	DonationsService_ListPledgeEvents_FullMethodName      = "/commonweal.donations.v1.DonationsService/ListPledgeEvents"
 	DonationsService_ListApplicationDonors_FullMethodName = "/commonweal.donations.v1.DonationsService/ListApplicationDonors"
 	DonationsService_ReserveDonationShare_FullMethodName  = "/commonweal.donations.v1.DonationsService/ReserveDonationShare"
 	DonationsService_ReleaseDonationShare_FullMethodName  = "/commonweal.donations.v1.DonationsService/ReleaseDonationShare"
@@ -92,6 +94,16 @@ type DonationsServiceClient interface {
 	// balances, and checks that all balances sum to zero and that no account that may not go negative is.
 	// FINANCE, AUDITOR, CHARITY_FEDERATION.
 	VerifyLedger(ctx context.Context, in *VerifyLedgerRequest, opts ...grpc.CallOption) (*VerifyLedgerResponse, error)
+	// ListLedgerTransfers lists the donation ledger's transfers (the audit trail of its money), oldest first
+	// (create_time, then transfer ID), in keyset pages, filtered by project (every transfer touching one of the
+	// application's accounts: deposits, in-kind approvals, refunds, redirections from or to it, donation shares
+	// reserved, released, cancelled and returned) and by time. FINANCE, AUDITOR, CHARITY_FEDERATION (whose
+	// ledger it is, as for VerifyLedger).
+	ListLedgerTransfers(ctx context.Context, in *ListLedgerTransfersRequest, opts ...grpc.CallOption) (*ListLedgerTransfersResponse, error)
+	// ListPledgeEvents lists pledge events (the pledges' audit trail: who did what, when, under which request
+	// ID and why), oldest first, in keyset pages, filtered by application, pledge and time. Details carry
+	// amounts, references and the callers' reasons, never a personal number or phone. FINANCE, AUDITOR.
+	ListPledgeEvents(ctx context.Context, in *ListPledgeEventsRequest, opts ...grpc.CallOption) (*ListPledgeEventsResponse, error)
 	// ListApplicationDonors lists the donors with any pledge (in any state) to an application, for the reviews
 	// service's donor-representative conflicts. Internal: the reviews service and staff; no HTTP route.
 	ListApplicationDonors(ctx context.Context, in *ListApplicationDonorsRequest, opts ...grpc.CallOption) (*ListApplicationDonorsResponse, error)
@@ -257,6 +269,26 @@ func (c *donationsServiceClient) VerifyLedger(ctx context.Context, in *VerifyLed
 	return out, nil
 }
 
+func (c *donationsServiceClient) ListLedgerTransfers(ctx context.Context, in *ListLedgerTransfersRequest, opts ...grpc.CallOption) (*ListLedgerTransfersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListLedgerTransfersResponse)
+	err := c.cc.Invoke(ctx, DonationsService_ListLedgerTransfers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *donationsServiceClient) ListPledgeEvents(ctx context.Context, in *ListPledgeEventsRequest, opts ...grpc.CallOption) (*ListPledgeEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPledgeEventsResponse)
+	err := c.cc.Invoke(ctx, DonationsService_ListPledgeEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *donationsServiceClient) ListApplicationDonors(ctx context.Context, in *ListApplicationDonorsRequest, opts ...grpc.CallOption) (*ListApplicationDonorsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListApplicationDonorsResponse)
@@ -360,6 +392,16 @@ type DonationsServiceServer interface {
 	// balances, and checks that all balances sum to zero and that no account that may not go negative is.
 	// FINANCE, AUDITOR, CHARITY_FEDERATION.
 	VerifyLedger(context.Context, *VerifyLedgerRequest) (*VerifyLedgerResponse, error)
+	// ListLedgerTransfers lists the donation ledger's transfers (the audit trail of its money), oldest first
+	// (create_time, then transfer ID), in keyset pages, filtered by project (every transfer touching one of the
+	// application's accounts: deposits, in-kind approvals, refunds, redirections from or to it, donation shares
+	// reserved, released, cancelled and returned) and by time. FINANCE, AUDITOR, CHARITY_FEDERATION (whose
+	// ledger it is, as for VerifyLedger).
+	ListLedgerTransfers(context.Context, *ListLedgerTransfersRequest) (*ListLedgerTransfersResponse, error)
+	// ListPledgeEvents lists pledge events (the pledges' audit trail: who did what, when, under which request
+	// ID and why), oldest first, in keyset pages, filtered by application, pledge and time. Details carry
+	// amounts, references and the callers' reasons, never a personal number or phone. FINANCE, AUDITOR.
+	ListPledgeEvents(context.Context, *ListPledgeEventsRequest) (*ListPledgeEventsResponse, error)
 	// ListApplicationDonors lists the donors with any pledge (in any state) to an application, for the reviews
 	// service's donor-representative conflicts. Internal: the reviews service and staff; no HTTP route.
 	ListApplicationDonors(context.Context, *ListApplicationDonorsRequest) (*ListApplicationDonorsResponse, error)
@@ -433,6 +475,12 @@ func (UnimplementedDonationsServiceServer) GetDonationSummary(context.Context, *
 }
 func (UnimplementedDonationsServiceServer) VerifyLedger(context.Context, *VerifyLedgerRequest) (*VerifyLedgerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method VerifyLedger not implemented")
+}
+func (UnimplementedDonationsServiceServer) ListLedgerTransfers(context.Context, *ListLedgerTransfersRequest) (*ListLedgerTransfersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListLedgerTransfers not implemented")
+}
+func (UnimplementedDonationsServiceServer) ListPledgeEvents(context.Context, *ListPledgeEventsRequest) (*ListPledgeEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPledgeEvents not implemented")
 }
 func (UnimplementedDonationsServiceServer) ListApplicationDonors(context.Context, *ListApplicationDonorsRequest) (*ListApplicationDonorsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListApplicationDonors not implemented")
@@ -704,6 +752,42 @@ func _DonationsService_VerifyLedger_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DonationsService_ListLedgerTransfers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListLedgerTransfersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DonationsServiceServer).ListLedgerTransfers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DonationsService_ListLedgerTransfers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DonationsServiceServer).ListLedgerTransfers(ctx, req.(*ListLedgerTransfersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DonationsService_ListPledgeEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPledgeEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DonationsServiceServer).ListPledgeEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DonationsService_ListPledgeEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DonationsServiceServer).ListPledgeEvents(ctx, req.(*ListPledgeEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DonationsService_ListApplicationDonors_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListApplicationDonorsRequest)
 	if err := dec(in); err != nil {
@@ -852,6 +936,14 @@ var DonationsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "VerifyLedger",
 			Handler:    _DonationsService_VerifyLedger_Handler,
+		},
+		{
+			MethodName: "ListLedgerTransfers",
+			Handler:    _DonationsService_ListLedgerTransfers_Handler,
+		},
+		{
+			MethodName: "ListPledgeEvents",
+			Handler:    _DonationsService_ListPledgeEvents_Handler,
 		},
 		{
 			MethodName: "ListApplicationDonors",

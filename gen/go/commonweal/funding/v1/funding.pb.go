@@ -263,6 +263,67 @@ func (Share) EnumDescriptor() ([]byte, []int) {
 	return file_commonweal_funding_v1_funding_proto_rawDescGZIP(), []int{3}
 }
 
+// TransferKind is what a ledger transfer does (TigerBeetle's two-phase transfers).
+type TransferKind int32
+
+const (
+	// Not set.
+	TransferKind_TRANSFER_KIND_UNSPECIFIED TransferKind = 0
+	// Moves money at once.
+	TransferKind_TRANSFER_KIND_POSTED TransferKind = 1
+	// Reserves money (a tranche's government share committed): pending until posted or voided.
+	TransferKind_TRANSFER_KIND_PENDING TransferKind = 2
+	// Posts a pending transfer (a tranche paid), at most once.
+	TransferKind_TRANSFER_KIND_POST_PENDING TransferKind = 3
+	// Voids a pending transfer (a tranche cancelled), at most once.
+	TransferKind_TRANSFER_KIND_VOID_PENDING TransferKind = 4
+)
+
+// Enum value maps for TransferKind.
+var (
+	TransferKind_name = map[int32]string{
+		0: "TRANSFER_KIND_UNSPECIFIED",
+		1: "TRANSFER_KIND_POSTED",
+		2: "TRANSFER_KIND_PENDING",
+		3: "TRANSFER_KIND_POST_PENDING",
+		4: "TRANSFER_KIND_VOID_PENDING",
+	}
+	TransferKind_value = map[string]int32{
+		"TRANSFER_KIND_UNSPECIFIED":  0,
+		"TRANSFER_KIND_POSTED":       1,
+		"TRANSFER_KIND_PENDING":      2,
+		"TRANSFER_KIND_POST_PENDING": 3,
+		"TRANSFER_KIND_VOID_PENDING": 4,
+	}
+)
+
+func (x TransferKind) Enum() *TransferKind {
+	p := new(TransferKind)
+	*p = x
+	return p
+}
+
+func (x TransferKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TransferKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_commonweal_funding_v1_funding_proto_enumTypes[4].Descriptor()
+}
+
+func (TransferKind) Type() protoreflect.EnumType {
+	return &file_commonweal_funding_v1_funding_proto_enumTypes[4]
+}
+
+func (x TransferKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TransferKind.Descriptor instead.
+func (TransferKind) EnumDescriptor() ([]byte, []int) {
+	return file_commonweal_funding_v1_funding_proto_rawDescGZIP(), []int{4}
+}
+
 // Pool is a round's welfare-lottery funds.
 type Pool struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2619,6 +2680,288 @@ func (x *VerifyLedgerResponse) GetMismatches() []string {
 	return nil
 }
 
+// ListLedgerTransfersRequest selects a page of funding ledger transfers.
+type ListLedgerTransfersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only the transfers of this project (application): its plan's and its idea prize's; empty: all.
+	ApplicationId string `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// Only the transfers touching this round's accounts (lottery, pool, paid, returns); empty: all.
+	RoundId string `protobuf:"bytes,2,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Only the transfers made at or after this instant.
+	From *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	// Only the transfers made before this instant (after from).
+	To *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=to,proto3" json:"to,omitempty"`
+	// Page size, 1 to 100 (default 20).
+	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token of the next page from a previous answer (valid for the same filters and caller only).
+	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLedgerTransfersRequest) Reset() {
+	*x = ListLedgerTransfersRequest{}
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLedgerTransfersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLedgerTransfersRequest) ProtoMessage() {}
+
+func (x *ListLedgerTransfersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLedgerTransfersRequest.ProtoReflect.Descriptor instead.
+func (*ListLedgerTransfersRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_funding_v1_funding_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListLedgerTransfersRequest) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *ListLedgerTransfersRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *ListLedgerTransfersRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *ListLedgerTransfersRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *ListLedgerTransfersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListLedgerTransfersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListLedgerTransfersResponse is one page of funding ledger transfers.
+type ListLedgerTransfersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The transfers, oldest first.
+	Transfers []*LedgerTransfer `protobuf:"bytes,1,rep,name=transfers,proto3" json:"transfers,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLedgerTransfersResponse) Reset() {
+	*x = ListLedgerTransfersResponse{}
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLedgerTransfersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLedgerTransfersResponse) ProtoMessage() {}
+
+func (x *ListLedgerTransfersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLedgerTransfersResponse.ProtoReflect.Descriptor instead.
+func (*ListLedgerTransfersResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_funding_v1_funding_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListLedgerTransfersResponse) GetTransfers() []*LedgerTransfer {
+	if x != nil {
+		return x.Transfers
+	}
+	return nil
+}
+
+func (x *ListLedgerTransfersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// LedgerTransfer is one immutable transfer of the funding ledger.
+type LedgerTransfer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The transfer ID (e.g. plan:<plan_id>:tranche:<n>:pay).
+	TransferId string `protobuf:"bytes,1,opt,name=transfer_id,json=transferId,proto3" json:"transfer_id,omitempty"`
+	// What the transfer does.
+	Kind TransferKind `protobuf:"varint,2,opt,name=kind,proto3,enum=commonweal.funding.v1.TransferKind" json:"kind,omitempty"`
+	// The account debited, by code (e.g. pool:<round_id>).
+	DebitAccount string `protobuf:"bytes,3,opt,name=debit_account,json=debitAccount,proto3" json:"debit_account,omitempty"`
+	// The account credited, by code (e.g. paid:<round_id>).
+	CreditAccount string `protobuf:"bytes,4,opt,name=credit_account,json=creditAccount,proto3" json:"credit_account,omitempty"`
+	// Amount in fen.
+	AmountFen int64 `protobuf:"varint,5,opt,name=amount_fen,json=amountFen,proto3" json:"amount_fen,omitempty"`
+	// The pending transfer this one posts or voids.
+	PendingTransferId string `protobuf:"bytes,6,opt,name=pending_transfer_id,json=pendingTransferId,proto3" json:"pending_transfer_id,omitempty"`
+	// Why.
+	Reason string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	// What the transfer is about: round:<round_id> (an allocation), plan:<plan_id> or prize:<application_id>.
+	Reference string `protobuf:"bytes,8,opt,name=reference,proto3" json:"reference,omitempty"`
+	// Who asked (identity subject).
+	RequestedBy string `protobuf:"bytes,9,opt,name=requested_by,json=requestedBy,proto3" json:"requested_by,omitempty"`
+	// The request ID of the call, if any.
+	RequestId string `protobuf:"bytes,10,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When the transfer was made.
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LedgerTransfer) Reset() {
+	*x = LedgerTransfer{}
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LedgerTransfer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LedgerTransfer) ProtoMessage() {}
+
+func (x *LedgerTransfer) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LedgerTransfer.ProtoReflect.Descriptor instead.
+func (*LedgerTransfer) Descriptor() ([]byte, []int) {
+	return file_commonweal_funding_v1_funding_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *LedgerTransfer) GetTransferId() string {
+	if x != nil {
+		return x.TransferId
+	}
+	return ""
+}
+
+func (x *LedgerTransfer) GetKind() TransferKind {
+	if x != nil {
+		return x.Kind
+	}
+	return TransferKind_TRANSFER_KIND_UNSPECIFIED
+}
+
+func (x *LedgerTransfer) GetDebitAccount() string {
+	if x != nil {
+		return x.DebitAccount
+	}
+	return ""
+}
+
+func (x *LedgerTransfer) GetCreditAccount() string {
+	if x != nil {
+		return x.CreditAccount
+	}
+	return ""
+}
+
+func (x *LedgerTransfer) GetAmountFen() int64 {
+	if x != nil {
+		return x.AmountFen
+	}
+	return 0
+}
+
+func (x *LedgerTransfer) GetPendingTransferId() string {
+	if x != nil {
+		return x.PendingTransferId
+	}
+	return ""
+}
+
+func (x *LedgerTransfer) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *LedgerTransfer) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+func (x *LedgerTransfer) GetRequestedBy() string {
+	if x != nil {
+		return x.RequestedBy
+	}
+	return ""
+}
+
+func (x *LedgerTransfer) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *LedgerTransfer) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
 var File_commonweal_funding_v1_funding_proto protoreflect.FileDescriptor
 
 const file_commonweal_funding_v1_funding_proto_rawDesc = "" +
@@ -2815,7 +3158,35 @@ const file_commonweal_funding_v1_funding_proto_rawDesc = "" +
 	"\ttransfers\x18\x03 \x01(\x03R\ttransfers\x12\x1e\n" +
 	"\n" +
 	"mismatches\x18\x04 \x03(\tR\n" +
-	"mismatches*\xa9\x01\n" +
+	"mismatches\"\xf6\x01\n" +
+	"\x1aListLedgerTransfersRequest\x12%\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12\x19\n" +
+	"\bround_id\x18\x02 \x01(\tR\aroundId\x12.\n" +
+	"\x04from\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x1b\n" +
+	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\"\x8a\x01\n" +
+	"\x1bListLedgerTransfersResponse\x12C\n" +
+	"\ttransfers\x18\x01 \x03(\v2%.commonweal.funding.v1.LedgerTransferR\ttransfers\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xba\x03\n" +
+	"\x0eLedgerTransfer\x12\x1f\n" +
+	"\vtransfer_id\x18\x01 \x01(\tR\n" +
+	"transferId\x127\n" +
+	"\x04kind\x18\x02 \x01(\x0e2#.commonweal.funding.v1.TransferKindR\x04kind\x12#\n" +
+	"\rdebit_account\x18\x03 \x01(\tR\fdebitAccount\x12%\n" +
+	"\x0ecredit_account\x18\x04 \x01(\tR\rcreditAccount\x12\x1d\n" +
+	"\n" +
+	"amount_fen\x18\x05 \x01(\x03R\tamountFen\x12.\n" +
+	"\x13pending_transfer_id\x18\x06 \x01(\tR\x11pendingTransferId\x12\x16\n" +
+	"\x06reason\x18\a \x01(\tR\x06reason\x12\x1c\n" +
+	"\treference\x18\b \x01(\tR\treference\x12!\n" +
+	"\frequested_by\x18\t \x01(\tR\vrequestedBy\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\n" +
+	" \x01(\tR\trequestId\x12;\n" +
+	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime*\xa9\x01\n" +
 	"\tPlanState\x12\x1a\n" +
 	"\x16PLAN_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PLAN_STATE_CONTRACTING\x10\x01\x12\x15\n" +
@@ -2838,7 +3209,13 @@ const file_commonweal_funding_v1_funding_proto_rawDesc = "" +
 	"\x05Share\x12\x15\n" +
 	"\x11SHARE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10SHARE_GOVERNMENT\x10\x01\x12\x12\n" +
-	"\x0eSHARE_DONATION\x10\x022\xba\x18\n" +
+	"\x0eSHARE_DONATION\x10\x02*\xa2\x01\n" +
+	"\fTransferKind\x12\x1d\n" +
+	"\x19TRANSFER_KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14TRANSFER_KIND_POSTED\x10\x01\x12\x19\n" +
+	"\x15TRANSFER_KIND_PENDING\x10\x02\x12\x1e\n" +
+	"\x1aTRANSFER_KIND_POST_PENDING\x10\x03\x12\x1e\n" +
+	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\xdf\x19\n" +
 	"\x0eFundingService\x12\x87\x01\n" +
 	"\fAllocatePool\x12*.commonweal.funding.v1.AllocatePoolRequest\x1a\x1b.commonweal.funding.v1.Pool\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/rounds/{round_id}/pool:allocate\x12q\n" +
 	"\aGetPool\x12%.commonweal.funding.v1.GetPoolRequest\x1a\x1b.commonweal.funding.v1.Pool\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/rounds/{round_id}/pool\x12\x8f\x01\n" +
@@ -2862,7 +3239,8 @@ const file_commonweal_funding_v1_funding_proto_rawDesc = "" +
 	"\x0fApproveTransfer\x12-.commonweal.funding.v1.ApproveTransferRequest\x1a\x1b.commonweal.funding.v1.Plan\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/plans/{plan_id}:approveTransfer\x12\x9c\x01\n" +
 	"\rPayIdeaPrizes\x12+.commonweal.funding.v1.PayIdeaPrizesRequest\x1a-.commonweal.funding.v1.ListIdeaPrizesResponse\"/\x82\xd3\xe4\x93\x02):\x01*\"$/v1/rounds/{round_id}/ideaPrizes:pay\x12\x97\x01\n" +
 	"\x0eListIdeaPrizes\x12,.commonweal.funding.v1.ListIdeaPrizesRequest\x1a-.commonweal.funding.v1.ListIdeaPrizesResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/rounds/{round_id}/ideaPrizes\x12\x8a\x01\n" +
-	"\fVerifyLedger\x12*.commonweal.funding.v1.VerifyLedgerRequest\x1a+.commonweal.funding.v1.VerifyLedgerResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/funding/ledger:verifyBIZGgithub.com/commonweal/commonweal/gen/go/commonweal/funding/v1;fundingv1b\x06proto3"
+	"\fVerifyLedger\x12*.commonweal.funding.v1.VerifyLedgerRequest\x1a+.commonweal.funding.v1.VerifyLedgerResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/funding/ledger:verify\x12\xa2\x01\n" +
+	"\x13ListLedgerTransfers\x121.commonweal.funding.v1.ListLedgerTransfersRequest\x1a2.commonweal.funding.v1.ListLedgerTransfersResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/funding/ledger/transfersBIZGgithub.com/commonweal/commonweal/gen/go/commonweal/funding/v1;fundingv1b\x06proto3"
 
 var (
 	file_commonweal_funding_v1_funding_proto_rawDescOnce sync.Once
@@ -2876,113 +3254,124 @@ func file_commonweal_funding_v1_funding_proto_rawDescGZIP() []byte {
 	return file_commonweal_funding_v1_funding_proto_rawDescData
 }
 
-var file_commonweal_funding_v1_funding_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_commonweal_funding_v1_funding_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_commonweal_funding_v1_funding_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_commonweal_funding_v1_funding_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_commonweal_funding_v1_funding_proto_goTypes = []any{
 	(PlanState)(0),                      // 0: commonweal.funding.v1.PlanState
 	(ContractParty)(0),                  // 1: commonweal.funding.v1.ContractParty
 	(TrancheState)(0),                   // 2: commonweal.funding.v1.TrancheState
 	(Share)(0),                          // 3: commonweal.funding.v1.Share
-	(*Pool)(nil),                        // 4: commonweal.funding.v1.Pool
-	(*AllocatePoolRequest)(nil),         // 5: commonweal.funding.v1.AllocatePoolRequest
-	(*GetPoolRequest)(nil),              // 6: commonweal.funding.v1.GetPoolRequest
-	(*QuoteFundingRequest)(nil),         // 7: commonweal.funding.v1.QuoteFundingRequest
-	(*FundingQuote)(nil),                // 8: commonweal.funding.v1.FundingQuote
-	(*Tranche)(nil),                     // 9: commonweal.funding.v1.Tranche
-	(*Payee)(nil),                       // 10: commonweal.funding.v1.Payee
-	(*Plan)(nil),                        // 11: commonweal.funding.v1.Plan
-	(*CreatePlansRequest)(nil),          // 12: commonweal.funding.v1.CreatePlansRequest
-	(*CreatePlansResponse)(nil),         // 13: commonweal.funding.v1.CreatePlansResponse
-	(*GetPlanRequest)(nil),              // 14: commonweal.funding.v1.GetPlanRequest
-	(*ListPlansRequest)(nil),            // 15: commonweal.funding.v1.ListPlansRequest
-	(*ListPlansResponse)(nil),           // 16: commonweal.funding.v1.ListPlansResponse
-	(*SetPayeeRequest)(nil),             // 17: commonweal.funding.v1.SetPayeeRequest
-	(*ConfirmPayeeRequest)(nil),         // 18: commonweal.funding.v1.ConfirmPayeeRequest
-	(*SignContractRequest)(nil),         // 19: commonweal.funding.v1.SignContractRequest
-	(*RequestTrancheRequest)(nil),       // 20: commonweal.funding.v1.RequestTrancheRequest
-	(*ApproveTrancheRequest)(nil),       // 21: commonweal.funding.v1.ApproveTrancheRequest
-	(*PayTrancheRequest)(nil),           // 22: commonweal.funding.v1.PayTrancheRequest
-	(*SuspendPlanRequest)(nil),          // 23: commonweal.funding.v1.SuspendPlanRequest
-	(*ClawbackPlanRequest)(nil),         // 24: commonweal.funding.v1.ClawbackPlanRequest
-	(*RecordClawbackReturnRequest)(nil), // 25: commonweal.funding.v1.RecordClawbackReturnRequest
-	(*RequestTerminationRequest)(nil),   // 26: commonweal.funding.v1.RequestTerminationRequest
-	(*ApproveTerminationRequest)(nil),   // 27: commonweal.funding.v1.ApproveTerminationRequest
-	(*RequestTransferRequest)(nil),      // 28: commonweal.funding.v1.RequestTransferRequest
-	(*ApproveTransferRequest)(nil),      // 29: commonweal.funding.v1.ApproveTransferRequest
-	(*IdeaPrize)(nil),                   // 30: commonweal.funding.v1.IdeaPrize
-	(*PayIdeaPrizesRequest)(nil),        // 31: commonweal.funding.v1.PayIdeaPrizesRequest
-	(*ListIdeaPrizesRequest)(nil),       // 32: commonweal.funding.v1.ListIdeaPrizesRequest
-	(*ListIdeaPrizesResponse)(nil),      // 33: commonweal.funding.v1.ListIdeaPrizesResponse
-	(*VerifyLedgerRequest)(nil),         // 34: commonweal.funding.v1.VerifyLedgerRequest
-	(*VerifyLedgerResponse)(nil),        // 35: commonweal.funding.v1.VerifyLedgerResponse
-	(*timestamppb.Timestamp)(nil),       // 36: google.protobuf.Timestamp
+	(TransferKind)(0),                   // 4: commonweal.funding.v1.TransferKind
+	(*Pool)(nil),                        // 5: commonweal.funding.v1.Pool
+	(*AllocatePoolRequest)(nil),         // 6: commonweal.funding.v1.AllocatePoolRequest
+	(*GetPoolRequest)(nil),              // 7: commonweal.funding.v1.GetPoolRequest
+	(*QuoteFundingRequest)(nil),         // 8: commonweal.funding.v1.QuoteFundingRequest
+	(*FundingQuote)(nil),                // 9: commonweal.funding.v1.FundingQuote
+	(*Tranche)(nil),                     // 10: commonweal.funding.v1.Tranche
+	(*Payee)(nil),                       // 11: commonweal.funding.v1.Payee
+	(*Plan)(nil),                        // 12: commonweal.funding.v1.Plan
+	(*CreatePlansRequest)(nil),          // 13: commonweal.funding.v1.CreatePlansRequest
+	(*CreatePlansResponse)(nil),         // 14: commonweal.funding.v1.CreatePlansResponse
+	(*GetPlanRequest)(nil),              // 15: commonweal.funding.v1.GetPlanRequest
+	(*ListPlansRequest)(nil),            // 16: commonweal.funding.v1.ListPlansRequest
+	(*ListPlansResponse)(nil),           // 17: commonweal.funding.v1.ListPlansResponse
+	(*SetPayeeRequest)(nil),             // 18: commonweal.funding.v1.SetPayeeRequest
+	(*ConfirmPayeeRequest)(nil),         // 19: commonweal.funding.v1.ConfirmPayeeRequest
+	(*SignContractRequest)(nil),         // 20: commonweal.funding.v1.SignContractRequest
+	(*RequestTrancheRequest)(nil),       // 21: commonweal.funding.v1.RequestTrancheRequest
+	(*ApproveTrancheRequest)(nil),       // 22: commonweal.funding.v1.ApproveTrancheRequest
+	(*PayTrancheRequest)(nil),           // 23: commonweal.funding.v1.PayTrancheRequest
+	(*SuspendPlanRequest)(nil),          // 24: commonweal.funding.v1.SuspendPlanRequest
+	(*ClawbackPlanRequest)(nil),         // 25: commonweal.funding.v1.ClawbackPlanRequest
+	(*RecordClawbackReturnRequest)(nil), // 26: commonweal.funding.v1.RecordClawbackReturnRequest
+	(*RequestTerminationRequest)(nil),   // 27: commonweal.funding.v1.RequestTerminationRequest
+	(*ApproveTerminationRequest)(nil),   // 28: commonweal.funding.v1.ApproveTerminationRequest
+	(*RequestTransferRequest)(nil),      // 29: commonweal.funding.v1.RequestTransferRequest
+	(*ApproveTransferRequest)(nil),      // 30: commonweal.funding.v1.ApproveTransferRequest
+	(*IdeaPrize)(nil),                   // 31: commonweal.funding.v1.IdeaPrize
+	(*PayIdeaPrizesRequest)(nil),        // 32: commonweal.funding.v1.PayIdeaPrizesRequest
+	(*ListIdeaPrizesRequest)(nil),       // 33: commonweal.funding.v1.ListIdeaPrizesRequest
+	(*ListIdeaPrizesResponse)(nil),      // 34: commonweal.funding.v1.ListIdeaPrizesResponse
+	(*VerifyLedgerRequest)(nil),         // 35: commonweal.funding.v1.VerifyLedgerRequest
+	(*VerifyLedgerResponse)(nil),        // 36: commonweal.funding.v1.VerifyLedgerResponse
+	(*ListLedgerTransfersRequest)(nil),  // 37: commonweal.funding.v1.ListLedgerTransfersRequest
+	(*ListLedgerTransfersResponse)(nil), // 38: commonweal.funding.v1.ListLedgerTransfersResponse
+	(*LedgerTransfer)(nil),              // 39: commonweal.funding.v1.LedgerTransfer
+	(*timestamppb.Timestamp)(nil),       // 40: google.protobuf.Timestamp
 }
 var file_commonweal_funding_v1_funding_proto_depIdxs = []int32{
 	2,  // 0: commonweal.funding.v1.Tranche.state:type_name -> commonweal.funding.v1.TrancheState
-	36, // 1: commonweal.funding.v1.Tranche.request_time:type_name -> google.protobuf.Timestamp
-	36, // 2: commonweal.funding.v1.Tranche.approve_time:type_name -> google.protobuf.Timestamp
-	36, // 3: commonweal.funding.v1.Tranche.paid_time:type_name -> google.protobuf.Timestamp
+	40, // 1: commonweal.funding.v1.Tranche.request_time:type_name -> google.protobuf.Timestamp
+	40, // 2: commonweal.funding.v1.Tranche.approve_time:type_name -> google.protobuf.Timestamp
+	40, // 3: commonweal.funding.v1.Tranche.paid_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: commonweal.funding.v1.Plan.state:type_name -> commonweal.funding.v1.PlanState
-	9,  // 5: commonweal.funding.v1.Plan.tranches:type_name -> commonweal.funding.v1.Tranche
+	10, // 5: commonweal.funding.v1.Plan.tranches:type_name -> commonweal.funding.v1.Tranche
 	1,  // 6: commonweal.funding.v1.Plan.signatures:type_name -> commonweal.funding.v1.ContractParty
-	10, // 7: commonweal.funding.v1.Plan.payee:type_name -> commonweal.funding.v1.Payee
-	36, // 8: commonweal.funding.v1.Plan.create_time:type_name -> google.protobuf.Timestamp
-	11, // 9: commonweal.funding.v1.CreatePlansResponse.plans:type_name -> commonweal.funding.v1.Plan
-	11, // 10: commonweal.funding.v1.ListPlansResponse.plans:type_name -> commonweal.funding.v1.Plan
+	11, // 7: commonweal.funding.v1.Plan.payee:type_name -> commonweal.funding.v1.Payee
+	40, // 8: commonweal.funding.v1.Plan.create_time:type_name -> google.protobuf.Timestamp
+	12, // 9: commonweal.funding.v1.CreatePlansResponse.plans:type_name -> commonweal.funding.v1.Plan
+	12, // 10: commonweal.funding.v1.ListPlansResponse.plans:type_name -> commonweal.funding.v1.Plan
 	1,  // 11: commonweal.funding.v1.SignContractRequest.party:type_name -> commonweal.funding.v1.ContractParty
 	3,  // 12: commonweal.funding.v1.PayTrancheRequest.share:type_name -> commonweal.funding.v1.Share
 	3,  // 13: commonweal.funding.v1.RecordClawbackReturnRequest.share:type_name -> commonweal.funding.v1.Share
-	36, // 14: commonweal.funding.v1.IdeaPrize.paid_time:type_name -> google.protobuf.Timestamp
-	30, // 15: commonweal.funding.v1.ListIdeaPrizesResponse.prizes:type_name -> commonweal.funding.v1.IdeaPrize
-	5,  // 16: commonweal.funding.v1.FundingService.AllocatePool:input_type -> commonweal.funding.v1.AllocatePoolRequest
-	6,  // 17: commonweal.funding.v1.FundingService.GetPool:input_type -> commonweal.funding.v1.GetPoolRequest
-	7,  // 18: commonweal.funding.v1.FundingService.QuoteFunding:input_type -> commonweal.funding.v1.QuoteFundingRequest
-	12, // 19: commonweal.funding.v1.FundingService.CreatePlans:input_type -> commonweal.funding.v1.CreatePlansRequest
-	14, // 20: commonweal.funding.v1.FundingService.GetPlan:input_type -> commonweal.funding.v1.GetPlanRequest
-	15, // 21: commonweal.funding.v1.FundingService.ListPlans:input_type -> commonweal.funding.v1.ListPlansRequest
-	17, // 22: commonweal.funding.v1.FundingService.SetPayee:input_type -> commonweal.funding.v1.SetPayeeRequest
-	18, // 23: commonweal.funding.v1.FundingService.ConfirmPayee:input_type -> commonweal.funding.v1.ConfirmPayeeRequest
-	19, // 24: commonweal.funding.v1.FundingService.SignContract:input_type -> commonweal.funding.v1.SignContractRequest
-	20, // 25: commonweal.funding.v1.FundingService.RequestTranche:input_type -> commonweal.funding.v1.RequestTrancheRequest
-	21, // 26: commonweal.funding.v1.FundingService.ApproveTranche:input_type -> commonweal.funding.v1.ApproveTrancheRequest
-	22, // 27: commonweal.funding.v1.FundingService.PayTranche:input_type -> commonweal.funding.v1.PayTrancheRequest
-	23, // 28: commonweal.funding.v1.FundingService.SuspendPlan:input_type -> commonweal.funding.v1.SuspendPlanRequest
-	24, // 29: commonweal.funding.v1.FundingService.ClawbackPlan:input_type -> commonweal.funding.v1.ClawbackPlanRequest
-	25, // 30: commonweal.funding.v1.FundingService.RecordClawbackReturn:input_type -> commonweal.funding.v1.RecordClawbackReturnRequest
-	26, // 31: commonweal.funding.v1.FundingService.RequestTermination:input_type -> commonweal.funding.v1.RequestTerminationRequest
-	27, // 32: commonweal.funding.v1.FundingService.ApproveTermination:input_type -> commonweal.funding.v1.ApproveTerminationRequest
-	28, // 33: commonweal.funding.v1.FundingService.RequestTransfer:input_type -> commonweal.funding.v1.RequestTransferRequest
-	29, // 34: commonweal.funding.v1.FundingService.ApproveTransfer:input_type -> commonweal.funding.v1.ApproveTransferRequest
-	31, // 35: commonweal.funding.v1.FundingService.PayIdeaPrizes:input_type -> commonweal.funding.v1.PayIdeaPrizesRequest
-	32, // 36: commonweal.funding.v1.FundingService.ListIdeaPrizes:input_type -> commonweal.funding.v1.ListIdeaPrizesRequest
-	34, // 37: commonweal.funding.v1.FundingService.VerifyLedger:input_type -> commonweal.funding.v1.VerifyLedgerRequest
-	4,  // 38: commonweal.funding.v1.FundingService.AllocatePool:output_type -> commonweal.funding.v1.Pool
-	4,  // 39: commonweal.funding.v1.FundingService.GetPool:output_type -> commonweal.funding.v1.Pool
-	8,  // 40: commonweal.funding.v1.FundingService.QuoteFunding:output_type -> commonweal.funding.v1.FundingQuote
-	13, // 41: commonweal.funding.v1.FundingService.CreatePlans:output_type -> commonweal.funding.v1.CreatePlansResponse
-	11, // 42: commonweal.funding.v1.FundingService.GetPlan:output_type -> commonweal.funding.v1.Plan
-	16, // 43: commonweal.funding.v1.FundingService.ListPlans:output_type -> commonweal.funding.v1.ListPlansResponse
-	11, // 44: commonweal.funding.v1.FundingService.SetPayee:output_type -> commonweal.funding.v1.Plan
-	11, // 45: commonweal.funding.v1.FundingService.ConfirmPayee:output_type -> commonweal.funding.v1.Plan
-	11, // 46: commonweal.funding.v1.FundingService.SignContract:output_type -> commonweal.funding.v1.Plan
-	9,  // 47: commonweal.funding.v1.FundingService.RequestTranche:output_type -> commonweal.funding.v1.Tranche
-	9,  // 48: commonweal.funding.v1.FundingService.ApproveTranche:output_type -> commonweal.funding.v1.Tranche
-	9,  // 49: commonweal.funding.v1.FundingService.PayTranche:output_type -> commonweal.funding.v1.Tranche
-	11, // 50: commonweal.funding.v1.FundingService.SuspendPlan:output_type -> commonweal.funding.v1.Plan
-	11, // 51: commonweal.funding.v1.FundingService.ClawbackPlan:output_type -> commonweal.funding.v1.Plan
-	11, // 52: commonweal.funding.v1.FundingService.RecordClawbackReturn:output_type -> commonweal.funding.v1.Plan
-	11, // 53: commonweal.funding.v1.FundingService.RequestTermination:output_type -> commonweal.funding.v1.Plan
-	11, // 54: commonweal.funding.v1.FundingService.ApproveTermination:output_type -> commonweal.funding.v1.Plan
-	11, // 55: commonweal.funding.v1.FundingService.RequestTransfer:output_type -> commonweal.funding.v1.Plan
-	11, // 56: commonweal.funding.v1.FundingService.ApproveTransfer:output_type -> commonweal.funding.v1.Plan
-	33, // 57: commonweal.funding.v1.FundingService.PayIdeaPrizes:output_type -> commonweal.funding.v1.ListIdeaPrizesResponse
-	33, // 58: commonweal.funding.v1.FundingService.ListIdeaPrizes:output_type -> commonweal.funding.v1.ListIdeaPrizesResponse
-	35, // 59: commonweal.funding.v1.FundingService.VerifyLedger:output_type -> commonweal.funding.v1.VerifyLedgerResponse
-	38, // [38:60] is the sub-list for method output_type
-	16, // [16:38] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	40, // 14: commonweal.funding.v1.IdeaPrize.paid_time:type_name -> google.protobuf.Timestamp
+	31, // 15: commonweal.funding.v1.ListIdeaPrizesResponse.prizes:type_name -> commonweal.funding.v1.IdeaPrize
+	40, // 16: commonweal.funding.v1.ListLedgerTransfersRequest.from:type_name -> google.protobuf.Timestamp
+	40, // 17: commonweal.funding.v1.ListLedgerTransfersRequest.to:type_name -> google.protobuf.Timestamp
+	39, // 18: commonweal.funding.v1.ListLedgerTransfersResponse.transfers:type_name -> commonweal.funding.v1.LedgerTransfer
+	4,  // 19: commonweal.funding.v1.LedgerTransfer.kind:type_name -> commonweal.funding.v1.TransferKind
+	40, // 20: commonweal.funding.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
+	6,  // 21: commonweal.funding.v1.FundingService.AllocatePool:input_type -> commonweal.funding.v1.AllocatePoolRequest
+	7,  // 22: commonweal.funding.v1.FundingService.GetPool:input_type -> commonweal.funding.v1.GetPoolRequest
+	8,  // 23: commonweal.funding.v1.FundingService.QuoteFunding:input_type -> commonweal.funding.v1.QuoteFundingRequest
+	13, // 24: commonweal.funding.v1.FundingService.CreatePlans:input_type -> commonweal.funding.v1.CreatePlansRequest
+	15, // 25: commonweal.funding.v1.FundingService.GetPlan:input_type -> commonweal.funding.v1.GetPlanRequest
+	16, // 26: commonweal.funding.v1.FundingService.ListPlans:input_type -> commonweal.funding.v1.ListPlansRequest
+	18, // 27: commonweal.funding.v1.FundingService.SetPayee:input_type -> commonweal.funding.v1.SetPayeeRequest
+	19, // 28: commonweal.funding.v1.FundingService.ConfirmPayee:input_type -> commonweal.funding.v1.ConfirmPayeeRequest
+	20, // 29: commonweal.funding.v1.FundingService.SignContract:input_type -> commonweal.funding.v1.SignContractRequest
+	21, // 30: commonweal.funding.v1.FundingService.RequestTranche:input_type -> commonweal.funding.v1.RequestTrancheRequest
+	22, // 31: commonweal.funding.v1.FundingService.ApproveTranche:input_type -> commonweal.funding.v1.ApproveTrancheRequest
+	23, // 32: commonweal.funding.v1.FundingService.PayTranche:input_type -> commonweal.funding.v1.PayTrancheRequest
+	24, // 33: commonweal.funding.v1.FundingService.SuspendPlan:input_type -> commonweal.funding.v1.SuspendPlanRequest
+	25, // 34: commonweal.funding.v1.FundingService.ClawbackPlan:input_type -> commonweal.funding.v1.ClawbackPlanRequest
+	26, // 35: commonweal.funding.v1.FundingService.RecordClawbackReturn:input_type -> commonweal.funding.v1.RecordClawbackReturnRequest
+	27, // 36: commonweal.funding.v1.FundingService.RequestTermination:input_type -> commonweal.funding.v1.RequestTerminationRequest
+	28, // 37: commonweal.funding.v1.FundingService.ApproveTermination:input_type -> commonweal.funding.v1.ApproveTerminationRequest
+	29, // 38: commonweal.funding.v1.FundingService.RequestTransfer:input_type -> commonweal.funding.v1.RequestTransferRequest
+	30, // 39: commonweal.funding.v1.FundingService.ApproveTransfer:input_type -> commonweal.funding.v1.ApproveTransferRequest
+	32, // 40: commonweal.funding.v1.FundingService.PayIdeaPrizes:input_type -> commonweal.funding.v1.PayIdeaPrizesRequest
+	33, // 41: commonweal.funding.v1.FundingService.ListIdeaPrizes:input_type -> commonweal.funding.v1.ListIdeaPrizesRequest
+	35, // 42: commonweal.funding.v1.FundingService.VerifyLedger:input_type -> commonweal.funding.v1.VerifyLedgerRequest
+	37, // 43: commonweal.funding.v1.FundingService.ListLedgerTransfers:input_type -> commonweal.funding.v1.ListLedgerTransfersRequest
+	5,  // 44: commonweal.funding.v1.FundingService.AllocatePool:output_type -> commonweal.funding.v1.Pool
+	5,  // 45: commonweal.funding.v1.FundingService.GetPool:output_type -> commonweal.funding.v1.Pool
+	9,  // 46: commonweal.funding.v1.FundingService.QuoteFunding:output_type -> commonweal.funding.v1.FundingQuote
+	14, // 47: commonweal.funding.v1.FundingService.CreatePlans:output_type -> commonweal.funding.v1.CreatePlansResponse
+	12, // 48: commonweal.funding.v1.FundingService.GetPlan:output_type -> commonweal.funding.v1.Plan
+	17, // 49: commonweal.funding.v1.FundingService.ListPlans:output_type -> commonweal.funding.v1.ListPlansResponse
+	12, // 50: commonweal.funding.v1.FundingService.SetPayee:output_type -> commonweal.funding.v1.Plan
+	12, // 51: commonweal.funding.v1.FundingService.ConfirmPayee:output_type -> commonweal.funding.v1.Plan
+	12, // 52: commonweal.funding.v1.FundingService.SignContract:output_type -> commonweal.funding.v1.Plan
+	10, // 53: commonweal.funding.v1.FundingService.RequestTranche:output_type -> commonweal.funding.v1.Tranche
+	10, // 54: commonweal.funding.v1.FundingService.ApproveTranche:output_type -> commonweal.funding.v1.Tranche
+	10, // 55: commonweal.funding.v1.FundingService.PayTranche:output_type -> commonweal.funding.v1.Tranche
+	12, // 56: commonweal.funding.v1.FundingService.SuspendPlan:output_type -> commonweal.funding.v1.Plan
+	12, // 57: commonweal.funding.v1.FundingService.ClawbackPlan:output_type -> commonweal.funding.v1.Plan
+	12, // 58: commonweal.funding.v1.FundingService.RecordClawbackReturn:output_type -> commonweal.funding.v1.Plan
+	12, // 59: commonweal.funding.v1.FundingService.RequestTermination:output_type -> commonweal.funding.v1.Plan
+	12, // 60: commonweal.funding.v1.FundingService.ApproveTermination:output_type -> commonweal.funding.v1.Plan
+	12, // 61: commonweal.funding.v1.FundingService.RequestTransfer:output_type -> commonweal.funding.v1.Plan
+	12, // 62: commonweal.funding.v1.FundingService.ApproveTransfer:output_type -> commonweal.funding.v1.Plan
+	34, // 63: commonweal.funding.v1.FundingService.PayIdeaPrizes:output_type -> commonweal.funding.v1.ListIdeaPrizesResponse
+	34, // 64: commonweal.funding.v1.FundingService.ListIdeaPrizes:output_type -> commonweal.funding.v1.ListIdeaPrizesResponse
+	36, // 65: commonweal.funding.v1.FundingService.VerifyLedger:output_type -> commonweal.funding.v1.VerifyLedgerResponse
+	38, // 66: commonweal.funding.v1.FundingService.ListLedgerTransfers:output_type -> commonweal.funding.v1.ListLedgerTransfersResponse
+	44, // [44:67] is the sub-list for method output_type
+	21, // [21:44] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_funding_v1_funding_proto_init() }
@@ -2995,8 +3384,8 @@ func file_commonweal_funding_v1_funding_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_funding_v1_funding_proto_rawDesc), len(file_commonweal_funding_v1_funding_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   32,
+			NumEnums:      5,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

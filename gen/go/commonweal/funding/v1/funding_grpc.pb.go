@@ -41,6 +41,7 @@ const (
 	FundingService_PayIdeaPrizes_FullMethodName        = "/commonweal.funding.v1.FundingService/PayIdeaPrizes"
 	FundingService_ListIdeaPrizes_FullMethodName       = "/commonweal.funding.v1.FundingService/ListIdeaPrizes"
 	FundingService_VerifyLedger_FullMethodName         = "/commonweal.funding.v1.FundingService/VerifyLedger"
+	FundingService_ListLedgerTransfers_FullMethodName  = "/commonweal.funding.v1.FundingService/ListLedgerTransfers"
 )
 
 // FundingServiceClient is the client API for FundingService service.
@@ -133,6 +134,11 @@ type FundingServiceClient interface {
 	// balances, and checks that all balances sum to zero and that no account that may not go negative is.
 	// FINANCE, AUDITOR, LOTTERY_CENTER.
 	VerifyLedger(ctx context.Context, in *VerifyLedgerRequest, opts ...grpc.CallOption) (*VerifyLedgerResponse, error)
+	// ListLedgerTransfers lists the funding ledger's transfers (the audit trail of the welfare-lottery funds),
+	// oldest first (create_time, then transfer ID), in keyset pages, filtered by round (every transfer touching
+	// the round's accounts), by project (its plan's tranche commitments, payments, cancellations and clawback
+	// returns, and its idea prize) and by time. FINANCE, AUDITOR, LOTTERY_CENTER.
+	ListLedgerTransfers(ctx context.Context, in *ListLedgerTransfersRequest, opts ...grpc.CallOption) (*ListLedgerTransfersResponse, error)
 }
 
 type fundingServiceClient struct {
@@ -363,6 +369,16 @@ func (c *fundingServiceClient) VerifyLedger(ctx context.Context, in *VerifyLedge
 	return out, nil
 }
 
+func (c *fundingServiceClient) ListLedgerTransfers(ctx context.Context, in *ListLedgerTransfersRequest, opts ...grpc.CallOption) (*ListLedgerTransfersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListLedgerTransfersResponse)
+	err := c.cc.Invoke(ctx, FundingService_ListLedgerTransfers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FundingServiceServer is the server API for FundingService service.
 // All implementations must embed UnimplementedFundingServiceServer
 // for forward compatibility.
@@ -453,6 +469,11 @@ type FundingServiceServer interface {
 	// balances, and checks that all balances sum to zero and that no account that may not go negative is.
 	// FINANCE, AUDITOR, LOTTERY_CENTER.
 	VerifyLedger(context.Context, *VerifyLedgerRequest) (*VerifyLedgerResponse, error)
+	// ListLedgerTransfers lists the funding ledger's transfers (the audit trail of the welfare-lottery funds),
+	// oldest first (create_time, then transfer ID), in keyset pages, filtered by round (every transfer touching
+	// the round's accounts), by project (its plan's tranche commitments, payments, cancellations and clawback
+	// returns, and its idea prize) and by time. FINANCE, AUDITOR, LOTTERY_CENTER.
+	ListLedgerTransfers(context.Context, *ListLedgerTransfersRequest) (*ListLedgerTransfersResponse, error)
 	mustEmbedUnimplementedFundingServiceServer()
 }
 
@@ -528,6 +549,9 @@ func (UnimplementedFundingServiceServer) ListIdeaPrizes(context.Context, *ListId
 }
 func (UnimplementedFundingServiceServer) VerifyLedger(context.Context, *VerifyLedgerRequest) (*VerifyLedgerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method VerifyLedger not implemented")
+}
+func (UnimplementedFundingServiceServer) ListLedgerTransfers(context.Context, *ListLedgerTransfersRequest) (*ListLedgerTransfersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListLedgerTransfers not implemented")
 }
 func (UnimplementedFundingServiceServer) mustEmbedUnimplementedFundingServiceServer() {}
 func (UnimplementedFundingServiceServer) testEmbeddedByValue()                        {}
@@ -946,6 +970,24 @@ func _FundingService_VerifyLedger_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FundingService_ListLedgerTransfers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListLedgerTransfersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FundingServiceServer).ListLedgerTransfers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FundingService_ListLedgerTransfers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FundingServiceServer).ListLedgerTransfers(ctx, req.(*ListLedgerTransfersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FundingService_ServiceDesc is the grpc.ServiceDesc for FundingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1040,6 +1082,10 @@ var FundingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "VerifyLedger",
 			Handler:    _FundingService_VerifyLedger_Handler,
+		},
+		{
+			MethodName: "ListLedgerTransfers",
+			Handler:    _FundingService_ListLedgerTransfers_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

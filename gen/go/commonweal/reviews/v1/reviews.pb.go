@@ -3231,6 +3231,173 @@ func (x *RoundReviewStatus) GetResultsState() ResultsState {
 	return ResultsState_RESULTS_STATE_UNSPECIFIED
 }
 
+// GetRoundPanelScoresRequest names a round.
+type GetRoundPanelScoresRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Round ID.
+	RoundId       string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRoundPanelScoresRequest) Reset() {
+	*x = GetRoundPanelScoresRequest{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRoundPanelScoresRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRoundPanelScoresRequest) ProtoMessage() {}
+
+func (x *GetRoundPanelScoresRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRoundPanelScoresRequest.ProtoReflect.Descriptor instead.
+func (*GetRoundPanelScoresRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *GetRoundPanelScoresRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+// RoundPanelScores are a round's panel scores: one per application and stage, SHORTLIST from the computed
+// shortlist (every ranked application), FINAL from the computed results (every finalist). A stage not
+// computed yet has none; an unknown round has none.
+type RoundPanelScores struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Round ID.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// The scores, by stage then application ID.
+	Scores        []*ApplicationPanelScore `protobuf:"bytes,2,rep,name=scores,proto3" json:"scores,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RoundPanelScores) Reset() {
+	*x = RoundPanelScores{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RoundPanelScores) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RoundPanelScores) ProtoMessage() {}
+
+func (x *RoundPanelScores) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RoundPanelScores.ProtoReflect.Descriptor instead.
+func (*RoundPanelScores) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *RoundPanelScores) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *RoundPanelScores) GetScores() []*ApplicationPanelScore {
+	if x != nil {
+		return x.Scores
+	}
+	return nil
+}
+
+// ApplicationPanelScore is one application's panel score at one stage.
+type ApplicationPanelScore struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Application ID.
+	ApplicationId string `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// The stage.
+	Stage ReviewStage `protobuf:"varint,2,opt,name=stage,proto3,enum=commonweal.reviews.v1.ReviewStage" json:"stage,omitempty"`
+	// The panel score in hundredths (8125 = 81.25), exactly as the shortlist or results entry holds it.
+	PanelScore    int64 `protobuf:"varint,3,opt,name=panel_score,json=panelScore,proto3" json:"panel_score,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApplicationPanelScore) Reset() {
+	*x = ApplicationPanelScore{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApplicationPanelScore) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApplicationPanelScore) ProtoMessage() {}
+
+func (x *ApplicationPanelScore) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApplicationPanelScore.ProtoReflect.Descriptor instead.
+func (*ApplicationPanelScore) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ApplicationPanelScore) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *ApplicationPanelScore) GetStage() ReviewStage {
+	if x != nil {
+		return x.Stage
+	}
+	return ReviewStage_REVIEW_STAGE_UNSPECIFIED
+}
+
+func (x *ApplicationPanelScore) GetPanelScore() int64 {
+	if x != nil {
+		return x.PanelScore
+	}
+	return 0
+}
+
 var File_commonweal_reviews_v1_reviews_proto protoreflect.FileDescriptor
 
 const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
@@ -3465,7 +3632,17 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\bround_id\x18\x01 \x01(\tR\aroundId\x12/\n" +
 	"\x13shortlist_published\x18\x02 \x01(\bR\x12shortlistPublished\x12'\n" +
 	"\x0fopen_complaints\x18\x03 \x01(\x05R\x0eopenComplaints\x12H\n" +
-	"\rresults_state\x18\x04 \x01(\x0e2#.commonweal.reviews.v1.ResultsStateR\fresultsState*_\n" +
+	"\rresults_state\x18\x04 \x01(\x0e2#.commonweal.reviews.v1.ResultsStateR\fresultsState\"<\n" +
+	"\x1aGetRoundPanelScoresRequest\x12\x1e\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"s\n" +
+	"\x10RoundPanelScores\x12\x19\n" +
+	"\bround_id\x18\x01 \x01(\tR\aroundId\x12D\n" +
+	"\x06scores\x18\x02 \x03(\v2,.commonweal.reviews.v1.ApplicationPanelScoreR\x06scores\"\x99\x01\n" +
+	"\x15ApplicationPanelScore\x12%\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x128\n" +
+	"\x05stage\x18\x02 \x01(\x0e2\".commonweal.reviews.v1.ReviewStageR\x05stage\x12\x1f\n" +
+	"\vpanel_score\x18\x03 \x01(\x03R\n" +
+	"panelScore*_\n" +
 	"\vReviewStage\x12\x1c\n" +
 	"\x18REVIEW_STAGE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REVIEW_STAGE_SHORTLIST\x10\x01\x12\x16\n" +
@@ -3500,7 +3677,7 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\x19RESULTS_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16RESULTS_STATE_COMPUTED\x10\x01\x12\x1a\n" +
 	"\x16RESULTS_STATE_APPROVED\x10\x02\x12\x1c\n" +
-	"\x18RESULTS_STATE_SIGNED_OFF\x10\x032\x8a\x16\n" +
+	"\x18RESULTS_STATE_SIGNED_OFF\x10\x032\xfd\x16\n" +
 	"\x0eReviewsService\x12\x7f\n" +
 	"\vCreatePanel\x12).commonweal.reviews.v1.CreatePanelRequest\x1a\x1c.commonweal.reviews.v1.Panel\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/rounds/{round_id}/panels\x12o\n" +
 	"\bGetPanel\x12&.commonweal.reviews.v1.GetPanelRequest\x1a\x1c.commonweal.reviews.v1.Panel\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/panels/{panel_id}\x12\x8c\x01\n" +
@@ -3523,7 +3700,8 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\x0eSignOffResults\x12,.commonweal.reviews.v1.SignOffResultsRequest\x1a\x1e.commonweal.reviews.v1.Results\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/rounds/{round_id}/results:signOff\x12}\n" +
 	"\n" +
 	"GetResults\x12(.commonweal.reviews.v1.GetResultsRequest\x1a\x1e.commonweal.reviews.v1.Results\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/rounds/{round_id}/results\x12t\n" +
-	"\x14GetRoundReviewStatus\x122.commonweal.reviews.v1.GetRoundReviewStatusRequest\x1a(.commonweal.reviews.v1.RoundReviewStatusBIZGgithub.com/commonweal/commonweal/gen/go/commonweal/reviews/v1;reviewsv1b\x06proto3"
+	"\x14GetRoundReviewStatus\x122.commonweal.reviews.v1.GetRoundReviewStatusRequest\x1a(.commonweal.reviews.v1.RoundReviewStatus\x12q\n" +
+	"\x13GetRoundPanelScores\x121.commonweal.reviews.v1.GetRoundPanelScoresRequest\x1a'.commonweal.reviews.v1.RoundPanelScoresBIZGgithub.com/commonweal/commonweal/gen/go/commonweal/reviews/v1;reviewsv1b\x06proto3"
 
 var (
 	file_commonweal_reviews_v1_reviews_proto_rawDescOnce sync.Once
@@ -3538,7 +3716,7 @@ func file_commonweal_reviews_v1_reviews_proto_rawDescGZIP() []byte {
 }
 
 var file_commonweal_reviews_v1_reviews_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_commonweal_reviews_v1_reviews_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_commonweal_reviews_v1_reviews_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_commonweal_reviews_v1_reviews_proto_goTypes = []any{
 	(ReviewStage)(0),                    // 0: commonweal.reviews.v1.ReviewStage
 	(MemberKind)(0),                     // 1: commonweal.reviews.v1.MemberKind
@@ -3587,97 +3765,104 @@ var file_commonweal_reviews_v1_reviews_proto_goTypes = []any{
 	(*GetResultsRequest)(nil),           // 44: commonweal.reviews.v1.GetResultsRequest
 	(*GetRoundReviewStatusRequest)(nil), // 45: commonweal.reviews.v1.GetRoundReviewStatusRequest
 	(*RoundReviewStatus)(nil),           // 46: commonweal.reviews.v1.RoundReviewStatus
-	nil,                                 // 47: commonweal.reviews.v1.Score.CriteriaEntry
-	nil,                                 // 48: commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
-	(*timestamppb.Timestamp)(nil),       // 49: google.protobuf.Timestamp
+	(*GetRoundPanelScoresRequest)(nil),  // 47: commonweal.reviews.v1.GetRoundPanelScoresRequest
+	(*RoundPanelScores)(nil),            // 48: commonweal.reviews.v1.RoundPanelScores
+	(*ApplicationPanelScore)(nil),       // 49: commonweal.reviews.v1.ApplicationPanelScore
+	nil,                                 // 50: commonweal.reviews.v1.Score.CriteriaEntry
+	nil,                                 // 51: commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
+	(*timestamppb.Timestamp)(nil),       // 52: google.protobuf.Timestamp
 }
 var file_commonweal_reviews_v1_reviews_proto_depIdxs = []int32{
 	1,  // 0: commonweal.reviews.v1.PanelMember.kind:type_name -> commonweal.reviews.v1.MemberKind
 	2,  // 1: commonweal.reviews.v1.Recusal.source:type_name -> commonweal.reviews.v1.RecusalSource
-	49, // 2: commonweal.reviews.v1.Recusal.create_time:type_name -> google.protobuf.Timestamp
+	52, // 2: commonweal.reviews.v1.Recusal.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: commonweal.reviews.v1.Panel.stage:type_name -> commonweal.reviews.v1.ReviewStage
 	7,  // 4: commonweal.reviews.v1.Panel.members:type_name -> commonweal.reviews.v1.PanelMember
 	8,  // 5: commonweal.reviews.v1.Panel.recusals:type_name -> commonweal.reviews.v1.Recusal
-	49, // 6: commonweal.reviews.v1.Panel.create_time:type_name -> google.protobuf.Timestamp
+	52, // 6: commonweal.reviews.v1.Panel.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 7: commonweal.reviews.v1.CreatePanelRequest.stage:type_name -> commonweal.reviews.v1.ReviewStage
 	7,  // 8: commonweal.reviews.v1.CreatePanelRequest.members:type_name -> commonweal.reviews.v1.PanelMember
 	8,  // 9: commonweal.reviews.v1.ListRecusalsResponse.recusals:type_name -> commonweal.reviews.v1.Recusal
 	0,  // 10: commonweal.reviews.v1.Score.stage:type_name -> commonweal.reviews.v1.ReviewStage
-	47, // 11: commonweal.reviews.v1.Score.criteria:type_name -> commonweal.reviews.v1.Score.CriteriaEntry
-	49, // 12: commonweal.reviews.v1.Score.update_time:type_name -> google.protobuf.Timestamp
-	48, // 13: commonweal.reviews.v1.SubmitScoreRequest.criteria:type_name -> commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
+	50, // 11: commonweal.reviews.v1.Score.criteria:type_name -> commonweal.reviews.v1.Score.CriteriaEntry
+	52, // 12: commonweal.reviews.v1.Score.update_time:type_name -> google.protobuf.Timestamp
+	51, // 13: commonweal.reviews.v1.SubmitScoreRequest.criteria:type_name -> commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
 	17, // 14: commonweal.reviews.v1.PanelScoreInputs.used:type_name -> commonweal.reviews.v1.MemberTotal
 	17, // 15: commonweal.reviews.v1.PanelScoreInputs.dropped:type_name -> commonweal.reviews.v1.MemberTotal
 	18, // 16: commonweal.reviews.v1.ShortlistEntry.inputs:type_name -> commonweal.reviews.v1.PanelScoreInputs
 	3,  // 17: commonweal.reviews.v1.Shortlist.state:type_name -> commonweal.reviews.v1.ShortlistState
 	19, // 18: commonweal.reviews.v1.Shortlist.entries:type_name -> commonweal.reviews.v1.ShortlistEntry
-	49, // 19: commonweal.reviews.v1.Shortlist.compute_time:type_name -> google.protobuf.Timestamp
-	49, // 20: commonweal.reviews.v1.Shortlist.publish_time:type_name -> google.protobuf.Timestamp
+	52, // 19: commonweal.reviews.v1.Shortlist.compute_time:type_name -> google.protobuf.Timestamp
+	52, // 20: commonweal.reviews.v1.Shortlist.publish_time:type_name -> google.protobuf.Timestamp
 	4,  // 21: commonweal.reviews.v1.Complaint.state:type_name -> commonweal.reviews.v1.ComplaintState
 	5,  // 22: commonweal.reviews.v1.Complaint.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
-	49, // 23: commonweal.reviews.v1.Complaint.create_time:type_name -> google.protobuf.Timestamp
-	49, // 24: commonweal.reviews.v1.Complaint.resolve_time:type_name -> google.protobuf.Timestamp
+	52, // 23: commonweal.reviews.v1.Complaint.create_time:type_name -> google.protobuf.Timestamp
+	52, // 24: commonweal.reviews.v1.Complaint.resolve_time:type_name -> google.protobuf.Timestamp
 	4,  // 25: commonweal.reviews.v1.ListComplaintsRequest.state:type_name -> commonweal.reviews.v1.ComplaintState
 	24, // 26: commonweal.reviews.v1.ListComplaintsResponse.complaints:type_name -> commonweal.reviews.v1.Complaint
 	5,  // 27: commonweal.reviews.v1.ResolveComplaintRequest.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
-	49, // 28: commonweal.reviews.v1.SendVoterCodeResponse.expire_time:type_name -> google.protobuf.Timestamp
-	49, // 29: commonweal.reviews.v1.VerifyVoterResponse.expire_time:type_name -> google.protobuf.Timestamp
-	49, // 30: commonweal.reviews.v1.Vote.cast_time:type_name -> google.protobuf.Timestamp
+	52, // 28: commonweal.reviews.v1.SendVoterCodeResponse.expire_time:type_name -> google.protobuf.Timestamp
+	52, // 29: commonweal.reviews.v1.VerifyVoterResponse.expire_time:type_name -> google.protobuf.Timestamp
+	52, // 30: commonweal.reviews.v1.Vote.cast_time:type_name -> google.protobuf.Timestamp
 	36, // 31: commonweal.reviews.v1.Tallies.tallies:type_name -> commonweal.reviews.v1.Tally
 	18, // 32: commonweal.reviews.v1.ResultInputs.panel:type_name -> commonweal.reviews.v1.PanelScoreInputs
 	38, // 33: commonweal.reviews.v1.ResultEntry.inputs:type_name -> commonweal.reviews.v1.ResultInputs
 	6,  // 34: commonweal.reviews.v1.Results.state:type_name -> commonweal.reviews.v1.ResultsState
 	39, // 35: commonweal.reviews.v1.Results.entries:type_name -> commonweal.reviews.v1.ResultEntry
-	49, // 36: commonweal.reviews.v1.Results.donation_cutoff:type_name -> google.protobuf.Timestamp
-	49, // 37: commonweal.reviews.v1.Results.compute_time:type_name -> google.protobuf.Timestamp
-	49, // 38: commonweal.reviews.v1.Results.approve_time:type_name -> google.protobuf.Timestamp
-	49, // 39: commonweal.reviews.v1.Results.sign_off_time:type_name -> google.protobuf.Timestamp
+	52, // 36: commonweal.reviews.v1.Results.donation_cutoff:type_name -> google.protobuf.Timestamp
+	52, // 37: commonweal.reviews.v1.Results.compute_time:type_name -> google.protobuf.Timestamp
+	52, // 38: commonweal.reviews.v1.Results.approve_time:type_name -> google.protobuf.Timestamp
+	52, // 39: commonweal.reviews.v1.Results.sign_off_time:type_name -> google.protobuf.Timestamp
 	6,  // 40: commonweal.reviews.v1.RoundReviewStatus.results_state:type_name -> commonweal.reviews.v1.ResultsState
-	10, // 41: commonweal.reviews.v1.ReviewsService.CreatePanel:input_type -> commonweal.reviews.v1.CreatePanelRequest
-	11, // 42: commonweal.reviews.v1.ReviewsService.GetPanel:input_type -> commonweal.reviews.v1.GetPanelRequest
-	12, // 43: commonweal.reviews.v1.ReviewsService.DeclareConflict:input_type -> commonweal.reviews.v1.DeclareConflictRequest
-	13, // 44: commonweal.reviews.v1.ReviewsService.ListRecusals:input_type -> commonweal.reviews.v1.ListRecusalsRequest
-	16, // 45: commonweal.reviews.v1.ReviewsService.SubmitScore:input_type -> commonweal.reviews.v1.SubmitScoreRequest
-	21, // 46: commonweal.reviews.v1.ReviewsService.ComputeShortlist:input_type -> commonweal.reviews.v1.ComputeShortlistRequest
-	22, // 47: commonweal.reviews.v1.ReviewsService.PublishShortlist:input_type -> commonweal.reviews.v1.PublishShortlistRequest
-	23, // 48: commonweal.reviews.v1.ReviewsService.GetShortlist:input_type -> commonweal.reviews.v1.GetShortlistRequest
-	25, // 49: commonweal.reviews.v1.ReviewsService.CreateComplaint:input_type -> commonweal.reviews.v1.CreateComplaintRequest
-	28, // 50: commonweal.reviews.v1.ReviewsService.ResolveComplaint:input_type -> commonweal.reviews.v1.ResolveComplaintRequest
-	26, // 51: commonweal.reviews.v1.ReviewsService.ListComplaints:input_type -> commonweal.reviews.v1.ListComplaintsRequest
-	29, // 52: commonweal.reviews.v1.ReviewsService.SendVoterCode:input_type -> commonweal.reviews.v1.SendVoterCodeRequest
-	31, // 53: commonweal.reviews.v1.ReviewsService.VerifyVoter:input_type -> commonweal.reviews.v1.VerifyVoterRequest
-	33, // 54: commonweal.reviews.v1.ReviewsService.CastVote:input_type -> commonweal.reviews.v1.CastVoteRequest
-	35, // 55: commonweal.reviews.v1.ReviewsService.GetTallies:input_type -> commonweal.reviews.v1.GetTalliesRequest
-	41, // 56: commonweal.reviews.v1.ReviewsService.ComputeResults:input_type -> commonweal.reviews.v1.ComputeResultsRequest
-	42, // 57: commonweal.reviews.v1.ReviewsService.ApproveResults:input_type -> commonweal.reviews.v1.ApproveResultsRequest
-	43, // 58: commonweal.reviews.v1.ReviewsService.SignOffResults:input_type -> commonweal.reviews.v1.SignOffResultsRequest
-	44, // 59: commonweal.reviews.v1.ReviewsService.GetResults:input_type -> commonweal.reviews.v1.GetResultsRequest
-	45, // 60: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:input_type -> commonweal.reviews.v1.GetRoundReviewStatusRequest
-	9,  // 61: commonweal.reviews.v1.ReviewsService.CreatePanel:output_type -> commonweal.reviews.v1.Panel
-	9,  // 62: commonweal.reviews.v1.ReviewsService.GetPanel:output_type -> commonweal.reviews.v1.Panel
-	8,  // 63: commonweal.reviews.v1.ReviewsService.DeclareConflict:output_type -> commonweal.reviews.v1.Recusal
-	14, // 64: commonweal.reviews.v1.ReviewsService.ListRecusals:output_type -> commonweal.reviews.v1.ListRecusalsResponse
-	15, // 65: commonweal.reviews.v1.ReviewsService.SubmitScore:output_type -> commonweal.reviews.v1.Score
-	20, // 66: commonweal.reviews.v1.ReviewsService.ComputeShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	20, // 67: commonweal.reviews.v1.ReviewsService.PublishShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	20, // 68: commonweal.reviews.v1.ReviewsService.GetShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	24, // 69: commonweal.reviews.v1.ReviewsService.CreateComplaint:output_type -> commonweal.reviews.v1.Complaint
-	24, // 70: commonweal.reviews.v1.ReviewsService.ResolveComplaint:output_type -> commonweal.reviews.v1.Complaint
-	27, // 71: commonweal.reviews.v1.ReviewsService.ListComplaints:output_type -> commonweal.reviews.v1.ListComplaintsResponse
-	30, // 72: commonweal.reviews.v1.ReviewsService.SendVoterCode:output_type -> commonweal.reviews.v1.SendVoterCodeResponse
-	32, // 73: commonweal.reviews.v1.ReviewsService.VerifyVoter:output_type -> commonweal.reviews.v1.VerifyVoterResponse
-	34, // 74: commonweal.reviews.v1.ReviewsService.CastVote:output_type -> commonweal.reviews.v1.Vote
-	37, // 75: commonweal.reviews.v1.ReviewsService.GetTallies:output_type -> commonweal.reviews.v1.Tallies
-	40, // 76: commonweal.reviews.v1.ReviewsService.ComputeResults:output_type -> commonweal.reviews.v1.Results
-	40, // 77: commonweal.reviews.v1.ReviewsService.ApproveResults:output_type -> commonweal.reviews.v1.Results
-	40, // 78: commonweal.reviews.v1.ReviewsService.SignOffResults:output_type -> commonweal.reviews.v1.Results
-	40, // 79: commonweal.reviews.v1.ReviewsService.GetResults:output_type -> commonweal.reviews.v1.Results
-	46, // 80: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:output_type -> commonweal.reviews.v1.RoundReviewStatus
-	61, // [61:81] is the sub-list for method output_type
-	41, // [41:61] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	49, // 41: commonweal.reviews.v1.RoundPanelScores.scores:type_name -> commonweal.reviews.v1.ApplicationPanelScore
+	0,  // 42: commonweal.reviews.v1.ApplicationPanelScore.stage:type_name -> commonweal.reviews.v1.ReviewStage
+	10, // 43: commonweal.reviews.v1.ReviewsService.CreatePanel:input_type -> commonweal.reviews.v1.CreatePanelRequest
+	11, // 44: commonweal.reviews.v1.ReviewsService.GetPanel:input_type -> commonweal.reviews.v1.GetPanelRequest
+	12, // 45: commonweal.reviews.v1.ReviewsService.DeclareConflict:input_type -> commonweal.reviews.v1.DeclareConflictRequest
+	13, // 46: commonweal.reviews.v1.ReviewsService.ListRecusals:input_type -> commonweal.reviews.v1.ListRecusalsRequest
+	16, // 47: commonweal.reviews.v1.ReviewsService.SubmitScore:input_type -> commonweal.reviews.v1.SubmitScoreRequest
+	21, // 48: commonweal.reviews.v1.ReviewsService.ComputeShortlist:input_type -> commonweal.reviews.v1.ComputeShortlistRequest
+	22, // 49: commonweal.reviews.v1.ReviewsService.PublishShortlist:input_type -> commonweal.reviews.v1.PublishShortlistRequest
+	23, // 50: commonweal.reviews.v1.ReviewsService.GetShortlist:input_type -> commonweal.reviews.v1.GetShortlistRequest
+	25, // 51: commonweal.reviews.v1.ReviewsService.CreateComplaint:input_type -> commonweal.reviews.v1.CreateComplaintRequest
+	28, // 52: commonweal.reviews.v1.ReviewsService.ResolveComplaint:input_type -> commonweal.reviews.v1.ResolveComplaintRequest
+	26, // 53: commonweal.reviews.v1.ReviewsService.ListComplaints:input_type -> commonweal.reviews.v1.ListComplaintsRequest
+	29, // 54: commonweal.reviews.v1.ReviewsService.SendVoterCode:input_type -> commonweal.reviews.v1.SendVoterCodeRequest
+	31, // 55: commonweal.reviews.v1.ReviewsService.VerifyVoter:input_type -> commonweal.reviews.v1.VerifyVoterRequest
+	33, // 56: commonweal.reviews.v1.ReviewsService.CastVote:input_type -> commonweal.reviews.v1.CastVoteRequest
+	35, // 57: commonweal.reviews.v1.ReviewsService.GetTallies:input_type -> commonweal.reviews.v1.GetTalliesRequest
+	41, // 58: commonweal.reviews.v1.ReviewsService.ComputeResults:input_type -> commonweal.reviews.v1.ComputeResultsRequest
+	42, // 59: commonweal.reviews.v1.ReviewsService.ApproveResults:input_type -> commonweal.reviews.v1.ApproveResultsRequest
+	43, // 60: commonweal.reviews.v1.ReviewsService.SignOffResults:input_type -> commonweal.reviews.v1.SignOffResultsRequest
+	44, // 61: commonweal.reviews.v1.ReviewsService.GetResults:input_type -> commonweal.reviews.v1.GetResultsRequest
+	45, // 62: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:input_type -> commonweal.reviews.v1.GetRoundReviewStatusRequest
+	47, // 63: commonweal.reviews.v1.ReviewsService.GetRoundPanelScores:input_type -> commonweal.reviews.v1.GetRoundPanelScoresRequest
+	9,  // 64: commonweal.reviews.v1.ReviewsService.CreatePanel:output_type -> commonweal.reviews.v1.Panel
+	9,  // 65: commonweal.reviews.v1.ReviewsService.GetPanel:output_type -> commonweal.reviews.v1.Panel
+	8,  // 66: commonweal.reviews.v1.ReviewsService.DeclareConflict:output_type -> commonweal.reviews.v1.Recusal
+	14, // 67: commonweal.reviews.v1.ReviewsService.ListRecusals:output_type -> commonweal.reviews.v1.ListRecusalsResponse
+	15, // 68: commonweal.reviews.v1.ReviewsService.SubmitScore:output_type -> commonweal.reviews.v1.Score
+	20, // 69: commonweal.reviews.v1.ReviewsService.ComputeShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	20, // 70: commonweal.reviews.v1.ReviewsService.PublishShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	20, // 71: commonweal.reviews.v1.ReviewsService.GetShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	24, // 72: commonweal.reviews.v1.ReviewsService.CreateComplaint:output_type -> commonweal.reviews.v1.Complaint
+	24, // 73: commonweal.reviews.v1.ReviewsService.ResolveComplaint:output_type -> commonweal.reviews.v1.Complaint
+	27, // 74: commonweal.reviews.v1.ReviewsService.ListComplaints:output_type -> commonweal.reviews.v1.ListComplaintsResponse
+	30, // 75: commonweal.reviews.v1.ReviewsService.SendVoterCode:output_type -> commonweal.reviews.v1.SendVoterCodeResponse
+	32, // 76: commonweal.reviews.v1.ReviewsService.VerifyVoter:output_type -> commonweal.reviews.v1.VerifyVoterResponse
+	34, // 77: commonweal.reviews.v1.ReviewsService.CastVote:output_type -> commonweal.reviews.v1.Vote
+	37, // 78: commonweal.reviews.v1.ReviewsService.GetTallies:output_type -> commonweal.reviews.v1.Tallies
+	40, // 79: commonweal.reviews.v1.ReviewsService.ComputeResults:output_type -> commonweal.reviews.v1.Results
+	40, // 80: commonweal.reviews.v1.ReviewsService.ApproveResults:output_type -> commonweal.reviews.v1.Results
+	40, // 81: commonweal.reviews.v1.ReviewsService.SignOffResults:output_type -> commonweal.reviews.v1.Results
+	40, // 82: commonweal.reviews.v1.ReviewsService.GetResults:output_type -> commonweal.reviews.v1.Results
+	46, // 83: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:output_type -> commonweal.reviews.v1.RoundReviewStatus
+	48, // 84: commonweal.reviews.v1.ReviewsService.GetRoundPanelScores:output_type -> commonweal.reviews.v1.RoundPanelScores
+	64, // [64:85] is the sub-list for method output_type
+	43, // [43:64] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_reviews_v1_reviews_proto_init() }
@@ -3691,7 +3876,7 @@ func file_commonweal_reviews_v1_reviews_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_reviews_v1_reviews_proto_rawDesc), len(file_commonweal_reviews_v1_reviews_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   42,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

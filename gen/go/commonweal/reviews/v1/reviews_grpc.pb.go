@@ -39,6 +39,7 @@ const (
 	ReviewsService_SignOffResults_FullMethodName       = "/commonweal.reviews.v1.ReviewsService/SignOffResults"
 	ReviewsService_GetResults_FullMethodName           = "/commonweal.reviews.v1.ReviewsService/GetResults"
 	ReviewsService_GetRoundReviewStatus_FullMethodName = "/commonweal.reviews.v1.ReviewsService/GetRoundReviewStatus"
+	ReviewsService_GetRoundPanelScores_FullMethodName  = "/commonweal.reviews.v1.ReviewsService/GetRoundPanelScores"
 )
 
 // ReviewsServiceClient is the client API for ReviewsService service.
@@ -104,6 +105,10 @@ type ReviewsServiceClient interface {
 	// GetRoundReviewStatus tells the round coordinator (the applications service) whether the reviews
 	// preconditions of a phase change hold. Internal: callable by suite services only, not exposed over HTTP.
 	GetRoundReviewStatus(ctx context.Context, in *GetRoundReviewStatusRequest, opts ...grpc.CallOption) (*RoundReviewStatus, error)
+	// GetRoundPanelScores returns, in one call, every panel score of a round's applications as the shortlist
+	// and the results hold them (the supervision service's statistics ask it). Internal: suite services and
+	// staff, not exposed over HTTP.
+	GetRoundPanelScores(ctx context.Context, in *GetRoundPanelScoresRequest, opts ...grpc.CallOption) (*RoundPanelScores, error)
 }
 
 type reviewsServiceClient struct {
@@ -314,6 +319,16 @@ func (c *reviewsServiceClient) GetRoundReviewStatus(ctx context.Context, in *Get
 	return out, nil
 }
 
+func (c *reviewsServiceClient) GetRoundPanelScores(ctx context.Context, in *GetRoundPanelScoresRequest, opts ...grpc.CallOption) (*RoundPanelScores, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RoundPanelScores)
+	err := c.cc.Invoke(ctx, ReviewsService_GetRoundPanelScores_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReviewsServiceServer is the server API for ReviewsService service.
 // All implementations must embed UnimplementedReviewsServiceServer
 // for forward compatibility.
@@ -377,6 +392,10 @@ type ReviewsServiceServer interface {
 	// GetRoundReviewStatus tells the round coordinator (the applications service) whether the reviews
 	// preconditions of a phase change hold. Internal: callable by suite services only, not exposed over HTTP.
 	GetRoundReviewStatus(context.Context, *GetRoundReviewStatusRequest) (*RoundReviewStatus, error)
+	// GetRoundPanelScores returns, in one call, every panel score of a round's applications as the shortlist
+	// and the results hold them (the supervision service's statistics ask it). Internal: suite services and
+	// staff, not exposed over HTTP.
+	GetRoundPanelScores(context.Context, *GetRoundPanelScoresRequest) (*RoundPanelScores, error)
 	mustEmbedUnimplementedReviewsServiceServer()
 }
 
@@ -446,6 +465,9 @@ func (UnimplementedReviewsServiceServer) GetResults(context.Context, *GetResults
 }
 func (UnimplementedReviewsServiceServer) GetRoundReviewStatus(context.Context, *GetRoundReviewStatusRequest) (*RoundReviewStatus, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetRoundReviewStatus not implemented")
+}
+func (UnimplementedReviewsServiceServer) GetRoundPanelScores(context.Context, *GetRoundPanelScoresRequest) (*RoundPanelScores, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRoundPanelScores not implemented")
 }
 func (UnimplementedReviewsServiceServer) mustEmbedUnimplementedReviewsServiceServer() {}
 func (UnimplementedReviewsServiceServer) testEmbeddedByValue()                        {}
@@ -828,6 +850,24 @@ func _ReviewsService_GetRoundReviewStatus_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReviewsService_GetRoundPanelScores_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRoundPanelScoresRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewsServiceServer).GetRoundPanelScores(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewsService_GetRoundPanelScores_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewsServiceServer).GetRoundPanelScores(ctx, req.(*GetRoundPanelScoresRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ReviewsService_ServiceDesc is the grpc.ServiceDesc for ReviewsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -914,6 +954,10 @@ var ReviewsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetRoundReviewStatus",
 			Handler:    _ReviewsService_GetRoundReviewStatus_Handler,
+		},
+		{
+			MethodName: "GetRoundPanelScores",
+			Handler:    _ReviewsService_GetRoundPanelScores_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

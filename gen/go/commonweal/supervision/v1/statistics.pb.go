@@ -316,6 +316,15 @@ type StatisticsGroup struct {
 	ReportedSpentFen int64 `protobuf:"varint,19,opt,name=reported_spent_fen,json=reportedSpentFen,proto3" json:"reported_spent_fen,omitempty"`
 	// Spending verified by the latest evaluation of each project.
 	VerifiedSpendingFen int64 `protobuf:"varint,20,opt,name=verified_spending_fen,json=verifiedSpendingFen,proto3" json:"verified_spending_fen,omitempty"`
+	// Applications with a shortlist panel score (reviews: every application ranked by the computed shortlist).
+	ShortlistPanelScored int32 `protobuf:"varint,21,opt,name=shortlist_panel_scored,json=shortlistPanelScored,proto3" json:"shortlist_panel_scored,omitempty"`
+	// Mean shortlist panel score of those applications in hundredths (8125 = 81.25): the exact sum of their
+	// scores divided by their number, rounded half up to the hundredth; 0 when none is scored.
+	ShortlistPanelScoreMean int64 `protobuf:"varint,22,opt,name=shortlist_panel_score_mean,json=shortlistPanelScoreMean,proto3" json:"shortlist_panel_score_mean,omitempty"`
+	// Applications with a final panel score (reviews: every finalist of the computed results).
+	FinalPanelScored int32 `protobuf:"varint,23,opt,name=final_panel_scored,json=finalPanelScored,proto3" json:"final_panel_scored,omitempty"`
+	// Mean final panel score of those applications in hundredths, rounded half up as above; 0 when none.
+	FinalPanelScoreMean int64 `protobuf:"varint,24,opt,name=final_panel_score_mean,json=finalPanelScoreMean,proto3" json:"final_panel_score_mean,omitempty"`
 	unknownFields       protoimpl.UnknownFields
 	sizeCache           protoimpl.SizeCache
 }
@@ -486,6 +495,34 @@ func (x *StatisticsGroup) GetReportedSpentFen() int64 {
 func (x *StatisticsGroup) GetVerifiedSpendingFen() int64 {
 	if x != nil {
 		return x.VerifiedSpendingFen
+	}
+	return 0
+}
+
+func (x *StatisticsGroup) GetShortlistPanelScored() int32 {
+	if x != nil {
+		return x.ShortlistPanelScored
+	}
+	return 0
+}
+
+func (x *StatisticsGroup) GetShortlistPanelScoreMean() int64 {
+	if x != nil {
+		return x.ShortlistPanelScoreMean
+	}
+	return 0
+}
+
+func (x *StatisticsGroup) GetFinalPanelScored() int32 {
+	if x != nil {
+		return x.FinalPanelScored
+	}
+	return 0
+}
+
+func (x *StatisticsGroup) GetFinalPanelScoreMean() int64 {
+	if x != nil {
+		return x.FinalPanelScoreMean
 	}
 	return 0
 }
@@ -712,7 +749,8 @@ const file_commonweal_supervision_v1_statistics_proto_rawDesc = "" +
 	"categories\x18\x06 \x03(\v2*.commonweal.supervision.v1.StatisticsGroupR\n" +
 	"categories\x12L\n" +
 	"\vcommunities\x18\a \x03(\v2*.commonweal.supervision.v1.StatisticsGroupR\vcommunities\x12H\n" +
-	"\bprojects\x18\b \x03(\v2,.commonweal.supervision.v1.ProjectStatisticsR\bprojects\"\xdf\b\n" +
+	"\bprojects\x18\b \x03(\v2,.commonweal.supervision.v1.ProjectStatisticsR\bprojects\"\xb5\n" +
+	"\n" +
 	"\x0fStatisticsGroup\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\"\n" +
 	"\fapplications\x18\x02 \x01(\x05R\fapplications\x12z\n" +
@@ -737,7 +775,11 @@ const file_commonweal_supervision_v1_statistics_proto_rawDesc = "" +
 	"\x12evaluations_passed\x18\x11 \x01(\x05R\x11evaluationsPassed\x12-\n" +
 	"\x12evaluations_failed\x18\x12 \x01(\x05R\x11evaluationsFailed\x12,\n" +
 	"\x12reported_spent_fen\x18\x13 \x01(\x03R\x10reportedSpentFen\x122\n" +
-	"\x15verified_spending_fen\x18\x14 \x01(\x03R\x13verifiedSpendingFen\x1aG\n" +
+	"\x15verified_spending_fen\x18\x14 \x01(\x03R\x13verifiedSpendingFen\x124\n" +
+	"\x16shortlist_panel_scored\x18\x15 \x01(\x05R\x14shortlistPanelScored\x12;\n" +
+	"\x1ashortlist_panel_score_mean\x18\x16 \x01(\x03R\x17shortlistPanelScoreMean\x12,\n" +
+	"\x12final_panel_scored\x18\x17 \x01(\x05R\x10finalPanelScored\x123\n" +
+	"\x16final_panel_score_mean\x18\x18 \x01(\x03R\x13finalPanelScoreMean\x1aG\n" +
 	"\x19ApplicationsByStatusEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\x1aF\n" +

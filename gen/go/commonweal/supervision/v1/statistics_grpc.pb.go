@@ -31,8 +31,8 @@ const (
 // StatisticsService answers a round's statistics and exports its projects for the finance bureau, the lottery
 // centre and other departments. Every figure is drawn at the call from the service that owns it: applications
 // (the round's applications, their category, service area, status and stage), donations (pledges and confirmed
-// donations), funding (plans: matched, topped up, disbursed, clawed back) and this service (monthly reports,
-// evaluations). It writes nothing. Staff (ORGANIZER, OPERATOR, COMMITTEE, FINANCE, AUDITOR) and partners
+// donations), funding (plans: matched, topped up, disbursed, clawed back), reviews (panel scores) and this
+// service (monthly reports, evaluations). It writes nothing. Staff (ORGANIZER, OPERATOR, COMMITTEE, FINANCE, AUDITOR) and partners
 // (CHARITY_FEDERATION, LOTTERY_CENTER).
 type StatisticsServiceClient interface {
 	// GetRoundStatistics counts a round's applications by status and stage and sums their money and progress,
@@ -92,8 +92,8 @@ func (c *statisticsServiceClient) ExportProjectsCsv(ctx context.Context, in *Exp
 // StatisticsService answers a round's statistics and exports its projects for the finance bureau, the lottery
 // centre and other departments. Every figure is drawn at the call from the service that owns it: applications
 // (the round's applications, their category, service area, status and stage), donations (pledges and confirmed
-// donations), funding (plans: matched, topped up, disbursed, clawed back) and this service (monthly reports,
-// evaluations). It writes nothing. Staff (ORGANIZER, OPERATOR, COMMITTEE, FINANCE, AUDITOR) and partners
+// donations), funding (plans: matched, topped up, disbursed, clawed back), reviews (panel scores) and this
+// service (monthly reports, evaluations). It writes nothing. Staff (ORGANIZER, OPERATOR, COMMITTEE, FINANCE, AUDITOR) and partners
 // (CHARITY_FEDERATION, LOTTERY_CENTER).
 type StatisticsServiceServer interface {
 	// GetRoundStatistics counts a round's applications by status and stage and sums their money and progress,
