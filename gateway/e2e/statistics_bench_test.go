@@ -21,11 +21,13 @@ const (
 )
 
 // benchStatisticsSQL is what the statistics compute, as one aggregate over the same tables: per category and
-// per community, the applications, those selected and their budgets, the pledges (donations) and the mean
+// per community, the applications, those selected and their budgets, the pledges (donations: those to an
+// application ever shortlisted, neither refunded nor redirected away, as the statistics count them) and the mean
 // shortlist and final panel scores (reviews), rounded half up.
 const benchStatisticsSQL = `WITH a AS (
   SELECT a.id, a.category, a.stage, a.budget_total_fen, s.panel_score AS sp, r.panel_score AS fp,
-         (SELECT coalesce(sum(p.amount_fen), 0) FROM donations.pledges p WHERE p.application_id = a.id) AS pledged
+         CASE WHEN coalesce(a.stage, '') IN ('', 'NOT_SHORTLISTED') THEN 0 ELSE (SELECT coalesce(sum(p.amount_fen), 0) FROM donations.pledges p
+           WHERE p.application_id = a.id AND p.state NOT IN ('REFUNDED', 'REDIRECTED')) END AS pledged
   FROM applications.applications a
   LEFT JOIN reviews.shortlist_entries s ON s.round_id = a.round_id AND s.application_id = a.id
   LEFT JOIN reviews.result_entries r ON r.round_id = a.round_id AND r.application_id = a.id AND r.finalist
@@ -61,7 +63,8 @@ func BenchmarkStatistics(b *testing.B) {
 	rpc := func() {
 		st, body := s.Do("GET", "/v1/rounds/"+w.roundID+"/statistics", finance, nil)
 		expectTB(b, "statistics", st, body, 200, "")
-		if total := body["total"].(map[string]any); total["applications"] != float64(benchApplications+3) {
+		// The generated applications and the review round's own: one per organisation and the idea-only one.
+		if total := body["total"].(map[string]any); total["applications"] != float64(benchApplications+len(w.apps)+1) {
 			b.Fatalf("statistics of %v applications", total["applications"])
 		}
 	}

@@ -157,17 +157,25 @@ func Fingerprint(parts ...string) string {
 	return hex.EncodeToString(h[:8])
 }
 
-// Page sizes of list requests (AIP-158).
+// Page sizes of list requests (AIP-158). MaxPageSize is what people (and every caller of Page) may ask for;
+// MaxServicePageSize is the larger bound a list may grant suite services (identity role SERVICE) through
+// PageUpTo, for their whole-round reads.
 const (
-	DefaultPageSize = 20
-	MaxPageSize     = 100
+	DefaultPageSize    = 20
+	MaxPageSize        = 100
+	MaxServicePageSize = 1000
 )
 
 // Page validates a list request's page_size and page_token: the size to fetch (0 means the default) and the
 // position to continue from. Errors carry the stable reasons INVALID_PAGE_SIZE and INVALID_PAGE_TOKEN.
 func (s *Signer) Page(pageSize int32, token, filter string) (int, Cursor, error) {
-	if pageSize < 0 || pageSize > MaxPageSize {
-		return 0, Cursor{}, errs.ErrInvalidPageSize.Field("page_size", fmt.Sprintf("must be between 0 and %d", MaxPageSize))
+	return s.PageUpTo(pageSize, token, filter, MaxPageSize)
+}
+
+// PageUpTo is Page with another largest page size, maxSize (e.g. MaxServicePageSize for suite services).
+func (s *Signer) PageUpTo(pageSize int32, token, filter string, maxSize int) (int, Cursor, error) {
+	if pageSize < 0 || int(pageSize) > maxSize {
+		return 0, Cursor{}, errs.ErrInvalidPageSize.Field("page_size", fmt.Sprintf("must be between 0 and %d", maxSize))
 	}
 	size := int(pageSize)
 	if size == 0 {

@@ -236,3 +236,17 @@ func TestPage(t *testing.T) {
 		t.Error("a token reused with other filters was accepted")
 	}
 }
+
+// TestPageUpTo: a list that grants suite services larger pages accepts up to its bound, no more.
+func TestPageUpTo(t *testing.T) {
+	s := NewSigner([]byte("0123456789abcdef0123"))
+	if size, _, err := s.PageUpTo(MaxServicePageSize, "", "f", MaxServicePageSize); err != nil || size != MaxServicePageSize {
+		t.Fatalf("PageUpTo(%d) = %d, %v", MaxServicePageSize, size, err)
+	}
+	if size, _, err := s.PageUpTo(0, "", "f", MaxServicePageSize); err != nil || size != DefaultPageSize {
+		t.Fatalf("PageUpTo(0) = %d, %v", size, err)
+	}
+	if _, _, err := s.PageUpTo(MaxServicePageSize+1, "", "f", MaxServicePageSize); err == nil {
+		t.Fatal("a page larger than the bound was accepted")
+	}
+}

@@ -56,7 +56,14 @@ type Paged interface {
 // item's position (its ID and creation time, the order fetch returns).
 func List[T, R any](ctx context.Context, tokens *pagetoken.Signer, req Paged, filter string,
 	fetch func(after pagetoken.Cursor, limit int) ([]T, error), key func(T) (id string, at time.Time), out func(T) R) ([]R, string, error) {
-	size, cur, err := tokens.Page(req.GetPageSize(), req.GetPageToken(), filter)
+	return ListUpTo(ctx, tokens, req, filter, pagetoken.MaxPageSize, fetch, key, out)
+}
+
+// ListUpTo is List with another largest page size, maxSize (pagetoken.MaxServicePageSize for a list that lets
+// suite services read larger pages).
+func ListUpTo[T, R any](ctx context.Context, tokens *pagetoken.Signer, req Paged, filter string, maxSize int,
+	fetch func(after pagetoken.Cursor, limit int) ([]T, error), key func(T) (id string, at time.Time), out func(T) R) ([]R, string, error) {
+	size, cur, err := tokens.PageUpTo(req.GetPageSize(), req.GetPageToken(), filter, maxSize)
 	if err != nil {
 		return nil, "", grpcerr.Status(ctx, err)
 	}

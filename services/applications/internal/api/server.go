@@ -182,7 +182,12 @@ func (s *Server) GetApplication(ctx context.Context, req *pb.GetApplicationReque
 
 func (s *Server) ListApplications(ctx context.Context, req *pb.ListApplicationsRequest) (*pb.ListApplicationsResponse, error) {
 	filter := pagetoken.Fingerprint(req.GetRoundId(), req.GetStatus().String(), req.GetCategory().String(), identity.From(ctx).Subject)
-	page, next, err := rpc.List(ctx, s.tokens, req, filter, func(cur pagetoken.Cursor, limit int) ([]domain.Application, error) {
+	// People page 100 at a time at most; suite services (supervision's statistics read whole rounds) up to 1,000.
+	maxSize := pagetoken.MaxPageSize
+	if identity.From(ctx).Has(identity.Service) {
+		maxSize = pagetoken.MaxServicePageSize
+	}
+	page, next, err := rpc.ListUpTo(ctx, s.tokens, req, filter, maxSize, func(cur pagetoken.Cursor, limit int) ([]domain.Application, error) {
 		return s.app.ListApplications(ctx, app.ApplicationFilter{
 			RoundID: req.GetRoundId(), Status: statusFromPB(req.GetStatus()), Category: categoryFromPB(req.GetCategory()),
 			AfterTime: cur.AfterTime, AfterID: cur.After, Limit: limit,

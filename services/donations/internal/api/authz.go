@@ -34,9 +34,11 @@ var Policy = authz.Policy{
 		"ListLedgerTransfers":   authz.Allow(identity.Finance, identity.Auditor, identity.CharityFederation),
 		"ListPledgeEvents":      authz.Allow(identity.Finance, identity.Auditor),
 		"ListApplicationDonors": authz.Allow(append([]identity.Role{identity.Service}, identity.StaffRoles...)...),
-		"ReserveDonationShare":  authz.Allow(identity.Service, identity.CharityFederation),
-		"ReleaseDonationShare":  authz.Allow(identity.Service, identity.CharityFederation),
-		"CancelDonationShare":   authz.Allow(identity.Service, identity.CharityFederation),
-		"ReturnDonationShare":   authz.Allow(identity.Service, identity.CharityFederation),
+		// Whole-round statistics: the supervision service.
+		"BatchGetDonationTotals": authz.Allow(identity.Service),
+		"ReserveDonationShare":   authz.Allow(identity.Service, identity.CharityFederation),
+		"ReleaseDonationShare":   authz.Allow(identity.Service, identity.CharityFederation),
+		"CancelDonationShare":    authz.Allow(identity.Service, identity.CharityFederation),
+		"ReturnDonationShare":    authz.Allow(identity.Service, identity.CharityFederation),
 	},
 }

@@ -134,6 +134,18 @@ func (s *Server) ListApplicationDonors(ctx context.Context, req *pb.ListApplicat
 	})
 }
 
+func (s *Server) BatchGetDonationTotals(ctx context.Context, req *pb.BatchGetDonationTotalsRequest) (*pb.BatchGetDonationTotalsResponse, error) {
+	totals, asOf, err := s.app.DonationTotals(ctx, req.GetRoundId(), req.GetApplicationIds(), timeOf(req.GetAsOf()))
+	return rpc.Answer(ctx, totals, err, func(totals []app.Totals) *pb.BatchGetDonationTotalsResponse {
+		out := &pb.BatchGetDonationTotalsResponse{AsOf: ts(asOf), Totals: make([]*pb.DonationTotals, 0, len(totals))}
+		for _, t := range totals {
+			out.Totals = append(out.Totals, &pb.DonationTotals{ApplicationId: t.ApplicationID, ConfirmedTotalFen: t.ConfirmedTotalFen,
+				ConfirmedCashFen: t.ConfirmedCashFen, ConfirmedInKindFen: t.ConfirmedInKindFen, PledgedFen: t.PledgedFen})
+		}
+		return out
+	})
+}
+
 // Donation-share calls are idempotent on transfer_id by the ledger itself, so they need no request_id.
 
 func (s *Server) ReserveDonationShare(ctx context.Context, req *pb.ReserveDonationShareRequest) (*pb.LedgerTransfer, error) {

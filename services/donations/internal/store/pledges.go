@@ -123,6 +123,12 @@ func (s *Store) PledgesOfApplication(ctx context.Context, applicationID string) 
 		ORDER BY created_at, id`, applicationID))
 }
 
+// PledgesOfApplications returns, in one query, every pledge to one of the applications or redirected to one.
+func (s *Store) PledgesOfApplications(ctx context.Context, applicationIDs []string) ([]domain.Pledge, error) {
+	return collectPledges(s.q(ctx).Query(ctx, `SELECT `+pledgeCols+` FROM pledges
+		WHERE application_id = ANY($1::uuid[]) OR redirect_application_id = ANY($1::uuid[]) ORDER BY created_at, id`, applicationIDs))
+}
+
 // DonorsOfApplication lists the donors with any pledge to an application or redirected to it.
 func (s *Store) DonorsOfApplication(ctx context.Context, applicationID string) ([]string, error) {
 	rows, err := s.q(ctx).Query(ctx, `SELECT DISTINCT donor_id::text FROM pledges WHERE application_id = $1 OR redirect_application_id = $1

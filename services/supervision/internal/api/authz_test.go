@@ -98,6 +98,14 @@ func (finishedPlans) Donations(context.Context, string, time.Time) (domain.Donat
 	return domain.Donations{PledgedFen: 3}, nil
 }
 
+func (finishedPlans) RoundDonations(_ context.Context, _ string, projectIDs []string, _ time.Time) (map[string]domain.Donations, error) {
+	out := map[string]domain.Donations{}
+	for _, id := range projectIDs {
+		out[id] = domain.Donations{PledgedFen: 3}
+	}
+	return out, nil
+}
+
 // serve runs the service's handlers over a fresh database behind the identity and authorisation
 // interceptors, with now as the clock.
 func serve(t *testing.T, apps app.Applications, now func() time.Time) *authztest.Server {

@@ -73,6 +73,18 @@ func (f *fakeDonations) Donations(_ context.Context, projectID string, asOf time
 	return f.of[projectID], nil
 }
 
+func (f *fakeDonations) RoundDonations(ctx context.Context, _ string, projectIDs []string, asOf time.Time) (map[string]domain.Donations, error) {
+	out := map[string]domain.Donations{}
+	for _, id := range projectIDs {
+		d, err := f.Donations(ctx, id, asOf)
+		if err != nil {
+			return nil, err
+		}
+		out[id] = d
+	}
+	return out, nil
+}
+
 // unavailable is a peer's failure as its client reports it.
 func unavailable(name string) error {
 	return errs.New(errs.Unavailable, name+"_UNAVAILABLE", "the service is unavailable; retry later")

@@ -24,6 +24,13 @@ type PanelScores interface {
 	RoundPanelScores(ctx context.Context, roundID string) (map[string]domain.PanelScores, error)
 }
 
+// RoundDonations is the donations service as the statistics use it (failures: DONATIONS_UNAVAILABLE, …).
+type RoundDonations interface {
+	// RoundDonations reads, in a few batched calls, the figures of projects of round roundID at asOf (as
+	// Donations.Donations reads one), by project ID; a project without any has zero figures.
+	RoundDonations(ctx context.Context, roundID string, projectIDs []string, asOf time.Time) (map[string]domain.Donations, error)
+}
+
 // StatisticsRecords is what the statistics read of this service's own tables.
 type StatisticsRecords interface {
 	// FiledPeriods returns, per project, the periods it has a report for.
@@ -38,7 +45,7 @@ type StatisticsRecords interface {
 type StatisticsPeers struct {
 	Applications RoundApplications
 	Funding      Funding
-	Donations    Donations
+	Donations    RoundDonations
 	Reviews      PanelScores
 }
 
@@ -48,7 +55,7 @@ type Statistics struct {
 	records   StatisticsRecords
 	apps      RoundApplications
 	funding   Funding
-	donations Donations
+	donations RoundDonations
 	reviews   PanelScores
 	now       func() time.Time
 }
@@ -59,8 +66,8 @@ func NewStatistics(records StatisticsRecords, peers StatisticsPeers, now func() 
 		now: func() time.Time { return now().Truncate(time.Microsecond) }}
 }
 
-// RoundStatistics draws round roundID's statistics now: its applications (applications), the donations of each
-// one that may have some (donations, at now), the plans (funding) and the selected projects' monthly reports,
+// RoundStatistics draws round roundID's statistics now: its applications (applications), the donations of every
+// one that may have some (donations, at now, in batches), the plans (funding) and the selected projects' monthly reports,
 // overdue months (while the round is in IMPLEMENTATION) and evaluations (this service), and every application's
 // panel scores (reviews, one call).
 func (s *Statistics) RoundStatistics(ctx context.Context, roundID string) (domain.Statistics, error) {
@@ -91,10 +98,19 @@ func (s *Statistics) RoundStatistics(ctx context.Context, roundID string) (domai
 	for _, p := range plans {
 		planOf[p.ProjectID] = p
 	}
-	var selected []string
+	var selected, gifted []string
 	for _, a := range apps {
 		if a.Stage == domain.StageSelected {
 			selected = append(selected, a.ID)
+		}
+		if a.MayHaveDonations() {
+			gifted = append(gifted, a.ID)
+		}
+	}
+	donations := map[string]domain.Donations{}
+	if len(gifted) > 0 {
+		if donations, err = s.donations.RoundDonations(ctx, roundID, gifted, now); err != nil {
+			return domain.Statistics{}, err
 		}
 	}
 	filed, err := s.records.FiledPeriods(ctx, selected)
@@ -110,12 +126,7 @@ func (s *Statistics) RoundStatistics(ctx context.Context, roundID string) (domai
 	figures := map[string]domain.Figures{}
 	var lines []domain.ProjectLine
 	for _, a := range apps {
-		var d domain.Donations
-		if a.MayHaveDonations() {
-			if d, err = s.donations.Donations(ctx, a.ID, now); err != nil {
-				return domain.Statistics{}, err
-			}
-		}
+		d := donations[a.ID] // zero unless a.MayHaveDonations()
 		if a.Stage != domain.StageSelected {
 			figures[a.ID] = domain.Figures{PledgedFen: d.PledgedFen, DepositedFen: d.DepositedFen, InKindFen: d.InKindFen}
 			continue

@@ -135,3 +135,52 @@ func TestDonationsOverGRPC(t *testing.T) {
 		t.Fatalf("donations down: %v", err)
 	}
 }
+
+// batchDonations answers BatchGetDonationTotals with totals derived from each ID's position, recording the
+// batch sizes.
+type batchDonations struct {
+	donationsv1.UnimplementedDonationsServiceServer
+	batches []int
+	err     error
+}
+
+func (b *batchDonations) BatchGetDonationTotals(_ context.Context, req *donationsv1.BatchGetDonationTotalsRequest) (*donationsv1.BatchGetDonationTotalsResponse, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
+	if req.GetRoundId() != "R" {
+		return nil, status.Error(codes.InvalidArgument, "round")
+	}
+	b.batches = append(b.batches, len(req.GetApplicationIds()))
+	out := &donationsv1.BatchGetDonationTotalsResponse{AsOf: req.GetAsOf()}
+	for _, id := range req.GetApplicationIds() {
+		var n int64
+		fmt.Sscanf(id, "P%d", &n)
+		out.Totals = append(out.Totals, &donationsv1.DonationTotals{ApplicationId: id, ConfirmedCashFen: n, ConfirmedInKindFen: 2 * n,
+			ConfirmedTotalFen: 3 * n, PledgedFen: 5 * n})
+	}
+	return out, nil
+}
+
+// TestRoundDonationsOverGRPC: the figures of 1,201 projects are read in batches of 500 and mapped as Donations
+// maps one summary (cash deposited, in kind, pledged).
+func TestRoundDonationsOverGRPC(t *testing.T) {
+	ctx := context.Background()
+	b := &batchDonations{}
+	c := clients.NewDonations(peertest.Dial(t, "supervision", 0, func(s *grpc.Server) { donationsv1.RegisterDonationsServiceServer(s, b) }))
+	var ids []string
+	for i := range 1201 {
+		ids = append(ids, fmt.Sprintf("P%d", i))
+	}
+	got, err := c.RoundDonations(ctx, "R", ids, time.Now())
+	if err != nil || len(got) != 1201 || fmt.Sprint(b.batches) != "[500 500 201]" {
+		t.Fatalf("round donations: %v %d %v", err, len(got), b.batches)
+	}
+	if got["P7"] != (domain.Donations{DepositedFen: 7, InKindFen: 14, PledgedFen: 35}) {
+		t.Fatalf("P7: %+v", got["P7"])
+	}
+	b.err = status.Error(codes.Unavailable, "down")
+	if _, err := c.RoundDonations(ctx, "R", ids, time.Now()); func() bool { e, ok := errs.As(err); return !ok || e.Reason != "DONATIONS_UNAVAILABLE" }() {
+		t.Fatalf("donations down: %v", err)
+	}
+}

@@ -24,9 +24,14 @@ func NewReviews(conn grpc.ClientConnInterface) *Reviews {
 	return &Reviews{c: reviewsv1.NewReviewsServiceClient(conn)}
 }
 
+// maxPanelScoresBytes bounds the one GetRoundPanelScores answer this client accepts. A score takes about 45
+// bytes, so gRPC's default 4 MiB stopped at about 93,000 scores (a round of 100,000 applications failed with
+// RESOURCE_EXHAUSTED, reported as REVIEWS_UNAVAILABLE); 64 MiB holds about 1.4 million.
+const maxPanelScoresBytes = 64 << 20
+
 // RoundPanelScores reads every panel score of a round in one call (GetRoundPanelScores), by application ID.
 func (r *Reviews) RoundPanelScores(ctx context.Context, roundID string) (map[string]domain.PanelScores, error) {
-	resp, err := r.c.GetRoundPanelScores(ctx, &reviewsv1.GetRoundPanelScoresRequest{RoundId: roundID})
+	resp, err := r.c.GetRoundPanelScores(ctx, &reviewsv1.GetRoundPanelScoresRequest{RoundId: roundID}, grpc.MaxCallRecvMsgSize(maxPanelScoresBytes))
 	if err != nil {
 		return nil, peer.Error(ctx, "reviews", err, nil)
 	}

@@ -2,6 +2,7 @@ package clients_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"google.golang.org/grpc"
@@ -64,5 +65,19 @@ func TestRoundPanelScoresFailuresAreOurs(t *testing.T) {
 	_, err := reviewsClient(t, fake).RoundPanelScores(context.Background(), "R")
 	if e, ok := errs.As(err); !ok || e.Reason != "REVIEWS_UNAVAILABLE" || e.Kind != errs.Unavailable {
 		t.Fatalf("%v", err)
+	}
+}
+
+// TestRoundPanelScoresOfALargeRound: the scores of a round of 110,000 applications (about 5 MB, more than
+// gRPC's default 4 MiB) come back in the one call.
+func TestRoundPanelScoresOfALargeRound(t *testing.T) {
+	fake := &fakeReviews{asked: make(chan string, 1)}
+	for i := range 110_000 {
+		fake.scores = append(fake.scores, &reviewsv1.ApplicationPanelScore{ApplicationId: fmt.Sprintf("%036d", i),
+			Stage: reviewsv1.ReviewStage_REVIEW_STAGE_SHORTLIST, PanelScore: 8000})
+	}
+	got, err := reviewsClient(t, fake).RoundPanelScores(context.Background(), "R")
+	if err != nil || len(got) != 110_000 {
+		t.Fatalf("large round: %v, %d scores", err, len(got))
 	}
 }

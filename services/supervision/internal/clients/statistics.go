@@ -3,6 +3,8 @@ package clients
 import (
 	"context"
 
+	"google.golang.org/grpc"
+
 	applicationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/pbconv"
@@ -13,6 +15,14 @@ import (
 
 var _ app.RoundApplications = (*Applications)(nil)
 
+// applicationsPage is the page size the statistics ask for: the largest the applications service grants suite
+// services. A page of 1,000 applications with their content may pass gRPC's default 4 MiB (4 KiB each), so
+// the client accepts up to maxApplicationsPageBytes.
+const (
+	applicationsPage         = 1000
+	maxApplicationsPageBytes = 64 << 20
+)
+
 // RoundApplications pages through every application of a round (any status) and reads the organisation's name
 // of each SELECTED one (once per organisation).
 func (a *Applications) RoundApplications(ctx context.Context, roundID string) ([]domain.RoundApplication, error) {
@@ -20,7 +30,8 @@ func (a *Applications) RoundApplications(ctx context.Context, roundID string) ([
 	names := map[string]string{}
 	token := ""
 	for {
-		page, err := a.c.ListApplications(ctx, &applicationsv1.ListApplicationsRequest{RoundId: roundID, PageSize: 100, PageToken: token})
+		page, err := a.c.ListApplications(ctx, &applicationsv1.ListApplicationsRequest{RoundId: roundID, PageSize: applicationsPage, PageToken: token},
+			grpc.MaxCallRecvMsgSize(maxApplicationsPageBytes))
 		if err != nil {
 			return nil, peer.Error(ctx, "applications", err, errs.ErrNotFound.With("round %s not found", roundID))
 		}

@@ -2895,7 +2895,7 @@ type ListApplicationsRequest struct {
 	Status ApplicationStatus `protobuf:"varint,2,opt,name=status,proto3,enum=commonweal.applications.v1.ApplicationStatus" json:"status,omitempty"`
 	// Only applications in this category.
 	Category Category `protobuf:"varint,3,opt,name=category,proto3,enum=commonweal.applications.v1.Category" json:"category,omitempty"`
-	// Page size, 1 to 100 (default 20).
+	// Page size, 1 to 100 (default 20); suite services (identity role SERVICE) may ask for up to 1,000.
 	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous page.
 	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`

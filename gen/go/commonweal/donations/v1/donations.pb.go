@@ -1831,6 +1831,208 @@ func (x *ListApplicationDonorsResponse) GetDonorIds() []string {
 	return nil
 }
 
+// BatchGetDonationTotalsRequest names applications of a round and an instant.
+type BatchGetDonationTotalsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The round the applications belong to; its donation cutoff applies to donations redirected to them.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Application IDs, 1 to 1,000, distinct.
+	ApplicationIds []string `protobuf:"bytes,2,rep,name=application_ids,json=applicationIds,proto3" json:"application_ids,omitempty"`
+	// The instant; donations confirmed strictly before it count. Default now.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetDonationTotalsRequest) Reset() {
+	*x = BatchGetDonationTotalsRequest{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetDonationTotalsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetDonationTotalsRequest) ProtoMessage() {}
+
+func (x *BatchGetDonationTotalsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetDonationTotalsRequest.ProtoReflect.Descriptor instead.
+func (*BatchGetDonationTotalsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *BatchGetDonationTotalsRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *BatchGetDonationTotalsRequest) GetApplicationIds() []string {
+	if x != nil {
+		return x.ApplicationIds
+	}
+	return nil
+}
+
+func (x *BatchGetDonationTotalsRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
+// BatchGetDonationTotalsResponse holds one totals entry per requested application, in the request's order.
+type BatchGetDonationTotalsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Totals, in the order of application_ids.
+	Totals []*DonationTotals `protobuf:"bytes,1,rep,name=totals,proto3" json:"totals,omitempty"`
+	// The instant the totals are for.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetDonationTotalsResponse) Reset() {
+	*x = BatchGetDonationTotalsResponse{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetDonationTotalsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetDonationTotalsResponse) ProtoMessage() {}
+
+func (x *BatchGetDonationTotalsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetDonationTotalsResponse.ProtoReflect.Descriptor instead.
+func (*BatchGetDonationTotalsResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *BatchGetDonationTotalsResponse) GetTotals() []*DonationTotals {
+	if x != nil {
+		return x.Totals
+	}
+	return nil
+}
+
+func (x *BatchGetDonationTotalsResponse) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
+// DonationTotals are an application's donation figures at an instant.
+type DonationTotals struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Application ID.
+	ApplicationId string `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// Confirmed donations in fen, as DonationSummary.confirmed_total_fen: confirmed_cash_fen + confirmed_in_kind_fen.
+	ConfirmedTotalFen int64 `protobuf:"varint,2,opt,name=confirmed_total_fen,json=confirmedTotalFen,proto3" json:"confirmed_total_fen,omitempty"`
+	// The cash part, as DonationSummary.confirmed_cash_fen.
+	ConfirmedCashFen int64 `protobuf:"varint,3,opt,name=confirmed_cash_fen,json=confirmedCashFen,proto3" json:"confirmed_cash_fen,omitempty"`
+	// The in-kind part, as DonationSummary.confirmed_in_kind_fen.
+	ConfirmedInKindFen int64 `protobuf:"varint,4,opt,name=confirmed_in_kind_fen,json=confirmedInKindFen,proto3" json:"confirmed_in_kind_fen,omitempty"`
+	// The amounts of the pledges made to the application that are, now (whatever as_of), neither refunded nor
+	// redirected away, as ListPledges shows them.
+	PledgedFen    int64 `protobuf:"varint,5,opt,name=pledged_fen,json=pledgedFen,proto3" json:"pledged_fen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DonationTotals) Reset() {
+	*x = DonationTotals{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DonationTotals) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DonationTotals) ProtoMessage() {}
+
+func (x *DonationTotals) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DonationTotals.ProtoReflect.Descriptor instead.
+func (*DonationTotals) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *DonationTotals) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *DonationTotals) GetConfirmedTotalFen() int64 {
+	if x != nil {
+		return x.ConfirmedTotalFen
+	}
+	return 0
+}
+
+func (x *DonationTotals) GetConfirmedCashFen() int64 {
+	if x != nil {
+		return x.ConfirmedCashFen
+	}
+	return 0
+}
+
+func (x *DonationTotals) GetConfirmedInKindFen() int64 {
+	if x != nil {
+		return x.ConfirmedInKindFen
+	}
+	return 0
+}
+
+func (x *DonationTotals) GetPledgedFen() int64 {
+	if x != nil {
+		return x.PledgedFen
+	}
+	return 0
+}
+
 // LedgerTransfer is one immutable ledger transfer.
 type LedgerTransfer struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1865,7 +2067,7 @@ type LedgerTransfer struct {
 
 func (x *LedgerTransfer) Reset() {
 	*x = LedgerTransfer{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[21]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1877,7 +2079,7 @@ func (x *LedgerTransfer) String() string {
 func (*LedgerTransfer) ProtoMessage() {}
 
 func (x *LedgerTransfer) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[21]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1890,7 +2092,7 @@ func (x *LedgerTransfer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerTransfer.ProtoReflect.Descriptor instead.
 func (*LedgerTransfer) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{21}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *LedgerTransfer) GetTransferId() string {
@@ -1994,7 +2196,7 @@ type ReserveDonationShareRequest struct {
 
 func (x *ReserveDonationShareRequest) Reset() {
 	*x = ReserveDonationShareRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[22]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2006,7 +2208,7 @@ func (x *ReserveDonationShareRequest) String() string {
 func (*ReserveDonationShareRequest) ProtoMessage() {}
 
 func (x *ReserveDonationShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[22]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2019,7 +2221,7 @@ func (x *ReserveDonationShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReserveDonationShareRequest.ProtoReflect.Descriptor instead.
 func (*ReserveDonationShareRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{22}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ReserveDonationShareRequest) GetTransferId() string {
@@ -2063,7 +2265,7 @@ type ReleaseDonationShareRequest struct {
 
 func (x *ReleaseDonationShareRequest) Reset() {
 	*x = ReleaseDonationShareRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[23]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2075,7 +2277,7 @@ func (x *ReleaseDonationShareRequest) String() string {
 func (*ReleaseDonationShareRequest) ProtoMessage() {}
 
 func (x *ReleaseDonationShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[23]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2088,7 +2290,7 @@ func (x *ReleaseDonationShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseDonationShareRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseDonationShareRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{23}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ReleaseDonationShareRequest) GetTransferId() string {
@@ -2118,7 +2320,7 @@ type CancelDonationShareRequest struct {
 
 func (x *CancelDonationShareRequest) Reset() {
 	*x = CancelDonationShareRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[24]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2130,7 +2332,7 @@ func (x *CancelDonationShareRequest) String() string {
 func (*CancelDonationShareRequest) ProtoMessage() {}
 
 func (x *CancelDonationShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[24]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2143,7 +2345,7 @@ func (x *CancelDonationShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelDonationShareRequest.ProtoReflect.Descriptor instead.
 func (*CancelDonationShareRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{24}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CancelDonationShareRequest) GetTransferId() string {
@@ -2179,7 +2381,7 @@ type ReturnDonationShareRequest struct {
 
 func (x *ReturnDonationShareRequest) Reset() {
 	*x = ReturnDonationShareRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[25]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2191,7 +2393,7 @@ func (x *ReturnDonationShareRequest) String() string {
 func (*ReturnDonationShareRequest) ProtoMessage() {}
 
 func (x *ReturnDonationShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[25]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2204,7 +2406,7 @@ func (x *ReturnDonationShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReturnDonationShareRequest.ProtoReflect.Descriptor instead.
 func (*ReturnDonationShareRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{25}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ReturnDonationShareRequest) GetTransferId() string {
@@ -2261,7 +2463,7 @@ type ListLedgerTransfersRequest struct {
 
 func (x *ListLedgerTransfersRequest) Reset() {
 	*x = ListLedgerTransfersRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[26]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2273,7 +2475,7 @@ func (x *ListLedgerTransfersRequest) String() string {
 func (*ListLedgerTransfersRequest) ProtoMessage() {}
 
 func (x *ListLedgerTransfersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[26]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2286,7 +2488,7 @@ func (x *ListLedgerTransfersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerTransfersRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerTransfersRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{26}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListLedgerTransfersRequest) GetApplicationId() string {
@@ -2337,7 +2539,7 @@ type ListLedgerTransfersResponse struct {
 
 func (x *ListLedgerTransfersResponse) Reset() {
 	*x = ListLedgerTransfersResponse{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[27]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2349,7 +2551,7 @@ func (x *ListLedgerTransfersResponse) String() string {
 func (*ListLedgerTransfersResponse) ProtoMessage() {}
 
 func (x *ListLedgerTransfersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[27]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2362,7 +2564,7 @@ func (x *ListLedgerTransfersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerTransfersResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerTransfersResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{27}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListLedgerTransfersResponse) GetTransfers() []*LedgerTransfer {
@@ -2400,7 +2602,7 @@ type ListPledgeEventsRequest struct {
 
 func (x *ListPledgeEventsRequest) Reset() {
 	*x = ListPledgeEventsRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[28]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2412,7 +2614,7 @@ func (x *ListPledgeEventsRequest) String() string {
 func (*ListPledgeEventsRequest) ProtoMessage() {}
 
 func (x *ListPledgeEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[28]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2425,7 +2627,7 @@ func (x *ListPledgeEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPledgeEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListPledgeEventsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{28}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListPledgeEventsRequest) GetApplicationId() string {
@@ -2483,7 +2685,7 @@ type ListPledgeEventsResponse struct {
 
 func (x *ListPledgeEventsResponse) Reset() {
 	*x = ListPledgeEventsResponse{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[29]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2495,7 +2697,7 @@ func (x *ListPledgeEventsResponse) String() string {
 func (*ListPledgeEventsResponse) ProtoMessage() {}
 
 func (x *ListPledgeEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[29]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2508,7 +2710,7 @@ func (x *ListPledgeEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPledgeEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListPledgeEventsResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{29}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListPledgeEventsResponse) GetEvents() []*PledgeEvent {
@@ -2550,7 +2752,7 @@ type PledgeEvent struct {
 
 func (x *PledgeEvent) Reset() {
 	*x = PledgeEvent{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[30]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2562,7 +2764,7 @@ func (x *PledgeEvent) String() string {
 func (*PledgeEvent) ProtoMessage() {}
 
 func (x *PledgeEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[30]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2575,7 +2777,7 @@ func (x *PledgeEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PledgeEvent.ProtoReflect.Descriptor instead.
 func (*PledgeEvent) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{30}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *PledgeEvent) GetEventId() string {
@@ -2764,7 +2966,21 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\x1cListApplicationDonorsRequest\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\"<\n" +
 	"\x1dListApplicationDonorsResponse\x12\x1b\n" +
-	"\tdonor_ids\x18\x01 \x03(\tR\bdonorIds\"\xe3\x03\n" +
+	"\tdonor_ids\x18\x01 \x03(\tR\bdonorIds\"\x9e\x01\n" +
+	"\x1dBatchGetDonationTotalsRequest\x12\x1e\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12,\n" +
+	"\x0fapplication_ids\x18\x02 \x03(\tB\x03\xe0A\x02R\x0eapplicationIds\x12/\n" +
+	"\x05as_of\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"\x92\x01\n" +
+	"\x1eBatchGetDonationTotalsResponse\x12?\n" +
+	"\x06totals\x18\x01 \x03(\v2'.commonweal.donations.v1.DonationTotalsR\x06totals\x12/\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"\xe9\x01\n" +
+	"\x0eDonationTotals\x12%\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12.\n" +
+	"\x13confirmed_total_fen\x18\x02 \x01(\x03R\x11confirmedTotalFen\x12,\n" +
+	"\x12confirmed_cash_fen\x18\x03 \x01(\x03R\x10confirmedCashFen\x121\n" +
+	"\x15confirmed_in_kind_fen\x18\x04 \x01(\x03R\x12confirmedInKindFen\x12\x1f\n" +
+	"\vpledged_fen\x18\x05 \x01(\x03R\n" +
+	"pledgedFen\"\xe3\x03\n" +
 	"\x0eLedgerTransfer\x12\x1f\n" +
 	"\vtransfer_id\x18\x01 \x01(\tR\n" +
 	"transferId\x129\n" +
@@ -2861,7 +3077,7 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\x14TRANSFER_KIND_POSTED\x10\x01\x12\x19\n" +
 	"\x15TRANSFER_KIND_PENDING\x10\x02\x12\x1e\n" +
 	"\x1aTRANSFER_KIND_POST_PENDING\x10\x03\x12\x1e\n" +
-	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\x95\x15\n" +
+	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\xa1\x16\n" +
 	"\x10DonationsService\x12q\n" +
 	"\vCreateDonor\x12+.commonweal.donations.v1.CreateDonorRequest\x1a\x1e.commonweal.donations.v1.Donor\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/donors\x12s\n" +
@@ -2881,7 +3097,8 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\fVerifyLedger\x12,.commonweal.donations.v1.VerifyLedgerRequest\x1a-.commonweal.donations.v1.VerifyLedgerResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/ledger:verify\x12\x9e\x01\n" +
 	"\x13ListLedgerTransfers\x123.commonweal.donations.v1.ListLedgerTransfersRequest\x1a4.commonweal.donations.v1.ListLedgerTransfersResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/ledger/transfers\x12\x91\x01\n" +
 	"\x10ListPledgeEvents\x120.commonweal.donations.v1.ListPledgeEventsRequest\x1a1.commonweal.donations.v1.ListPledgeEventsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/pledgeEvents\x12\x86\x01\n" +
-	"\x15ListApplicationDonors\x125.commonweal.donations.v1.ListApplicationDonorsRequest\x1a6.commonweal.donations.v1.ListApplicationDonorsResponse\x12u\n" +
+	"\x15ListApplicationDonors\x125.commonweal.donations.v1.ListApplicationDonorsRequest\x1a6.commonweal.donations.v1.ListApplicationDonorsResponse\x12\x89\x01\n" +
+	"\x16BatchGetDonationTotals\x126.commonweal.donations.v1.BatchGetDonationTotalsRequest\x1a7.commonweal.donations.v1.BatchGetDonationTotalsResponse\x12u\n" +
 	"\x14ReserveDonationShare\x124.commonweal.donations.v1.ReserveDonationShareRequest\x1a'.commonweal.donations.v1.LedgerTransfer\x12u\n" +
 	"\x14ReleaseDonationShare\x124.commonweal.donations.v1.ReleaseDonationShareRequest\x1a'.commonweal.donations.v1.LedgerTransfer\x12s\n" +
 	"\x13CancelDonationShare\x123.commonweal.donations.v1.CancelDonationShareRequest\x1a'.commonweal.donations.v1.LedgerTransfer\x12s\n" +
@@ -2900,118 +3117,126 @@ func file_commonweal_donations_v1_donations_proto_rawDescGZIP() []byte {
 }
 
 var file_commonweal_donations_v1_donations_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_commonweal_donations_v1_donations_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_commonweal_donations_v1_donations_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_commonweal_donations_v1_donations_proto_goTypes = []any{
-	(DonorKind)(0),                        // 0: commonweal.donations.v1.DonorKind
-	(PledgeKind)(0),                       // 1: commonweal.donations.v1.PledgeKind
-	(PledgeState)(0),                      // 2: commonweal.donations.v1.PledgeState
-	(TransferKind)(0),                     // 3: commonweal.donations.v1.TransferKind
-	(*Donor)(nil),                         // 4: commonweal.donations.v1.Donor
-	(*CreateDonorRequest)(nil),            // 5: commonweal.donations.v1.CreateDonorRequest
-	(*GetDonorRequest)(nil),               // 6: commonweal.donations.v1.GetDonorRequest
-	(*ListDonorsRequest)(nil),             // 7: commonweal.donations.v1.ListDonorsRequest
-	(*ListDonorsResponse)(nil),            // 8: commonweal.donations.v1.ListDonorsResponse
-	(*Pledge)(nil),                        // 9: commonweal.donations.v1.Pledge
-	(*CreatePledgeRequest)(nil),           // 10: commonweal.donations.v1.CreatePledgeRequest
-	(*GetPledgeRequest)(nil),              // 11: commonweal.donations.v1.GetPledgeRequest
-	(*ListPledgesRequest)(nil),            // 12: commonweal.donations.v1.ListPledgesRequest
-	(*ListPledgesResponse)(nil),           // 13: commonweal.donations.v1.ListPledgesResponse
-	(*ConfirmDepositRequest)(nil),         // 14: commonweal.donations.v1.ConfirmDepositRequest
-	(*AppraisePledgeRequest)(nil),         // 15: commonweal.donations.v1.AppraisePledgeRequest
-	(*ApproveAppraisalRequest)(nil),       // 16: commonweal.donations.v1.ApproveAppraisalRequest
-	(*RefundPledgeRequest)(nil),           // 17: commonweal.donations.v1.RefundPledgeRequest
-	(*RedirectPledgeRequest)(nil),         // 18: commonweal.donations.v1.RedirectPledgeRequest
-	(*GetDonationSummaryRequest)(nil),     // 19: commonweal.donations.v1.GetDonationSummaryRequest
-	(*DonationSummary)(nil),               // 20: commonweal.donations.v1.DonationSummary
-	(*VerifyLedgerRequest)(nil),           // 21: commonweal.donations.v1.VerifyLedgerRequest
-	(*VerifyLedgerResponse)(nil),          // 22: commonweal.donations.v1.VerifyLedgerResponse
-	(*ListApplicationDonorsRequest)(nil),  // 23: commonweal.donations.v1.ListApplicationDonorsRequest
-	(*ListApplicationDonorsResponse)(nil), // 24: commonweal.donations.v1.ListApplicationDonorsResponse
-	(*LedgerTransfer)(nil),                // 25: commonweal.donations.v1.LedgerTransfer
-	(*ReserveDonationShareRequest)(nil),   // 26: commonweal.donations.v1.ReserveDonationShareRequest
-	(*ReleaseDonationShareRequest)(nil),   // 27: commonweal.donations.v1.ReleaseDonationShareRequest
-	(*CancelDonationShareRequest)(nil),    // 28: commonweal.donations.v1.CancelDonationShareRequest
-	(*ReturnDonationShareRequest)(nil),    // 29: commonweal.donations.v1.ReturnDonationShareRequest
-	(*ListLedgerTransfersRequest)(nil),    // 30: commonweal.donations.v1.ListLedgerTransfersRequest
-	(*ListLedgerTransfersResponse)(nil),   // 31: commonweal.donations.v1.ListLedgerTransfersResponse
-	(*ListPledgeEventsRequest)(nil),       // 32: commonweal.donations.v1.ListPledgeEventsRequest
-	(*ListPledgeEventsResponse)(nil),      // 33: commonweal.donations.v1.ListPledgeEventsResponse
-	(*PledgeEvent)(nil),                   // 34: commonweal.donations.v1.PledgeEvent
-	(*timestamppb.Timestamp)(nil),         // 35: google.protobuf.Timestamp
+	(DonorKind)(0),                         // 0: commonweal.donations.v1.DonorKind
+	(PledgeKind)(0),                        // 1: commonweal.donations.v1.PledgeKind
+	(PledgeState)(0),                       // 2: commonweal.donations.v1.PledgeState
+	(TransferKind)(0),                      // 3: commonweal.donations.v1.TransferKind
+	(*Donor)(nil),                          // 4: commonweal.donations.v1.Donor
+	(*CreateDonorRequest)(nil),             // 5: commonweal.donations.v1.CreateDonorRequest
+	(*GetDonorRequest)(nil),                // 6: commonweal.donations.v1.GetDonorRequest
+	(*ListDonorsRequest)(nil),              // 7: commonweal.donations.v1.ListDonorsRequest
+	(*ListDonorsResponse)(nil),             // 8: commonweal.donations.v1.ListDonorsResponse
+	(*Pledge)(nil),                         // 9: commonweal.donations.v1.Pledge
+	(*CreatePledgeRequest)(nil),            // 10: commonweal.donations.v1.CreatePledgeRequest
+	(*GetPledgeRequest)(nil),               // 11: commonweal.donations.v1.GetPledgeRequest
+	(*ListPledgesRequest)(nil),             // 12: commonweal.donations.v1.ListPledgesRequest
+	(*ListPledgesResponse)(nil),            // 13: commonweal.donations.v1.ListPledgesResponse
+	(*ConfirmDepositRequest)(nil),          // 14: commonweal.donations.v1.ConfirmDepositRequest
+	(*AppraisePledgeRequest)(nil),          // 15: commonweal.donations.v1.AppraisePledgeRequest
+	(*ApproveAppraisalRequest)(nil),        // 16: commonweal.donations.v1.ApproveAppraisalRequest
+	(*RefundPledgeRequest)(nil),            // 17: commonweal.donations.v1.RefundPledgeRequest
+	(*RedirectPledgeRequest)(nil),          // 18: commonweal.donations.v1.RedirectPledgeRequest
+	(*GetDonationSummaryRequest)(nil),      // 19: commonweal.donations.v1.GetDonationSummaryRequest
+	(*DonationSummary)(nil),                // 20: commonweal.donations.v1.DonationSummary
+	(*VerifyLedgerRequest)(nil),            // 21: commonweal.donations.v1.VerifyLedgerRequest
+	(*VerifyLedgerResponse)(nil),           // 22: commonweal.donations.v1.VerifyLedgerResponse
+	(*ListApplicationDonorsRequest)(nil),   // 23: commonweal.donations.v1.ListApplicationDonorsRequest
+	(*ListApplicationDonorsResponse)(nil),  // 24: commonweal.donations.v1.ListApplicationDonorsResponse
+	(*BatchGetDonationTotalsRequest)(nil),  // 25: commonweal.donations.v1.BatchGetDonationTotalsRequest
+	(*BatchGetDonationTotalsResponse)(nil), // 26: commonweal.donations.v1.BatchGetDonationTotalsResponse
+	(*DonationTotals)(nil),                 // 27: commonweal.donations.v1.DonationTotals
+	(*LedgerTransfer)(nil),                 // 28: commonweal.donations.v1.LedgerTransfer
+	(*ReserveDonationShareRequest)(nil),    // 29: commonweal.donations.v1.ReserveDonationShareRequest
+	(*ReleaseDonationShareRequest)(nil),    // 30: commonweal.donations.v1.ReleaseDonationShareRequest
+	(*CancelDonationShareRequest)(nil),     // 31: commonweal.donations.v1.CancelDonationShareRequest
+	(*ReturnDonationShareRequest)(nil),     // 32: commonweal.donations.v1.ReturnDonationShareRequest
+	(*ListLedgerTransfersRequest)(nil),     // 33: commonweal.donations.v1.ListLedgerTransfersRequest
+	(*ListLedgerTransfersResponse)(nil),    // 34: commonweal.donations.v1.ListLedgerTransfersResponse
+	(*ListPledgeEventsRequest)(nil),        // 35: commonweal.donations.v1.ListPledgeEventsRequest
+	(*ListPledgeEventsResponse)(nil),       // 36: commonweal.donations.v1.ListPledgeEventsResponse
+	(*PledgeEvent)(nil),                    // 37: commonweal.donations.v1.PledgeEvent
+	(*timestamppb.Timestamp)(nil),          // 38: google.protobuf.Timestamp
 }
 var file_commonweal_donations_v1_donations_proto_depIdxs = []int32{
 	0,  // 0: commonweal.donations.v1.Donor.kind:type_name -> commonweal.donations.v1.DonorKind
-	35, // 1: commonweal.donations.v1.Donor.create_time:type_name -> google.protobuf.Timestamp
+	38, // 1: commonweal.donations.v1.Donor.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: commonweal.donations.v1.CreateDonorRequest.kind:type_name -> commonweal.donations.v1.DonorKind
 	4,  // 3: commonweal.donations.v1.ListDonorsResponse.donors:type_name -> commonweal.donations.v1.Donor
 	1,  // 4: commonweal.donations.v1.Pledge.kind:type_name -> commonweal.donations.v1.PledgeKind
 	2,  // 5: commonweal.donations.v1.Pledge.state:type_name -> commonweal.donations.v1.PledgeState
-	35, // 6: commonweal.donations.v1.Pledge.deposit_time:type_name -> google.protobuf.Timestamp
-	35, // 7: commonweal.donations.v1.Pledge.appraise_time:type_name -> google.protobuf.Timestamp
-	35, // 8: commonweal.donations.v1.Pledge.approve_time:type_name -> google.protobuf.Timestamp
-	35, // 9: commonweal.donations.v1.Pledge.refund_time:type_name -> google.protobuf.Timestamp
-	35, // 10: commonweal.donations.v1.Pledge.redirect_time:type_name -> google.protobuf.Timestamp
-	35, // 11: commonweal.donations.v1.Pledge.create_time:type_name -> google.protobuf.Timestamp
-	35, // 12: commonweal.donations.v1.Pledge.confirm_time:type_name -> google.protobuf.Timestamp
+	38, // 6: commonweal.donations.v1.Pledge.deposit_time:type_name -> google.protobuf.Timestamp
+	38, // 7: commonweal.donations.v1.Pledge.appraise_time:type_name -> google.protobuf.Timestamp
+	38, // 8: commonweal.donations.v1.Pledge.approve_time:type_name -> google.protobuf.Timestamp
+	38, // 9: commonweal.donations.v1.Pledge.refund_time:type_name -> google.protobuf.Timestamp
+	38, // 10: commonweal.donations.v1.Pledge.redirect_time:type_name -> google.protobuf.Timestamp
+	38, // 11: commonweal.donations.v1.Pledge.create_time:type_name -> google.protobuf.Timestamp
+	38, // 12: commonweal.donations.v1.Pledge.confirm_time:type_name -> google.protobuf.Timestamp
 	1,  // 13: commonweal.donations.v1.CreatePledgeRequest.kind:type_name -> commonweal.donations.v1.PledgeKind
 	9,  // 14: commonweal.donations.v1.ListPledgesResponse.pledges:type_name -> commonweal.donations.v1.Pledge
-	35, // 15: commonweal.donations.v1.ConfirmDepositRequest.deposited_at:type_name -> google.protobuf.Timestamp
-	35, // 16: commonweal.donations.v1.GetDonationSummaryRequest.as_of:type_name -> google.protobuf.Timestamp
-	35, // 17: commonweal.donations.v1.DonationSummary.as_of:type_name -> google.protobuf.Timestamp
-	3,  // 18: commonweal.donations.v1.LedgerTransfer.kind:type_name -> commonweal.donations.v1.TransferKind
-	35, // 19: commonweal.donations.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
-	35, // 20: commonweal.donations.v1.ListLedgerTransfersRequest.from:type_name -> google.protobuf.Timestamp
-	35, // 21: commonweal.donations.v1.ListLedgerTransfersRequest.to:type_name -> google.protobuf.Timestamp
-	25, // 22: commonweal.donations.v1.ListLedgerTransfersResponse.transfers:type_name -> commonweal.donations.v1.LedgerTransfer
-	35, // 23: commonweal.donations.v1.ListPledgeEventsRequest.from:type_name -> google.protobuf.Timestamp
-	35, // 24: commonweal.donations.v1.ListPledgeEventsRequest.to:type_name -> google.protobuf.Timestamp
-	34, // 25: commonweal.donations.v1.ListPledgeEventsResponse.events:type_name -> commonweal.donations.v1.PledgeEvent
-	35, // 26: commonweal.donations.v1.PledgeEvent.event_time:type_name -> google.protobuf.Timestamp
-	5,  // 27: commonweal.donations.v1.DonationsService.CreateDonor:input_type -> commonweal.donations.v1.CreateDonorRequest
-	6,  // 28: commonweal.donations.v1.DonationsService.GetDonor:input_type -> commonweal.donations.v1.GetDonorRequest
-	7,  // 29: commonweal.donations.v1.DonationsService.ListDonors:input_type -> commonweal.donations.v1.ListDonorsRequest
-	10, // 30: commonweal.donations.v1.DonationsService.CreatePledge:input_type -> commonweal.donations.v1.CreatePledgeRequest
-	11, // 31: commonweal.donations.v1.DonationsService.GetPledge:input_type -> commonweal.donations.v1.GetPledgeRequest
-	12, // 32: commonweal.donations.v1.DonationsService.ListPledges:input_type -> commonweal.donations.v1.ListPledgesRequest
-	14, // 33: commonweal.donations.v1.DonationsService.ConfirmDeposit:input_type -> commonweal.donations.v1.ConfirmDepositRequest
-	15, // 34: commonweal.donations.v1.DonationsService.AppraisePledge:input_type -> commonweal.donations.v1.AppraisePledgeRequest
-	16, // 35: commonweal.donations.v1.DonationsService.ApproveAppraisal:input_type -> commonweal.donations.v1.ApproveAppraisalRequest
-	17, // 36: commonweal.donations.v1.DonationsService.RefundPledge:input_type -> commonweal.donations.v1.RefundPledgeRequest
-	18, // 37: commonweal.donations.v1.DonationsService.RedirectPledge:input_type -> commonweal.donations.v1.RedirectPledgeRequest
-	19, // 38: commonweal.donations.v1.DonationsService.GetDonationSummary:input_type -> commonweal.donations.v1.GetDonationSummaryRequest
-	21, // 39: commonweal.donations.v1.DonationsService.VerifyLedger:input_type -> commonweal.donations.v1.VerifyLedgerRequest
-	30, // 40: commonweal.donations.v1.DonationsService.ListLedgerTransfers:input_type -> commonweal.donations.v1.ListLedgerTransfersRequest
-	32, // 41: commonweal.donations.v1.DonationsService.ListPledgeEvents:input_type -> commonweal.donations.v1.ListPledgeEventsRequest
-	23, // 42: commonweal.donations.v1.DonationsService.ListApplicationDonors:input_type -> commonweal.donations.v1.ListApplicationDonorsRequest
-	26, // 43: commonweal.donations.v1.DonationsService.ReserveDonationShare:input_type -> commonweal.donations.v1.ReserveDonationShareRequest
-	27, // 44: commonweal.donations.v1.DonationsService.ReleaseDonationShare:input_type -> commonweal.donations.v1.ReleaseDonationShareRequest
-	28, // 45: commonweal.donations.v1.DonationsService.CancelDonationShare:input_type -> commonweal.donations.v1.CancelDonationShareRequest
-	29, // 46: commonweal.donations.v1.DonationsService.ReturnDonationShare:input_type -> commonweal.donations.v1.ReturnDonationShareRequest
-	4,  // 47: commonweal.donations.v1.DonationsService.CreateDonor:output_type -> commonweal.donations.v1.Donor
-	4,  // 48: commonweal.donations.v1.DonationsService.GetDonor:output_type -> commonweal.donations.v1.Donor
-	8,  // 49: commonweal.donations.v1.DonationsService.ListDonors:output_type -> commonweal.donations.v1.ListDonorsResponse
-	9,  // 50: commonweal.donations.v1.DonationsService.CreatePledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 51: commonweal.donations.v1.DonationsService.GetPledge:output_type -> commonweal.donations.v1.Pledge
-	13, // 52: commonweal.donations.v1.DonationsService.ListPledges:output_type -> commonweal.donations.v1.ListPledgesResponse
-	9,  // 53: commonweal.donations.v1.DonationsService.ConfirmDeposit:output_type -> commonweal.donations.v1.Pledge
-	9,  // 54: commonweal.donations.v1.DonationsService.AppraisePledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 55: commonweal.donations.v1.DonationsService.ApproveAppraisal:output_type -> commonweal.donations.v1.Pledge
-	9,  // 56: commonweal.donations.v1.DonationsService.RefundPledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 57: commonweal.donations.v1.DonationsService.RedirectPledge:output_type -> commonweal.donations.v1.Pledge
-	20, // 58: commonweal.donations.v1.DonationsService.GetDonationSummary:output_type -> commonweal.donations.v1.DonationSummary
-	22, // 59: commonweal.donations.v1.DonationsService.VerifyLedger:output_type -> commonweal.donations.v1.VerifyLedgerResponse
-	31, // 60: commonweal.donations.v1.DonationsService.ListLedgerTransfers:output_type -> commonweal.donations.v1.ListLedgerTransfersResponse
-	33, // 61: commonweal.donations.v1.DonationsService.ListPledgeEvents:output_type -> commonweal.donations.v1.ListPledgeEventsResponse
-	24, // 62: commonweal.donations.v1.DonationsService.ListApplicationDonors:output_type -> commonweal.donations.v1.ListApplicationDonorsResponse
-	25, // 63: commonweal.donations.v1.DonationsService.ReserveDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	25, // 64: commonweal.donations.v1.DonationsService.ReleaseDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	25, // 65: commonweal.donations.v1.DonationsService.CancelDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	25, // 66: commonweal.donations.v1.DonationsService.ReturnDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	47, // [47:67] is the sub-list for method output_type
-	27, // [27:47] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	38, // 15: commonweal.donations.v1.ConfirmDepositRequest.deposited_at:type_name -> google.protobuf.Timestamp
+	38, // 16: commonweal.donations.v1.GetDonationSummaryRequest.as_of:type_name -> google.protobuf.Timestamp
+	38, // 17: commonweal.donations.v1.DonationSummary.as_of:type_name -> google.protobuf.Timestamp
+	38, // 18: commonweal.donations.v1.BatchGetDonationTotalsRequest.as_of:type_name -> google.protobuf.Timestamp
+	27, // 19: commonweal.donations.v1.BatchGetDonationTotalsResponse.totals:type_name -> commonweal.donations.v1.DonationTotals
+	38, // 20: commonweal.donations.v1.BatchGetDonationTotalsResponse.as_of:type_name -> google.protobuf.Timestamp
+	3,  // 21: commonweal.donations.v1.LedgerTransfer.kind:type_name -> commonweal.donations.v1.TransferKind
+	38, // 22: commonweal.donations.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
+	38, // 23: commonweal.donations.v1.ListLedgerTransfersRequest.from:type_name -> google.protobuf.Timestamp
+	38, // 24: commonweal.donations.v1.ListLedgerTransfersRequest.to:type_name -> google.protobuf.Timestamp
+	28, // 25: commonweal.donations.v1.ListLedgerTransfersResponse.transfers:type_name -> commonweal.donations.v1.LedgerTransfer
+	38, // 26: commonweal.donations.v1.ListPledgeEventsRequest.from:type_name -> google.protobuf.Timestamp
+	38, // 27: commonweal.donations.v1.ListPledgeEventsRequest.to:type_name -> google.protobuf.Timestamp
+	37, // 28: commonweal.donations.v1.ListPledgeEventsResponse.events:type_name -> commonweal.donations.v1.PledgeEvent
+	38, // 29: commonweal.donations.v1.PledgeEvent.event_time:type_name -> google.protobuf.Timestamp
+	5,  // 30: commonweal.donations.v1.DonationsService.CreateDonor:input_type -> commonweal.donations.v1.CreateDonorRequest
+	6,  // 31: commonweal.donations.v1.DonationsService.GetDonor:input_type -> commonweal.donations.v1.GetDonorRequest
+	7,  // 32: commonweal.donations.v1.DonationsService.ListDonors:input_type -> commonweal.donations.v1.ListDonorsRequest
+	10, // 33: commonweal.donations.v1.DonationsService.CreatePledge:input_type -> commonweal.donations.v1.CreatePledgeRequest
+	11, // 34: commonweal.donations.v1.DonationsService.GetPledge:input_type -> commonweal.donations.v1.GetPledgeRequest
+	12, // 35: commonweal.donations.v1.DonationsService.ListPledges:input_type -> commonweal.donations.v1.ListPledgesRequest
+	14, // 36: commonweal.donations.v1.DonationsService.ConfirmDeposit:input_type -> commonweal.donations.v1.ConfirmDepositRequest
+	15, // 37: commonweal.donations.v1.DonationsService.AppraisePledge:input_type -> commonweal.donations.v1.AppraisePledgeRequest
+	16, // 38: commonweal.donations.v1.DonationsService.ApproveAppraisal:input_type -> commonweal.donations.v1.ApproveAppraisalRequest
+	17, // 39: commonweal.donations.v1.DonationsService.RefundPledge:input_type -> commonweal.donations.v1.RefundPledgeRequest
+	18, // 40: commonweal.donations.v1.DonationsService.RedirectPledge:input_type -> commonweal.donations.v1.RedirectPledgeRequest
+	19, // 41: commonweal.donations.v1.DonationsService.GetDonationSummary:input_type -> commonweal.donations.v1.GetDonationSummaryRequest
+	21, // 42: commonweal.donations.v1.DonationsService.VerifyLedger:input_type -> commonweal.donations.v1.VerifyLedgerRequest
+	33, // 43: commonweal.donations.v1.DonationsService.ListLedgerTransfers:input_type -> commonweal.donations.v1.ListLedgerTransfersRequest
+	35, // 44: commonweal.donations.v1.DonationsService.ListPledgeEvents:input_type -> commonweal.donations.v1.ListPledgeEventsRequest
+	23, // 45: commonweal.donations.v1.DonationsService.ListApplicationDonors:input_type -> commonweal.donations.v1.ListApplicationDonorsRequest
+	25, // 46: commonweal.donations.v1.DonationsService.BatchGetDonationTotals:input_type -> commonweal.donations.v1.BatchGetDonationTotalsRequest
+	29, // 47: commonweal.donations.v1.DonationsService.ReserveDonationShare:input_type -> commonweal.donations.v1.ReserveDonationShareRequest
+	30, // 48: commonweal.donations.v1.DonationsService.ReleaseDonationShare:input_type -> commonweal.donations.v1.ReleaseDonationShareRequest
+	31, // 49: commonweal.donations.v1.DonationsService.CancelDonationShare:input_type -> commonweal.donations.v1.CancelDonationShareRequest
+	32, // 50: commonweal.donations.v1.DonationsService.ReturnDonationShare:input_type -> commonweal.donations.v1.ReturnDonationShareRequest
+	4,  // 51: commonweal.donations.v1.DonationsService.CreateDonor:output_type -> commonweal.donations.v1.Donor
+	4,  // 52: commonweal.donations.v1.DonationsService.GetDonor:output_type -> commonweal.donations.v1.Donor
+	8,  // 53: commonweal.donations.v1.DonationsService.ListDonors:output_type -> commonweal.donations.v1.ListDonorsResponse
+	9,  // 54: commonweal.donations.v1.DonationsService.CreatePledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 55: commonweal.donations.v1.DonationsService.GetPledge:output_type -> commonweal.donations.v1.Pledge
+	13, // 56: commonweal.donations.v1.DonationsService.ListPledges:output_type -> commonweal.donations.v1.ListPledgesResponse
+	9,  // 57: commonweal.donations.v1.DonationsService.ConfirmDeposit:output_type -> commonweal.donations.v1.Pledge
+	9,  // 58: commonweal.donations.v1.DonationsService.AppraisePledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 59: commonweal.donations.v1.DonationsService.ApproveAppraisal:output_type -> commonweal.donations.v1.Pledge
+	9,  // 60: commonweal.donations.v1.DonationsService.RefundPledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 61: commonweal.donations.v1.DonationsService.RedirectPledge:output_type -> commonweal.donations.v1.Pledge
+	20, // 62: commonweal.donations.v1.DonationsService.GetDonationSummary:output_type -> commonweal.donations.v1.DonationSummary
+	22, // 63: commonweal.donations.v1.DonationsService.VerifyLedger:output_type -> commonweal.donations.v1.VerifyLedgerResponse
+	34, // 64: commonweal.donations.v1.DonationsService.ListLedgerTransfers:output_type -> commonweal.donations.v1.ListLedgerTransfersResponse
+	36, // 65: commonweal.donations.v1.DonationsService.ListPledgeEvents:output_type -> commonweal.donations.v1.ListPledgeEventsResponse
+	24, // 66: commonweal.donations.v1.DonationsService.ListApplicationDonors:output_type -> commonweal.donations.v1.ListApplicationDonorsResponse
+	26, // 67: commonweal.donations.v1.DonationsService.BatchGetDonationTotals:output_type -> commonweal.donations.v1.BatchGetDonationTotalsResponse
+	28, // 68: commonweal.donations.v1.DonationsService.ReserveDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	28, // 69: commonweal.donations.v1.DonationsService.ReleaseDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	28, // 70: commonweal.donations.v1.DonationsService.CancelDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	28, // 71: commonweal.donations.v1.DonationsService.ReturnDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	51, // [51:72] is the sub-list for method output_type
+	30, // [30:51] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_donations_v1_donations_proto_init() }
@@ -3025,7 +3250,7 @@ func file_commonweal_donations_v1_donations_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_donations_v1_donations_proto_rawDesc), len(file_commonweal_donations_v1_donations_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   31,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

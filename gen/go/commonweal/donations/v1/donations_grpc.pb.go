@@ -19,26 +19,27 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	DonationsService_CreateDonor_FullMethodName           = "/commonweal.donations.v1.DonationsService/CreateDonor"
-	DonationsService_GetDonor_FullMethodName              = "/commonweal.donations.v1.DonationsService/GetDonor"
-	DonationsService_ListDonors_FullMethodName            = "/commonweal.donations.v1.DonationsService/ListDonors"
-	DonationsService_CreatePledge_FullMethodName          = "/commonweal.donations.v1.DonationsService/CreatePledge"
-	DonationsService_GetPledge_FullMethodName             = "/commonweal.donations.v1.DonationsService/GetPledge"
-	DonationsService_ListPledges_FullMethodName           = "/commonweal.donations.v1.DonationsService/ListPledges"
-	DonationsService_ConfirmDeposit_FullMethodName        = "/commonweal.donations.v1.DonationsService/ConfirmDeposit"
-	DonationsService_AppraisePledge_FullMethodName        = "/commonweal.donations.v1.DonationsService/AppraisePledge"
-	DonationsService_ApproveAppraisal_FullMethodName      = "/commonweal.donations.v1.DonationsService/ApproveAppraisal"
-	DonationsService_RefundPledge_FullMethodName          = "/commonweal.donations.v1.DonationsService/RefundPledge"
-	DonationsService_RedirectPledge_FullMethodName        = "/commonweal.donations.v1.DonationsService/RedirectPledge"
-	DonationsService_GetDonationSummary_FullMethodName    = "/commonweal.donations.v1.DonationsService/GetDonationSummary"
-	DonationsService_VerifyLedger_FullMethodName          = "/commonweal.donations.v1.DonationsService/VerifyLedger"
-	DonationsService_ListLedgerTransfers_FullMethodName   = "/commonweal.donations.v1.DonationsService/ListLedgerTransfers"
-	DonationsService_ListPledgeEvents_FullMethodName      = "/commonweal.donations.v1.DonationsService/ListPledgeEvents"
-	DonationsService_ListApplicationDonors_FullMethodName = "/commonweal.donations.v1.DonationsService/ListApplicationDonors"
-	DonationsService_ReserveDonationShare_FullMethodName  = "/commonweal.donations.v1.DonationsService/ReserveDonationShare"
-	DonationsService_ReleaseDonationShare_FullMethodName  = "/commonweal.donations.v1.DonationsService/ReleaseDonationShare"
-	DonationsService_CancelDonationShare_FullMethodName   = "/commonweal.donations.v1.DonationsService/CancelDonationShare"
-	DonationsService_ReturnDonationShare_FullMethodName   = "/commonweal.donations.v1.DonationsService/ReturnDonationShare"
+	DonationsService_CreateDonor_FullMethodName            = "/commonweal.donations.v1.DonationsService/CreateDonor"
+	DonationsService_GetDonor_FullMethodName               = "/commonweal.donations.v1.DonationsService/GetDonor"
+	DonationsService_ListDonors_FullMethodName             = "/commonweal.donations.v1.DonationsService/ListDonors"
+	DonationsService_CreatePledge_FullMethodName           = "/commonweal.donations.v1.DonationsService/CreatePledge"
+	DonationsService_GetPledge_FullMethodName              = "/commonweal.donations.v1.DonationsService/GetPledge"
+	DonationsService_ListPledges_FullMethodName            = "/commonweal.donations.v1.DonationsService/ListPledges"
+	DonationsService_ConfirmDeposit_FullMethodName         = "/commonweal.donations.v1.DonationsService/ConfirmDeposit"
+	DonationsService_AppraisePledge_FullMethodName         = "/commonweal.donations.v1.DonationsService/AppraisePledge"
+	DonationsService_ApproveAppraisal_FullMethodName       = "/commonweal.donations.v1.DonationsService/ApproveAppraisal"
+	DonationsService_RefundPledge_FullMethodName           = "/commonweal.donations.v1.DonationsService/RefundPledge"
+	DonationsService_RedirectPledge_FullMethodName         = "/commonweal.donations.v1.DonationsService/RedirectPledge"
+	DonationsService_GetDonationSummary_FullMethodName     = "/commonweal.donations.v1.DonationsService/GetDonationSummary"
+	DonationsService_VerifyLedger_FullMethodName           = "/commonweal.donations.v1.DonationsService/VerifyLedger"
+	DonationsService_ListLedgerTransfers_FullMethodName    = "/commonweal.donations.v1.DonationsService/ListLedgerTransfers"
+	DonationsService_ListPledgeEvents_FullMethodName       = "/commonweal.donations.v1.DonationsService/ListPledgeEvents"
+	DonationsService_ListApplicationDonors_FullMethodName  = "/commonweal.donations.v1.DonationsService/ListApplicationDonors"
+	DonationsService_BatchGetDonationTotals_FullMethodName = "/commonweal.donations.v1.DonationsService/BatchGetDonationTotals"
+	DonationsService_ReserveDonationShare_FullMethodName   = "/commonweal.donations.v1.DonationsService/ReserveDonationShare"
+	DonationsService_ReleaseDonationShare_FullMethodName   = "/commonweal.donations.v1.DonationsService/ReleaseDonationShare"
+	DonationsService_CancelDonationShare_FullMethodName    = "/commonweal.donations.v1.DonationsService/CancelDonationShare"
+	DonationsService_ReturnDonationShare_FullMethodName    = "/commonweal.donations.v1.DonationsService/ReturnDonationShare"
 )
 
 // DonationsServiceClient is the client API for DonationsService service.
@@ -107,6 +108,13 @@ type DonationsServiceClient interface {
 	// ListApplicationDonors lists the donors with any pledge (in any state) to an application, for the reviews
 	// service's donor-representative conflicts. Internal: the reviews service and staff; no HTTP route.
 	ListApplicationDonors(ctx context.Context, in *ListApplicationDonorsRequest, opts ...grpc.CallOption) (*ListApplicationDonorsResponse, error)
+	// BatchGetDonationTotals returns, for each of up to 1,000 applications of one round, its donation totals at
+	// one instant: the confirmed cash and in kind exactly as GetDonationSummary counts them (the round's donation
+	// cutoff applied to donations redirected to them) and the amount pledged to it and neither refunded nor
+	// redirected away; no naming right. Read in one query, for whole-round statistics. Unknown IDs get zero
+	// totals; an application whose pledges belong to another round is refused (INVALID_ARGUMENT). Internal:
+	// suite services only (the supervision service); no HTTP route.
+	BatchGetDonationTotals(ctx context.Context, in *BatchGetDonationTotalsRequest, opts ...grpc.CallOption) (*BatchGetDonationTotalsResponse, error)
 	// ReserveDonationShare reserves part of an application's earmarked donations for a tranche: a pending
 	// transfer from the application's earmarked account to the payout-pending account. Refused with
 	// FAILED_PRECONDITION, reason INSUFFICIENT_FUNDS, if the earmarked account would go negative. Idempotent on
@@ -299,6 +307,16 @@ func (c *donationsServiceClient) ListApplicationDonors(ctx context.Context, in *
 	return out, nil
 }
 
+func (c *donationsServiceClient) BatchGetDonationTotals(ctx context.Context, in *BatchGetDonationTotalsRequest, opts ...grpc.CallOption) (*BatchGetDonationTotalsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchGetDonationTotalsResponse)
+	err := c.cc.Invoke(ctx, DonationsService_BatchGetDonationTotals_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *donationsServiceClient) ReserveDonationShare(ctx context.Context, in *ReserveDonationShareRequest, opts ...grpc.CallOption) (*LedgerTransfer, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(LedgerTransfer)
@@ -405,6 +423,13 @@ type DonationsServiceServer interface {
 	// ListApplicationDonors lists the donors with any pledge (in any state) to an application, for the reviews
 	// service's donor-representative conflicts. Internal: the reviews service and staff; no HTTP route.
 	ListApplicationDonors(context.Context, *ListApplicationDonorsRequest) (*ListApplicationDonorsResponse, error)
+	// BatchGetDonationTotals returns, for each of up to 1,000 applications of one round, its donation totals at
+	// one instant: the confirmed cash and in kind exactly as GetDonationSummary counts them (the round's donation
+	// cutoff applied to donations redirected to them) and the amount pledged to it and neither refunded nor
+	// redirected away; no naming right. Read in one query, for whole-round statistics. Unknown IDs get zero
+	// totals; an application whose pledges belong to another round is refused (INVALID_ARGUMENT). Internal:
+	// suite services only (the supervision service); no HTTP route.
+	BatchGetDonationTotals(context.Context, *BatchGetDonationTotalsRequest) (*BatchGetDonationTotalsResponse, error)
 	// ReserveDonationShare reserves part of an application's earmarked donations for a tranche: a pending
 	// transfer from the application's earmarked account to the payout-pending account. Refused with
 	// FAILED_PRECONDITION, reason INSUFFICIENT_FUNDS, if the earmarked account would go negative. Idempotent on
@@ -484,6 +509,9 @@ func (UnimplementedDonationsServiceServer) ListPledgeEvents(context.Context, *Li
 }
 func (UnimplementedDonationsServiceServer) ListApplicationDonors(context.Context, *ListApplicationDonorsRequest) (*ListApplicationDonorsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListApplicationDonors not implemented")
+}
+func (UnimplementedDonationsServiceServer) BatchGetDonationTotals(context.Context, *BatchGetDonationTotalsRequest) (*BatchGetDonationTotalsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchGetDonationTotals not implemented")
 }
 func (UnimplementedDonationsServiceServer) ReserveDonationShare(context.Context, *ReserveDonationShareRequest) (*LedgerTransfer, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReserveDonationShare not implemented")
@@ -806,6 +834,24 @@ func _DonationsService_ListApplicationDonors_Handler(srv interface{}, ctx contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DonationsService_BatchGetDonationTotals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchGetDonationTotalsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DonationsServiceServer).BatchGetDonationTotals(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DonationsService_BatchGetDonationTotals_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DonationsServiceServer).BatchGetDonationTotals(ctx, req.(*BatchGetDonationTotalsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DonationsService_ReserveDonationShare_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ReserveDonationShareRequest)
 	if err := dec(in); err != nil {
@@ -948,6 +994,10 @@ var DonationsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListApplicationDonors",
 			Handler:    _DonationsService_ListApplicationDonors_Handler,
+		},
+		{
+			MethodName: "BatchGetDonationTotals",
+			Handler:    _DonationsService_BatchGetDonationTotals_Handler,
 		},
 		{
 			MethodName: "ReserveDonationShare",
