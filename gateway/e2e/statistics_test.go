@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/csv"
+	"io"
+	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -100,15 +102,10 @@ func TestStatisticsAndExports(t *testing.T) {
 	}
 
 	// The CSV: BOM, Chinese headers, one row per project, 已拨付 as funding says.
-	st, file := s.Do("GET", "/v1/rounds/"+f.roundID+"/exports/projects.csv", f.finance, nil)
-	expect(t, "csv export", st, file, 200, "")
-	raw, err := base64.StdEncoding.DecodeString(str(file["content"]))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, header, raw := s.download("/v1/rounds/"+f.roundID+"/exports/projects.csv", f.finance)
 	body2, ok := bytes.CutPrefix(raw, []byte{0xEF, 0xBB, 0xBF})
-	if !ok || file["contentType"] != "text/csv; charset=utf-8" {
-		t.Fatalf("csv: %v %q", file["contentType"], raw[:min(len(raw), 16)])
+	if st != 200 || !ok || header.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.HasPrefix(header.Get("Content-Disposition"), "attachment; filename=") {
+		t.Fatalf("csv: %d %v %q", st, header, raw[:min(len(raw), 16)])
 	}
 	records, err := csv.NewReader(bytes.NewReader(body2)).ReadAll()
 	if err != nil {
@@ -124,11 +121,9 @@ func TestStatisticsAndExports(t *testing.T) {
 	}
 
 	// The XLSX: a workbook (a zip archive) of the right type; its cells are read back in the service's tests.
-	st, file = s.Do("GET", "/v1/rounds/"+f.roundID+"/exports/projects.xlsx", f.lottery, nil)
-	expect(t, "xlsx export", st, file, 200, "")
-	raw, err = base64.StdEncoding.DecodeString(str(file["content"]))
-	if err != nil || !bytes.HasPrefix(raw, []byte("PK")) || file["contentType"] != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
-		t.Fatalf("xlsx: %v %v %q", err, file["contentType"], raw[:min(len(raw), 4)])
+	st, header, raw = s.download("/v1/rounds/"+f.roundID+"/exports/projects.xlsx", f.lottery)
+	if st != 200 || !bytes.HasPrefix(raw, []byte("PK")) || header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
+		t.Fatalf("xlsx: %d %v %q", st, header, raw[:min(len(raw), 4)])
 	}
 
 	// Roles outside staff and partners, and anonymous callers, are refused.
@@ -138,4 +133,24 @@ func TestStatisticsAndExports(t *testing.T) {
 			expect(t, "refused "+path, st, body, 403, "PERMISSION_DENIED")
 		}
 	}
+}
+
+// download GETs a file route and returns its status, headers and raw body (not JSON).
+func (s *Suite) download(path, token string) (int, http.Header, []byte) {
+	s.t.Helper()
+	req, err := http.NewRequest("GET", s.URL+path, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, body
 }

@@ -55,7 +55,8 @@ type idKey struct{}
 // New returns the gateway's HTTP handler.
 func New(ctx context.Context, o Options) (http.Handler, error) {
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonMarshaler()),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, fileMarshaler{jsonMarshaler()}),
+		runtime.WithForwardResponseOption(attachment),
 		runtime.WithErrorHandler(ErrorHandler),
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD {
 			if id, ok := r.Context().Value(idKey{}).(identity.Identity); ok && id.Authenticated() {

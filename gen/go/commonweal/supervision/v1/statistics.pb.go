@@ -663,8 +663,8 @@ func (x *ProjectStatistics) GetFigures() *StatisticsGroup {
 	return nil
 }
 
-// ExportFile is a generated file. The gateway serves it as JSON with the content in base64 (the gateway's
-// marshaler does not pass google.api.HttpBody through as raw bytes).
+// ExportFile is a generated file. Over HTTP the gateway sends content as the body, with content_type as
+// Content-Type and filename in Content-Disposition; over gRPC it is this message.
 type ExportFile struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Suggested file name, e.g. projects-<round_id>.xlsx.

@@ -39,8 +39,8 @@ type StatisticsServiceClient interface {
 	// for the whole round, per category and per community (each entry of an application's service area).
 	GetRoundStatistics(ctx context.Context, in *GetRoundStatisticsRequest, opts ...grpc.CallOption) (*RoundStatistics, error)
 	// ExportProjectsSpreadsheet exports one row per selected project with its money and progress as an XLSX
-	// workbook with Chinese column headers (amounts in yuan, two decimals). Over HTTP the answer is an
-	// ExportFile whose content is the workbook (base64 in JSON).
+	// workbook with Chinese column headers (amounts in yuan, two decimals). Over HTTP the gateway sends the
+	// workbook itself (the ExportFile's content as the body, its content type, an attachment file name).
 	ExportProjectsSpreadsheet(ctx context.Context, in *ExportProjectsSpreadsheetRequest, opts ...grpc.CallOption) (*ExportFile, error)
 	// ExportProjectsCsv exports the same rows as ExportProjectsSpreadsheet as CSV in UTF-8 starting with a byte
 	// order mark, so that office spreadsheet programs read the Chinese headers correctly.
@@ -100,8 +100,8 @@ type StatisticsServiceServer interface {
 	// for the whole round, per category and per community (each entry of an application's service area).
 	GetRoundStatistics(context.Context, *GetRoundStatisticsRequest) (*RoundStatistics, error)
 	// ExportProjectsSpreadsheet exports one row per selected project with its money and progress as an XLSX
-	// workbook with Chinese column headers (amounts in yuan, two decimals). Over HTTP the answer is an
-	// ExportFile whose content is the workbook (base64 in JSON).
+	// workbook with Chinese column headers (amounts in yuan, two decimals). Over HTTP the gateway sends the
+	// workbook itself (the ExportFile's content as the body, its content type, an attachment file name).
 	ExportProjectsSpreadsheet(context.Context, *ExportProjectsSpreadsheetRequest) (*ExportFile, error)
 	// ExportProjectsCsv exports the same rows as ExportProjectsSpreadsheet as CSV in UTF-8 starting with a byte
 	// order mark, so that office spreadsheet programs read the Chinese headers correctly.
