@@ -30,12 +30,15 @@ const (
 	Applicant         Role = "APPLICANT"
 	Donor             Role = "DONOR"
 	Public            Role = "PUBLIC"
+	// Department is a functional department or a sub-district or community office (职能部门、街道社区): it
+	// records community needs for the needs catalogue.
+	Department Role = "DEPARTMENT"
 	// Service is a suite service calling another one on its own behalf.
 	Service Role = "SERVICE"
 )
 
 // AllRoles lists the roles a token may carry.
-var AllRoles = []Role{Organizer, Operator, Committee, Finance, Auditor, CharityFederation, LotteryCenter, Reviewer, Applicant, Donor, Public, Service}
+var AllRoles = []Role{Organizer, Operator, Committee, Finance, Auditor, CharityFederation, LotteryCenter, Reviewer, Applicant, Donor, Public, Service, Department}
 
 // StaffRoles are the programme's staff: they read every application.
 var StaffRoles = []Role{Organizer, Operator, Committee, Finance, Auditor}

@@ -70,6 +70,39 @@ type Policy struct {
 	VotesPerVoterPerDay      int             `json:"votes_per_voter_per_day"`
 	MonthlyReportDueDay      int             `json:"monthly_report_due_day"`
 	TimeZone                 string          `json:"time_zone"`
+	// ShortlistPanelMix and FinalPanelMix are the smallest number of members per kind (nil takes the default).
+	ShortlistPanelMix []PanelMixRule `json:"shortlist_panel_mix,omitempty"`
+	FinalPanelMix     []PanelMixRule `json:"final_panel_mix,omitempty"`
+	// PhaseTargets are by when each phase should be finished (optional, not decreasing in phase order).
+	PhaseTargets []PhaseTarget `json:"phase_targets,omitempty"`
+	// HomeDistrict is the district most communities served must lie in; HomeDistrictMinPercent how many.
+	HomeDistrict           string `json:"home_district,omitempty"`
+	HomeDistrictMinPercent *int   `json:"home_district_min_percent,omitempty"`
+}
+
+// PanelMixRule is the smallest number of panel members of one kind (a reviews MemberKind without prefix).
+type PanelMixRule struct {
+	Kind string `json:"kind"`
+	Min  int    `json:"min"`
+}
+
+// PhaseTarget is when a phase should be finished.
+type PhaseTarget struct {
+	Phase  Phase     `json:"phase"`
+	Target time.Time `json:"target"`
+}
+
+// MemberKinds are the panel member kinds of the reviews service (DOMAIN.md §3 "Panels").
+var MemberKinds = []string{"EXPERT", "DEPARTMENT", "FINANCE_AUDIT", "GRASSROOTS", "MEDIA", "DONOR_REP"}
+
+// DefaultShortlistPanelMix is one member of each kind the seed lists for the shortlist panel (六(二)).
+func DefaultShortlistPanelMix() []PanelMixRule {
+	return []PanelMixRule{{"EXPERT", 1}, {"DEPARTMENT", 1}, {"FINANCE_AUDIT", 1}, {"GRASSROOTS", 1}, {"MEDIA", 1}}
+}
+
+// DefaultFinalPanelMix adds a donor representative to the shortlist mix (六(四)).
+func DefaultFinalPanelMix() []PanelMixRule {
+	return append(DefaultShortlistPanelMix(), PanelMixRule{"DONOR_REP", 1})
 }
 
 // The programme's default values (DOMAIN.md §2, "Round policy").
@@ -84,6 +117,8 @@ const (
 	DefaultNamingRightShareBps = 5000
 	DefaultMonthlyReportDueDay = 10
 	DefaultTimeZone            = "Asia/Shanghai"
+	DefaultHomeDistrict        = "临渭区"
+	DefaultHomeDistrictPercent = 50
 )
 
 // DefaultRubric is the programme's six criteria (五(三)), summing to 100 points.
@@ -152,6 +187,19 @@ func (p Policy) WithDefaults() Policy {
 	}
 	if p.TimeZone == "" {
 		p.TimeZone = DefaultTimeZone
+	}
+	if len(p.ShortlistPanelMix) == 0 {
+		p.ShortlistPanelMix = DefaultShortlistPanelMix()
+	}
+	if len(p.FinalPanelMix) == 0 {
+		p.FinalPanelMix = DefaultFinalPanelMix()
+	}
+	if p.HomeDistrict == "" {
+		p.HomeDistrict = DefaultHomeDistrict
+	}
+	if p.HomeDistrictMinPercent == nil {
+		v := DefaultHomeDistrictPercent
+		p.HomeDistrictMinPercent = &v
 	}
 	return p
 }

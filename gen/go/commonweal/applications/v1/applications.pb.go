@@ -289,6 +289,59 @@ func (OrganizationKind) EnumDescriptor() ([]byte, []int) {
 	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{3}
 }
 
+// NeedState is where a need of the catalogue stands.
+type NeedState int32
+
+const (
+	// Not set.
+	NeedState_NEED_STATE_UNSPECIFIED NeedState = 0
+	// Recorded by a department or community office; not public.
+	NeedState_NEED_STATE_RECORDED NeedState = 1
+	// Published with a round (public once the round is).
+	NeedState_NEED_STATE_PUBLISHED NeedState = 2
+)
+
+// Enum value maps for NeedState.
+var (
+	NeedState_name = map[int32]string{
+		0: "NEED_STATE_UNSPECIFIED",
+		1: "NEED_STATE_RECORDED",
+		2: "NEED_STATE_PUBLISHED",
+	}
+	NeedState_value = map[string]int32{
+		"NEED_STATE_UNSPECIFIED": 0,
+		"NEED_STATE_RECORDED":    1,
+		"NEED_STATE_PUBLISHED":   2,
+	}
+)
+
+func (x NeedState) Enum() *NeedState {
+	p := new(NeedState)
+	*p = x
+	return p
+}
+
+func (x NeedState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (NeedState) Descriptor() protoreflect.EnumDescriptor {
+	return file_commonweal_applications_v1_applications_proto_enumTypes[4].Descriptor()
+}
+
+func (NeedState) Type() protoreflect.EnumType {
+	return &file_commonweal_applications_v1_applications_proto_enumTypes[4]
+}
+
+func (x NeedState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use NeedState.Descriptor instead.
+func (NeedState) EnumDescriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{4}
+}
+
 // ApplicationStatus is where an application stands in submission and initial review.
 type ApplicationStatus int32
 
@@ -338,11 +391,11 @@ func (x ApplicationStatus) String() string {
 }
 
 func (ApplicationStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_commonweal_applications_v1_applications_proto_enumTypes[4].Descriptor()
+	return file_commonweal_applications_v1_applications_proto_enumTypes[5].Descriptor()
 }
 
 func (ApplicationStatus) Type() protoreflect.EnumType {
-	return &file_commonweal_applications_v1_applications_proto_enumTypes[4]
+	return &file_commonweal_applications_v1_applications_proto_enumTypes[5]
 }
 
 func (x ApplicationStatus) Number() protoreflect.EnumNumber {
@@ -351,7 +404,7 @@ func (x ApplicationStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ApplicationStatus.Descriptor instead.
 func (ApplicationStatus) EnumDescriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{4}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{5}
 }
 
 // Stage is an application's place in the programme after initial review, set by the reviews service.
@@ -407,11 +460,11 @@ func (x Stage) String() string {
 }
 
 func (Stage) Descriptor() protoreflect.EnumDescriptor {
-	return file_commonweal_applications_v1_applications_proto_enumTypes[5].Descriptor()
+	return file_commonweal_applications_v1_applications_proto_enumTypes[6].Descriptor()
 }
 
 func (Stage) Type() protoreflect.EnumType {
-	return &file_commonweal_applications_v1_applications_proto_enumTypes[5]
+	return &file_commonweal_applications_v1_applications_proto_enumTypes[6]
 }
 
 func (x Stage) Number() protoreflect.EnumNumber {
@@ -420,7 +473,7 @@ func (x Stage) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Stage.Descriptor instead.
 func (Stage) EnumDescriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{5}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{6}
 }
 
 // ReviewDecision is the outcome of an initial review.
@@ -464,11 +517,11 @@ func (x ReviewDecision) String() string {
 }
 
 func (ReviewDecision) Descriptor() protoreflect.EnumDescriptor {
-	return file_commonweal_applications_v1_applications_proto_enumTypes[6].Descriptor()
+	return file_commonweal_applications_v1_applications_proto_enumTypes[7].Descriptor()
 }
 
 func (ReviewDecision) Type() protoreflect.EnumType {
-	return &file_commonweal_applications_v1_applications_proto_enumTypes[6]
+	return &file_commonweal_applications_v1_applications_proto_enumTypes[7]
 }
 
 func (x ReviewDecision) Number() protoreflect.EnumNumber {
@@ -477,7 +530,7 @@ func (x ReviewDecision) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReviewDecision.Descriptor instead.
 func (ReviewDecision) EnumDescriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{6}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{7}
 }
 
 // RubricCriterion is one scoring criterion and its maximum points.
@@ -826,9 +879,24 @@ type Policy struct {
 	// Day of the following month by which a monthly report is due (default 10).
 	MonthlyReportDueDay int32 `protobuf:"varint,20,opt,name=monthly_report_due_day,json=monthlyReportDueDay,proto3" json:"monthly_report_due_day,omitempty"`
 	// Time zone of calendar days (default Asia/Shanghai).
-	TimeZone      string `protobuf:"bytes,21,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TimeZone string `protobuf:"bytes,21,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	// Smallest number of shortlist panel members of each kind (seed 六(二)). Empty takes the default: at least one
+	// EXPERT, DEPARTMENT, FINANCE_AUDIT, GRASSROOTS and MEDIA; a list given replaces the default entirely (a kind
+	// not listed needs no member).
+	ShortlistPanelMix []*PanelMixRule `protobuf:"bytes,22,rep,name=shortlist_panel_mix,json=shortlistPanelMix,proto3" json:"shortlist_panel_mix,omitempty"`
+	// Smallest number of final panel members of each kind (seed 六(四)). Empty takes the default: the shortlist
+	// default plus at least one DONOR_REP.
+	FinalPanelMix []*PanelMixRule `protobuf:"bytes,23,rep,name=final_panel_mix,json=finalPanelMix,proto3" json:"final_panel_mix,omitempty"`
+	// Target dates of the timetable: by when each phase should be finished. Optional, at most one per phase from
+	// DRAFT to CLOSING, not decreasing in phase order.
+	PhaseTargets []*PhaseTarget `protobuf:"bytes,24,rep,name=phase_targets,json=phaseTargets,proto3" json:"phase_targets,omitempty"`
+	// The district most communities served must lie in (seed 五(四) "以临渭区各社区为主"; default 临渭区).
+	HomeDistrict string `protobuf:"bytes,25,opt,name=home_district,json=homeDistrict,proto3" json:"home_district,omitempty"`
+	// Share of an application's chosen communities that must lie in the home district for the automatic check
+	// SERVICE_AREA_IN_HOME_DISTRICT to pass, in percent, 1 to 100 (default 50) (interpretation of "mainly").
+	HomeDistrictMinPercent *int32 `protobuf:"varint,26,opt,name=home_district_min_percent,json=homeDistrictMinPercent,proto3,oneof" json:"home_district_min_percent,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *Policy) Reset() {
@@ -1008,6 +1076,152 @@ func (x *Policy) GetTimeZone() string {
 	return ""
 }
 
+func (x *Policy) GetShortlistPanelMix() []*PanelMixRule {
+	if x != nil {
+		return x.ShortlistPanelMix
+	}
+	return nil
+}
+
+func (x *Policy) GetFinalPanelMix() []*PanelMixRule {
+	if x != nil {
+		return x.FinalPanelMix
+	}
+	return nil
+}
+
+func (x *Policy) GetPhaseTargets() []*PhaseTarget {
+	if x != nil {
+		return x.PhaseTargets
+	}
+	return nil
+}
+
+func (x *Policy) GetHomeDistrict() string {
+	if x != nil {
+		return x.HomeDistrict
+	}
+	return ""
+}
+
+func (x *Policy) GetHomeDistrictMinPercent() int32 {
+	if x != nil && x.HomeDistrictMinPercent != nil {
+		return *x.HomeDistrictMinPercent
+	}
+	return 0
+}
+
+// PanelMixRule is the smallest number of panel members of one kind.
+type PanelMixRule struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Member kind: EXPERT, DEPARTMENT, FINANCE_AUDIT, GRASSROOTS, MEDIA or DONOR_REP (the reviews service's
+	// MemberKind without its prefix).
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Smallest number of members of that kind, 0 to 100.
+	Min           int32 `protobuf:"varint,2,opt,name=min,proto3" json:"min,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PanelMixRule) Reset() {
+	*x = PanelMixRule{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PanelMixRule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PanelMixRule) ProtoMessage() {}
+
+func (x *PanelMixRule) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PanelMixRule.ProtoReflect.Descriptor instead.
+func (*PanelMixRule) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *PanelMixRule) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *PanelMixRule) GetMin() int32 {
+	if x != nil {
+		return x.Min
+	}
+	return 0
+}
+
+// PhaseTarget is when a phase should be finished.
+type PhaseTarget struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The phase, DRAFT to CLOSING.
+	Phase Phase `protobuf:"varint,1,opt,name=phase,proto3,enum=commonweal.applications.v1.Phase" json:"phase,omitempty"`
+	// The target instant.
+	TargetTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=target_time,json=targetTime,proto3" json:"target_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PhaseTarget) Reset() {
+	*x = PhaseTarget{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PhaseTarget) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PhaseTarget) ProtoMessage() {}
+
+func (x *PhaseTarget) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PhaseTarget.ProtoReflect.Descriptor instead.
+func (*PhaseTarget) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PhaseTarget) GetPhase() Phase {
+	if x != nil {
+		return x.Phase
+	}
+	return Phase_PHASE_UNSPECIFIED
+}
+
+func (x *PhaseTarget) GetTargetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.TargetTime
+	}
+	return nil
+}
+
 // Round is one edition of the programme (一届创投活动).
 type Round struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1030,14 +1244,24 @@ type Round struct {
 	// The donation cutoff: when voting closed and the round entered FINAL_REVIEW.
 	DonationCutoff *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=donation_cutoff,json=donationCutoff,proto3" json:"donation_cutoff,omitempty"`
 	// Opaque version for optimistic concurrency (AIP-154).
-	Etag          string `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The call for proposals (公告); a round cannot be published without its title and body. Its publish_time is
+	// the round's.
+	Notice *Document `protobuf:"bytes,11,opt,name=notice,proto3" json:"notice,omitempty"`
+	// The application guidance (申报指引) shown to applicants; optional.
+	Guidance *Document `protobuf:"bytes,12,opt,name=guidance,proto3" json:"guidance,omitempty"`
+	// The round's timetable: one entry per phase from DRAFT to CLOSING, with the policy's target and what
+	// happened.
+	Schedule []*PhaseSchedule `protobuf:"bytes,13,rep,name=schedule,proto3" json:"schedule,omitempty"`
+	// True when a phase that has a target is still unfinished past it (some schedule entry is overdue).
+	Overdue       bool `protobuf:"varint,14,opt,name=overdue,proto3" json:"overdue,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Round) Reset() {
 	*x = Round{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[6]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1049,7 +1273,7 @@ func (x *Round) String() string {
 func (*Round) ProtoMessage() {}
 
 func (x *Round) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[6]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1062,7 +1286,7 @@ func (x *Round) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Round.ProtoReflect.Descriptor instead.
 func (*Round) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{6}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Round) GetId() string {
@@ -1135,6 +1359,417 @@ func (x *Round) GetEtag() string {
 	return ""
 }
 
+func (x *Round) GetNotice() *Document {
+	if x != nil {
+		return x.Notice
+	}
+	return nil
+}
+
+func (x *Round) GetGuidance() *Document {
+	if x != nil {
+		return x.Guidance
+	}
+	return nil
+}
+
+func (x *Round) GetSchedule() []*PhaseSchedule {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
+func (x *Round) GetOverdue() bool {
+	if x != nil {
+		return x.Overdue
+	}
+	return false
+}
+
+// Document is a published text with attachments held elsewhere (a notice, guidance).
+type Document struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Title, at most 200 characters.
+	Title string `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
+	// Body text, at most 100,000 characters.
+	Body string `protobuf:"bytes,2,opt,name=body,proto3" json:"body,omitempty"`
+	// Attachments by reference, at most 50.
+	Attachments []*Attachment `protobuf:"bytes,3,rep,name=attachments,proto3" json:"attachments,omitempty"`
+	// When the document was published (the round's publication); empty until then.
+	PublishTime   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Document) Reset() {
+	*x = Document{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Document) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Document) ProtoMessage() {}
+
+func (x *Document) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Document.ProtoReflect.Descriptor instead.
+func (*Document) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Document) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Document) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
+func (x *Document) GetAttachments() []*Attachment {
+	if x != nil {
+		return x.Attachments
+	}
+	return nil
+}
+
+func (x *Document) GetPublishTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishTime
+	}
+	return nil
+}
+
+// Attachment is a file held in a document store, referred to by URI and content hash.
+type Attachment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// File name shown to readers, e.g. "申报书模板.docx".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Where the file is: an https:// URL.
+	Uri string `protobuf:"bytes,2,opt,name=uri,proto3" json:"uri,omitempty"`
+	// SHA-256 of the file's bytes, 64 lowercase hexadecimal characters, so a reader can check what it got.
+	Sha256 string `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	// Media type, e.g. "application/pdf".
+	MediaType string `protobuf:"bytes,4,opt,name=media_type,json=mediaType,proto3" json:"media_type,omitempty"`
+	// Size in bytes.
+	SizeBytes     int64 `protobuf:"varint,5,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Attachment) Reset() {
+	*x = Attachment{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Attachment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Attachment) ProtoMessage() {}
+
+func (x *Attachment) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Attachment.ProtoReflect.Descriptor instead.
+func (*Attachment) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Attachment) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Attachment) GetUri() string {
+	if x != nil {
+		return x.Uri
+	}
+	return ""
+}
+
+func (x *Attachment) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+func (x *Attachment) GetMediaType() string {
+	if x != nil {
+		return x.MediaType
+	}
+	return ""
+}
+
+func (x *Attachment) GetSizeBytes() int64 {
+	if x != nil {
+		return x.SizeBytes
+	}
+	return 0
+}
+
+// PhaseSchedule is one phase of a round's timetable.
+type PhaseSchedule struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The phase.
+	Phase Phase `protobuf:"varint,1,opt,name=phase,proto3,enum=commonweal.applications.v1.Phase" json:"phase,omitempty"`
+	// The policy's target: the phase should be finished (the round advanced past it) by then; empty without one.
+	TargetTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=target_time,json=targetTime,proto3" json:"target_time,omitempty"`
+	// When the round entered the phase; empty if it has not yet.
+	EnterTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=enter_time,json=enterTime,proto3" json:"enter_time,omitempty"`
+	// When the round left the phase; empty while it is current or still ahead.
+	LeaveTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=leave_time,json=leaveTime,proto3" json:"leave_time,omitempty"`
+	// The phase is unfinished and its target has passed.
+	Overdue bool `protobuf:"varint,5,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	// The phase was finished after its target.
+	Late          bool `protobuf:"varint,6,opt,name=late,proto3" json:"late,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PhaseSchedule) Reset() {
+	*x = PhaseSchedule{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PhaseSchedule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PhaseSchedule) ProtoMessage() {}
+
+func (x *PhaseSchedule) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PhaseSchedule.ProtoReflect.Descriptor instead.
+func (*PhaseSchedule) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *PhaseSchedule) GetPhase() Phase {
+	if x != nil {
+		return x.Phase
+	}
+	return Phase_PHASE_UNSPECIFIED
+}
+
+func (x *PhaseSchedule) GetTargetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.TargetTime
+	}
+	return nil
+}
+
+func (x *PhaseSchedule) GetEnterTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EnterTime
+	}
+	return nil
+}
+
+func (x *PhaseSchedule) GetLeaveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LeaveTime
+	}
+	return nil
+}
+
+func (x *PhaseSchedule) GetOverdue() bool {
+	if x != nil {
+		return x.Overdue
+	}
+	return false
+}
+
+func (x *PhaseSchedule) GetLate() bool {
+	if x != nil {
+		return x.Late
+	}
+	return false
+}
+
+// ListRoundsRequest filters and pages rounds.
+type ListRoundsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only rounds in this phase.
+	Phase Phase `protobuf:"varint,1,opt,name=phase,proto3,enum=commonweal.applications.v1.Phase" json:"phase,omitempty"`
+	// Only rounds of this programme year.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// Only rounds with an overdue phase (staff only).
+	OverdueOnly bool `protobuf:"varint,3,opt,name=overdue_only,json=overdueOnly,proto3" json:"overdue_only,omitempty"`
+	// Page size, 1 to 100 (default 20).
+	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token of the next page from a previous answer (valid for the same filters only).
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRoundsRequest) Reset() {
+	*x = ListRoundsRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRoundsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRoundsRequest) ProtoMessage() {}
+
+func (x *ListRoundsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRoundsRequest.ProtoReflect.Descriptor instead.
+func (*ListRoundsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListRoundsRequest) GetPhase() Phase {
+	if x != nil {
+		return x.Phase
+	}
+	return Phase_PHASE_UNSPECIFIED
+}
+
+func (x *ListRoundsRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *ListRoundsRequest) GetOverdueOnly() bool {
+	if x != nil {
+		return x.OverdueOnly
+	}
+	return false
+}
+
+func (x *ListRoundsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListRoundsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListRoundsResponse is one page of rounds.
+type ListRoundsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Rounds, newest first.
+	Rounds []*Round `protobuf:"bytes,1,rep,name=rounds,proto3" json:"rounds,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRoundsResponse) Reset() {
+	*x = ListRoundsResponse{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRoundsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRoundsResponse) ProtoMessage() {}
+
+func (x *ListRoundsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRoundsResponse.ProtoReflect.Descriptor instead.
+func (*ListRoundsResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListRoundsResponse) GetRounds() []*Round {
+	if x != nil {
+		return x.Rounds
+	}
+	return nil
+}
+
+func (x *ListRoundsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // CreateRoundRequest creates a round.
 type CreateRoundRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1145,14 +1780,18 @@ type CreateRoundRequest struct {
 	// Policy; omitted fields take the defaults.
 	Policy *Policy `protobuf:"bytes,3,opt,name=policy,proto3" json:"policy,omitempty"`
 	// Idempotency key (AIP-155): a retry with the same ID returns the first answer.
-	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The call for proposals (公告); required before publication.
+	Notice *Document `protobuf:"bytes,5,opt,name=notice,proto3" json:"notice,omitempty"`
+	// The application guidance (申报指引).
+	Guidance      *Document `protobuf:"bytes,6,opt,name=guidance,proto3" json:"guidance,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateRoundRequest) Reset() {
 	*x = CreateRoundRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[7]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1164,7 +1803,7 @@ func (x *CreateRoundRequest) String() string {
 func (*CreateRoundRequest) ProtoMessage() {}
 
 func (x *CreateRoundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[7]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1177,7 +1816,7 @@ func (x *CreateRoundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateRoundRequest.ProtoReflect.Descriptor instead.
 func (*CreateRoundRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{7}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CreateRoundRequest) GetName() string {
@@ -1208,6 +1847,20 @@ func (x *CreateRoundRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *CreateRoundRequest) GetNotice() *Document {
+	if x != nil {
+		return x.Notice
+	}
+	return nil
+}
+
+func (x *CreateRoundRequest) GetGuidance() *Document {
+	if x != nil {
+		return x.Guidance
+	}
+	return nil
+}
+
 // GetRoundRequest names a round.
 type GetRoundRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1219,7 +1872,7 @@ type GetRoundRequest struct {
 
 func (x *GetRoundRequest) Reset() {
 	*x = GetRoundRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[8]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1231,7 +1884,7 @@ func (x *GetRoundRequest) String() string {
 func (*GetRoundRequest) ProtoMessage() {}
 
 func (x *GetRoundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[8]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1244,7 +1897,7 @@ func (x *GetRoundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRoundRequest.ProtoReflect.Descriptor instead.
 func (*GetRoundRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{8}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetRoundRequest) GetRoundId() string {
@@ -1266,14 +1919,18 @@ type UpdateRoundRequest struct {
 	// The etag of the round as last read.
 	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Idempotency key.
-	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// New notice; omitted keeps the current one.
+	Notice *Document `protobuf:"bytes,6,opt,name=notice,proto3" json:"notice,omitempty"`
+	// New guidance; omitted keeps the current one.
+	Guidance      *Document `protobuf:"bytes,7,opt,name=guidance,proto3" json:"guidance,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateRoundRequest) Reset() {
 	*x = UpdateRoundRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[9]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1285,7 +1942,7 @@ func (x *UpdateRoundRequest) String() string {
 func (*UpdateRoundRequest) ProtoMessage() {}
 
 func (x *UpdateRoundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[9]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1298,7 +1955,7 @@ func (x *UpdateRoundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateRoundRequest.ProtoReflect.Descriptor instead.
 func (*UpdateRoundRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{9}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UpdateRoundRequest) GetRoundId() string {
@@ -1336,6 +1993,20 @@ func (x *UpdateRoundRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *UpdateRoundRequest) GetNotice() *Document {
+	if x != nil {
+		return x.Notice
+	}
+	return nil
+}
+
+func (x *UpdateRoundRequest) GetGuidance() *Document {
+	if x != nil {
+		return x.Guidance
+	}
+	return nil
+}
+
 // AdvanceRoundRequest asks to move a round to the next phase.
 type AdvanceRoundRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1351,7 +2022,7 @@ type AdvanceRoundRequest struct {
 
 func (x *AdvanceRoundRequest) Reset() {
 	*x = AdvanceRoundRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[10]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1363,7 +2034,7 @@ func (x *AdvanceRoundRequest) String() string {
 func (*AdvanceRoundRequest) ProtoMessage() {}
 
 func (x *AdvanceRoundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[10]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1376,7 +2047,7 @@ func (x *AdvanceRoundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdvanceRoundRequest.ProtoReflect.Descriptor instead.
 func (*AdvanceRoundRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{10}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *AdvanceRoundRequest) GetRoundId() string {
@@ -1420,14 +2091,22 @@ type Organization struct {
 	// When the organisation was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the operator verified the registration.
-	VerifyTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=verify_time,json=verifyTime,proto3" json:"verify_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	VerifyTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=verify_time,json=verifyTime,proto3" json:"verify_time,omitempty"`
+	// Founding (registration) date, YYYY-MM-DD; the programme targets start-up organisations.
+	FoundingDate string `protobuf:"bytes,10,opt,name=founding_date,json=foundingDate,proto3" json:"founding_date,omitempty"`
+	// Number of staff (full-time and part-time); the programme targets small organisations.
+	StaffSize int32 `protobuf:"varint,11,opt,name=staff_size,json=staffSize,proto3" json:"staff_size,omitempty"`
+	// Who verified the registration (the operator's subject).
+	VerifiedBy string `protobuf:"bytes,12,opt,name=verified_by,json=verifiedBy,proto3" json:"verified_by,omitempty"`
+	// What the registration was verified against (the register consulted and the record found).
+	VerificationEvidence string `protobuf:"bytes,13,opt,name=verification_evidence,json=verificationEvidence,proto3" json:"verification_evidence,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Organization) Reset() {
 	*x = Organization{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[11]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1439,7 +2118,7 @@ func (x *Organization) String() string {
 func (*Organization) ProtoMessage() {}
 
 func (x *Organization) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[11]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1452,7 +2131,7 @@ func (x *Organization) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Organization.ProtoReflect.Descriptor instead.
 func (*Organization) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{11}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Organization) GetId() string {
@@ -1518,6 +2197,34 @@ func (x *Organization) GetVerifyTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Organization) GetFoundingDate() string {
+	if x != nil {
+		return x.FoundingDate
+	}
+	return ""
+}
+
+func (x *Organization) GetStaffSize() int32 {
+	if x != nil {
+		return x.StaffSize
+	}
+	return 0
+}
+
+func (x *Organization) GetVerifiedBy() string {
+	if x != nil {
+		return x.VerifiedBy
+	}
+	return ""
+}
+
+func (x *Organization) GetVerificationEvidence() string {
+	if x != nil {
+		return x.VerificationEvidence
+	}
+	return ""
+}
+
 // CreateOrganizationRequest registers an organisation.
 type CreateOrganizationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1532,14 +2239,18 @@ type CreateOrganizationRequest struct {
 	// Contact mobile number.
 	ContactPhone string `protobuf:"bytes,5,opt,name=contact_phone,json=contactPhone,proto3" json:"contact_phone,omitempty"`
 	// Idempotency key.
-	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Founding (registration) date, YYYY-MM-DD, not in the future; optional for individuals.
+	FoundingDate string `protobuf:"bytes,7,opt,name=founding_date,json=foundingDate,proto3" json:"founding_date,omitempty"`
+	// Number of staff, 0 to 100,000.
+	StaffSize     int32 `protobuf:"varint,8,opt,name=staff_size,json=staffSize,proto3" json:"staff_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateOrganizationRequest) Reset() {
 	*x = CreateOrganizationRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[12]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1551,7 +2262,7 @@ func (x *CreateOrganizationRequest) String() string {
 func (*CreateOrganizationRequest) ProtoMessage() {}
 
 func (x *CreateOrganizationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[12]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1564,7 +2275,7 @@ func (x *CreateOrganizationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrganizationRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrganizationRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{12}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateOrganizationRequest) GetName() string {
@@ -1609,20 +2320,37 @@ func (x *CreateOrganizationRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *CreateOrganizationRequest) GetFoundingDate() string {
+	if x != nil {
+		return x.FoundingDate
+	}
+	return ""
+}
+
+func (x *CreateOrganizationRequest) GetStaffSize() int32 {
+	if x != nil {
+		return x.StaffSize
+	}
+	return 0
+}
+
 // VerifyOrganizationRequest names the organisation to verify.
 type VerifyOrganizationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Organisation ID.
 	OrgId string `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
 	// Idempotency key.
-	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// What the registration was verified against, e.g. "市民政局社会组织登记档案, 登记证号 …" (at most 500
+	// characters).
+	Evidence      string `protobuf:"bytes,3,opt,name=evidence,proto3" json:"evidence,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VerifyOrganizationRequest) Reset() {
 	*x = VerifyOrganizationRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[13]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1634,7 +2362,7 @@ func (x *VerifyOrganizationRequest) String() string {
 func (*VerifyOrganizationRequest) ProtoMessage() {}
 
 func (x *VerifyOrganizationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[13]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1647,7 +2375,7 @@ func (x *VerifyOrganizationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyOrganizationRequest.ProtoReflect.Descriptor instead.
 func (*VerifyOrganizationRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{13}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *VerifyOrganizationRequest) GetOrgId() string {
@@ -1664,6 +2392,962 @@ func (x *VerifyOrganizationRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *VerifyOrganizationRequest) GetEvidence() string {
+	if x != nil {
+		return x.Evidence
+	}
+	return ""
+}
+
+// BatchGetOrganizationsRequest names organisations.
+type BatchGetOrganizationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Organisation IDs, at most 1,000.
+	OrgIds        []string `protobuf:"bytes,1,rep,name=org_ids,json=orgIds,proto3" json:"org_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetOrganizationsRequest) Reset() {
+	*x = BatchGetOrganizationsRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetOrganizationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetOrganizationsRequest) ProtoMessage() {}
+
+func (x *BatchGetOrganizationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetOrganizationsRequest.ProtoReflect.Descriptor instead.
+func (*BatchGetOrganizationsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *BatchGetOrganizationsRequest) GetOrgIds() []string {
+	if x != nil {
+		return x.OrgIds
+	}
+	return nil
+}
+
+// BatchGetOrganizationsResponse holds the organisations found.
+type BatchGetOrganizationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The organisations, in the order asked, unknown IDs left out.
+	Organizations []*Organization `protobuf:"bytes,1,rep,name=organizations,proto3" json:"organizations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetOrganizationsResponse) Reset() {
+	*x = BatchGetOrganizationsResponse{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetOrganizationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetOrganizationsResponse) ProtoMessage() {}
+
+func (x *BatchGetOrganizationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetOrganizationsResponse.ProtoReflect.Descriptor instead.
+func (*BatchGetOrganizationsResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *BatchGetOrganizationsResponse) GetOrganizations() []*Organization {
+	if x != nil {
+		return x.Organizations
+	}
+	return nil
+}
+
+// Community is one community of the maintained list (社区), chosen by code as an application's service area.
+type Community struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Code, 1 to 32 letters, digits or hyphens (e.g. the 12-digit statistical division code); never changes.
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// Name, e.g. "杜桥社区".
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Sub-district (街道) or town, e.g. "杜桥街道".
+	SubDistrict string `protobuf:"bytes,3,opt,name=sub_district,json=subDistrict,proto3" json:"sub_district,omitempty"`
+	// District (区县), e.g. "临渭区".
+	District string `protobuf:"bytes,4,opt,name=district,proto3" json:"district,omitempty"`
+	// A retired community can no longer be chosen.
+	Retired bool `protobuf:"varint,5,opt,name=retired,proto3" json:"retired,omitempty"`
+	// When the community was added.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When it last changed.
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Opaque version for optimistic concurrency (AIP-154).
+	Etag          string `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Community) Reset() {
+	*x = Community{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Community) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Community) ProtoMessage() {}
+
+func (x *Community) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Community.ProtoReflect.Descriptor instead.
+func (*Community) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *Community) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *Community) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Community) GetSubDistrict() string {
+	if x != nil {
+		return x.SubDistrict
+	}
+	return ""
+}
+
+func (x *Community) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *Community) GetRetired() bool {
+	if x != nil {
+		return x.Retired
+	}
+	return false
+}
+
+func (x *Community) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Community) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Community) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// CreateCommunityRequest adds a community.
+type CreateCommunityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The community; code, name, sub_district and district are required.
+	Community *Community `protobuf:"bytes,1,opt,name=community,proto3" json:"community,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateCommunityRequest) Reset() {
+	*x = CreateCommunityRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateCommunityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateCommunityRequest) ProtoMessage() {}
+
+func (x *CreateCommunityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateCommunityRequest.ProtoReflect.Descriptor instead.
+func (*CreateCommunityRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *CreateCommunityRequest) GetCommunity() *Community {
+	if x != nil {
+		return x.Community
+	}
+	return nil
+}
+
+func (x *CreateCommunityRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// UpdateCommunityRequest changes a community.
+type UpdateCommunityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Community code.
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// New name; empty keeps the current one.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// New sub-district; empty keeps the current one.
+	SubDistrict string `protobuf:"bytes,3,opt,name=sub_district,json=subDistrict,proto3" json:"sub_district,omitempty"`
+	// New district; empty keeps the current one.
+	District string `protobuf:"bytes,4,opt,name=district,proto3" json:"district,omitempty"`
+	// Retire (true) or reinstate (false) the community; omitted keeps the current state.
+	Retired *bool `protobuf:"varint,5,opt,name=retired,proto3,oneof" json:"retired,omitempty"`
+	// The etag of the community as last read.
+	Etag string `protobuf:"bytes,6,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateCommunityRequest) Reset() {
+	*x = UpdateCommunityRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateCommunityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateCommunityRequest) ProtoMessage() {}
+
+func (x *UpdateCommunityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateCommunityRequest.ProtoReflect.Descriptor instead.
+func (*UpdateCommunityRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *UpdateCommunityRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *UpdateCommunityRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UpdateCommunityRequest) GetSubDistrict() string {
+	if x != nil {
+		return x.SubDistrict
+	}
+	return ""
+}
+
+func (x *UpdateCommunityRequest) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *UpdateCommunityRequest) GetRetired() bool {
+	if x != nil && x.Retired != nil {
+		return *x.Retired
+	}
+	return false
+}
+
+func (x *UpdateCommunityRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *UpdateCommunityRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// ListCommunitiesRequest filters and pages communities.
+type ListCommunitiesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only communities of this district.
+	District string `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	// The district listed first (default 临渭区).
+	HomeDistrict string `protobuf:"bytes,2,opt,name=home_district,json=homeDistrict,proto3" json:"home_district,omitempty"`
+	// Include retired communities.
+	IncludeRetired bool `protobuf:"varint,3,opt,name=include_retired,json=includeRetired,proto3" json:"include_retired,omitempty"`
+	// Page size, 1 to 1,000 (default 100).
+	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token of the next page from a previous answer (valid for the same filters only).
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCommunitiesRequest) Reset() {
+	*x = ListCommunitiesRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCommunitiesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCommunitiesRequest) ProtoMessage() {}
+
+func (x *ListCommunitiesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCommunitiesRequest.ProtoReflect.Descriptor instead.
+func (*ListCommunitiesRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ListCommunitiesRequest) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *ListCommunitiesRequest) GetHomeDistrict() string {
+	if x != nil {
+		return x.HomeDistrict
+	}
+	return ""
+}
+
+func (x *ListCommunitiesRequest) GetIncludeRetired() bool {
+	if x != nil {
+		return x.IncludeRetired
+	}
+	return false
+}
+
+func (x *ListCommunitiesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCommunitiesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListCommunitiesResponse is one page of communities.
+type ListCommunitiesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Communities, home district first.
+	Communities []*Community `protobuf:"bytes,1,rep,name=communities,proto3" json:"communities,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCommunitiesResponse) Reset() {
+	*x = ListCommunitiesResponse{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCommunitiesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCommunitiesResponse) ProtoMessage() {}
+
+func (x *ListCommunitiesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCommunitiesResponse.ProtoReflect.Descriptor instead.
+func (*ListCommunitiesResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ListCommunitiesResponse) GetCommunities() []*Community {
+	if x != nil {
+		return x.Communities
+	}
+	return nil
+}
+
+func (x *ListCommunitiesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Need is a community need of the catalogue (引导需求).
+type Need struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Need ID.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Category of the service needed.
+	Category Category `protobuf:"varint,2,opt,name=category,proto3,enum=commonweal.applications.v1.Category" json:"category,omitempty"`
+	// The community in need (a code of the communities list).
+	CommunityCode string `protobuf:"bytes,3,opt,name=community_code,json=communityCode,proto3" json:"community_code,omitempty"`
+	// Short title, at most 200 characters.
+	Title string `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	// What is needed and why, at most 10,000 characters.
+	Description string `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	// Who would benefit, e.g. "独居老人".
+	BeneficiaryGroup string `protobuf:"bytes,6,opt,name=beneficiary_group,json=beneficiaryGroup,proto3" json:"beneficiary_group,omitempty"`
+	// The department or office that identified the need, e.g. "杜桥街道社会事务办".
+	RecordedByUnit string `protobuf:"bytes,7,opt,name=recorded_by_unit,json=recordedByUnit,proto3" json:"recorded_by_unit,omitempty"`
+	// Who recorded it (identity subject).
+	RecordedBy string `protobuf:"bytes,8,opt,name=recorded_by,json=recordedBy,proto3" json:"recorded_by,omitempty"`
+	// State.
+	State NeedState `protobuf:"varint,9,opt,name=state,proto3,enum=commonweal.applications.v1.NeedState" json:"state,omitempty"`
+	// The round it was published with; empty until published.
+	RoundId string `protobuf:"bytes,10,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// When it was recorded.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When it became public (the later of the publication and the round's publication); empty until then.
+	PublishTime   *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Need) Reset() {
+	*x = Need{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Need) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Need) ProtoMessage() {}
+
+func (x *Need) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Need.ProtoReflect.Descriptor instead.
+func (*Need) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *Need) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Need) GetCategory() Category {
+	if x != nil {
+		return x.Category
+	}
+	return Category_CATEGORY_UNSPECIFIED
+}
+
+func (x *Need) GetCommunityCode() string {
+	if x != nil {
+		return x.CommunityCode
+	}
+	return ""
+}
+
+func (x *Need) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Need) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Need) GetBeneficiaryGroup() string {
+	if x != nil {
+		return x.BeneficiaryGroup
+	}
+	return ""
+}
+
+func (x *Need) GetRecordedByUnit() string {
+	if x != nil {
+		return x.RecordedByUnit
+	}
+	return ""
+}
+
+func (x *Need) GetRecordedBy() string {
+	if x != nil {
+		return x.RecordedBy
+	}
+	return ""
+}
+
+func (x *Need) GetState() NeedState {
+	if x != nil {
+		return x.State
+	}
+	return NeedState_NEED_STATE_UNSPECIFIED
+}
+
+func (x *Need) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *Need) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Need) GetPublishTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishTime
+	}
+	return nil
+}
+
+// CreateNeedRequest records a need.
+type CreateNeedRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The need.
+	Need *Need `protobuf:"bytes,1,opt,name=need,proto3" json:"need,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateNeedRequest) Reset() {
+	*x = CreateNeedRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateNeedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateNeedRequest) ProtoMessage() {}
+
+func (x *CreateNeedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateNeedRequest.ProtoReflect.Descriptor instead.
+func (*CreateNeedRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *CreateNeedRequest) GetNeed() *Need {
+	if x != nil {
+		return x.Need
+	}
+	return nil
+}
+
+func (x *CreateNeedRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// PublishNeedRequest publishes a need with a round.
+type PublishNeedRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Need ID.
+	NeedId string `protobuf:"bytes,1,opt,name=need_id,json=needId,proto3" json:"need_id,omitempty"`
+	// The round to publish it with.
+	RoundId string `protobuf:"bytes,2,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishNeedRequest) Reset() {
+	*x = PublishNeedRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishNeedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishNeedRequest) ProtoMessage() {}
+
+func (x *PublishNeedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishNeedRequest.ProtoReflect.Descriptor instead.
+func (*PublishNeedRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *PublishNeedRequest) GetNeedId() string {
+	if x != nil {
+		return x.NeedId
+	}
+	return ""
+}
+
+func (x *PublishNeedRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *PublishNeedRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// GetNeedRequest names a need.
+type GetNeedRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Need ID.
+	NeedId        string `protobuf:"bytes,1,opt,name=need_id,json=needId,proto3" json:"need_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetNeedRequest) Reset() {
+	*x = GetNeedRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetNeedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetNeedRequest) ProtoMessage() {}
+
+func (x *GetNeedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetNeedRequest.ProtoReflect.Descriptor instead.
+func (*GetNeedRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *GetNeedRequest) GetNeedId() string {
+	if x != nil {
+		return x.NeedId
+	}
+	return ""
+}
+
+// ListNeedsRequest filters and pages needs.
+type ListNeedsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only needs published with this round.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Only needs in this state (staff and DEPARTMENT; anyone else sees PUBLISHED needs of published rounds only).
+	State NeedState `protobuf:"varint,2,opt,name=state,proto3,enum=commonweal.applications.v1.NeedState" json:"state,omitempty"`
+	// Only needs of this category.
+	Category Category `protobuf:"varint,3,opt,name=category,proto3,enum=commonweal.applications.v1.Category" json:"category,omitempty"`
+	// Only needs of this community.
+	CommunityCode string `protobuf:"bytes,4,opt,name=community_code,json=communityCode,proto3" json:"community_code,omitempty"`
+	// Page size, 1 to 100 (default 20); suite services may ask for up to 1,000.
+	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token of the next page from a previous answer (valid for the same filters and caller only).
+	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNeedsRequest) Reset() {
+	*x = ListNeedsRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNeedsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNeedsRequest) ProtoMessage() {}
+
+func (x *ListNeedsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNeedsRequest.ProtoReflect.Descriptor instead.
+func (*ListNeedsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListNeedsRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *ListNeedsRequest) GetState() NeedState {
+	if x != nil {
+		return x.State
+	}
+	return NeedState_NEED_STATE_UNSPECIFIED
+}
+
+func (x *ListNeedsRequest) GetCategory() Category {
+	if x != nil {
+		return x.Category
+	}
+	return Category_CATEGORY_UNSPECIFIED
+}
+
+func (x *ListNeedsRequest) GetCommunityCode() string {
+	if x != nil {
+		return x.CommunityCode
+	}
+	return ""
+}
+
+func (x *ListNeedsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListNeedsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListNeedsResponse is one page of needs.
+type ListNeedsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Needs, oldest first.
+	Needs []*Need `protobuf:"bytes,1,rep,name=needs,proto3" json:"needs,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNeedsResponse) Reset() {
+	*x = ListNeedsResponse{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNeedsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNeedsResponse) ProtoMessage() {}
+
+func (x *ListNeedsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNeedsResponse.ProtoReflect.Descriptor instead.
+func (*ListNeedsResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListNeedsResponse) GetNeeds() []*Need {
+	if x != nil {
+		return x.Needs
+	}
+	return nil
+}
+
+func (x *ListNeedsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // GetOrganizationRequest names an organisation.
 type GetOrganizationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1675,7 +3359,7 @@ type GetOrganizationRequest struct {
 
 func (x *GetOrganizationRequest) Reset() {
 	*x = GetOrganizationRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[14]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1687,7 +3371,7 @@ func (x *GetOrganizationRequest) String() string {
 func (*GetOrganizationRequest) ProtoMessage() {}
 
 func (x *GetOrganizationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[14]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1700,7 +3384,7 @@ func (x *GetOrganizationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrganizationRequest.ProtoReflect.Descriptor instead.
 func (*GetOrganizationRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{14}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *GetOrganizationRequest) GetOrgId() string {
@@ -1723,7 +3407,7 @@ type BudgetItem struct {
 
 func (x *BudgetItem) Reset() {
 	*x = BudgetItem{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[15]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1735,7 +3419,7 @@ func (x *BudgetItem) String() string {
 func (*BudgetItem) ProtoMessage() {}
 
 func (x *BudgetItem) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[15]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1748,7 +3432,7 @@ func (x *BudgetItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BudgetItem.ProtoReflect.Descriptor instead.
 func (*BudgetItem) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{15}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *BudgetItem) GetName() string {
@@ -1778,7 +3462,7 @@ type Beneficiaries struct {
 
 func (x *Beneficiaries) Reset() {
 	*x = Beneficiaries{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[16]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1790,7 +3474,7 @@ func (x *Beneficiaries) String() string {
 func (*Beneficiaries) ProtoMessage() {}
 
 func (x *Beneficiaries) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[16]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1803,7 +3487,7 @@ func (x *Beneficiaries) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Beneficiaries.ProtoReflect.Descriptor instead.
 func (*Beneficiaries) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{16}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Beneficiaries) GetGroup() string {
@@ -1835,7 +3519,7 @@ type TeamMember struct {
 
 func (x *TeamMember) Reset() {
 	*x = TeamMember{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[17]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1847,7 +3531,7 @@ func (x *TeamMember) String() string {
 func (*TeamMember) ProtoMessage() {}
 
 func (x *TeamMember) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[17]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1860,7 +3544,7 @@ func (x *TeamMember) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TeamMember.ProtoReflect.Descriptor instead.
 func (*TeamMember) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{17}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *TeamMember) GetName() string {
@@ -1890,7 +3574,10 @@ type AutomaticCheck struct {
 	// Check name: ORGANIZATION_REGISTERED, DURATION_WITHIN_POLICY, BUDGET_POSITIVE, MIN_DONATION_FOR_FULL_FUNDING
 	// (informational, always passed: the smallest confirmed donation by the cutoff with which the funding quote
 	// funds the whole budget, and the government share from the pool), REQUIRED_FIELDS_PRESENT,
-	// TITLE_UNIQUE_IN_ROUND.
+	// TITLE_UNIQUE_IN_ROUND, ELIGIBILITY_DECLARED (both declarations made; the other funding listed in the
+	// detail), SERVICE_AREA_IN_HOME_DISTRICT (the share of the chosen communities in the policy's home district
+	// against home_district_min_percent), NEEDS_ANSWERED (informational, always passed: the catalogue needs the
+	// application declares it answers).
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Whether the check passed.
 	Passed bool `protobuf:"varint,2,opt,name=passed,proto3" json:"passed,omitempty"`
@@ -1902,7 +3589,7 @@ type AutomaticCheck struct {
 
 func (x *AutomaticCheck) Reset() {
 	*x = AutomaticCheck{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[18]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1914,7 +3601,7 @@ func (x *AutomaticCheck) String() string {
 func (*AutomaticCheck) ProtoMessage() {}
 
 func (x *AutomaticCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[18]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1927,7 +3614,7 @@ func (x *AutomaticCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AutomaticCheck.ProtoReflect.Descriptor instead.
 func (*AutomaticCheck) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{18}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *AutomaticCheck) GetName() string {
@@ -1970,7 +3657,7 @@ type Review struct {
 
 func (x *Review) Reset() {
 	*x = Review{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[19]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1982,7 +3669,7 @@ func (x *Review) String() string {
 func (*Review) ProtoMessage() {}
 
 func (x *Review) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[19]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1995,7 +3682,7 @@ func (x *Review) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Review.ProtoReflect.Descriptor instead.
 func (*Review) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{19}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Review) GetDecision() ReviewDecision {
@@ -2093,13 +3780,19 @@ type Application struct {
 	LastReview *Review `protobuf:"bytes,27,opt,name=last_review,json=lastReview,proto3" json:"last_review,omitempty"`
 	// Automatic checks, shown to the owner and staff.
 	AutomaticChecks []*AutomaticCheck `protobuf:"bytes,28,rep,name=automatic_checks,json=automaticChecks,proto3" json:"automatic_checks,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Communities served, chosen by code from the communities list (not retired when chosen).
+	CommunityCodes []string `protobuf:"bytes,29,rep,name=community_codes,json=communityCodes,proto3" json:"community_codes,omitempty"`
+	// Needs of the catalogue this application answers: needs published with its round.
+	NeedIds []string `protobuf:"bytes,30,rep,name=need_ids,json=needIds,proto3" json:"need_ids,omitempty"`
+	// Eligibility declarations (seed 五(三)4); both must be made to submit.
+	Declarations  *EligibilityDeclarations `protobuf:"bytes,31,opt,name=declarations,proto3" json:"declarations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Application) Reset() {
 	*x = Application{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[20]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2111,7 +3804,7 @@ func (x *Application) String() string {
 func (*Application) ProtoMessage() {}
 
 func (x *Application) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[20]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2124,7 +3817,7 @@ func (x *Application) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Application.ProtoReflect.Descriptor instead.
 func (*Application) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{20}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Application) GetId() string {
@@ -2323,6 +4016,156 @@ func (x *Application) GetAutomaticChecks() []*AutomaticCheck {
 	return nil
 }
 
+func (x *Application) GetCommunityCodes() []string {
+	if x != nil {
+		return x.CommunityCodes
+	}
+	return nil
+}
+
+func (x *Application) GetNeedIds() []string {
+	if x != nil {
+		return x.NeedIds
+	}
+	return nil
+}
+
+func (x *Application) GetDeclarations() *EligibilityDeclarations {
+	if x != nil {
+		return x.Declarations
+	}
+	return nil
+}
+
+// EligibilityDeclarations are the applicant's declarations that the project may take part (seed 五(三)4).
+type EligibilityDeclarations struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The applicant declares that government does not already provide the same service to the same group.
+	NoGovernmentProvision bool `protobuf:"varint,1,opt,name=no_government_provision,json=noGovernmentProvision,proto3" json:"no_government_provision,omitempty"`
+	// The applicant declares that the project has not already obtained sufficient funding through other
+	// channels; other funding it has or has applied for is listed below.
+	NotFundedElsewhere bool `protobuf:"varint,2,opt,name=not_funded_elsewhere,json=notFundedElsewhere,proto3" json:"not_funded_elsewhere,omitempty"`
+	// Other funding of the project, at most 20 entries.
+	OtherFunding  []*OtherFunding `protobuf:"bytes,3,rep,name=other_funding,json=otherFunding,proto3" json:"other_funding,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EligibilityDeclarations) Reset() {
+	*x = EligibilityDeclarations{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EligibilityDeclarations) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EligibilityDeclarations) ProtoMessage() {}
+
+func (x *EligibilityDeclarations) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EligibilityDeclarations.ProtoReflect.Descriptor instead.
+func (*EligibilityDeclarations) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *EligibilityDeclarations) GetNoGovernmentProvision() bool {
+	if x != nil {
+		return x.NoGovernmentProvision
+	}
+	return false
+}
+
+func (x *EligibilityDeclarations) GetNotFundedElsewhere() bool {
+	if x != nil {
+		return x.NotFundedElsewhere
+	}
+	return false
+}
+
+func (x *EligibilityDeclarations) GetOtherFunding() []*OtherFunding {
+	if x != nil {
+		return x.OtherFunding
+	}
+	return nil
+}
+
+// OtherFunding is one other source of the project's funding.
+type OtherFunding struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Who funds it, e.g. a foundation's name.
+	Source string `protobuf:"bytes,1,opt,name=source,proto3" json:"source,omitempty"`
+	// Amount in fen, positive.
+	AmountFen int64 `protobuf:"varint,2,opt,name=amount_fen,json=amountFen,proto3" json:"amount_fen,omitempty"`
+	// Obtained or applied for, and for what.
+	Note          string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OtherFunding) Reset() {
+	*x = OtherFunding{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OtherFunding) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OtherFunding) ProtoMessage() {}
+
+func (x *OtherFunding) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OtherFunding.ProtoReflect.Descriptor instead.
+func (*OtherFunding) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *OtherFunding) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *OtherFunding) GetAmountFen() int64 {
+	if x != nil {
+		return x.AmountFen
+	}
+	return 0
+}
+
+func (x *OtherFunding) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
 // CreateApplicationRequest drafts an application.
 type CreateApplicationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2357,14 +4200,20 @@ type CreateApplicationRequest struct {
 	// Evaluation indicators.
 	EvaluationIndicators []string `protobuf:"bytes,15,rep,name=evaluation_indicators,json=evaluationIndicators,proto3" json:"evaluation_indicators,omitempty"`
 	// Idempotency key.
-	RequestId     string `protobuf:"bytes,16,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,16,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Communities served, by code from the communities list.
+	CommunityCodes []string `protobuf:"bytes,17,rep,name=community_codes,json=communityCodes,proto3" json:"community_codes,omitempty"`
+	// Needs of the catalogue answered (published with the round).
+	NeedIds []string `protobuf:"bytes,18,rep,name=need_ids,json=needIds,proto3" json:"need_ids,omitempty"`
+	// Eligibility declarations.
+	Declarations  *EligibilityDeclarations `protobuf:"bytes,19,opt,name=declarations,proto3" json:"declarations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateApplicationRequest) Reset() {
 	*x = CreateApplicationRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[21]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2376,7 +4225,7 @@ func (x *CreateApplicationRequest) String() string {
 func (*CreateApplicationRequest) ProtoMessage() {}
 
 func (x *CreateApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[21]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2389,7 +4238,7 @@ func (x *CreateApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApplicationRequest.ProtoReflect.Descriptor instead.
 func (*CreateApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{21}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *CreateApplicationRequest) GetRoundId() string {
@@ -2504,6 +4353,27 @@ func (x *CreateApplicationRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *CreateApplicationRequest) GetCommunityCodes() []string {
+	if x != nil {
+		return x.CommunityCodes
+	}
+	return nil
+}
+
+func (x *CreateApplicationRequest) GetNeedIds() []string {
+	if x != nil {
+		return x.NeedIds
+	}
+	return nil
+}
+
+func (x *CreateApplicationRequest) GetDeclarations() *EligibilityDeclarations {
+	if x != nil {
+		return x.Declarations
+	}
+	return nil
+}
+
 // UpdateApplicationRequest changes a draft or returned application.
 type UpdateApplicationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2540,14 +4410,20 @@ type UpdateApplicationRequest struct {
 	// Evaluation indicators.
 	EvaluationIndicators []string `protobuf:"bytes,16,rep,name=evaluation_indicators,json=evaluationIndicators,proto3" json:"evaluation_indicators,omitempty"`
 	// Idempotency key.
-	RequestId     string `protobuf:"bytes,17,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,17,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Communities served, by code from the communities list.
+	CommunityCodes []string `protobuf:"bytes,18,rep,name=community_codes,json=communityCodes,proto3" json:"community_codes,omitempty"`
+	// Needs of the catalogue answered (published with the round).
+	NeedIds []string `protobuf:"bytes,19,rep,name=need_ids,json=needIds,proto3" json:"need_ids,omitempty"`
+	// Eligibility declarations.
+	Declarations  *EligibilityDeclarations `protobuf:"bytes,20,opt,name=declarations,proto3" json:"declarations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateApplicationRequest) Reset() {
 	*x = UpdateApplicationRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[22]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2559,7 +4435,7 @@ func (x *UpdateApplicationRequest) String() string {
 func (*UpdateApplicationRequest) ProtoMessage() {}
 
 func (x *UpdateApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[22]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2572,7 +4448,7 @@ func (x *UpdateApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateApplicationRequest.ProtoReflect.Descriptor instead.
 func (*UpdateApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{22}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *UpdateApplicationRequest) GetApplicationId() string {
@@ -2694,6 +4570,27 @@ func (x *UpdateApplicationRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *UpdateApplicationRequest) GetCommunityCodes() []string {
+	if x != nil {
+		return x.CommunityCodes
+	}
+	return nil
+}
+
+func (x *UpdateApplicationRequest) GetNeedIds() []string {
+	if x != nil {
+		return x.NeedIds
+	}
+	return nil
+}
+
+func (x *UpdateApplicationRequest) GetDeclarations() *EligibilityDeclarations {
+	if x != nil {
+		return x.Declarations
+	}
+	return nil
+}
+
 // SubmitApplicationRequest submits an application.
 type SubmitApplicationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2709,7 +4606,7 @@ type SubmitApplicationRequest struct {
 
 func (x *SubmitApplicationRequest) Reset() {
 	*x = SubmitApplicationRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[23]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2721,7 +4618,7 @@ func (x *SubmitApplicationRequest) String() string {
 func (*SubmitApplicationRequest) ProtoMessage() {}
 
 func (x *SubmitApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[23]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2734,7 +4631,7 @@ func (x *SubmitApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitApplicationRequest.ProtoReflect.Descriptor instead.
 func (*SubmitApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{23}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *SubmitApplicationRequest) GetApplicationId() string {
@@ -2777,7 +4674,7 @@ type ReviewApplicationRequest struct {
 
 func (x *ReviewApplicationRequest) Reset() {
 	*x = ReviewApplicationRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[24]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2789,7 +4686,7 @@ func (x *ReviewApplicationRequest) String() string {
 func (*ReviewApplicationRequest) ProtoMessage() {}
 
 func (x *ReviewApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[24]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2802,7 +4699,7 @@ func (x *ReviewApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewApplicationRequest.ProtoReflect.Descriptor instead.
 func (*ReviewApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{24}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ReviewApplicationRequest) GetApplicationId() string {
@@ -2851,7 +4748,7 @@ type GetApplicationRequest struct {
 
 func (x *GetApplicationRequest) Reset() {
 	*x = GetApplicationRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[25]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2863,7 +4760,7 @@ func (x *GetApplicationRequest) String() string {
 func (*GetApplicationRequest) ProtoMessage() {}
 
 func (x *GetApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[25]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2876,7 +4773,7 @@ func (x *GetApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationRequest.ProtoReflect.Descriptor instead.
 func (*GetApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{25}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *GetApplicationRequest) GetApplicationId() string {
@@ -2905,7 +4802,7 @@ type ListApplicationsRequest struct {
 
 func (x *ListApplicationsRequest) Reset() {
 	*x = ListApplicationsRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[26]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2917,7 +4814,7 @@ func (x *ListApplicationsRequest) String() string {
 func (*ListApplicationsRequest) ProtoMessage() {}
 
 func (x *ListApplicationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[26]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2930,7 +4827,7 @@ func (x *ListApplicationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationsRequest.ProtoReflect.Descriptor instead.
 func (*ListApplicationsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{26}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListApplicationsRequest) GetRoundId() string {
@@ -2981,7 +4878,7 @@ type ListApplicationsResponse struct {
 
 func (x *ListApplicationsResponse) Reset() {
 	*x = ListApplicationsResponse{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[27]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2993,7 +4890,7 @@ func (x *ListApplicationsResponse) String() string {
 func (*ListApplicationsResponse) ProtoMessage() {}
 
 func (x *ListApplicationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[27]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3006,7 +4903,7 @@ func (x *ListApplicationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationsResponse.ProtoReflect.Descriptor instead.
 func (*ListApplicationsResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{27}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ListApplicationsResponse) GetApplications() []*Application {
@@ -3034,7 +4931,7 @@ type ListApplicationRevisionsRequest struct {
 
 func (x *ListApplicationRevisionsRequest) Reset() {
 	*x = ListApplicationRevisionsRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[28]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3046,7 +4943,7 @@ func (x *ListApplicationRevisionsRequest) String() string {
 func (*ListApplicationRevisionsRequest) ProtoMessage() {}
 
 func (x *ListApplicationRevisionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[28]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3059,7 +4956,7 @@ func (x *ListApplicationRevisionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationRevisionsRequest.ProtoReflect.Descriptor instead.
 func (*ListApplicationRevisionsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{28}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ListApplicationRevisionsRequest) GetApplicationId() string {
@@ -3084,7 +4981,7 @@ type Revision struct {
 
 func (x *Revision) Reset() {
 	*x = Revision{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[29]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3096,7 +4993,7 @@ func (x *Revision) String() string {
 func (*Revision) ProtoMessage() {}
 
 func (x *Revision) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[29]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3109,7 +5006,7 @@ func (x *Revision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Revision.ProtoReflect.Descriptor instead.
 func (*Revision) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{29}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *Revision) GetNumber() int32 {
@@ -3144,7 +5041,7 @@ type ListApplicationRevisionsResponse struct {
 
 func (x *ListApplicationRevisionsResponse) Reset() {
 	*x = ListApplicationRevisionsResponse{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[30]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3156,7 +5053,7 @@ func (x *ListApplicationRevisionsResponse) String() string {
 func (*ListApplicationRevisionsResponse) ProtoMessage() {}
 
 func (x *ListApplicationRevisionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[30]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3169,7 +5066,7 @@ func (x *ListApplicationRevisionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationRevisionsResponse.ProtoReflect.Descriptor instead.
 func (*ListApplicationRevisionsResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{30}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ListApplicationRevisionsResponse) GetRevisions() []*Revision {
@@ -3192,7 +5089,7 @@ type SetApplicationStageRequest struct {
 
 func (x *SetApplicationStageRequest) Reset() {
 	*x = SetApplicationStageRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[31]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3204,7 +5101,7 @@ func (x *SetApplicationStageRequest) String() string {
 func (*SetApplicationStageRequest) ProtoMessage() {}
 
 func (x *SetApplicationStageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[31]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3217,7 +5114,7 @@ func (x *SetApplicationStageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetApplicationStageRequest.ProtoReflect.Descriptor instead.
 func (*SetApplicationStageRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{31}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *SetApplicationStageRequest) GetApplicationId() string {
@@ -3253,7 +5150,7 @@ type ListPhaseChangesRequest struct {
 
 func (x *ListPhaseChangesRequest) Reset() {
 	*x = ListPhaseChangesRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[32]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3265,7 +5162,7 @@ func (x *ListPhaseChangesRequest) String() string {
 func (*ListPhaseChangesRequest) ProtoMessage() {}
 
 func (x *ListPhaseChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[32]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3278,7 +5175,7 @@ func (x *ListPhaseChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPhaseChangesRequest.ProtoReflect.Descriptor instead.
 func (*ListPhaseChangesRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{32}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ListPhaseChangesRequest) GetRoundId() string {
@@ -3329,7 +5226,7 @@ type ListPhaseChangesResponse struct {
 
 func (x *ListPhaseChangesResponse) Reset() {
 	*x = ListPhaseChangesResponse{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[33]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3341,7 +5238,7 @@ func (x *ListPhaseChangesResponse) String() string {
 func (*ListPhaseChangesResponse) ProtoMessage() {}
 
 func (x *ListPhaseChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[33]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3354,7 +5251,7 @@ func (x *ListPhaseChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPhaseChangesResponse.ProtoReflect.Descriptor instead.
 func (*ListPhaseChangesResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{33}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ListPhaseChangesResponse) GetPhaseChanges() []*PhaseChange {
@@ -3390,7 +5287,7 @@ type PhaseChange struct {
 
 func (x *PhaseChange) Reset() {
 	*x = PhaseChange{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[34]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3402,7 +5299,7 @@ func (x *PhaseChange) String() string {
 func (*PhaseChange) ProtoMessage() {}
 
 func (x *PhaseChange) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[34]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3415,7 +5312,7 @@ func (x *PhaseChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PhaseChange.ProtoReflect.Descriptor instead.
 func (*PhaseChange) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{34}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *PhaseChange) GetRoundId() string {
@@ -3478,7 +5375,7 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\vTrancheRule\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x18\n" +
 	"\apercent\x18\x02 \x01(\x05R\apercent\x12;\n" +
-	"\x04gate\x18\x03 \x01(\x0e2'.commonweal.applications.v1.TrancheGateR\x04gate\"\xd0\t\n" +
+	"\x04gate\x18\x03 \x01(\x0e2'.commonweal.applications.v1.TrancheGateR\x04gate\"\xcd\f\n" +
 	"\x06Policy\x12K\n" +
 	"\x13submission_deadline\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x12submissionDeadline\x12D\n" +
 	"\x10publicity_period\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0fpublicityPeriod\x12'\n" +
@@ -3504,10 +5401,23 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\btranches\x18\x12 \x03(\v2'.commonweal.applications.v1.TrancheRuleR\btranches\x124\n" +
 	"\x17votes_per_voter_per_day\x18\x13 \x01(\x05R\x13votesPerVoterPerDay\x123\n" +
 	"\x16monthly_report_due_day\x18\x14 \x01(\x05R\x13monthlyReportDueDay\x12\x1b\n" +
-	"\ttime_zone\x18\x15 \x01(\tR\btimeZoneB\x10\n" +
+	"\ttime_zone\x18\x15 \x01(\tR\btimeZone\x12X\n" +
+	"\x13shortlist_panel_mix\x18\x16 \x03(\v2(.commonweal.applications.v1.PanelMixRuleR\x11shortlistPanelMix\x12P\n" +
+	"\x0ffinal_panel_mix\x18\x17 \x03(\v2(.commonweal.applications.v1.PanelMixRuleR\rfinalPanelMix\x12L\n" +
+	"\rphase_targets\x18\x18 \x03(\v2'.commonweal.applications.v1.PhaseTargetR\fphaseTargets\x12#\n" +
+	"\rhome_district\x18\x19 \x01(\tR\fhomeDistrict\x12>\n" +
+	"\x19home_district_min_percent\x18\x1a \x01(\x05H\x03R\x16homeDistrictMinPercent\x88\x01\x01B\x10\n" +
 	"\x0e_trim_extremesB\x10\n" +
 	"\x0e_match_cap_fenB\x10\n" +
-	"\x0e_topup_cap_fen\"\xf2\x03\n" +
+	"\x0e_topup_cap_fenB\x1c\n" +
+	"\x1a_home_district_min_percent\"4\n" +
+	"\fPanelMixRule\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x10\n" +
+	"\x03min\x18\x02 \x01(\x05R\x03min\"\x83\x01\n" +
+	"\vPhaseTarget\x127\n" +
+	"\x05phase\x18\x01 \x01(\x0e2!.commonweal.applications.v1.PhaseR\x05phase\x12;\n" +
+	"\vtarget_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"targetTime\"\xdd\x05\n" +
 	"\x05Round\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
@@ -3520,27 +5430,69 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\fpublish_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vpublishTime\x12H\n" +
 	"\x0fdonation_cutoff\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x0edonationCutoff\x12\x17\n" +
 	"\x04etag\x18\n" +
-	" \x01(\tB\x03\xe0A\x03R\x04etag\"\xa1\x01\n" +
+	" \x01(\tB\x03\xe0A\x03R\x04etag\x12<\n" +
+	"\x06notice\x18\v \x01(\v2$.commonweal.applications.v1.DocumentR\x06notice\x12@\n" +
+	"\bguidance\x18\f \x01(\v2$.commonweal.applications.v1.DocumentR\bguidance\x12J\n" +
+	"\bschedule\x18\r \x03(\v2).commonweal.applications.v1.PhaseScheduleB\x03\xe0A\x03R\bschedule\x12\x1d\n" +
+	"\aoverdue\x18\x0e \x01(\bB\x03\xe0A\x03R\aoverdue\"\xc2\x01\n" +
+	"\bDocument\x12\x14\n" +
+	"\x05title\x18\x01 \x01(\tR\x05title\x12\x12\n" +
+	"\x04body\x18\x02 \x01(\tR\x04body\x12H\n" +
+	"\vattachments\x18\x03 \x03(\v2&.commonweal.applications.v1.AttachmentR\vattachments\x12B\n" +
+	"\fpublish_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vpublishTime\"\x92\x01\n" +
+	"\n" +
+	"Attachment\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12\x15\n" +
+	"\x03uri\x18\x02 \x01(\tB\x03\xe0A\x02R\x03uri\x12\x16\n" +
+	"\x06sha256\x18\x03 \x01(\tR\x06sha256\x12\x1d\n" +
+	"\n" +
+	"media_type\x18\x04 \x01(\tR\tmediaType\x12\x1d\n" +
+	"\n" +
+	"size_bytes\x18\x05 \x01(\x03R\tsizeBytes\"\xa9\x02\n" +
+	"\rPhaseSchedule\x127\n" +
+	"\x05phase\x18\x01 \x01(\x0e2!.commonweal.applications.v1.PhaseR\x05phase\x12;\n" +
+	"\vtarget_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"targetTime\x129\n" +
+	"\n" +
+	"enter_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tenterTime\x129\n" +
+	"\n" +
+	"leave_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tleaveTime\x12\x18\n" +
+	"\aoverdue\x18\x05 \x01(\bR\aoverdue\x12\x12\n" +
+	"\x04late\x18\x06 \x01(\bR\x04late\"\xbf\x01\n" +
+	"\x11ListRoundsRequest\x127\n" +
+	"\x05phase\x18\x01 \x01(\x0e2!.commonweal.applications.v1.PhaseR\x05phase\x12\x12\n" +
+	"\x04year\x18\x02 \x01(\x05R\x04year\x12!\n" +
+	"\foverdue_only\x18\x03 \x01(\bR\voverdueOnly\x12\x1b\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\"w\n" +
+	"\x12ListRoundsResponse\x129\n" +
+	"\x06rounds\x18\x01 \x03(\v2!.commonweal.applications.v1.RoundR\x06rounds\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa1\x02\n" +
 	"\x12CreateRoundRequest\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12\x17\n" +
 	"\x04year\x18\x02 \x01(\x05B\x03\xe0A\x02R\x04year\x12:\n" +
 	"\x06policy\x18\x03 \x01(\v2\".commonweal.applications.v1.PolicyR\x06policy\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"1\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\x12<\n" +
+	"\x06notice\x18\x05 \x01(\v2$.commonweal.applications.v1.DocumentR\x06notice\x12@\n" +
+	"\bguidance\x18\x06 \x01(\v2$.commonweal.applications.v1.DocumentR\bguidance\"1\n" +
 	"\x0fGetRoundRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\xbc\x01\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\xbc\x02\n" +
 	"\x12UpdateRoundRequest\x12\x1e\n" +
 	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12:\n" +
 	"\x06policy\x18\x03 \x01(\v2\".commonweal.applications.v1.PolicyR\x06policy\x12\x17\n" +
 	"\x04etag\x18\x04 \x01(\tB\x03\xe0A\x02R\x04etag\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"\x92\x01\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\x12<\n" +
+	"\x06notice\x18\x06 \x01(\v2$.commonweal.applications.v1.DocumentR\x06notice\x12@\n" +
+	"\bguidance\x18\a \x01(\v2$.commonweal.applications.v1.DocumentR\bguidance\"\x92\x01\n" +
 	"\x13AdvanceRoundRequest\x12\x1e\n" +
 	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12<\n" +
 	"\x05phase\x18\x02 \x01(\x0e2!.commonweal.applications.v1.PhaseB\x03\xe0A\x02R\x05phase\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\xf8\x02\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\x9c\x04\n" +
 	"\fOrganization\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12@\n" +
@@ -3554,7 +5506,14 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vverify_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"verifyTime\"\xf0\x01\n" +
+	"verifyTime\x12#\n" +
+	"\rfounding_date\x18\n" +
+	" \x01(\tR\ffoundingDate\x12\x1d\n" +
+	"\n" +
+	"staff_size\x18\v \x01(\x05R\tstaffSize\x12$\n" +
+	"\vverified_by\x18\f \x01(\tB\x03\xe0A\x03R\n" +
+	"verifiedBy\x128\n" +
+	"\x15verification_evidence\x18\r \x01(\tB\x03\xe0A\x03R\x14verificationEvidence\"\xb4\x02\n" +
 	"\x19CreateOrganizationRequest\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12E\n" +
 	"\x04kind\x18\x02 \x01(\x0e2,.commonweal.applications.v1.OrganizationKindB\x03\xe0A\x02R\x04kind\x12\x12\n" +
@@ -3562,11 +5521,93 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\tid_number\x18\x04 \x01(\tR\bidNumber\x12#\n" +
 	"\rcontact_phone\x18\x05 \x01(\tR\fcontactPhone\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x06 \x01(\tR\trequestId\"V\n" +
+	"request_id\x18\x06 \x01(\tR\trequestId\x12#\n" +
+	"\rfounding_date\x18\a \x01(\tR\ffoundingDate\x12\x1d\n" +
+	"\n" +
+	"staff_size\x18\b \x01(\x05R\tstaffSize\"w\n" +
 	"\x19VerifyOrganizationRequest\x12\x1a\n" +
 	"\x06org_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x05orgId\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"4\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12\x1f\n" +
+	"\bevidence\x18\x03 \x01(\tB\x03\xe0A\x02R\bevidence\"<\n" +
+	"\x1cBatchGetOrganizationsRequest\x12\x1c\n" +
+	"\aorg_ids\x18\x01 \x03(\tB\x03\xe0A\x02R\x06orgIds\"o\n" +
+	"\x1dBatchGetOrganizationsResponse\x12N\n" +
+	"\rorganizations\x18\x01 \x03(\v2(.commonweal.applications.v1.OrganizationR\rorganizations\"\xa9\x02\n" +
+	"\tCommunity\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12!\n" +
+	"\fsub_district\x18\x03 \x01(\tR\vsubDistrict\x12\x1a\n" +
+	"\bdistrict\x18\x04 \x01(\tR\bdistrict\x12\x18\n" +
+	"\aretired\x18\x05 \x01(\bR\aretired\x12@\n" +
+	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x12\x17\n" +
+	"\x04etag\x18\b \x01(\tB\x03\xe0A\x03R\x04etag\"\x81\x01\n" +
+	"\x16CreateCommunityRequest\x12H\n" +
+	"\tcommunity\x18\x01 \x01(\v2%.commonweal.applications.v1.CommunityB\x03\xe0A\x02R\tcommunity\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"\xe7\x01\n" +
+	"\x16UpdateCommunityRequest\x12\x17\n" +
+	"\x04code\x18\x01 \x01(\tB\x03\xe0A\x02R\x04code\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12!\n" +
+	"\fsub_district\x18\x03 \x01(\tR\vsubDistrict\x12\x1a\n" +
+	"\bdistrict\x18\x04 \x01(\tR\bdistrict\x12\x1d\n" +
+	"\aretired\x18\x05 \x01(\bH\x00R\aretired\x88\x01\x01\x12\x17\n" +
+	"\x04etag\x18\x06 \x01(\tB\x03\xe0A\x02R\x04etag\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\a \x01(\tR\trequestIdB\n" +
+	"\n" +
+	"\b_retired\"\xbe\x01\n" +
+	"\x16ListCommunitiesRequest\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12#\n" +
+	"\rhome_district\x18\x02 \x01(\tR\fhomeDistrict\x12'\n" +
+	"\x0finclude_retired\x18\x03 \x01(\bR\x0eincludeRetired\x12\x1b\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\"\x8a\x01\n" +
+	"\x17ListCommunitiesResponse\x12G\n" +
+	"\vcommunities\x18\x01 \x03(\v2%.commonweal.applications.v1.CommunityR\vcommunities\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbf\x04\n" +
+	"\x04Need\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12E\n" +
+	"\bcategory\x18\x02 \x01(\x0e2$.commonweal.applications.v1.CategoryB\x03\xe0A\x02R\bcategory\x12*\n" +
+	"\x0ecommunity_code\x18\x03 \x01(\tB\x03\xe0A\x02R\rcommunityCode\x12\x19\n" +
+	"\x05title\x18\x04 \x01(\tB\x03\xe0A\x02R\x05title\x12%\n" +
+	"\vdescription\x18\x05 \x01(\tB\x03\xe0A\x02R\vdescription\x120\n" +
+	"\x11beneficiary_group\x18\x06 \x01(\tB\x03\xe0A\x02R\x10beneficiaryGroup\x12-\n" +
+	"\x10recorded_by_unit\x18\a \x01(\tB\x03\xe0A\x02R\x0erecordedByUnit\x12$\n" +
+	"\vrecorded_by\x18\b \x01(\tB\x03\xe0A\x03R\n" +
+	"recordedBy\x12@\n" +
+	"\x05state\x18\t \x01(\x0e2%.commonweal.applications.v1.NeedStateB\x03\xe0A\x03R\x05state\x12\x1e\n" +
+	"\bround_id\x18\n" +
+	" \x01(\tB\x03\xe0A\x03R\aroundId\x12@\n" +
+	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12B\n" +
+	"\fpublish_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vpublishTime\"m\n" +
+	"\x11CreateNeedRequest\x129\n" +
+	"\x04need\x18\x01 \x01(\v2 .commonweal.applications.v1.NeedB\x03\xe0A\x02R\x04need\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"q\n" +
+	"\x12PublishNeedRequest\x12\x1c\n" +
+	"\aneed_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06needId\x12\x1e\n" +
+	"\bround_id\x18\x02 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\".\n" +
+	"\x0eGetNeedRequest\x12\x1c\n" +
+	"\aneed_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06needId\"\x8f\x02\n" +
+	"\x10ListNeedsRequest\x12\x19\n" +
+	"\bround_id\x18\x01 \x01(\tR\aroundId\x12;\n" +
+	"\x05state\x18\x02 \x01(\x0e2%.commonweal.applications.v1.NeedStateR\x05state\x12@\n" +
+	"\bcategory\x18\x03 \x01(\x0e2$.commonweal.applications.v1.CategoryR\bcategory\x12%\n" +
+	"\x0ecommunity_code\x18\x04 \x01(\tR\rcommunityCode\x12\x1b\n" +
+	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\"s\n" +
+	"\x11ListNeedsResponse\x126\n" +
+	"\x05needs\x18\x01 \x03(\v2 .commonweal.applications.v1.NeedR\x05needs\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"4\n" +
 	"\x16GetOrganizationRequest\x12\x1a\n" +
 	"\x06org_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x05orgId\"?\n" +
 	"\n" +
@@ -3592,7 +5633,7 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\breviewer\x18\x03 \x01(\tR\breviewer\x12;\n" +
 	"\vreview_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"reviewTime\x12\x1a\n" +
-	"\brevision\x18\x05 \x01(\x05R\brevision\"\x94\v\n" +
+	"\brevision\x18\x05 \x01(\x05R\brevision\"\xb1\f\n" +
 	"\vApplication\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1e\n" +
 	"\bround_id\x18\x02 \x01(\tB\x03\xe0A\x03R\aroundId\x12\x15\n" +
@@ -3626,7 +5667,19 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"submitTime\x12H\n" +
 	"\vlast_review\x18\x1b \x01(\v2\".commonweal.applications.v1.ReviewB\x03\xe0A\x03R\n" +
 	"lastReview\x12Z\n" +
-	"\x10automatic_checks\x18\x1c \x03(\v2*.commonweal.applications.v1.AutomaticCheckB\x03\xe0A\x03R\x0fautomaticChecks\"\xec\x05\n" +
+	"\x10automatic_checks\x18\x1c \x03(\v2*.commonweal.applications.v1.AutomaticCheckB\x03\xe0A\x03R\x0fautomaticChecks\x12'\n" +
+	"\x0fcommunity_codes\x18\x1d \x03(\tR\x0ecommunityCodes\x12\x19\n" +
+	"\bneed_ids\x18\x1e \x03(\tR\aneedIds\x12W\n" +
+	"\fdeclarations\x18\x1f \x01(\v23.commonweal.applications.v1.EligibilityDeclarationsR\fdeclarations\"\xd2\x01\n" +
+	"\x17EligibilityDeclarations\x126\n" +
+	"\x17no_government_provision\x18\x01 \x01(\bR\x15noGovernmentProvision\x120\n" +
+	"\x14not_funded_elsewhere\x18\x02 \x01(\bR\x12notFundedElsewhere\x12M\n" +
+	"\rother_funding\x18\x03 \x03(\v2(.commonweal.applications.v1.OtherFundingR\fotherFunding\"Y\n" +
+	"\fOtherFunding\x12\x16\n" +
+	"\x06source\x18\x01 \x01(\tR\x06source\x12\x1d\n" +
+	"\n" +
+	"amount_fen\x18\x02 \x01(\x03R\tamountFen\x12\x12\n" +
+	"\x04note\x18\x03 \x01(\tR\x04note\"\x89\a\n" +
 	"\x18CreateApplicationRequest\x12\x1e\n" +
 	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1a\n" +
 	"\x06org_id\x18\x02 \x01(\tB\x03\xe0A\x02R\x05orgId\x12$\n" +
@@ -3645,7 +5698,10 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\x11expected_outcomes\x18\x0e \x03(\tR\x10expectedOutcomes\x123\n" +
 	"\x15evaluation_indicators\x18\x0f \x03(\tR\x14evaluationIndicators\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x10 \x01(\tR\trequestId\"\xa8\x06\n" +
+	"request_id\x18\x10 \x01(\tR\trequestId\x12'\n" +
+	"\x0fcommunity_codes\x18\x11 \x03(\tR\x0ecommunityCodes\x12\x19\n" +
+	"\bneed_ids\x18\x12 \x03(\tR\aneedIds\x12W\n" +
+	"\fdeclarations\x18\x13 \x01(\v23.commonweal.applications.v1.EligibilityDeclarationsR\fdeclarations\"\xc5\a\n" +
 	"\x18UpdateApplicationRequest\x12*\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x17\n" +
 	"\x04etag\x18\x02 \x01(\tB\x03\xe0A\x02R\x04etag\x12;\n" +
@@ -3666,7 +5722,10 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\x11expected_outcomes\x18\x0f \x03(\tR\x10expectedOutcomes\x123\n" +
 	"\x15evaluation_indicators\x18\x10 \x03(\tR\x14evaluationIndicators\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x11 \x01(\tR\trequestId\"y\n" +
+	"request_id\x18\x11 \x01(\tR\trequestId\x12'\n" +
+	"\x0fcommunity_codes\x18\x12 \x03(\tR\x0ecommunityCodes\x12\x19\n" +
+	"\bneed_ids\x18\x13 \x03(\tR\aneedIds\x12W\n" +
+	"\fdeclarations\x18\x14 \x01(\v23.commonweal.applications.v1.EligibilityDeclarationsR\fdeclarations\"y\n" +
 	"\x18SubmitApplicationRequest\x12*\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x1d\n" +
@@ -3751,7 +5810,11 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\x1dORGANIZATION_KIND_UNSPECIFIED\x10\x00\x12)\n" +
 	"%ORGANIZATION_KIND_SOCIAL_ORGANIZATION\x10\x01\x12 \n" +
 	"\x1cORGANIZATION_KIND_OTHER_UNIT\x10\x02\x12 \n" +
-	"\x1cORGANIZATION_KIND_INDIVIDUAL\x10\x03*\xda\x01\n" +
+	"\x1cORGANIZATION_KIND_INDIVIDUAL\x10\x03*Z\n" +
+	"\tNeedState\x12\x1a\n" +
+	"\x16NEED_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13NEED_STATE_RECORDED\x10\x01\x12\x18\n" +
+	"\x14NEED_STATE_PUBLISHED\x10\x02*\xda\x01\n" +
 	"\x11ApplicationStatus\x12\"\n" +
 	"\x1eAPPLICATION_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18APPLICATION_STATUS_DRAFT\x10\x01\x12 \n" +
@@ -3771,17 +5834,29 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\x1bREVIEW_DECISION_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REVIEW_DECISION_ACCEPT\x10\x01\x12\x1a\n" +
 	"\x16REVIEW_DECISION_RETURN\x10\x02\x12\x1a\n" +
-	"\x16REVIEW_DECISION_REJECT\x10\x032\xc1\x13\n" +
+	"\x16REVIEW_DECISION_REJECT\x10\x032\xf6\x1c\n" +
 	"\x13ApplicationsService\x12w\n" +
 	"\vCreateRound\x12..commonweal.applications.v1.CreateRoundRequest\x1a!.commonweal.applications.v1.Round\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/rounds\x12y\n" +
-	"\bGetRound\x12+.commonweal.applications.v1.GetRoundRequest\x1a!.commonweal.applications.v1.Round\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/rounds/{round_id}\x12\x82\x01\n" +
+	"\bGetRound\x12+.commonweal.applications.v1.GetRoundRequest\x1a!.commonweal.applications.v1.Round\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/rounds/{round_id}\x12\x7f\n" +
+	"\n" +
+	"ListRounds\x12-.commonweal.applications.v1.ListRoundsRequest\x1a..commonweal.applications.v1.ListRoundsResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/rounds\x12\x82\x01\n" +
 	"\vUpdateRound\x12..commonweal.applications.v1.UpdateRoundRequest\x1a!.commonweal.applications.v1.Round\" \x82\xd3\xe4\x93\x02\x1a:\x01*2\x15/v1/rounds/{round_id}\x12\x8c\x01\n" +
 	"\fAdvanceRound\x12/.commonweal.applications.v1.AdvanceRoundRequest\x1a!.commonweal.applications.v1.Round\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/rounds/{round_id}:advance\x12\xa9\x01\n" +
 	"\x10ListPhaseChanges\x123.commonweal.applications.v1.ListPhaseChangesRequest\x1a4.commonweal.applications.v1.ListPhaseChangesResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/rounds/{round_id}/phaseChanges\x12\x93\x01\n" +
 	"\x12CreateOrganization\x125.commonweal.applications.v1.CreateOrganizationRequest\x1a(.commonweal.applications.v1.Organization\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/organizations\x12\xa3\x01\n" +
 	"\x12VerifyOrganization\x125.commonweal.applications.v1.VerifyOrganizationRequest\x1a(.commonweal.applications.v1.Organization\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/organizations/{org_id}:verify\x12\x93\x01\n" +
-	"\x0fGetOrganization\x122.commonweal.applications.v1.GetOrganizationRequest\x1a(.commonweal.applications.v1.Organization\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/organizations/{org_id}\x12\xa1\x01\n" +
+	"\x0fGetOrganization\x122.commonweal.applications.v1.GetOrganizationRequest\x1a(.commonweal.applications.v1.Organization\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/organizations/{org_id}\x12\x8c\x01\n" +
+	"\x15BatchGetOrganizations\x128.commonweal.applications.v1.BatchGetOrganizationsRequest\x1a9.commonweal.applications.v1.BatchGetOrganizationsResponse\x12\x88\x01\n" +
+	"\x0fCreateCommunity\x122.commonweal.applications.v1.CreateCommunityRequest\x1a%.commonweal.applications.v1.Community\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/communities\x12\x8f\x01\n" +
+	"\x0fUpdateCommunity\x122.commonweal.applications.v1.UpdateCommunityRequest\x1a%.commonweal.applications.v1.Community\"!\x82\xd3\xe4\x93\x02\x1b:\x01*2\x16/v1/communities/{code}\x12\x93\x01\n" +
+	"\x0fListCommunities\x122.commonweal.applications.v1.ListCommunitiesRequest\x1a3.commonweal.applications.v1.ListCommunitiesResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/communities\x12s\n" +
+	"\n" +
+	"CreateNeed\x12-.commonweal.applications.v1.CreateNeedRequest\x1a .commonweal.applications.v1.Need\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/needs\x12\x87\x01\n" +
+	"\vPublishNeed\x12..commonweal.applications.v1.PublishNeedRequest\x1a .commonweal.applications.v1.Need\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/needs/{need_id}:publish\x12t\n" +
+	"\aGetNeed\x12*.commonweal.applications.v1.GetNeedRequest\x1a .commonweal.applications.v1.Need\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/needs/{need_id}\x12{\n" +
+	"\tListNeeds\x12,.commonweal.applications.v1.ListNeedsRequest\x1a-.commonweal.applications.v1.ListNeedsResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/needs\x12\xa1\x01\n" +
 	"\x11CreateApplication\x124.commonweal.applications.v1.CreateApplicationRequest\x1a'.commonweal.applications.v1.Application\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/rounds/{round_id}/applications\x12\xa0\x01\n" +
 	"\x11UpdateApplication\x124.commonweal.applications.v1.UpdateApplicationRequest\x1a'.commonweal.applications.v1.Application\",\x82\xd3\xe4\x93\x02&:\x01*2!/v1/applications/{application_id}\x12\xa7\x01\n" +
 	"\x11SubmitApplication\x124.commonweal.applications.v1.SubmitApplicationRequest\x1a'.commonweal.applications.v1.Application\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/applications/{application_id}:submit\x12\xa7\x01\n" +
@@ -3803,152 +5878,230 @@ func file_commonweal_applications_v1_applications_proto_rawDescGZIP() []byte {
 	return file_commonweal_applications_v1_applications_proto_rawDescData
 }
 
-var file_commonweal_applications_v1_applications_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_commonweal_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_commonweal_applications_v1_applications_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_commonweal_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
 var file_commonweal_applications_v1_applications_proto_goTypes = []any{
 	(Phase)(0),                               // 0: commonweal.applications.v1.Phase
 	(Category)(0),                            // 1: commonweal.applications.v1.Category
 	(TrancheGate)(0),                         // 2: commonweal.applications.v1.TrancheGate
 	(OrganizationKind)(0),                    // 3: commonweal.applications.v1.OrganizationKind
-	(ApplicationStatus)(0),                   // 4: commonweal.applications.v1.ApplicationStatus
-	(Stage)(0),                               // 5: commonweal.applications.v1.Stage
-	(ReviewDecision)(0),                      // 6: commonweal.applications.v1.ReviewDecision
-	(*RubricCriterion)(nil),                  // 7: commonweal.applications.v1.RubricCriterion
-	(*Weights)(nil),                          // 8: commonweal.applications.v1.Weights
-	(*MatchRatio)(nil),                       // 9: commonweal.applications.v1.MatchRatio
-	(*IdeaPrizeTier)(nil),                    // 10: commonweal.applications.v1.IdeaPrizeTier
-	(*TrancheRule)(nil),                      // 11: commonweal.applications.v1.TrancheRule
-	(*Policy)(nil),                           // 12: commonweal.applications.v1.Policy
-	(*Round)(nil),                            // 13: commonweal.applications.v1.Round
-	(*CreateRoundRequest)(nil),               // 14: commonweal.applications.v1.CreateRoundRequest
-	(*GetRoundRequest)(nil),                  // 15: commonweal.applications.v1.GetRoundRequest
-	(*UpdateRoundRequest)(nil),               // 16: commonweal.applications.v1.UpdateRoundRequest
-	(*AdvanceRoundRequest)(nil),              // 17: commonweal.applications.v1.AdvanceRoundRequest
-	(*Organization)(nil),                     // 18: commonweal.applications.v1.Organization
-	(*CreateOrganizationRequest)(nil),        // 19: commonweal.applications.v1.CreateOrganizationRequest
-	(*VerifyOrganizationRequest)(nil),        // 20: commonweal.applications.v1.VerifyOrganizationRequest
-	(*GetOrganizationRequest)(nil),           // 21: commonweal.applications.v1.GetOrganizationRequest
-	(*BudgetItem)(nil),                       // 22: commonweal.applications.v1.BudgetItem
-	(*Beneficiaries)(nil),                    // 23: commonweal.applications.v1.Beneficiaries
-	(*TeamMember)(nil),                       // 24: commonweal.applications.v1.TeamMember
-	(*AutomaticCheck)(nil),                   // 25: commonweal.applications.v1.AutomaticCheck
-	(*Review)(nil),                           // 26: commonweal.applications.v1.Review
-	(*Application)(nil),                      // 27: commonweal.applications.v1.Application
-	(*CreateApplicationRequest)(nil),         // 28: commonweal.applications.v1.CreateApplicationRequest
-	(*UpdateApplicationRequest)(nil),         // 29: commonweal.applications.v1.UpdateApplicationRequest
-	(*SubmitApplicationRequest)(nil),         // 30: commonweal.applications.v1.SubmitApplicationRequest
-	(*ReviewApplicationRequest)(nil),         // 31: commonweal.applications.v1.ReviewApplicationRequest
-	(*GetApplicationRequest)(nil),            // 32: commonweal.applications.v1.GetApplicationRequest
-	(*ListApplicationsRequest)(nil),          // 33: commonweal.applications.v1.ListApplicationsRequest
-	(*ListApplicationsResponse)(nil),         // 34: commonweal.applications.v1.ListApplicationsResponse
-	(*ListApplicationRevisionsRequest)(nil),  // 35: commonweal.applications.v1.ListApplicationRevisionsRequest
-	(*Revision)(nil),                         // 36: commonweal.applications.v1.Revision
-	(*ListApplicationRevisionsResponse)(nil), // 37: commonweal.applications.v1.ListApplicationRevisionsResponse
-	(*SetApplicationStageRequest)(nil),       // 38: commonweal.applications.v1.SetApplicationStageRequest
-	(*ListPhaseChangesRequest)(nil),          // 39: commonweal.applications.v1.ListPhaseChangesRequest
-	(*ListPhaseChangesResponse)(nil),         // 40: commonweal.applications.v1.ListPhaseChangesResponse
-	(*PhaseChange)(nil),                      // 41: commonweal.applications.v1.PhaseChange
-	(*timestamppb.Timestamp)(nil),            // 42: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),              // 43: google.protobuf.Duration
-	(*fieldmaskpb.FieldMask)(nil),            // 44: google.protobuf.FieldMask
+	(NeedState)(0),                           // 4: commonweal.applications.v1.NeedState
+	(ApplicationStatus)(0),                   // 5: commonweal.applications.v1.ApplicationStatus
+	(Stage)(0),                               // 6: commonweal.applications.v1.Stage
+	(ReviewDecision)(0),                      // 7: commonweal.applications.v1.ReviewDecision
+	(*RubricCriterion)(nil),                  // 8: commonweal.applications.v1.RubricCriterion
+	(*Weights)(nil),                          // 9: commonweal.applications.v1.Weights
+	(*MatchRatio)(nil),                       // 10: commonweal.applications.v1.MatchRatio
+	(*IdeaPrizeTier)(nil),                    // 11: commonweal.applications.v1.IdeaPrizeTier
+	(*TrancheRule)(nil),                      // 12: commonweal.applications.v1.TrancheRule
+	(*Policy)(nil),                           // 13: commonweal.applications.v1.Policy
+	(*PanelMixRule)(nil),                     // 14: commonweal.applications.v1.PanelMixRule
+	(*PhaseTarget)(nil),                      // 15: commonweal.applications.v1.PhaseTarget
+	(*Round)(nil),                            // 16: commonweal.applications.v1.Round
+	(*Document)(nil),                         // 17: commonweal.applications.v1.Document
+	(*Attachment)(nil),                       // 18: commonweal.applications.v1.Attachment
+	(*PhaseSchedule)(nil),                    // 19: commonweal.applications.v1.PhaseSchedule
+	(*ListRoundsRequest)(nil),                // 20: commonweal.applications.v1.ListRoundsRequest
+	(*ListRoundsResponse)(nil),               // 21: commonweal.applications.v1.ListRoundsResponse
+	(*CreateRoundRequest)(nil),               // 22: commonweal.applications.v1.CreateRoundRequest
+	(*GetRoundRequest)(nil),                  // 23: commonweal.applications.v1.GetRoundRequest
+	(*UpdateRoundRequest)(nil),               // 24: commonweal.applications.v1.UpdateRoundRequest
+	(*AdvanceRoundRequest)(nil),              // 25: commonweal.applications.v1.AdvanceRoundRequest
+	(*Organization)(nil),                     // 26: commonweal.applications.v1.Organization
+	(*CreateOrganizationRequest)(nil),        // 27: commonweal.applications.v1.CreateOrganizationRequest
+	(*VerifyOrganizationRequest)(nil),        // 28: commonweal.applications.v1.VerifyOrganizationRequest
+	(*BatchGetOrganizationsRequest)(nil),     // 29: commonweal.applications.v1.BatchGetOrganizationsRequest
+	(*BatchGetOrganizationsResponse)(nil),    // 30: commonweal.applications.v1.BatchGetOrganizationsResponse
+	(*Community)(nil),                        // 31: commonweal.applications.v1.Community
+	(*CreateCommunityRequest)(nil),           // 32: commonweal.applications.v1.CreateCommunityRequest
+	(*UpdateCommunityRequest)(nil),           // 33: commonweal.applications.v1.UpdateCommunityRequest
+	(*ListCommunitiesRequest)(nil),           // 34: commonweal.applications.v1.ListCommunitiesRequest
+	(*ListCommunitiesResponse)(nil),          // 35: commonweal.applications.v1.ListCommunitiesResponse
+	(*Need)(nil),                             // 36: commonweal.applications.v1.Need
+	(*CreateNeedRequest)(nil),                // 37: commonweal.applications.v1.CreateNeedRequest
+	(*PublishNeedRequest)(nil),               // 38: commonweal.applications.v1.PublishNeedRequest
+	(*GetNeedRequest)(nil),                   // 39: commonweal.applications.v1.GetNeedRequest
+	(*ListNeedsRequest)(nil),                 // 40: commonweal.applications.v1.ListNeedsRequest
+	(*ListNeedsResponse)(nil),                // 41: commonweal.applications.v1.ListNeedsResponse
+	(*GetOrganizationRequest)(nil),           // 42: commonweal.applications.v1.GetOrganizationRequest
+	(*BudgetItem)(nil),                       // 43: commonweal.applications.v1.BudgetItem
+	(*Beneficiaries)(nil),                    // 44: commonweal.applications.v1.Beneficiaries
+	(*TeamMember)(nil),                       // 45: commonweal.applications.v1.TeamMember
+	(*AutomaticCheck)(nil),                   // 46: commonweal.applications.v1.AutomaticCheck
+	(*Review)(nil),                           // 47: commonweal.applications.v1.Review
+	(*Application)(nil),                      // 48: commonweal.applications.v1.Application
+	(*EligibilityDeclarations)(nil),          // 49: commonweal.applications.v1.EligibilityDeclarations
+	(*OtherFunding)(nil),                     // 50: commonweal.applications.v1.OtherFunding
+	(*CreateApplicationRequest)(nil),         // 51: commonweal.applications.v1.CreateApplicationRequest
+	(*UpdateApplicationRequest)(nil),         // 52: commonweal.applications.v1.UpdateApplicationRequest
+	(*SubmitApplicationRequest)(nil),         // 53: commonweal.applications.v1.SubmitApplicationRequest
+	(*ReviewApplicationRequest)(nil),         // 54: commonweal.applications.v1.ReviewApplicationRequest
+	(*GetApplicationRequest)(nil),            // 55: commonweal.applications.v1.GetApplicationRequest
+	(*ListApplicationsRequest)(nil),          // 56: commonweal.applications.v1.ListApplicationsRequest
+	(*ListApplicationsResponse)(nil),         // 57: commonweal.applications.v1.ListApplicationsResponse
+	(*ListApplicationRevisionsRequest)(nil),  // 58: commonweal.applications.v1.ListApplicationRevisionsRequest
+	(*Revision)(nil),                         // 59: commonweal.applications.v1.Revision
+	(*ListApplicationRevisionsResponse)(nil), // 60: commonweal.applications.v1.ListApplicationRevisionsResponse
+	(*SetApplicationStageRequest)(nil),       // 61: commonweal.applications.v1.SetApplicationStageRequest
+	(*ListPhaseChangesRequest)(nil),          // 62: commonweal.applications.v1.ListPhaseChangesRequest
+	(*ListPhaseChangesResponse)(nil),         // 63: commonweal.applications.v1.ListPhaseChangesResponse
+	(*PhaseChange)(nil),                      // 64: commonweal.applications.v1.PhaseChange
+	(*timestamppb.Timestamp)(nil),            // 65: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),              // 66: google.protobuf.Duration
+	(*fieldmaskpb.FieldMask)(nil),            // 67: google.protobuf.FieldMask
 }
 var file_commonweal_applications_v1_applications_proto_depIdxs = []int32{
-	2,  // 0: commonweal.applications.v1.TrancheRule.gate:type_name -> commonweal.applications.v1.TrancheGate
-	42, // 1: commonweal.applications.v1.Policy.submission_deadline:type_name -> google.protobuf.Timestamp
-	43, // 2: commonweal.applications.v1.Policy.publicity_period:type_name -> google.protobuf.Duration
-	1,  // 3: commonweal.applications.v1.Policy.categories:type_name -> commonweal.applications.v1.Category
-	7,  // 4: commonweal.applications.v1.Policy.rubric:type_name -> commonweal.applications.v1.RubricCriterion
-	8,  // 5: commonweal.applications.v1.Policy.weights:type_name -> commonweal.applications.v1.Weights
-	9,  // 6: commonweal.applications.v1.Policy.match_ratio:type_name -> commonweal.applications.v1.MatchRatio
-	10, // 7: commonweal.applications.v1.Policy.idea_prize_tiers:type_name -> commonweal.applications.v1.IdeaPrizeTier
-	11, // 8: commonweal.applications.v1.Policy.tranches:type_name -> commonweal.applications.v1.TrancheRule
-	0,  // 9: commonweal.applications.v1.Round.phase:type_name -> commonweal.applications.v1.Phase
-	12, // 10: commonweal.applications.v1.Round.policy:type_name -> commonweal.applications.v1.Policy
-	42, // 11: commonweal.applications.v1.Round.create_time:type_name -> google.protobuf.Timestamp
-	42, // 12: commonweal.applications.v1.Round.phase_enter_time:type_name -> google.protobuf.Timestamp
-	42, // 13: commonweal.applications.v1.Round.publish_time:type_name -> google.protobuf.Timestamp
-	42, // 14: commonweal.applications.v1.Round.donation_cutoff:type_name -> google.protobuf.Timestamp
-	12, // 15: commonweal.applications.v1.CreateRoundRequest.policy:type_name -> commonweal.applications.v1.Policy
-	12, // 16: commonweal.applications.v1.UpdateRoundRequest.policy:type_name -> commonweal.applications.v1.Policy
-	0,  // 17: commonweal.applications.v1.AdvanceRoundRequest.phase:type_name -> commonweal.applications.v1.Phase
-	3,  // 18: commonweal.applications.v1.Organization.kind:type_name -> commonweal.applications.v1.OrganizationKind
-	42, // 19: commonweal.applications.v1.Organization.create_time:type_name -> google.protobuf.Timestamp
-	42, // 20: commonweal.applications.v1.Organization.verify_time:type_name -> google.protobuf.Timestamp
-	3,  // 21: commonweal.applications.v1.CreateOrganizationRequest.kind:type_name -> commonweal.applications.v1.OrganizationKind
-	6,  // 22: commonweal.applications.v1.Review.decision:type_name -> commonweal.applications.v1.ReviewDecision
-	42, // 23: commonweal.applications.v1.Review.review_time:type_name -> google.protobuf.Timestamp
-	1,  // 24: commonweal.applications.v1.Application.category:type_name -> commonweal.applications.v1.Category
-	22, // 25: commonweal.applications.v1.Application.budget_items:type_name -> commonweal.applications.v1.BudgetItem
-	23, // 26: commonweal.applications.v1.Application.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
-	24, // 27: commonweal.applications.v1.Application.team:type_name -> commonweal.applications.v1.TeamMember
-	4,  // 28: commonweal.applications.v1.Application.status:type_name -> commonweal.applications.v1.ApplicationStatus
-	5,  // 29: commonweal.applications.v1.Application.stage:type_name -> commonweal.applications.v1.Stage
-	42, // 30: commonweal.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	42, // 31: commonweal.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	42, // 32: commonweal.applications.v1.Application.first_submit_time:type_name -> google.protobuf.Timestamp
-	42, // 33: commonweal.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
-	26, // 34: commonweal.applications.v1.Application.last_review:type_name -> commonweal.applications.v1.Review
-	25, // 35: commonweal.applications.v1.Application.automatic_checks:type_name -> commonweal.applications.v1.AutomaticCheck
-	1,  // 36: commonweal.applications.v1.CreateApplicationRequest.category:type_name -> commonweal.applications.v1.Category
-	22, // 37: commonweal.applications.v1.CreateApplicationRequest.budget_items:type_name -> commonweal.applications.v1.BudgetItem
-	23, // 38: commonweal.applications.v1.CreateApplicationRequest.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
-	24, // 39: commonweal.applications.v1.CreateApplicationRequest.team:type_name -> commonweal.applications.v1.TeamMember
-	44, // 40: commonweal.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 41: commonweal.applications.v1.UpdateApplicationRequest.category:type_name -> commonweal.applications.v1.Category
-	22, // 42: commonweal.applications.v1.UpdateApplicationRequest.budget_items:type_name -> commonweal.applications.v1.BudgetItem
-	23, // 43: commonweal.applications.v1.UpdateApplicationRequest.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
-	24, // 44: commonweal.applications.v1.UpdateApplicationRequest.team:type_name -> commonweal.applications.v1.TeamMember
-	6,  // 45: commonweal.applications.v1.ReviewApplicationRequest.decision:type_name -> commonweal.applications.v1.ReviewDecision
-	4,  // 46: commonweal.applications.v1.ListApplicationsRequest.status:type_name -> commonweal.applications.v1.ApplicationStatus
-	1,  // 47: commonweal.applications.v1.ListApplicationsRequest.category:type_name -> commonweal.applications.v1.Category
-	27, // 48: commonweal.applications.v1.ListApplicationsResponse.applications:type_name -> commonweal.applications.v1.Application
-	42, // 49: commonweal.applications.v1.Revision.submit_time:type_name -> google.protobuf.Timestamp
-	27, // 50: commonweal.applications.v1.Revision.application:type_name -> commonweal.applications.v1.Application
-	36, // 51: commonweal.applications.v1.ListApplicationRevisionsResponse.revisions:type_name -> commonweal.applications.v1.Revision
-	5,  // 52: commonweal.applications.v1.SetApplicationStageRequest.stage:type_name -> commonweal.applications.v1.Stage
-	42, // 53: commonweal.applications.v1.ListPhaseChangesRequest.from:type_name -> google.protobuf.Timestamp
-	42, // 54: commonweal.applications.v1.ListPhaseChangesRequest.to:type_name -> google.protobuf.Timestamp
-	41, // 55: commonweal.applications.v1.ListPhaseChangesResponse.phase_changes:type_name -> commonweal.applications.v1.PhaseChange
-	0,  // 56: commonweal.applications.v1.PhaseChange.from_phase:type_name -> commonweal.applications.v1.Phase
-	0,  // 57: commonweal.applications.v1.PhaseChange.to_phase:type_name -> commonweal.applications.v1.Phase
-	42, // 58: commonweal.applications.v1.PhaseChange.change_time:type_name -> google.protobuf.Timestamp
-	14, // 59: commonweal.applications.v1.ApplicationsService.CreateRound:input_type -> commonweal.applications.v1.CreateRoundRequest
-	15, // 60: commonweal.applications.v1.ApplicationsService.GetRound:input_type -> commonweal.applications.v1.GetRoundRequest
-	16, // 61: commonweal.applications.v1.ApplicationsService.UpdateRound:input_type -> commonweal.applications.v1.UpdateRoundRequest
-	17, // 62: commonweal.applications.v1.ApplicationsService.AdvanceRound:input_type -> commonweal.applications.v1.AdvanceRoundRequest
-	39, // 63: commonweal.applications.v1.ApplicationsService.ListPhaseChanges:input_type -> commonweal.applications.v1.ListPhaseChangesRequest
-	19, // 64: commonweal.applications.v1.ApplicationsService.CreateOrganization:input_type -> commonweal.applications.v1.CreateOrganizationRequest
-	20, // 65: commonweal.applications.v1.ApplicationsService.VerifyOrganization:input_type -> commonweal.applications.v1.VerifyOrganizationRequest
-	21, // 66: commonweal.applications.v1.ApplicationsService.GetOrganization:input_type -> commonweal.applications.v1.GetOrganizationRequest
-	28, // 67: commonweal.applications.v1.ApplicationsService.CreateApplication:input_type -> commonweal.applications.v1.CreateApplicationRequest
-	29, // 68: commonweal.applications.v1.ApplicationsService.UpdateApplication:input_type -> commonweal.applications.v1.UpdateApplicationRequest
-	30, // 69: commonweal.applications.v1.ApplicationsService.SubmitApplication:input_type -> commonweal.applications.v1.SubmitApplicationRequest
-	31, // 70: commonweal.applications.v1.ApplicationsService.ReviewApplication:input_type -> commonweal.applications.v1.ReviewApplicationRequest
-	32, // 71: commonweal.applications.v1.ApplicationsService.GetApplication:input_type -> commonweal.applications.v1.GetApplicationRequest
-	33, // 72: commonweal.applications.v1.ApplicationsService.ListApplications:input_type -> commonweal.applications.v1.ListApplicationsRequest
-	38, // 73: commonweal.applications.v1.ApplicationsService.SetApplicationStage:input_type -> commonweal.applications.v1.SetApplicationStageRequest
-	35, // 74: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:input_type -> commonweal.applications.v1.ListApplicationRevisionsRequest
-	13, // 75: commonweal.applications.v1.ApplicationsService.CreateRound:output_type -> commonweal.applications.v1.Round
-	13, // 76: commonweal.applications.v1.ApplicationsService.GetRound:output_type -> commonweal.applications.v1.Round
-	13, // 77: commonweal.applications.v1.ApplicationsService.UpdateRound:output_type -> commonweal.applications.v1.Round
-	13, // 78: commonweal.applications.v1.ApplicationsService.AdvanceRound:output_type -> commonweal.applications.v1.Round
-	40, // 79: commonweal.applications.v1.ApplicationsService.ListPhaseChanges:output_type -> commonweal.applications.v1.ListPhaseChangesResponse
-	18, // 80: commonweal.applications.v1.ApplicationsService.CreateOrganization:output_type -> commonweal.applications.v1.Organization
-	18, // 81: commonweal.applications.v1.ApplicationsService.VerifyOrganization:output_type -> commonweal.applications.v1.Organization
-	18, // 82: commonweal.applications.v1.ApplicationsService.GetOrganization:output_type -> commonweal.applications.v1.Organization
-	27, // 83: commonweal.applications.v1.ApplicationsService.CreateApplication:output_type -> commonweal.applications.v1.Application
-	27, // 84: commonweal.applications.v1.ApplicationsService.UpdateApplication:output_type -> commonweal.applications.v1.Application
-	27, // 85: commonweal.applications.v1.ApplicationsService.SubmitApplication:output_type -> commonweal.applications.v1.Application
-	27, // 86: commonweal.applications.v1.ApplicationsService.ReviewApplication:output_type -> commonweal.applications.v1.Application
-	27, // 87: commonweal.applications.v1.ApplicationsService.GetApplication:output_type -> commonweal.applications.v1.Application
-	34, // 88: commonweal.applications.v1.ApplicationsService.ListApplications:output_type -> commonweal.applications.v1.ListApplicationsResponse
-	27, // 89: commonweal.applications.v1.ApplicationsService.SetApplicationStage:output_type -> commonweal.applications.v1.Application
-	37, // 90: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:output_type -> commonweal.applications.v1.ListApplicationRevisionsResponse
-	75, // [75:91] is the sub-list for method output_type
-	59, // [59:75] is the sub-list for method input_type
-	59, // [59:59] is the sub-list for extension type_name
-	59, // [59:59] is the sub-list for extension extendee
-	0,  // [0:59] is the sub-list for field type_name
+	2,   // 0: commonweal.applications.v1.TrancheRule.gate:type_name -> commonweal.applications.v1.TrancheGate
+	65,  // 1: commonweal.applications.v1.Policy.submission_deadline:type_name -> google.protobuf.Timestamp
+	66,  // 2: commonweal.applications.v1.Policy.publicity_period:type_name -> google.protobuf.Duration
+	1,   // 3: commonweal.applications.v1.Policy.categories:type_name -> commonweal.applications.v1.Category
+	8,   // 4: commonweal.applications.v1.Policy.rubric:type_name -> commonweal.applications.v1.RubricCriterion
+	9,   // 5: commonweal.applications.v1.Policy.weights:type_name -> commonweal.applications.v1.Weights
+	10,  // 6: commonweal.applications.v1.Policy.match_ratio:type_name -> commonweal.applications.v1.MatchRatio
+	11,  // 7: commonweal.applications.v1.Policy.idea_prize_tiers:type_name -> commonweal.applications.v1.IdeaPrizeTier
+	12,  // 8: commonweal.applications.v1.Policy.tranches:type_name -> commonweal.applications.v1.TrancheRule
+	14,  // 9: commonweal.applications.v1.Policy.shortlist_panel_mix:type_name -> commonweal.applications.v1.PanelMixRule
+	14,  // 10: commonweal.applications.v1.Policy.final_panel_mix:type_name -> commonweal.applications.v1.PanelMixRule
+	15,  // 11: commonweal.applications.v1.Policy.phase_targets:type_name -> commonweal.applications.v1.PhaseTarget
+	0,   // 12: commonweal.applications.v1.PhaseTarget.phase:type_name -> commonweal.applications.v1.Phase
+	65,  // 13: commonweal.applications.v1.PhaseTarget.target_time:type_name -> google.protobuf.Timestamp
+	0,   // 14: commonweal.applications.v1.Round.phase:type_name -> commonweal.applications.v1.Phase
+	13,  // 15: commonweal.applications.v1.Round.policy:type_name -> commonweal.applications.v1.Policy
+	65,  // 16: commonweal.applications.v1.Round.create_time:type_name -> google.protobuf.Timestamp
+	65,  // 17: commonweal.applications.v1.Round.phase_enter_time:type_name -> google.protobuf.Timestamp
+	65,  // 18: commonweal.applications.v1.Round.publish_time:type_name -> google.protobuf.Timestamp
+	65,  // 19: commonweal.applications.v1.Round.donation_cutoff:type_name -> google.protobuf.Timestamp
+	17,  // 20: commonweal.applications.v1.Round.notice:type_name -> commonweal.applications.v1.Document
+	17,  // 21: commonweal.applications.v1.Round.guidance:type_name -> commonweal.applications.v1.Document
+	19,  // 22: commonweal.applications.v1.Round.schedule:type_name -> commonweal.applications.v1.PhaseSchedule
+	18,  // 23: commonweal.applications.v1.Document.attachments:type_name -> commonweal.applications.v1.Attachment
+	65,  // 24: commonweal.applications.v1.Document.publish_time:type_name -> google.protobuf.Timestamp
+	0,   // 25: commonweal.applications.v1.PhaseSchedule.phase:type_name -> commonweal.applications.v1.Phase
+	65,  // 26: commonweal.applications.v1.PhaseSchedule.target_time:type_name -> google.protobuf.Timestamp
+	65,  // 27: commonweal.applications.v1.PhaseSchedule.enter_time:type_name -> google.protobuf.Timestamp
+	65,  // 28: commonweal.applications.v1.PhaseSchedule.leave_time:type_name -> google.protobuf.Timestamp
+	0,   // 29: commonweal.applications.v1.ListRoundsRequest.phase:type_name -> commonweal.applications.v1.Phase
+	16,  // 30: commonweal.applications.v1.ListRoundsResponse.rounds:type_name -> commonweal.applications.v1.Round
+	13,  // 31: commonweal.applications.v1.CreateRoundRequest.policy:type_name -> commonweal.applications.v1.Policy
+	17,  // 32: commonweal.applications.v1.CreateRoundRequest.notice:type_name -> commonweal.applications.v1.Document
+	17,  // 33: commonweal.applications.v1.CreateRoundRequest.guidance:type_name -> commonweal.applications.v1.Document
+	13,  // 34: commonweal.applications.v1.UpdateRoundRequest.policy:type_name -> commonweal.applications.v1.Policy
+	17,  // 35: commonweal.applications.v1.UpdateRoundRequest.notice:type_name -> commonweal.applications.v1.Document
+	17,  // 36: commonweal.applications.v1.UpdateRoundRequest.guidance:type_name -> commonweal.applications.v1.Document
+	0,   // 37: commonweal.applications.v1.AdvanceRoundRequest.phase:type_name -> commonweal.applications.v1.Phase
+	3,   // 38: commonweal.applications.v1.Organization.kind:type_name -> commonweal.applications.v1.OrganizationKind
+	65,  // 39: commonweal.applications.v1.Organization.create_time:type_name -> google.protobuf.Timestamp
+	65,  // 40: commonweal.applications.v1.Organization.verify_time:type_name -> google.protobuf.Timestamp
+	3,   // 41: commonweal.applications.v1.CreateOrganizationRequest.kind:type_name -> commonweal.applications.v1.OrganizationKind
+	26,  // 42: commonweal.applications.v1.BatchGetOrganizationsResponse.organizations:type_name -> commonweal.applications.v1.Organization
+	65,  // 43: commonweal.applications.v1.Community.create_time:type_name -> google.protobuf.Timestamp
+	65,  // 44: commonweal.applications.v1.Community.update_time:type_name -> google.protobuf.Timestamp
+	31,  // 45: commonweal.applications.v1.CreateCommunityRequest.community:type_name -> commonweal.applications.v1.Community
+	31,  // 46: commonweal.applications.v1.ListCommunitiesResponse.communities:type_name -> commonweal.applications.v1.Community
+	1,   // 47: commonweal.applications.v1.Need.category:type_name -> commonweal.applications.v1.Category
+	4,   // 48: commonweal.applications.v1.Need.state:type_name -> commonweal.applications.v1.NeedState
+	65,  // 49: commonweal.applications.v1.Need.create_time:type_name -> google.protobuf.Timestamp
+	65,  // 50: commonweal.applications.v1.Need.publish_time:type_name -> google.protobuf.Timestamp
+	36,  // 51: commonweal.applications.v1.CreateNeedRequest.need:type_name -> commonweal.applications.v1.Need
+	4,   // 52: commonweal.applications.v1.ListNeedsRequest.state:type_name -> commonweal.applications.v1.NeedState
+	1,   // 53: commonweal.applications.v1.ListNeedsRequest.category:type_name -> commonweal.applications.v1.Category
+	36,  // 54: commonweal.applications.v1.ListNeedsResponse.needs:type_name -> commonweal.applications.v1.Need
+	7,   // 55: commonweal.applications.v1.Review.decision:type_name -> commonweal.applications.v1.ReviewDecision
+	65,  // 56: commonweal.applications.v1.Review.review_time:type_name -> google.protobuf.Timestamp
+	1,   // 57: commonweal.applications.v1.Application.category:type_name -> commonweal.applications.v1.Category
+	43,  // 58: commonweal.applications.v1.Application.budget_items:type_name -> commonweal.applications.v1.BudgetItem
+	44,  // 59: commonweal.applications.v1.Application.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
+	45,  // 60: commonweal.applications.v1.Application.team:type_name -> commonweal.applications.v1.TeamMember
+	5,   // 61: commonweal.applications.v1.Application.status:type_name -> commonweal.applications.v1.ApplicationStatus
+	6,   // 62: commonweal.applications.v1.Application.stage:type_name -> commonweal.applications.v1.Stage
+	65,  // 63: commonweal.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	65,  // 64: commonweal.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	65,  // 65: commonweal.applications.v1.Application.first_submit_time:type_name -> google.protobuf.Timestamp
+	65,  // 66: commonweal.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
+	47,  // 67: commonweal.applications.v1.Application.last_review:type_name -> commonweal.applications.v1.Review
+	46,  // 68: commonweal.applications.v1.Application.automatic_checks:type_name -> commonweal.applications.v1.AutomaticCheck
+	49,  // 69: commonweal.applications.v1.Application.declarations:type_name -> commonweal.applications.v1.EligibilityDeclarations
+	50,  // 70: commonweal.applications.v1.EligibilityDeclarations.other_funding:type_name -> commonweal.applications.v1.OtherFunding
+	1,   // 71: commonweal.applications.v1.CreateApplicationRequest.category:type_name -> commonweal.applications.v1.Category
+	43,  // 72: commonweal.applications.v1.CreateApplicationRequest.budget_items:type_name -> commonweal.applications.v1.BudgetItem
+	44,  // 73: commonweal.applications.v1.CreateApplicationRequest.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
+	45,  // 74: commonweal.applications.v1.CreateApplicationRequest.team:type_name -> commonweal.applications.v1.TeamMember
+	49,  // 75: commonweal.applications.v1.CreateApplicationRequest.declarations:type_name -> commonweal.applications.v1.EligibilityDeclarations
+	67,  // 76: commonweal.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,   // 77: commonweal.applications.v1.UpdateApplicationRequest.category:type_name -> commonweal.applications.v1.Category
+	43,  // 78: commonweal.applications.v1.UpdateApplicationRequest.budget_items:type_name -> commonweal.applications.v1.BudgetItem
+	44,  // 79: commonweal.applications.v1.UpdateApplicationRequest.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
+	45,  // 80: commonweal.applications.v1.UpdateApplicationRequest.team:type_name -> commonweal.applications.v1.TeamMember
+	49,  // 81: commonweal.applications.v1.UpdateApplicationRequest.declarations:type_name -> commonweal.applications.v1.EligibilityDeclarations
+	7,   // 82: commonweal.applications.v1.ReviewApplicationRequest.decision:type_name -> commonweal.applications.v1.ReviewDecision
+	5,   // 83: commonweal.applications.v1.ListApplicationsRequest.status:type_name -> commonweal.applications.v1.ApplicationStatus
+	1,   // 84: commonweal.applications.v1.ListApplicationsRequest.category:type_name -> commonweal.applications.v1.Category
+	48,  // 85: commonweal.applications.v1.ListApplicationsResponse.applications:type_name -> commonweal.applications.v1.Application
+	65,  // 86: commonweal.applications.v1.Revision.submit_time:type_name -> google.protobuf.Timestamp
+	48,  // 87: commonweal.applications.v1.Revision.application:type_name -> commonweal.applications.v1.Application
+	59,  // 88: commonweal.applications.v1.ListApplicationRevisionsResponse.revisions:type_name -> commonweal.applications.v1.Revision
+	6,   // 89: commonweal.applications.v1.SetApplicationStageRequest.stage:type_name -> commonweal.applications.v1.Stage
+	65,  // 90: commonweal.applications.v1.ListPhaseChangesRequest.from:type_name -> google.protobuf.Timestamp
+	65,  // 91: commonweal.applications.v1.ListPhaseChangesRequest.to:type_name -> google.protobuf.Timestamp
+	64,  // 92: commonweal.applications.v1.ListPhaseChangesResponse.phase_changes:type_name -> commonweal.applications.v1.PhaseChange
+	0,   // 93: commonweal.applications.v1.PhaseChange.from_phase:type_name -> commonweal.applications.v1.Phase
+	0,   // 94: commonweal.applications.v1.PhaseChange.to_phase:type_name -> commonweal.applications.v1.Phase
+	65,  // 95: commonweal.applications.v1.PhaseChange.change_time:type_name -> google.protobuf.Timestamp
+	22,  // 96: commonweal.applications.v1.ApplicationsService.CreateRound:input_type -> commonweal.applications.v1.CreateRoundRequest
+	23,  // 97: commonweal.applications.v1.ApplicationsService.GetRound:input_type -> commonweal.applications.v1.GetRoundRequest
+	20,  // 98: commonweal.applications.v1.ApplicationsService.ListRounds:input_type -> commonweal.applications.v1.ListRoundsRequest
+	24,  // 99: commonweal.applications.v1.ApplicationsService.UpdateRound:input_type -> commonweal.applications.v1.UpdateRoundRequest
+	25,  // 100: commonweal.applications.v1.ApplicationsService.AdvanceRound:input_type -> commonweal.applications.v1.AdvanceRoundRequest
+	62,  // 101: commonweal.applications.v1.ApplicationsService.ListPhaseChanges:input_type -> commonweal.applications.v1.ListPhaseChangesRequest
+	27,  // 102: commonweal.applications.v1.ApplicationsService.CreateOrganization:input_type -> commonweal.applications.v1.CreateOrganizationRequest
+	28,  // 103: commonweal.applications.v1.ApplicationsService.VerifyOrganization:input_type -> commonweal.applications.v1.VerifyOrganizationRequest
+	42,  // 104: commonweal.applications.v1.ApplicationsService.GetOrganization:input_type -> commonweal.applications.v1.GetOrganizationRequest
+	29,  // 105: commonweal.applications.v1.ApplicationsService.BatchGetOrganizations:input_type -> commonweal.applications.v1.BatchGetOrganizationsRequest
+	32,  // 106: commonweal.applications.v1.ApplicationsService.CreateCommunity:input_type -> commonweal.applications.v1.CreateCommunityRequest
+	33,  // 107: commonweal.applications.v1.ApplicationsService.UpdateCommunity:input_type -> commonweal.applications.v1.UpdateCommunityRequest
+	34,  // 108: commonweal.applications.v1.ApplicationsService.ListCommunities:input_type -> commonweal.applications.v1.ListCommunitiesRequest
+	37,  // 109: commonweal.applications.v1.ApplicationsService.CreateNeed:input_type -> commonweal.applications.v1.CreateNeedRequest
+	38,  // 110: commonweal.applications.v1.ApplicationsService.PublishNeed:input_type -> commonweal.applications.v1.PublishNeedRequest
+	39,  // 111: commonweal.applications.v1.ApplicationsService.GetNeed:input_type -> commonweal.applications.v1.GetNeedRequest
+	40,  // 112: commonweal.applications.v1.ApplicationsService.ListNeeds:input_type -> commonweal.applications.v1.ListNeedsRequest
+	51,  // 113: commonweal.applications.v1.ApplicationsService.CreateApplication:input_type -> commonweal.applications.v1.CreateApplicationRequest
+	52,  // 114: commonweal.applications.v1.ApplicationsService.UpdateApplication:input_type -> commonweal.applications.v1.UpdateApplicationRequest
+	53,  // 115: commonweal.applications.v1.ApplicationsService.SubmitApplication:input_type -> commonweal.applications.v1.SubmitApplicationRequest
+	54,  // 116: commonweal.applications.v1.ApplicationsService.ReviewApplication:input_type -> commonweal.applications.v1.ReviewApplicationRequest
+	55,  // 117: commonweal.applications.v1.ApplicationsService.GetApplication:input_type -> commonweal.applications.v1.GetApplicationRequest
+	56,  // 118: commonweal.applications.v1.ApplicationsService.ListApplications:input_type -> commonweal.applications.v1.ListApplicationsRequest
+	61,  // 119: commonweal.applications.v1.ApplicationsService.SetApplicationStage:input_type -> commonweal.applications.v1.SetApplicationStageRequest
+	58,  // 120: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:input_type -> commonweal.applications.v1.ListApplicationRevisionsRequest
+	16,  // 121: commonweal.applications.v1.ApplicationsService.CreateRound:output_type -> commonweal.applications.v1.Round
+	16,  // 122: commonweal.applications.v1.ApplicationsService.GetRound:output_type -> commonweal.applications.v1.Round
+	21,  // 123: commonweal.applications.v1.ApplicationsService.ListRounds:output_type -> commonweal.applications.v1.ListRoundsResponse
+	16,  // 124: commonweal.applications.v1.ApplicationsService.UpdateRound:output_type -> commonweal.applications.v1.Round
+	16,  // 125: commonweal.applications.v1.ApplicationsService.AdvanceRound:output_type -> commonweal.applications.v1.Round
+	63,  // 126: commonweal.applications.v1.ApplicationsService.ListPhaseChanges:output_type -> commonweal.applications.v1.ListPhaseChangesResponse
+	26,  // 127: commonweal.applications.v1.ApplicationsService.CreateOrganization:output_type -> commonweal.applications.v1.Organization
+	26,  // 128: commonweal.applications.v1.ApplicationsService.VerifyOrganization:output_type -> commonweal.applications.v1.Organization
+	26,  // 129: commonweal.applications.v1.ApplicationsService.GetOrganization:output_type -> commonweal.applications.v1.Organization
+	30,  // 130: commonweal.applications.v1.ApplicationsService.BatchGetOrganizations:output_type -> commonweal.applications.v1.BatchGetOrganizationsResponse
+	31,  // 131: commonweal.applications.v1.ApplicationsService.CreateCommunity:output_type -> commonweal.applications.v1.Community
+	31,  // 132: commonweal.applications.v1.ApplicationsService.UpdateCommunity:output_type -> commonweal.applications.v1.Community
+	35,  // 133: commonweal.applications.v1.ApplicationsService.ListCommunities:output_type -> commonweal.applications.v1.ListCommunitiesResponse
+	36,  // 134: commonweal.applications.v1.ApplicationsService.CreateNeed:output_type -> commonweal.applications.v1.Need
+	36,  // 135: commonweal.applications.v1.ApplicationsService.PublishNeed:output_type -> commonweal.applications.v1.Need
+	36,  // 136: commonweal.applications.v1.ApplicationsService.GetNeed:output_type -> commonweal.applications.v1.Need
+	41,  // 137: commonweal.applications.v1.ApplicationsService.ListNeeds:output_type -> commonweal.applications.v1.ListNeedsResponse
+	48,  // 138: commonweal.applications.v1.ApplicationsService.CreateApplication:output_type -> commonweal.applications.v1.Application
+	48,  // 139: commonweal.applications.v1.ApplicationsService.UpdateApplication:output_type -> commonweal.applications.v1.Application
+	48,  // 140: commonweal.applications.v1.ApplicationsService.SubmitApplication:output_type -> commonweal.applications.v1.Application
+	48,  // 141: commonweal.applications.v1.ApplicationsService.ReviewApplication:output_type -> commonweal.applications.v1.Application
+	48,  // 142: commonweal.applications.v1.ApplicationsService.GetApplication:output_type -> commonweal.applications.v1.Application
+	57,  // 143: commonweal.applications.v1.ApplicationsService.ListApplications:output_type -> commonweal.applications.v1.ListApplicationsResponse
+	48,  // 144: commonweal.applications.v1.ApplicationsService.SetApplicationStage:output_type -> commonweal.applications.v1.Application
+	60,  // 145: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:output_type -> commonweal.applications.v1.ListApplicationRevisionsResponse
+	121, // [121:146] is the sub-list for method output_type
+	96,  // [96:121] is the sub-list for method input_type
+	96,  // [96:96] is the sub-list for extension type_name
+	96,  // [96:96] is the sub-list for extension extendee
+	0,   // [0:96] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_applications_v1_applications_proto_init() }
@@ -3957,13 +6110,14 @@ func file_commonweal_applications_v1_applications_proto_init() {
 		return
 	}
 	file_commonweal_applications_v1_applications_proto_msgTypes[5].OneofWrappers = []any{}
+	file_commonweal_applications_v1_applications_proto_msgTypes[25].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_applications_v1_applications_proto_rawDesc), len(file_commonweal_applications_v1_applications_proto_rawDesc)),
-			NumEnums:      7,
-			NumMessages:   35,
+			NumEnums:      8,
+			NumMessages:   57,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,12 +21,21 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	ApplicationsService_CreateRound_FullMethodName              = "/commonweal.applications.v1.ApplicationsService/CreateRound"
 	ApplicationsService_GetRound_FullMethodName                 = "/commonweal.applications.v1.ApplicationsService/GetRound"
+	ApplicationsService_ListRounds_FullMethodName               = "/commonweal.applications.v1.ApplicationsService/ListRounds"
 	ApplicationsService_UpdateRound_FullMethodName              = "/commonweal.applications.v1.ApplicationsService/UpdateRound"
 	ApplicationsService_AdvanceRound_FullMethodName             = "/commonweal.applications.v1.ApplicationsService/AdvanceRound"
 	ApplicationsService_ListPhaseChanges_FullMethodName         = "/commonweal.applications.v1.ApplicationsService/ListPhaseChanges"
 	ApplicationsService_CreateOrganization_FullMethodName       = "/commonweal.applications.v1.ApplicationsService/CreateOrganization"
 	ApplicationsService_VerifyOrganization_FullMethodName       = "/commonweal.applications.v1.ApplicationsService/VerifyOrganization"
 	ApplicationsService_GetOrganization_FullMethodName          = "/commonweal.applications.v1.ApplicationsService/GetOrganization"
+	ApplicationsService_BatchGetOrganizations_FullMethodName    = "/commonweal.applications.v1.ApplicationsService/BatchGetOrganizations"
+	ApplicationsService_CreateCommunity_FullMethodName          = "/commonweal.applications.v1.ApplicationsService/CreateCommunity"
+	ApplicationsService_UpdateCommunity_FullMethodName          = "/commonweal.applications.v1.ApplicationsService/UpdateCommunity"
+	ApplicationsService_ListCommunities_FullMethodName          = "/commonweal.applications.v1.ApplicationsService/ListCommunities"
+	ApplicationsService_CreateNeed_FullMethodName               = "/commonweal.applications.v1.ApplicationsService/CreateNeed"
+	ApplicationsService_PublishNeed_FullMethodName              = "/commonweal.applications.v1.ApplicationsService/PublishNeed"
+	ApplicationsService_GetNeed_FullMethodName                  = "/commonweal.applications.v1.ApplicationsService/GetNeed"
+	ApplicationsService_ListNeeds_FullMethodName                = "/commonweal.applications.v1.ApplicationsService/ListNeeds"
 	ApplicationsService_CreateApplication_FullMethodName        = "/commonweal.applications.v1.ApplicationsService/CreateApplication"
 	ApplicationsService_UpdateApplication_FullMethodName        = "/commonweal.applications.v1.ApplicationsService/UpdateApplication"
 	ApplicationsService_SubmitApplication_FullMethodName        = "/commonweal.applications.v1.ApplicationsService/SubmitApplication"
@@ -46,8 +55,13 @@ const (
 type ApplicationsServiceClient interface {
 	// CreateRound creates a round in phase DRAFT; omitted policy fields take the programme defaults. ORGANIZER only.
 	CreateRound(ctx context.Context, in *CreateRoundRequest, opts ...grpc.CallOption) (*Round, error)
-	// GetRound returns a round with its policy and phase. Anyone may read a round.
+	// GetRound returns a round with its policy, phase, notice, guidance and schedule. Anyone may read a published
+	// round; a round still in DRAFT is NOT_FOUND to everyone but staff.
 	GetRound(ctx context.Context, in *GetRoundRequest, opts ...grpc.CallOption) (*Round, error)
+	// ListRounds lists rounds, newest first, so that a website, a partner system or a community office can find
+	// open calls. Anyone sees the published rounds (every phase but DRAFT); staff see every round and may ask
+	// for the overdue ones only.
+	ListRounds(ctx context.Context, in *ListRoundsRequest, opts ...grpc.CallOption) (*ListRoundsResponse, error)
 	// UpdateRound replaces the name and policy of a round still in DRAFT; the policy is frozen once published.
 	// ORGANIZER only; carries the round's etag.
 	UpdateRound(ctx context.Context, in *UpdateRoundRequest, opts ...grpc.CallOption) (*Round, error)
@@ -64,7 +78,33 @@ type ApplicationsServiceClient interface {
 	// civil-affairs department. OPERATOR only.
 	VerifyOrganization(ctx context.Context, in *VerifyOrganizationRequest, opts ...grpc.CallOption) (*Organization, error)
 	// GetOrganization returns an organisation; personal numbers are masked for everyone but the owner and ORGANIZER.
+	// A REVIEWER reads (masked) the organisations applying to, or partnering, an application its panel scores.
 	GetOrganization(ctx context.Context, in *GetOrganizationRequest, opts ...grpc.CallOption) (*Organization, error)
+	// BatchGetOrganizations returns up to 1,000 organisations by ID in one call (personal numbers masked), in the
+	// order asked; an unknown ID is left out. Internal: suite services only (statistics), not exposed over HTTP.
+	BatchGetOrganizations(ctx context.Context, in *BatchGetOrganizationsRequest, opts ...grpc.CallOption) (*BatchGetOrganizationsResponse, error)
+	// CreateCommunity adds a community to the maintained list of communities applications choose their service
+	// area from. ORGANIZER, OPERATOR.
+	CreateCommunity(ctx context.Context, in *CreateCommunityRequest, opts ...grpc.CallOption) (*Community, error)
+	// UpdateCommunity renames a community, moves it to another sub-district or district, or retires it (a retired
+	// community can no longer be chosen; applications that chose it keep it). ORGANIZER, OPERATOR; carries the
+	// community's etag.
+	UpdateCommunity(ctx context.Context, in *UpdateCommunityRequest, opts ...grpc.CallOption) (*Community, error)
+	// ListCommunities lists the communities, those of the home district (临渭区 unless asked otherwise) first,
+	// then by district, sub-district and code. Anyone.
+	ListCommunities(ctx context.Context, in *ListCommunitiesRequest, opts ...grpc.CallOption) (*ListCommunitiesResponse, error)
+	// CreateNeed records a community need (引导需求, seed 六(一)2) in the needs catalogue. DEPARTMENT (functional
+	// departments and sub-district or community offices), OPERATOR, ORGANIZER.
+	CreateNeed(ctx context.Context, in *CreateNeedRequest, opts ...grpc.CallOption) (*Need, error)
+	// PublishNeed publishes a recorded need with a round: it becomes public when the round is published (at once
+	// if it already is) and applications of that round may declare that they answer it. The round must be in
+	// DRAFT, or in SOLICITATION before its submission deadline. ORGANIZER only.
+	PublishNeed(ctx context.Context, in *PublishNeedRequest, opts ...grpc.CallOption) (*Need, error)
+	// GetNeed returns a need: anyone once it is public, staff and DEPARTMENT before.
+	GetNeed(ctx context.Context, in *GetNeedRequest, opts ...grpc.CallOption) (*Need, error)
+	// ListNeeds lists needs, oldest first, in keyset pages: anyone lists the public needs (of a round, or of
+	// every published round); staff and DEPARTMENT also those recorded and not yet public.
+	ListNeeds(ctx context.Context, in *ListNeedsRequest, opts ...grpc.CallOption) (*ListNeedsResponse, error)
 	// CreateApplication drafts an application in a round that is soliciting. APPLICANT for its own organisation.
 	CreateApplication(ctx context.Context, in *CreateApplicationRequest, opts ...grpc.CallOption) (*Application, error)
 	// UpdateApplication changes a DRAFT or RETURNED application before the deadline; carries the etag.
@@ -74,10 +114,13 @@ type ApplicationsServiceClient interface {
 	SubmitApplication(ctx context.Context, in *SubmitApplicationRequest, opts ...grpc.CallOption) (*Application, error)
 	// ReviewApplication records the operator's initial review of a submitted application. OPERATOR only.
 	ReviewApplication(ctx context.Context, in *ReviewApplicationRequest, opts ...grpc.CallOption) (*Application, error)
-	// GetApplication returns an application to its owner and staff, with the automatic checks; anyone may read
-	// the public fields once the application has been shortlisted.
+	// GetApplication returns an application to its owner and staff, with the automatic checks; to a REVIEWER the
+	// whole application when its panel scores it (every ACCEPTED application of the round for the shortlist
+	// panel, every finalist for the final panel), NOT_FOUND otherwise; anyone may read the public fields once
+	// the application has been shortlisted.
 	GetApplication(ctx context.Context, in *GetApplicationRequest, opts ...grpc.CallOption) (*Application, error)
-	// ListApplications lists a round's applications, oldest first; an APPLICANT sees only its own organisation's.
+	// ListApplications lists a round's applications, oldest first; an APPLICANT sees only its own organisation's,
+	// a REVIEWER exactly those its panels of the round score (none when it sits on no panel of the round).
 	ListApplications(ctx context.Context, in *ListApplicationsRequest, opts ...grpc.CallOption) (*ListApplicationsResponse, error)
 	// SetApplicationStage records an application's place in the programme when the reviews service publishes
 	// an outcome. Internal: callable only by the reviews service, not exposed over HTTP. Idempotent.
@@ -108,6 +151,16 @@ func (c *applicationsServiceClient) GetRound(ctx context.Context, in *GetRoundRe
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Round)
 	err := c.cc.Invoke(ctx, ApplicationsService_GetRound_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) ListRounds(ctx context.Context, in *ListRoundsRequest, opts ...grpc.CallOption) (*ListRoundsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRoundsResponse)
+	err := c.cc.Invoke(ctx, ApplicationsService_ListRounds_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -168,6 +221,86 @@ func (c *applicationsServiceClient) GetOrganization(ctx context.Context, in *Get
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Organization)
 	err := c.cc.Invoke(ctx, ApplicationsService_GetOrganization_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) BatchGetOrganizations(ctx context.Context, in *BatchGetOrganizationsRequest, opts ...grpc.CallOption) (*BatchGetOrganizationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchGetOrganizationsResponse)
+	err := c.cc.Invoke(ctx, ApplicationsService_BatchGetOrganizations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) CreateCommunity(ctx context.Context, in *CreateCommunityRequest, opts ...grpc.CallOption) (*Community, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Community)
+	err := c.cc.Invoke(ctx, ApplicationsService_CreateCommunity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) UpdateCommunity(ctx context.Context, in *UpdateCommunityRequest, opts ...grpc.CallOption) (*Community, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Community)
+	err := c.cc.Invoke(ctx, ApplicationsService_UpdateCommunity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) ListCommunities(ctx context.Context, in *ListCommunitiesRequest, opts ...grpc.CallOption) (*ListCommunitiesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCommunitiesResponse)
+	err := c.cc.Invoke(ctx, ApplicationsService_ListCommunities_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) CreateNeed(ctx context.Context, in *CreateNeedRequest, opts ...grpc.CallOption) (*Need, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Need)
+	err := c.cc.Invoke(ctx, ApplicationsService_CreateNeed_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) PublishNeed(ctx context.Context, in *PublishNeedRequest, opts ...grpc.CallOption) (*Need, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Need)
+	err := c.cc.Invoke(ctx, ApplicationsService_PublishNeed_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) GetNeed(ctx context.Context, in *GetNeedRequest, opts ...grpc.CallOption) (*Need, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Need)
+	err := c.cc.Invoke(ctx, ApplicationsService_GetNeed_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) ListNeeds(ctx context.Context, in *ListNeedsRequest, opts ...grpc.CallOption) (*ListNeedsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListNeedsResponse)
+	err := c.cc.Invoke(ctx, ApplicationsService_ListNeeds_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -263,8 +396,13 @@ func (c *applicationsServiceClient) ListApplicationRevisions(ctx context.Context
 type ApplicationsServiceServer interface {
 	// CreateRound creates a round in phase DRAFT; omitted policy fields take the programme defaults. ORGANIZER only.
 	CreateRound(context.Context, *CreateRoundRequest) (*Round, error)
-	// GetRound returns a round with its policy and phase. Anyone may read a round.
+	// GetRound returns a round with its policy, phase, notice, guidance and schedule. Anyone may read a published
+	// round; a round still in DRAFT is NOT_FOUND to everyone but staff.
 	GetRound(context.Context, *GetRoundRequest) (*Round, error)
+	// ListRounds lists rounds, newest first, so that a website, a partner system or a community office can find
+	// open calls. Anyone sees the published rounds (every phase but DRAFT); staff see every round and may ask
+	// for the overdue ones only.
+	ListRounds(context.Context, *ListRoundsRequest) (*ListRoundsResponse, error)
 	// UpdateRound replaces the name and policy of a round still in DRAFT; the policy is frozen once published.
 	// ORGANIZER only; carries the round's etag.
 	UpdateRound(context.Context, *UpdateRoundRequest) (*Round, error)
@@ -281,7 +419,33 @@ type ApplicationsServiceServer interface {
 	// civil-affairs department. OPERATOR only.
 	VerifyOrganization(context.Context, *VerifyOrganizationRequest) (*Organization, error)
 	// GetOrganization returns an organisation; personal numbers are masked for everyone but the owner and ORGANIZER.
+	// A REVIEWER reads (masked) the organisations applying to, or partnering, an application its panel scores.
 	GetOrganization(context.Context, *GetOrganizationRequest) (*Organization, error)
+	// BatchGetOrganizations returns up to 1,000 organisations by ID in one call (personal numbers masked), in the
+	// order asked; an unknown ID is left out. Internal: suite services only (statistics), not exposed over HTTP.
+	BatchGetOrganizations(context.Context, *BatchGetOrganizationsRequest) (*BatchGetOrganizationsResponse, error)
+	// CreateCommunity adds a community to the maintained list of communities applications choose their service
+	// area from. ORGANIZER, OPERATOR.
+	CreateCommunity(context.Context, *CreateCommunityRequest) (*Community, error)
+	// UpdateCommunity renames a community, moves it to another sub-district or district, or retires it (a retired
+	// community can no longer be chosen; applications that chose it keep it). ORGANIZER, OPERATOR; carries the
+	// community's etag.
+	UpdateCommunity(context.Context, *UpdateCommunityRequest) (*Community, error)
+	// ListCommunities lists the communities, those of the home district (临渭区 unless asked otherwise) first,
+	// then by district, sub-district and code. Anyone.
+	ListCommunities(context.Context, *ListCommunitiesRequest) (*ListCommunitiesResponse, error)
+	// CreateNeed records a community need (引导需求, seed 六(一)2) in the needs catalogue. DEPARTMENT (functional
+	// departments and sub-district or community offices), OPERATOR, ORGANIZER.
+	CreateNeed(context.Context, *CreateNeedRequest) (*Need, error)
+	// PublishNeed publishes a recorded need with a round: it becomes public when the round is published (at once
+	// if it already is) and applications of that round may declare that they answer it. The round must be in
+	// DRAFT, or in SOLICITATION before its submission deadline. ORGANIZER only.
+	PublishNeed(context.Context, *PublishNeedRequest) (*Need, error)
+	// GetNeed returns a need: anyone once it is public, staff and DEPARTMENT before.
+	GetNeed(context.Context, *GetNeedRequest) (*Need, error)
+	// ListNeeds lists needs, oldest first, in keyset pages: anyone lists the public needs (of a round, or of
+	// every published round); staff and DEPARTMENT also those recorded and not yet public.
+	ListNeeds(context.Context, *ListNeedsRequest) (*ListNeedsResponse, error)
 	// CreateApplication drafts an application in a round that is soliciting. APPLICANT for its own organisation.
 	CreateApplication(context.Context, *CreateApplicationRequest) (*Application, error)
 	// UpdateApplication changes a DRAFT or RETURNED application before the deadline; carries the etag.
@@ -291,10 +455,13 @@ type ApplicationsServiceServer interface {
 	SubmitApplication(context.Context, *SubmitApplicationRequest) (*Application, error)
 	// ReviewApplication records the operator's initial review of a submitted application. OPERATOR only.
 	ReviewApplication(context.Context, *ReviewApplicationRequest) (*Application, error)
-	// GetApplication returns an application to its owner and staff, with the automatic checks; anyone may read
-	// the public fields once the application has been shortlisted.
+	// GetApplication returns an application to its owner and staff, with the automatic checks; to a REVIEWER the
+	// whole application when its panel scores it (every ACCEPTED application of the round for the shortlist
+	// panel, every finalist for the final panel), NOT_FOUND otherwise; anyone may read the public fields once
+	// the application has been shortlisted.
 	GetApplication(context.Context, *GetApplicationRequest) (*Application, error)
-	// ListApplications lists a round's applications, oldest first; an APPLICANT sees only its own organisation's.
+	// ListApplications lists a round's applications, oldest first; an APPLICANT sees only its own organisation's,
+	// a REVIEWER exactly those its panels of the round score (none when it sits on no panel of the round).
 	ListApplications(context.Context, *ListApplicationsRequest) (*ListApplicationsResponse, error)
 	// SetApplicationStage records an application's place in the programme when the reviews service publishes
 	// an outcome. Internal: callable only by the reviews service, not exposed over HTTP. Idempotent.
@@ -317,6 +484,9 @@ func (UnimplementedApplicationsServiceServer) CreateRound(context.Context, *Crea
 func (UnimplementedApplicationsServiceServer) GetRound(context.Context, *GetRoundRequest) (*Round, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetRound not implemented")
 }
+func (UnimplementedApplicationsServiceServer) ListRounds(context.Context, *ListRoundsRequest) (*ListRoundsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListRounds not implemented")
+}
 func (UnimplementedApplicationsServiceServer) UpdateRound(context.Context, *UpdateRoundRequest) (*Round, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateRound not implemented")
 }
@@ -334,6 +504,30 @@ func (UnimplementedApplicationsServiceServer) VerifyOrganization(context.Context
 }
 func (UnimplementedApplicationsServiceServer) GetOrganization(context.Context, *GetOrganizationRequest) (*Organization, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetOrganization not implemented")
+}
+func (UnimplementedApplicationsServiceServer) BatchGetOrganizations(context.Context, *BatchGetOrganizationsRequest) (*BatchGetOrganizationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchGetOrganizations not implemented")
+}
+func (UnimplementedApplicationsServiceServer) CreateCommunity(context.Context, *CreateCommunityRequest) (*Community, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateCommunity not implemented")
+}
+func (UnimplementedApplicationsServiceServer) UpdateCommunity(context.Context, *UpdateCommunityRequest) (*Community, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateCommunity not implemented")
+}
+func (UnimplementedApplicationsServiceServer) ListCommunities(context.Context, *ListCommunitiesRequest) (*ListCommunitiesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCommunities not implemented")
+}
+func (UnimplementedApplicationsServiceServer) CreateNeed(context.Context, *CreateNeedRequest) (*Need, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateNeed not implemented")
+}
+func (UnimplementedApplicationsServiceServer) PublishNeed(context.Context, *PublishNeedRequest) (*Need, error) {
+	return nil, status.Error(codes.Unimplemented, "method PublishNeed not implemented")
+}
+func (UnimplementedApplicationsServiceServer) GetNeed(context.Context, *GetNeedRequest) (*Need, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetNeed not implemented")
+}
+func (UnimplementedApplicationsServiceServer) ListNeeds(context.Context, *ListNeedsRequest) (*ListNeedsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListNeeds not implemented")
 }
 func (UnimplementedApplicationsServiceServer) CreateApplication(context.Context, *CreateApplicationRequest) (*Application, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateApplication not implemented")
@@ -412,6 +606,24 @@ func _ApplicationsService_GetRound_Handler(srv interface{}, ctx context.Context,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ApplicationsServiceServer).GetRound(ctx, req.(*GetRoundRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_ListRounds_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRoundsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).ListRounds(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_ListRounds_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).ListRounds(ctx, req.(*ListRoundsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -520,6 +732,150 @@ func _ApplicationsService_GetOrganization_Handler(srv interface{}, ctx context.C
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ApplicationsServiceServer).GetOrganization(ctx, req.(*GetOrganizationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_BatchGetOrganizations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchGetOrganizationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).BatchGetOrganizations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_BatchGetOrganizations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).BatchGetOrganizations(ctx, req.(*BatchGetOrganizationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_CreateCommunity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateCommunityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).CreateCommunity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_CreateCommunity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).CreateCommunity(ctx, req.(*CreateCommunityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_UpdateCommunity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateCommunityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).UpdateCommunity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_UpdateCommunity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).UpdateCommunity(ctx, req.(*UpdateCommunityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_ListCommunities_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCommunitiesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).ListCommunities(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_ListCommunities_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).ListCommunities(ctx, req.(*ListCommunitiesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_CreateNeed_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateNeedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).CreateNeed(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_CreateNeed_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).CreateNeed(ctx, req.(*CreateNeedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_PublishNeed_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PublishNeedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).PublishNeed(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_PublishNeed_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).PublishNeed(ctx, req.(*PublishNeedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_GetNeed_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetNeedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).GetNeed(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_GetNeed_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).GetNeed(ctx, req.(*GetNeedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_ListNeeds_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListNeedsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).ListNeeds(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_ListNeeds_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).ListNeeds(ctx, req.(*ListNeedsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -684,6 +1040,10 @@ var ApplicationsService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _ApplicationsService_GetRound_Handler,
 		},
 		{
+			MethodName: "ListRounds",
+			Handler:    _ApplicationsService_ListRounds_Handler,
+		},
+		{
 			MethodName: "UpdateRound",
 			Handler:    _ApplicationsService_UpdateRound_Handler,
 		},
@@ -706,6 +1066,38 @@ var ApplicationsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetOrganization",
 			Handler:    _ApplicationsService_GetOrganization_Handler,
+		},
+		{
+			MethodName: "BatchGetOrganizations",
+			Handler:    _ApplicationsService_BatchGetOrganizations_Handler,
+		},
+		{
+			MethodName: "CreateCommunity",
+			Handler:    _ApplicationsService_CreateCommunity_Handler,
+		},
+		{
+			MethodName: "UpdateCommunity",
+			Handler:    _ApplicationsService_UpdateCommunity_Handler,
+		},
+		{
+			MethodName: "ListCommunities",
+			Handler:    _ApplicationsService_ListCommunities_Handler,
+		},
+		{
+			MethodName: "CreateNeed",
+			Handler:    _ApplicationsService_CreateNeed_Handler,
+		},
+		{
+			MethodName: "PublishNeed",
+			Handler:    _ApplicationsService_PublishNeed_Handler,
+		},
+		{
+			MethodName: "GetNeed",
+			Handler:    _ApplicationsService_GetNeed_Handler,
+		},
+		{
+			MethodName: "ListNeeds",
+			Handler:    _ApplicationsService_ListNeeds_Handler,
 		},
 		{
 			MethodName: "CreateApplication",

@@ -418,6 +418,171 @@ func (ResultsState) EnumDescriptor() ([]byte, []int) {
 	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{6}
 }
 
+// ListReviewerPanelsRequest names a reviewer.
+type ListReviewerPanelsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reviewer's subject.
+	ReviewerId string `protobuf:"bytes,1,opt,name=reviewer_id,json=reviewerId,proto3" json:"reviewer_id,omitempty"`
+	// Only the panels of this round; empty for every round.
+	RoundId       string `protobuf:"bytes,2,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReviewerPanelsRequest) Reset() {
+	*x = ListReviewerPanelsRequest{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReviewerPanelsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReviewerPanelsRequest) ProtoMessage() {}
+
+func (x *ListReviewerPanelsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReviewerPanelsRequest.ProtoReflect.Descriptor instead.
+func (*ListReviewerPanelsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ListReviewerPanelsRequest) GetReviewerId() string {
+	if x != nil {
+		return x.ReviewerId
+	}
+	return ""
+}
+
+func (x *ListReviewerPanelsRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+// ListReviewerPanelsResponse lists a reviewer's panels.
+type ListReviewerPanelsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The panels, by round then stage.
+	Panels        []*ReviewerPanel `protobuf:"bytes,1,rep,name=panels,proto3" json:"panels,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReviewerPanelsResponse) Reset() {
+	*x = ListReviewerPanelsResponse{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReviewerPanelsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReviewerPanelsResponse) ProtoMessage() {}
+
+func (x *ListReviewerPanelsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReviewerPanelsResponse.ProtoReflect.Descriptor instead.
+func (*ListReviewerPanelsResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ListReviewerPanelsResponse) GetPanels() []*ReviewerPanel {
+	if x != nil {
+		return x.Panels
+	}
+	return nil
+}
+
+// ReviewerPanel is one panel a reviewer sits on.
+type ReviewerPanel struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Panel ID.
+	PanelId string `protobuf:"bytes,1,opt,name=panel_id,json=panelId,proto3" json:"panel_id,omitempty"`
+	// Round ID.
+	RoundId string `protobuf:"bytes,2,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// The stage the panel scores.
+	Stage         ReviewStage `protobuf:"varint,3,opt,name=stage,proto3,enum=commonweal.reviews.v1.ReviewStage" json:"stage,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReviewerPanel) Reset() {
+	*x = ReviewerPanel{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReviewerPanel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReviewerPanel) ProtoMessage() {}
+
+func (x *ReviewerPanel) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReviewerPanel.ProtoReflect.Descriptor instead.
+func (*ReviewerPanel) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ReviewerPanel) GetPanelId() string {
+	if x != nil {
+		return x.PanelId
+	}
+	return ""
+}
+
+func (x *ReviewerPanel) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *ReviewerPanel) GetStage() ReviewStage {
+	if x != nil {
+		return x.Stage
+	}
+	return ReviewStage_REVIEW_STAGE_UNSPECIFIED
+}
+
 // PanelMember is one member of a panel.
 type PanelMember struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -437,7 +602,7 @@ type PanelMember struct {
 
 func (x *PanelMember) Reset() {
 	*x = PanelMember{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[0]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -449,7 +614,7 @@ func (x *PanelMember) String() string {
 func (*PanelMember) ProtoMessage() {}
 
 func (x *PanelMember) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[0]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -462,7 +627,7 @@ func (x *PanelMember) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PanelMember.ProtoReflect.Descriptor instead.
 func (*PanelMember) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{0}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *PanelMember) GetReviewerId() string {
@@ -521,7 +686,7 @@ type Recusal struct {
 
 func (x *Recusal) Reset() {
 	*x = Recusal{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[1]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -533,7 +698,7 @@ func (x *Recusal) String() string {
 func (*Recusal) ProtoMessage() {}
 
 func (x *Recusal) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[1]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -546,7 +711,7 @@ func (x *Recusal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Recusal.ProtoReflect.Descriptor instead.
 func (*Recusal) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{1}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Recusal) GetPanelId() string {
@@ -612,7 +777,7 @@ type Panel struct {
 
 func (x *Panel) Reset() {
 	*x = Panel{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[2]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -624,7 +789,7 @@ func (x *Panel) String() string {
 func (*Panel) ProtoMessage() {}
 
 func (x *Panel) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[2]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -637,7 +802,7 @@ func (x *Panel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Panel.ProtoReflect.Descriptor instead.
 func (*Panel) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{2}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Panel) GetId() string {
@@ -689,7 +854,9 @@ type CreatePanelRequest struct {
 	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
 	// Stage.
 	Stage ReviewStage `protobuf:"varint,2,opt,name=stage,proto3,enum=commonweal.reviews.v1.ReviewStage" json:"stage,omitempty"`
-	// Members; at least the policy minimum (shortlist_panel_min or final_panel_min).
+	// Members; at least the policy minimum (shortlist_panel_min or final_panel_min) and at least the policy's
+	// mix of kinds (shortlist_panel_mix or final_panel_mix): a panel short of it is refused with
+	// PANEL_MIX_INCOMPLETE naming each kind missing.
 	Members []*PanelMember `protobuf:"bytes,3,rep,name=members,proto3" json:"members,omitempty"`
 	// Idempotency key (AIP-155): a retry with the same ID returns the first answer.
 	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -699,7 +866,7 @@ type CreatePanelRequest struct {
 
 func (x *CreatePanelRequest) Reset() {
 	*x = CreatePanelRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[3]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -711,7 +878,7 @@ func (x *CreatePanelRequest) String() string {
 func (*CreatePanelRequest) ProtoMessage() {}
 
 func (x *CreatePanelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[3]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -724,7 +891,7 @@ func (x *CreatePanelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePanelRequest.ProtoReflect.Descriptor instead.
 func (*CreatePanelRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{3}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreatePanelRequest) GetRoundId() string {
@@ -766,7 +933,7 @@ type GetPanelRequest struct {
 
 func (x *GetPanelRequest) Reset() {
 	*x = GetPanelRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[4]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -778,7 +945,7 @@ func (x *GetPanelRequest) String() string {
 func (*GetPanelRequest) ProtoMessage() {}
 
 func (x *GetPanelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[4]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -791,7 +958,7 @@ func (x *GetPanelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPanelRequest.ProtoReflect.Descriptor instead.
 func (*GetPanelRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{4}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetPanelRequest) GetPanelId() string {
@@ -820,7 +987,7 @@ type DeclareConflictRequest struct {
 
 func (x *DeclareConflictRequest) Reset() {
 	*x = DeclareConflictRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[5]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -832,7 +999,7 @@ func (x *DeclareConflictRequest) String() string {
 func (*DeclareConflictRequest) ProtoMessage() {}
 
 func (x *DeclareConflictRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[5]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -845,7 +1012,7 @@ func (x *DeclareConflictRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclareConflictRequest.ProtoReflect.Descriptor instead.
 func (*DeclareConflictRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{5}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeclareConflictRequest) GetPanelId() string {
@@ -894,7 +1061,7 @@ type ListRecusalsRequest struct {
 
 func (x *ListRecusalsRequest) Reset() {
 	*x = ListRecusalsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[6]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -906,7 +1073,7 @@ func (x *ListRecusalsRequest) String() string {
 func (*ListRecusalsRequest) ProtoMessage() {}
 
 func (x *ListRecusalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[6]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -919,7 +1086,7 @@ func (x *ListRecusalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRecusalsRequest.ProtoReflect.Descriptor instead.
 func (*ListRecusalsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{6}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListRecusalsRequest) GetApplicationId() string {
@@ -940,7 +1107,7 @@ type ListRecusalsResponse struct {
 
 func (x *ListRecusalsResponse) Reset() {
 	*x = ListRecusalsResponse{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[7]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -952,7 +1119,7 @@ func (x *ListRecusalsResponse) String() string {
 func (*ListRecusalsResponse) ProtoMessage() {}
 
 func (x *ListRecusalsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[7]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -965,7 +1132,7 @@ func (x *ListRecusalsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRecusalsResponse.ProtoReflect.Descriptor instead.
 func (*ListRecusalsResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{7}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListRecusalsResponse) GetRecusals() []*Recusal {
@@ -998,7 +1165,7 @@ type Score struct {
 
 func (x *Score) Reset() {
 	*x = Score{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[8]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1010,7 +1177,7 @@ func (x *Score) String() string {
 func (*Score) ProtoMessage() {}
 
 func (x *Score) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[8]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1023,7 +1190,7 @@ func (x *Score) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Score.ProtoReflect.Descriptor instead.
 func (*Score) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{8}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Score) GetPanelId() string {
@@ -1094,7 +1261,7 @@ type SubmitScoreRequest struct {
 
 func (x *SubmitScoreRequest) Reset() {
 	*x = SubmitScoreRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[9]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1106,7 +1273,7 @@ func (x *SubmitScoreRequest) String() string {
 func (*SubmitScoreRequest) ProtoMessage() {}
 
 func (x *SubmitScoreRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[9]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1119,7 +1286,7 @@ func (x *SubmitScoreRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitScoreRequest.ProtoReflect.Descriptor instead.
 func (*SubmitScoreRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{9}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SubmitScoreRequest) GetPanelId() string {
@@ -1170,7 +1337,7 @@ type MemberTotal struct {
 
 func (x *MemberTotal) Reset() {
 	*x = MemberTotal{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[10]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1182,7 +1349,7 @@ func (x *MemberTotal) String() string {
 func (*MemberTotal) ProtoMessage() {}
 
 func (x *MemberTotal) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[10]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1195,7 +1362,7 @@ func (x *MemberTotal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberTotal.ProtoReflect.Descriptor instead.
 func (*MemberTotal) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{10}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *MemberTotal) GetReviewerId() string {
@@ -1229,7 +1396,7 @@ type PanelScoreInputs struct {
 
 func (x *PanelScoreInputs) Reset() {
 	*x = PanelScoreInputs{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[11]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1241,7 +1408,7 @@ func (x *PanelScoreInputs) String() string {
 func (*PanelScoreInputs) ProtoMessage() {}
 
 func (x *PanelScoreInputs) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[11]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1254,7 +1421,7 @@ func (x *PanelScoreInputs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PanelScoreInputs.ProtoReflect.Descriptor instead.
 func (*PanelScoreInputs) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{11}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PanelScoreInputs) GetUsed() []*MemberTotal {
@@ -1308,7 +1475,7 @@ type ShortlistEntry struct {
 
 func (x *ShortlistEntry) Reset() {
 	*x = ShortlistEntry{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[12]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1320,7 +1487,7 @@ func (x *ShortlistEntry) String() string {
 func (*ShortlistEntry) ProtoMessage() {}
 
 func (x *ShortlistEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[12]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1333,7 +1500,7 @@ func (x *ShortlistEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShortlistEntry.ProtoReflect.Descriptor instead.
 func (*ShortlistEntry) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{12}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ShortlistEntry) GetApplicationId() string {
@@ -1404,7 +1571,7 @@ type Shortlist struct {
 
 func (x *Shortlist) Reset() {
 	*x = Shortlist{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[13]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1416,7 +1583,7 @@ func (x *Shortlist) String() string {
 func (*Shortlist) ProtoMessage() {}
 
 func (x *Shortlist) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[13]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1429,7 +1596,7 @@ func (x *Shortlist) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Shortlist.ProtoReflect.Descriptor instead.
 func (*Shortlist) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{13}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Shortlist) GetRoundId() string {
@@ -1480,7 +1647,7 @@ type ComputeShortlistRequest struct {
 
 func (x *ComputeShortlistRequest) Reset() {
 	*x = ComputeShortlistRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[14]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1492,7 +1659,7 @@ func (x *ComputeShortlistRequest) String() string {
 func (*ComputeShortlistRequest) ProtoMessage() {}
 
 func (x *ComputeShortlistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[14]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1505,7 +1672,7 @@ func (x *ComputeShortlistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ComputeShortlistRequest.ProtoReflect.Descriptor instead.
 func (*ComputeShortlistRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{14}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ComputeShortlistRequest) GetRoundId() string {
@@ -1535,7 +1702,7 @@ type PublishShortlistRequest struct {
 
 func (x *PublishShortlistRequest) Reset() {
 	*x = PublishShortlistRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[15]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1547,7 +1714,7 @@ func (x *PublishShortlistRequest) String() string {
 func (*PublishShortlistRequest) ProtoMessage() {}
 
 func (x *PublishShortlistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[15]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1560,7 +1727,7 @@ func (x *PublishShortlistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishShortlistRequest.ProtoReflect.Descriptor instead.
 func (*PublishShortlistRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{15}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PublishShortlistRequest) GetRoundId() string {
@@ -1588,7 +1755,7 @@ type GetShortlistRequest struct {
 
 func (x *GetShortlistRequest) Reset() {
 	*x = GetShortlistRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[16]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1600,7 +1767,7 @@ func (x *GetShortlistRequest) String() string {
 func (*GetShortlistRequest) ProtoMessage() {}
 
 func (x *GetShortlistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[16]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1613,7 +1780,7 @@ func (x *GetShortlistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetShortlistRequest.ProtoReflect.Descriptor instead.
 func (*GetShortlistRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{16}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetShortlistRequest) GetRoundId() string {
@@ -1652,7 +1819,7 @@ type Complaint struct {
 
 func (x *Complaint) Reset() {
 	*x = Complaint{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[17]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1664,7 +1831,7 @@ func (x *Complaint) String() string {
 func (*Complaint) ProtoMessage() {}
 
 func (x *Complaint) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[17]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1677,7 +1844,7 @@ func (x *Complaint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Complaint.ProtoReflect.Descriptor instead.
 func (*Complaint) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{17}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Complaint) GetId() string {
@@ -1769,7 +1936,7 @@ type CreateComplaintRequest struct {
 
 func (x *CreateComplaintRequest) Reset() {
 	*x = CreateComplaintRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[18]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1781,7 +1948,7 @@ func (x *CreateComplaintRequest) String() string {
 func (*CreateComplaintRequest) ProtoMessage() {}
 
 func (x *CreateComplaintRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[18]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1794,7 +1961,7 @@ func (x *CreateComplaintRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateComplaintRequest.ProtoReflect.Descriptor instead.
 func (*CreateComplaintRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{18}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CreateComplaintRequest) GetRoundId() string {
@@ -1849,7 +2016,7 @@ type ListComplaintsRequest struct {
 
 func (x *ListComplaintsRequest) Reset() {
 	*x = ListComplaintsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[19]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1861,7 +2028,7 @@ func (x *ListComplaintsRequest) String() string {
 func (*ListComplaintsRequest) ProtoMessage() {}
 
 func (x *ListComplaintsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[19]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1874,7 +2041,7 @@ func (x *ListComplaintsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComplaintsRequest.ProtoReflect.Descriptor instead.
 func (*ListComplaintsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{19}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListComplaintsRequest) GetRoundId() string {
@@ -1918,7 +2085,7 @@ type ListComplaintsResponse struct {
 
 func (x *ListComplaintsResponse) Reset() {
 	*x = ListComplaintsResponse{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[20]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1930,7 +2097,7 @@ func (x *ListComplaintsResponse) String() string {
 func (*ListComplaintsResponse) ProtoMessage() {}
 
 func (x *ListComplaintsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[20]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1943,7 +2110,7 @@ func (x *ListComplaintsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComplaintsResponse.ProtoReflect.Descriptor instead.
 func (*ListComplaintsResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{20}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListComplaintsResponse) GetComplaints() []*Complaint {
@@ -1977,7 +2144,7 @@ type ResolveComplaintRequest struct {
 
 func (x *ResolveComplaintRequest) Reset() {
 	*x = ResolveComplaintRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[21]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1989,7 +2156,7 @@ func (x *ResolveComplaintRequest) String() string {
 func (*ResolveComplaintRequest) ProtoMessage() {}
 
 func (x *ResolveComplaintRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[21]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2002,7 +2169,7 @@ func (x *ResolveComplaintRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveComplaintRequest.ProtoReflect.Descriptor instead.
 func (*ResolveComplaintRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{21}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ResolveComplaintRequest) GetComplaintId() string {
@@ -2044,7 +2211,7 @@ type SendVoterCodeRequest struct {
 
 func (x *SendVoterCodeRequest) Reset() {
 	*x = SendVoterCodeRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[22]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2056,7 +2223,7 @@ func (x *SendVoterCodeRequest) String() string {
 func (*SendVoterCodeRequest) ProtoMessage() {}
 
 func (x *SendVoterCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[22]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2069,7 +2236,7 @@ func (x *SendVoterCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendVoterCodeRequest.ProtoReflect.Descriptor instead.
 func (*SendVoterCodeRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{22}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SendVoterCodeRequest) GetPhone() string {
@@ -2092,7 +2259,7 @@ type SendVoterCodeResponse struct {
 
 func (x *SendVoterCodeResponse) Reset() {
 	*x = SendVoterCodeResponse{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[23]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2104,7 +2271,7 @@ func (x *SendVoterCodeResponse) String() string {
 func (*SendVoterCodeResponse) ProtoMessage() {}
 
 func (x *SendVoterCodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[23]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2117,7 +2284,7 @@ func (x *SendVoterCodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendVoterCodeResponse.ProtoReflect.Descriptor instead.
 func (*SendVoterCodeResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{23}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SendVoterCodeResponse) GetDevCode() string {
@@ -2147,7 +2314,7 @@ type VerifyVoterRequest struct {
 
 func (x *VerifyVoterRequest) Reset() {
 	*x = VerifyVoterRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[24]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2159,7 +2326,7 @@ func (x *VerifyVoterRequest) String() string {
 func (*VerifyVoterRequest) ProtoMessage() {}
 
 func (x *VerifyVoterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[24]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2172,7 +2339,7 @@ func (x *VerifyVoterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyVoterRequest.ProtoReflect.Descriptor instead.
 func (*VerifyVoterRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{24}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *VerifyVoterRequest) GetPhone() string {
@@ -2202,7 +2369,7 @@ type VerifyVoterResponse struct {
 
 func (x *VerifyVoterResponse) Reset() {
 	*x = VerifyVoterResponse{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[25]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2214,7 +2381,7 @@ func (x *VerifyVoterResponse) String() string {
 func (*VerifyVoterResponse) ProtoMessage() {}
 
 func (x *VerifyVoterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[25]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2227,7 +2394,7 @@ func (x *VerifyVoterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyVoterResponse.ProtoReflect.Descriptor instead.
 func (*VerifyVoterResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{25}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *VerifyVoterResponse) GetVoterToken() string {
@@ -2259,7 +2426,7 @@ type CastVoteRequest struct {
 
 func (x *CastVoteRequest) Reset() {
 	*x = CastVoteRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[26]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2271,7 +2438,7 @@ func (x *CastVoteRequest) String() string {
 func (*CastVoteRequest) ProtoMessage() {}
 
 func (x *CastVoteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[26]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2284,7 +2451,7 @@ func (x *CastVoteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CastVoteRequest.ProtoReflect.Descriptor instead.
 func (*CastVoteRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{26}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CastVoteRequest) GetRoundId() string {
@@ -2327,7 +2494,7 @@ type Vote struct {
 
 func (x *Vote) Reset() {
 	*x = Vote{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[27]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2339,7 +2506,7 @@ func (x *Vote) String() string {
 func (*Vote) ProtoMessage() {}
 
 func (x *Vote) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[27]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2352,7 +2519,7 @@ func (x *Vote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Vote.ProtoReflect.Descriptor instead.
 func (*Vote) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{27}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Vote) GetId() string {
@@ -2401,7 +2568,7 @@ type GetTalliesRequest struct {
 
 func (x *GetTalliesRequest) Reset() {
 	*x = GetTalliesRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[28]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2413,7 +2580,7 @@ func (x *GetTalliesRequest) String() string {
 func (*GetTalliesRequest) ProtoMessage() {}
 
 func (x *GetTalliesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[28]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2426,7 +2593,7 @@ func (x *GetTalliesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTalliesRequest.ProtoReflect.Descriptor instead.
 func (*GetTalliesRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{28}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetTalliesRequest) GetRoundId() string {
@@ -2449,7 +2616,7 @@ type Tally struct {
 
 func (x *Tally) Reset() {
 	*x = Tally{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[29]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2461,7 +2628,7 @@ func (x *Tally) String() string {
 func (*Tally) ProtoMessage() {}
 
 func (x *Tally) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[29]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2474,7 +2641,7 @@ func (x *Tally) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tally.ProtoReflect.Descriptor instead.
 func (*Tally) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{29}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Tally) GetApplicationId() string {
@@ -2504,7 +2671,7 @@ type Tallies struct {
 
 func (x *Tallies) Reset() {
 	*x = Tallies{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[30]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2516,7 +2683,7 @@ func (x *Tallies) String() string {
 func (*Tallies) ProtoMessage() {}
 
 func (x *Tallies) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[30]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2529,7 +2696,7 @@ func (x *Tallies) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tallies.ProtoReflect.Descriptor instead.
 func (*Tallies) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{30}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *Tallies) GetRoundId() string {
@@ -2572,7 +2739,7 @@ type ResultInputs struct {
 
 func (x *ResultInputs) Reset() {
 	*x = ResultInputs{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[31]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2584,7 +2751,7 @@ func (x *ResultInputs) String() string {
 func (*ResultInputs) ProtoMessage() {}
 
 func (x *ResultInputs) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[31]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2597,7 +2764,7 @@ func (x *ResultInputs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultInputs.ProtoReflect.Descriptor instead.
 func (*ResultInputs) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{31}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ResultInputs) GetPanel() *PanelScoreInputs {
@@ -2687,7 +2854,7 @@ type ResultEntry struct {
 
 func (x *ResultEntry) Reset() {
 	*x = ResultEntry{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[32]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2699,7 +2866,7 @@ func (x *ResultEntry) String() string {
 func (*ResultEntry) ProtoMessage() {}
 
 func (x *ResultEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[32]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2712,7 +2879,7 @@ func (x *ResultEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultEntry.ProtoReflect.Descriptor instead.
 func (*ResultEntry) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{32}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ResultEntry) GetApplicationId() string {
@@ -2817,7 +2984,7 @@ type Results struct {
 
 func (x *Results) Reset() {
 	*x = Results{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[33]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2829,7 +2996,7 @@ func (x *Results) String() string {
 func (*Results) ProtoMessage() {}
 
 func (x *Results) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[33]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2842,7 +3009,7 @@ func (x *Results) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Results.ProtoReflect.Descriptor instead.
 func (*Results) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{33}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Results) GetRoundId() string {
@@ -2914,7 +3081,7 @@ type ComputeResultsRequest struct {
 
 func (x *ComputeResultsRequest) Reset() {
 	*x = ComputeResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[34]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2926,7 +3093,7 @@ func (x *ComputeResultsRequest) String() string {
 func (*ComputeResultsRequest) ProtoMessage() {}
 
 func (x *ComputeResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[34]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2939,7 +3106,7 @@ func (x *ComputeResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ComputeResultsRequest.ProtoReflect.Descriptor instead.
 func (*ComputeResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{34}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ComputeResultsRequest) GetRoundId() string {
@@ -2969,7 +3136,7 @@ type ApproveResultsRequest struct {
 
 func (x *ApproveResultsRequest) Reset() {
 	*x = ApproveResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[35]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2981,7 +3148,7 @@ func (x *ApproveResultsRequest) String() string {
 func (*ApproveResultsRequest) ProtoMessage() {}
 
 func (x *ApproveResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[35]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2994,7 +3161,7 @@ func (x *ApproveResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveResultsRequest.ProtoReflect.Descriptor instead.
 func (*ApproveResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{35}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ApproveResultsRequest) GetRoundId() string {
@@ -3024,7 +3191,7 @@ type SignOffResultsRequest struct {
 
 func (x *SignOffResultsRequest) Reset() {
 	*x = SignOffResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[36]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3036,7 +3203,7 @@ func (x *SignOffResultsRequest) String() string {
 func (*SignOffResultsRequest) ProtoMessage() {}
 
 func (x *SignOffResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[36]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3049,7 +3216,7 @@ func (x *SignOffResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignOffResultsRequest.ProtoReflect.Descriptor instead.
 func (*SignOffResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{36}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *SignOffResultsRequest) GetRoundId() string {
@@ -3077,7 +3244,7 @@ type GetResultsRequest struct {
 
 func (x *GetResultsRequest) Reset() {
 	*x = GetResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[37]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3089,7 +3256,7 @@ func (x *GetResultsRequest) String() string {
 func (*GetResultsRequest) ProtoMessage() {}
 
 func (x *GetResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[37]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3102,7 +3269,7 @@ func (x *GetResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetResultsRequest.ProtoReflect.Descriptor instead.
 func (*GetResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{37}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetResultsRequest) GetRoundId() string {
@@ -3123,7 +3290,7 @@ type GetRoundReviewStatusRequest struct {
 
 func (x *GetRoundReviewStatusRequest) Reset() {
 	*x = GetRoundReviewStatusRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[38]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3135,7 +3302,7 @@ func (x *GetRoundReviewStatusRequest) String() string {
 func (*GetRoundReviewStatusRequest) ProtoMessage() {}
 
 func (x *GetRoundReviewStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[38]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3148,7 +3315,7 @@ func (x *GetRoundReviewStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRoundReviewStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetRoundReviewStatusRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{38}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *GetRoundReviewStatusRequest) GetRoundId() string {
@@ -3175,7 +3342,7 @@ type RoundReviewStatus struct {
 
 func (x *RoundReviewStatus) Reset() {
 	*x = RoundReviewStatus{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[39]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3187,7 +3354,7 @@ func (x *RoundReviewStatus) String() string {
 func (*RoundReviewStatus) ProtoMessage() {}
 
 func (x *RoundReviewStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[39]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3200,7 +3367,7 @@ func (x *RoundReviewStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RoundReviewStatus.ProtoReflect.Descriptor instead.
 func (*RoundReviewStatus) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{39}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *RoundReviewStatus) GetRoundId() string {
@@ -3242,7 +3409,7 @@ type GetRoundPanelScoresRequest struct {
 
 func (x *GetRoundPanelScoresRequest) Reset() {
 	*x = GetRoundPanelScoresRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[40]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3254,7 +3421,7 @@ func (x *GetRoundPanelScoresRequest) String() string {
 func (*GetRoundPanelScoresRequest) ProtoMessage() {}
 
 func (x *GetRoundPanelScoresRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[40]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3267,7 +3434,7 @@ func (x *GetRoundPanelScoresRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRoundPanelScoresRequest.ProtoReflect.Descriptor instead.
 func (*GetRoundPanelScoresRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{40}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *GetRoundPanelScoresRequest) GetRoundId() string {
@@ -3292,7 +3459,7 @@ type RoundPanelScores struct {
 
 func (x *RoundPanelScores) Reset() {
 	*x = RoundPanelScores{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[41]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3304,7 +3471,7 @@ func (x *RoundPanelScores) String() string {
 func (*RoundPanelScores) ProtoMessage() {}
 
 func (x *RoundPanelScores) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[41]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3317,7 +3484,7 @@ func (x *RoundPanelScores) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RoundPanelScores.ProtoReflect.Descriptor instead.
 func (*RoundPanelScores) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{41}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *RoundPanelScores) GetRoundId() string {
@@ -3349,7 +3516,7 @@ type ApplicationPanelScore struct {
 
 func (x *ApplicationPanelScore) Reset() {
 	*x = ApplicationPanelScore{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[42]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3361,7 +3528,7 @@ func (x *ApplicationPanelScore) String() string {
 func (*ApplicationPanelScore) ProtoMessage() {}
 
 func (x *ApplicationPanelScore) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[42]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3374,7 +3541,7 @@ func (x *ApplicationPanelScore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplicationPanelScore.ProtoReflect.Descriptor instead.
 func (*ApplicationPanelScore) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{42}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ApplicationPanelScore) GetApplicationId() string {
@@ -3402,7 +3569,17 @@ var File_commonweal_reviews_v1_reviews_proto protoreflect.FileDescriptor
 
 const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\n" +
-	"#commonweal/reviews/v1/reviews.proto\x12\x15commonweal.reviews.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x01\n" +
+	"#commonweal/reviews/v1/reviews.proto\x12\x15commonweal.reviews.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\\\n" +
+	"\x19ListReviewerPanelsRequest\x12$\n" +
+	"\vreviewer_id\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"reviewerId\x12\x19\n" +
+	"\bround_id\x18\x02 \x01(\tR\aroundId\"Z\n" +
+	"\x1aListReviewerPanelsResponse\x12<\n" +
+	"\x06panels\x18\x01 \x03(\v2$.commonweal.reviews.v1.ReviewerPanelR\x06panels\"\x7f\n" +
+	"\rReviewerPanel\x12\x19\n" +
+	"\bpanel_id\x18\x01 \x01(\tR\apanelId\x12\x19\n" +
+	"\bround_id\x18\x02 \x01(\tR\aroundId\x128\n" +
+	"\x05stage\x18\x03 \x01(\x0e2\".commonweal.reviews.v1.ReviewStageR\x05stage\"\xd1\x01\n" +
 	"\vPanelMember\x12$\n" +
 	"\vreviewer_id\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
 	"reviewerId\x12\x17\n" +
@@ -3677,7 +3854,7 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\x19RESULTS_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16RESULTS_STATE_COMPUTED\x10\x01\x12\x1a\n" +
 	"\x16RESULTS_STATE_APPROVED\x10\x02\x12\x1c\n" +
-	"\x18RESULTS_STATE_SIGNED_OFF\x10\x032\xfd\x16\n" +
+	"\x18RESULTS_STATE_SIGNED_OFF\x10\x032\xf8\x17\n" +
 	"\x0eReviewsService\x12\x7f\n" +
 	"\vCreatePanel\x12).commonweal.reviews.v1.CreatePanelRequest\x1a\x1c.commonweal.reviews.v1.Panel\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/rounds/{round_id}/panels\x12o\n" +
 	"\bGetPanel\x12&.commonweal.reviews.v1.GetPanelRequest\x1a\x1c.commonweal.reviews.v1.Panel\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/panels/{panel_id}\x12\x8c\x01\n" +
@@ -3701,7 +3878,8 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\n" +
 	"GetResults\x12(.commonweal.reviews.v1.GetResultsRequest\x1a\x1e.commonweal.reviews.v1.Results\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/rounds/{round_id}/results\x12t\n" +
 	"\x14GetRoundReviewStatus\x122.commonweal.reviews.v1.GetRoundReviewStatusRequest\x1a(.commonweal.reviews.v1.RoundReviewStatus\x12q\n" +
-	"\x13GetRoundPanelScores\x121.commonweal.reviews.v1.GetRoundPanelScoresRequest\x1a'.commonweal.reviews.v1.RoundPanelScoresBIZGgithub.com/commonweal/commonweal/gen/go/commonweal/reviews/v1;reviewsv1b\x06proto3"
+	"\x13GetRoundPanelScores\x121.commonweal.reviews.v1.GetRoundPanelScoresRequest\x1a'.commonweal.reviews.v1.RoundPanelScores\x12y\n" +
+	"\x12ListReviewerPanels\x120.commonweal.reviews.v1.ListReviewerPanelsRequest\x1a1.commonweal.reviews.v1.ListReviewerPanelsResponseBIZGgithub.com/commonweal/commonweal/gen/go/commonweal/reviews/v1;reviewsv1b\x06proto3"
 
 var (
 	file_commonweal_reviews_v1_reviews_proto_rawDescOnce sync.Once
@@ -3716,7 +3894,7 @@ func file_commonweal_reviews_v1_reviews_proto_rawDescGZIP() []byte {
 }
 
 var file_commonweal_reviews_v1_reviews_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_commonweal_reviews_v1_reviews_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_commonweal_reviews_v1_reviews_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_commonweal_reviews_v1_reviews_proto_goTypes = []any{
 	(ReviewStage)(0),                    // 0: commonweal.reviews.v1.ReviewStage
 	(MemberKind)(0),                     // 1: commonweal.reviews.v1.MemberKind
@@ -3725,144 +3903,151 @@ var file_commonweal_reviews_v1_reviews_proto_goTypes = []any{
 	(ComplaintState)(0),                 // 4: commonweal.reviews.v1.ComplaintState
 	(ComplaintOutcome)(0),               // 5: commonweal.reviews.v1.ComplaintOutcome
 	(ResultsState)(0),                   // 6: commonweal.reviews.v1.ResultsState
-	(*PanelMember)(nil),                 // 7: commonweal.reviews.v1.PanelMember
-	(*Recusal)(nil),                     // 8: commonweal.reviews.v1.Recusal
-	(*Panel)(nil),                       // 9: commonweal.reviews.v1.Panel
-	(*CreatePanelRequest)(nil),          // 10: commonweal.reviews.v1.CreatePanelRequest
-	(*GetPanelRequest)(nil),             // 11: commonweal.reviews.v1.GetPanelRequest
-	(*DeclareConflictRequest)(nil),      // 12: commonweal.reviews.v1.DeclareConflictRequest
-	(*ListRecusalsRequest)(nil),         // 13: commonweal.reviews.v1.ListRecusalsRequest
-	(*ListRecusalsResponse)(nil),        // 14: commonweal.reviews.v1.ListRecusalsResponse
-	(*Score)(nil),                       // 15: commonweal.reviews.v1.Score
-	(*SubmitScoreRequest)(nil),          // 16: commonweal.reviews.v1.SubmitScoreRequest
-	(*MemberTotal)(nil),                 // 17: commonweal.reviews.v1.MemberTotal
-	(*PanelScoreInputs)(nil),            // 18: commonweal.reviews.v1.PanelScoreInputs
-	(*ShortlistEntry)(nil),              // 19: commonweal.reviews.v1.ShortlistEntry
-	(*Shortlist)(nil),                   // 20: commonweal.reviews.v1.Shortlist
-	(*ComputeShortlistRequest)(nil),     // 21: commonweal.reviews.v1.ComputeShortlistRequest
-	(*PublishShortlistRequest)(nil),     // 22: commonweal.reviews.v1.PublishShortlistRequest
-	(*GetShortlistRequest)(nil),         // 23: commonweal.reviews.v1.GetShortlistRequest
-	(*Complaint)(nil),                   // 24: commonweal.reviews.v1.Complaint
-	(*CreateComplaintRequest)(nil),      // 25: commonweal.reviews.v1.CreateComplaintRequest
-	(*ListComplaintsRequest)(nil),       // 26: commonweal.reviews.v1.ListComplaintsRequest
-	(*ListComplaintsResponse)(nil),      // 27: commonweal.reviews.v1.ListComplaintsResponse
-	(*ResolveComplaintRequest)(nil),     // 28: commonweal.reviews.v1.ResolveComplaintRequest
-	(*SendVoterCodeRequest)(nil),        // 29: commonweal.reviews.v1.SendVoterCodeRequest
-	(*SendVoterCodeResponse)(nil),       // 30: commonweal.reviews.v1.SendVoterCodeResponse
-	(*VerifyVoterRequest)(nil),          // 31: commonweal.reviews.v1.VerifyVoterRequest
-	(*VerifyVoterResponse)(nil),         // 32: commonweal.reviews.v1.VerifyVoterResponse
-	(*CastVoteRequest)(nil),             // 33: commonweal.reviews.v1.CastVoteRequest
-	(*Vote)(nil),                        // 34: commonweal.reviews.v1.Vote
-	(*GetTalliesRequest)(nil),           // 35: commonweal.reviews.v1.GetTalliesRequest
-	(*Tally)(nil),                       // 36: commonweal.reviews.v1.Tally
-	(*Tallies)(nil),                     // 37: commonweal.reviews.v1.Tallies
-	(*ResultInputs)(nil),                // 38: commonweal.reviews.v1.ResultInputs
-	(*ResultEntry)(nil),                 // 39: commonweal.reviews.v1.ResultEntry
-	(*Results)(nil),                     // 40: commonweal.reviews.v1.Results
-	(*ComputeResultsRequest)(nil),       // 41: commonweal.reviews.v1.ComputeResultsRequest
-	(*ApproveResultsRequest)(nil),       // 42: commonweal.reviews.v1.ApproveResultsRequest
-	(*SignOffResultsRequest)(nil),       // 43: commonweal.reviews.v1.SignOffResultsRequest
-	(*GetResultsRequest)(nil),           // 44: commonweal.reviews.v1.GetResultsRequest
-	(*GetRoundReviewStatusRequest)(nil), // 45: commonweal.reviews.v1.GetRoundReviewStatusRequest
-	(*RoundReviewStatus)(nil),           // 46: commonweal.reviews.v1.RoundReviewStatus
-	(*GetRoundPanelScoresRequest)(nil),  // 47: commonweal.reviews.v1.GetRoundPanelScoresRequest
-	(*RoundPanelScores)(nil),            // 48: commonweal.reviews.v1.RoundPanelScores
-	(*ApplicationPanelScore)(nil),       // 49: commonweal.reviews.v1.ApplicationPanelScore
-	nil,                                 // 50: commonweal.reviews.v1.Score.CriteriaEntry
-	nil,                                 // 51: commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
-	(*timestamppb.Timestamp)(nil),       // 52: google.protobuf.Timestamp
+	(*ListReviewerPanelsRequest)(nil),   // 7: commonweal.reviews.v1.ListReviewerPanelsRequest
+	(*ListReviewerPanelsResponse)(nil),  // 8: commonweal.reviews.v1.ListReviewerPanelsResponse
+	(*ReviewerPanel)(nil),               // 9: commonweal.reviews.v1.ReviewerPanel
+	(*PanelMember)(nil),                 // 10: commonweal.reviews.v1.PanelMember
+	(*Recusal)(nil),                     // 11: commonweal.reviews.v1.Recusal
+	(*Panel)(nil),                       // 12: commonweal.reviews.v1.Panel
+	(*CreatePanelRequest)(nil),          // 13: commonweal.reviews.v1.CreatePanelRequest
+	(*GetPanelRequest)(nil),             // 14: commonweal.reviews.v1.GetPanelRequest
+	(*DeclareConflictRequest)(nil),      // 15: commonweal.reviews.v1.DeclareConflictRequest
+	(*ListRecusalsRequest)(nil),         // 16: commonweal.reviews.v1.ListRecusalsRequest
+	(*ListRecusalsResponse)(nil),        // 17: commonweal.reviews.v1.ListRecusalsResponse
+	(*Score)(nil),                       // 18: commonweal.reviews.v1.Score
+	(*SubmitScoreRequest)(nil),          // 19: commonweal.reviews.v1.SubmitScoreRequest
+	(*MemberTotal)(nil),                 // 20: commonweal.reviews.v1.MemberTotal
+	(*PanelScoreInputs)(nil),            // 21: commonweal.reviews.v1.PanelScoreInputs
+	(*ShortlistEntry)(nil),              // 22: commonweal.reviews.v1.ShortlistEntry
+	(*Shortlist)(nil),                   // 23: commonweal.reviews.v1.Shortlist
+	(*ComputeShortlistRequest)(nil),     // 24: commonweal.reviews.v1.ComputeShortlistRequest
+	(*PublishShortlistRequest)(nil),     // 25: commonweal.reviews.v1.PublishShortlistRequest
+	(*GetShortlistRequest)(nil),         // 26: commonweal.reviews.v1.GetShortlistRequest
+	(*Complaint)(nil),                   // 27: commonweal.reviews.v1.Complaint
+	(*CreateComplaintRequest)(nil),      // 28: commonweal.reviews.v1.CreateComplaintRequest
+	(*ListComplaintsRequest)(nil),       // 29: commonweal.reviews.v1.ListComplaintsRequest
+	(*ListComplaintsResponse)(nil),      // 30: commonweal.reviews.v1.ListComplaintsResponse
+	(*ResolveComplaintRequest)(nil),     // 31: commonweal.reviews.v1.ResolveComplaintRequest
+	(*SendVoterCodeRequest)(nil),        // 32: commonweal.reviews.v1.SendVoterCodeRequest
+	(*SendVoterCodeResponse)(nil),       // 33: commonweal.reviews.v1.SendVoterCodeResponse
+	(*VerifyVoterRequest)(nil),          // 34: commonweal.reviews.v1.VerifyVoterRequest
+	(*VerifyVoterResponse)(nil),         // 35: commonweal.reviews.v1.VerifyVoterResponse
+	(*CastVoteRequest)(nil),             // 36: commonweal.reviews.v1.CastVoteRequest
+	(*Vote)(nil),                        // 37: commonweal.reviews.v1.Vote
+	(*GetTalliesRequest)(nil),           // 38: commonweal.reviews.v1.GetTalliesRequest
+	(*Tally)(nil),                       // 39: commonweal.reviews.v1.Tally
+	(*Tallies)(nil),                     // 40: commonweal.reviews.v1.Tallies
+	(*ResultInputs)(nil),                // 41: commonweal.reviews.v1.ResultInputs
+	(*ResultEntry)(nil),                 // 42: commonweal.reviews.v1.ResultEntry
+	(*Results)(nil),                     // 43: commonweal.reviews.v1.Results
+	(*ComputeResultsRequest)(nil),       // 44: commonweal.reviews.v1.ComputeResultsRequest
+	(*ApproveResultsRequest)(nil),       // 45: commonweal.reviews.v1.ApproveResultsRequest
+	(*SignOffResultsRequest)(nil),       // 46: commonweal.reviews.v1.SignOffResultsRequest
+	(*GetResultsRequest)(nil),           // 47: commonweal.reviews.v1.GetResultsRequest
+	(*GetRoundReviewStatusRequest)(nil), // 48: commonweal.reviews.v1.GetRoundReviewStatusRequest
+	(*RoundReviewStatus)(nil),           // 49: commonweal.reviews.v1.RoundReviewStatus
+	(*GetRoundPanelScoresRequest)(nil),  // 50: commonweal.reviews.v1.GetRoundPanelScoresRequest
+	(*RoundPanelScores)(nil),            // 51: commonweal.reviews.v1.RoundPanelScores
+	(*ApplicationPanelScore)(nil),       // 52: commonweal.reviews.v1.ApplicationPanelScore
+	nil,                                 // 53: commonweal.reviews.v1.Score.CriteriaEntry
+	nil,                                 // 54: commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
+	(*timestamppb.Timestamp)(nil),       // 55: google.protobuf.Timestamp
 }
 var file_commonweal_reviews_v1_reviews_proto_depIdxs = []int32{
-	1,  // 0: commonweal.reviews.v1.PanelMember.kind:type_name -> commonweal.reviews.v1.MemberKind
-	2,  // 1: commonweal.reviews.v1.Recusal.source:type_name -> commonweal.reviews.v1.RecusalSource
-	52, // 2: commonweal.reviews.v1.Recusal.create_time:type_name -> google.protobuf.Timestamp
-	0,  // 3: commonweal.reviews.v1.Panel.stage:type_name -> commonweal.reviews.v1.ReviewStage
-	7,  // 4: commonweal.reviews.v1.Panel.members:type_name -> commonweal.reviews.v1.PanelMember
-	8,  // 5: commonweal.reviews.v1.Panel.recusals:type_name -> commonweal.reviews.v1.Recusal
-	52, // 6: commonweal.reviews.v1.Panel.create_time:type_name -> google.protobuf.Timestamp
-	0,  // 7: commonweal.reviews.v1.CreatePanelRequest.stage:type_name -> commonweal.reviews.v1.ReviewStage
-	7,  // 8: commonweal.reviews.v1.CreatePanelRequest.members:type_name -> commonweal.reviews.v1.PanelMember
-	8,  // 9: commonweal.reviews.v1.ListRecusalsResponse.recusals:type_name -> commonweal.reviews.v1.Recusal
-	0,  // 10: commonweal.reviews.v1.Score.stage:type_name -> commonweal.reviews.v1.ReviewStage
-	50, // 11: commonweal.reviews.v1.Score.criteria:type_name -> commonweal.reviews.v1.Score.CriteriaEntry
-	52, // 12: commonweal.reviews.v1.Score.update_time:type_name -> google.protobuf.Timestamp
-	51, // 13: commonweal.reviews.v1.SubmitScoreRequest.criteria:type_name -> commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
-	17, // 14: commonweal.reviews.v1.PanelScoreInputs.used:type_name -> commonweal.reviews.v1.MemberTotal
-	17, // 15: commonweal.reviews.v1.PanelScoreInputs.dropped:type_name -> commonweal.reviews.v1.MemberTotal
-	18, // 16: commonweal.reviews.v1.ShortlistEntry.inputs:type_name -> commonweal.reviews.v1.PanelScoreInputs
-	3,  // 17: commonweal.reviews.v1.Shortlist.state:type_name -> commonweal.reviews.v1.ShortlistState
-	19, // 18: commonweal.reviews.v1.Shortlist.entries:type_name -> commonweal.reviews.v1.ShortlistEntry
-	52, // 19: commonweal.reviews.v1.Shortlist.compute_time:type_name -> google.protobuf.Timestamp
-	52, // 20: commonweal.reviews.v1.Shortlist.publish_time:type_name -> google.protobuf.Timestamp
-	4,  // 21: commonweal.reviews.v1.Complaint.state:type_name -> commonweal.reviews.v1.ComplaintState
-	5,  // 22: commonweal.reviews.v1.Complaint.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
-	52, // 23: commonweal.reviews.v1.Complaint.create_time:type_name -> google.protobuf.Timestamp
-	52, // 24: commonweal.reviews.v1.Complaint.resolve_time:type_name -> google.protobuf.Timestamp
-	4,  // 25: commonweal.reviews.v1.ListComplaintsRequest.state:type_name -> commonweal.reviews.v1.ComplaintState
-	24, // 26: commonweal.reviews.v1.ListComplaintsResponse.complaints:type_name -> commonweal.reviews.v1.Complaint
-	5,  // 27: commonweal.reviews.v1.ResolveComplaintRequest.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
-	52, // 28: commonweal.reviews.v1.SendVoterCodeResponse.expire_time:type_name -> google.protobuf.Timestamp
-	52, // 29: commonweal.reviews.v1.VerifyVoterResponse.expire_time:type_name -> google.protobuf.Timestamp
-	52, // 30: commonweal.reviews.v1.Vote.cast_time:type_name -> google.protobuf.Timestamp
-	36, // 31: commonweal.reviews.v1.Tallies.tallies:type_name -> commonweal.reviews.v1.Tally
-	18, // 32: commonweal.reviews.v1.ResultInputs.panel:type_name -> commonweal.reviews.v1.PanelScoreInputs
-	38, // 33: commonweal.reviews.v1.ResultEntry.inputs:type_name -> commonweal.reviews.v1.ResultInputs
-	6,  // 34: commonweal.reviews.v1.Results.state:type_name -> commonweal.reviews.v1.ResultsState
-	39, // 35: commonweal.reviews.v1.Results.entries:type_name -> commonweal.reviews.v1.ResultEntry
-	52, // 36: commonweal.reviews.v1.Results.donation_cutoff:type_name -> google.protobuf.Timestamp
-	52, // 37: commonweal.reviews.v1.Results.compute_time:type_name -> google.protobuf.Timestamp
-	52, // 38: commonweal.reviews.v1.Results.approve_time:type_name -> google.protobuf.Timestamp
-	52, // 39: commonweal.reviews.v1.Results.sign_off_time:type_name -> google.protobuf.Timestamp
-	6,  // 40: commonweal.reviews.v1.RoundReviewStatus.results_state:type_name -> commonweal.reviews.v1.ResultsState
-	49, // 41: commonweal.reviews.v1.RoundPanelScores.scores:type_name -> commonweal.reviews.v1.ApplicationPanelScore
-	0,  // 42: commonweal.reviews.v1.ApplicationPanelScore.stage:type_name -> commonweal.reviews.v1.ReviewStage
-	10, // 43: commonweal.reviews.v1.ReviewsService.CreatePanel:input_type -> commonweal.reviews.v1.CreatePanelRequest
-	11, // 44: commonweal.reviews.v1.ReviewsService.GetPanel:input_type -> commonweal.reviews.v1.GetPanelRequest
-	12, // 45: commonweal.reviews.v1.ReviewsService.DeclareConflict:input_type -> commonweal.reviews.v1.DeclareConflictRequest
-	13, // 46: commonweal.reviews.v1.ReviewsService.ListRecusals:input_type -> commonweal.reviews.v1.ListRecusalsRequest
-	16, // 47: commonweal.reviews.v1.ReviewsService.SubmitScore:input_type -> commonweal.reviews.v1.SubmitScoreRequest
-	21, // 48: commonweal.reviews.v1.ReviewsService.ComputeShortlist:input_type -> commonweal.reviews.v1.ComputeShortlistRequest
-	22, // 49: commonweal.reviews.v1.ReviewsService.PublishShortlist:input_type -> commonweal.reviews.v1.PublishShortlistRequest
-	23, // 50: commonweal.reviews.v1.ReviewsService.GetShortlist:input_type -> commonweal.reviews.v1.GetShortlistRequest
-	25, // 51: commonweal.reviews.v1.ReviewsService.CreateComplaint:input_type -> commonweal.reviews.v1.CreateComplaintRequest
-	28, // 52: commonweal.reviews.v1.ReviewsService.ResolveComplaint:input_type -> commonweal.reviews.v1.ResolveComplaintRequest
-	26, // 53: commonweal.reviews.v1.ReviewsService.ListComplaints:input_type -> commonweal.reviews.v1.ListComplaintsRequest
-	29, // 54: commonweal.reviews.v1.ReviewsService.SendVoterCode:input_type -> commonweal.reviews.v1.SendVoterCodeRequest
-	31, // 55: commonweal.reviews.v1.ReviewsService.VerifyVoter:input_type -> commonweal.reviews.v1.VerifyVoterRequest
-	33, // 56: commonweal.reviews.v1.ReviewsService.CastVote:input_type -> commonweal.reviews.v1.CastVoteRequest
-	35, // 57: commonweal.reviews.v1.ReviewsService.GetTallies:input_type -> commonweal.reviews.v1.GetTalliesRequest
-	41, // 58: commonweal.reviews.v1.ReviewsService.ComputeResults:input_type -> commonweal.reviews.v1.ComputeResultsRequest
-	42, // 59: commonweal.reviews.v1.ReviewsService.ApproveResults:input_type -> commonweal.reviews.v1.ApproveResultsRequest
-	43, // 60: commonweal.reviews.v1.ReviewsService.SignOffResults:input_type -> commonweal.reviews.v1.SignOffResultsRequest
-	44, // 61: commonweal.reviews.v1.ReviewsService.GetResults:input_type -> commonweal.reviews.v1.GetResultsRequest
-	45, // 62: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:input_type -> commonweal.reviews.v1.GetRoundReviewStatusRequest
-	47, // 63: commonweal.reviews.v1.ReviewsService.GetRoundPanelScores:input_type -> commonweal.reviews.v1.GetRoundPanelScoresRequest
-	9,  // 64: commonweal.reviews.v1.ReviewsService.CreatePanel:output_type -> commonweal.reviews.v1.Panel
-	9,  // 65: commonweal.reviews.v1.ReviewsService.GetPanel:output_type -> commonweal.reviews.v1.Panel
-	8,  // 66: commonweal.reviews.v1.ReviewsService.DeclareConflict:output_type -> commonweal.reviews.v1.Recusal
-	14, // 67: commonweal.reviews.v1.ReviewsService.ListRecusals:output_type -> commonweal.reviews.v1.ListRecusalsResponse
-	15, // 68: commonweal.reviews.v1.ReviewsService.SubmitScore:output_type -> commonweal.reviews.v1.Score
-	20, // 69: commonweal.reviews.v1.ReviewsService.ComputeShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	20, // 70: commonweal.reviews.v1.ReviewsService.PublishShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	20, // 71: commonweal.reviews.v1.ReviewsService.GetShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	24, // 72: commonweal.reviews.v1.ReviewsService.CreateComplaint:output_type -> commonweal.reviews.v1.Complaint
-	24, // 73: commonweal.reviews.v1.ReviewsService.ResolveComplaint:output_type -> commonweal.reviews.v1.Complaint
-	27, // 74: commonweal.reviews.v1.ReviewsService.ListComplaints:output_type -> commonweal.reviews.v1.ListComplaintsResponse
-	30, // 75: commonweal.reviews.v1.ReviewsService.SendVoterCode:output_type -> commonweal.reviews.v1.SendVoterCodeResponse
-	32, // 76: commonweal.reviews.v1.ReviewsService.VerifyVoter:output_type -> commonweal.reviews.v1.VerifyVoterResponse
-	34, // 77: commonweal.reviews.v1.ReviewsService.CastVote:output_type -> commonweal.reviews.v1.Vote
-	37, // 78: commonweal.reviews.v1.ReviewsService.GetTallies:output_type -> commonweal.reviews.v1.Tallies
-	40, // 79: commonweal.reviews.v1.ReviewsService.ComputeResults:output_type -> commonweal.reviews.v1.Results
-	40, // 80: commonweal.reviews.v1.ReviewsService.ApproveResults:output_type -> commonweal.reviews.v1.Results
-	40, // 81: commonweal.reviews.v1.ReviewsService.SignOffResults:output_type -> commonweal.reviews.v1.Results
-	40, // 82: commonweal.reviews.v1.ReviewsService.GetResults:output_type -> commonweal.reviews.v1.Results
-	46, // 83: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:output_type -> commonweal.reviews.v1.RoundReviewStatus
-	48, // 84: commonweal.reviews.v1.ReviewsService.GetRoundPanelScores:output_type -> commonweal.reviews.v1.RoundPanelScores
-	64, // [64:85] is the sub-list for method output_type
-	43, // [43:64] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	9,  // 0: commonweal.reviews.v1.ListReviewerPanelsResponse.panels:type_name -> commonweal.reviews.v1.ReviewerPanel
+	0,  // 1: commonweal.reviews.v1.ReviewerPanel.stage:type_name -> commonweal.reviews.v1.ReviewStage
+	1,  // 2: commonweal.reviews.v1.PanelMember.kind:type_name -> commonweal.reviews.v1.MemberKind
+	2,  // 3: commonweal.reviews.v1.Recusal.source:type_name -> commonweal.reviews.v1.RecusalSource
+	55, // 4: commonweal.reviews.v1.Recusal.create_time:type_name -> google.protobuf.Timestamp
+	0,  // 5: commonweal.reviews.v1.Panel.stage:type_name -> commonweal.reviews.v1.ReviewStage
+	10, // 6: commonweal.reviews.v1.Panel.members:type_name -> commonweal.reviews.v1.PanelMember
+	11, // 7: commonweal.reviews.v1.Panel.recusals:type_name -> commonweal.reviews.v1.Recusal
+	55, // 8: commonweal.reviews.v1.Panel.create_time:type_name -> google.protobuf.Timestamp
+	0,  // 9: commonweal.reviews.v1.CreatePanelRequest.stage:type_name -> commonweal.reviews.v1.ReviewStage
+	10, // 10: commonweal.reviews.v1.CreatePanelRequest.members:type_name -> commonweal.reviews.v1.PanelMember
+	11, // 11: commonweal.reviews.v1.ListRecusalsResponse.recusals:type_name -> commonweal.reviews.v1.Recusal
+	0,  // 12: commonweal.reviews.v1.Score.stage:type_name -> commonweal.reviews.v1.ReviewStage
+	53, // 13: commonweal.reviews.v1.Score.criteria:type_name -> commonweal.reviews.v1.Score.CriteriaEntry
+	55, // 14: commonweal.reviews.v1.Score.update_time:type_name -> google.protobuf.Timestamp
+	54, // 15: commonweal.reviews.v1.SubmitScoreRequest.criteria:type_name -> commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
+	20, // 16: commonweal.reviews.v1.PanelScoreInputs.used:type_name -> commonweal.reviews.v1.MemberTotal
+	20, // 17: commonweal.reviews.v1.PanelScoreInputs.dropped:type_name -> commonweal.reviews.v1.MemberTotal
+	21, // 18: commonweal.reviews.v1.ShortlistEntry.inputs:type_name -> commonweal.reviews.v1.PanelScoreInputs
+	3,  // 19: commonweal.reviews.v1.Shortlist.state:type_name -> commonweal.reviews.v1.ShortlistState
+	22, // 20: commonweal.reviews.v1.Shortlist.entries:type_name -> commonweal.reviews.v1.ShortlistEntry
+	55, // 21: commonweal.reviews.v1.Shortlist.compute_time:type_name -> google.protobuf.Timestamp
+	55, // 22: commonweal.reviews.v1.Shortlist.publish_time:type_name -> google.protobuf.Timestamp
+	4,  // 23: commonweal.reviews.v1.Complaint.state:type_name -> commonweal.reviews.v1.ComplaintState
+	5,  // 24: commonweal.reviews.v1.Complaint.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
+	55, // 25: commonweal.reviews.v1.Complaint.create_time:type_name -> google.protobuf.Timestamp
+	55, // 26: commonweal.reviews.v1.Complaint.resolve_time:type_name -> google.protobuf.Timestamp
+	4,  // 27: commonweal.reviews.v1.ListComplaintsRequest.state:type_name -> commonweal.reviews.v1.ComplaintState
+	27, // 28: commonweal.reviews.v1.ListComplaintsResponse.complaints:type_name -> commonweal.reviews.v1.Complaint
+	5,  // 29: commonweal.reviews.v1.ResolveComplaintRequest.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
+	55, // 30: commonweal.reviews.v1.SendVoterCodeResponse.expire_time:type_name -> google.protobuf.Timestamp
+	55, // 31: commonweal.reviews.v1.VerifyVoterResponse.expire_time:type_name -> google.protobuf.Timestamp
+	55, // 32: commonweal.reviews.v1.Vote.cast_time:type_name -> google.protobuf.Timestamp
+	39, // 33: commonweal.reviews.v1.Tallies.tallies:type_name -> commonweal.reviews.v1.Tally
+	21, // 34: commonweal.reviews.v1.ResultInputs.panel:type_name -> commonweal.reviews.v1.PanelScoreInputs
+	41, // 35: commonweal.reviews.v1.ResultEntry.inputs:type_name -> commonweal.reviews.v1.ResultInputs
+	6,  // 36: commonweal.reviews.v1.Results.state:type_name -> commonweal.reviews.v1.ResultsState
+	42, // 37: commonweal.reviews.v1.Results.entries:type_name -> commonweal.reviews.v1.ResultEntry
+	55, // 38: commonweal.reviews.v1.Results.donation_cutoff:type_name -> google.protobuf.Timestamp
+	55, // 39: commonweal.reviews.v1.Results.compute_time:type_name -> google.protobuf.Timestamp
+	55, // 40: commonweal.reviews.v1.Results.approve_time:type_name -> google.protobuf.Timestamp
+	55, // 41: commonweal.reviews.v1.Results.sign_off_time:type_name -> google.protobuf.Timestamp
+	6,  // 42: commonweal.reviews.v1.RoundReviewStatus.results_state:type_name -> commonweal.reviews.v1.ResultsState
+	52, // 43: commonweal.reviews.v1.RoundPanelScores.scores:type_name -> commonweal.reviews.v1.ApplicationPanelScore
+	0,  // 44: commonweal.reviews.v1.ApplicationPanelScore.stage:type_name -> commonweal.reviews.v1.ReviewStage
+	13, // 45: commonweal.reviews.v1.ReviewsService.CreatePanel:input_type -> commonweal.reviews.v1.CreatePanelRequest
+	14, // 46: commonweal.reviews.v1.ReviewsService.GetPanel:input_type -> commonweal.reviews.v1.GetPanelRequest
+	15, // 47: commonweal.reviews.v1.ReviewsService.DeclareConflict:input_type -> commonweal.reviews.v1.DeclareConflictRequest
+	16, // 48: commonweal.reviews.v1.ReviewsService.ListRecusals:input_type -> commonweal.reviews.v1.ListRecusalsRequest
+	19, // 49: commonweal.reviews.v1.ReviewsService.SubmitScore:input_type -> commonweal.reviews.v1.SubmitScoreRequest
+	24, // 50: commonweal.reviews.v1.ReviewsService.ComputeShortlist:input_type -> commonweal.reviews.v1.ComputeShortlistRequest
+	25, // 51: commonweal.reviews.v1.ReviewsService.PublishShortlist:input_type -> commonweal.reviews.v1.PublishShortlistRequest
+	26, // 52: commonweal.reviews.v1.ReviewsService.GetShortlist:input_type -> commonweal.reviews.v1.GetShortlistRequest
+	28, // 53: commonweal.reviews.v1.ReviewsService.CreateComplaint:input_type -> commonweal.reviews.v1.CreateComplaintRequest
+	31, // 54: commonweal.reviews.v1.ReviewsService.ResolveComplaint:input_type -> commonweal.reviews.v1.ResolveComplaintRequest
+	29, // 55: commonweal.reviews.v1.ReviewsService.ListComplaints:input_type -> commonweal.reviews.v1.ListComplaintsRequest
+	32, // 56: commonweal.reviews.v1.ReviewsService.SendVoterCode:input_type -> commonweal.reviews.v1.SendVoterCodeRequest
+	34, // 57: commonweal.reviews.v1.ReviewsService.VerifyVoter:input_type -> commonweal.reviews.v1.VerifyVoterRequest
+	36, // 58: commonweal.reviews.v1.ReviewsService.CastVote:input_type -> commonweal.reviews.v1.CastVoteRequest
+	38, // 59: commonweal.reviews.v1.ReviewsService.GetTallies:input_type -> commonweal.reviews.v1.GetTalliesRequest
+	44, // 60: commonweal.reviews.v1.ReviewsService.ComputeResults:input_type -> commonweal.reviews.v1.ComputeResultsRequest
+	45, // 61: commonweal.reviews.v1.ReviewsService.ApproveResults:input_type -> commonweal.reviews.v1.ApproveResultsRequest
+	46, // 62: commonweal.reviews.v1.ReviewsService.SignOffResults:input_type -> commonweal.reviews.v1.SignOffResultsRequest
+	47, // 63: commonweal.reviews.v1.ReviewsService.GetResults:input_type -> commonweal.reviews.v1.GetResultsRequest
+	48, // 64: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:input_type -> commonweal.reviews.v1.GetRoundReviewStatusRequest
+	50, // 65: commonweal.reviews.v1.ReviewsService.GetRoundPanelScores:input_type -> commonweal.reviews.v1.GetRoundPanelScoresRequest
+	7,  // 66: commonweal.reviews.v1.ReviewsService.ListReviewerPanels:input_type -> commonweal.reviews.v1.ListReviewerPanelsRequest
+	12, // 67: commonweal.reviews.v1.ReviewsService.CreatePanel:output_type -> commonweal.reviews.v1.Panel
+	12, // 68: commonweal.reviews.v1.ReviewsService.GetPanel:output_type -> commonweal.reviews.v1.Panel
+	11, // 69: commonweal.reviews.v1.ReviewsService.DeclareConflict:output_type -> commonweal.reviews.v1.Recusal
+	17, // 70: commonweal.reviews.v1.ReviewsService.ListRecusals:output_type -> commonweal.reviews.v1.ListRecusalsResponse
+	18, // 71: commonweal.reviews.v1.ReviewsService.SubmitScore:output_type -> commonweal.reviews.v1.Score
+	23, // 72: commonweal.reviews.v1.ReviewsService.ComputeShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	23, // 73: commonweal.reviews.v1.ReviewsService.PublishShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	23, // 74: commonweal.reviews.v1.ReviewsService.GetShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	27, // 75: commonweal.reviews.v1.ReviewsService.CreateComplaint:output_type -> commonweal.reviews.v1.Complaint
+	27, // 76: commonweal.reviews.v1.ReviewsService.ResolveComplaint:output_type -> commonweal.reviews.v1.Complaint
+	30, // 77: commonweal.reviews.v1.ReviewsService.ListComplaints:output_type -> commonweal.reviews.v1.ListComplaintsResponse
+	33, // 78: commonweal.reviews.v1.ReviewsService.SendVoterCode:output_type -> commonweal.reviews.v1.SendVoterCodeResponse
+	35, // 79: commonweal.reviews.v1.ReviewsService.VerifyVoter:output_type -> commonweal.reviews.v1.VerifyVoterResponse
+	37, // 80: commonweal.reviews.v1.ReviewsService.CastVote:output_type -> commonweal.reviews.v1.Vote
+	40, // 81: commonweal.reviews.v1.ReviewsService.GetTallies:output_type -> commonweal.reviews.v1.Tallies
+	43, // 82: commonweal.reviews.v1.ReviewsService.ComputeResults:output_type -> commonweal.reviews.v1.Results
+	43, // 83: commonweal.reviews.v1.ReviewsService.ApproveResults:output_type -> commonweal.reviews.v1.Results
+	43, // 84: commonweal.reviews.v1.ReviewsService.SignOffResults:output_type -> commonweal.reviews.v1.Results
+	43, // 85: commonweal.reviews.v1.ReviewsService.GetResults:output_type -> commonweal.reviews.v1.Results
+	49, // 86: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:output_type -> commonweal.reviews.v1.RoundReviewStatus
+	51, // 87: commonweal.reviews.v1.ReviewsService.GetRoundPanelScores:output_type -> commonweal.reviews.v1.RoundPanelScores
+	8,  // 88: commonweal.reviews.v1.ReviewsService.ListReviewerPanels:output_type -> commonweal.reviews.v1.ListReviewerPanelsResponse
+	67, // [67:89] is the sub-list for method output_type
+	45, // [45:67] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_reviews_v1_reviews_proto_init() }
@@ -3876,7 +4061,7 @@ func file_commonweal_reviews_v1_reviews_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_reviews_v1_reviews_proto_rawDesc), len(file_commonweal_reviews_v1_reviews_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   45,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

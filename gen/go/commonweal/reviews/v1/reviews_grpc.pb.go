@@ -40,6 +40,7 @@ const (
 	ReviewsService_GetResults_FullMethodName           = "/commonweal.reviews.v1.ReviewsService/GetResults"
 	ReviewsService_GetRoundReviewStatus_FullMethodName = "/commonweal.reviews.v1.ReviewsService/GetRoundReviewStatus"
 	ReviewsService_GetRoundPanelScores_FullMethodName  = "/commonweal.reviews.v1.ReviewsService/GetRoundPanelScores"
+	ReviewsService_ListReviewerPanels_FullMethodName   = "/commonweal.reviews.v1.ReviewsService/ListReviewerPanels"
 )
 
 // ReviewsServiceClient is the client API for ReviewsService service.
@@ -109,6 +110,10 @@ type ReviewsServiceClient interface {
 	// and the results hold them (the supervision service's statistics ask it). Internal: suite services and
 	// staff, not exposed over HTTP.
 	GetRoundPanelScores(ctx context.Context, in *GetRoundPanelScoresRequest, opts ...grpc.CallOption) (*RoundPanelScores, error)
+	// ListReviewerPanels lists the panels a reviewer sits on (of one round, or of every round), so that the
+	// applications service can show a panel member the applications its panel scores. Internal: suite services
+	// only, not exposed over HTTP.
+	ListReviewerPanels(ctx context.Context, in *ListReviewerPanelsRequest, opts ...grpc.CallOption) (*ListReviewerPanelsResponse, error)
 }
 
 type reviewsServiceClient struct {
@@ -329,6 +334,16 @@ func (c *reviewsServiceClient) GetRoundPanelScores(ctx context.Context, in *GetR
 	return out, nil
 }
 
+func (c *reviewsServiceClient) ListReviewerPanels(ctx context.Context, in *ListReviewerPanelsRequest, opts ...grpc.CallOption) (*ListReviewerPanelsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListReviewerPanelsResponse)
+	err := c.cc.Invoke(ctx, ReviewsService_ListReviewerPanels_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReviewsServiceServer is the server API for ReviewsService service.
 // All implementations must embed UnimplementedReviewsServiceServer
 // for forward compatibility.
@@ -396,6 +411,10 @@ type ReviewsServiceServer interface {
 	// and the results hold them (the supervision service's statistics ask it). Internal: suite services and
 	// staff, not exposed over HTTP.
 	GetRoundPanelScores(context.Context, *GetRoundPanelScoresRequest) (*RoundPanelScores, error)
+	// ListReviewerPanels lists the panels a reviewer sits on (of one round, or of every round), so that the
+	// applications service can show a panel member the applications its panel scores. Internal: suite services
+	// only, not exposed over HTTP.
+	ListReviewerPanels(context.Context, *ListReviewerPanelsRequest) (*ListReviewerPanelsResponse, error)
 	mustEmbedUnimplementedReviewsServiceServer()
 }
 
@@ -468,6 +487,9 @@ func (UnimplementedReviewsServiceServer) GetRoundReviewStatus(context.Context, *
 }
 func (UnimplementedReviewsServiceServer) GetRoundPanelScores(context.Context, *GetRoundPanelScoresRequest) (*RoundPanelScores, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetRoundPanelScores not implemented")
+}
+func (UnimplementedReviewsServiceServer) ListReviewerPanels(context.Context, *ListReviewerPanelsRequest) (*ListReviewerPanelsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListReviewerPanels not implemented")
 }
 func (UnimplementedReviewsServiceServer) mustEmbedUnimplementedReviewsServiceServer() {}
 func (UnimplementedReviewsServiceServer) testEmbeddedByValue()                        {}
@@ -868,6 +890,24 @@ func _ReviewsService_GetRoundPanelScores_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReviewsService_ListReviewerPanels_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListReviewerPanelsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewsServiceServer).ListReviewerPanels(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewsService_ListReviewerPanels_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewsServiceServer).ListReviewerPanels(ctx, req.(*ListReviewerPanelsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ReviewsService_ServiceDesc is the grpc.ServiceDesc for ReviewsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -958,6 +998,10 @@ var ReviewsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetRoundPanelScores",
 			Handler:    _ReviewsService_GetRoundPanelScores_Handler,
+		},
+		{
+			MethodName: "ListReviewerPanels",
+			Handler:    _ReviewsService_ListReviewerPanels_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

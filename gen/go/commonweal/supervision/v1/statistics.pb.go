@@ -177,13 +177,26 @@ type RoundStatistics struct {
 	Total *StatisticsGroup `protobuf:"bytes,5,opt,name=total,proto3" json:"total,omitempty"`
 	// One group per category that has applications, in the category order of the applications service.
 	Categories []*StatisticsGroup `protobuf:"bytes,6,rep,name=categories,proto3" json:"categories,omitempty"`
-	// One group per community (an entry of an application's service area), by name. An application serving
-	// several communities counts in each, so these groups may add up to more than the total.
+	// One group per community, by key: an application that chose communities from the list counts in each of
+	// them (key the community code, label its name, sub-district and district); one that chose none counts in
+	// each entry of its free-text service area (key and label the text). An application serving several
+	// communities counts in each, so these groups may add up to more than the total.
 	Communities []*StatisticsGroup `protobuf:"bytes,7,rep,name=communities,proto3" json:"communities,omitempty"`
 	// One line per selected project, by project ID.
-	Projects      []*ProjectStatistics `protobuf:"bytes,8,rep,name=projects,proto3" json:"projects,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Projects []*ProjectStatistics `protobuf:"bytes,8,rep,name=projects,proto3" json:"projects,omitempty"`
+	// The round policy's home district (临渭区 by default).
+	HomeDistrict string `protobuf:"bytes,9,opt,name=home_district,json=homeDistrict,proto3" json:"home_district,omitempty"`
+	// Applications (any status but DRAFT) whose chosen communities lie mainly in the home district (at least the
+	// policy's home_district_min_percent of them).
+	ApplicationsMainlyInHomeDistrict int32 `protobuf:"varint,10,opt,name=applications_mainly_in_home_district,json=applicationsMainlyInHomeDistrict,proto3" json:"applications_mainly_in_home_district,omitempty"`
+	// The needs catalogue of the round: needs published with it, answered and met.
+	Needs *NeedsStatistics `protobuf:"bytes,11,opt,name=needs,proto3" json:"needs,omitempty"`
+	// The organisations that applied (any status but DRAFT), by age and staff size.
+	ApplicantOrganizations *OrganizationProfile `protobuf:"bytes,12,opt,name=applicant_organizations,json=applicantOrganizations,proto3" json:"applicant_organizations,omitempty"`
+	// The organisations of the selected projects, by age and staff size.
+	SelectedOrganizations *OrganizationProfile `protobuf:"bytes,13,opt,name=selected_organizations,json=selectedOrganizations,proto3" json:"selected_organizations,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *RoundStatistics) Reset() {
@@ -272,6 +285,270 @@ func (x *RoundStatistics) GetProjects() []*ProjectStatistics {
 	return nil
 }
 
+func (x *RoundStatistics) GetHomeDistrict() string {
+	if x != nil {
+		return x.HomeDistrict
+	}
+	return ""
+}
+
+func (x *RoundStatistics) GetApplicationsMainlyInHomeDistrict() int32 {
+	if x != nil {
+		return x.ApplicationsMainlyInHomeDistrict
+	}
+	return 0
+}
+
+func (x *RoundStatistics) GetNeeds() *NeedsStatistics {
+	if x != nil {
+		return x.Needs
+	}
+	return nil
+}
+
+func (x *RoundStatistics) GetApplicantOrganizations() *OrganizationProfile {
+	if x != nil {
+		return x.ApplicantOrganizations
+	}
+	return nil
+}
+
+func (x *RoundStatistics) GetSelectedOrganizations() *OrganizationProfile {
+	if x != nil {
+		return x.SelectedOrganizations
+	}
+	return nil
+}
+
+// NeedsStatistics counts a round's catalogue needs.
+type NeedsStatistics struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Needs published with the round.
+	Published int32 `protobuf:"varint,1,opt,name=published,proto3" json:"published,omitempty"`
+	// Needs that at least one submitted application (any status but DRAFT) declares it answers.
+	Answered int32 `protobuf:"varint,2,opt,name=answered,proto3" json:"answered,omitempty"`
+	// Needs that at least one selected project answers.
+	Met int32 `protobuf:"varint,3,opt,name=met,proto3" json:"met,omitempty"`
+	// One line per published need, oldest first.
+	Lines         []*NeedLine `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NeedsStatistics) Reset() {
+	*x = NeedsStatistics{}
+	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NeedsStatistics) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NeedsStatistics) ProtoMessage() {}
+
+func (x *NeedsStatistics) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NeedsStatistics.ProtoReflect.Descriptor instead.
+func (*NeedsStatistics) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_statistics_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *NeedsStatistics) GetPublished() int32 {
+	if x != nil {
+		return x.Published
+	}
+	return 0
+}
+
+func (x *NeedsStatistics) GetAnswered() int32 {
+	if x != nil {
+		return x.Answered
+	}
+	return 0
+}
+
+func (x *NeedsStatistics) GetMet() int32 {
+	if x != nil {
+		return x.Met
+	}
+	return 0
+}
+
+func (x *NeedsStatistics) GetLines() []*NeedLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+// NeedLine is one published need and who answers it.
+type NeedLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Need ID.
+	NeedId string `protobuf:"bytes,1,opt,name=need_id,json=needId,proto3" json:"need_id,omitempty"`
+	// Title.
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// Category short name (ELDERLY, …).
+	Category string `protobuf:"bytes,3,opt,name=category,proto3" json:"category,omitempty"`
+	// The community's code.
+	CommunityCode string `protobuf:"bytes,4,opt,name=community_code,json=communityCode,proto3" json:"community_code,omitempty"`
+	// Submitted applications answering it.
+	Applications int32 `protobuf:"varint,5,opt,name=applications,proto3" json:"applications,omitempty"`
+	// Selected projects answering it.
+	Projects      int32 `protobuf:"varint,6,opt,name=projects,proto3" json:"projects,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NeedLine) Reset() {
+	*x = NeedLine{}
+	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NeedLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NeedLine) ProtoMessage() {}
+
+func (x *NeedLine) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NeedLine.ProtoReflect.Descriptor instead.
+func (*NeedLine) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_statistics_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *NeedLine) GetNeedId() string {
+	if x != nil {
+		return x.NeedId
+	}
+	return ""
+}
+
+func (x *NeedLine) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *NeedLine) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *NeedLine) GetCommunityCode() string {
+	if x != nil {
+		return x.CommunityCode
+	}
+	return ""
+}
+
+func (x *NeedLine) GetApplications() int32 {
+	if x != nil {
+		return x.Applications
+	}
+	return 0
+}
+
+func (x *NeedLine) GetProjects() int32 {
+	if x != nil {
+		return x.Projects
+	}
+	return 0
+}
+
+// OrganizationProfile counts distinct organisations by age and staff size.
+type OrganizationProfile struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Distinct organisations.
+	Organizations int32 `protobuf:"varint,1,opt,name=organizations,proto3" json:"organizations,omitempty"`
+	// By age at the round's publication, from the founding date: UNDER_1_YEAR, 1_TO_3_YEARS, 3_TO_5_YEARS,
+	// 5_YEARS_OR_MORE, UNKNOWN (no founding date).
+	ByAge map[string]int32 `protobuf:"bytes,2,rep,name=by_age,json=byAge,proto3" json:"by_age,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// By staff size: 0_TO_5, 6_TO_10, 11_TO_30, OVER_30, UNKNOWN (individuals and organisations that gave none).
+	ByStaffSize   map[string]int32 `protobuf:"bytes,3,rep,name=by_staff_size,json=byStaffSize,proto3" json:"by_staff_size,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrganizationProfile) Reset() {
+	*x = OrganizationProfile{}
+	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrganizationProfile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrganizationProfile) ProtoMessage() {}
+
+func (x *OrganizationProfile) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrganizationProfile.ProtoReflect.Descriptor instead.
+func (*OrganizationProfile) Descriptor() ([]byte, []int) {
+	return file_commonweal_supervision_v1_statistics_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *OrganizationProfile) GetOrganizations() int32 {
+	if x != nil {
+		return x.Organizations
+	}
+	return 0
+}
+
+func (x *OrganizationProfile) GetByAge() map[string]int32 {
+	if x != nil {
+		return x.ByAge
+	}
+	return nil
+}
+
+func (x *OrganizationProfile) GetByStaffSize() map[string]int32 {
+	if x != nil {
+		return x.ByStaffSize
+	}
+	return nil
+}
+
 // StatisticsGroup counts and sums the applications of a round, a category or a community. Money is in fen.
 type StatisticsGroup struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -325,13 +602,15 @@ type StatisticsGroup struct {
 	FinalPanelScored int32 `protobuf:"varint,23,opt,name=final_panel_scored,json=finalPanelScored,proto3" json:"final_panel_scored,omitempty"`
 	// Mean final panel score of those applications in hundredths, rounded half up as above; 0 when none.
 	FinalPanelScoreMean int64 `protobuf:"varint,24,opt,name=final_panel_score_mean,json=finalPanelScoreMean,proto3" json:"final_panel_score_mean,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// For a community group: the community's name, sub-district and district (or the free text); empty otherwise.
+	Label         string `protobuf:"bytes,25,opt,name=label,proto3" json:"label,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StatisticsGroup) Reset() {
 	*x = StatisticsGroup{}
-	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[4]
+	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -343,7 +622,7 @@ func (x *StatisticsGroup) String() string {
 func (*StatisticsGroup) ProtoMessage() {}
 
 func (x *StatisticsGroup) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[4]
+	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -356,7 +635,7 @@ func (x *StatisticsGroup) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatisticsGroup.ProtoReflect.Descriptor instead.
 func (*StatisticsGroup) Descriptor() ([]byte, []int) {
-	return file_commonweal_supervision_v1_statistics_proto_rawDescGZIP(), []int{4}
+	return file_commonweal_supervision_v1_statistics_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *StatisticsGroup) GetKey() string {
@@ -527,6 +806,13 @@ func (x *StatisticsGroup) GetFinalPanelScoreMean() int64 {
 	return 0
 }
 
+func (x *StatisticsGroup) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
 // ProjectStatistics is one selected project's line: the row of the exports. Money is in fen.
 type ProjectStatistics struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -558,7 +844,7 @@ type ProjectStatistics struct {
 
 func (x *ProjectStatistics) Reset() {
 	*x = ProjectStatistics{}
-	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[5]
+	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -570,7 +856,7 @@ func (x *ProjectStatistics) String() string {
 func (*ProjectStatistics) ProtoMessage() {}
 
 func (x *ProjectStatistics) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[5]
+	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -583,7 +869,7 @@ func (x *ProjectStatistics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectStatistics.ProtoReflect.Descriptor instead.
 func (*ProjectStatistics) Descriptor() ([]byte, []int) {
-	return file_commonweal_supervision_v1_statistics_proto_rawDescGZIP(), []int{5}
+	return file_commonweal_supervision_v1_statistics_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ProjectStatistics) GetProjectId() string {
@@ -679,7 +965,7 @@ type ExportFile struct {
 
 func (x *ExportFile) Reset() {
 	*x = ExportFile{}
-	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[6]
+	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -691,7 +977,7 @@ func (x *ExportFile) String() string {
 func (*ExportFile) ProtoMessage() {}
 
 func (x *ExportFile) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[6]
+	mi := &file_commonweal_supervision_v1_statistics_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -704,7 +990,7 @@ func (x *ExportFile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportFile.ProtoReflect.Descriptor instead.
 func (*ExportFile) Descriptor() ([]byte, []int) {
-	return file_commonweal_supervision_v1_statistics_proto_rawDescGZIP(), []int{6}
+	return file_commonweal_supervision_v1_statistics_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ExportFile) GetFilename() string {
@@ -738,7 +1024,7 @@ const file_commonweal_supervision_v1_statistics_proto_rawDesc = "" +
 	" ExportProjectsSpreadsheetRequest\x12\x1e\n" +
 	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\":\n" +
 	"\x18ExportProjectsCsvRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\xbe\x03\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\xc5\x06\n" +
 	"\x0fRoundStatistics\x12\x19\n" +
 	"\bround_id\x18\x01 \x01(\tR\aroundId\x12\x14\n" +
 	"\x05phase\x18\x02 \x01(\tR\x05phase\x12/\n" +
@@ -749,7 +1035,36 @@ const file_commonweal_supervision_v1_statistics_proto_rawDesc = "" +
 	"categories\x18\x06 \x03(\v2*.commonweal.supervision.v1.StatisticsGroupR\n" +
 	"categories\x12L\n" +
 	"\vcommunities\x18\a \x03(\v2*.commonweal.supervision.v1.StatisticsGroupR\vcommunities\x12H\n" +
-	"\bprojects\x18\b \x03(\v2,.commonweal.supervision.v1.ProjectStatisticsR\bprojects\"\xb5\n" +
+	"\bprojects\x18\b \x03(\v2,.commonweal.supervision.v1.ProjectStatisticsR\bprojects\x12#\n" +
+	"\rhome_district\x18\t \x01(\tR\fhomeDistrict\x12N\n" +
+	"$applications_mainly_in_home_district\x18\n" +
+	" \x01(\x05R applicationsMainlyInHomeDistrict\x12@\n" +
+	"\x05needs\x18\v \x01(\v2*.commonweal.supervision.v1.NeedsStatisticsR\x05needs\x12g\n" +
+	"\x17applicant_organizations\x18\f \x01(\v2..commonweal.supervision.v1.OrganizationProfileR\x16applicantOrganizations\x12e\n" +
+	"\x16selected_organizations\x18\r \x01(\v2..commonweal.supervision.v1.OrganizationProfileR\x15selectedOrganizations\"\x98\x01\n" +
+	"\x0fNeedsStatistics\x12\x1c\n" +
+	"\tpublished\x18\x01 \x01(\x05R\tpublished\x12\x1a\n" +
+	"\banswered\x18\x02 \x01(\x05R\banswered\x12\x10\n" +
+	"\x03met\x18\x03 \x01(\x05R\x03met\x129\n" +
+	"\x05lines\x18\x04 \x03(\v2#.commonweal.supervision.v1.NeedLineR\x05lines\"\xbc\x01\n" +
+	"\bNeedLine\x12\x17\n" +
+	"\aneed_id\x18\x01 \x01(\tR\x06needId\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x1a\n" +
+	"\bcategory\x18\x03 \x01(\tR\bcategory\x12%\n" +
+	"\x0ecommunity_code\x18\x04 \x01(\tR\rcommunityCode\x12\"\n" +
+	"\fapplications\x18\x05 \x01(\x05R\fapplications\x12\x1a\n" +
+	"\bprojects\x18\x06 \x01(\x05R\bprojects\"\xec\x02\n" +
+	"\x13OrganizationProfile\x12$\n" +
+	"\rorganizations\x18\x01 \x01(\x05R\rorganizations\x12P\n" +
+	"\x06by_age\x18\x02 \x03(\v29.commonweal.supervision.v1.OrganizationProfile.ByAgeEntryR\x05byAge\x12c\n" +
+	"\rby_staff_size\x18\x03 \x03(\v2?.commonweal.supervision.v1.OrganizationProfile.ByStaffSizeEntryR\vbyStaffSize\x1a8\n" +
+	"\n" +
+	"ByAgeEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\x1a>\n" +
+	"\x10ByStaffSizeEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"\xcb\n" +
 	"\n" +
 	"\x0fStatisticsGroup\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\"\n" +
@@ -779,7 +1094,8 @@ const file_commonweal_supervision_v1_statistics_proto_rawDesc = "" +
 	"\x16shortlist_panel_scored\x18\x15 \x01(\x05R\x14shortlistPanelScored\x12;\n" +
 	"\x1ashortlist_panel_score_mean\x18\x16 \x01(\x03R\x17shortlistPanelScoreMean\x12,\n" +
 	"\x12final_panel_scored\x18\x17 \x01(\x05R\x10finalPanelScored\x123\n" +
-	"\x16final_panel_score_mean\x18\x18 \x01(\x03R\x13finalPanelScoreMean\x1aG\n" +
+	"\x16final_panel_score_mean\x18\x18 \x01(\x03R\x13finalPanelScoreMean\x12\x14\n" +
+	"\x05label\x18\x19 \x01(\tR\x05label\x1aG\n" +
 	"\x19ApplicationsByStatusEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\x1aF\n" +
@@ -824,39 +1140,50 @@ func file_commonweal_supervision_v1_statistics_proto_rawDescGZIP() []byte {
 	return file_commonweal_supervision_v1_statistics_proto_rawDescData
 }
 
-var file_commonweal_supervision_v1_statistics_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_commonweal_supervision_v1_statistics_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_commonweal_supervision_v1_statistics_proto_goTypes = []any{
 	(*GetRoundStatisticsRequest)(nil),        // 0: commonweal.supervision.v1.GetRoundStatisticsRequest
 	(*ExportProjectsSpreadsheetRequest)(nil), // 1: commonweal.supervision.v1.ExportProjectsSpreadsheetRequest
 	(*ExportProjectsCsvRequest)(nil),         // 2: commonweal.supervision.v1.ExportProjectsCsvRequest
 	(*RoundStatistics)(nil),                  // 3: commonweal.supervision.v1.RoundStatistics
-	(*StatisticsGroup)(nil),                  // 4: commonweal.supervision.v1.StatisticsGroup
-	(*ProjectStatistics)(nil),                // 5: commonweal.supervision.v1.ProjectStatistics
-	(*ExportFile)(nil),                       // 6: commonweal.supervision.v1.ExportFile
-	nil,                                      // 7: commonweal.supervision.v1.StatisticsGroup.ApplicationsByStatusEntry
-	nil,                                      // 8: commonweal.supervision.v1.StatisticsGroup.ApplicationsByStageEntry
-	(*timestamppb.Timestamp)(nil),            // 9: google.protobuf.Timestamp
+	(*NeedsStatistics)(nil),                  // 4: commonweal.supervision.v1.NeedsStatistics
+	(*NeedLine)(nil),                         // 5: commonweal.supervision.v1.NeedLine
+	(*OrganizationProfile)(nil),              // 6: commonweal.supervision.v1.OrganizationProfile
+	(*StatisticsGroup)(nil),                  // 7: commonweal.supervision.v1.StatisticsGroup
+	(*ProjectStatistics)(nil),                // 8: commonweal.supervision.v1.ProjectStatistics
+	(*ExportFile)(nil),                       // 9: commonweal.supervision.v1.ExportFile
+	nil,                                      // 10: commonweal.supervision.v1.OrganizationProfile.ByAgeEntry
+	nil,                                      // 11: commonweal.supervision.v1.OrganizationProfile.ByStaffSizeEntry
+	nil,                                      // 12: commonweal.supervision.v1.StatisticsGroup.ApplicationsByStatusEntry
+	nil,                                      // 13: commonweal.supervision.v1.StatisticsGroup.ApplicationsByStageEntry
+	(*timestamppb.Timestamp)(nil),            // 14: google.protobuf.Timestamp
 }
 var file_commonweal_supervision_v1_statistics_proto_depIdxs = []int32{
-	9,  // 0: commonweal.supervision.v1.RoundStatistics.as_of:type_name -> google.protobuf.Timestamp
-	4,  // 1: commonweal.supervision.v1.RoundStatistics.total:type_name -> commonweal.supervision.v1.StatisticsGroup
-	4,  // 2: commonweal.supervision.v1.RoundStatistics.categories:type_name -> commonweal.supervision.v1.StatisticsGroup
-	4,  // 3: commonweal.supervision.v1.RoundStatistics.communities:type_name -> commonweal.supervision.v1.StatisticsGroup
-	5,  // 4: commonweal.supervision.v1.RoundStatistics.projects:type_name -> commonweal.supervision.v1.ProjectStatistics
-	7,  // 5: commonweal.supervision.v1.StatisticsGroup.applications_by_status:type_name -> commonweal.supervision.v1.StatisticsGroup.ApplicationsByStatusEntry
-	8,  // 6: commonweal.supervision.v1.StatisticsGroup.applications_by_stage:type_name -> commonweal.supervision.v1.StatisticsGroup.ApplicationsByStageEntry
-	4,  // 7: commonweal.supervision.v1.ProjectStatistics.figures:type_name -> commonweal.supervision.v1.StatisticsGroup
-	0,  // 8: commonweal.supervision.v1.StatisticsService.GetRoundStatistics:input_type -> commonweal.supervision.v1.GetRoundStatisticsRequest
-	1,  // 9: commonweal.supervision.v1.StatisticsService.ExportProjectsSpreadsheet:input_type -> commonweal.supervision.v1.ExportProjectsSpreadsheetRequest
-	2,  // 10: commonweal.supervision.v1.StatisticsService.ExportProjectsCsv:input_type -> commonweal.supervision.v1.ExportProjectsCsvRequest
-	3,  // 11: commonweal.supervision.v1.StatisticsService.GetRoundStatistics:output_type -> commonweal.supervision.v1.RoundStatistics
-	6,  // 12: commonweal.supervision.v1.StatisticsService.ExportProjectsSpreadsheet:output_type -> commonweal.supervision.v1.ExportFile
-	6,  // 13: commonweal.supervision.v1.StatisticsService.ExportProjectsCsv:output_type -> commonweal.supervision.v1.ExportFile
-	11, // [11:14] is the sub-list for method output_type
-	8,  // [8:11] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	14, // 0: commonweal.supervision.v1.RoundStatistics.as_of:type_name -> google.protobuf.Timestamp
+	7,  // 1: commonweal.supervision.v1.RoundStatistics.total:type_name -> commonweal.supervision.v1.StatisticsGroup
+	7,  // 2: commonweal.supervision.v1.RoundStatistics.categories:type_name -> commonweal.supervision.v1.StatisticsGroup
+	7,  // 3: commonweal.supervision.v1.RoundStatistics.communities:type_name -> commonweal.supervision.v1.StatisticsGroup
+	8,  // 4: commonweal.supervision.v1.RoundStatistics.projects:type_name -> commonweal.supervision.v1.ProjectStatistics
+	4,  // 5: commonweal.supervision.v1.RoundStatistics.needs:type_name -> commonweal.supervision.v1.NeedsStatistics
+	6,  // 6: commonweal.supervision.v1.RoundStatistics.applicant_organizations:type_name -> commonweal.supervision.v1.OrganizationProfile
+	6,  // 7: commonweal.supervision.v1.RoundStatistics.selected_organizations:type_name -> commonweal.supervision.v1.OrganizationProfile
+	5,  // 8: commonweal.supervision.v1.NeedsStatistics.lines:type_name -> commonweal.supervision.v1.NeedLine
+	10, // 9: commonweal.supervision.v1.OrganizationProfile.by_age:type_name -> commonweal.supervision.v1.OrganizationProfile.ByAgeEntry
+	11, // 10: commonweal.supervision.v1.OrganizationProfile.by_staff_size:type_name -> commonweal.supervision.v1.OrganizationProfile.ByStaffSizeEntry
+	12, // 11: commonweal.supervision.v1.StatisticsGroup.applications_by_status:type_name -> commonweal.supervision.v1.StatisticsGroup.ApplicationsByStatusEntry
+	13, // 12: commonweal.supervision.v1.StatisticsGroup.applications_by_stage:type_name -> commonweal.supervision.v1.StatisticsGroup.ApplicationsByStageEntry
+	7,  // 13: commonweal.supervision.v1.ProjectStatistics.figures:type_name -> commonweal.supervision.v1.StatisticsGroup
+	0,  // 14: commonweal.supervision.v1.StatisticsService.GetRoundStatistics:input_type -> commonweal.supervision.v1.GetRoundStatisticsRequest
+	1,  // 15: commonweal.supervision.v1.StatisticsService.ExportProjectsSpreadsheet:input_type -> commonweal.supervision.v1.ExportProjectsSpreadsheetRequest
+	2,  // 16: commonweal.supervision.v1.StatisticsService.ExportProjectsCsv:input_type -> commonweal.supervision.v1.ExportProjectsCsvRequest
+	3,  // 17: commonweal.supervision.v1.StatisticsService.GetRoundStatistics:output_type -> commonweal.supervision.v1.RoundStatistics
+	9,  // 18: commonweal.supervision.v1.StatisticsService.ExportProjectsSpreadsheet:output_type -> commonweal.supervision.v1.ExportFile
+	9,  // 19: commonweal.supervision.v1.StatisticsService.ExportProjectsCsv:output_type -> commonweal.supervision.v1.ExportFile
+	17, // [17:20] is the sub-list for method output_type
+	14, // [14:17] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_supervision_v1_statistics_proto_init() }
@@ -870,7 +1197,7 @@ func file_commonweal_supervision_v1_statistics_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_supervision_v1_statistics_proto_rawDesc), len(file_commonweal_supervision_v1_statistics_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
