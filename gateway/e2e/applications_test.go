@@ -37,6 +37,7 @@ func application(orgID, title string) map[string]any {
 		"service_area":    []any{"Renmin Road community"},
 		"beneficiaries":   map[string]any{"group": "elderly living alone", "estimated_count": 120},
 		"team":            []any{map[string]any{"name": "Li Hua", "role": "lead", "qualification": "licensed social worker"}},
+		"declarations":    map[string]any{"no_government_provision": true, "not_funded_elsewhere": true},
 	}
 }
 
@@ -52,7 +53,7 @@ func TestCallForProposals(t *testing.T) {
 	// Generous: every step before the deadline must fit in it even on a loaded CI machine.
 	deadline := time.Now().Add(25 * time.Second).UTC()
 	st, round := s.Do("POST", "/v1/rounds", organizer, map[string]any{
-		"name": "2026年度公益创投", "year": 2026,
+		"name": "2026年度公益创投", "year": 2026, "notice": roundNotice(),
 		"policy": map[string]any{"submission_deadline": deadline.Format(time.RFC3339Nano), "publicity_period": "2s", "shortlist_quota": 3, "selection_quota": 2},
 	})
 	expect(t, "create round", st, round, 200, "")
@@ -108,7 +109,7 @@ func TestCallForProposals(t *testing.T) {
 	}
 	st, body = s.Do("GET", "/v1/organizations/"+orgID, other, nil)
 	expect(t, "another applicant reads the organisation", st, body, 404, "NOT_FOUND")
-	st, org = s.Do("POST", "/v1/organizations/"+orgID+":verify", operator, map[string]any{})
+	st, org = s.Do("POST", "/v1/organizations/"+orgID+":verify", operator, map[string]any{"evidence": verificationEvidence})
 	expect(t, "verify", st, org, 200, "")
 	if org["registered"] != true {
 		t.Fatalf("verified organisation not registered: %v", org)

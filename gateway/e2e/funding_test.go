@@ -34,7 +34,7 @@ func newFundedRound(t *testing.T, s *Suite, donations []int64, pool int64) *fund
 		finance: s.Token("fd-finance", []string{"FINANCE"}, ""), federation: s.Token("fd-federation", []string{"CHARITY_FEDERATION"}, ""),
 		lottery: s.Token("fd-lottery", []string{"LOTTERY_CENTER"}, ""), auditor: s.Token("fd-auditor", []string{"AUDITOR"}, "")}
 	deadline := time.Now().Add(16 * time.Second).UTC()
-	st, round := s.Do("POST", "/v1/rounds", f.organizer, map[string]any{"name": "2026年度公益创投 (funding)", "year": 2026, "policy": fundingPolicy(deadline)})
+	st, round := s.Do("POST", "/v1/rounds", f.organizer, map[string]any{"name": "2026年度公益创投 (funding)", "year": 2026, "policy": fundingPolicy(deadline), "notice": roundNotice()})
 	expect(t, "create round", st, round, 200, "")
 	f.roundID = str(round["id"])
 	st, body := f.advance(t, "PHASE_SOLICITATION")
@@ -45,7 +45,7 @@ func newFundedRound(t *testing.T, s *Suite, donations []int64, pool int64) *fund
 		expect(t, "organisation", st, o, 200, "")
 		orgID = str(o["id"])
 		if o["kind"] == "ORGANIZATION_KIND_SOCIAL_ORGANIZATION" {
-			st, body := s.Do("POST", "/v1/organizations/"+orgID+":verify", f.operator, map[string]any{})
+			st, body := s.Do("POST", "/v1/organizations/"+orgID+":verify", f.operator, map[string]any{"evidence": verificationEvidence})
 			expect(t, "verify organisation", st, body, 200, "")
 		}
 		team := s.Token(fmt.Sprint("fd-team-", i), []string{"APPLICANT"}, orgID)
@@ -93,7 +93,7 @@ func newFundedRound(t *testing.T, s *Suite, donations []int64, pool int64) *fund
 	st, body = f.advance(t, "PHASE_FINAL_REVIEW")
 	expect(t, "final review", st, body, 200, "")
 	f.allocate(t, pool, "渭福彩〔2026〕1号")
-	st, final := s.Do("POST", "/v1/rounds/"+f.roundID+"/panels", f.operator, map[string]any{"stage": "REVIEW_STAGE_FINAL", "members": panelMembers("fin", 20, nil)})
+	st, final := s.Do("POST", "/v1/rounds/"+f.roundID+"/panels", f.operator, map[string]any{"stage": "REVIEW_STAGE_FINAL", "members": finalPanelMembers("fin", 20, nil)})
 	expect(t, "final panel", st, final, 200, "")
 	for m := range 20 {
 		for a, appID := range f.apps {

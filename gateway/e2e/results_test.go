@@ -108,7 +108,7 @@ func TestResultsThroughFunding(t *testing.T) {
 		t.Fatalf("C at the cutoff: %v, want 6234567 = 1234567 cash + 5000000 in kind", sum)
 	}
 
-	st, final := s.Do("POST", "/v1/rounds/"+w.roundID+"/panels", w.operator, map[string]any{"stage": "REVIEW_STAGE_FINAL", "members": panelMembers("fin", 20, nil)})
+	st, final := s.Do("POST", "/v1/rounds/"+w.roundID+"/panels", w.operator, map[string]any{"stage": "REVIEW_STAGE_FINAL", "members": finalPanelMembers("fin", 20, nil)})
 	expect(t, "final panel", st, final, 200, "")
 	for i, app := range []string{A, B, C} {
 		for m := 0; m < 20; m++ {

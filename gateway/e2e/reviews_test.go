@@ -28,6 +28,8 @@ func criteria(total int) map[string]any {
 	return out
 }
 
+// panelMembers returns n panel members prefix-0 …, cycling through the five kinds of the shortlist panel's
+// default mix; change, when set, edits each.
 func panelMembers(prefix string, n int, change func(i int, m map[string]any)) []any {
 	var out []any
 	kinds := []string{"MEMBER_KIND_EXPERT", "MEMBER_KIND_DEPARTMENT", "MEMBER_KIND_FINANCE_AUDIT", "MEMBER_KIND_GRASSROOTS", "MEMBER_KIND_MEDIA"}
@@ -39,6 +41,23 @@ func panelMembers(prefix string, n int, change func(i int, m map[string]any)) []
 		out = append(out, m)
 	}
 	return out
+}
+
+// panelDonorID is the donor the final panels' representative stands for: no donor has this ID, so it pledged
+// to nothing and its representative is recused from nothing.
+const panelDonorID = "0d0e0a11-0000-4000-8000-00000000d0e5"
+
+// finalPanelMembers is panelMembers with the last member a donor representative (of panelDonorID, unless
+// change names another donor), as the final panel's default mix asks (seed 六(四)).
+func finalPanelMembers(prefix string, n int, change func(i int, m map[string]any)) []any {
+	return panelMembers(prefix, n, func(i int, m map[string]any) {
+		if i == n-1 {
+			m["kind"], m["donor_id"] = "MEMBER_KIND_DONOR_REP", panelDonorID
+		}
+		if change != nil {
+			change(i, m)
+		}
+	})
 }
 
 // publicityPeriod is the test rounds' publicity period: long enough for a loaded CI machine to lodge the
@@ -68,7 +87,7 @@ func newReviewRound(tb testing.TB, s *Suite, n, quota int) *reviewRound {
 	}
 	deadline := time.Now().Add(time.Duration(10+2*n) * time.Second).UTC() // generous, for a loaded CI machine
 	st, round := s.Do("POST", "/v1/rounds", w.organizer, map[string]any{
-		"name": "2026年度公益创投 (reviews)", "year": 2026,
+		"name": "2026年度公益创投 (reviews)", "year": 2026, "notice": roundNotice(),
 		"policy": map[string]any{"submission_deadline": deadline.Format(time.RFC3339Nano), "publicity_period": publicityPeriod.String(), "shortlist_quota": quota, "selection_quota": 1},
 	})
 	expectTB(tb, "create round", st, round, 200, "")
@@ -82,7 +101,7 @@ func newReviewRound(tb testing.TB, s *Suite, n, quota int) *reviewRound {
 		expectTB(tb, "register organisation", st, o, 200, "")
 		orgID := str(o["id"])
 		if org["kind"] == "ORGANIZATION_KIND_SOCIAL_ORGANIZATION" {
-			st, body := s.Do("POST", "/v1/organizations/"+orgID+":verify", w.operator, map[string]any{})
+			st, body := s.Do("POST", "/v1/organizations/"+orgID+":verify", w.operator, map[string]any{"evidence": verificationEvidence})
 			expectTB(tb, "verify organisation", st, body, 200, "")
 		}
 		st, a := s.Do("POST", "/v1/rounds/"+w.roundID+"/applications", applicant, application(orgID, fmt.Sprintf("Project %d", i)))
@@ -466,9 +485,9 @@ func TestReviews(t *testing.T) {
 	time.Sleep(3100 * time.Millisecond) // one token back in the address's vote bucket
 	st, body = vote(A, voter3, map[string]any{})
 	expect(t, "vote after voting closed", st, body, 412, "VOTING_CLOSED")
-	st, body = s.Do("POST", "/v1/rounds/"+w.roundID+"/panels", w.operator, map[string]any{"stage": "REVIEW_STAGE_FINAL", "members": panelMembers("fin", 19, nil)})
+	st, body = s.Do("POST", "/v1/rounds/"+w.roundID+"/panels", w.operator, map[string]any{"stage": "REVIEW_STAGE_FINAL", "members": finalPanelMembers("fin", 19, nil)})
 	expect(t, "final panel of 19", st, body, 400, "PANEL_BELOW_MINIMUM")
-	st, final := s.Do("POST", "/v1/rounds/"+w.roundID+"/panels", w.operator, map[string]any{"stage": "REVIEW_STAGE_FINAL", "members": panelMembers("fin", 20, nil)})
+	st, final := s.Do("POST", "/v1/rounds/"+w.roundID+"/panels", w.operator, map[string]any{"stage": "REVIEW_STAGE_FINAL", "members": finalPanelMembers("fin", 20, nil)})
 	expect(t, "final panel of 20", st, final, 200, "")
 	st, body = s.Do("POST", "/v1/panels/"+str(final["id"])+"/scores", w.operator, map[string]any{"application_id": A, "reviewer_id": "fin-0", "criteria": criteria(77)})
 	expect(t, "final score of a finalist", st, body, 200, "")

@@ -80,6 +80,11 @@ func TestStatisticsAndExports(t *testing.T) {
 			total["applicationsByStage"].(map[string]any)["SELECTED"] != float64(3) || stats["phase"] != "IMPLEMENTATION" {
 			t.Fatalf("statistics: %v", stats)
 		}
+		// Organisations: the three projects' and the idea's (an individual); the fixture gives no profile.
+		if a, p := stats["applicantOrganizations"].(map[string]any), stats["selectedOrganizations"].(map[string]any); a["organizations"] != float64(4) ||
+			p["organizations"] != float64(3) || stats["homeDistrict"] != "临渭区" {
+			t.Fatalf("organisations %v, %v; home district %v", a, p, stats["homeDistrict"])
+		}
 		categories := stats["categories"].([]any)
 		if len(categories) != 1 || categories[0].(map[string]any)["key"] != "ELDERLY" || fen(t, categories[0].(map[string]any)["disbursedFen"]) != disbursed {
 			t.Fatalf("categories: %v", categories)
@@ -111,7 +116,7 @@ func TestStatisticsAndExports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(records) != 4 || records[0][0] != "项目编号" || records[0][11] != "已拨付(元)" {
+	if len(records) != 4 || records[0][0] != "项目编号" || records[0][11] != "已拨付(元)" || records[0][len(records[0])-1] != "社区" {
 		t.Fatalf("csv records: %q", records)
 	}
 	for _, r := range records[1:] {

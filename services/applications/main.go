@@ -20,15 +20,18 @@ import (
 )
 
 func main() {
-	// Peers: reviews owns the shortlist, complaint and results preconditions of :advance; supervision the
-	// CLOSING (every plan finished, which it asks funding) and CLOSED (round summary filed) ones.
+	// Peers: reviews owns the shortlist, complaint and results preconditions of :advance and says which panels a
+	// reviewer sits on; supervision the CLOSING (every plan finished, which it asks funding) and CLOSED (round
+	// summary filed) ones.
 	service.Main(service.Spec{Name: "applications", Migrations: migrations.FS, Peers: []string{"reviews", "supervision"}, Policy: &api.Policy},
 		func(*config.Loader) func(context.Context, *service.Runtime) error {
 			return func(_ context.Context, rt *service.Runtime) error {
 				st := store.New(rt.Pool, rt.Box)
+				reviews := clients.NewReviews(rt.Peers["reviews"])
 				uc := app.New(app.Deps{Rounds: st, Organizations: st, Applications: st, Queries: st, Requests: rt.Requests, Now: time.Now,
-					Checkers: map[string]app.PreconditionChecker{"reviews": clients.NewReviews(rt.Peers["reviews"]),
-						"supervision": clients.NewSupervision(rt.Peers["supervision"])}})
+					Checkers: map[string]app.PreconditionChecker{"reviews": reviews,
+						"supervision": clients.NewSupervision(rt.Peers["supervision"])},
+					Panels: reviews, Communities: st, Needs: st})
 				pb.RegisterApplicationsServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.PageTokens))
 				return nil
 			}

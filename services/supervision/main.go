@@ -26,7 +26,8 @@ import (
 func main() {
 	// Peers: applications answers for projects (selected applications), their rounds and calendars; funding for
 	// plans and donations for pledges and confirmed donations (quarterly reports, summaries, round close); reviews
-	// for the published shortlist and signed-off results (the disclosure feed).
+	// for the published shortlist and signed-off results (the disclosure feed). The statistics also read the
+	// applications service's communities list, needs catalogue and organisations.
 	service.Main(service.Spec{Name: "supervision", Migrations: migrations.FS, Peers: []string{"applications", "funding", "donations", "reviews"}, Policy: &api.Policy,
 		MorePolicies: []authz.Policy{api.StatisticsPolicy, api.DisclosurePolicy}},
 		func(*config.Loader) func(context.Context, *service.Runtime) error {
@@ -36,8 +37,9 @@ func main() {
 				pb.RegisterSupervisionServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.PageTokens))
 				pb.RegisterDisclosureServiceServer(rt.Server.GRPC, api.NewDisclosureServer(app.NewDisclosures(store.New(rt.Pool), clients.NewApplications(rt.Peers["applications"]),
 					clients.NewDisclosureSources(rt.Peers["reviews"], rt.Peers["funding"], rt.Peers["donations"]), time.Now), rt.PageTokens))
+				applications := clients.NewApplications(rt.Peers["applications"])
 				pb.RegisterStatisticsServiceServer(rt.Server.GRPC, api.NewStatisticsServer(app.NewStatistics(store.New(rt.Pool), app.StatisticsPeers{
-					Applications: clients.NewApplications(rt.Peers["applications"]), Funding: clients.NewFunding(rt.Peers["funding"]),
+					Applications: applications, Catalogue: applications, Funding: clients.NewFunding(rt.Peers["funding"]),
 					Donations: clients.NewDonations(rt.Peers["donations"]), Reviews: clients.NewReviews(rt.Peers["reviews"])}, time.Now)))
 				return nil
 			}

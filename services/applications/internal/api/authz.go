@@ -16,7 +16,8 @@ var Policy = authz.Policy{
 	Service: pb.ApplicationsService_ServiceDesc.ServiceName,
 	Rules: map[string]authz.Rule{
 		"CreateRound":  authz.Allow(identity.Organizer),
-		"GetRound":     authz.Public, // rounds and their policies are published
+		"GetRound":     authz.Public, // published rounds; a draft only to staff and suite services (the use case)
+		"ListRounds":   authz.Public, // the use case shows drafts to staff and suite services only, overdue_only to staff
 		"UpdateRound":  authz.Allow(identity.Organizer),
 		"AdvanceRound": authz.Allow(identity.Organizer),
 		// The rounds' audit trail.
@@ -24,16 +25,32 @@ var Policy = authz.Policy{
 
 		"CreateOrganization": authz.Allow(identity.Applicant, identity.Operator),
 		"VerifyOrganization": authz.Allow(identity.Operator),
-		"GetOrganization":    authz.Allow(readers...),
+		// A REVIEWER too: the use case shows it (masked) only the organisations of what its panels score.
+		"GetOrganization": authz.Allow(append([]identity.Role{identity.Reviewer}, readers...)...),
+		// Suite services only (statistics); personal numbers masked.
+		"BatchGetOrganizations": authz.Allow(identity.Service),
+
+		// The communities list, kept by staff, read by anyone.
+		"CreateCommunity": authz.Allow(identity.Organizer, identity.Operator),
+		"UpdateCommunity": authz.Allow(identity.Organizer, identity.Operator),
+		"ListCommunities": authz.Public,
+		// The needs catalogue: departments and staff record needs, the organizer publishes them with a round;
+		// anyone reads the public ones, staff, suite services and departments all (the use case).
+		"CreateNeed":  authz.Allow(identity.Department, identity.Operator, identity.Organizer),
+		"PublishNeed": authz.Allow(identity.Organizer),
+		"GetNeed":     authz.Public,
+		"ListNeeds":   authz.Public,
 
 		"CreateApplication": authz.Allow(identity.Applicant),
 		"UpdateApplication": authz.Allow(identity.Applicant),
 		"SubmitApplication": authz.Allow(identity.Applicant),
 		"ReviewApplication": authz.Allow(identity.Operator),
 		// Anyone: the public fields of a shortlisted application are public; the rest is its owner's,
-		// staff's and the suite services' (the use case answers NOT_FOUND to anyone else).
-		"GetApplication":           authz.Public,
-		"ListApplications":         authz.Allow(readers...),
+		// staff's, the suite services' and the panel members' whose panel scores it (the use case answers
+		// NOT_FOUND to anyone else).
+		"GetApplication": authz.Public,
+		// A REVIEWER lists exactly what its panels of the round score (the use case asks the reviews service).
+		"ListApplications":         authz.Allow(append([]identity.Role{identity.Reviewer}, readers...)...),
 		"ListApplicationRevisions": authz.Allow(readers...),
 		// Only the reviews service, which the use case checks.
 		"SetApplicationStage": authz.Allow(identity.Service),

@@ -2,6 +2,7 @@ package api
 
 import (
 	"strings"
+	"time"
 
 	"github.com/commonweal/commonweal/pkg/pbconv"
 
@@ -73,7 +74,37 @@ func policyFromPB(p *pb.Policy) domain.Policy {
 	for _, t := range p.GetTranches() {
 		d.Tranches = append(d.Tranches, domain.TrancheRule{Number: int(t.GetNumber()), Percent: int(t.GetPercent()), Gate: enumName(t.GetGate().String(), "TRANCHE_GATE_")})
 	}
+	d.ShortlistPanelMix = mixFromPB(p.GetShortlistPanelMix())
+	d.FinalPanelMix = mixFromPB(p.GetFinalPanelMix())
+	for _, t := range p.GetPhaseTargets() {
+		target := domain.PhaseTarget{Phase: phaseFromPB(t.GetPhase())}
+		if t.TargetTime != nil {
+			target.Target = t.TargetTime.AsTime()
+		}
+		d.PhaseTargets = append(d.PhaseTargets, target)
+	}
+	d.HomeDistrict = strings.TrimSpace(p.GetHomeDistrict())
+	if p.HomeDistrictMinPercent != nil {
+		v := int(p.GetHomeDistrictMinPercent())
+		d.HomeDistrictMinPercent = &v
+	}
 	return d
+}
+
+func mixFromPB(rules []*pb.PanelMixRule) []domain.PanelMixRule {
+	var out []domain.PanelMixRule
+	for _, r := range rules {
+		out = append(out, domain.PanelMixRule{Kind: strings.TrimSpace(r.GetKind()), Min: int(r.GetMin())})
+	}
+	return out
+}
+
+func mixToPB(rules []domain.PanelMixRule) []*pb.PanelMixRule {
+	var out []*pb.PanelMixRule
+	for _, r := range rules {
+		out = append(out, &pb.PanelMixRule{Kind: r.Kind, Min: int32(r.Min)})
+	}
+	return out
 }
 
 func policyToPB(d domain.Policy) *pb.Policy {
@@ -108,15 +139,59 @@ func policyToPB(d domain.Policy) *pb.Policy {
 	for _, t := range d.Tranches {
 		p.Tranches = append(p.Tranches, &pb.TrancheRule{Number: int32(t.Number), Percent: int32(t.Percent), Gate: pb.TrancheGate(pb.TrancheGate_value["TRANCHE_GATE_"+t.Gate])})
 	}
+	p.ShortlistPanelMix = mixToPB(d.ShortlistPanelMix)
+	p.FinalPanelMix = mixToPB(d.FinalPanelMix)
+	for _, t := range d.PhaseTargets {
+		p.PhaseTargets = append(p.PhaseTargets, &pb.PhaseTarget{Phase: phaseToPB(t.Phase), TargetTime: ts(t.Target)})
+	}
+	p.HomeDistrict = d.HomeDistrict
+	if d.HomeDistrictMinPercent != nil {
+		v := int32(*d.HomeDistrictMinPercent)
+		p.HomeDistrictMinPercent = &v
+	}
 	return p
 }
 
-func roundToPB(r domain.Round) *pb.Round {
-	return &pb.Round{
+// roundToPB shows a round with its timetable as it stands at now.
+func roundToPB(r domain.Round, now time.Time) *pb.Round {
+	out := &pb.Round{
 		Id: r.ID, Name: r.Name, Year: int32(r.Year), Phase: phaseToPB(r.Phase), Policy: policyToPB(r.Policy),
 		CreateTime: ts(r.CreatedAt), PhaseEnterTime: ts(r.PhaseEnteredAt), PublishTime: ts(r.PublishedAt),
 		DonationCutoff: ts(r.DonationCutoff), Etag: domain.Etag(r.ID, r.Version),
+		Notice: documentToPB(r.Notice, r.PublishedAt), Guidance: documentToPB(r.Guidance, r.PublishedAt),
 	}
+	schedule := r.Schedule(now)
+	for _, e := range schedule {
+		out.Schedule = append(out.Schedule, &pb.PhaseSchedule{Phase: phaseToPB(e.Phase), TargetTime: ts(e.Target), EnterTime: ts(e.Entered),
+			LeaveTime: ts(e.Left), Overdue: e.Overdue, Late: e.Late})
+	}
+	out.Overdue = domain.AnyOverdue(schedule)
+	return out
+}
+
+// documentFromPB reads a notice or guidance; nil (not given) stays nil.
+func documentFromPB(d *pb.Document) *domain.Document {
+	if d == nil {
+		return nil
+	}
+	out := &domain.Document{Title: strings.TrimSpace(d.GetTitle()), Body: d.GetBody()}
+	for _, a := range d.GetAttachments() {
+		out.Attachments = append(out.Attachments, domain.Attachment{Name: strings.TrimSpace(a.GetName()), URI: strings.TrimSpace(a.GetUri()),
+			SHA256: a.GetSha256(), MediaType: a.GetMediaType(), SizeBytes: a.GetSizeBytes()})
+	}
+	return out
+}
+
+// documentToPB shows a document published at published (zero: not yet); an empty one is absent.
+func documentToPB(d domain.Document, published time.Time) *pb.Document {
+	if d.Empty() {
+		return nil
+	}
+	out := &pb.Document{Title: d.Title, Body: d.Body, PublishTime: ts(published)}
+	for _, a := range d.Attachments {
+		out.Attachments = append(out.Attachments, &pb.Attachment{Name: a.Name, Uri: a.URI, Sha256: a.SHA256, MediaType: a.MediaType, SizeBytes: a.SizeBytes})
+	}
+	return out
 }
 
 func orgKindFromPB(k pb.OrganizationKind) domain.OrgKind {
@@ -128,6 +203,7 @@ func orgToPB(o domain.Organization) *pb.Organization {
 		Id: o.ID, Name: o.Name, Kind: pb.OrganizationKind(pb.OrganizationKind_value["ORGANIZATION_KIND_"+string(o.Kind)]),
 		Uscc: o.USCC, IdNumber: o.IDNumber, ContactPhone: o.ContactPhone, Registered: o.Registered,
 		CreateTime: ts(o.CreatedAt), VerifyTime: ts(o.VerifiedAt),
+		FoundingDate: o.FoundingDate, StaffSize: int32(o.StaffSize), VerifiedBy: o.VerifiedBy, VerificationEvidence: o.VerificationEvidence,
 	}
 }
 
@@ -146,6 +222,9 @@ type contentSource interface {
 	GetTeam() []*pb.TeamMember
 	GetExpectedOutcomes() []string
 	GetEvaluationIndicators() []string
+	GetCommunityCodes() []string
+	GetNeedIds() []string
+	GetDeclarations() *pb.EligibilityDeclarations
 }
 
 func budgetFromPB(items []*pb.BudgetItem) []domain.BudgetItem {
@@ -180,7 +259,35 @@ func contentFromPB(src contentSource) domain.Content {
 		Team:                 teamFromPB(src.GetTeam()),
 		ExpectedOutcomes:     src.GetExpectedOutcomes(),
 		EvaluationIndicators: src.GetEvaluationIndicators(),
+		CommunityCodes:       trimmedAll(src.GetCommunityCodes(), strings.TrimSpace),
+		NeedIDs:              trimmedAll(src.GetNeedIds(), func(id string) string { return strings.ToLower(strings.TrimSpace(id)) }),
+		Declarations:         declarationsFromPB(src.GetDeclarations()),
 	}
+}
+
+// trimmedAll is list with norm applied to every element (nil stays nil).
+func trimmedAll(list []string, norm func(string) string) []string {
+	var out []string
+	for _, v := range list {
+		out = append(out, norm(v))
+	}
+	return out
+}
+
+func declarationsFromPB(d *pb.EligibilityDeclarations) domain.Declarations {
+	out := domain.Declarations{NoGovernmentProvision: d.GetNoGovernmentProvision(), NotFundedElsewhere: d.GetNotFundedElsewhere()}
+	for _, f := range d.GetOtherFunding() {
+		out.OtherFunding = append(out.OtherFunding, domain.OtherFunding{Source: strings.TrimSpace(f.GetSource()), AmountFen: f.GetAmountFen(), Note: strings.TrimSpace(f.GetNote())})
+	}
+	return out
+}
+
+func declarationsToPB(d domain.Declarations) *pb.EligibilityDeclarations {
+	out := &pb.EligibilityDeclarations{NoGovernmentProvision: d.NoGovernmentProvision, NotFundedElsewhere: d.NotFundedElsewhere}
+	for _, f := range d.OtherFunding {
+		out.OtherFunding = append(out.OtherFunding, &pb.OtherFunding{Source: f.Source, AmountFen: f.AmountFen, Note: f.Note})
+	}
+	return out
 }
 
 func contentIntoPB(a *pb.Application, c domain.Content) {
@@ -204,6 +311,9 @@ func contentIntoPB(a *pb.Application, c domain.Content) {
 	}
 	a.ExpectedOutcomes = c.ExpectedOutcomes
 	a.EvaluationIndicators = c.EvaluationIndicators
+	a.CommunityCodes = c.CommunityCodes
+	a.NeedIds = c.NeedIDs
+	a.Declarations = declarationsToPB(c.Declarations)
 }
 
 func statusToPB(s domain.Status) pb.ApplicationStatus {
@@ -232,6 +342,8 @@ func applicationToPB(v app.ApplicationView) *pb.Application {
 		out.BudgetTotalFen = a.Content.BudgetTotalFen()
 		out.DurationMonths = int32(a.Content.DurationMonths)
 		out.ServiceArea = a.Content.ServiceArea
+		out.CommunityCodes = a.Content.CommunityCodes
+		out.NeedIds = a.Content.NeedIDs
 		return out
 	}
 	out.OrgId = a.OrgID

@@ -38,46 +38,17 @@ func applicationOut(a domain.Application) *pb.Application {
 	return applicationToPB(app.ApplicationView{Application: a})
 }
 
-func (s *Server) CreateRound(ctx context.Context, req *pb.CreateRoundRequest) (*pb.Round, error) {
-	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Round, error) {
-		return s.app.CreateRound(ctx, app.CreateRound{Key: key, Name: req.GetName(), Year: int(req.GetYear()), Policy: policyFromPB(req.GetPolicy())})
-	}, roundToPB)
-}
-
-func (s *Server) GetRound(ctx context.Context, req *pb.GetRoundRequest) (*pb.Round, error) {
-	r, err := s.app.GetRound(ctx, req.GetRoundId())
-	if err != nil {
-		return nil, toStatus(ctx, err)
-	}
-	return roundToPB(r), nil
-}
-
-func (s *Server) UpdateRound(ctx context.Context, req *pb.UpdateRoundRequest) (*pb.Round, error) {
-	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Round, error) {
-		return s.app.UpdateRound(ctx, app.UpdateRound{Key: key, RoundID: req.GetRoundId(), Name: req.GetName(), Policy: policyFromPB(req.GetPolicy()), Etag: req.GetEtag()})
-	}, roundToPB)
-}
-
-func (s *Server) AdvanceRound(ctx context.Context, req *pb.AdvanceRoundRequest) (*pb.Round, error) {
-	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Round, error) {
-		to := phaseFromPB(req.GetPhase())
-		if to == "" {
-			return domain.Round{}, domain.ErrInvalidPhase.Field("phase", "the phase to enter is required")
-		}
-		return s.app.AdvanceRound(ctx, app.AdvanceRound{Key: key, RoundID: req.GetRoundId(), To: to})
-	}, roundToPB)
-}
-
 func (s *Server) CreateOrganization(ctx context.Context, req *pb.CreateOrganizationRequest) (*pb.Organization, error) {
 	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Organization, error) {
 		return s.app.CreateOrganization(ctx, app.CreateOrganization{Key: key, Name: req.GetName(), Kind: orgKindFromPB(req.GetKind()),
-			USCC: req.GetUscc(), IDNumber: req.GetIdNumber(), ContactPhone: req.GetContactPhone()})
+			USCC: req.GetUscc(), IDNumber: req.GetIdNumber(), ContactPhone: req.GetContactPhone(),
+			FoundingDate: req.GetFoundingDate(), StaffSize: int(req.GetStaffSize())})
 	}, orgToPB)
 }
 
 func (s *Server) VerifyOrganization(ctx context.Context, req *pb.VerifyOrganizationRequest) (*pb.Organization, error) {
 	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Organization, error) {
-		return s.app.VerifyOrganization(ctx, app.VerifyOrganization{Key: key, OrgID: req.GetOrgId()})
+		return s.app.VerifyOrganization(ctx, app.VerifyOrganization{Key: key, OrgID: req.GetOrgId(), Evidence: req.GetEvidence()})
 	}, orgToPB)
 }
 
@@ -112,6 +83,9 @@ var updatable = map[string]func(dst *domain.Content, src domain.Content){
 	"team":                  func(d *domain.Content, s domain.Content) { d.Team = s.Team },
 	"expected_outcomes":     func(d *domain.Content, s domain.Content) { d.ExpectedOutcomes = s.ExpectedOutcomes },
 	"evaluation_indicators": func(d *domain.Content, s domain.Content) { d.EvaluationIndicators = s.EvaluationIndicators },
+	"community_codes":       func(d *domain.Content, s domain.Content) { d.CommunityCodes = s.CommunityCodes },
+	"need_ids":              func(d *domain.Content, s domain.Content) { d.NeedIDs = s.NeedIDs },
+	"declarations":          func(d *domain.Content, s domain.Content) { d.Declarations = s.Declarations },
 }
 
 // givenPaths are the fields set in an update request without a mask.
@@ -135,6 +109,9 @@ func givenPaths(req *pb.UpdateApplicationRequest) []string {
 	add(len(req.GetTeam()) > 0, "team")
 	add(len(req.GetExpectedOutcomes()) > 0, "expected_outcomes")
 	add(len(req.GetEvaluationIndicators()) > 0, "evaluation_indicators")
+	add(len(req.GetCommunityCodes()) > 0, "community_codes")
+	add(len(req.GetNeedIds()) > 0, "need_ids")
+	add(req.GetDeclarations() != nil, "declarations")
 	return paths
 }
 

@@ -21,6 +21,12 @@ type ApplicationQueries interface {
 	DuplicateTitle(ctx context.Context, roundID, title, exceptID string) (bool, error)
 	// CountAwaitingReview counts a round's submitted applications without a decision.
 	CountAwaitingReview(ctx context.Context, roundID string) (int, error)
+	// ListReviewedApplications is ListApplications keeping the applications of f.OrgIDs and those a panel
+	// member's scope reads, so that pages stay whole.
+	ListReviewedApplications(ctx context.Context, f ApplicationFilter, scope domain.ReviewerScope) ([]domain.Application, error)
+	// OrganizationReviewed reports whether an organisation applies to, or partners, an application one of the
+	// scopes reads.
+	OrganizationReviewed(ctx context.Context, orgID string, scopes []domain.ReviewerScope) (bool, error)
 }
 
 // ApplicationFilter selects a page of a round's applications.
@@ -44,11 +50,12 @@ type ApplicationView struct {
 	PublicOnly bool
 }
 
-// publicStages are the stages whose applications anyone may read (public fields only).
-var publicStages = []string{"SHORTLISTED", "SELECTED", "IDEA_PRIZE", "NOT_SELECTED"}
+// publicStages are the stages whose applications anyone may read (public fields only): the finalists.
+var publicStages = domain.FinalistStages
 
-// GetApplication returns an application with its automatic checks to its owner, staff and suite services,
-// and the public fields of a shortlisted one to anyone.
+// GetApplication returns an application with its automatic checks to its owner, staff, suite services and
+// the panel members whose panel scores it (asked of the reviews service), and the public fields of a
+// shortlisted one to anyone.
 func (s *Service) GetApplication(ctx context.Context, id string) (ApplicationView, error) {
 	who := identity.From(ctx)
 	if err := ids.Parse("application_id", id); err != nil {
@@ -63,11 +70,23 @@ func (s *Service) GetApplication(ctx context.Context, id string) (ApplicationVie
 		return ApplicationView{}, err
 	}
 	if !canSee(who, org) {
+		reads, err := s.reviewerReads(ctx, who, a)
+		if err != nil {
+			return ApplicationView{}, err
+		}
+		if reads {
+			return s.fullView(ctx, a, org)
+		}
 		if slices.Contains(publicStages, a.Stage) {
 			return ApplicationView{Application: a, PublicOnly: true}, nil
 		}
 		return ApplicationView{}, errs.ErrNotFound.With("application %s not found", id)
 	}
+	return s.fullView(ctx, a, org)
+}
+
+// fullView is the whole application with its automatic checks, as its owner and staff see it.
+func (s *Service) fullView(ctx context.Context, a domain.Application, org domain.Organization) (ApplicationView, error) {
 	r, err := s.rounds.GetRound(ctx, a.RoundID)
 	if err != nil {
 		return ApplicationView{}, err
@@ -84,7 +103,7 @@ func (s *Service) GetApplication(ctx context.Context, id string) (ApplicationVie
 }
 
 // ListApplications lists a round's applications: all of them to staff and suite services, its own to an
-// applicant.
+// applicant, to a panel member those its panels of the round score (asked of the reviews service).
 func (s *Service) ListApplications(ctx context.Context, f ApplicationFilter) ([]domain.Application, error) {
 	who := identity.From(ctx)
 	if err := ids.Parse("round_id", f.RoundID); err != nil {
@@ -103,6 +122,13 @@ func (s *Service) ListApplications(ctx context.Context, f ApplicationFilter) ([]
 			owned = append(owned, who.OrgID)
 		}
 		f.OrgIDs = append([]string{}, owned...)
+		if asReviewer(who) {
+			sc, err := s.reviewerScope(ctx, who, f.RoundID)
+			if err != nil {
+				return nil, err
+			}
+			return s.queries.ListReviewedApplications(ctx, f, sc)
+		}
 	}
 	return s.queries.ListApplications(ctx, f)
 }

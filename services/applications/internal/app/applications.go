@@ -40,6 +40,10 @@ func (s *Service) CreateApplication(ctx context.Context, cmd CreateApplication) 
 		return domain.Application{}, err
 	}
 	who := identity.From(ctx)
+	// The communities and needs chosen, read before the unit of work, which checks them again.
+	if _, err := s.chooseCatalogue(ctx, cmd.RoundID, cmd.Content, nil); err != nil {
+		return domain.Application{}, err
+	}
 	return idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (domain.Application, error) {
 		r, err := s.rounds.GetRound(ctx, cmd.RoundID)
 		if err != nil {
@@ -62,8 +66,12 @@ func (s *Service) CreateApplication(ctx context.Context, cmd CreateApplication) 
 		if err != nil {
 			return domain.Application{}, err
 		}
+		cat, err := s.chooseCatalogue(ctx, cmd.RoundID, cmd.Content, nil)
+		if err != nil {
+			return domain.Application{}, err
+		}
 		a := domain.Application{ID: ids.New(), RoundID: cmd.RoundID, OrgID: cmd.OrgID, Content: cmd.Content, Status: domain.StatusDraft,
-			IdeaOnly: domain.IdeaOnly(org, partner), Version: 1, CreatedAt: now, UpdatedAt: now, CreatedBySubject: who.Subject}
+			IdeaOnly: domain.IdeaOnly(org, partner), Version: 1, CreatedAt: now, UpdatedAt: now, CreatedBySubject: who.Subject, Catalogue: cat}
 		return a, s.apps.InsertApplication(ctx, a)
 	})
 }
@@ -90,6 +98,9 @@ func (s *Service) UpdateApplication(ctx context.Context, cmd UpdateApplication) 
 		return domain.Application{}, err
 	}
 	who := identity.From(ctx)
+	if err := s.precheckCatalogue(ctx, who, cmd); err != nil {
+		return domain.Application{}, err
+	}
 	return idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (domain.Application, error) {
 		return s.apps.UpdateApplication(ctx, cmd.ApplicationID, func(a *domain.Application) error {
 			org, err := s.organizationOf(ctx, who, *a)
@@ -110,12 +121,16 @@ func (s *Service) UpdateApplication(ctx context.Context, cmd UpdateApplication) 
 			if err := domain.CheckOpen(r.Phase, r.Policy, now); err != nil {
 				return err
 			}
+			kept := a.Content.CommunityCodes
 			cmd.Change(&a.Content)
 			if err := a.Content.Validate(r.Policy); err != nil {
 				return err
 			}
 			partner, err := s.partner(ctx, a.Content.PartnerOrgID)
 			if err != nil {
+				return err
+			}
+			if a.Catalogue, err = s.chooseCatalogue(ctx, a.RoundID, a.Content, kept); err != nil {
 				return err
 			}
 			a.IdeaOnly = domain.IdeaOnly(org, partner)
@@ -161,6 +176,11 @@ func (s *Service) SubmitApplication(ctx context.Context, cmd SubmitApplication) 
 				return err
 			}
 			a.IdeaOnly = domain.IdeaOnly(org, partner)
+			// The automatic checks read the communities as they stand at submission; those already chosen stay
+			// chosen even if retired since.
+			if a.Catalogue, err = s.chooseCatalogue(ctx, a.RoundID, a.Content, a.Content.CommunityCodes); err != nil {
+				return err
+			}
 			return a.Submit(r.Phase, r.Policy, s.now())
 		})
 		if err != nil {
@@ -205,4 +225,58 @@ func (s *Service) partner(ctx context.Context, id string) (*domain.Organization,
 		return nil, domain.ErrPartnerNotRegistered.Field("partner_org_id", "the partner must be a social organisation")
 	}
 	return &p, nil
+}
+
+// chooseCatalogue checks the communities and needs content names against the communities list and the needs
+// catalogue and returns the application's references to them: every community listed and, unless the
+// application already had it (kept), not retired; every need published with round roundID.
+func (s *Service) chooseCatalogue(ctx context.Context, roundID string, c domain.Content, kept []string) (domain.Catalogue, error) {
+	var cat domain.Catalogue
+	if len(c.CommunityCodes) > 0 {
+		found, err := s.communities.CommunitiesByCode(ctx, c.CommunityCodes)
+		if err != nil {
+			return cat, err
+		}
+		if cat.Communities, err = domain.ChooseCommunities(c.CommunityCodes, found, kept); err != nil {
+			return cat, err
+		}
+	}
+	if len(c.NeedIDs) > 0 {
+		// A malformed ID names no need: ChooseNeeds refuses it as one not published with the round.
+		var wellFormed []string
+		for _, id := range c.NeedIDs {
+			if ids.Parse("need_ids", id) == nil {
+				wellFormed = append(wellFormed, id)
+			}
+		}
+		found := map[string]domain.Need{}
+		if len(wellFormed) > 0 {
+			var err error
+			if found, err = s.needs.NeedsByID(ctx, wellFormed); err != nil {
+				return cat, err
+			}
+		}
+		var err error
+		if cat.Needs, err = domain.ChooseNeeds(c.NeedIDs, found, roundID); err != nil {
+			return cat, err
+		}
+	}
+	return cat, nil
+}
+
+// precheckCatalogue reads, before the unit of work, the communities and needs an update would leave the
+// application naming, so that a bad choice is refused without opening a transaction. The unit of work checks
+// them again under the application's lock.
+func (s *Service) precheckCatalogue(ctx context.Context, who identity.Identity, cmd UpdateApplication) error {
+	a, err := s.apps.GetApplication(ctx, cmd.ApplicationID)
+	if err != nil {
+		return err
+	}
+	if _, err := s.organizationOf(ctx, who, a); err != nil {
+		return err
+	}
+	c := a.Content
+	cmd.Change(&c)
+	_, err = s.chooseCatalogue(ctx, a.RoundID, c, a.Content.CommunityCodes)
+	return err
 }

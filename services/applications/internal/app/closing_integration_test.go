@@ -70,7 +70,7 @@ func TestClosingWithoutSupervisionIsUnverifiable(t *testing.T) {
 	f, r := implementing(t)
 	st := store.New(f.pool, dbtest.Box(t))
 	svc := app.New(app.Deps{Rounds: st, Organizations: st, Applications: st, Queries: st, Requests: idempotency.NewPG(f.pool), Now: f.clock.Now,
-		Checkers: map[string]app.PreconditionChecker{"reviews": f.reviews}})
+		Checkers: map[string]app.PreconditionChecker{"reviews": f.reviews}, Communities: st, Needs: st})
 	_, err := svc.AdvanceRound(organizer, app.AdvanceRound{RoundID: r.ID, To: domain.PhaseClosing})
 	refusedWith(t, "closing with no one to ask", err, "PRECONDITION_UNVERIFIABLE")
 }

@@ -54,7 +54,7 @@ func setup(t *testing.T) *fixture {
 	reviews, supervision := &reviewsFake{}, &reviewsFake{}
 	st := store.New(pool, dbtest.Box(t))
 	svc := app.New(app.Deps{Rounds: st, Organizations: st, Applications: st, Queries: st, Requests: idempotency.NewPG(pool), Now: c.Now,
-		Checkers: map[string]app.PreconditionChecker{"reviews": reviews, "supervision": supervision}})
+		Checkers: map[string]app.PreconditionChecker{"reviews": reviews, "supervision": supervision}, Communities: st, Needs: st})
 	return &fixture{svc: svc, pool: pool, clock: c, reviews: reviews, supervision: supervision}
 }
 
@@ -70,8 +70,15 @@ func content(title string) domain.Content {
 		Category: domain.CategoryElderly, Title: title, Summary: "visits", DurationMonths: 6,
 		BudgetItems: []domain.BudgetItem{{Name: "meals", AmountFen: 500_000}}, ServiceArea: []string{"A"},
 		BeneficiaryGroup: "elderly", BeneficiaryCount: 10, Team: []domain.TeamMember{{Name: "Li", Role: "lead"}},
+		Declarations: domain.Declarations{NoGovernmentProvision: true, NotFundedElsewhere: true},
 	}
 }
+
+// evidence is what the fixtures' operator verifies registrations against.
+const evidence = "市民政局社会组织登记档案：登记证号 渭民证字第0001号"
+
+// notice is a round's notice (公告), which it needs to be published.
+var notice = domain.Document{Title: "2026年度公益创投活动公告", Body: "现将有关事项公告如下。"}
 
 // publicity is the publicity period of the rounds made by published.
 const publicity = time.Minute
@@ -81,7 +88,7 @@ const publicity = time.Minute
 func (f *fixture) published(t *testing.T) (domain.Round, domain.Organization) {
 	t.Helper()
 	r, err := f.svc.CreateRound(organizer, app.CreateRound{Name: "2026", Year: 2026,
-		Policy: domain.Policy{SubmissionDeadline: f.clock.Now().Add(time.Hour), ShortlistQuota: 2, SelectionQuota: 1, PublicityPeriod: publicity}})
+		Policy: domain.Policy{SubmissionDeadline: f.clock.Now().Add(time.Hour), ShortlistQuota: 2, SelectionQuota: 1, PublicityPeriod: publicity}, Notice: notice})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +100,7 @@ func (f *fixture) published(t *testing.T) (domain.Round, domain.Organization) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o, err = f.svc.VerifyOrganization(operator, app.VerifyOrganization{OrgID: o.ID}); err != nil {
+	if o, err = f.svc.VerifyOrganization(operator, app.VerifyOrganization{OrgID: o.ID, Evidence: evidence}); err != nil {
 		t.Fatal(err)
 	}
 	return r, o

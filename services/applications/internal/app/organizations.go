@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/idempotency"
@@ -19,6 +21,8 @@ type OrganizationStore interface {
 	UpdateOrganization(ctx context.Context, id string, change func(*domain.Organization) error) (domain.Organization, error)
 	// OrganizationsOwnedBy lists the IDs of the organisations a subject registered.
 	OrganizationsOwnedBy(ctx context.Context, subject string) ([]string, error)
+	// OrganizationsByID returns the organisations among ids (well-formed IDs), by ID.
+	OrganizationsByID(ctx context.Context, ids []string) (map[string]domain.Organization, error)
 }
 
 // CreateOrganization is an applicant's (or an operator's) registration of an organisation.
@@ -29,6 +33,9 @@ type CreateOrganization struct {
 	USCC         string
 	IDNumber     string
 	ContactPhone string
+	// FoundingDate (YYYY-MM-DD, optional) and StaffSize are the organisation's profile.
+	FoundingDate string
+	StaffSize    int
 }
 
 // CreateOrganization registers an organisation owned by the caller, who sees its personal numbers.
@@ -42,6 +49,9 @@ func (s *Service) CreateOrganization(ctx context.Context, cmd CreateOrganization
 	if err != nil {
 		return domain.Organization{}, err
 	}
+	if err := o.SetProfile(cmd.FoundingDate, cmd.StaffSize, s.now()); err != nil {
+		return domain.Organization{}, err
+	}
 	o.ID, o.OwnerSubject, o.CreatedAt = ids.New(), identity.From(ctx).Subject, s.now()
 	out, err := idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (domain.Organization, error) {
 		return o.Masked(), s.orgs.InsertOrganization(ctx, o)
@@ -53,9 +63,11 @@ func (s *Service) CreateOrganization(ctx context.Context, cmd CreateOrganization
 type VerifyOrganization struct {
 	Key   idempotency.Key
 	OrgID string
+	// Evidence is what the registration was verified against; it is required.
+	Evidence string
 }
 
-// VerifyOrganization marks a social organisation registered.
+// VerifyOrganization marks a social organisation registered, recording who verified it against what.
 func (s *Service) VerifyOrganization(ctx context.Context, cmd VerifyOrganization) (domain.Organization, error) {
 	who := identity.From(ctx)
 	if out, done, err := idempotency.Replay[domain.Organization](ctx, s.requests, cmd.Key); done || err != nil {
@@ -65,14 +77,14 @@ func (s *Service) VerifyOrganization(ctx context.Context, cmd VerifyOrganization
 		return domain.Organization{}, err
 	}
 	out, err := idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (domain.Organization, error) {
-		o, err := s.orgs.UpdateOrganization(ctx, cmd.OrgID, func(o *domain.Organization) error { return o.Verify(s.now(), who.Subject) })
+		o, err := s.orgs.UpdateOrganization(ctx, cmd.OrgID, func(o *domain.Organization) error { return o.Verify(s.now(), who.Subject, cmd.Evidence) })
 		return o.Masked(), err
 	})
 	return s.viewOf(ctx, who, out, err)
 }
 
-// GetOrganization returns an organisation to its owner, staff and suite services; to anyone else it does
-// not exist.
+// GetOrganization returns an organisation to its owner, staff and suite services, and masked to a panel member
+// whose panels score an application it applies to or partners; to anyone else it does not exist.
 func (s *Service) GetOrganization(ctx context.Context, id string) (domain.Organization, error) {
 	who := identity.From(ctx)
 	if err := ids.Parse("org_id", id); err != nil {
@@ -83,7 +95,14 @@ func (s *Service) GetOrganization(ctx context.Context, id string) (domain.Organi
 		return domain.Organization{}, err
 	}
 	if !who.ReadsAll() && !owns(who, o) {
-		return domain.Organization{}, errs.ErrNotFound.With("organization %s not found", id)
+		// A panel member reads (masked) the organisations applying to, or partnering, what its panels score.
+		reads, err := s.reviewerReadsOrganization(ctx, who, id)
+		if err != nil {
+			return domain.Organization{}, err
+		}
+		if !reads {
+			return domain.Organization{}, errs.ErrNotFound.With("organization %s not found", id)
+		}
 	}
 	if !seesNumbers(who, o) {
 		return o.Masked(), nil
@@ -121,4 +140,43 @@ func (s *Service) withNumbers(ctx context.Context, masked domain.Organization, e
 	}
 	masked.IDNumber, masked.ContactPhone = o.IDNumber, o.ContactPhone
 	return masked, nil
+}
+
+// MaxBatchOrganizations is the most organisations BatchGetOrganizations answers in one call.
+const MaxBatchOrganizations = 1000
+
+// BatchGetOrganizations returns organisations by ID to a suite service, personal numbers masked, in the order
+// asked (each once); unknown IDs are left out.
+func (s *Service) BatchGetOrganizations(ctx context.Context, orgIDs []string) ([]domain.Organization, error) {
+	if !identity.From(ctx).Has(identity.Service) {
+		return nil, errs.ErrPermissionDenied.With("only suite services read organisations in batches")
+	}
+	if len(orgIDs) > MaxBatchOrganizations {
+		return nil, errs.Invalid("TOO_MANY_ORGANIZATIONS", "org_ids", fmt.Sprintf("at most %d IDs", MaxBatchOrganizations))
+	}
+	var unique []string
+	seen := make(map[string]bool, len(orgIDs))
+	for i, id := range orgIDs {
+		if err := ids.Parse(fmt.Sprintf("org_ids[%d]", i), id); err != nil {
+			return nil, err
+		}
+		if id = strings.ToLower(id); !seen[id] {
+			seen[id] = true
+			unique = append(unique, id)
+		}
+	}
+	if len(unique) == 0 {
+		return nil, nil
+	}
+	found, err := s.orgs.OrganizationsByID(ctx, unique)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.Organization, 0, len(found))
+	for _, id := range unique {
+		if o, ok := found[id]; ok {
+			out = append(out, o.Masked())
+		}
+	}
+	return out, nil
 }

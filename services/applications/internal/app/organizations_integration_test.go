@@ -69,17 +69,17 @@ func TestVerifyOrganization(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := idempotency.Key{RequestID: "verify-1", Fingerprint: []byte("verify")}
-	v, err := f.svc.VerifyOrganization(operator, app.VerifyOrganization{Key: key, OrgID: o.ID})
-	if err != nil || !v.Registered || v.VerifiedBy != "operator" || v.ContactPhone != phoneMasked {
+	v, err := f.svc.VerifyOrganization(operator, app.VerifyOrganization{Key: key, OrgID: o.ID, Evidence: evidence})
+	if err != nil || !v.Registered || v.VerifiedBy != "operator" || v.VerificationEvidence != evidence || v.ContactPhone != phoneMasked {
 		t.Fatalf("verified: %+v %v", v, err)
 	}
-	again, err := f.svc.VerifyOrganization(operator, app.VerifyOrganization{Key: key, OrgID: o.ID})
+	again, err := f.svc.VerifyOrganization(operator, app.VerifyOrganization{Key: key, OrgID: o.ID, Evidence: evidence})
 	if err != nil || !sameJSON(t, again, v) {
 		t.Fatalf("retry: %+v %v, first %+v", again, err, v)
 	}
 	// Another operator verifying again changes nothing.
-	later, err := f.svc.VerifyOrganization(as("operator-2", identity.Operator), app.VerifyOrganization{OrgID: o.ID})
-	if err != nil || later.VerifiedBy != "operator" || !later.VerifiedAt.Equal(v.VerifiedAt) {
+	later, err := f.svc.VerifyOrganization(as("operator-2", identity.Operator), app.VerifyOrganization{OrgID: o.ID, Evidence: "another register"})
+	if err != nil || later.VerifiedBy != "operator" || later.VerificationEvidence != evidence || !later.VerifiedAt.Equal(v.VerifiedAt) {
 		t.Fatalf("second verification: %+v %v", later, err)
 	}
 	if n := f.clearCount(t); n != 0 {
@@ -90,7 +90,7 @@ func TestVerifyOrganization(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.VerifyOrganization(operator, app.VerifyOrganization{OrgID: unit.ID}); !errors.Is(err, domain.ErrNotSocialOrganization) {
+	if _, err := f.svc.VerifyOrganization(operator, app.VerifyOrganization{OrgID: unit.ID, Evidence: evidence}); !errors.Is(err, domain.ErrNotSocialOrganization) {
 		t.Fatalf("verifying an other unit: %v", err)
 	}
 }

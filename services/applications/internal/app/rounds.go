@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/ids"
@@ -16,6 +17,8 @@ type RoundStore interface {
 	GetRound(ctx context.Context, id string) (domain.Round, error)
 	// UpdateRound locks the round, lets change apply the rules and saves the round if change altered it.
 	UpdateRound(ctx context.Context, id string, change func(*domain.Round) error) (domain.Round, error)
+	// ListRounds returns up to f.Limit rounds after the keyset position, newest first.
+	ListRounds(ctx context.Context, f RoundFilter) ([]domain.Round, error)
 	RecordPhaseChange(ctx context.Context, c domain.PhaseChange) error
 	// ListPhaseChanges returns up to f.Limit of a round's phase changes after the keyset position, oldest first.
 	ListPhaseChanges(ctx context.Context, f PhaseChangeFilter) ([]domain.PhaseChange, error)
@@ -40,12 +43,60 @@ func (s *Service) ListPhaseChanges(ctx context.Context, f PhaseChangeFilter) ([]
 	return s.rounds.ListPhaseChanges(ctx, f)
 }
 
+// RoundFilter selects a page of rounds, newest first: in Phase and of Year (when given), drafts only when
+// Drafts, only those due before OverdueAt when it is not zero, after the keyset position (AfterTime, AfterID)
+// in that order, at most Limit.
+type RoundFilter struct {
+	Phase     domain.Phase
+	Year      int
+	Drafts    bool
+	OverdueAt time.Time
+	AfterTime time.Time
+	AfterID   string
+	Limit     int
+}
+
+// ListRounds asks for a page of rounds.
+type ListRounds struct {
+	Phase       domain.Phase
+	Year        int
+	OverdueOnly bool
+	AfterTime   time.Time
+	AfterID     string
+	Limit       int
+}
+
+// ListRounds lists rounds, newest first. Staff and suite services see every round; anyone else the
+// published ones (asking them for DRAFT rounds finds none). Only staff may ask for the overdue rounds.
+func (s *Service) ListRounds(ctx context.Context, q ListRounds) ([]domain.Round, error) {
+	who := identity.From(ctx)
+	if q.Phase != "" && !q.Phase.Valid() {
+		return nil, domain.ErrInvalidPhase.Field("phase", "unknown phase")
+	}
+	if q.OverdueOnly && !who.IsStaff() {
+		return nil, domain.ErrOverdueStaffOnly
+	}
+	if q.Phase == domain.PhaseDraft && !who.ReadsAll() {
+		return nil, nil
+	}
+	f := RoundFilter{Phase: q.Phase, Year: q.Year, Drafts: who.ReadsAll(), AfterTime: q.AfterTime, AfterID: q.AfterID, Limit: q.Limit}
+	if q.OverdueOnly {
+		f.OverdueAt = s.now()
+	}
+	return s.rounds.ListRounds(ctx, f)
+}
+
+// Now is the service's clock: the instant a round's schedule is shown at.
+func (s *Service) Now() time.Time { return s.now() }
+
 // CreateRound is an organizer's new draft round.
 type CreateRound struct {
-	Key    idempotency.Key
-	Name   string
-	Year   int
-	Policy domain.Policy
+	Key      idempotency.Key
+	Name     string
+	Year     int
+	Policy   domain.Policy
+	Notice   domain.Document
+	Guidance domain.Document
 }
 
 // CreateRound creates a draft round.
@@ -53,7 +104,7 @@ func (s *Service) CreateRound(ctx context.Context, cmd CreateRound) (domain.Roun
 	if out, done, err := idempotency.Replay[domain.Round](ctx, s.requests, cmd.Key); done || err != nil {
 		return out, err
 	}
-	r, err := domain.NewRound(cmd.Name, cmd.Year, cmd.Policy, s.now())
+	r, err := domain.NewRound(cmd.Name, cmd.Year, cmd.Policy, cmd.Notice, cmd.Guidance, s.now())
 	if err != nil {
 		return domain.Round{}, err
 	}
@@ -63,20 +114,31 @@ func (s *Service) CreateRound(ctx context.Context, cmd CreateRound) (domain.Roun
 	})
 }
 
-// GetRound returns a round; rounds are public.
+// GetRound returns a round. Published rounds are public; a draft is NOT_FOUND to everyone but staff and the
+// suite services.
 func (s *Service) GetRound(ctx context.Context, id string) (domain.Round, error) {
 	if err := ids.Parse("round_id", id); err != nil {
 		return domain.Round{}, err
 	}
-	return s.rounds.GetRound(ctx, id)
+	r, err := s.rounds.GetRound(ctx, id)
+	if err != nil {
+		return domain.Round{}, err
+	}
+	if r.Phase == domain.PhaseDraft && !identity.From(ctx).ReadsAll() {
+		return domain.Round{}, errs.ErrNotFound.With("round %s not found", id)
+	}
+	return r, nil
 }
 
-// UpdateRound is an organizer's edit of a draft round's name and policy.
+// UpdateRound is an organizer's edit of a draft round's name and policy, and of its notice and guidance when
+// given (nil keeps them).
 type UpdateRound struct {
-	Key     idempotency.Key
-	RoundID string
-	Name    string
-	Policy  domain.Policy
+	Key      idempotency.Key
+	RoundID  string
+	Name     string
+	Policy   domain.Policy
+	Notice   *domain.Document
+	Guidance *domain.Document
 	// Etag is the round's etag as last read.
 	Etag string
 }
@@ -94,7 +156,7 @@ func (s *Service) UpdateRound(ctx context.Context, cmd UpdateRound) (domain.Roun
 			if err := checkEtag(cmd.Etag, r.ID, r.Version); err != nil {
 				return err
 			}
-			return r.Edit(cmd.Name, cmd.Policy)
+			return r.Edit(cmd.Name, cmd.Policy, cmd.Notice, cmd.Guidance)
 		})
 	})
 }

@@ -126,7 +126,7 @@ func TestAdvanceRetryAnswersTheFirstAnswer(t *testing.T) {
 func TestUpdateRoundNeedsTheEtagAndADraft(t *testing.T) {
 	f := setup(t)
 	r, err := f.svc.CreateRound(organizer, app.CreateRound{Name: "2026", Year: 2026,
-		Policy: domain.Policy{SubmissionDeadline: f.clock.Now().Add(time.Hour), ShortlistQuota: 2, SelectionQuota: 1}})
+		Policy: domain.Policy{SubmissionDeadline: f.clock.Now().Add(time.Hour), ShortlistQuota: 2, SelectionQuota: 1}, Notice: notice})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,13 @@ type Deps struct {
 	// Checkers maps a service name (domain.Precondition.Owner) to the client that asks it; a precondition
 	// whose owner has no checker is refused, never assumed.
 	Checkers map[string]PreconditionChecker
+	// Panels asks the reviews service which panels a reviewer sits on (a panel member reads what its panels
+	// score); nil refuses a panel member's reads, never guesses them.
+	Panels ReviewerPanels
+
+	// Communities and Needs are the communities list and the needs catalogue.
+	Communities CommunityStore
+	Needs       NeedStore
 }
 
 // Service is the use cases.
@@ -34,11 +41,17 @@ type Service struct {
 	requests idempotency.Store
 	now      func() time.Time
 	checkers map[string]PreconditionChecker
+	panels   ReviewerPanels
+
+	// communities and needs are the lists applications choose from.
+	communities CommunityStore
+	needs       NeedStore
 }
 
 // New returns the use cases over d.
 func New(d Deps) *Service {
-	return &Service{rounds: d.Rounds, orgs: d.Organizations, apps: d.Applications, queries: d.Queries, requests: d.Requests, now: d.Now, checkers: d.Checkers}
+	return &Service{rounds: d.Rounds, orgs: d.Organizations, apps: d.Applications, queries: d.Queries, requests: d.Requests, now: d.Now, checkers: d.Checkers,
+		panels: d.Panels, communities: d.Communities, needs: d.Needs}
 }
 
 // checkEtag refuses a change made against another version than the stored one.

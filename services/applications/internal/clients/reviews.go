@@ -1,9 +1,10 @@
 // Package clients holds the applications service's gRPC clients of the services that own phase
-// preconditions, behind app.PreconditionChecker.
+// preconditions, behind app.PreconditionChecker, and of the reviews service's panels, behind app.ReviewerPanels.
 package clients
 
 import (
 	"context"
+	"strings"
 
 	"google.golang.org/grpc"
 
@@ -14,9 +15,12 @@ import (
 	"github.com/commonweal/commonweal/services/applications/internal/domain"
 )
 
-var _ app.PreconditionChecker = (*Reviews)(nil)
+var (
+	_ app.PreconditionChecker = (*Reviews)(nil)
+	_ app.ReviewerPanels      = (*Reviews)(nil)
+)
 
-// Reviews asks the reviews service whether its phase preconditions hold.
+// Reviews asks the reviews service whether its phase preconditions hold, and which panels a reviewer sits on.
 type Reviews struct {
 	c reviewsv1.ReviewsServiceClient
 }
@@ -60,4 +64,20 @@ func (r *Reviews) Check(ctx context.Context, roundID string, p domain.Preconditi
 		return e.With("%s: %d complaint(s) still open", p.Description, st.GetOpenComplaints())
 	}
 	return e
+}
+
+// PanelsOf lists the panels a reviewer sits on, of one round or (roundID empty) of every round. A reviews
+// service that cannot answer is this service's error (REVIEWS_UNAVAILABLE, …), never the reviews service's
+// status.
+func (r *Reviews) PanelsOf(ctx context.Context, reviewerID, roundID string) ([]domain.ReviewerPanel, error) {
+	resp, err := r.c.ListReviewerPanels(ctx, &reviewsv1.ListReviewerPanelsRequest{ReviewerId: reviewerID, RoundId: roundID})
+	if err != nil {
+		return nil, peer.Error(ctx, "reviews", err, nil)
+	}
+	out := make([]domain.ReviewerPanel, 0, len(resp.GetPanels()))
+	for _, p := range resp.GetPanels() {
+		out = append(out, domain.ReviewerPanel{PanelID: p.GetPanelId(), RoundID: p.GetRoundId(),
+			Stage: domain.ReviewStage(strings.TrimPrefix(p.GetStage().String(), "REVIEW_STAGE_"))})
+	}
+	return out, nil
 }

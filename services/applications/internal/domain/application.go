@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -60,7 +61,40 @@ type Content struct {
 	Team                 []TeamMember `json:"team,omitempty"`
 	ExpectedOutcomes     []string     `json:"expected_outcomes,omitempty"`
 	EvaluationIndicators []string     `json:"evaluation_indicators,omitempty"`
+	// CommunityCodes are the communities served, chosen from the communities list.
+	CommunityCodes []string `json:"community_codes,omitempty"`
+	// NeedIDs are the needs of the catalogue the project answers, published with its round.
+	NeedIDs      []string     `json:"need_ids,omitempty"`
+	Declarations Declarations `json:"declarations"`
 }
+
+// Declarations are the applicant's eligibility declarations (seed 五(三)4).
+type Declarations struct {
+	// NoGovernmentProvision: government does not already provide the same service to the same group.
+	NoGovernmentProvision bool `json:"no_government_provision,omitempty"`
+	// NotFundedElsewhere: the project has not already obtained sufficient funding through other channels.
+	NotFundedElsewhere bool `json:"not_funded_elsewhere,omitempty"`
+	// OtherFunding is the other funding the project has or has applied for.
+	OtherFunding []OtherFunding `json:"other_funding,omitempty"`
+}
+
+// Made reports whether both declarations were made, as submission requires.
+func (d Declarations) Made() bool { return d.NoGovernmentProvision && d.NotFundedElsewhere }
+
+// OtherFunding is one other source of a project's funding.
+type OtherFunding struct {
+	Source    string `json:"source"`
+	AmountFen int64  `json:"amount_fen"`
+	Note      string `json:"note,omitempty"`
+}
+
+// Limits of an application's catalogue choices and declarations.
+const (
+	MaxCommunityCodes  = 50
+	MaxNeedIDs         = 50
+	MaxOtherFunding    = 20
+	maxOtherFundingTxt = 500
+)
 
 // BudgetTotalFen is the sum of the budget lines; the total is always derived, never typed.
 func (c Content) BudgetTotalFen() int64 {
@@ -117,6 +151,58 @@ func (c Content) Validate(p Policy) error {
 	if c.BeneficiaryCount < 0 {
 		return errs.Invalid("INVALID_BENEFICIARY_COUNT", "beneficiaries.estimated_count", "must not be negative")
 	}
+	if err := c.validateCatalogue(); err != nil {
+		return err
+	}
+	return c.Declarations.validate()
+}
+
+// validateCatalogue checks the shape of the communities and needs chosen; whether they are on the list and
+// published with the round is ChooseCommunities' and ChooseNeeds' business.
+func (c Content) validateCatalogue() error {
+	if len(c.CommunityCodes) > MaxCommunityCodes {
+		return errs.Invalid("TOO_MANY_COMMUNITIES", "community_codes", fmt.Sprintf("at most %d communities", MaxCommunityCodes))
+	}
+	for i, code := range c.CommunityCodes {
+		field := fmt.Sprintf("community_codes[%d]", i)
+		if err := ValidCommunityCode(field, code); err != nil {
+			return err
+		}
+		if slices.Contains(c.CommunityCodes[:i], code) {
+			return errs.Invalid("DUPLICATE_COMMUNITY", field, fmt.Sprintf("community %q is chosen twice", code))
+		}
+	}
+	if len(c.NeedIDs) > MaxNeedIDs {
+		return errs.Invalid("TOO_MANY_NEEDS", "need_ids", fmt.Sprintf("at most %d needs", MaxNeedIDs))
+	}
+	for i, id := range c.NeedIDs {
+		if slices.Contains(c.NeedIDs[:i], id) {
+			return errs.Invalid("DUPLICATE_NEED", fmt.Sprintf("need_ids[%d]", i), fmt.Sprintf("need %s is named twice", id))
+		}
+	}
+	return nil
+}
+
+// validate checks the other funding listed.
+func (d Declarations) validate() error {
+	if len(d.OtherFunding) > MaxOtherFunding {
+		return errs.Invalid("TOO_MANY_OTHER_FUNDING", "declarations.other_funding", fmt.Sprintf("at most %d entries", MaxOtherFunding))
+	}
+	for i, f := range d.OtherFunding {
+		field := fmt.Sprintf("declarations.other_funding[%d]", i)
+		switch {
+		case strings.TrimSpace(f.Source) == "":
+			return errs.Invalid("OTHER_FUNDING_SOURCE_REQUIRED", field+".source", "who funds it is required")
+		case utf8.RuneCountInString(f.Source) > maxOtherFundingTxt:
+			return errs.Invalid("OTHER_FUNDING_TOO_LONG", field+".source", fmt.Sprintf("at most %d characters", maxOtherFundingTxt))
+		case utf8.RuneCountInString(f.Note) > maxOtherFundingTxt:
+			return errs.Invalid("OTHER_FUNDING_TOO_LONG", field+".note", fmt.Sprintf("at most %d characters", maxOtherFundingTxt))
+		case f.AmountFen <= 0:
+			return errs.Invalid("OTHER_FUNDING_AMOUNT_NOT_POSITIVE", field+".amount_fen", "must be a positive amount of fen")
+		case f.AmountFen > maxBudgetLineFen:
+			return errs.Invalid("OTHER_FUNDING_AMOUNT_TOO_LARGE", field+".amount_fen", "at most 1,000,000,000.00 CNY")
+		}
+	}
 	return nil
 }
 
@@ -135,7 +221,8 @@ func (c Content) CheckComplete(p Policy) error {
 	if c.Special && c.DurationMonths > p.MaxDurationMonths && strings.TrimSpace(c.SpecialJustification) == "" {
 		missing = append(missing, "special_justification")
 	}
-	if len(c.ServiceArea) == 0 {
+	// The service area is free text or communities of the list.
+	if len(c.ServiceArea) == 0 && len(c.CommunityCodes) == 0 {
 		missing = append(missing, "service_area")
 	}
 	if strings.TrimSpace(c.BeneficiaryGroup) == "" || c.BeneficiaryCount < 1 {
@@ -143,6 +230,9 @@ func (c Content) CheckComplete(p Policy) error {
 	}
 	if len(c.Team) == 0 {
 		missing = append(missing, "team")
+	}
+	if !c.Declarations.Made() {
+		missing = append(missing, "declarations")
 	}
 	if len(missing) == 0 {
 		return nil
@@ -180,6 +270,15 @@ type Application struct {
 	LastSubmitAt     time.Time
 	LastReview       *Review
 	CreatedBySubject string
+	// Catalogue is what the lists said of the communities and needs the content names when it was last saved.
+	Catalogue Catalogue
+}
+
+// Catalogue is an application's references to the communities list and the needs catalogue, in the order
+// of its content's codes and IDs; the automatic checks read it.
+type Catalogue struct {
+	Communities []CommunityRef `json:"communities,omitempty"`
+	Needs       []NeedRef      `json:"needs,omitempty"`
 }
 
 // Revision is one submitted version of an application, kept forever (初审 → 修改完善 → 再度申报).
@@ -283,7 +382,9 @@ type Check struct {
 
 // AutomaticChecks runs the checks of initial review (DOMAIN.md §3): organisation registered, duration within
 // policy, budget positive, the minimum donation for full funding (informational: any budget is fully fundable
-// with enough donations, so it always passes), required fields present, title unique.
+// with enough donations, so it always passes), required fields present, title unique, eligibility declared
+// (with the other funding listed), the share of the chosen communities in the home district, and the needs
+// answered (informational).
 func AutomaticChecks(a Application, p Policy, applicant Organization, partner *Organization, duplicateTitle bool) []Check {
 	var checks []Check
 	add := func(name string, ok bool, detail string) { checks = append(checks, Check{name, ok, detail}) }
@@ -316,7 +417,73 @@ func AutomaticChecks(a Application, p Policy, applicant Organization, partner *O
 		add("REQUIRED_FIELDS_PRESENT", true, "all required fields present")
 	}
 	add("TITLE_UNIQUE_IN_ROUND", !duplicateTitle, map[bool]string{true: "another application in the round has the same title", false: "no other application has this title"}[duplicateTitle])
+	add("ELIGIBILITY_DECLARED", c.Declarations.Made(), declarationsDetail(c.Declarations))
+	inHome, detail := homeDistrictCheck(a.Catalogue.Communities, p)
+	add("SERVICE_AREA_IN_HOME_DISTRICT", inHome, detail)
+	add("NEEDS_ANSWERED", true, needsDetail(a.Catalogue.Needs))
 	return checks
+}
+
+// homeDistrictCheck is whether enough of the chosen communities lie in the policy's home district ("以临渭区各社区为
+// 主", seed 五(四)): at least HomeDistrictMinPercent of them; it fails when none was chosen from the list.
+func homeDistrictCheck(communities []CommunityRef, p Policy) (bool, string) {
+	home, minPercent := p.HomeDistrict, DefaultHomeDistrictPercent
+	if home == "" {
+		home = DefaultHomeDistrict
+	}
+	if p.HomeDistrictMinPercent != nil {
+		minPercent = *p.HomeDistrictMinPercent
+	}
+	in, total := HomeDistrictShare(communities, home)
+	if total == 0 {
+		return false, fmt.Sprintf("no community chosen from the communities list; at least %d%% in %s required", minPercent, home)
+	}
+	noun := "communities"
+	if total == 1 {
+		noun = "community"
+	}
+	return in*100 >= minPercent*total, fmt.Sprintf("%d of %d %s (%d%%) in %s; at least %d%% required", in, total, noun, in*100/total, home, minPercent)
+}
+
+// needsDetail lists the titles of the needs answered.
+func needsDetail(needs []NeedRef) string {
+	if len(needs) == 0 {
+		return "none"
+	}
+	titles := make([]string, 0, len(needs))
+	for _, n := range needs {
+		titles = append(titles, n.Title)
+	}
+	return fmt.Sprintf("%d of the catalogue: %s", len(needs), strings.Join(titles, "; "))
+}
+
+// declarationsDetail says which declarations were made and lists the other funding in yuan.
+func declarationsDetail(d Declarations) string {
+	var parts []string
+	switch {
+	case d.Made():
+		parts = append(parts, "both declared")
+	case !d.NoGovernmentProvision && !d.NotFundedElsewhere:
+		parts = append(parts, "not declared: no government provision, not funded elsewhere")
+	case !d.NoGovernmentProvision:
+		parts = append(parts, "not declared: no government provision")
+	default:
+		parts = append(parts, "not declared: not funded elsewhere")
+	}
+	if len(d.OtherFunding) == 0 {
+		return strings.Join(append(parts, "no other funding"), "; ")
+	}
+	var total int64
+	var list []string
+	for _, f := range d.OtherFunding {
+		total += f.AmountFen
+		item := f.Source + " " + Yuan(f.AmountFen)
+		if n := strings.TrimSpace(f.Note); n != "" {
+			item += " (" + n + ")"
+		}
+		list = append(list, item)
+	}
+	return strings.Join(parts, "; ") + fmt.Sprintf("; other funding %s: %s", Yuan(total), strings.Join(list, ", "))
 }
 
 // minDonationDetail says what a budget needs to be fully funded under the round's terms: the smallest confirmed

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -26,7 +27,26 @@ func goodContent() Content {
 		Team:                 []TeamMember{{Name: "负责人", Role: "LEAD", Qualification: "社工师"}},
 		ExpectedOutcomes:     []string{"每周供餐五次"},
 		EvaluationIndicators: []string{"满意度"},
+		Declarations:         Declarations{NoGovernmentProvision: true, NotFundedElsewhere: true},
 	}
+}
+
+// codes returns n distinct community codes (also used as need IDs: Validate checks only their number).
+func codes(n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, fmt.Sprintf("6105020010%02d", i))
+	}
+	return out
+}
+
+// funding returns n other funding sources of 1,000 yuan each.
+func funding(n int) []OtherFunding {
+	var out []OtherFunding
+	for i := range n {
+		out = append(out, OtherFunding{Source: fmt.Sprintf("基金会%d", i), AmountFen: 1_000_00})
+	}
+	return out
 }
 
 func contentWith(f func(*Content)) Content {
@@ -115,6 +135,39 @@ func TestContentValidate(t *testing.T) {
 			Policy{MaxDurationMonths: 6, SpecialMaxDurationMonths: 9}.WithDefaults(), invalid("DURATION_EXCEEDS_SPECIAL_MAXIMUM", "duration_months")},
 		{"negative beneficiary count", contentWith(func(c *Content) { c.BeneficiaryCount = -1 }), p,
 			invalid("INVALID_BENEFICIARY_COUNT", "beneficiaries.estimated_count")},
+		// Communities chosen from the list: well-formed codes, at most 50, none twice.
+		{"50 communities", contentWith(func(c *Content) { c.CommunityCodes = codes(50) }), p, want{}},
+		{"51 communities", contentWith(func(c *Content) { c.CommunityCodes = codes(51) }), p, invalid("TOO_MANY_COMMUNITIES", "community_codes")},
+		{"community twice", contentWith(func(c *Content) { c.CommunityCodes = []string{"610502001001", "610502001002", "610502001001"} }), p,
+			invalid("DUPLICATE_COMMUNITY", "community_codes[2]")},
+		{"malformed community code", contentWith(func(c *Content) { c.CommunityCodes = []string{"A1", "杜桥"} }), p,
+			invalid("INVALID_COMMUNITY_CODE", "community_codes[1]")},
+		{"empty community code", contentWith(func(c *Content) { c.CommunityCodes = []string{""} }), p,
+			invalid("INVALID_COMMUNITY_CODE", "community_codes[0]")},
+		// Needs answered: at most 50, none twice.
+		{"50 needs", contentWith(func(c *Content) { c.NeedIDs = codes(50) }), p, want{}},
+		{"51 needs", contentWith(func(c *Content) { c.NeedIDs = codes(51) }), p, invalid("TOO_MANY_NEEDS", "need_ids")},
+		{"need twice", contentWith(func(c *Content) { c.NeedIDs = []string{"n1", "n1"} }), p, invalid("DUPLICATE_NEED", "need_ids[1]")},
+		// Other funding: at most 20, each with a source and a positive amount.
+		{"20 other funding", contentWith(func(c *Content) { c.Declarations.OtherFunding = funding(20) }), p, want{}},
+		{"21 other funding", contentWith(func(c *Content) { c.Declarations.OtherFunding = funding(21) }), p,
+			invalid("TOO_MANY_OTHER_FUNDING", "declarations.other_funding")},
+		{"other funding without source", contentWith(func(c *Content) { c.Declarations.OtherFunding = []OtherFunding{{Source: " ", AmountFen: 1}} }), p,
+			invalid("OTHER_FUNDING_SOURCE_REQUIRED", "declarations.other_funding[0].source")},
+		{"other funding of 0", contentWith(func(c *Content) { c.Declarations.OtherFunding = []OtherFunding{{Source: "基金会", AmountFen: 0}} }), p,
+			invalid("OTHER_FUNDING_AMOUNT_NOT_POSITIVE", "declarations.other_funding[0].amount_fen")},
+		{"other funding negative", contentWith(func(c *Content) {
+			c.Declarations.OtherFunding = []OtherFunding{{Source: "a", AmountFen: 5}, {Source: "b", AmountFen: -5}}
+		}), p, invalid("OTHER_FUNDING_AMOUNT_NOT_POSITIVE", "declarations.other_funding[1].amount_fen")},
+		{"other funding of 1 fen", contentWith(func(c *Content) { c.Declarations.OtherFunding = []OtherFunding{{Source: "a", AmountFen: 1}} }), p, want{}},
+		{"other funding above a billion yuan", contentWith(func(c *Content) {
+			c.Declarations.OtherFunding = []OtherFunding{{Source: "a", AmountFen: 1_000_000_000_01}}
+		}), p, invalid("OTHER_FUNDING_AMOUNT_TOO_LARGE", "declarations.other_funding[0].amount_fen")},
+		{"other funding note of 501 characters", contentWith(func(c *Content) {
+			c.Declarations.OtherFunding = []OtherFunding{{Source: "a", AmountFen: 1, Note: strings.Repeat("注", 501)}}
+		}), p, invalid("OTHER_FUNDING_TOO_LONG", "declarations.other_funding[0].note")},
+		// Declarations not made are allowed in a draft (CheckComplete refuses the submission).
+		{"declarations not made in a draft", contentWith(func(c *Content) { c.Declarations = Declarations{} }), p, want{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,7 +191,7 @@ func TestCheckComplete(t *testing.T) {
 	}{
 		{"complete", goodContent(), nil},
 		{"empty content", Content{Category: CategoryElderly, Title: "t"},
-			[]string{"summary", "budget_items", "duration_months", "service_area", "beneficiaries", "team"}},
+			[]string{"summary", "budget_items", "duration_months", "service_area", "beneficiaries", "team", "declarations"}},
 		{"blank summary", contentWith(func(c *Content) { c.Summary = "  " }), []string{"summary"}},
 		{"no budget lines", contentWith(func(c *Content) { c.BudgetItems = nil }), []string{"budget_items"}},
 		{"no duration", contentWith(func(c *Content) { c.DurationMonths = 0 }), []string{"duration_months"}},
@@ -149,6 +202,12 @@ func TestCheckComplete(t *testing.T) {
 		{"special above maximum with justification", contentWith(func(c *Content) { c.DurationMonths, c.Special, c.SpecialJustification = 18, true, "two school years" }), nil},
 		{"special within maximum needs no justification", contentWith(func(c *Content) { c.DurationMonths, c.Special = 12, true }), nil},
 		{"no service area", contentWith(func(c *Content) { c.ServiceArea = nil }), []string{"service_area"}},
+		{"communities of the list instead of free text", contentWith(func(c *Content) { c.ServiceArea, c.CommunityCodes = nil, []string{"610502001001"} }), nil},
+		{"free text and communities", contentWith(func(c *Content) { c.CommunityCodes = []string{"610502001001"} }), nil},
+		{"no declaration made", contentWith(func(c *Content) { c.Declarations = Declarations{} }), []string{"declarations"}},
+		{"only no government provision declared", contentWith(func(c *Content) { c.Declarations.NotFundedElsewhere = false }), []string{"declarations"}},
+		{"only not funded elsewhere declared", contentWith(func(c *Content) { c.Declarations.NoGovernmentProvision = false }), []string{"declarations"}},
+		{"other funding listed, both declared", contentWith(func(c *Content) { c.Declarations.OtherFunding = funding(2) }), nil},
 		{"no beneficiary group", contentWith(func(c *Content) { c.BeneficiaryGroup = "" }), []string{"beneficiaries"}},
 		{"no beneficiary count", contentWith(func(c *Content) { c.BeneficiaryCount = 0 }), []string{"beneficiaries"}},
 		{"no team", contentWith(func(c *Content) { c.Team = nil }), []string{"team"}},

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -58,9 +59,11 @@ func TestAutomaticChecks(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			checks := AutomaticChecks(Application{Content: tc.c}, p, tc.applicant, tc.partner, tc.dup)
-			if len(checks) != len(names) {
-				t.Fatalf("got %d checks %+v, want %d", len(checks), checks, len(names))
+			// The catalogue's three checks come last (TestCatalogueChecks).
+			if len(checks) != len(names)+3 {
+				t.Fatalf("got %d checks %+v, want %d", len(checks), checks, len(names)+3)
 			}
+			checks = checks[:len(names)]
 			for i, c := range checks {
 				if c.Name != names[i] {
 					t.Errorf("check %d named %s, want %s", i, c.Name, names[i])
@@ -203,7 +206,8 @@ func TestSentinelsDistinct(t *testing.T) {
 	sentinels := []error{ErrRoundNotDraft, ErrPhaseNotNext, ErrInvalidPhase, ErrPolicyIncomplete, ErrDeadlineNotPassed,
 		ErrAwaitingReview, ErrPublicityNotElapsed, ErrPreconditionUnverified, ErrRoundNotSoliciting, ErrDeadlinePassed,
 		ErrNotEditable, ErrNotSubmittable, ErrIncomplete, ErrNotReviewable, ErrReasonsRequired, ErrInvalidDecision,
-		ErrOrganizationNotOwned, ErrNotSocialOrganization, ErrPartnerNotRegistered, ErrRoundChanged, ErrNotAccepted, errPolicy}
+		ErrOrganizationNotOwned, ErrNotSocialOrganization, ErrPartnerNotRegistered, ErrRoundChanged, ErrNotAccepted, errPolicy,
+		ErrCommunityExists, ErrUnknownCommunity, ErrNeedPublishedElsewhere, ErrRoundClosedToNeeds, ErrNeedNotInRound}
 	for i, a := range sentinels {
 		for j, b := range sentinels {
 			if got := errors.Is(a, b); got != (i == j) {
@@ -224,5 +228,88 @@ func TestAutomaticChecksBlankJustification(t *testing.T) {
 	}
 	if checks[4].Name != "REQUIRED_FIELDS_PRESENT" || checks[4].Passed {
 		t.Errorf("REQUIRED_FIELDS_PRESENT = %+v, want failed", checks[4])
+	}
+}
+
+// TestCatalogueChecks covers the three checks of the catalogue and the declarations, which come after the
+// first six: ELIGIBILITY_DECLARED, SERVICE_AREA_IN_HOME_DISTRICT and NEEDS_ANSWERED (informational).
+func TestCatalogueChecks(t *testing.T) {
+	p := Policy{}.WithDefaults() // home district 临渭区, at least 50%
+	registered := Organization{Kind: OrgSocialOrganization, Registered: true}
+	in := func(districts ...string) []CommunityRef {
+		var out []CommunityRef
+		for i, d := range districts {
+			out = append(out, CommunityRef{Code: fmt.Sprint("c", i), District: d})
+		}
+		return out
+	}
+	type check struct {
+		passed bool
+		detail string
+	}
+	tests := []struct {
+		name           string
+		p              Policy
+		d              Declarations
+		communities    []CommunityRef
+		needs          []NeedRef
+		declared, area check
+		answered       string
+	}{
+		{"everything", p, Declarations{NoGovernmentProvision: true, NotFundedElsewhere: true}, in("临渭区", "临渭区", "华州区"),
+			[]NeedRef{{ID: "n1", Title: "独居老人助餐"}, {ID: "n2", Title: "留守儿童课后辅导"}},
+			check{true, "both declared; no other funding"},
+			check{true, "2 of 3 communities (66%) in 临渭区; at least 50% required"},
+			"2 of the catalogue: 独居老人助餐; 留守儿童课后辅导"},
+		{"nothing", p, Declarations{}, nil, nil,
+			check{false, "not declared: no government provision, not funded elsewhere; no other funding"},
+			check{false, "no community chosen from the communities list; at least 50% in 临渭区 required"},
+			"none"},
+		{"one declaration, other funding listed", p, Declarations{NoGovernmentProvision: true, OtherFunding: []OtherFunding{
+			{Source: "陕西省慈善基金会", AmountFen: 5_000_000, Note: "已获得"}, {Source: "区财政", AmountFen: 1_234_56}}},
+			in("华州区"), nil,
+			check{false, "not declared: not funded elsewhere; other funding 51234.56 CNY: 陕西省慈善基金会 50000.00 CNY (已获得), 区财政 1234.56 CNY"},
+			check{false, "0 of 1 community (0%) in 临渭区; at least 50% required"},
+			"none"},
+		{"the other declaration", p, Declarations{NotFundedElsewhere: true}, in("临渭区"), nil,
+			check{false, "not declared: no government provision; no other funding"},
+			check{true, "1 of 1 community (100%) in 临渭区; at least 50% required"},
+			"none"},
+		{"exactly half", p, Declarations{NoGovernmentProvision: true, NotFundedElsewhere: true}, in("临渭区", "华州区"), nil,
+			check{true, "both declared; no other funding"},
+			check{true, "1 of 2 communities (50%) in 临渭区; at least 50% required"}, "none"},
+		{"just under the policy's share", Policy{HomeDistrict: "华州区", HomeDistrictMinPercent: ptr(67)}.WithDefaults(),
+			Declarations{NoGovernmentProvision: true, NotFundedElsewhere: true}, in("华州区", "华州区", "临渭区"), nil,
+			check{true, "both declared; no other funding"},
+			check{false, "2 of 3 communities (66%) in 华州区; at least 67% required"}, "none"},
+		{"a round stored before the home district existed takes the defaults", func() Policy {
+			old := p
+			old.HomeDistrict, old.HomeDistrictMinPercent = "", nil
+			return old
+		}(), Declarations{NoGovernmentProvision: true, NotFundedElsewhere: true},
+			in("临渭区"), nil, check{true, "both declared; no other funding"},
+			check{true, "1 of 1 community (100%) in 临渭区; at least 50% required"}, "none"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := Application{Content: contentWith(func(c *Content) { c.Declarations = tc.d }), Catalogue: Catalogue{Communities: tc.communities, Needs: tc.needs}}
+			checks := AutomaticChecks(a, tc.p, registered, nil, false)
+			if len(checks) != 9 {
+				t.Fatalf("%d checks", len(checks))
+			}
+			got := checks[6:]
+			for i, w := range []struct {
+				name string
+				check
+			}{{"ELIGIBILITY_DECLARED", tc.declared}, {"SERVICE_AREA_IN_HOME_DISTRICT", tc.area}, {"NEEDS_ANSWERED", check{true, tc.answered}}} {
+				if got[i].Name != w.name || got[i].Passed != w.passed || got[i].Detail != w.detail {
+					t.Errorf("check %d = %+v, want %s %v %q", 6+i, got[i], w.name, w.passed, w.detail)
+				}
+			}
+			// REQUIRED_FIELDS_PRESENT agrees with the declarations.
+			if checks[4].Passed != tc.d.Made() {
+				t.Errorf("REQUIRED_FIELDS_PRESENT = %+v with declarations %+v", checks[4], tc.d)
+			}
+		})
 	}
 }

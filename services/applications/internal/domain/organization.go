@@ -1,7 +1,10 @@
 package domain
 
 import (
+	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/party"
@@ -31,6 +34,43 @@ type Organization struct {
 	VerifiedAt   time.Time
 	// VerifiedBy is the subject of the operator who verified the registration.
 	VerifiedBy string
+	// VerificationEvidence is what the registration was verified against (the register and the record found).
+	VerificationEvidence string
+	// FoundingDate is the founding (registration) date, YYYY-MM-DD, empty when not given; StaffSize the number
+	// of staff. The programme targets start-up and small organisations.
+	FoundingDate string
+	StaffSize    int
+}
+
+// Limits of an organisation's profile and verification.
+const (
+	MaxStaffSize            = 100_000
+	MaxVerificationEvidence = 500
+	foundingDateLayout      = "2006-01-02"
+)
+
+// chinaTime is the programme's calendar (China has one offset and no daylight saving), for "not in the future".
+var chinaTime = time.FixedZone("UTC+8", 8*60*60)
+
+// SetProfile records the founding date (YYYY-MM-DD, optional, not after today at now) and the staff size
+// (0 to 100,000).
+func (o *Organization) SetProfile(foundingDate string, staffSize int, now time.Time) error {
+	foundingDate = strings.TrimSpace(foundingDate)
+	if foundingDate != "" {
+		d, err := time.Parse(foundingDateLayout, foundingDate)
+		if err != nil {
+			return errs.Invalid("INVALID_FOUNDING_DATE", "founding_date", "a date written YYYY-MM-DD")
+		}
+		today, _ := time.Parse(foundingDateLayout, now.In(chinaTime).Format(foundingDateLayout))
+		if d.After(today) {
+			return errs.Invalid("FOUNDING_DATE_IN_FUTURE", "founding_date", "must not be in the future")
+		}
+	}
+	if staffSize < 0 || staffSize > MaxStaffSize {
+		return errs.Invalid("INVALID_STAFF_SIZE", "staff_size", fmt.Sprintf("between 0 and %d", MaxStaffSize))
+	}
+	o.FoundingDate, o.StaffSize = foundingDate, staffSize
+	return nil
 }
 
 // NewOrganization validates and normalises a new organisation.
@@ -47,9 +87,17 @@ func NewOrganization(name string, kind OrgKind, uscc, idNumber, phone string) (O
 	return Organization{Name: p.Name, Kind: kind, USCC: p.USCC, IDNumber: p.IDNumber, ContactPhone: p.ContactPhone}, err
 }
 
-// Verify records the operator's (by) check of a social organisation's registration; verifying it again
-// changes nothing.
-func (o *Organization) Verify(now time.Time, by string) error {
+// Verify records the operator's (by) check of a social organisation's registration against evidence (the
+// register consulted and the record found; required, at most 500 characters); verifying it again changes
+// nothing.
+func (o *Organization) Verify(now time.Time, by, evidence string) error {
+	evidence = strings.TrimSpace(evidence)
+	if evidence == "" {
+		return errs.Invalid("VERIFICATION_EVIDENCE_REQUIRED", "evidence", "say what the registration was verified against")
+	}
+	if utf8.RuneCountInString(evidence) > MaxVerificationEvidence {
+		return errs.Invalid("VERIFICATION_EVIDENCE_TOO_LONG", "evidence", fmt.Sprintf("at most %d characters", MaxVerificationEvidence))
+	}
 	if o.Kind != OrgSocialOrganization {
 		return ErrNotSocialOrganization.With("organisation %s is a %s", o.ID, o.Kind)
 	}
@@ -57,6 +105,7 @@ func (o *Organization) Verify(now time.Time, by string) error {
 		o.Registered = true
 		o.VerifiedAt = now
 		o.VerifiedBy = by
+		o.VerificationEvidence = evidence
 	}
 	return nil
 }

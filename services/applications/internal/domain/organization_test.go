@@ -1,10 +1,12 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/commonweal/commonweal/pkg/cnid"
+	"github.com/commonweal/commonweal/pkg/errs"
 )
 
 // Every identifier below is made up. They use the unassigned region codes 999999 (USCC) and 990101
@@ -142,16 +144,90 @@ func TestVerify(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.org
-			checkErr(t, o.Verify(t1, "operator-1"), tc.want)
+			checkErr(t, o.Verify(t1, "operator-1", " 市民政局社会组织登记档案，登记证号 渭民证字第001号 "), tc.want)
 			if o.Registered != tc.wantReg || !o.VerifiedAt.Equal(tc.wantVerified) || o.VerifiedBy != tc.wantBy {
 				t.Errorf("after Verify: registered %v at %v by %q; want %v at %v by %q", o.Registered, o.VerifiedAt, o.VerifiedBy, tc.wantReg, tc.wantVerified, tc.wantBy)
 			}
+			if tc.want.ok() && !tc.org.Registered && o.VerificationEvidence != "市民政局社会组织登记档案，登记证号 渭民证字第001号" {
+				t.Errorf("evidence recorded %q, want it trimmed", o.VerificationEvidence)
+			}
 			if tc.want.ok() {
 				// Verifying again changes nothing.
-				checkErr(t, o.Verify(t2, "operator-2"), want{})
-				if !o.VerifiedAt.Equal(tc.wantVerified) || o.VerifiedBy != tc.wantBy {
-					t.Errorf("second Verify moved the verification to %v by %q", o.VerifiedAt, o.VerifiedBy)
+				before := o
+				checkErr(t, o.Verify(t2, "operator-2", "another register"), want{})
+				if o != before {
+					t.Errorf("second Verify changed the verification: %+v, was %+v", o, before)
 				}
+			}
+		})
+	}
+}
+
+// The evidence is required and bounded, whatever the organisation; nothing changes when it is refused.
+func TestVerifyEvidence(t *testing.T) {
+	tests := []struct {
+		name     string
+		evidence string
+		want     want
+	}{
+		{"empty", "", want{reason: "VERIFICATION_EVIDENCE_REQUIRED", field: "evidence"}},
+		{"blank", " \t ", want{reason: "VERIFICATION_EVIDENCE_REQUIRED", field: "evidence"}},
+		{"500 characters", strings.Repeat("证", 500), want{}},
+		{"501 characters", strings.Repeat("证", 501), want{reason: "VERIFICATION_EVIDENCE_TOO_LONG", field: "evidence"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := Organization{ID: "o1", Kind: OrgSocialOrganization}
+			err := o.Verify(t0, "operator-1", tc.evidence)
+			checkErr(t, err, tc.want)
+			if err != nil {
+				if e, _ := errs.As(err); e.Kind != errs.InvalidArgument {
+					t.Errorf("kind %v, want InvalidArgument", e.Kind)
+				}
+				if o.Registered || o.VerifiedBy != "" || o.VerificationEvidence != "" {
+					t.Errorf("a refused verification changed %+v", o)
+				}
+			} else if !o.Registered || o.VerifiedBy != "operator-1" || o.VerificationEvidence != tc.evidence {
+				t.Errorf("verified %+v", o)
+			}
+		})
+	}
+	// Evidence is checked before the kind: an other unit without evidence is refused for the evidence.
+	other := Organization{ID: "o2", Kind: OrgOtherUnit}
+	checkErr(t, other.Verify(t0, "operator-1", ""), want{reason: "VERIFICATION_EVIDENCE_REQUIRED"})
+}
+
+func TestSetProfile(t *testing.T) {
+	// now is 2026-03-01 09:00 UTC = 17:00 in China; late is 2026-03-01 20:00 UTC, already 2026-03-02 in China.
+	late := time.Date(2026, 3, 1, 20, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		date      string
+		staff     int
+		now       time.Time
+		want      want
+		wantDate  string
+		wantStaff int
+	}{
+		{"nothing given", "", 0, t0, want{}, "", 0},
+		{"founded years ago", "2015-06-30", 12, t0, want{}, "2015-06-30", 12},
+		{"founded today", "2026-03-01", 3, t0, want{}, "2026-03-01", 3},
+		{"tomorrow", "2026-03-02", 3, t0, want{reason: "FOUNDING_DATE_IN_FUTURE", field: "founding_date"}, "", 0},
+		{"tomorrow in UTC is today in China", "2026-03-02", 3, late, want{}, "2026-03-02", 3},
+		{"trimmed", " 2020-01-01 ", 0, t0, want{}, "2020-01-01", 0},
+		{"not a date", "2020/01/01", 0, t0, want{reason: "INVALID_FOUNDING_DATE", field: "founding_date"}, "", 0},
+		{"no such day", "2021-02-29", 0, t0, want{reason: "INVALID_FOUNDING_DATE", field: "founding_date"}, "", 0},
+		{"time given", "2020-01-01T00:00:00Z", 0, t0, want{reason: "INVALID_FOUNDING_DATE", field: "founding_date"}, "", 0},
+		{"staff 100,000", "", 100_000, t0, want{}, "", 100_000},
+		{"staff 100,001", "", 100_001, t0, want{reason: "INVALID_STAFF_SIZE", field: "staff_size"}, "", 0},
+		{"staff negative", "", -1, t0, want{reason: "INVALID_STAFF_SIZE", field: "staff_size"}, "", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var o Organization
+			checkErr(t, o.SetProfile(tc.date, tc.staff, tc.now), tc.want)
+			if o.FoundingDate != tc.wantDate || o.StaffSize != tc.wantStaff {
+				t.Errorf("profile %q %d, want %q %d", o.FoundingDate, o.StaffSize, tc.wantDate, tc.wantStaff)
 			}
 		})
 	}

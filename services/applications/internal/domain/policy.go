@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/money"
@@ -280,6 +281,33 @@ func (p Policy) Validate() error {
 		if t.Tier != i+1 || t.AmountFen < 0 || t.Count < 0 {
 			return bad("idea_prize_tiers", "tiers are numbered from 1 with non-negative amounts and counts")
 		}
+	}
+	// A panel mix names known member kinds, each once, with a minimum between 0 and 100.
+	for _, m := range []struct {
+		field string
+		rules []PanelMixRule
+	}{{"shortlist_panel_mix", p.ShortlistPanelMix}, {"final_panel_mix", p.FinalPanelMix}} {
+		field, seen := m.field, map[string]bool{}
+		for _, r := range m.rules {
+			switch {
+			case !slices.Contains(MemberKinds, r.Kind):
+				return bad(field, "unknown member kind %q (one of %v)", r.Kind, MemberKinds)
+			case seen[r.Kind]:
+				return bad(field, "member kind %s is listed twice", r.Kind)
+			case r.Min < 0 || r.Min > 100:
+				return bad(field, "the minimum of %s must be between 0 and 100", r.Kind)
+			}
+			seen[r.Kind] = true
+		}
+	}
+	if field, description := checkTargets(p.PhaseTargets); description != "" {
+		return bad(field, "%s", description)
+	}
+	switch {
+	case utf8.RuneCountInString(p.HomeDistrict) > 50:
+		return bad("home_district", "at most 50 characters")
+	case p.HomeDistrictMinPercent != nil && (*p.HomeDistrictMinPercent < 1 || *p.HomeDistrictMinPercent > 100):
+		return bad("home_district_min_percent", "must be between 1 and 100")
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package domain
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,6 +53,11 @@ func TestWithDefaultsFillsEveryDefault(t *testing.T) {
 		{"votes per voter per day", p.VotesPerVoterPerDay, 1},
 		{"monthly report due day", p.MonthlyReportDueDay, 10},
 		{"time zone", p.TimeZone, "Asia/Shanghai"},
+		{"shortlist panel mix: one of each listed kind", p.ShortlistPanelMix, []PanelMixRule{{"EXPERT", 1}, {"DEPARTMENT", 1}, {"FINANCE_AUDIT", 1}, {"GRASSROOTS", 1}, {"MEDIA", 1}}},
+		{"final panel mix: and a donor representative", p.FinalPanelMix, []PanelMixRule{{"EXPERT", 1}, {"DEPARTMENT", 1}, {"FINANCE_AUDIT", 1}, {"GRASSROOTS", 1}, {"MEDIA", 1}, {"DONOR_REP", 1}}},
+		{"no phase targets", len(p.PhaseTargets), 0},
+		{"home district", p.HomeDistrict, "临渭区"},
+		{"home district share", *p.HomeDistrictMinPercent, 50},
 		// Values only the organiser can set stay unset.
 		{"no deadline", p.SubmissionDeadline.IsZero(), true},
 		{"no shortlist quota", p.ShortlistQuota, 0},
@@ -106,6 +112,11 @@ func TestWithDefaultsKeepsGivenValues(t *testing.T) {
 		VotesPerVoterPerDay:      3,
 		MonthlyReportDueDay:      15,
 		TimeZone:                 "UTC",
+		ShortlistPanelMix:        []PanelMixRule{{"EXPERT", 2}},
+		FinalPanelMix:            []PanelMixRule{{"EXPERT", 3}, {"DONOR_REP", 0}},
+		PhaseTargets:             []PhaseTarget{{PhaseSolicitation, deadline}},
+		HomeDistrict:             "华州区",
+		HomeDistrictMinPercent:   ptr(80),
 	}
 	got := given.WithDefaults()
 	if !reflect.DeepEqual(got, given) {
@@ -229,6 +240,40 @@ func TestValidate(t *testing.T) {
 		{"due day 28", Policy{MonthlyReportDueDay: 28}, want{}},
 		{"idea tier misnumbered", Policy{IdeaPrizeTiers: []IdeaPrizeTier{{2, 100, 1}}}, invalid("idea_prize_tiers")},
 		{"idea tier negative count", Policy{IdeaPrizeTiers: []IdeaPrizeTier{{1, 100, -1}}}, invalid("idea_prize_tiers")},
+
+		// Panel mixes: known kinds, each once, minimum 0 to 100.
+		{"mix of every kind", Policy{FinalPanelMix: []PanelMixRule{{"EXPERT", 5}, {"DEPARTMENT", 1}, {"FINANCE_AUDIT", 1}, {"GRASSROOTS", 1}, {"MEDIA", 1}, {"DONOR_REP", 2}}}, want{}},
+		{"mix minimum 0", Policy{ShortlistPanelMix: []PanelMixRule{{"MEDIA", 0}}}, want{}},
+		{"mix minimum 100", Policy{ShortlistPanelMix: []PanelMixRule{{"EXPERT", 100}}}, want{}},
+		{"mix minimum 101", Policy{ShortlistPanelMix: []PanelMixRule{{"EXPERT", 101}}}, invalid("shortlist_panel_mix")},
+		{"mix negative minimum", Policy{FinalPanelMix: []PanelMixRule{{"EXPERT", -1}}}, invalid("final_panel_mix")},
+		{"mix unknown kind", Policy{ShortlistPanelMix: []PanelMixRule{{"JOURNALIST", 1}}}, invalid("shortlist_panel_mix")},
+		{"mix kind with prefix", Policy{ShortlistPanelMix: []PanelMixRule{{"MEMBER_KIND_EXPERT", 1}}}, invalid("shortlist_panel_mix")},
+		{"mix lower-case kind", Policy{FinalPanelMix: []PanelMixRule{{"expert", 1}}}, invalid("final_panel_mix")},
+		{"mix empty kind", Policy{FinalPanelMix: []PanelMixRule{{"", 1}}}, invalid("final_panel_mix")},
+		{"mix kind twice", Policy{FinalPanelMix: []PanelMixRule{{"EXPERT", 1}, {"MEDIA", 1}, {"EXPERT", 2}}}, invalid("final_panel_mix")},
+		{"same kind in both mixes", Policy{ShortlistPanelMix: []PanelMixRule{{"EXPERT", 1}}, FinalPanelMix: []PanelMixRule{{"EXPERT", 1}}}, want{}},
+
+		// Phase targets: DRAFT to CLOSING, once each, with a time, not decreasing in phase order.
+		{"targets of every scheduled phase", Policy{PhaseTargets: everyTarget()}, want{}},
+		{"targets given out of order, times in order", Policy{PhaseTargets: []PhaseTarget{{PhasePromotion, t0.Add(3 * day)}, {PhaseDraft, t0}}}, want{}},
+		{"equal targets", Policy{PhaseTargets: []PhaseTarget{{PhaseSolicitation, t0}, {PhaseShortlisting, t0}}}, want{}},
+		{"target decreasing", Policy{PhaseTargets: []PhaseTarget{{PhaseSolicitation, t0.Add(day)}, {PhaseShortlisting, t0}}}, invalid("phase_targets")},
+		{"target decreasing across a gap", Policy{PhaseTargets: []PhaseTarget{{PhaseDraft, t0.Add(day)}, {PhaseClosing, t0}}}, invalid("phase_targets")},
+		{"target of CLOSED", Policy{PhaseTargets: []PhaseTarget{{PhaseClosed, t0}}}, invalid("phase_targets")},
+		{"target of an unknown phase", Policy{PhaseTargets: []PhaseTarget{{"ARCHIVED", t0}}}, invalid("phase_targets")},
+		{"target without a phase", Policy{PhaseTargets: []PhaseTarget{{"", t0}}}, invalid("phase_targets")},
+		{"target without a time", Policy{PhaseTargets: []PhaseTarget{{PhaseSolicitation, time.Time{}}}}, invalid("phase_targets")},
+		{"two targets of a phase", Policy{PhaseTargets: []PhaseTarget{{PhaseSolicitation, t0}, {PhaseSolicitation, t0.Add(day)}}}, invalid("phase_targets")},
+
+		// Home district.
+		{"home district of 50 characters", Policy{HomeDistrict: strings.Repeat("区", 50)}, want{}},
+		{"home district of 51 characters", Policy{HomeDistrict: strings.Repeat("区", 51)}, invalid("home_district")},
+		{"home district share 1", Policy{HomeDistrictMinPercent: ptr(1)}, want{}},
+		{"home district share 100", Policy{HomeDistrictMinPercent: ptr(100)}, want{}},
+		{"home district share 0", Policy{HomeDistrictMinPercent: ptr(0)}, invalid("home_district_min_percent")},
+		{"home district share 101", Policy{HomeDistrictMinPercent: ptr(101)}, invalid("home_district_min_percent")},
+		{"home district share negative", Policy{HomeDistrictMinPercent: ptr(-5)}, invalid("home_district_min_percent")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

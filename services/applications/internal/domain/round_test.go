@@ -1,9 +1,18 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
+
+// notice is a publishable notice.
+var notice = Document{Title: "2026年度公益创投活动公告", Body: "现将有关事项公告如下……"}
+
+func withNotice(r Round, d Document) Round {
+	r.Notice = d
+	return r
+}
 
 func TestNewRound(t *testing.T) {
 	tests := []struct {
@@ -24,7 +33,7 @@ func TestNewRound(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := NewRound(tc.rname, tc.year, tc.policy, t0)
+			r, err := NewRound(tc.rname, tc.year, tc.policy, Document{}, Document{}, t0)
 			checkErr(t, err, tc.want)
 			if err != nil {
 				if r.Name != "" || r.Phase != "" {
@@ -52,7 +61,7 @@ func TestNewRound(t *testing.T) {
 func TestRoundEdit(t *testing.T) {
 	newRound := func(t *testing.T, phase Phase) Round {
 		t.Helper()
-		r, err := NewRound("old", 2026, Policy{}, t0)
+		r, err := NewRound("old", 2026, Policy{}, notice, Document{}, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +70,7 @@ func TestRoundEdit(t *testing.T) {
 	}
 	t.Run("draft: name and policy replaced", func(t *testing.T) {
 		r := newRound(t, PhaseDraft)
-		if err := r.Edit("new", Policy{ShortlistQuota: 7}); err != nil {
+		if err := r.Edit("new", Policy{ShortlistQuota: 7}, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		if r.Name != "new" || r.Policy.ShortlistQuota != 7 || r.Policy.MaxDurationMonths != 12 {
@@ -70,22 +79,46 @@ func TestRoundEdit(t *testing.T) {
 	})
 	t.Run("draft: empty name keeps the name", func(t *testing.T) {
 		r := newRound(t, PhaseDraft)
-		if err := r.Edit("", Policy{SelectionQuota: 3}); err != nil {
+		if err := r.Edit("", Policy{SelectionQuota: 3}, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		if r.Name != "old" || r.Policy.SelectionQuota != 3 {
 			t.Errorf("round after edit = %+v", r)
 		}
 	})
+	t.Run("draft: notice and guidance kept when not given, replaced when given", func(t *testing.T) {
+		r := newRound(t, PhaseDraft)
+		if err := r.Edit("", Policy{}, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		if r.Notice.Title != notice.Title || !r.Guidance.Empty() {
+			t.Errorf("documents after an edit without them: %+v / %+v", r.Notice, r.Guidance)
+		}
+		guidance := Document{Title: "申报指引", Body: "how to apply"}
+		if err := r.Edit("", Policy{}, &Document{}, &guidance); err != nil {
+			t.Fatal(err)
+		}
+		if !r.Notice.Empty() || r.Guidance.Title != "申报指引" {
+			t.Errorf("documents after an edit with them: %+v / %+v", r.Notice, r.Guidance)
+		}
+	})
+	t.Run("draft: invalid notice refused, round unchanged", func(t *testing.T) {
+		r := newRound(t, PhaseDraft)
+		bad := Document{Title: strings.Repeat("题", MaxDocumentTitle+1)}
+		checkErr(t, r.Edit("new", Policy{}, &bad, nil), want{reason: "INVALID_NOTICE", field: "notice.title"})
+		if r.Name != "old" || r.Notice.Title != notice.Title {
+			t.Errorf("refused edit changed the round: %+v", r)
+		}
+	})
 	t.Run("draft: invalid policy refused", func(t *testing.T) {
 		r := newRound(t, PhaseDraft)
-		checkErr(t, r.Edit("x", Policy{Tranches: []TrancheRule{{1, 90, "CONTRACT_SIGNED"}}}), want{is: errPolicy, field: "policy.tranches"})
+		checkErr(t, r.Edit("x", Policy{Tranches: []TrancheRule{{1, 90, "CONTRACT_SIGNED"}}}, nil, nil), want{is: errPolicy, field: "policy.tranches"})
 	})
 	for _, phase := range Phases[1:] {
 		t.Run("refused in "+string(phase), func(t *testing.T) {
 			r := newRound(t, phase)
 			before := r
-			checkErr(t, r.Edit("new", Policy{ShortlistQuota: 7}), want{is: ErrRoundNotDraft, reason: "ROUND_NOT_DRAFT"})
+			checkErr(t, r.Edit("new", Policy{ShortlistQuota: 7}, nil, nil), want{is: ErrRoundNotDraft, reason: "ROUND_NOT_DRAFT"})
 			if r.Name != before.Name || r.Policy.ShortlistQuota != before.Policy.ShortlistQuota {
 				t.Errorf("refused edit changed the round: %+v", r)
 			}
@@ -97,7 +130,7 @@ func TestLocalPreconditions(t *testing.T) {
 	deadline := t0.Add(30 * 24 * time.Hour)
 	publishable := Policy{SubmissionDeadline: deadline, ShortlistQuota: 30, SelectionQuota: 12}
 	round := func(p Policy, entered time.Time) Round {
-		return Round{Name: "r", Year: 2026, Policy: p.WithDefaults(), PhaseEnteredAt: entered}
+		return Round{Name: "r", Year: 2026, Policy: p.WithDefaults(), PhaseEnteredAt: entered, Notice: notice}
 	}
 	publicityStart := deadline.Add(7 * 24 * time.Hour)
 	publicityEnd := publicityStart.Add(5 * 24 * time.Hour) // default period: 5 days
@@ -118,6 +151,16 @@ func TestLocalPreconditions(t *testing.T) {
 			want{is: ErrPolicyIncomplete, field: "policy.shortlist_quota"}},
 		{"solicitation: deadline already past", round(publishable, t0), PhaseSolicitation, deadline.Add(time.Second), 0,
 			want{is: ErrDeadlinePassed}},
+		{"solicitation: no notice", withNotice(round(publishable, t0), Document{}), PhaseSolicitation, t0, 0,
+			want{is: ErrRoundNoticeRequired, reason: "ROUND_NOTICE_REQUIRED", field: "notice.title"}},
+		{"solicitation: notice without a body", withNotice(round(publishable, t0), Document{Title: "公告"}), PhaseSolicitation, t0, 0,
+			want{is: ErrRoundNoticeRequired, field: "notice.body"}},
+		{"solicitation: notice with a blank title", withNotice(round(publishable, t0), Document{Title: " \t", Body: "text"}), PhaseSolicitation, t0, 0,
+			want{is: ErrRoundNoticeRequired, field: "notice.title"}},
+		{"solicitation: attachments are no notice", withNotice(round(publishable, t0), Document{Attachments: []Attachment{{Name: "a", URI: "https://x.example/a"}}}),
+			PhaseSolicitation, t0, 0, want{is: ErrRoundNoticeRequired}},
+		{"solicitation: the policy is checked first", withNotice(round(Policy{SubmissionDeadline: deadline}, t0), Document{}), PhaseSolicitation, t0, 0,
+			want{is: ErrPolicyIncomplete}},
 
 		// SHORTLISTING: deadline passed and nothing awaits review.
 		{"shortlisting: before deadline", round(publishable, t0), PhaseShortlisting, deadline.Add(-time.Nanosecond), 0,
@@ -188,7 +231,7 @@ func TestRoundEnter(t *testing.T) {
 	}
 
 	// Over a whole life the publication and cutoff instants stay where they were set.
-	r, err := NewRound("r", 2026, Policy{}, t0)
+	r, err := NewRound("r", 2026, Policy{}, Document{}, Document{}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,4 +252,55 @@ func TestRoundEnter(t *testing.T) {
 	if r.Phase != PhaseClosed {
 		t.Errorf("phase = %s, want CLOSED", r.Phase)
 	}
+}
+
+func TestDocumentValidate(t *testing.T) {
+	att := func(mod func(*Attachment)) Document {
+		a := Attachment{Name: "申报书模板.docx", URI: "https://files.example.cn/2026/template.docx",
+			SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", MediaType: "application/msword", SizeBytes: 1024}
+		mod(&a)
+		return Document{Title: "公告", Body: "正文", Attachments: []Attachment{a}}
+	}
+	many := Document{Title: "t"}
+	for range MaxDocumentAttachments + 1 {
+		many.Attachments = append(many.Attachments, Attachment{Name: "a", URI: "https://x.example/a"})
+	}
+	bad := func(field string) want { return want{reason: "INVALID_NOTICE", field: "notice." + field} }
+	tests := []struct {
+		name string
+		doc  Document
+		want want
+	}{
+		{"empty", Document{}, want{}},
+		{"full", att(func(*Attachment) {}), want{}},
+		{"title of 200 characters", Document{Title: strings.Repeat("告", 200)}, want{}},
+		{"title of 201 characters", Document{Title: strings.Repeat("告", 201)}, bad("title")},
+		{"body of 100,000 characters", Document{Body: strings.Repeat("文", 100_000)}, want{}},
+		{"body of 100,001 characters", Document{Body: strings.Repeat("文", 100_001)}, bad("body")},
+		{"50 attachments", Document{Attachments: many.Attachments[:50]}, want{}},
+		{"51 attachments", many, bad("attachments")},
+		{"no name", att(func(a *Attachment) { a.Name = "" }), bad("attachments[0].name")},
+		{"blank name", att(func(a *Attachment) { a.Name = "  " }), bad("attachments[0].name")},
+		{"no uri", att(func(a *Attachment) { a.URI = "" }), bad("attachments[0].uri")},
+		{"http uri", att(func(a *Attachment) { a.URI = "http://files.example.cn/a.pdf" }), bad("attachments[0].uri")},
+		{"upper-case scheme", att(func(a *Attachment) { a.URI = "HTTPS://files.example.cn/a.pdf" }), bad("attachments[0].uri")},
+		{"uri without a host", att(func(a *Attachment) { a.URI = "https:///a.pdf" }), bad("attachments[0].uri")},
+		{"uri with credentials", att(func(a *Attachment) { a.URI = "https://user:pw@files.example.cn/a.pdf" }), bad("attachments[0].uri")},
+		{"javascript uri", att(func(a *Attachment) { a.URI = "javascript:alert(1)" }), bad("attachments[0].uri")},
+		{"uri too long", att(func(a *Attachment) { a.URI = "https://x.example/" + strings.Repeat("a", 2048) }), bad("attachments[0].uri")},
+		{"no sha256", att(func(a *Attachment) { a.SHA256 = "" }), want{}},
+		{"upper-case sha256", att(func(a *Attachment) { a.SHA256 = strings.ToUpper(a.SHA256) }), bad("attachments[0].sha256")},
+		{"short sha256", att(func(a *Attachment) { a.SHA256 = a.SHA256[:63] }), bad("attachments[0].sha256")},
+		{"non-hex sha256", att(func(a *Attachment) { a.SHA256 = strings.Repeat("g", 64) }), bad("attachments[0].sha256")},
+		{"size 0", att(func(a *Attachment) { a.SizeBytes = 0 }), want{}},
+		{"negative size", att(func(a *Attachment) { a.SizeBytes = -1 }), bad("attachments[0].size_bytes")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkErr(t, tc.doc.validate("INVALID_NOTICE", "notice"), tc.want)
+		})
+	}
+	// The guidance is reported under its own reason and field.
+	checkErr(t, Round{Name: "r", Year: 2026, Policy: Policy{}.WithDefaults(), Guidance: Document{Title: strings.Repeat("指", 201)}}.check(),
+		want{reason: "INVALID_GUIDANCE", field: "guidance.title"})
 }

@@ -15,15 +15,18 @@ import (
 )
 
 const appCols = `id, round_id, org_id, content, status, stage, idea_only, revision, version, created_at, updated_at,
-	first_submitted_at, last_submitted_at, last_review, created_by`
+	first_submitted_at, last_submitted_at, last_review, created_by, catalogue`
 
 func scanApplication(row pgx.Row) (domain.Application, error) {
 	var a domain.Application
-	var content, review []byte
+	var content, review, catalogue []byte
 	var first, last *time.Time
 	if err := row.Scan(&a.ID, &a.RoundID, &a.OrgID, &content, &a.Status, &a.Stage, &a.IdeaOnly, &a.Revision, &a.Version,
-		&a.CreatedAt, &a.UpdatedAt, &first, &last, &review, &a.CreatedBySubject); err != nil {
+		&a.CreatedAt, &a.UpdatedAt, &first, &last, &review, &a.CreatedBySubject, &catalogue); err != nil {
 		return a, err
+	}
+	if err := json.Unmarshal(catalogue, &a.Catalogue); err != nil {
+		return a, fmt.Errorf("application %s catalogue: %w", a.ID, err)
 	}
 	a.FirstSubmitAt, a.LastSubmitAt = db.TimeOf(first), db.TimeOf(last)
 	if err := json.Unmarshal(content, &a.Content); err != nil {
@@ -44,11 +47,24 @@ func (s *Store) InsertApplication(ctx context.Context, a domain.Application) err
 	if err != nil {
 		return err
 	}
+	catalogue, err := json.Marshal(a.Catalogue)
+	if err != nil {
+		return err
+	}
 	_, err = s.q(ctx).Exec(ctx, `INSERT INTO applications (id, round_id, org_id, content, category, title, budget_total_fen, status, idea_only,
-		revision, version, created_at, updated_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		revision, version, created_at, updated_at, created_by, catalogue, community_codes, need_ids)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		a.ID, a.RoundID, a.OrgID, content, a.Content.Category, a.Content.Title, a.Content.BudgetTotalFen(), a.Status, a.IdeaOnly,
-		a.Revision, a.Version, a.CreatedAt, a.UpdatedAt, a.CreatedBySubject)
+		a.Revision, a.Version, a.CreatedAt, a.UpdatedAt, a.CreatedBySubject, catalogue, nonNil(a.Content.CommunityCodes), nonNil(a.Content.NeedIDs))
 	return err
+}
+
+// nonNil is list, or an empty list for nil: the array columns are NOT NULL.
+func nonNil(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
 }
 
 // GetApplication reads an application.
@@ -78,11 +94,17 @@ func (s *Store) saveApplication(ctx context.Context, a *domain.Application) erro
 			return err
 		}
 	}
+	catalogue, err := json.Marshal(a.Catalogue)
+	if err != nil {
+		return err
+	}
 	tag, err := s.q(ctx).Exec(ctx, `UPDATE applications SET content = $3, category = $4, title = $5, budget_total_fen = $6, status = $7,
-		idea_only = $8, revision = $9, updated_at = $10, first_submitted_at = $11, last_submitted_at = $12, last_review = $13, stage = $14, version = version + 1
+		idea_only = $8, revision = $9, updated_at = $10, first_submitted_at = $11, last_submitted_at = $12, last_review = $13, stage = $14,
+		catalogue = $15, community_codes = $16, need_ids = $17, version = version + 1
 		WHERE id = $1 AND version = $2`,
 		a.ID, a.Version, content, a.Content.Category, a.Content.Title, a.Content.BudgetTotalFen(), a.Status, a.IdeaOnly, a.Revision,
-		a.UpdatedAt, db.NullTime(a.FirstSubmitAt), db.NullTime(a.LastSubmitAt), review, a.Stage)
+		a.UpdatedAt, db.NullTime(a.FirstSubmitAt), db.NullTime(a.LastSubmitAt), review, a.Stage,
+		catalogue, nonNil(a.Content.CommunityCodes), nonNil(a.Content.NeedIDs))
 	if err != nil {
 		return err
 	}

@@ -20,8 +20,9 @@ func (s *Store) InsertOrganization(ctx context.Context, o domain.Organization) e
 	if err != nil {
 		return err
 	}
-	_, err = s.q(ctx).Exec(ctx, `INSERT INTO organizations (id, name, kind, uscc, id_number_sealed, phone_sealed, registered, owner_subject, created_at)
-		VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, $9)`, o.ID, o.Name, o.Kind, o.USCC, idNum, phone, o.Registered, o.OwnerSubject, o.CreatedAt)
+	_, err = s.q(ctx).Exec(ctx, `INSERT INTO organizations (id, name, kind, uscc, id_number_sealed, phone_sealed, registered, owner_subject, created_at,
+		founding_date, staff_size) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, $9, NULLIF($10, '')::date, $11)`,
+		o.ID, o.Name, o.Kind, o.USCC, idNum, phone, o.Registered, o.OwnerSubject, o.CreatedAt, o.FoundingDate, o.StaffSize)
 	return err
 }
 
@@ -31,22 +32,26 @@ func (s *Store) GetOrganization(ctx context.Context, id string) (domain.Organiza
 }
 
 func (s *Store) getOrganization(ctx context.Context, id string, forUpdate bool) (domain.Organization, error) {
+	o, err := s.scanOrganization(s.q(ctx).QueryRow(ctx, `SELECT `+orgCols+` FROM organizations WHERE id = $1`+db.LockClause(forUpdate), id))
+	return o, db.NotFound(err, "organization", id)
+}
+
+// orgCols are an organisation's columns, personal numbers sealed.
+const orgCols = `id::text, name, kind, uscc, id_number_sealed, phone_sealed, registered, owner_subject, created_at, verified_at, verified_by,
+	verification_evidence, coalesce(to_char(founding_date, 'YYYY-MM-DD'), ''), staff_size`
+
+// scanOrganization reads an organisation and opens its personal numbers.
+func (s *Store) scanOrganization(row pgx.Row) (domain.Organization, error) {
 	var o domain.Organization
-	var uscc, verifiedBy *string
+	var uscc, verifiedBy, evidence *string
 	var idNum, phone []byte
 	var verified *time.Time
-	err := s.q(ctx).QueryRow(ctx, `SELECT id, name, kind, uscc, id_number_sealed, phone_sealed, registered, owner_subject, created_at, verified_at, verified_by
-		FROM organizations WHERE id = $1`+db.LockClause(forUpdate), id).
-		Scan(&o.ID, &o.Name, &o.Kind, &uscc, &idNum, &phone, &o.Registered, &o.OwnerSubject, &o.CreatedAt, &verified, &verifiedBy)
+	err := row.Scan(&o.ID, &o.Name, &o.Kind, &uscc, &idNum, &phone, &o.Registered, &o.OwnerSubject, &o.CreatedAt, &verified, &verifiedBy,
+		&evidence, &o.FoundingDate, &o.StaffSize)
 	if err != nil {
-		return o, db.NotFound(err, "organization", id)
+		return o, err
 	}
-	if uscc != nil {
-		o.USCC = *uscc
-	}
-	if verifiedBy != nil {
-		o.VerifiedBy = *verifiedBy
-	}
+	o.USCC, o.VerifiedBy, o.VerificationEvidence = db.TextOf(uscc), db.TextOf(verifiedBy), db.TextOf(evidence)
 	o.VerifiedAt = db.TimeOf(verified)
 	if o.IDNumber, err = s.box.Open(idNum); err != nil {
 		return o, err
@@ -57,6 +62,23 @@ func (s *Store) getOrganization(ctx context.Context, id string, forUpdate bool) 
 	return o, nil
 }
 
+// OrganizationsByID returns the organisations among ids, by ID, their personal numbers opened.
+func (s *Store) OrganizationsByID(ctx context.Context, ids []string) (map[string]domain.Organization, error) {
+	rows, err := s.q(ctx).Query(ctx, `SELECT `+orgCols+` FROM organizations WHERE id = ANY($1::uuid[])`, ids)
+	if err != nil {
+		return nil, err
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Organization, error) { return s.scanOrganization(row) })
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]domain.Organization, len(list))
+	for _, o := range list {
+		out[o.ID] = o
+	}
+	return out, nil
+}
+
 // UpdateOrganization locks the organisation, applies change and saves it if change altered it. Only the
 // verification can change.
 func (s *Store) UpdateOrganization(ctx context.Context, id string, change func(*domain.Organization) error) (domain.Organization, error) {
@@ -64,8 +86,8 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, change func(*
 }
 
 func (s *Store) saveVerification(ctx context.Context, o *domain.Organization) error {
-	_, err := s.q(ctx).Exec(ctx, `UPDATE organizations SET registered = $2, verified_at = $3, verified_by = NULLIF($4, '') WHERE id = $1`,
-		o.ID, o.Registered, db.NullTime(o.VerifiedAt), o.VerifiedBy)
+	_, err := s.q(ctx).Exec(ctx, `UPDATE organizations SET registered = $2, verified_at = $3, verified_by = NULLIF($4, ''),
+		verification_evidence = NULLIF($5, '') WHERE id = $1`, o.ID, o.Registered, db.NullTime(o.VerifiedAt), o.VerifiedBy, o.VerificationEvidence)
 	return err
 }
 

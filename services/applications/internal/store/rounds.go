@@ -14,30 +14,65 @@ import (
 	"github.com/commonweal/commonweal/services/applications/internal/domain"
 )
 
-const roundCols = `id, name, year, phase, policy, version, created_at, phase_entered_at, published_at, donation_cutoff, created_by`
+// roundCols are a round's columns and, from its audit trail, the phases it entered and when.
+const roundCols = `id, name, year, phase, policy, version, created_at, phase_entered_at, published_at, donation_cutoff, created_by,
+	notice, guidance,
+	ARRAY(SELECT to_phase FROM round_phase_changes c WHERE c.round_id = rounds.id ORDER BY to_phase),
+	ARRAY(SELECT changed_at FROM round_phase_changes c WHERE c.round_id = rounds.id ORDER BY to_phase)`
 
 func scanRound(row pgx.Row) (domain.Round, error) {
 	var r domain.Round
-	var policy []byte
+	var policy, notice, guidance []byte
 	var published, cutoff *time.Time
-	if err := row.Scan(&r.ID, &r.Name, &r.Year, &r.Phase, &policy, &r.Version, &r.CreatedAt, &r.PhaseEnteredAt, &published, &cutoff, &r.CreatedBy); err != nil {
+	var phases []string
+	var entered []time.Time
+	if err := row.Scan(&r.ID, &r.Name, &r.Year, &r.Phase, &policy, &r.Version, &r.CreatedAt, &r.PhaseEnteredAt, &published, &cutoff, &r.CreatedBy,
+		&notice, &guidance, &phases, &entered); err != nil {
 		return r, err
 	}
 	r.PublishedAt, r.DonationCutoff = db.TimeOf(published), db.TimeOf(cutoff)
 	if err := json.Unmarshal(policy, &r.Policy); err != nil {
 		return r, fmt.Errorf("round %s policy: %w", r.ID, err)
 	}
+	if err := json.Unmarshal(notice, &r.Notice); err != nil {
+		return r, fmt.Errorf("round %s notice: %w", r.ID, err)
+	}
+	if err := json.Unmarshal(guidance, &r.Guidance); err != nil {
+		return r, fmt.Errorf("round %s guidance: %w", r.ID, err)
+	}
+	if len(phases) != len(entered) {
+		return r, fmt.Errorf("round %s: %d phases entered at %d instants", r.ID, len(phases), len(entered))
+	}
+	if len(phases) > 0 {
+		r.Entered = make(map[domain.Phase]time.Time, len(phases))
+		for i, p := range phases {
+			r.Entered[domain.Phase(p)] = entered[i]
+		}
+	}
 	return r, nil
+}
+
+// roundJSON is what a round keeps as JSON: its policy, notice and guidance.
+func roundJSON(r domain.Round) (policy, notice, guidance []byte, err error) {
+	if policy, err = json.Marshal(r.Policy); err != nil {
+		return nil, nil, nil, err
+	}
+	if notice, err = json.Marshal(r.Notice); err != nil {
+		return nil, nil, nil, err
+	}
+	guidance, err = json.Marshal(r.Guidance)
+	return policy, notice, guidance, err
 }
 
 // InsertRound stores a new round.
 func (s *Store) InsertRound(ctx context.Context, r domain.Round) error {
-	policy, err := json.Marshal(r.Policy)
+	policy, notice, guidance, err := roundJSON(r)
 	if err != nil {
 		return err
 	}
-	_, err = s.q(ctx).Exec(ctx, `INSERT INTO rounds (id, name, year, phase, policy, version, created_at, phase_entered_at, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, r.ID, r.Name, r.Year, r.Phase, policy, r.Version, r.CreatedAt, r.PhaseEnteredAt, r.CreatedBy)
+	_, err = s.q(ctx).Exec(ctx, `INSERT INTO rounds (id, name, year, phase, policy, version, created_at, phase_entered_at, created_by, notice, guidance, due_time)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, r.ID, r.Name, r.Year, r.Phase, policy, r.Version, r.CreatedAt, r.PhaseEnteredAt, r.CreatedBy,
+		notice, guidance, db.NullTime(r.DueTime()))
 	return err
 }
 
@@ -58,13 +93,15 @@ func (s *Store) UpdateRound(ctx context.Context, id string, change func(*domain.
 
 // saveRound writes a changed round if it is still at version r.Version, and bumps the version.
 func (s *Store) saveRound(ctx context.Context, r *domain.Round) error {
-	policy, err := json.Marshal(r.Policy)
+	policy, notice, guidance, err := roundJSON(*r)
 	if err != nil {
 		return err
 	}
+	// due_time follows the phase and the policy's targets, so it is written with them.
 	tag, err := s.q(ctx).Exec(ctx, `UPDATE rounds SET name = $3, phase = $4, policy = $5, phase_entered_at = $6, published_at = $7,
-		donation_cutoff = $8, version = version + 1 WHERE id = $1 AND version = $2`,
-		r.ID, r.Version, r.Name, r.Phase, policy, r.PhaseEnteredAt, db.NullTime(r.PublishedAt), db.NullTime(r.DonationCutoff))
+		donation_cutoff = $8, notice = $9, guidance = $10, due_time = $11, version = version + 1 WHERE id = $1 AND version = $2`,
+		r.ID, r.Version, r.Name, r.Phase, policy, r.PhaseEnteredAt, db.NullTime(r.PublishedAt), db.NullTime(r.DonationCutoff),
+		notice, guidance, db.NullTime(r.DueTime()))
 	if err != nil {
 		return err
 	}
@@ -73,6 +110,27 @@ func (s *Store) saveRound(ctx context.Context, r *domain.Round) error {
 	}
 	r.Version++
 	return nil
+}
+
+// ListRounds returns up to f.Limit rounds after the keyset position (created_at, id), newest first.
+func (s *Store) ListRounds(ctx context.Context, f app.RoundFilter) ([]domain.Round, error) {
+	var afterTime *time.Time
+	afterID := f.AfterID
+	if afterID != "" {
+		afterTime = &f.AfterTime
+	} else {
+		afterID = "00000000-0000-0000-0000-000000000000"
+	}
+	rows, err := s.q(ctx).Query(ctx, `SELECT `+roundCols+` FROM rounds
+		WHERE ($1 = '' OR phase = $1) AND ($2 = 0 OR year = $2) AND ($3 OR phase <> 'DRAFT')
+		  AND ($4::timestamptz IS NULL OR due_time < $4)
+		  AND ($5::timestamptz IS NULL OR (created_at, id) < ($5, $6::uuid))
+		ORDER BY created_at DESC, id DESC LIMIT $7`,
+		string(f.Phase), f.Year, f.Drafts, db.NullTime(f.OverdueAt), afterTime, afterID, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Round, error) { return scanRound(row) })
 }
 
 // RecordPhaseChange appends to the round's audit trail.

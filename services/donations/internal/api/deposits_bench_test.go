@@ -137,7 +137,8 @@ func BenchmarkDepositConfirmations(b *testing.B) {
 	var application *applicationsv1.Application
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		round, err = apps.CreateRound(organizer, &applicationsv1.CreateRoundRequest{Name: "bench", Year: 2026,
-			Policy: &applicationsv1.Policy{SubmissionDeadline: timestamppb.New(time.Now().Add(time.Hour)), ShortlistQuota: 3, SelectionQuota: 2}})
+			Policy: &applicationsv1.Policy{SubmissionDeadline: timestamppb.New(time.Now().Add(time.Hour)), ShortlistQuota: 3, SelectionQuota: 2},
+			Notice: &applicationsv1.Document{Title: "bench notice", Body: "a round is published with its notice"}})
 		if err == nil || time.Now().After(deadline) {
 			break
 		}
@@ -155,12 +156,13 @@ func BenchmarkDepositConfirmations(b *testing.B) {
 	must(err)
 	org, err := apps.CreateOrganization(applicant, &applicationsv1.CreateOrganizationRequest{Name: "Org", Kind: applicationsv1.OrganizationKind_ORGANIZATION_KIND_SOCIAL_ORGANIZATION, Uscc: usccBenchOrg})
 	must(err)
-	_, err = apps.VerifyOrganization(operator, &applicationsv1.VerifyOrganizationRequest{OrgId: org.Id})
+	_, err = apps.VerifyOrganization(operator, &applicationsv1.VerifyOrganizationRequest{OrgId: org.Id, Evidence: "bench: 市民政局社会组织登记档案"})
 	must(err)
 	application, err = apps.CreateApplication(applicant, &applicationsv1.CreateApplicationRequest{RoundId: round.Id, OrgId: org.Id,
 		Category: applicationsv1.Category_CATEGORY_ELDERLY, Title: "Meals", Summary: "meals", DurationMonths: 6,
 		BudgetItems: []*applicationsv1.BudgetItem{{Name: "meals", AmountFen: 10_000_000}}, ServiceArea: []string{"A"},
-		Beneficiaries: &applicationsv1.Beneficiaries{Group: "elderly", EstimatedCount: 10}, Team: []*applicationsv1.TeamMember{{Name: "Li", Role: "lead"}}})
+		Beneficiaries: &applicationsv1.Beneficiaries{Group: "elderly", EstimatedCount: 10}, Team: []*applicationsv1.TeamMember{{Name: "Li", Role: "lead"}},
+		Declarations: &applicationsv1.EligibilityDeclarations{NoGovernmentProvision: true, NotFundedElsewhere: true}})
 	must(err)
 	_, err = apps.SubmitApplication(applicant, &applicationsv1.SubmitApplicationRequest{ApplicationId: application.Id})
 	must(err)

@@ -36,5 +36,7 @@ var Policy = authz.Policy{
 		"GetRoundReviewStatus": authz.Allow(identity.Service),
 		// Internal, for the supervision service's statistics; staff read the same scores in the shortlist and results.
 		"GetRoundPanelScores": authz.Allow(append([]identity.Role{identity.Service}, identity.StaffRoles...)...),
+		// Internal, for the applications service, which shows a panel member the applications its panels score.
+		"ListReviewerPanels": authz.Allow(identity.Service),
 	},
 }

@@ -49,6 +49,7 @@ var allowed = map[string][]identity.Role{
 	"GetResults":           public,
 	"GetRoundReviewStatus": {identity.Service},
 	"GetRoundPanelScores":  {identity.Service, identity.Organizer, identity.Operator, identity.Committee, identity.Finance, identity.Auditor},
+	"ListReviewerPanels":   {identity.Service},
 }
 
 // requests are calls the handler refuses on their own (a malformed ID or phone, no voter token, a missing
@@ -75,6 +76,7 @@ var requests = map[string]struct{ in, out proto.Message }{
 	"GetResults":           {&pb.GetResultsRequest{RoundId: "x"}, &pb.Results{}},
 	"GetRoundReviewStatus": {&pb.GetRoundReviewStatusRequest{RoundId: "x"}, &pb.RoundReviewStatus{}},
 	"GetRoundPanelScores":  {&pb.GetRoundPanelScoresRequest{RoundId: "x"}, &pb.RoundPanelScores{}},
+	"ListReviewerPanels":   {&pb.ListReviewerPanelsRequest{ReviewerId: "rev-1", RoundId: "x"}, &pb.ListReviewerPanelsResponse{}},
 }
 
 // TestRolesThroughTheInterceptor calls every RPC as every role, and anonymously, through a real gRPC server

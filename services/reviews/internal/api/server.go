@@ -213,3 +213,16 @@ func (s *Server) GetRoundPanelScores(ctx context.Context, req *pb.GetRoundPanelS
 		return out
 	})
 }
+
+func (s *Server) ListReviewerPanels(ctx context.Context, req *pb.ListReviewerPanelsRequest) (*pb.ListReviewerPanelsResponse, error) {
+	panels := func() ([]domain.ReviewerPanel, error) {
+		return s.app.ListReviewerPanels(ctx, req.GetReviewerId(), req.GetRoundId())
+	}
+	return rpc.Query(ctx, panels, func(ps []domain.ReviewerPanel) *pb.ListReviewerPanelsResponse {
+		out := &pb.ListReviewerPanelsResponse{Panels: make([]*pb.ReviewerPanel, 0, len(ps))}
+		for _, p := range ps {
+			out.Panels = append(out.Panels, &pb.ReviewerPanel{PanelId: p.PanelID, RoundId: p.RoundID, Stage: stageToPB(p.Stage)})
+		}
+		return out
+	})
+}

@@ -134,7 +134,8 @@ func policy() domain.Policy {
 	return domain.Policy{ShortlistQuota: 3, SelectionQuota: 2, ShortlistPanelMin: 10, FinalPanelMin: 20, TrimExtremes: true,
 		Rubric:  []domain.Criterion{{Name: "BREADTH", MaxPoints: 15}, {Name: "URGENCY", MaxPoints: 15}, {Name: "PUBLIC_BENEFIT", MaxPoints: 15}, {Name: "INNOVATION", MaxPoints: 20}, {Name: "PLANNING", MaxPoints: 20}, {Name: "TEAM", MaxPoints: 15}},
 		Weights: domain.Weights{Panel: 60, Donation: 20, Vote: 20}, IdeaPrizeTiers: []domain.IdeaPrizeTier{{Tier: 1, AmountFen: 300_000, Count: 1}, {Tier: 2, AmountFen: 200_000, Count: 1}},
-		VotesPerVoterPerDay: 1, TimeZone: "Asia/Shanghai"}
+		VotesPerVoterPerDay: 1, TimeZone: "Asia/Shanghai",
+		ShortlistPanelMix: domain.DefaultPanelMix(domain.StageShortlist), FinalPanelMix: domain.DefaultPanelMix(domain.StageFinal)}
 }
 
 func setup(t *testing.T, donations app.Donations, funding app.Funding) *fixture {
@@ -184,11 +185,26 @@ var (
 	anyone    = context.Background()
 )
 
+// seedKinds are the member kinds of the shortlist panel's default mix, which members cycles through.
+var seedKinds = []domain.MemberKind{domain.KindExpert, domain.KindDepartment, domain.KindFinanceAudit, domain.KindGrassroots, domain.KindMedia}
+
+// members returns n shortlist panel members prefix-0 …, cycling through the kinds of the default mix.
 func members(prefix string, n int) []domain.Member {
 	out := make([]domain.Member, n)
 	for i := range out {
-		out[i] = domain.Member{ReviewerID: fmt.Sprintf("%s-%d", prefix, i), Name: "R", Kind: domain.KindExpert}
+		out[i] = domain.Member{ReviewerID: fmt.Sprintf("%s-%d", prefix, i), Name: "R", Kind: seedKinds[i%len(seedKinds)]}
 	}
+	return out
+}
+
+// panelDonor is the donor the final panel's representative stands for: it pledged to nothing, so it causes
+// no recusal.
+const panelDonor = "donor-on-the-panel"
+
+// finalMembers is members with the last one a donor representative, as the final panel's default mix asks.
+func finalMembers(prefix string, n int) []domain.Member {
+	out := members(prefix, n)
+	out[n-1].Kind, out[n-1].DonorID = domain.KindDonorRep, panelDonor
 	return out
 }
 
@@ -289,7 +305,7 @@ func (f *fixture) toFinalReview(t *testing.T, totals map[string]int) domain.Pane
 	f.publishedShortlist(t)
 	f.clock.Add(time.Hour)
 	f.apps.setPhase(domain.PhaseFinalReview, f.clock.Now())
-	final := f.panel(t, domain.StageFinal, members("f", 20))
+	final := f.panel(t, domain.StageFinal, finalMembers("f", 20))
 	f.scoreAll(t, final, totals)
 	return final
 }

@@ -130,3 +130,25 @@ func (s *Service) memberPanel(ctx context.Context, panelID, reviewerID string, o
 	}
 	return p, m, nil
 }
+
+// ReviewerPanelRepository finds the panels a reviewer sits on.
+type ReviewerPanelRepository interface {
+	// ReviewerPanels lists a reviewer's panels, of one round or (roundID empty) of every round, by round then
+	// stage.
+	ReviewerPanels(ctx context.Context, reviewerID, roundID string) ([]domain.ReviewerPanel, error)
+}
+
+// ListReviewerPanels lists the panels a reviewer sits on, of one round or of every round: the applications
+// service asks it to show a panel member the applications its panels score (suite services only, by the
+// authorisation table).
+func (s *Service) ListReviewerPanels(ctx context.Context, reviewerID, roundID string) ([]domain.ReviewerPanel, error) {
+	if reviewerID == "" {
+		return nil, domain.ErrReviewerRequired.Field("reviewer_id", "required")
+	}
+	if roundID != "" {
+		if err := ids.Parse("round_id", roundID); err != nil {
+			return nil, err
+		}
+	}
+	return s.revPanels.ReviewerPanels(ctx, reviewerID, roundID)
+}

@@ -60,7 +60,7 @@ func TestShortlistToSignedOffResults(t *testing.T) {
 	// Final review: 20 members. P: A 75.00, B 85.00, C 65.00.
 	f.clock.Add(time.Hour)
 	f.apps.setPhase(domain.PhaseFinalReview, f.clock.Now())
-	final := f.panel(t, domain.StageFinal, members("f", 20))
+	final := f.panel(t, domain.StageFinal, finalMembers("f", 20))
 	f.scoreAll(t, final, map[string]int{f.A: 75, f.B: 85, f.C: 65})
 	_, err = score(operator, f, final.ID, f.I, "f-0", 99)
 	mustErr(t, "final score of an idea-only application", err, domain.ErrNotFinalist)

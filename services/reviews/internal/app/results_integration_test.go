@@ -202,7 +202,7 @@ func TestResultsCountVotesBeforeTheClose(t *testing.T) {
 			t.Fatalf("public tallies count a vote cast after voting closed: %+v", tallies)
 		}
 	}
-	final := f.panel(t, domain.StageFinal, members("f", 20))
+	final := f.panel(t, domain.StageFinal, finalMembers("f", 20))
 	f.scoreAll(t, final, map[string]int{f.A: 75, f.B: 85, f.C: 65})
 	res, err := f.svc.ComputeResults(operator, f.roundCmd())
 	if err != nil {

@@ -26,8 +26,8 @@ type SubmitScore struct {
 }
 
 // SubmitScore records or amends a member's score of an application until the stage is computed: a reviewer
-// for itself, an OPERATOR for any member. The conflicts the member has on the application are recorded first
-// (and stay recorded when the score is refused).
+// for itself, an OPERATOR for any member, on a panel that has the round's mix of member kinds. The conflicts
+// the member has on the application are recorded first (and stay recorded when the score is refused).
 func (s *Service) SubmitScore(ctx context.Context, cmd SubmitScore) (domain.Score, error) {
 	if out, done, err := idempotency.Replay[domain.Score](ctx, s.requests, cmd.Key); done || err != nil {
 		return out, err
@@ -49,6 +49,9 @@ func (s *Service) SubmitScore(ctx context.Context, cmd SubmitScore) (domain.Scor
 	}
 	if want := domain.ScoringPhase(p.Stage); r.Phase != want {
 		return domain.Score{}, domain.ErrScoringClosed.With("the %s panel scores while the round is in %s; it is in %s", p.Stage, want, r.Phase)
+	}
+	if err := domain.CheckCanScore(p, r.Policy); err != nil {
+		return domain.Score{}, err
 	}
 	total, err := domain.CheckCriteria(r.Policy.Rubric, cmd.Criteria)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 type Repository interface {
 	RoundLocker
 	PanelRepository
+	ReviewerPanelRepository
 	RecusalRepository
 	ScoreRepository
 	ShortlistRepository
@@ -65,6 +66,7 @@ type Service struct {
 	requests   idempotency.Store
 	rounds     RoundLocker
 	panels     PanelRepository
+	revPanels  ReviewerPanelRepository
 	recusals   RecusalRepository
 	scores     ScoreRepository
 	shortlists ShortlistRepository
@@ -86,7 +88,7 @@ func New(cfg Config) *Service {
 		cfg.TokenTTL = 24 * time.Hour
 	}
 	r := cfg.Repo
-	return &Service{requests: cfg.Requests, rounds: r, panels: r, recusals: r, scores: r, shortlists: r, complaints: r,
+	return &Service{requests: cfg.Requests, rounds: r, panels: r, revPanels: r, recusals: r, scores: r, shortlists: r, complaints: r,
 		voters: r, results: r, status: r, panelScore: r, outbox: cfg.Outbox, cfg: cfg}
 }
 

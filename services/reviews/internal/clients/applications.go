@@ -52,6 +52,20 @@ func policyOf(p *applicationsv1.Policy) domain.Policy {
 	for _, t := range p.GetIdeaPrizeTiers() {
 		out.IdeaPrizeTiers = append(out.IdeaPrizeTiers, domain.IdeaPrizeTier{Tier: int(t.GetTier()), AmountFen: t.GetAmountFen(), Count: int(t.GetCount())})
 	}
+	out.ShortlistPanelMix = mixOf(p.GetShortlistPanelMix(), domain.StageShortlist)
+	out.FinalPanelMix = mixOf(p.GetFinalPanelMix(), domain.StageFinal)
+	return out
+}
+
+// mixOf converts a stage's panel mix; an empty one is the default, as the contract says.
+func mixOf(rules []*applicationsv1.PanelMixRule, stage domain.Stage) []domain.PanelMixRule {
+	if len(rules) == 0 {
+		return domain.DefaultPanelMix(stage)
+	}
+	out := make([]domain.PanelMixRule, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, domain.PanelMixRule{Kind: domain.MemberKind(strings.TrimPrefix(r.GetKind(), "MEMBER_KIND_")), Min: int(r.GetMin())})
+	}
 	return out
 }
 

@@ -58,10 +58,14 @@ type applicationsServer struct {
 	mu     sync.Mutex
 	stages []applicationsv1.Stage
 	fail   error
+	round  *applicationsv1.Round
 }
 
 func (a *applicationsServer) GetRound(context.Context, *applicationsv1.GetRoundRequest) (*applicationsv1.Round, error) {
-	return nil, a.fail
+	if a.fail != nil {
+		return nil, a.fail
+	}
+	return a.round, nil
 }
 
 func (a *applicationsServer) SetApplicationStage(_ context.Context, req *applicationsv1.SetApplicationStageRequest) (*applicationsv1.Application, error) {

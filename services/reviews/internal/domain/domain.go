@@ -74,6 +74,9 @@ type Policy struct {
 	VotesPerVoterPerDay int
 	TimeZone            string
 	PublicityPeriod     time.Duration
+	// ShortlistPanelMix and FinalPanelMix are the smallest number of each stage's panel members per kind.
+	ShortlistPanelMix []PanelMixRule
+	FinalPanelMix     []PanelMixRule
 }
 
 // Round is what reviews reads of a round.
@@ -101,6 +104,8 @@ type Application struct {
 var (
 	ErrInvalidStage         = errs.New(errs.InvalidArgument, "INVALID_STAGE", "stage must be SHORTLIST or FINAL")
 	ErrPanelBelowMinimum    = errs.New(errs.InvalidArgument, "PANEL_BELOW_MINIMUM", "the panel has fewer members than the policy minimum")
+	ErrPanelMixIncomplete   = errs.New(errs.InvalidArgument, "PANEL_MIX_INCOMPLETE", "the panel has fewer members of some kind than the policy's mix")
+	ErrReviewerRequired     = errs.New(errs.InvalidArgument, "REVIEWER_ID_REQUIRED", "reviewer_id is required")
 	ErrInvalidMember        = errs.New(errs.InvalidArgument, "INVALID_PANEL_MEMBER", "a panel member is invalid")
 	ErrPanelExists          = errs.New(errs.AlreadyExists, "PANEL_EXISTS", "the round already has a panel for this stage")
 	ErrStagePassed          = errs.New(errs.FailedPrecondition, "STAGE_PASSED", "the round is past this stage")

@@ -77,6 +77,75 @@ func (p Policy) MinMembers(s Stage) int {
 	return p.ShortlistPanelMin
 }
 
+// PanelMixRule is the smallest number of a panel's members of one kind (seed 六(二), 六(四)).
+type PanelMixRule struct {
+	Kind MemberKind
+	Min  int
+}
+
+// Mix is the policy's mix of member kinds for a stage's panel.
+func (p Policy) Mix(s Stage) []PanelMixRule {
+	if s == StageFinal {
+		return p.FinalPanelMix
+	}
+	return p.ShortlistPanelMix
+}
+
+// DefaultPanelMix is the mix a round's policy takes when it states none (the contract's default): one member
+// of each kind the seed lists for the panel, a donor representative on the final panel too.
+func DefaultPanelMix(s Stage) []PanelMixRule {
+	mix := []PanelMixRule{{KindExpert, 1}, {KindDepartment, 1}, {KindFinanceAudit, 1}, {KindGrassroots, 1}, {KindMedia, 1}}
+	if s == StageFinal {
+		mix = append(mix, PanelMixRule{KindDonorRep, 1})
+	}
+	return mix
+}
+
+// MissingKinds lists, in the mix's order, each kind of which members has fewer than the mix asks, with its
+// counts ("MEDIA (0 of 1)"); nothing when the members make up the mix.
+func MissingKinds(mix []PanelMixRule, members []Member) []string {
+	have := map[MemberKind]int{}
+	for _, m := range members {
+		have[m.Kind]++
+	}
+	var out []string
+	for _, r := range mix {
+		if have[r.Kind] < r.Min {
+			out = append(out, fmt.Sprintf("%s (%d of %d)", r.Kind, have[r.Kind], r.Min))
+		}
+	}
+	return out
+}
+
+// CheckPanelMix refuses members short of the policy's mix for the stage (PANEL_MIX_INCOMPLETE), naming each
+// kind missing with its counts.
+func CheckPanelMix(stage Stage, members []Member, p Policy) error {
+	missing := MissingKinds(p.Mix(stage), members)
+	if len(missing) == 0 {
+		return nil
+	}
+	list := strings.Join(missing, ", ")
+	return ErrPanelMixIncomplete.With("a %s panel needs the policy's mix of member kinds: missing %s", stage, list).Field("members", "missing "+list)
+}
+
+// CheckCanScore refuses scores from a panel short of the round's mix (PANEL_MIX_INCOMPLETE): it cannot score
+// until it has the members the policy asks for.
+func CheckCanScore(panel Panel, p Policy) error {
+	missing := MissingKinds(p.Mix(panel.Stage), panel.Members)
+	if len(missing) == 0 {
+		return nil
+	}
+	return ErrPanelMixIncomplete.With("the %s panel %s cannot score while short of the policy's mix of member kinds: missing %s", panel.Stage, panel.ID,
+		strings.Join(missing, ", "))
+}
+
+// ReviewerPanel is one panel a reviewer sits on.
+type ReviewerPanel struct {
+	PanelID string
+	RoundID string
+	Stage   Stage
+}
+
 // ScoringPhase is the phase in which a stage's panel scores.
 func ScoringPhase(s Stage) Phase {
 	if s == StageFinal {
@@ -89,7 +158,7 @@ func ScoringPhase(s Stage) Phase {
 const maxMemberText = 200
 
 // CheckNewPanel validates a new panel against the policy: a known stage, unique well-formed members, a donor
-// named by every donor representative, and at least the policy minimum of members.
+// named by every donor representative, at least the policy minimum of members and the policy's mix of kinds.
 func CheckNewPanel(stage Stage, members []Member, p Policy) error {
 	if !stage.Valid() {
 		return ErrInvalidStage.Field("stage", "must be SHORTLIST or FINAL")
@@ -121,7 +190,7 @@ func CheckNewPanel(stage Stage, members []Member, p Policy) error {
 	if min := p.MinMembers(stage); len(members) < min {
 		return ErrPanelBelowMinimum.With("a %s panel needs at least %d members, not %d", stage, min, len(members)).Field("members", fmt.Sprintf("at least %d members", min))
 	}
-	return nil
+	return CheckPanelMix(stage, members, p)
 }
 
 // Member returns the panel's member with the reviewer ID.

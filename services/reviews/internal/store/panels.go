@@ -136,3 +136,18 @@ func (s *Store) ScoresOfRound(ctx context.Context, roundID string) ([]domain.Sco
 		return sc, json.Unmarshal(criteria, &sc.Criteria)
 	})
 }
+
+// ReviewerPanels lists the panels a reviewer sits on, of one round or (roundID empty) of every round, by round
+// then stage (shortlist first).
+func (s *Store) ReviewerPanels(ctx context.Context, reviewerID, roundID string) ([]domain.ReviewerPanel, error) {
+	rows, err := s.q(ctx).Query(ctx, `SELECT p.id::text, p.round_id::text, p.stage FROM panel_members m JOIN panels p ON p.id = m.panel_id
+		WHERE m.reviewer_id = $1 AND ($2 = '' OR p.round_id = $2::uuid)
+		ORDER BY p.round_id, CASE p.stage WHEN 'SHORTLIST' THEN 0 ELSE 1 END`, reviewerID, roundID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.ReviewerPanel, error) {
+		var p domain.ReviewerPanel
+		return p, row.Scan(&p.PanelID, &p.RoundID, &p.Stage)
+	})
+}

@@ -34,6 +34,14 @@ func statisticsToPB(st domain.Statistics) *pb.RoundStatistics {
 	for _, t := range st.Communities {
 		out.Communities = append(out.Communities, tallyToPB(t))
 	}
+	out.HomeDistrict, out.ApplicationsMainlyInHomeDistrict = st.HomeDistrict, int32(st.MainlyInHomeDistrict)
+	out.Needs = &pb.NeedsStatistics{Published: int32(st.Needs.Published), Answered: int32(st.Needs.Answered), Met: int32(st.Needs.Met),
+		Lines: []*pb.NeedLine{}}
+	for _, l := range st.Needs.Lines {
+		out.Needs.Lines = append(out.Needs.Lines, &pb.NeedLine{NeedId: l.ID, Title: l.Title, Category: l.Category, CommunityCode: l.CommunityCode,
+			Applications: int32(l.Applications), Projects: int32(l.Projects)})
+	}
+	out.ApplicantOrganizations, out.SelectedOrganizations = profileToPB(st.Applicants), profileToPB(st.Selected)
 	for _, l := range st.Projects {
 		a, p := l.Application, l.Progress
 		figures := tallyToPB(domain.Tally{Key: a.ID, Applications: 1, ByStatus: map[string]int{a.Status: 1}, ByStage: map[string]int{a.Stage: 1},
@@ -45,6 +53,10 @@ func statisticsToPB(st domain.Statistics) *pb.RoundStatistics {
 			Midterm: string(p.Midterm), FinalAcceptance: string(p.FinalAcceptance), Figures: figures})
 	}
 	return out
+}
+
+func profileToPB(p domain.OrgProfile) *pb.OrganizationProfile {
+	return &pb.OrganizationProfile{Organizations: int32(p.Organizations), ByAge: counts(p.ByAge), ByStaffSize: counts(p.ByStaffSize)}
 }
 
 func flag(b bool) int32 {
@@ -64,7 +76,7 @@ func counts(m map[string]int) map[string]int32 {
 
 func tallyToPB(t domain.Tally) *pb.StatisticsGroup {
 	f := t.Figures
-	return &pb.StatisticsGroup{Key: t.Key, Applications: int32(t.Applications), ApplicationsByStatus: counts(t.ByStatus),
+	return &pb.StatisticsGroup{Key: t.Key, Label: t.Label, Applications: int32(t.Applications), ApplicationsByStatus: counts(t.ByStatus),
 		ApplicationsByStage: counts(t.ByStage), Projects: int32(t.Projects), BudgetFen: t.BudgetFen, PledgedFen: f.PledgedFen,
 		DepositedFen: f.DepositedFen, InKindFen: f.InKindFen, MatchedFen: f.MatchedFen, ToppedUpFen: f.ToppedUpFen, DisbursedFen: f.DisbursedFen,
 		ClawedBackFen: f.ClawedBackFen, BeneficiariesServed: f.BeneficiariesServed, MonthlyReportsFiled: int32(f.MonthlyReportsFiled),

@@ -13,9 +13,21 @@ import (
 type RoundApplications interface {
 	// GetRound reads a round's phase, when it entered it, and its calendar policy; unknown: NOT_FOUND.
 	GetRound(ctx context.Context, id string) (domain.Round, error)
-	// RoundApplications lists every application of a round, any status; the SELECTED ones carry their
-	// organisation's name.
+	// RoundApplications lists every application of a round, any status, with the communities and needs it
+	// chose (organisation names come from RoundCatalogue.Organizations).
 	RoundApplications(ctx context.Context, roundID string) ([]domain.RoundApplication, error)
+}
+
+// RoundCatalogue is the applications service's lists as the statistics use them (failures:
+// APPLICATIONS_UNAVAILABLE, …). Each is read whole, in pages or batches, before anything is computed.
+type RoundCatalogue interface {
+	// Communities lists every community of the list by code, retired ones included (an application may have
+	// chosen one before it was retired).
+	Communities(ctx context.Context) (map[string]domain.Community, error)
+	// RoundNeeds lists the needs published with round roundID, oldest first.
+	RoundNeeds(ctx context.Context, roundID string) ([]domain.Need, error)
+	// Organizations reads organisations by ID, many per call; an unknown ID is left out.
+	Organizations(ctx context.Context, ids []string) (map[string]domain.Organization, error)
 }
 
 // PanelScores is the reviews service as the statistics use it (failures: REVIEWS_UNAVAILABLE, …).
@@ -44,6 +56,7 @@ type StatisticsRecords interface {
 // StatisticsPeers are the services the statistics ask, each with this service's identity.
 type StatisticsPeers struct {
 	Applications RoundApplications
+	Catalogue    RoundCatalogue
 	Funding      Funding
 	Donations    RoundDonations
 	Reviews      PanelScores
@@ -54,6 +67,7 @@ type StatisticsPeers struct {
 type Statistics struct {
 	records   StatisticsRecords
 	apps      RoundApplications
+	catalogue RoundCatalogue
 	funding   Funding
 	donations RoundDonations
 	reviews   PanelScores
@@ -62,14 +76,15 @@ type Statistics struct {
 
 // NewStatistics returns the statistics use cases over records, asking peers.
 func NewStatistics(records StatisticsRecords, peers StatisticsPeers, now func() time.Time) *Statistics {
-	return &Statistics{records: records, apps: peers.Applications, funding: peers.Funding, donations: peers.Donations, reviews: peers.Reviews,
+	return &Statistics{records: records, apps: peers.Applications, catalogue: peers.Catalogue, funding: peers.Funding, donations: peers.Donations, reviews: peers.Reviews,
 		now: func() time.Time { return now().Truncate(time.Microsecond) }}
 }
 
-// RoundStatistics draws round roundID's statistics now: its applications (applications), the donations of every
-// one that may have some (donations, at now, in batches), the plans (funding) and the selected projects' monthly reports,
-// overdue months (while the round is in IMPLEMENTATION) and evaluations (this service), and every application's
-// panel scores (reviews, one call).
+// RoundStatistics draws round roundID's statistics now: its applications, the communities list, the round's
+// needs and the applicants' organisations (applications, in pages and batches), the donations of every one
+// that may have some (donations, at now, in batches), the plans (funding) and the selected projects' monthly
+// reports, overdue months (while the round is in IMPLEMENTATION) and evaluations (this service), and every
+// application's panel scores (reviews, one call). Every remote read comes first; nothing is written.
 func (s *Statistics) RoundStatistics(ctx context.Context, roundID string) (domain.Statistics, error) {
 	if err := ids.Parse("round_id", roundID); err != nil {
 		return domain.Statistics{}, err
@@ -82,6 +97,15 @@ func (s *Statistics) RoundStatistics(ctx context.Context, roundID string) (domai
 	apps, err := s.apps.RoundApplications(ctx, roundID)
 	if err != nil {
 		return domain.Statistics{}, err
+	}
+	cat, err := s.readCatalogue(ctx, roundID, apps)
+	if err != nil {
+		return domain.Statistics{}, err
+	}
+	for i := range apps {
+		if o, ok := cat.Organizations[apps[i].OrgID]; ok {
+			apps[i].OrgName = o.Name
+		}
 	}
 	scores, err := s.reviews.RoundPanelScores(ctx, roundID)
 	if err != nil {
@@ -148,5 +172,33 @@ func (s *Statistics) RoundStatistics(ctx context.Context, roundID string) (domai
 		figures[a.ID] = p.Figures
 		lines = append(lines, domain.ProjectLine{Application: a, Progress: p})
 	}
-	return domain.Tabulate(r, now, overdueKnown, apps, figures, lines), nil
+	return domain.Tabulate(r, now, overdueKnown, apps, figures, lines, cat), nil
+}
+
+// readCatalogue reads the communities list, the round's needs and the organisations of the submitted
+// applications (the only ones the statistics profile or name), each distinct organisation once.
+func (s *Statistics) readCatalogue(ctx context.Context, roundID string, apps []domain.RoundApplication) (domain.Catalogue, error) {
+	var cat domain.Catalogue
+	var err error
+	if cat.Communities, err = s.catalogue.Communities(ctx); err != nil {
+		return cat, err
+	}
+	if cat.Needs, err = s.catalogue.RoundNeeds(ctx, roundID); err != nil {
+		return cat, err
+	}
+	seen := map[string]bool{}
+	var orgIDs []string
+	for _, a := range apps {
+		if a.Submitted() && a.OrgID != "" && !seen[a.OrgID] {
+			seen[a.OrgID] = true
+			orgIDs = append(orgIDs, a.OrgID)
+		}
+	}
+	cat.Organizations = map[string]domain.Organization{}
+	if len(orgIDs) > 0 {
+		if cat.Organizations, err = s.catalogue.Organizations(ctx, orgIDs); err != nil {
+			return cat, err
+		}
+	}
+	return cat, nil
 }

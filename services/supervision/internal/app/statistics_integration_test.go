@@ -2,7 +2,10 @@ package app_test
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/commonweal/commonweal/pkg/ids"
 	"github.com/commonweal/commonweal/services/supervision/internal/app"
@@ -10,11 +13,40 @@ import (
 	"github.com/commonweal/commonweal/services/supervision/internal/store"
 )
 
-// roundApps is the applications service as the statistics see it: the fixture's rounds and these applications.
+// roundApps is the applications service as the statistics see it: the fixture's rounds, these applications
+// and the catalogue (communities, the round's needs, organisations: an ID not in orgs is unknown). It counts
+// the organisations asked.
 type roundApps struct {
 	*fakeApplications
-	apps []domain.RoundApplication
-	down error
+	apps        []domain.RoundApplication
+	communities map[string]domain.Community
+	needs       []domain.Need
+	orgs        map[string]domain.Organization
+	orgsAsked   []string
+	down        error
+	catalogDown error
+}
+
+func (r *roundApps) Communities(context.Context) (map[string]domain.Community, error) {
+	return r.communities, r.catalogDown
+}
+
+func (r *roundApps) RoundNeeds(context.Context, string) ([]domain.Need, error) {
+	return r.needs, r.catalogDown
+}
+
+func (r *roundApps) Organizations(_ context.Context, ids []string) (map[string]domain.Organization, error) {
+	if r.catalogDown != nil {
+		return nil, r.catalogDown
+	}
+	r.orgsAsked = append(r.orgsAsked, ids...)
+	out := map[string]domain.Organization{}
+	for _, id := range ids {
+		if o, ok := r.orgs[id]; ok {
+			out[id] = o
+		}
+	}
+	return out, nil
 }
 
 func (r *roundApps) RoundApplications(_ context.Context, roundID string) ([]domain.RoundApplication, error) {
@@ -54,19 +86,22 @@ type statsFixture struct {
 func setupStats(t *testing.T) *statsFixture {
 	f := setup(t)
 	b := f.addProject("SELECTED", 12)
-	entry := func(p domain.Project, org, category, status string, budget int64, area ...string) domain.RoundApplication {
-		return domain.RoundApplication{Project: p, OrgName: org, Category: category, ServiceArea: area, Status: status, BudgetFen: budget}
+	entry := func(p domain.Project, category, status string, budget int64, area ...string) domain.RoundApplication {
+		return domain.RoundApplication{Project: p, Category: category, ServiceArea: area, Status: status, BudgetFen: budget}
 	}
 	other := func(stage string) domain.Project {
 		return domain.Project{ID: ids.New(), RoundID: f.round, OrgID: ids.New(), Stage: stage}
 	}
 	c, d := other("NOT_SELECTED"), other("NOT_SHORTLISTED")
 	apps := &roundApps{fakeApplications: f.apps, apps: []domain.RoundApplication{
-		entry(f.project, "临渭区夕阳红服务中心", "ELDERLY", "ACCEPTED", 20_000_000, "向阳街道", "人民街道"),
-		entry(b, "青苗社工", "YOUTH", "ACCEPTED", 15_000_050, "人民街道"),
-		entry(c, "", "ELDERLY", "ACCEPTED", 9_000_000, "向阳街道"),
-		entry(d, "", "RELIEF", "ACCEPTED", 1_000_000),
-		entry(other(""), "", "RELIEF", "REJECTED", 1_000_000),
+		entry(f.project, "ELDERLY", "ACCEPTED", 20_000_000, "向阳街道", "人民街道"),
+		entry(b, "YOUTH", "ACCEPTED", 15_000_050, "人民街道"),
+		entry(c, "ELDERLY", "ACCEPTED", 9_000_000, "向阳街道"),
+		entry(d, "RELIEF", "ACCEPTED", 1_000_000),
+		entry(other(""), "RELIEF", "REJECTED", 1_000_000),
+	}, orgs: map[string]domain.Organization{
+		f.project.OrgID: {ID: f.project.OrgID, Name: "临渭区夕阳红服务中心", Kind: "SOCIAL_ORGANIZATION"},
+		b.OrgID:         {ID: b.OrgID, Name: "青苗社工", Kind: "SOCIAL_ORGANIZATION"},
 	}}
 	f.funding.setPlan(f.round, domain.Plan{ProjectID: f.project.ID, State: "ACTIVE", MatchFen: 10_000_000, TopupFen: 5_000_000, DisbursedFen: 10_000_000})
 	f.funding.setPlan(f.round, domain.Plan{ProjectID: b.ID, State: domain.PlanSuspended, TopupFen: 3_000_000, DisbursedFen: 1_500_000,
@@ -81,7 +116,7 @@ func setupStats(t *testing.T) *statsFixture {
 		d.ID:         {Shortlist: 4001, HasShortlist: true},
 	}}
 	return &statsFixture{fixture: f, apps: apps, scores: scores, b: b, stats: app.NewStatistics(store.New(f.pool),
-		app.StatisticsPeers{Applications: apps, Funding: f.funding, Donations: f.gifts, Reviews: scores}, f.clock.Now)}
+		app.StatisticsPeers{Applications: apps, Catalogue: apps, Funding: f.funding, Donations: f.gifts, Reviews: scores}, f.clock.Now)}
 }
 
 // TestRoundStatistics: the round's, each category's and each community's figures are the sums of what the
@@ -127,7 +162,7 @@ func TestRoundStatistics(t *testing.T) {
 	}
 	for _, l := range st.Projects {
 		if l.Application.ID == f.project.ID && (l.Progress.Figures != a || l.Progress.Midterm != domain.Passed || l.Application.OrgName == "") ||
-			l.Application.ID == f.b.ID && (l.Progress.Figures != b || l.Progress.PlanState != domain.PlanSuspended) {
+			l.Application.ID == f.b.ID && (l.Progress.Figures != b || l.Progress.PlanState != domain.PlanSuspended || l.Application.OrgName != "青苗社工") {
 			t.Errorf("line: %+v", l)
 		}
 	}
@@ -171,6 +206,7 @@ func TestRoundStatisticsRefusals(t *testing.T) {
 		"funding down":      {func() { f.funding.down = unavailable("FUNDING") }, f.round, "FUNDING_UNAVAILABLE"},
 		"applications down": {func() { f.apps.down = unavailable("APPLICATIONS") }, f.round, "APPLICATIONS_UNAVAILABLE"},
 		"reviews down":      {func() { f.scores.down = unavailable("REVIEWS") }, f.round, "REVIEWS_UNAVAILABLE"},
+		"catalogue down":    {func() { f.apps.catalogDown = unavailable("APPLICATIONS") }, f.round, "APPLICATIONS_UNAVAILABLE"},
 		"unknown round":     {func() {}, ids.New(), "NOT_FOUND"},
 		"malformed round":   {func() {}, "round-1", "INVALID_ID"},
 	} {
@@ -178,6 +214,83 @@ func TestRoundStatisticsRefusals(t *testing.T) {
 		if _, err := f.stats.RoundStatistics(auditor, c.round); reason(err) != c.want {
 			t.Errorf("%s: %v, want %s", name, err, c.want)
 		}
-		f.gifts.down, f.funding.down, f.apps.down, f.scores.down = nil, nil, nil, nil
+		f.gifts.down, f.funding.down, f.apps.down, f.scores.down, f.apps.catalogDown = nil, nil, nil, nil, nil
+	}
+}
+
+// TestRoundStatisticsCatalogue: communities chosen from the list are counted under their codes with their
+// labels (the free text only for an application that chose none), the home-district count follows the policy,
+// the round's published needs are answered by submitted applications and met by projects, and the applicants'
+// and projects' organisations are banded at the round's publication; each organisation is asked once.
+func TestRoundStatisticsCatalogue(t *testing.T) {
+	f := setupStats(t)
+	f.apps.setRound(f.round, func(r *domain.Round) {
+		r.PublishedAt = time.Date(2025, 10, 31, 20, 0, 0, 0, time.UTC) // 1 November 2025 in Shanghai
+		r.HomeDistrict, r.HomeDistrictMinPercent = "临渭区", 60
+	})
+	f.apps.communities = map[string]domain.Community{
+		"DQ": {Code: "DQ", Name: "杜桥社区", SubDistrict: "杜桥街道", District: "临渭区"},
+		"RM": {Code: "RM", Name: "人民社区", SubDistrict: "人民街道", District: "临渭区", Retired: true},
+		"HZ": {Code: "HZ", Name: "华州社区", SubDistrict: "华州街道", District: "华州区"},
+	}
+	f.apps.needs = []domain.Need{{ID: "n-meals", Title: "助餐", Category: "ELDERLY", CommunityCode: "DQ", State: domain.NeedPublished},
+		{ID: "n-tutor", Title: "课业辅导", Category: "YOUTH", CommunityCode: "HZ", State: domain.NeedPublished}}
+	a := f.apps.apps
+	a[0].CommunityCodes, a[0].NeedIDs = []string{"DQ", "RM", "HZ"}, []string{"n-meals"} // 2 of 3 in 临渭区: 200 ≥ 180
+	a[1].CommunityCodes = []string{"DQ", "HZ"}                                          // 1 of 2: 100 < 120
+	a[2].NeedIDs = []string{"n-meals", "n-tutor"}                                       // free text only
+	draft := domain.RoundApplication{Project: domain.Project{ID: ids.New(), RoundID: f.round, OrgID: ids.New()}, Category: "OTHER", Status: "DRAFT",
+		CommunityCodes: []string{"DQ"}, NeedIDs: []string{"n-tutor"}}
+	f.apps.apps = append(a, draft)
+	f.apps.orgs[f.project.OrgID] = domain.Organization{ID: f.project.OrgID, Name: "临渭区夕阳红服务中心", FoundingDate: "2025-11-01", StaffSize: 12}
+	f.apps.orgs[a[1].OrgID] = domain.Organization{ID: a[1].OrgID, Name: "青苗社工", FoundingDate: "2020-11-02", StaffSize: 3}
+	f.apps.orgs[a[2].OrgID] = domain.Organization{ID: a[2].OrgID, Name: "张三", Kind: domain.OrgIndividual, StaffSize: 1}
+
+	st, err := f.stats.RoundStatistics(as("finance", "FINANCE"), f.round)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]string{}
+	counts := map[string]int{}
+	for _, g := range st.Communities {
+		labels[g.Key], counts[g.Key] = g.Label, g.Applications
+	}
+	wantLabels := map[string]string{"DQ": "杜桥社区, 杜桥街道, 临渭区", "RM": "人民社区, 人民街道, 临渭区", "HZ": "华州社区, 华州街道, 华州区", "向阳街道": "向阳街道"}
+	wantCounts := map[string]int{"DQ": 3 /* a, b and the draft */, "RM": 1, "HZ": 2, "向阳街道": 1}
+	if !maps.Equal(labels, wantLabels) || !maps.Equal(counts, wantCounts) {
+		t.Fatalf("communities %v %v, want %v %v", labels, counts, wantLabels, wantCounts)
+	}
+	if st.HomeDistrict != "临渭区" || st.MainlyInHomeDistrict != 1 {
+		t.Fatalf("home district %q: %d, want 1", st.HomeDistrict, st.MainlyInHomeDistrict)
+	}
+	n := st.Needs
+	if n.Published != 2 || n.Answered != 2 || n.Met != 1 || len(n.Lines) != 2 || n.Lines[0].ID != "n-meals" || n.Lines[0].Applications != 2 ||
+		n.Lines[0].Projects != 1 || n.Lines[1].Applications != 1 || n.Lines[1].Projects != 0 {
+		t.Fatalf("needs %+v", n)
+	}
+	// Ages on 1 November 2025: the project's organisation founded that day (0 whole years), b's on 2 November
+	// 2020 (4 whole years, a day short of 5), c's an individual without a date; d's and e's unknown to the
+	// catalogue.
+	wantApplicants := domain.OrgProfile{Organizations: 5,
+		ByAge:       map[string]int{domain.AgeUnder1Year: 1, domain.Age1To3Years: 0, domain.Age3To5Years: 1, domain.Age5YearsOrMore: 0, domain.BandUnknown: 3},
+		ByStaffSize: map[string]int{domain.Staff0To5: 1, domain.Staff6To10: 0, domain.Staff11To30: 1, domain.StaffOver30: 0, domain.BandUnknown: 3}}
+	wantSelected := domain.OrgProfile{Organizations: 2,
+		ByAge:       map[string]int{domain.AgeUnder1Year: 1, domain.Age1To3Years: 0, domain.Age3To5Years: 1, domain.Age5YearsOrMore: 0, domain.BandUnknown: 0},
+		ByStaffSize: map[string]int{domain.Staff0To5: 1, domain.Staff6To10: 0, domain.Staff11To30: 1, domain.StaffOver30: 0, domain.BandUnknown: 0}}
+	for _, c := range []struct {
+		name      string
+		got, want domain.OrgProfile
+	}{{"applicants", st.Applicants, wantApplicants}, {"selected", st.Selected, wantSelected}} {
+		if c.got.Organizations != c.want.Organizations || !maps.Equal(c.got.ByAge, c.want.ByAge) || !maps.Equal(c.got.ByStaffSize, c.want.ByStaffSize) {
+			t.Errorf("%s: %+v, want %+v", c.name, c.got, c.want)
+		}
+	}
+	if len(f.apps.orgsAsked) != 5 {
+		t.Fatalf("organisations asked: %v, want each of the 5 submitted applications' once", f.apps.orgsAsked)
+	}
+	for _, l := range st.Projects {
+		if l.Application.ID == f.project.ID && !slices.Equal(l.Communities, []string{"杜桥社区", "人民社区", "华州社区"}) {
+			t.Fatalf("project communities %v", l.Communities)
+		}
 	}
 }

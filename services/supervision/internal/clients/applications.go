@@ -46,17 +46,22 @@ func projectOf(r *applicationsv1.Application) domain.Project {
 	return p
 }
 
-// GetRound reads a round's phase, when it entered it, its monthly report due day and time zone; an unknown
-// round is NOT_FOUND.
+// GetRound reads a round's phase, when it entered it and when it was published, its monthly report due day,
+// time zone and home district rule; an unknown round is NOT_FOUND.
 func (a *Applications) GetRound(ctx context.Context, id string) (domain.Round, error) {
 	r, err := a.c.GetRound(ctx, &applicationsv1.GetRoundRequest{RoundId: id})
 	if err != nil {
 		return domain.Round{}, peer.Error(ctx, "applications", err, errs.ErrNotFound.With("round %s not found", id))
 	}
+	p := r.GetPolicy()
 	out := domain.Round{ID: r.GetId(), Phase: pbconv.EnumName(r.GetPhase(), "PHASE_"),
-		MonthlyReportDueDay: int(r.GetPolicy().GetMonthlyReportDueDay()), TimeZone: r.GetPolicy().GetTimeZone()}
+		MonthlyReportDueDay: int(p.GetMonthlyReportDueDay()), TimeZone: p.GetTimeZone(),
+		HomeDistrict: p.GetHomeDistrict(), HomeDistrictMinPercent: int(p.GetHomeDistrictMinPercent())}
 	if r.GetPhaseEnterTime() != nil {
 		out.PhaseEnteredAt = r.GetPhaseEnterTime().AsTime()
+	}
+	if r.GetPublishTime() != nil {
+		out.PublishedAt = r.GetPublishTime().AsTime()
 	}
 	return out, nil
 }

@@ -33,7 +33,10 @@ type fakeApplications struct {
 	statuses []applicationsv1.ApplicationStatus
 }
 
-var entered = time.Date(2026, 3, 15, 2, 0, 0, 0, time.UTC)
+var (
+	entered   = time.Date(2026, 3, 15, 2, 0, 0, 0, time.UTC)
+	published = time.Date(2025, 11, 1, 1, 0, 0, 0, time.UTC)
+)
 
 func (f *fakeApplications) seen(ctx context.Context) {
 	f.mu.Lock()
@@ -55,8 +58,10 @@ func (f *fakeApplications) GetRound(ctx context.Context, _ *applicationsv1.GetRo
 	if f.err != nil {
 		return nil, f.err
 	}
+	percent := int32(60)
 	return &applicationsv1.Round{Id: "R", Phase: applicationsv1.Phase_PHASE_IMPLEMENTATION, PhaseEnterTime: timestamppb.New(entered),
-		Policy: &applicationsv1.Policy{MonthlyReportDueDay: 10, TimeZone: "Asia/Shanghai"}}, nil
+		PublishTime: timestamppb.New(published), Policy: &applicationsv1.Policy{MonthlyReportDueDay: 10, TimeZone: "Asia/Shanghai",
+			HomeDistrict: "华州区", HomeDistrictMinPercent: &percent}}, nil
 }
 
 func (f *fakeApplications) ListApplications(ctx context.Context, req *applicationsv1.ListApplicationsRequest) (*applicationsv1.ListApplicationsResponse, error) {
@@ -99,7 +104,8 @@ func TestApplicationsAnswers(t *testing.T) {
 		t.Fatalf("project: %v %+v", err, p)
 	}
 	r, err := c.GetRound(ctx, "R")
-	if err != nil || r.Phase != "IMPLEMENTATION" || !r.PhaseEnteredAt.Equal(entered) || r.MonthlyReportDueDay != 10 || r.TimeZone != "Asia/Shanghai" {
+	if err != nil || r.Phase != "IMPLEMENTATION" || !r.PhaseEnteredAt.Equal(entered) || r.MonthlyReportDueDay != 10 || r.TimeZone != "Asia/Shanghai" ||
+		!r.PublishedAt.Equal(published) || r.HomeDistrict != "华州区" || r.HomeDistrictMinPercent != 60 {
 		t.Fatalf("round: %v %+v", err, r)
 	}
 	selected, err := c.SelectedProjects(ctx, "R")

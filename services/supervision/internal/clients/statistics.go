@@ -13,21 +13,27 @@ import (
 	"github.com/commonweal/commonweal/services/supervision/internal/domain"
 )
 
-var _ app.RoundApplications = (*Applications)(nil)
+var (
+	_ app.RoundApplications = (*Applications)(nil)
+	_ app.RoundCatalogue    = (*Applications)(nil)
+)
 
 // applicationsPage is the page size the statistics ask for: the largest the applications service grants suite
-// services. A page of 1,000 applications with their content may pass gRPC's default 4 MiB (4 KiB each), so
-// the client accepts up to maxApplicationsPageBytes.
+// services (applications, communities and needs alike). A page of 1,000 applications with their content (or of
+// needs with their descriptions) may pass gRPC's default 4 MiB (4 KiB each), so the client accepts up to
+// maxApplicationsPageBytes.
 const (
 	applicationsPage         = 1000
 	maxApplicationsPageBytes = 64 << 20
 )
 
-// RoundApplications pages through every application of a round (any status) and reads the organisation's name
-// of each SELECTED one (once per organisation).
+// organizationsBatch is how many organisations one BatchGetOrganizations call asks for: the most it takes.
+const organizationsBatch = 1000
+
+// RoundApplications pages through every application of a round (any status) with the communities and needs
+// it chose.
 func (a *Applications) RoundApplications(ctx context.Context, roundID string) ([]domain.RoundApplication, error) {
 	var out []domain.RoundApplication
-	names := map[string]string{}
 	token := ""
 	for {
 		page, err := a.c.ListApplications(ctx, &applicationsv1.ListApplicationsRequest{RoundId: roundID, PageSize: applicationsPage, PageToken: token},
@@ -36,23 +42,71 @@ func (a *Applications) RoundApplications(ctx context.Context, roundID string) ([
 			return nil, peer.Error(ctx, "applications", err, errs.ErrNotFound.With("round %s not found", roundID))
 		}
 		for _, r := range page.GetApplications() {
-			ra := domain.RoundApplication{Project: projectOf(r), Category: pbconv.EnumName(r.GetCategory(), "CATEGORY_"),
-				ServiceArea: r.GetServiceArea(), Status: pbconv.EnumName(r.GetStatus(), "APPLICATION_STATUS_"), BudgetFen: r.GetBudgetTotalFen()}
-			if ra.Stage == domain.StageSelected && ra.OrgID != "" {
-				name, ok := names[ra.OrgID]
-				if !ok {
-					o, err := a.c.GetOrganization(ctx, &applicationsv1.GetOrganizationRequest{OrgId: ra.OrgID})
-					if err != nil {
-						return nil, peer.Error(ctx, "applications", err, nil)
-					}
-					name, names[ra.OrgID] = o.GetName(), o.GetName()
-				}
-				ra.OrgName = name
-			}
-			out = append(out, ra)
+			out = append(out, domain.RoundApplication{Project: projectOf(r), Category: pbconv.EnumName(r.GetCategory(), "CATEGORY_"),
+				ServiceArea: r.GetServiceArea(), CommunityCodes: r.GetCommunityCodes(), NeedIDs: r.GetNeedIds(),
+				Status: pbconv.EnumName(r.GetStatus(), "APPLICATION_STATUS_"), BudgetFen: r.GetBudgetTotalFen()})
 		}
 		if token = page.GetNextPageToken(); token == "" {
 			return out, nil
 		}
 	}
+}
+
+// Communities pages through the whole communities list, retired communities included, by code.
+func (a *Applications) Communities(ctx context.Context) (map[string]domain.Community, error) {
+	out := map[string]domain.Community{}
+	token := ""
+	for {
+		page, err := a.c.ListCommunities(ctx, &applicationsv1.ListCommunitiesRequest{IncludeRetired: true, PageSize: applicationsPage, PageToken: token},
+			grpc.MaxCallRecvMsgSize(maxApplicationsPageBytes))
+		if err != nil {
+			return nil, peer.Error(ctx, "applications", err, nil)
+		}
+		for _, c := range page.GetCommunities() {
+			out[c.GetCode()] = domain.Community{Code: c.GetCode(), Name: c.GetName(), SubDistrict: c.GetSubDistrict(), District: c.GetDistrict(),
+				Retired: c.GetRetired()}
+		}
+		if token = page.GetNextPageToken(); token == "" {
+			return out, nil
+		}
+	}
+}
+
+// RoundNeeds pages through the needs published with a round, oldest first.
+func (a *Applications) RoundNeeds(ctx context.Context, roundID string) ([]domain.Need, error) {
+	out := []domain.Need{}
+	token := ""
+	for {
+		page, err := a.c.ListNeeds(ctx, &applicationsv1.ListNeedsRequest{RoundId: roundID, State: applicationsv1.NeedState_NEED_STATE_PUBLISHED,
+			PageSize: applicationsPage, PageToken: token}, grpc.MaxCallRecvMsgSize(maxApplicationsPageBytes))
+		if err != nil {
+			return nil, peer.Error(ctx, "applications", err, errs.ErrNotFound.With("round %s not found", roundID))
+		}
+		for _, n := range page.GetNeeds() {
+			out = append(out, domain.Need{ID: n.GetId(), Title: n.GetTitle(), Category: pbconv.EnumName(n.GetCategory(), "CATEGORY_"),
+				CommunityCode: n.GetCommunityCode(), State: pbconv.EnumName(n.GetState(), "NEED_STATE_")})
+		}
+		if token = page.GetNextPageToken(); token == "" {
+			return out, nil
+		}
+	}
+}
+
+// Organizations reads organisations by ID with BatchGetOrganizations, 1,000 a call, so that a round of
+// 100,000 applications costs at most 100 calls (one per 1,000 distinct organisations); an unknown ID is left out.
+func (a *Applications) Organizations(ctx context.Context, ids []string) (map[string]domain.Organization, error) {
+	out := make(map[string]domain.Organization, len(ids))
+	for start := 0; start < len(ids); start += organizationsBatch {
+		chunk := ids[start:min(start+organizationsBatch, len(ids))]
+		resp, err := a.c.BatchGetOrganizations(ctx, &applicationsv1.BatchGetOrganizationsRequest{OrgIds: chunk},
+			grpc.MaxCallRecvMsgSize(maxApplicationsPageBytes))
+		if err != nil {
+			return nil, peer.Error(ctx, "applications", err, nil)
+		}
+		for _, o := range resp.GetOrganizations() {
+			out[o.GetId()] = domain.Organization{ID: o.GetId(), Name: o.GetName(), Kind: pbconv.EnumName(o.GetKind(), "ORGANIZATION_KIND_"),
+				FoundingDate: o.GetFoundingDate(), StaffSize: int(o.GetStaffSize())}
+		}
+	}
+	return out, nil
 }

@@ -17,9 +17,12 @@ func (y Yuan) String() string {
 	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
 }
 
-// ExportHeaders are the columns of the project exports, in Chinese as the offices read them.
+// ExportHeaders are the columns of the project exports, in Chinese as the offices read them. Columns are only
+// ever added at the end, so that partners' scripts reading them by position keep working: 社区 (the names of
+// the communities chosen from the list) came with the communities list, after 资金计划状态.
 var ExportHeaders = []string{"项目编号", "项目名称", "申报机构", "类别", "服务社区", "预算(元)", "认捐(元)", "捐赠到账(元)", "实物捐赠(元)",
-	"配套(元)", "补齐(元)", "已拨付(元)", "追缴(元)", "服务人次", "月报已交", "月报逾期", "中期评估", "结项验收", "资金计划状态"}
+	"配套(元)", "补齐(元)", "已拨付(元)", "追缴(元)", "服务人次", "月报已交", "月报逾期", "中期评估", "结项验收", "资金计划状态",
+	"社区"}
 
 var (
 	categoryNames   = map[string]string{"ELDERLY": "为老服务", "DISABILITY": "助残服务", "YOUTH": "青少年服务", "RELIEF": "救助帮困", "OTHER": "其它公益"}
@@ -49,7 +52,8 @@ func ExportRows(st Statistics) [][]any {
 		rows = append(rows, []any{a.ID, a.Title, a.OrgName, named(categoryNames, a.Category), strings.Join(a.ServiceArea, communitiesJoin),
 			Yuan(a.BudgetFen), Yuan(f.PledgedFen), Yuan(f.DepositedFen), Yuan(f.InKindFen), Yuan(f.MatchedFen), Yuan(f.ToppedUpFen),
 			Yuan(f.DisbursedFen), Yuan(f.ClawedBackFen), f.BeneficiariesServed, int64(f.MonthlyReportsFiled), overdue,
-			named(resultNames, p.Midterm), named(resultNames, p.FinalAcceptance), named(planStateNames, p.PlanState)})
+			named(resultNames, p.Midterm), named(resultNames, p.FinalAcceptance), named(planStateNames, p.PlanState),
+			strings.Join(l.Communities, communitiesJoin)})
 	}
 	return rows
 }

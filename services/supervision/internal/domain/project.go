@@ -25,6 +25,12 @@ type Round struct {
 	PhaseEnteredAt      time.Time
 	MonthlyReportDueDay int
 	TimeZone            string
+	// PublishedAt is when the round was published (entered SOLICITATION); zero before.
+	PublishedAt time.Time
+	// HomeDistrict is the district most communities served must lie in, HomeDistrictMinPercent how many of
+	// them in percent, as the policy says (zero values: not said; see HomeDistrictRule).
+	HomeDistrict           string
+	HomeDistrictMinPercent int
 }
 
 // Phases and the stage supervision cares about.

@@ -8,15 +8,17 @@ import (
 )
 
 // RoundApplication is what the statistics know of one application of a round (the applications service owns
-// it): the project fields plus its category, communities, status and budget.
+// it): the project fields plus its category, communities, needs, status and budget.
 type RoundApplication struct {
 	Project
-	OrgName     string
-	Category    string   // ELDERLY, DISABILITY, YOUTH, RELIEF, OTHER
-	ServiceArea []string // the communities it serves
-	Status      string   // DRAFT, SUBMITTED, ACCEPTED, RETURNED, REJECTED
-	BudgetFen   int64
-	Scores      PanelScores // from the reviews service
+	OrgName        string
+	Category       string   // ELDERLY, DISABILITY, YOUTH, RELIEF, OTHER
+	ServiceArea    []string // the communities it serves, as free text
+	CommunityCodes []string // the communities it serves, chosen by code from the list
+	NeedIDs        []string // the catalogue needs it declares it answers
+	Status         string   // DRAFT, SUBMITTED, ACCEPTED, RETURNED, REJECTED
+	BudgetFen      int64
+	Scores         PanelScores // from the reviews service
 }
 
 // PanelScores are an application's panel scores as the reviews service holds them, in hundredths (8125 =
@@ -65,6 +67,7 @@ var Categories = []string{"ELDERLY", "DISABILITY", "YOUTH", "RELIEF", "OTHER"}
 // Tally counts and sums the applications of a round, a category or a community.
 type Tally struct {
 	Key          string // category or community; "" for the round
+	Label        string // a community group's label (see Tabulate); "" for the others
 	Applications int
 	ByStatus     map[string]int
 	ByStage      map[string]int // StageNone for no outcome yet
@@ -99,6 +102,7 @@ func (t *Tally) add(a RoundApplication, f Figures) {
 type ProjectLine struct {
 	Application RoundApplication
 	Progress    ProjectProgress
+	Communities []string // names of the communities chosen from the list, in the application's order
 }
 
 // Statistics are a round's statistics at AsOf.
@@ -109,27 +113,59 @@ type Statistics struct {
 	OverdueKnown bool // false after IMPLEMENTATION: the overdue counts are then 0
 	Total        Tally
 	Categories   []Tally // in Categories order, only those with applications
-	Communities  []Tally // by name
+	Communities  []Tally // by key
 	Projects     []ProjectLine
+	// HomeDistrict is the policy's home district; MainlyInHomeDistrict counts the submitted applications whose
+	// chosen communities lie mainly in it (the rule is the function MainlyInHomeDistrict).
+	HomeDistrict         string
+	MainlyInHomeDistrict int
+	Needs                NeedsTally
+	// Applicants profiles the organisations of the submitted applications, Selected those of the projects.
+	Applicants, Selected OrgProfile
 }
 
 // Tabulate builds round r's statistics at asOf from its applications and each one's figures (by application
-// ID; none: zero) and the selected projects' lines (by project ID).
-func Tabulate(r Round, asOf time.Time, overdueKnown bool, apps []RoundApplication, figures map[string]Figures, lines []ProjectLine) Statistics {
-	st := Statistics{RoundID: r.ID, Phase: r.Phase, AsOf: asOf, OverdueKnown: overdueKnown, Total: Tally{ByStatus: map[string]int{}, ByStage: map[string]int{}}}
+// ID; none: zero), the selected projects' lines (by project ID) and the applications service's catalogue.
+//
+// Community groups: an application that chose communities from the list counts in each distinct code (key the
+// code, label the community's "name, sub-district, district"; a code no longer listed is its own label); one
+// that chose none counts in each distinct entry of its free-text service area (key and label the text; an
+// entry that happens to equal a listed code counts in that code's group). Groups are sorted by key.
+//
+// The home-district count, the needs and the organisation profiles count submitted applications (any status
+// but DRAFT); the selected profile counts the projects' organisations; ages are taken at the round's
+// publication day (Round.PublishDay).
+func Tabulate(r Round, asOf time.Time, overdueKnown bool, apps []RoundApplication, figures map[string]Figures, lines []ProjectLine, cat Catalogue) Statistics {
+	district, minPercent := r.HomeDistrictRule()
+	st := Statistics{RoundID: r.ID, Phase: r.Phase, AsOf: asOf, OverdueKnown: overdueKnown, Total: Tally{ByStatus: map[string]int{}, ByStage: map[string]int{}},
+		HomeDistrict: district}
 	categories, communities := map[string]*Tally{}, map[string]*Tally{}
-	group := func(m map[string]*Tally, key string) *Tally {
+	group := func(m map[string]*Tally, key, label string) *Tally {
 		if m[key] == nil {
-			m[key] = &Tally{Key: key}
+			m[key] = &Tally{Key: key, Label: label}
 		}
 		return m[key]
 	}
+	var applicants, selected []string
 	for _, a := range apps {
 		f := figures[a.ID]
 		st.Total.add(a, f)
-		group(categories, a.Category).add(a, f)
-		for _, c := range slices.Compact(slices.Sorted(slices.Values(a.ServiceArea))) {
-			group(communities, c).add(a, f)
+		group(categories, a.Category, "").add(a, f)
+		for _, c := range a.CommunityKeys() {
+			group(communities, c, cat.communityLabel(c)).add(a, f)
+		}
+		if !a.Submitted() {
+			continue
+		}
+		if in, chosen := HomeDistrictShare(a.CommunityCodes, cat.Communities, district); MainlyInHomeDistrict(in, chosen, minPercent) {
+			st.MainlyInHomeDistrict++
+		}
+		if a.OrgID == "" {
+			continue
+		}
+		applicants = append(applicants, a.OrgID)
+		if a.Stage == StageSelected {
+			selected = append(selected, a.OrgID)
 		}
 	}
 	keys := slices.Sorted(maps.Keys(categories))
@@ -141,7 +177,13 @@ func Tabulate(r Round, asOf time.Time, overdueKnown bool, apps []RoundApplicatio
 		st.Communities = append(st.Communities, *communities[k])
 	}
 	st.Projects = slices.Clone(lines)
+	for i := range st.Projects {
+		st.Projects[i].Communities = cat.communityNames(st.Projects[i].Application.CommunityCodes)
+	}
 	slices.SortFunc(st.Projects, func(a, b ProjectLine) int { return strings.Compare(a.Application.ID, b.Application.ID) })
+	st.Needs = TallyNeeds(cat.Needs, apps)
+	day := r.PublishDay(asOf)
+	st.Applicants, st.Selected = Profile(applicants, cat.Organizations, day), Profile(selected, cat.Organizations, day)
 	return st
 }
 

@@ -21,7 +21,7 @@ func TestTabulate(t *testing.T) {
 	}
 	apps := []RoundApplication{app("c", "OTHER", "", "x"), app("a", "YOUTH", StageSelected, "x", "y", "x"), app("b", "ELDERLY", "SHORTLISTED")}
 	figures := map[string]Figures{"a": {DisbursedFen: 5}, "c": {PledgedFen: 2}}
-	st := Tabulate(Round{ID: "r", Phase: "IMPLEMENTATION"}, time.Unix(0, 0), true, apps, figures, nil)
+	st := Tabulate(Round{ID: "r", Phase: "IMPLEMENTATION"}, time.Unix(0, 0), true, apps, figures, nil, Catalogue{})
 	if st.Total.Applications != 3 || st.Total.Projects != 1 || st.Total.BudgetFen != 10 || st.Total.Figures != (Figures{DisbursedFen: 5, PledgedFen: 2}) ||
 		st.Total.ByStage[StageNone] != 1 || st.Total.ByStage["SHORTLISTED"] != 1 {
 		t.Fatalf("total: %+v", st.Total)
@@ -29,9 +29,12 @@ func TestTabulate(t *testing.T) {
 	if len(st.Categories) != 3 || st.Categories[0].Key != "ELDERLY" || st.Categories[1].Key != "YOUTH" || st.Categories[2].Key != "OTHER" {
 		t.Fatalf("categories: %+v", st.Categories)
 	}
-	if len(st.Communities) != 2 || st.Communities[0].Key != "x" || st.Communities[0].Applications != 2 ||
+	if len(st.Communities) != 2 || st.Communities[0].Key != "x" || st.Communities[0].Label != "x" || st.Communities[0].Applications != 2 ||
 		st.Communities[0].Figures != (Figures{DisbursedFen: 5, PledgedFen: 2}) || st.Communities[1].Applications != 1 {
 		t.Fatalf("communities: %+v", st.Communities)
+	}
+	if st.Applicants.Organizations != 0 || st.Selected.Organizations != 0 || st.HomeDistrict != DefaultHomeDistrict || st.Needs.Published != 0 {
+		t.Fatalf("applications without an organisation, a round without a catalogue: %+v %+v %q %+v", st.Applicants, st.Selected, st.HomeDistrict, st.Needs)
 	}
 }
 
