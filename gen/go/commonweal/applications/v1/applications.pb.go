@@ -5350,6 +5350,375 @@ func (x *PhaseChange) GetChangedBy() string {
 	return ""
 }
 
+// GetAuditChainHeadsRequest asks for the current heads.
+type GetAuditChainHeadsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAuditChainHeadsRequest) Reset() {
+	*x = GetAuditChainHeadsRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAuditChainHeadsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAuditChainHeadsRequest) ProtoMessage() {}
+
+func (x *GetAuditChainHeadsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAuditChainHeadsRequest.ProtoReflect.Descriptor instead.
+func (*GetAuditChainHeadsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{57}
+}
+
+// ChainHeads are the current heads of the hash chains a service keeps.
+type ChainHeads struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One head per chain (round_phase_changes).
+	Heads []*ChainHead `protobuf:"bytes,1,rep,name=heads,proto3" json:"heads,omitempty"`
+	// When the heads were read.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChainHeads) Reset() {
+	*x = ChainHeads{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChainHeads) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChainHeads) ProtoMessage() {}
+
+func (x *ChainHeads) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChainHeads.ProtoReflect.Descriptor instead.
+func (*ChainHeads) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *ChainHeads) GetHeads() []*ChainHead {
+	if x != nil {
+		return x.Heads
+	}
+	return nil
+}
+
+func (x *ChainHeads) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
+// ChainHead is the last entry of a hash chain: each entry's hash covers its canonical encoding and the hash of
+// its predecessor (see README "Tamper evidence"), so a head recorded once vouches for every entry before it.
+type ChainHead struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The chain's name.
+	Chain string `protobuf:"bytes,1,opt,name=chain,proto3" json:"chain,omitempty"`
+	// The head entry's sequence number, from 1 (0 for an empty chain).
+	Sequence int64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The head entry's hash, 64 lowercase hexadecimal characters (empty for an empty chain).
+	Hash string `protobuf:"bytes,3,opt,name=hash,proto3" json:"hash,omitempty"`
+	// When the head entry was written.
+	EntryTime     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=entry_time,json=entryTime,proto3" json:"entry_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChainHead) Reset() {
+	*x = ChainHead{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChainHead) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChainHead) ProtoMessage() {}
+
+func (x *ChainHead) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChainHead.ProtoReflect.Descriptor instead.
+func (*ChainHead) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *ChainHead) GetChain() string {
+	if x != nil {
+		return x.Chain
+	}
+	return ""
+}
+
+func (x *ChainHead) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *ChainHead) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+func (x *ChainHead) GetEntryTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EntryTime
+	}
+	return nil
+}
+
+// CheckAuditChainHeadRequest is a head recorded earlier.
+type CheckAuditChainHeadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The chain's name.
+	Chain string `protobuf:"bytes,1,opt,name=chain,proto3" json:"chain,omitempty"`
+	// The recorded sequence number.
+	Sequence int64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The recorded hash.
+	Hash          string `protobuf:"bytes,3,opt,name=hash,proto3" json:"hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckAuditChainHeadRequest) Reset() {
+	*x = CheckAuditChainHeadRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckAuditChainHeadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckAuditChainHeadRequest) ProtoMessage() {}
+
+func (x *CheckAuditChainHeadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckAuditChainHeadRequest.ProtoReflect.Descriptor instead.
+func (*CheckAuditChainHeadRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *CheckAuditChainHeadRequest) GetChain() string {
+	if x != nil {
+		return x.Chain
+	}
+	return ""
+}
+
+func (x *CheckAuditChainHeadRequest) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *CheckAuditChainHeadRequest) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+// CheckAuditChainHeadResponse says whether the chain still vouches for a recorded head.
+type CheckAuditChainHeadResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when the entry at sequence still has the recorded hash and every entry from the first to the current
+	// head links to its predecessor and matches its own hash.
+	Intact bool `protobuf:"varint,1,opt,name=intact,proto3" json:"intact,omitempty"`
+	// The current head.
+	Current *ChainHead `protobuf:"bytes,2,opt,name=current,proto3" json:"current,omitempty"`
+	// The first entry that does not check out, when not intact.
+	FirstBreak    *ChainBreak `protobuf:"bytes,3,opt,name=first_break,json=firstBreak,proto3" json:"first_break,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckAuditChainHeadResponse) Reset() {
+	*x = CheckAuditChainHeadResponse{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckAuditChainHeadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckAuditChainHeadResponse) ProtoMessage() {}
+
+func (x *CheckAuditChainHeadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckAuditChainHeadResponse.ProtoReflect.Descriptor instead.
+func (*CheckAuditChainHeadResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *CheckAuditChainHeadResponse) GetIntact() bool {
+	if x != nil {
+		return x.Intact
+	}
+	return false
+}
+
+func (x *CheckAuditChainHeadResponse) GetCurrent() *ChainHead {
+	if x != nil {
+		return x.Current
+	}
+	return nil
+}
+
+func (x *CheckAuditChainHeadResponse) GetFirstBreak() *ChainBreak {
+	if x != nil {
+		return x.FirstBreak
+	}
+	return nil
+}
+
+// ChainBreak is the first entry of a chain that does not check out.
+type ChainBreak struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The chain's name.
+	Chain string `protobuf:"bytes,1,opt,name=chain,proto3" json:"chain,omitempty"`
+	// The entry's sequence number.
+	Sequence int64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The entry's ID (transfer, event or change ID).
+	EntryId string `protobuf:"bytes,3,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	// What is wrong: HASH_MISMATCH (the entry's content no longer gives its hash), LINK_MISMATCH (it does not name
+	// its predecessor's hash), SEQUENCE_GAP, or RECORDED_HEAD_MISMATCH (the recorded hash differs).
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChainBreak) Reset() {
+	*x = ChainBreak{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChainBreak) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChainBreak) ProtoMessage() {}
+
+func (x *ChainBreak) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChainBreak.ProtoReflect.Descriptor instead.
+func (*ChainBreak) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *ChainBreak) GetChain() string {
+	if x != nil {
+		return x.Chain
+	}
+	return ""
+}
+
+func (x *ChainBreak) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *ChainBreak) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+func (x *ChainBreak) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_commonweal_applications_v1_applications_proto protoreflect.FileDescriptor
 
 const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
@@ -5780,7 +6149,33 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\vchange_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"changeTime\x12\x1d\n" +
 	"\n" +
-	"changed_by\x18\x05 \x01(\tR\tchangedBy*\xf4\x01\n" +
+	"changed_by\x18\x05 \x01(\tR\tchangedBy\"\x1b\n" +
+	"\x19GetAuditChainHeadsRequest\"z\n" +
+	"\n" +
+	"ChainHeads\x12;\n" +
+	"\x05heads\x18\x01 \x03(\v2%.commonweal.applications.v1.ChainHeadR\x05heads\x12/\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"\x8c\x01\n" +
+	"\tChainHead\x12\x14\n" +
+	"\x05chain\x18\x01 \x01(\tR\x05chain\x12\x1a\n" +
+	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12\x12\n" +
+	"\x04hash\x18\x03 \x01(\tR\x04hash\x129\n" +
+	"\n" +
+	"entry_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tentryTime\"q\n" +
+	"\x1aCheckAuditChainHeadRequest\x12\x19\n" +
+	"\x05chain\x18\x01 \x01(\tB\x03\xe0A\x02R\x05chain\x12\x1f\n" +
+	"\bsequence\x18\x02 \x01(\x03B\x03\xe0A\x02R\bsequence\x12\x17\n" +
+	"\x04hash\x18\x03 \x01(\tB\x03\xe0A\x02R\x04hash\"\xbf\x01\n" +
+	"\x1bCheckAuditChainHeadResponse\x12\x16\n" +
+	"\x06intact\x18\x01 \x01(\bR\x06intact\x12?\n" +
+	"\acurrent\x18\x02 \x01(\v2%.commonweal.applications.v1.ChainHeadR\acurrent\x12G\n" +
+	"\vfirst_break\x18\x03 \x01(\v2&.commonweal.applications.v1.ChainBreakR\n" +
+	"firstBreak\"q\n" +
+	"\n" +
+	"ChainBreak\x12\x14\n" +
+	"\x05chain\x18\x01 \x01(\tR\x05chain\x12\x1a\n" +
+	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12\x19\n" +
+	"\bentry_id\x18\x03 \x01(\tR\aentryId\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason*\xf4\x01\n" +
 	"\x05Phase\x12\x15\n" +
 	"\x11PHASE_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vPHASE_DRAFT\x10\x01\x12\x16\n" +
@@ -5834,7 +6229,7 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\x1bREVIEW_DECISION_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REVIEW_DECISION_ACCEPT\x10\x01\x12\x1a\n" +
 	"\x16REVIEW_DECISION_RETURN\x10\x02\x12\x1a\n" +
-	"\x16REVIEW_DECISION_REJECT\x10\x032\xf6\x1c\n" +
+	"\x16REVIEW_DECISION_REJECT\x10\x032\xbb\x1f\n" +
 	"\x13ApplicationsService\x12w\n" +
 	"\vCreateRound\x12..commonweal.applications.v1.CreateRoundRequest\x1a!.commonweal.applications.v1.Round\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/rounds\x12y\n" +
@@ -5843,7 +6238,9 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"ListRounds\x12-.commonweal.applications.v1.ListRoundsRequest\x1a..commonweal.applications.v1.ListRoundsResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
 	"/v1/rounds\x12\x82\x01\n" +
 	"\vUpdateRound\x12..commonweal.applications.v1.UpdateRoundRequest\x1a!.commonweal.applications.v1.Round\" \x82\xd3\xe4\x93\x02\x1a:\x01*2\x15/v1/rounds/{round_id}\x12\x8c\x01\n" +
-	"\fAdvanceRound\x12/.commonweal.applications.v1.AdvanceRoundRequest\x1a!.commonweal.applications.v1.Round\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/rounds/{round_id}:advance\x12\xa9\x01\n" +
+	"\fAdvanceRound\x12/.commonweal.applications.v1.AdvanceRoundRequest\x1a!.commonweal.applications.v1.Round\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/rounds/{round_id}:advance\x12\x93\x01\n" +
+	"\x12GetAuditChainHeads\x125.commonweal.applications.v1.GetAuditChainHeadsRequest\x1a&.commonweal.applications.v1.ChainHeads\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/phaseChanges/heads\x12\xac\x01\n" +
+	"\x13CheckAuditChainHead\x126.commonweal.applications.v1.CheckAuditChainHeadRequest\x1a7.commonweal.applications.v1.CheckAuditChainHeadResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/phaseChanges/heads:check\x12\xa9\x01\n" +
 	"\x10ListPhaseChanges\x123.commonweal.applications.v1.ListPhaseChangesRequest\x1a4.commonweal.applications.v1.ListPhaseChangesResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/rounds/{round_id}/phaseChanges\x12\x93\x01\n" +
 	"\x12CreateOrganization\x125.commonweal.applications.v1.CreateOrganizationRequest\x1a(.commonweal.applications.v1.Organization\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/organizations\x12\xa3\x01\n" +
 	"\x12VerifyOrganization\x125.commonweal.applications.v1.VerifyOrganizationRequest\x1a(.commonweal.applications.v1.Organization\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/organizations/{org_id}:verify\x12\x93\x01\n" +
@@ -5879,7 +6276,7 @@ func file_commonweal_applications_v1_applications_proto_rawDescGZIP() []byte {
 }
 
 var file_commonweal_applications_v1_applications_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_commonweal_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
+var file_commonweal_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 63)
 var file_commonweal_applications_v1_applications_proto_goTypes = []any{
 	(Phase)(0),                               // 0: commonweal.applications.v1.Phase
 	(Category)(0),                            // 1: commonweal.applications.v1.Category
@@ -5946,14 +6343,20 @@ var file_commonweal_applications_v1_applications_proto_goTypes = []any{
 	(*ListPhaseChangesRequest)(nil),          // 62: commonweal.applications.v1.ListPhaseChangesRequest
 	(*ListPhaseChangesResponse)(nil),         // 63: commonweal.applications.v1.ListPhaseChangesResponse
 	(*PhaseChange)(nil),                      // 64: commonweal.applications.v1.PhaseChange
-	(*timestamppb.Timestamp)(nil),            // 65: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),              // 66: google.protobuf.Duration
-	(*fieldmaskpb.FieldMask)(nil),            // 67: google.protobuf.FieldMask
+	(*GetAuditChainHeadsRequest)(nil),        // 65: commonweal.applications.v1.GetAuditChainHeadsRequest
+	(*ChainHeads)(nil),                       // 66: commonweal.applications.v1.ChainHeads
+	(*ChainHead)(nil),                        // 67: commonweal.applications.v1.ChainHead
+	(*CheckAuditChainHeadRequest)(nil),       // 68: commonweal.applications.v1.CheckAuditChainHeadRequest
+	(*CheckAuditChainHeadResponse)(nil),      // 69: commonweal.applications.v1.CheckAuditChainHeadResponse
+	(*ChainBreak)(nil),                       // 70: commonweal.applications.v1.ChainBreak
+	(*timestamppb.Timestamp)(nil),            // 71: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),              // 72: google.protobuf.Duration
+	(*fieldmaskpb.FieldMask)(nil),            // 73: google.protobuf.FieldMask
 }
 var file_commonweal_applications_v1_applications_proto_depIdxs = []int32{
 	2,   // 0: commonweal.applications.v1.TrancheRule.gate:type_name -> commonweal.applications.v1.TrancheGate
-	65,  // 1: commonweal.applications.v1.Policy.submission_deadline:type_name -> google.protobuf.Timestamp
-	66,  // 2: commonweal.applications.v1.Policy.publicity_period:type_name -> google.protobuf.Duration
+	71,  // 1: commonweal.applications.v1.Policy.submission_deadline:type_name -> google.protobuf.Timestamp
+	72,  // 2: commonweal.applications.v1.Policy.publicity_period:type_name -> google.protobuf.Duration
 	1,   // 3: commonweal.applications.v1.Policy.categories:type_name -> commonweal.applications.v1.Category
 	8,   // 4: commonweal.applications.v1.Policy.rubric:type_name -> commonweal.applications.v1.RubricCriterion
 	9,   // 5: commonweal.applications.v1.Policy.weights:type_name -> commonweal.applications.v1.Weights
@@ -5964,22 +6367,22 @@ var file_commonweal_applications_v1_applications_proto_depIdxs = []int32{
 	14,  // 10: commonweal.applications.v1.Policy.final_panel_mix:type_name -> commonweal.applications.v1.PanelMixRule
 	15,  // 11: commonweal.applications.v1.Policy.phase_targets:type_name -> commonweal.applications.v1.PhaseTarget
 	0,   // 12: commonweal.applications.v1.PhaseTarget.phase:type_name -> commonweal.applications.v1.Phase
-	65,  // 13: commonweal.applications.v1.PhaseTarget.target_time:type_name -> google.protobuf.Timestamp
+	71,  // 13: commonweal.applications.v1.PhaseTarget.target_time:type_name -> google.protobuf.Timestamp
 	0,   // 14: commonweal.applications.v1.Round.phase:type_name -> commonweal.applications.v1.Phase
 	13,  // 15: commonweal.applications.v1.Round.policy:type_name -> commonweal.applications.v1.Policy
-	65,  // 16: commonweal.applications.v1.Round.create_time:type_name -> google.protobuf.Timestamp
-	65,  // 17: commonweal.applications.v1.Round.phase_enter_time:type_name -> google.protobuf.Timestamp
-	65,  // 18: commonweal.applications.v1.Round.publish_time:type_name -> google.protobuf.Timestamp
-	65,  // 19: commonweal.applications.v1.Round.donation_cutoff:type_name -> google.protobuf.Timestamp
+	71,  // 16: commonweal.applications.v1.Round.create_time:type_name -> google.protobuf.Timestamp
+	71,  // 17: commonweal.applications.v1.Round.phase_enter_time:type_name -> google.protobuf.Timestamp
+	71,  // 18: commonweal.applications.v1.Round.publish_time:type_name -> google.protobuf.Timestamp
+	71,  // 19: commonweal.applications.v1.Round.donation_cutoff:type_name -> google.protobuf.Timestamp
 	17,  // 20: commonweal.applications.v1.Round.notice:type_name -> commonweal.applications.v1.Document
 	17,  // 21: commonweal.applications.v1.Round.guidance:type_name -> commonweal.applications.v1.Document
 	19,  // 22: commonweal.applications.v1.Round.schedule:type_name -> commonweal.applications.v1.PhaseSchedule
 	18,  // 23: commonweal.applications.v1.Document.attachments:type_name -> commonweal.applications.v1.Attachment
-	65,  // 24: commonweal.applications.v1.Document.publish_time:type_name -> google.protobuf.Timestamp
+	71,  // 24: commonweal.applications.v1.Document.publish_time:type_name -> google.protobuf.Timestamp
 	0,   // 25: commonweal.applications.v1.PhaseSchedule.phase:type_name -> commonweal.applications.v1.Phase
-	65,  // 26: commonweal.applications.v1.PhaseSchedule.target_time:type_name -> google.protobuf.Timestamp
-	65,  // 27: commonweal.applications.v1.PhaseSchedule.enter_time:type_name -> google.protobuf.Timestamp
-	65,  // 28: commonweal.applications.v1.PhaseSchedule.leave_time:type_name -> google.protobuf.Timestamp
+	71,  // 26: commonweal.applications.v1.PhaseSchedule.target_time:type_name -> google.protobuf.Timestamp
+	71,  // 27: commonweal.applications.v1.PhaseSchedule.enter_time:type_name -> google.protobuf.Timestamp
+	71,  // 28: commonweal.applications.v1.PhaseSchedule.leave_time:type_name -> google.protobuf.Timestamp
 	0,   // 29: commonweal.applications.v1.ListRoundsRequest.phase:type_name -> commonweal.applications.v1.Phase
 	16,  // 30: commonweal.applications.v1.ListRoundsResponse.rounds:type_name -> commonweal.applications.v1.Round
 	13,  // 31: commonweal.applications.v1.CreateRoundRequest.policy:type_name -> commonweal.applications.v1.Policy
@@ -5990,34 +6393,34 @@ var file_commonweal_applications_v1_applications_proto_depIdxs = []int32{
 	17,  // 36: commonweal.applications.v1.UpdateRoundRequest.guidance:type_name -> commonweal.applications.v1.Document
 	0,   // 37: commonweal.applications.v1.AdvanceRoundRequest.phase:type_name -> commonweal.applications.v1.Phase
 	3,   // 38: commonweal.applications.v1.Organization.kind:type_name -> commonweal.applications.v1.OrganizationKind
-	65,  // 39: commonweal.applications.v1.Organization.create_time:type_name -> google.protobuf.Timestamp
-	65,  // 40: commonweal.applications.v1.Organization.verify_time:type_name -> google.protobuf.Timestamp
+	71,  // 39: commonweal.applications.v1.Organization.create_time:type_name -> google.protobuf.Timestamp
+	71,  // 40: commonweal.applications.v1.Organization.verify_time:type_name -> google.protobuf.Timestamp
 	3,   // 41: commonweal.applications.v1.CreateOrganizationRequest.kind:type_name -> commonweal.applications.v1.OrganizationKind
 	26,  // 42: commonweal.applications.v1.BatchGetOrganizationsResponse.organizations:type_name -> commonweal.applications.v1.Organization
-	65,  // 43: commonweal.applications.v1.Community.create_time:type_name -> google.protobuf.Timestamp
-	65,  // 44: commonweal.applications.v1.Community.update_time:type_name -> google.protobuf.Timestamp
+	71,  // 43: commonweal.applications.v1.Community.create_time:type_name -> google.protobuf.Timestamp
+	71,  // 44: commonweal.applications.v1.Community.update_time:type_name -> google.protobuf.Timestamp
 	31,  // 45: commonweal.applications.v1.CreateCommunityRequest.community:type_name -> commonweal.applications.v1.Community
 	31,  // 46: commonweal.applications.v1.ListCommunitiesResponse.communities:type_name -> commonweal.applications.v1.Community
 	1,   // 47: commonweal.applications.v1.Need.category:type_name -> commonweal.applications.v1.Category
 	4,   // 48: commonweal.applications.v1.Need.state:type_name -> commonweal.applications.v1.NeedState
-	65,  // 49: commonweal.applications.v1.Need.create_time:type_name -> google.protobuf.Timestamp
-	65,  // 50: commonweal.applications.v1.Need.publish_time:type_name -> google.protobuf.Timestamp
+	71,  // 49: commonweal.applications.v1.Need.create_time:type_name -> google.protobuf.Timestamp
+	71,  // 50: commonweal.applications.v1.Need.publish_time:type_name -> google.protobuf.Timestamp
 	36,  // 51: commonweal.applications.v1.CreateNeedRequest.need:type_name -> commonweal.applications.v1.Need
 	4,   // 52: commonweal.applications.v1.ListNeedsRequest.state:type_name -> commonweal.applications.v1.NeedState
 	1,   // 53: commonweal.applications.v1.ListNeedsRequest.category:type_name -> commonweal.applications.v1.Category
 	36,  // 54: commonweal.applications.v1.ListNeedsResponse.needs:type_name -> commonweal.applications.v1.Need
 	7,   // 55: commonweal.applications.v1.Review.decision:type_name -> commonweal.applications.v1.ReviewDecision
-	65,  // 56: commonweal.applications.v1.Review.review_time:type_name -> google.protobuf.Timestamp
+	71,  // 56: commonweal.applications.v1.Review.review_time:type_name -> google.protobuf.Timestamp
 	1,   // 57: commonweal.applications.v1.Application.category:type_name -> commonweal.applications.v1.Category
 	43,  // 58: commonweal.applications.v1.Application.budget_items:type_name -> commonweal.applications.v1.BudgetItem
 	44,  // 59: commonweal.applications.v1.Application.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
 	45,  // 60: commonweal.applications.v1.Application.team:type_name -> commonweal.applications.v1.TeamMember
 	5,   // 61: commonweal.applications.v1.Application.status:type_name -> commonweal.applications.v1.ApplicationStatus
 	6,   // 62: commonweal.applications.v1.Application.stage:type_name -> commonweal.applications.v1.Stage
-	65,  // 63: commonweal.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	65,  // 64: commonweal.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	65,  // 65: commonweal.applications.v1.Application.first_submit_time:type_name -> google.protobuf.Timestamp
-	65,  // 66: commonweal.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
+	71,  // 63: commonweal.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	71,  // 64: commonweal.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	71,  // 65: commonweal.applications.v1.Application.first_submit_time:type_name -> google.protobuf.Timestamp
+	71,  // 66: commonweal.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
 	47,  // 67: commonweal.applications.v1.Application.last_review:type_name -> commonweal.applications.v1.Review
 	46,  // 68: commonweal.applications.v1.Application.automatic_checks:type_name -> commonweal.applications.v1.AutomaticCheck
 	49,  // 69: commonweal.applications.v1.Application.declarations:type_name -> commonweal.applications.v1.EligibilityDeclarations
@@ -6027,7 +6430,7 @@ var file_commonweal_applications_v1_applications_proto_depIdxs = []int32{
 	44,  // 73: commonweal.applications.v1.CreateApplicationRequest.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
 	45,  // 74: commonweal.applications.v1.CreateApplicationRequest.team:type_name -> commonweal.applications.v1.TeamMember
 	49,  // 75: commonweal.applications.v1.CreateApplicationRequest.declarations:type_name -> commonweal.applications.v1.EligibilityDeclarations
-	67,  // 76: commonweal.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	73,  // 76: commonweal.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
 	1,   // 77: commonweal.applications.v1.UpdateApplicationRequest.category:type_name -> commonweal.applications.v1.Category
 	43,  // 78: commonweal.applications.v1.UpdateApplicationRequest.budget_items:type_name -> commonweal.applications.v1.BudgetItem
 	44,  // 79: commonweal.applications.v1.UpdateApplicationRequest.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
@@ -6037,71 +6440,80 @@ var file_commonweal_applications_v1_applications_proto_depIdxs = []int32{
 	5,   // 83: commonweal.applications.v1.ListApplicationsRequest.status:type_name -> commonweal.applications.v1.ApplicationStatus
 	1,   // 84: commonweal.applications.v1.ListApplicationsRequest.category:type_name -> commonweal.applications.v1.Category
 	48,  // 85: commonweal.applications.v1.ListApplicationsResponse.applications:type_name -> commonweal.applications.v1.Application
-	65,  // 86: commonweal.applications.v1.Revision.submit_time:type_name -> google.protobuf.Timestamp
+	71,  // 86: commonweal.applications.v1.Revision.submit_time:type_name -> google.protobuf.Timestamp
 	48,  // 87: commonweal.applications.v1.Revision.application:type_name -> commonweal.applications.v1.Application
 	59,  // 88: commonweal.applications.v1.ListApplicationRevisionsResponse.revisions:type_name -> commonweal.applications.v1.Revision
 	6,   // 89: commonweal.applications.v1.SetApplicationStageRequest.stage:type_name -> commonweal.applications.v1.Stage
-	65,  // 90: commonweal.applications.v1.ListPhaseChangesRequest.from:type_name -> google.protobuf.Timestamp
-	65,  // 91: commonweal.applications.v1.ListPhaseChangesRequest.to:type_name -> google.protobuf.Timestamp
+	71,  // 90: commonweal.applications.v1.ListPhaseChangesRequest.from:type_name -> google.protobuf.Timestamp
+	71,  // 91: commonweal.applications.v1.ListPhaseChangesRequest.to:type_name -> google.protobuf.Timestamp
 	64,  // 92: commonweal.applications.v1.ListPhaseChangesResponse.phase_changes:type_name -> commonweal.applications.v1.PhaseChange
 	0,   // 93: commonweal.applications.v1.PhaseChange.from_phase:type_name -> commonweal.applications.v1.Phase
 	0,   // 94: commonweal.applications.v1.PhaseChange.to_phase:type_name -> commonweal.applications.v1.Phase
-	65,  // 95: commonweal.applications.v1.PhaseChange.change_time:type_name -> google.protobuf.Timestamp
-	22,  // 96: commonweal.applications.v1.ApplicationsService.CreateRound:input_type -> commonweal.applications.v1.CreateRoundRequest
-	23,  // 97: commonweal.applications.v1.ApplicationsService.GetRound:input_type -> commonweal.applications.v1.GetRoundRequest
-	20,  // 98: commonweal.applications.v1.ApplicationsService.ListRounds:input_type -> commonweal.applications.v1.ListRoundsRequest
-	24,  // 99: commonweal.applications.v1.ApplicationsService.UpdateRound:input_type -> commonweal.applications.v1.UpdateRoundRequest
-	25,  // 100: commonweal.applications.v1.ApplicationsService.AdvanceRound:input_type -> commonweal.applications.v1.AdvanceRoundRequest
-	62,  // 101: commonweal.applications.v1.ApplicationsService.ListPhaseChanges:input_type -> commonweal.applications.v1.ListPhaseChangesRequest
-	27,  // 102: commonweal.applications.v1.ApplicationsService.CreateOrganization:input_type -> commonweal.applications.v1.CreateOrganizationRequest
-	28,  // 103: commonweal.applications.v1.ApplicationsService.VerifyOrganization:input_type -> commonweal.applications.v1.VerifyOrganizationRequest
-	42,  // 104: commonweal.applications.v1.ApplicationsService.GetOrganization:input_type -> commonweal.applications.v1.GetOrganizationRequest
-	29,  // 105: commonweal.applications.v1.ApplicationsService.BatchGetOrganizations:input_type -> commonweal.applications.v1.BatchGetOrganizationsRequest
-	32,  // 106: commonweal.applications.v1.ApplicationsService.CreateCommunity:input_type -> commonweal.applications.v1.CreateCommunityRequest
-	33,  // 107: commonweal.applications.v1.ApplicationsService.UpdateCommunity:input_type -> commonweal.applications.v1.UpdateCommunityRequest
-	34,  // 108: commonweal.applications.v1.ApplicationsService.ListCommunities:input_type -> commonweal.applications.v1.ListCommunitiesRequest
-	37,  // 109: commonweal.applications.v1.ApplicationsService.CreateNeed:input_type -> commonweal.applications.v1.CreateNeedRequest
-	38,  // 110: commonweal.applications.v1.ApplicationsService.PublishNeed:input_type -> commonweal.applications.v1.PublishNeedRequest
-	39,  // 111: commonweal.applications.v1.ApplicationsService.GetNeed:input_type -> commonweal.applications.v1.GetNeedRequest
-	40,  // 112: commonweal.applications.v1.ApplicationsService.ListNeeds:input_type -> commonweal.applications.v1.ListNeedsRequest
-	51,  // 113: commonweal.applications.v1.ApplicationsService.CreateApplication:input_type -> commonweal.applications.v1.CreateApplicationRequest
-	52,  // 114: commonweal.applications.v1.ApplicationsService.UpdateApplication:input_type -> commonweal.applications.v1.UpdateApplicationRequest
-	53,  // 115: commonweal.applications.v1.ApplicationsService.SubmitApplication:input_type -> commonweal.applications.v1.SubmitApplicationRequest
-	54,  // 116: commonweal.applications.v1.ApplicationsService.ReviewApplication:input_type -> commonweal.applications.v1.ReviewApplicationRequest
-	55,  // 117: commonweal.applications.v1.ApplicationsService.GetApplication:input_type -> commonweal.applications.v1.GetApplicationRequest
-	56,  // 118: commonweal.applications.v1.ApplicationsService.ListApplications:input_type -> commonweal.applications.v1.ListApplicationsRequest
-	61,  // 119: commonweal.applications.v1.ApplicationsService.SetApplicationStage:input_type -> commonweal.applications.v1.SetApplicationStageRequest
-	58,  // 120: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:input_type -> commonweal.applications.v1.ListApplicationRevisionsRequest
-	16,  // 121: commonweal.applications.v1.ApplicationsService.CreateRound:output_type -> commonweal.applications.v1.Round
-	16,  // 122: commonweal.applications.v1.ApplicationsService.GetRound:output_type -> commonweal.applications.v1.Round
-	21,  // 123: commonweal.applications.v1.ApplicationsService.ListRounds:output_type -> commonweal.applications.v1.ListRoundsResponse
-	16,  // 124: commonweal.applications.v1.ApplicationsService.UpdateRound:output_type -> commonweal.applications.v1.Round
-	16,  // 125: commonweal.applications.v1.ApplicationsService.AdvanceRound:output_type -> commonweal.applications.v1.Round
-	63,  // 126: commonweal.applications.v1.ApplicationsService.ListPhaseChanges:output_type -> commonweal.applications.v1.ListPhaseChangesResponse
-	26,  // 127: commonweal.applications.v1.ApplicationsService.CreateOrganization:output_type -> commonweal.applications.v1.Organization
-	26,  // 128: commonweal.applications.v1.ApplicationsService.VerifyOrganization:output_type -> commonweal.applications.v1.Organization
-	26,  // 129: commonweal.applications.v1.ApplicationsService.GetOrganization:output_type -> commonweal.applications.v1.Organization
-	30,  // 130: commonweal.applications.v1.ApplicationsService.BatchGetOrganizations:output_type -> commonweal.applications.v1.BatchGetOrganizationsResponse
-	31,  // 131: commonweal.applications.v1.ApplicationsService.CreateCommunity:output_type -> commonweal.applications.v1.Community
-	31,  // 132: commonweal.applications.v1.ApplicationsService.UpdateCommunity:output_type -> commonweal.applications.v1.Community
-	35,  // 133: commonweal.applications.v1.ApplicationsService.ListCommunities:output_type -> commonweal.applications.v1.ListCommunitiesResponse
-	36,  // 134: commonweal.applications.v1.ApplicationsService.CreateNeed:output_type -> commonweal.applications.v1.Need
-	36,  // 135: commonweal.applications.v1.ApplicationsService.PublishNeed:output_type -> commonweal.applications.v1.Need
-	36,  // 136: commonweal.applications.v1.ApplicationsService.GetNeed:output_type -> commonweal.applications.v1.Need
-	41,  // 137: commonweal.applications.v1.ApplicationsService.ListNeeds:output_type -> commonweal.applications.v1.ListNeedsResponse
-	48,  // 138: commonweal.applications.v1.ApplicationsService.CreateApplication:output_type -> commonweal.applications.v1.Application
-	48,  // 139: commonweal.applications.v1.ApplicationsService.UpdateApplication:output_type -> commonweal.applications.v1.Application
-	48,  // 140: commonweal.applications.v1.ApplicationsService.SubmitApplication:output_type -> commonweal.applications.v1.Application
-	48,  // 141: commonweal.applications.v1.ApplicationsService.ReviewApplication:output_type -> commonweal.applications.v1.Application
-	48,  // 142: commonweal.applications.v1.ApplicationsService.GetApplication:output_type -> commonweal.applications.v1.Application
-	57,  // 143: commonweal.applications.v1.ApplicationsService.ListApplications:output_type -> commonweal.applications.v1.ListApplicationsResponse
-	48,  // 144: commonweal.applications.v1.ApplicationsService.SetApplicationStage:output_type -> commonweal.applications.v1.Application
-	60,  // 145: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:output_type -> commonweal.applications.v1.ListApplicationRevisionsResponse
-	121, // [121:146] is the sub-list for method output_type
-	96,  // [96:121] is the sub-list for method input_type
-	96,  // [96:96] is the sub-list for extension type_name
-	96,  // [96:96] is the sub-list for extension extendee
-	0,   // [0:96] is the sub-list for field type_name
+	71,  // 95: commonweal.applications.v1.PhaseChange.change_time:type_name -> google.protobuf.Timestamp
+	67,  // 96: commonweal.applications.v1.ChainHeads.heads:type_name -> commonweal.applications.v1.ChainHead
+	71,  // 97: commonweal.applications.v1.ChainHeads.as_of:type_name -> google.protobuf.Timestamp
+	71,  // 98: commonweal.applications.v1.ChainHead.entry_time:type_name -> google.protobuf.Timestamp
+	67,  // 99: commonweal.applications.v1.CheckAuditChainHeadResponse.current:type_name -> commonweal.applications.v1.ChainHead
+	70,  // 100: commonweal.applications.v1.CheckAuditChainHeadResponse.first_break:type_name -> commonweal.applications.v1.ChainBreak
+	22,  // 101: commonweal.applications.v1.ApplicationsService.CreateRound:input_type -> commonweal.applications.v1.CreateRoundRequest
+	23,  // 102: commonweal.applications.v1.ApplicationsService.GetRound:input_type -> commonweal.applications.v1.GetRoundRequest
+	20,  // 103: commonweal.applications.v1.ApplicationsService.ListRounds:input_type -> commonweal.applications.v1.ListRoundsRequest
+	24,  // 104: commonweal.applications.v1.ApplicationsService.UpdateRound:input_type -> commonweal.applications.v1.UpdateRoundRequest
+	25,  // 105: commonweal.applications.v1.ApplicationsService.AdvanceRound:input_type -> commonweal.applications.v1.AdvanceRoundRequest
+	65,  // 106: commonweal.applications.v1.ApplicationsService.GetAuditChainHeads:input_type -> commonweal.applications.v1.GetAuditChainHeadsRequest
+	68,  // 107: commonweal.applications.v1.ApplicationsService.CheckAuditChainHead:input_type -> commonweal.applications.v1.CheckAuditChainHeadRequest
+	62,  // 108: commonweal.applications.v1.ApplicationsService.ListPhaseChanges:input_type -> commonweal.applications.v1.ListPhaseChangesRequest
+	27,  // 109: commonweal.applications.v1.ApplicationsService.CreateOrganization:input_type -> commonweal.applications.v1.CreateOrganizationRequest
+	28,  // 110: commonweal.applications.v1.ApplicationsService.VerifyOrganization:input_type -> commonweal.applications.v1.VerifyOrganizationRequest
+	42,  // 111: commonweal.applications.v1.ApplicationsService.GetOrganization:input_type -> commonweal.applications.v1.GetOrganizationRequest
+	29,  // 112: commonweal.applications.v1.ApplicationsService.BatchGetOrganizations:input_type -> commonweal.applications.v1.BatchGetOrganizationsRequest
+	32,  // 113: commonweal.applications.v1.ApplicationsService.CreateCommunity:input_type -> commonweal.applications.v1.CreateCommunityRequest
+	33,  // 114: commonweal.applications.v1.ApplicationsService.UpdateCommunity:input_type -> commonweal.applications.v1.UpdateCommunityRequest
+	34,  // 115: commonweal.applications.v1.ApplicationsService.ListCommunities:input_type -> commonweal.applications.v1.ListCommunitiesRequest
+	37,  // 116: commonweal.applications.v1.ApplicationsService.CreateNeed:input_type -> commonweal.applications.v1.CreateNeedRequest
+	38,  // 117: commonweal.applications.v1.ApplicationsService.PublishNeed:input_type -> commonweal.applications.v1.PublishNeedRequest
+	39,  // 118: commonweal.applications.v1.ApplicationsService.GetNeed:input_type -> commonweal.applications.v1.GetNeedRequest
+	40,  // 119: commonweal.applications.v1.ApplicationsService.ListNeeds:input_type -> commonweal.applications.v1.ListNeedsRequest
+	51,  // 120: commonweal.applications.v1.ApplicationsService.CreateApplication:input_type -> commonweal.applications.v1.CreateApplicationRequest
+	52,  // 121: commonweal.applications.v1.ApplicationsService.UpdateApplication:input_type -> commonweal.applications.v1.UpdateApplicationRequest
+	53,  // 122: commonweal.applications.v1.ApplicationsService.SubmitApplication:input_type -> commonweal.applications.v1.SubmitApplicationRequest
+	54,  // 123: commonweal.applications.v1.ApplicationsService.ReviewApplication:input_type -> commonweal.applications.v1.ReviewApplicationRequest
+	55,  // 124: commonweal.applications.v1.ApplicationsService.GetApplication:input_type -> commonweal.applications.v1.GetApplicationRequest
+	56,  // 125: commonweal.applications.v1.ApplicationsService.ListApplications:input_type -> commonweal.applications.v1.ListApplicationsRequest
+	61,  // 126: commonweal.applications.v1.ApplicationsService.SetApplicationStage:input_type -> commonweal.applications.v1.SetApplicationStageRequest
+	58,  // 127: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:input_type -> commonweal.applications.v1.ListApplicationRevisionsRequest
+	16,  // 128: commonweal.applications.v1.ApplicationsService.CreateRound:output_type -> commonweal.applications.v1.Round
+	16,  // 129: commonweal.applications.v1.ApplicationsService.GetRound:output_type -> commonweal.applications.v1.Round
+	21,  // 130: commonweal.applications.v1.ApplicationsService.ListRounds:output_type -> commonweal.applications.v1.ListRoundsResponse
+	16,  // 131: commonweal.applications.v1.ApplicationsService.UpdateRound:output_type -> commonweal.applications.v1.Round
+	16,  // 132: commonweal.applications.v1.ApplicationsService.AdvanceRound:output_type -> commonweal.applications.v1.Round
+	66,  // 133: commonweal.applications.v1.ApplicationsService.GetAuditChainHeads:output_type -> commonweal.applications.v1.ChainHeads
+	69,  // 134: commonweal.applications.v1.ApplicationsService.CheckAuditChainHead:output_type -> commonweal.applications.v1.CheckAuditChainHeadResponse
+	63,  // 135: commonweal.applications.v1.ApplicationsService.ListPhaseChanges:output_type -> commonweal.applications.v1.ListPhaseChangesResponse
+	26,  // 136: commonweal.applications.v1.ApplicationsService.CreateOrganization:output_type -> commonweal.applications.v1.Organization
+	26,  // 137: commonweal.applications.v1.ApplicationsService.VerifyOrganization:output_type -> commonweal.applications.v1.Organization
+	26,  // 138: commonweal.applications.v1.ApplicationsService.GetOrganization:output_type -> commonweal.applications.v1.Organization
+	30,  // 139: commonweal.applications.v1.ApplicationsService.BatchGetOrganizations:output_type -> commonweal.applications.v1.BatchGetOrganizationsResponse
+	31,  // 140: commonweal.applications.v1.ApplicationsService.CreateCommunity:output_type -> commonweal.applications.v1.Community
+	31,  // 141: commonweal.applications.v1.ApplicationsService.UpdateCommunity:output_type -> commonweal.applications.v1.Community
+	35,  // 142: commonweal.applications.v1.ApplicationsService.ListCommunities:output_type -> commonweal.applications.v1.ListCommunitiesResponse
+	36,  // 143: commonweal.applications.v1.ApplicationsService.CreateNeed:output_type -> commonweal.applications.v1.Need
+	36,  // 144: commonweal.applications.v1.ApplicationsService.PublishNeed:output_type -> commonweal.applications.v1.Need
+	36,  // 145: commonweal.applications.v1.ApplicationsService.GetNeed:output_type -> commonweal.applications.v1.Need
+	41,  // 146: commonweal.applications.v1.ApplicationsService.ListNeeds:output_type -> commonweal.applications.v1.ListNeedsResponse
+	48,  // 147: commonweal.applications.v1.ApplicationsService.CreateApplication:output_type -> commonweal.applications.v1.Application
+	48,  // 148: commonweal.applications.v1.ApplicationsService.UpdateApplication:output_type -> commonweal.applications.v1.Application
+	48,  // 149: commonweal.applications.v1.ApplicationsService.SubmitApplication:output_type -> commonweal.applications.v1.Application
+	48,  // 150: commonweal.applications.v1.ApplicationsService.ReviewApplication:output_type -> commonweal.applications.v1.Application
+	48,  // 151: commonweal.applications.v1.ApplicationsService.GetApplication:output_type -> commonweal.applications.v1.Application
+	57,  // 152: commonweal.applications.v1.ApplicationsService.ListApplications:output_type -> commonweal.applications.v1.ListApplicationsResponse
+	48,  // 153: commonweal.applications.v1.ApplicationsService.SetApplicationStage:output_type -> commonweal.applications.v1.Application
+	60,  // 154: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:output_type -> commonweal.applications.v1.ListApplicationRevisionsResponse
+	128, // [128:155] is the sub-list for method output_type
+	101, // [101:128] is the sub-list for method input_type
+	101, // [101:101] is the sub-list for extension type_name
+	101, // [101:101] is the sub-list for extension extendee
+	0,   // [0:101] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_applications_v1_applications_proto_init() }
@@ -6117,7 +6529,7 @@ func file_commonweal_applications_v1_applications_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_applications_v1_applications_proto_rawDesc), len(file_commonweal_applications_v1_applications_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   57,
+			NumMessages:   63,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

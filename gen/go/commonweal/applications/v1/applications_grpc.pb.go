@@ -24,6 +24,8 @@ const (
 	ApplicationsService_ListRounds_FullMethodName               = "/commonweal.applications.v1.ApplicationsService/ListRounds"
 	ApplicationsService_UpdateRound_FullMethodName              = "/commonweal.applications.v1.ApplicationsService/UpdateRound"
 	ApplicationsService_AdvanceRound_FullMethodName             = "/commonweal.applications.v1.ApplicationsService/AdvanceRound"
+	ApplicationsService_GetAuditChainHeads_FullMethodName       = "/commonweal.applications.v1.ApplicationsService/GetAuditChainHeads"
+	ApplicationsService_CheckAuditChainHead_FullMethodName      = "/commonweal.applications.v1.ApplicationsService/CheckAuditChainHead"
 	ApplicationsService_ListPhaseChanges_FullMethodName         = "/commonweal.applications.v1.ApplicationsService/ListPhaseChanges"
 	ApplicationsService_CreateOrganization_FullMethodName       = "/commonweal.applications.v1.ApplicationsService/CreateOrganization"
 	ApplicationsService_VerifyOrganization_FullMethodName       = "/commonweal.applications.v1.ApplicationsService/VerifyOrganization"
@@ -68,6 +70,13 @@ type ApplicationsServiceClient interface {
 	// AdvanceRound moves a round to the next phase, refusing with FAILED_PRECONDITION and the unmet precondition
 	// as reason. Phases only move forward, one at a time. ORGANIZER only.
 	AdvanceRound(ctx context.Context, in *AdvanceRoundRequest, opts ...grpc.CallOption) (*Round, error)
+	// GetAuditChainHeads publishes the current head (sequence number and hash) of each hash chain this service keeps
+	// (round_phase_changes). Anyone: a newspaper or an auditor records a head and can later prove that nothing before it
+	// changed (CheckAuditChainHead).
+	GetAuditChainHeads(ctx context.Context, in *GetAuditChainHeadsRequest, opts ...grpc.CallOption) (*ChainHeads, error)
+	// CheckAuditChainHead checks a head recorded earlier against the chain as it is now: the entry at that sequence
+	// still has that hash and the whole chain links up. Anyone.
+	CheckAuditChainHead(ctx context.Context, in *CheckAuditChainHeadRequest, opts ...grpc.CallOption) (*CheckAuditChainHeadResponse, error)
 	// ListPhaseChanges lists a round's phase changes (its audit trail: every advance, who asked and when),
 	// oldest first, in keyset pages, filtered by time. AUDITOR, FINANCE.
 	ListPhaseChanges(ctx context.Context, in *ListPhaseChangesRequest, opts ...grpc.CallOption) (*ListPhaseChangesResponse, error)
@@ -181,6 +190,26 @@ func (c *applicationsServiceClient) AdvanceRound(ctx context.Context, in *Advanc
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Round)
 	err := c.cc.Invoke(ctx, ApplicationsService_AdvanceRound_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) GetAuditChainHeads(ctx context.Context, in *GetAuditChainHeadsRequest, opts ...grpc.CallOption) (*ChainHeads, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ChainHeads)
+	err := c.cc.Invoke(ctx, ApplicationsService_GetAuditChainHeads_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) CheckAuditChainHead(ctx context.Context, in *CheckAuditChainHeadRequest, opts ...grpc.CallOption) (*CheckAuditChainHeadResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckAuditChainHeadResponse)
+	err := c.cc.Invoke(ctx, ApplicationsService_CheckAuditChainHead_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -409,6 +438,13 @@ type ApplicationsServiceServer interface {
 	// AdvanceRound moves a round to the next phase, refusing with FAILED_PRECONDITION and the unmet precondition
 	// as reason. Phases only move forward, one at a time. ORGANIZER only.
 	AdvanceRound(context.Context, *AdvanceRoundRequest) (*Round, error)
+	// GetAuditChainHeads publishes the current head (sequence number and hash) of each hash chain this service keeps
+	// (round_phase_changes). Anyone: a newspaper or an auditor records a head and can later prove that nothing before it
+	// changed (CheckAuditChainHead).
+	GetAuditChainHeads(context.Context, *GetAuditChainHeadsRequest) (*ChainHeads, error)
+	// CheckAuditChainHead checks a head recorded earlier against the chain as it is now: the entry at that sequence
+	// still has that hash and the whole chain links up. Anyone.
+	CheckAuditChainHead(context.Context, *CheckAuditChainHeadRequest) (*CheckAuditChainHeadResponse, error)
 	// ListPhaseChanges lists a round's phase changes (its audit trail: every advance, who asked and when),
 	// oldest first, in keyset pages, filtered by time. AUDITOR, FINANCE.
 	ListPhaseChanges(context.Context, *ListPhaseChangesRequest) (*ListPhaseChangesResponse, error)
@@ -492,6 +528,12 @@ func (UnimplementedApplicationsServiceServer) UpdateRound(context.Context, *Upda
 }
 func (UnimplementedApplicationsServiceServer) AdvanceRound(context.Context, *AdvanceRoundRequest) (*Round, error) {
 	return nil, status.Error(codes.Unimplemented, "method AdvanceRound not implemented")
+}
+func (UnimplementedApplicationsServiceServer) GetAuditChainHeads(context.Context, *GetAuditChainHeadsRequest) (*ChainHeads, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAuditChainHeads not implemented")
+}
+func (UnimplementedApplicationsServiceServer) CheckAuditChainHead(context.Context, *CheckAuditChainHeadRequest) (*CheckAuditChainHeadResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckAuditChainHead not implemented")
 }
 func (UnimplementedApplicationsServiceServer) ListPhaseChanges(context.Context, *ListPhaseChangesRequest) (*ListPhaseChangesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListPhaseChanges not implemented")
@@ -660,6 +702,42 @@ func _ApplicationsService_AdvanceRound_Handler(srv interface{}, ctx context.Cont
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ApplicationsServiceServer).AdvanceRound(ctx, req.(*AdvanceRoundRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_GetAuditChainHeads_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAuditChainHeadsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).GetAuditChainHeads(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_GetAuditChainHeads_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).GetAuditChainHeads(ctx, req.(*GetAuditChainHeadsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_CheckAuditChainHead_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckAuditChainHeadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).CheckAuditChainHead(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_CheckAuditChainHead_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).CheckAuditChainHead(ctx, req.(*CheckAuditChainHeadRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1050,6 +1128,14 @@ var ApplicationsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AdvanceRound",
 			Handler:    _ApplicationsService_AdvanceRound_Handler,
+		},
+		{
+			MethodName: "GetAuditChainHeads",
+			Handler:    _ApplicationsService_GetAuditChainHeads_Handler,
+		},
+		{
+			MethodName: "CheckAuditChainHead",
+			Handler:    _ApplicationsService_CheckAuditChainHead_Handler,
 		},
 		{
 			MethodName: "ListPhaseChanges",

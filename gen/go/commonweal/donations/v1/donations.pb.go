@@ -1676,7 +1676,11 @@ type VerifyLedgerResponse struct {
 	// Number of transfers.
 	Transfers int64 `protobuf:"varint,3,opt,name=transfers,proto3" json:"transfers,omitempty"`
 	// What is wrong, one line per problem; empty when balanced.
-	Mismatches    []string `protobuf:"bytes,4,rep,name=mismatches,proto3" json:"mismatches,omitempty"`
+	Mismatches []string `protobuf:"bytes,4,rep,name=mismatches,proto3" json:"mismatches,omitempty"`
+	// True when every hash chain of the service links up from its first entry to its head.
+	ChainsIntact bool `protobuf:"varint,5,opt,name=chains_intact,json=chainsIntact,proto3" json:"chains_intact,omitempty"`
+	// The first entry of each chain that does not check out.
+	ChainBreaks   []*ChainBreak `protobuf:"bytes,6,rep,name=chain_breaks,json=chainBreaks,proto3" json:"chain_breaks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1735,6 +1739,20 @@ func (x *VerifyLedgerResponse) GetTransfers() int64 {
 func (x *VerifyLedgerResponse) GetMismatches() []string {
 	if x != nil {
 		return x.Mismatches
+	}
+	return nil
+}
+
+func (x *VerifyLedgerResponse) GetChainsIntact() bool {
+	if x != nil {
+		return x.ChainsIntact
+	}
+	return false
+}
+
+func (x *VerifyLedgerResponse) GetChainBreaks() []*ChainBreak {
+	if x != nil {
+		return x.ChainBreaks
 	}
 	return nil
 }
@@ -2836,6 +2854,375 @@ func (x *PledgeEvent) GetDetail() string {
 	return ""
 }
 
+// GetDonationChainHeadsRequest asks for the current heads.
+type GetDonationChainHeadsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDonationChainHeadsRequest) Reset() {
+	*x = GetDonationChainHeadsRequest{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDonationChainHeadsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDonationChainHeadsRequest) ProtoMessage() {}
+
+func (x *GetDonationChainHeadsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDonationChainHeadsRequest.ProtoReflect.Descriptor instead.
+func (*GetDonationChainHeadsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{34}
+}
+
+// ChainHeads are the current heads of the hash chains a service keeps.
+type ChainHeads struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One head per chain (ledger_transfers, pledge_events).
+	Heads []*ChainHead `protobuf:"bytes,1,rep,name=heads,proto3" json:"heads,omitempty"`
+	// When the heads were read.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChainHeads) Reset() {
+	*x = ChainHeads{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChainHeads) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChainHeads) ProtoMessage() {}
+
+func (x *ChainHeads) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChainHeads.ProtoReflect.Descriptor instead.
+func (*ChainHeads) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ChainHeads) GetHeads() []*ChainHead {
+	if x != nil {
+		return x.Heads
+	}
+	return nil
+}
+
+func (x *ChainHeads) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
+// ChainHead is the last entry of a hash chain: each entry's hash covers its canonical encoding and the hash of
+// its predecessor (see README "Tamper evidence"), so a head recorded once vouches for every entry before it.
+type ChainHead struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The chain's name.
+	Chain string `protobuf:"bytes,1,opt,name=chain,proto3" json:"chain,omitempty"`
+	// The head entry's sequence number, from 1 (0 for an empty chain).
+	Sequence int64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The head entry's hash, 64 lowercase hexadecimal characters (empty for an empty chain).
+	Hash string `protobuf:"bytes,3,opt,name=hash,proto3" json:"hash,omitempty"`
+	// When the head entry was written.
+	EntryTime     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=entry_time,json=entryTime,proto3" json:"entry_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChainHead) Reset() {
+	*x = ChainHead{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChainHead) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChainHead) ProtoMessage() {}
+
+func (x *ChainHead) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChainHead.ProtoReflect.Descriptor instead.
+func (*ChainHead) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ChainHead) GetChain() string {
+	if x != nil {
+		return x.Chain
+	}
+	return ""
+}
+
+func (x *ChainHead) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *ChainHead) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+func (x *ChainHead) GetEntryTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EntryTime
+	}
+	return nil
+}
+
+// CheckDonationChainHeadRequest is a head recorded earlier.
+type CheckDonationChainHeadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The chain's name.
+	Chain string `protobuf:"bytes,1,opt,name=chain,proto3" json:"chain,omitempty"`
+	// The recorded sequence number.
+	Sequence int64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The recorded hash.
+	Hash          string `protobuf:"bytes,3,opt,name=hash,proto3" json:"hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckDonationChainHeadRequest) Reset() {
+	*x = CheckDonationChainHeadRequest{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckDonationChainHeadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckDonationChainHeadRequest) ProtoMessage() {}
+
+func (x *CheckDonationChainHeadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckDonationChainHeadRequest.ProtoReflect.Descriptor instead.
+func (*CheckDonationChainHeadRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *CheckDonationChainHeadRequest) GetChain() string {
+	if x != nil {
+		return x.Chain
+	}
+	return ""
+}
+
+func (x *CheckDonationChainHeadRequest) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *CheckDonationChainHeadRequest) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+// CheckDonationChainHeadResponse says whether the chain still vouches for a recorded head.
+type CheckDonationChainHeadResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when the entry at sequence still has the recorded hash and every entry from the first to the current
+	// head links to its predecessor and matches its own hash.
+	Intact bool `protobuf:"varint,1,opt,name=intact,proto3" json:"intact,omitempty"`
+	// The current head.
+	Current *ChainHead `protobuf:"bytes,2,opt,name=current,proto3" json:"current,omitempty"`
+	// The first entry that does not check out, when not intact.
+	FirstBreak    *ChainBreak `protobuf:"bytes,3,opt,name=first_break,json=firstBreak,proto3" json:"first_break,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckDonationChainHeadResponse) Reset() {
+	*x = CheckDonationChainHeadResponse{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckDonationChainHeadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckDonationChainHeadResponse) ProtoMessage() {}
+
+func (x *CheckDonationChainHeadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckDonationChainHeadResponse.ProtoReflect.Descriptor instead.
+func (*CheckDonationChainHeadResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *CheckDonationChainHeadResponse) GetIntact() bool {
+	if x != nil {
+		return x.Intact
+	}
+	return false
+}
+
+func (x *CheckDonationChainHeadResponse) GetCurrent() *ChainHead {
+	if x != nil {
+		return x.Current
+	}
+	return nil
+}
+
+func (x *CheckDonationChainHeadResponse) GetFirstBreak() *ChainBreak {
+	if x != nil {
+		return x.FirstBreak
+	}
+	return nil
+}
+
+// ChainBreak is the first entry of a chain that does not check out.
+type ChainBreak struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The chain's name.
+	Chain string `protobuf:"bytes,1,opt,name=chain,proto3" json:"chain,omitempty"`
+	// The entry's sequence number.
+	Sequence int64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The entry's ID (transfer, event or change ID).
+	EntryId string `protobuf:"bytes,3,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	// What is wrong: HASH_MISMATCH (the entry's content no longer gives its hash), LINK_MISMATCH (it does not name
+	// its predecessor's hash), SEQUENCE_GAP, or RECORDED_HEAD_MISMATCH (the recorded hash differs).
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChainBreak) Reset() {
+	*x = ChainBreak{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChainBreak) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChainBreak) ProtoMessage() {}
+
+func (x *ChainBreak) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChainBreak.ProtoReflect.Descriptor instead.
+func (*ChainBreak) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ChainBreak) GetChain() string {
+	if x != nil {
+		return x.Chain
+	}
+	return ""
+}
+
+func (x *ChainBreak) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *ChainBreak) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+func (x *ChainBreak) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_commonweal_donations_v1_donations_proto protoreflect.FileDescriptor
 
 const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
@@ -2955,14 +3342,16 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\x05as_of\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12,\n" +
 	"\x12confirmed_cash_fen\x18\x05 \x01(\x03R\x10confirmedCashFen\x121\n" +
 	"\x15confirmed_in_kind_fen\x18\x06 \x01(\x03R\x12confirmedInKindFen\"\x15\n" +
-	"\x13VerifyLedgerRequest\"\x8c\x01\n" +
+	"\x13VerifyLedgerRequest\"\xf9\x01\n" +
 	"\x14VerifyLedgerResponse\x12\x1a\n" +
 	"\bbalanced\x18\x01 \x01(\bR\bbalanced\x12\x1a\n" +
 	"\baccounts\x18\x02 \x01(\x03R\baccounts\x12\x1c\n" +
 	"\ttransfers\x18\x03 \x01(\x03R\ttransfers\x12\x1e\n" +
 	"\n" +
 	"mismatches\x18\x04 \x03(\tR\n" +
-	"mismatches\"E\n" +
+	"mismatches\x12#\n" +
+	"\rchains_intact\x18\x05 \x01(\bR\fchainsIntact\x12F\n" +
+	"\fchain_breaks\x18\x06 \x03(\v2#.commonweal.donations.v1.ChainBreakR\vchainBreaks\"E\n" +
 	"\x1cListApplicationDonorsRequest\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\"<\n" +
 	"\x1dListApplicationDonorsResponse\x12\x1b\n" +
@@ -3053,7 +3442,33 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\x05actor\x18\x06 \x01(\tR\x05actor\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\a \x01(\tR\trequestId\x12\x16\n" +
-	"\x06detail\x18\b \x01(\tR\x06detail*x\n" +
+	"\x06detail\x18\b \x01(\tR\x06detail\"\x1e\n" +
+	"\x1cGetDonationChainHeadsRequest\"w\n" +
+	"\n" +
+	"ChainHeads\x128\n" +
+	"\x05heads\x18\x01 \x03(\v2\".commonweal.donations.v1.ChainHeadR\x05heads\x12/\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"\x8c\x01\n" +
+	"\tChainHead\x12\x14\n" +
+	"\x05chain\x18\x01 \x01(\tR\x05chain\x12\x1a\n" +
+	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12\x12\n" +
+	"\x04hash\x18\x03 \x01(\tR\x04hash\x129\n" +
+	"\n" +
+	"entry_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tentryTime\"t\n" +
+	"\x1dCheckDonationChainHeadRequest\x12\x19\n" +
+	"\x05chain\x18\x01 \x01(\tB\x03\xe0A\x02R\x05chain\x12\x1f\n" +
+	"\bsequence\x18\x02 \x01(\x03B\x03\xe0A\x02R\bsequence\x12\x17\n" +
+	"\x04hash\x18\x03 \x01(\tB\x03\xe0A\x02R\x04hash\"\xbc\x01\n" +
+	"\x1eCheckDonationChainHeadResponse\x12\x16\n" +
+	"\x06intact\x18\x01 \x01(\bR\x06intact\x12<\n" +
+	"\acurrent\x18\x02 \x01(\v2\".commonweal.donations.v1.ChainHeadR\acurrent\x12D\n" +
+	"\vfirst_break\x18\x03 \x01(\v2#.commonweal.donations.v1.ChainBreakR\n" +
+	"firstBreak\"q\n" +
+	"\n" +
+	"ChainBreak\x12\x14\n" +
+	"\x05chain\x18\x01 \x01(\tR\x05chain\x12\x1a\n" +
+	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12\x19\n" +
+	"\bentry_id\x18\x03 \x01(\tR\aentryId\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason*x\n" +
 	"\tDonorKind\x12\x1a\n" +
 	"\x16DONOR_KIND_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15DONOR_KIND_ENTERPRISE\x10\x01\x12\x19\n" +
@@ -3077,7 +3492,7 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\x14TRANSFER_KIND_POSTED\x10\x01\x12\x19\n" +
 	"\x15TRANSFER_KIND_PENDING\x10\x02\x12\x1e\n" +
 	"\x1aTRANSFER_KIND_POST_PENDING\x10\x03\x12\x1e\n" +
-	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\xa1\x16\n" +
+	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\xdd\x18\n" +
 	"\x10DonationsService\x12q\n" +
 	"\vCreateDonor\x12+.commonweal.donations.v1.CreateDonorRequest\x1a\x1e.commonweal.donations.v1.Donor\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/donors\x12s\n" +
@@ -3093,7 +3508,9 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\x10ApproveAppraisal\x120.commonweal.donations.v1.ApproveAppraisalRequest\x1a\x1f.commonweal.donations.v1.Pledge\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/pledges/{pledge_id}:approveAppraisal\x12\x88\x01\n" +
 	"\fRefundPledge\x12,.commonweal.donations.v1.RefundPledgeRequest\x1a\x1f.commonweal.donations.v1.Pledge\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/pledges/{pledge_id}:refund\x12\x8e\x01\n" +
 	"\x0eRedirectPledge\x12..commonweal.donations.v1.RedirectPledgeRequest\x1a\x1f.commonweal.donations.v1.Pledge\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/pledges/{pledge_id}:redirect\x12\xad\x01\n" +
-	"\x12GetDonationSummary\x122.commonweal.donations.v1.GetDonationSummaryRequest\x1a(.commonweal.donations.v1.DonationSummary\"9\x82\xd3\xe4\x93\x023\x121/v1/applications/{application_id}/donationSummary\x12\x86\x01\n" +
+	"\x12GetDonationSummary\x122.commonweal.donations.v1.GetDonationSummaryRequest\x1a(.commonweal.donations.v1.DonationSummary\"9\x82\xd3\xe4\x93\x023\x121/v1/applications/{application_id}/donationSummary\x12\x8d\x01\n" +
+	"\x15GetDonationChainHeads\x125.commonweal.donations.v1.GetDonationChainHeadsRequest\x1a#.commonweal.donations.v1.ChainHeads\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/ledger/heads\x12\xa9\x01\n" +
+	"\x16CheckDonationChainHead\x126.commonweal.donations.v1.CheckDonationChainHeadRequest\x1a7.commonweal.donations.v1.CheckDonationChainHeadResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/ledger/heads:check\x12\x86\x01\n" +
 	"\fVerifyLedger\x12,.commonweal.donations.v1.VerifyLedgerRequest\x1a-.commonweal.donations.v1.VerifyLedgerResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/ledger:verify\x12\x9e\x01\n" +
 	"\x13ListLedgerTransfers\x123.commonweal.donations.v1.ListLedgerTransfersRequest\x1a4.commonweal.donations.v1.ListLedgerTransfersResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/ledger/transfers\x12\x91\x01\n" +
 	"\x10ListPledgeEvents\x120.commonweal.donations.v1.ListPledgeEventsRequest\x1a1.commonweal.donations.v1.ListPledgeEventsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/pledgeEvents\x12\x86\x01\n" +
@@ -3117,7 +3534,7 @@ func file_commonweal_donations_v1_donations_proto_rawDescGZIP() []byte {
 }
 
 var file_commonweal_donations_v1_donations_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_commonweal_donations_v1_donations_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_commonweal_donations_v1_donations_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_commonweal_donations_v1_donations_proto_goTypes = []any{
 	(DonorKind)(0),                         // 0: commonweal.donations.v1.DonorKind
 	(PledgeKind)(0),                        // 1: commonweal.donations.v1.PledgeKind
@@ -3157,86 +3574,102 @@ var file_commonweal_donations_v1_donations_proto_goTypes = []any{
 	(*ListPledgeEventsRequest)(nil),        // 35: commonweal.donations.v1.ListPledgeEventsRequest
 	(*ListPledgeEventsResponse)(nil),       // 36: commonweal.donations.v1.ListPledgeEventsResponse
 	(*PledgeEvent)(nil),                    // 37: commonweal.donations.v1.PledgeEvent
-	(*timestamppb.Timestamp)(nil),          // 38: google.protobuf.Timestamp
+	(*GetDonationChainHeadsRequest)(nil),   // 38: commonweal.donations.v1.GetDonationChainHeadsRequest
+	(*ChainHeads)(nil),                     // 39: commonweal.donations.v1.ChainHeads
+	(*ChainHead)(nil),                      // 40: commonweal.donations.v1.ChainHead
+	(*CheckDonationChainHeadRequest)(nil),  // 41: commonweal.donations.v1.CheckDonationChainHeadRequest
+	(*CheckDonationChainHeadResponse)(nil), // 42: commonweal.donations.v1.CheckDonationChainHeadResponse
+	(*ChainBreak)(nil),                     // 43: commonweal.donations.v1.ChainBreak
+	(*timestamppb.Timestamp)(nil),          // 44: google.protobuf.Timestamp
 }
 var file_commonweal_donations_v1_donations_proto_depIdxs = []int32{
 	0,  // 0: commonweal.donations.v1.Donor.kind:type_name -> commonweal.donations.v1.DonorKind
-	38, // 1: commonweal.donations.v1.Donor.create_time:type_name -> google.protobuf.Timestamp
+	44, // 1: commonweal.donations.v1.Donor.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: commonweal.donations.v1.CreateDonorRequest.kind:type_name -> commonweal.donations.v1.DonorKind
 	4,  // 3: commonweal.donations.v1.ListDonorsResponse.donors:type_name -> commonweal.donations.v1.Donor
 	1,  // 4: commonweal.donations.v1.Pledge.kind:type_name -> commonweal.donations.v1.PledgeKind
 	2,  // 5: commonweal.donations.v1.Pledge.state:type_name -> commonweal.donations.v1.PledgeState
-	38, // 6: commonweal.donations.v1.Pledge.deposit_time:type_name -> google.protobuf.Timestamp
-	38, // 7: commonweal.donations.v1.Pledge.appraise_time:type_name -> google.protobuf.Timestamp
-	38, // 8: commonweal.donations.v1.Pledge.approve_time:type_name -> google.protobuf.Timestamp
-	38, // 9: commonweal.donations.v1.Pledge.refund_time:type_name -> google.protobuf.Timestamp
-	38, // 10: commonweal.donations.v1.Pledge.redirect_time:type_name -> google.protobuf.Timestamp
-	38, // 11: commonweal.donations.v1.Pledge.create_time:type_name -> google.protobuf.Timestamp
-	38, // 12: commonweal.donations.v1.Pledge.confirm_time:type_name -> google.protobuf.Timestamp
+	44, // 6: commonweal.donations.v1.Pledge.deposit_time:type_name -> google.protobuf.Timestamp
+	44, // 7: commonweal.donations.v1.Pledge.appraise_time:type_name -> google.protobuf.Timestamp
+	44, // 8: commonweal.donations.v1.Pledge.approve_time:type_name -> google.protobuf.Timestamp
+	44, // 9: commonweal.donations.v1.Pledge.refund_time:type_name -> google.protobuf.Timestamp
+	44, // 10: commonweal.donations.v1.Pledge.redirect_time:type_name -> google.protobuf.Timestamp
+	44, // 11: commonweal.donations.v1.Pledge.create_time:type_name -> google.protobuf.Timestamp
+	44, // 12: commonweal.donations.v1.Pledge.confirm_time:type_name -> google.protobuf.Timestamp
 	1,  // 13: commonweal.donations.v1.CreatePledgeRequest.kind:type_name -> commonweal.donations.v1.PledgeKind
 	9,  // 14: commonweal.donations.v1.ListPledgesResponse.pledges:type_name -> commonweal.donations.v1.Pledge
-	38, // 15: commonweal.donations.v1.ConfirmDepositRequest.deposited_at:type_name -> google.protobuf.Timestamp
-	38, // 16: commonweal.donations.v1.GetDonationSummaryRequest.as_of:type_name -> google.protobuf.Timestamp
-	38, // 17: commonweal.donations.v1.DonationSummary.as_of:type_name -> google.protobuf.Timestamp
-	38, // 18: commonweal.donations.v1.BatchGetDonationTotalsRequest.as_of:type_name -> google.protobuf.Timestamp
-	27, // 19: commonweal.donations.v1.BatchGetDonationTotalsResponse.totals:type_name -> commonweal.donations.v1.DonationTotals
-	38, // 20: commonweal.donations.v1.BatchGetDonationTotalsResponse.as_of:type_name -> google.protobuf.Timestamp
-	3,  // 21: commonweal.donations.v1.LedgerTransfer.kind:type_name -> commonweal.donations.v1.TransferKind
-	38, // 22: commonweal.donations.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
-	38, // 23: commonweal.donations.v1.ListLedgerTransfersRequest.from:type_name -> google.protobuf.Timestamp
-	38, // 24: commonweal.donations.v1.ListLedgerTransfersRequest.to:type_name -> google.protobuf.Timestamp
-	28, // 25: commonweal.donations.v1.ListLedgerTransfersResponse.transfers:type_name -> commonweal.donations.v1.LedgerTransfer
-	38, // 26: commonweal.donations.v1.ListPledgeEventsRequest.from:type_name -> google.protobuf.Timestamp
-	38, // 27: commonweal.donations.v1.ListPledgeEventsRequest.to:type_name -> google.protobuf.Timestamp
-	37, // 28: commonweal.donations.v1.ListPledgeEventsResponse.events:type_name -> commonweal.donations.v1.PledgeEvent
-	38, // 29: commonweal.donations.v1.PledgeEvent.event_time:type_name -> google.protobuf.Timestamp
-	5,  // 30: commonweal.donations.v1.DonationsService.CreateDonor:input_type -> commonweal.donations.v1.CreateDonorRequest
-	6,  // 31: commonweal.donations.v1.DonationsService.GetDonor:input_type -> commonweal.donations.v1.GetDonorRequest
-	7,  // 32: commonweal.donations.v1.DonationsService.ListDonors:input_type -> commonweal.donations.v1.ListDonorsRequest
-	10, // 33: commonweal.donations.v1.DonationsService.CreatePledge:input_type -> commonweal.donations.v1.CreatePledgeRequest
-	11, // 34: commonweal.donations.v1.DonationsService.GetPledge:input_type -> commonweal.donations.v1.GetPledgeRequest
-	12, // 35: commonweal.donations.v1.DonationsService.ListPledges:input_type -> commonweal.donations.v1.ListPledgesRequest
-	14, // 36: commonweal.donations.v1.DonationsService.ConfirmDeposit:input_type -> commonweal.donations.v1.ConfirmDepositRequest
-	15, // 37: commonweal.donations.v1.DonationsService.AppraisePledge:input_type -> commonweal.donations.v1.AppraisePledgeRequest
-	16, // 38: commonweal.donations.v1.DonationsService.ApproveAppraisal:input_type -> commonweal.donations.v1.ApproveAppraisalRequest
-	17, // 39: commonweal.donations.v1.DonationsService.RefundPledge:input_type -> commonweal.donations.v1.RefundPledgeRequest
-	18, // 40: commonweal.donations.v1.DonationsService.RedirectPledge:input_type -> commonweal.donations.v1.RedirectPledgeRequest
-	19, // 41: commonweal.donations.v1.DonationsService.GetDonationSummary:input_type -> commonweal.donations.v1.GetDonationSummaryRequest
-	21, // 42: commonweal.donations.v1.DonationsService.VerifyLedger:input_type -> commonweal.donations.v1.VerifyLedgerRequest
-	33, // 43: commonweal.donations.v1.DonationsService.ListLedgerTransfers:input_type -> commonweal.donations.v1.ListLedgerTransfersRequest
-	35, // 44: commonweal.donations.v1.DonationsService.ListPledgeEvents:input_type -> commonweal.donations.v1.ListPledgeEventsRequest
-	23, // 45: commonweal.donations.v1.DonationsService.ListApplicationDonors:input_type -> commonweal.donations.v1.ListApplicationDonorsRequest
-	25, // 46: commonweal.donations.v1.DonationsService.BatchGetDonationTotals:input_type -> commonweal.donations.v1.BatchGetDonationTotalsRequest
-	29, // 47: commonweal.donations.v1.DonationsService.ReserveDonationShare:input_type -> commonweal.donations.v1.ReserveDonationShareRequest
-	30, // 48: commonweal.donations.v1.DonationsService.ReleaseDonationShare:input_type -> commonweal.donations.v1.ReleaseDonationShareRequest
-	31, // 49: commonweal.donations.v1.DonationsService.CancelDonationShare:input_type -> commonweal.donations.v1.CancelDonationShareRequest
-	32, // 50: commonweal.donations.v1.DonationsService.ReturnDonationShare:input_type -> commonweal.donations.v1.ReturnDonationShareRequest
-	4,  // 51: commonweal.donations.v1.DonationsService.CreateDonor:output_type -> commonweal.donations.v1.Donor
-	4,  // 52: commonweal.donations.v1.DonationsService.GetDonor:output_type -> commonweal.donations.v1.Donor
-	8,  // 53: commonweal.donations.v1.DonationsService.ListDonors:output_type -> commonweal.donations.v1.ListDonorsResponse
-	9,  // 54: commonweal.donations.v1.DonationsService.CreatePledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 55: commonweal.donations.v1.DonationsService.GetPledge:output_type -> commonweal.donations.v1.Pledge
-	13, // 56: commonweal.donations.v1.DonationsService.ListPledges:output_type -> commonweal.donations.v1.ListPledgesResponse
-	9,  // 57: commonweal.donations.v1.DonationsService.ConfirmDeposit:output_type -> commonweal.donations.v1.Pledge
-	9,  // 58: commonweal.donations.v1.DonationsService.AppraisePledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 59: commonweal.donations.v1.DonationsService.ApproveAppraisal:output_type -> commonweal.donations.v1.Pledge
-	9,  // 60: commonweal.donations.v1.DonationsService.RefundPledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 61: commonweal.donations.v1.DonationsService.RedirectPledge:output_type -> commonweal.donations.v1.Pledge
-	20, // 62: commonweal.donations.v1.DonationsService.GetDonationSummary:output_type -> commonweal.donations.v1.DonationSummary
-	22, // 63: commonweal.donations.v1.DonationsService.VerifyLedger:output_type -> commonweal.donations.v1.VerifyLedgerResponse
-	34, // 64: commonweal.donations.v1.DonationsService.ListLedgerTransfers:output_type -> commonweal.donations.v1.ListLedgerTransfersResponse
-	36, // 65: commonweal.donations.v1.DonationsService.ListPledgeEvents:output_type -> commonweal.donations.v1.ListPledgeEventsResponse
-	24, // 66: commonweal.donations.v1.DonationsService.ListApplicationDonors:output_type -> commonweal.donations.v1.ListApplicationDonorsResponse
-	26, // 67: commonweal.donations.v1.DonationsService.BatchGetDonationTotals:output_type -> commonweal.donations.v1.BatchGetDonationTotalsResponse
-	28, // 68: commonweal.donations.v1.DonationsService.ReserveDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	28, // 69: commonweal.donations.v1.DonationsService.ReleaseDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	28, // 70: commonweal.donations.v1.DonationsService.CancelDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	28, // 71: commonweal.donations.v1.DonationsService.ReturnDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	51, // [51:72] is the sub-list for method output_type
-	30, // [30:51] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	44, // 15: commonweal.donations.v1.ConfirmDepositRequest.deposited_at:type_name -> google.protobuf.Timestamp
+	44, // 16: commonweal.donations.v1.GetDonationSummaryRequest.as_of:type_name -> google.protobuf.Timestamp
+	44, // 17: commonweal.donations.v1.DonationSummary.as_of:type_name -> google.protobuf.Timestamp
+	43, // 18: commonweal.donations.v1.VerifyLedgerResponse.chain_breaks:type_name -> commonweal.donations.v1.ChainBreak
+	44, // 19: commonweal.donations.v1.BatchGetDonationTotalsRequest.as_of:type_name -> google.protobuf.Timestamp
+	27, // 20: commonweal.donations.v1.BatchGetDonationTotalsResponse.totals:type_name -> commonweal.donations.v1.DonationTotals
+	44, // 21: commonweal.donations.v1.BatchGetDonationTotalsResponse.as_of:type_name -> google.protobuf.Timestamp
+	3,  // 22: commonweal.donations.v1.LedgerTransfer.kind:type_name -> commonweal.donations.v1.TransferKind
+	44, // 23: commonweal.donations.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
+	44, // 24: commonweal.donations.v1.ListLedgerTransfersRequest.from:type_name -> google.protobuf.Timestamp
+	44, // 25: commonweal.donations.v1.ListLedgerTransfersRequest.to:type_name -> google.protobuf.Timestamp
+	28, // 26: commonweal.donations.v1.ListLedgerTransfersResponse.transfers:type_name -> commonweal.donations.v1.LedgerTransfer
+	44, // 27: commonweal.donations.v1.ListPledgeEventsRequest.from:type_name -> google.protobuf.Timestamp
+	44, // 28: commonweal.donations.v1.ListPledgeEventsRequest.to:type_name -> google.protobuf.Timestamp
+	37, // 29: commonweal.donations.v1.ListPledgeEventsResponse.events:type_name -> commonweal.donations.v1.PledgeEvent
+	44, // 30: commonweal.donations.v1.PledgeEvent.event_time:type_name -> google.protobuf.Timestamp
+	40, // 31: commonweal.donations.v1.ChainHeads.heads:type_name -> commonweal.donations.v1.ChainHead
+	44, // 32: commonweal.donations.v1.ChainHeads.as_of:type_name -> google.protobuf.Timestamp
+	44, // 33: commonweal.donations.v1.ChainHead.entry_time:type_name -> google.protobuf.Timestamp
+	40, // 34: commonweal.donations.v1.CheckDonationChainHeadResponse.current:type_name -> commonweal.donations.v1.ChainHead
+	43, // 35: commonweal.donations.v1.CheckDonationChainHeadResponse.first_break:type_name -> commonweal.donations.v1.ChainBreak
+	5,  // 36: commonweal.donations.v1.DonationsService.CreateDonor:input_type -> commonweal.donations.v1.CreateDonorRequest
+	6,  // 37: commonweal.donations.v1.DonationsService.GetDonor:input_type -> commonweal.donations.v1.GetDonorRequest
+	7,  // 38: commonweal.donations.v1.DonationsService.ListDonors:input_type -> commonweal.donations.v1.ListDonorsRequest
+	10, // 39: commonweal.donations.v1.DonationsService.CreatePledge:input_type -> commonweal.donations.v1.CreatePledgeRequest
+	11, // 40: commonweal.donations.v1.DonationsService.GetPledge:input_type -> commonweal.donations.v1.GetPledgeRequest
+	12, // 41: commonweal.donations.v1.DonationsService.ListPledges:input_type -> commonweal.donations.v1.ListPledgesRequest
+	14, // 42: commonweal.donations.v1.DonationsService.ConfirmDeposit:input_type -> commonweal.donations.v1.ConfirmDepositRequest
+	15, // 43: commonweal.donations.v1.DonationsService.AppraisePledge:input_type -> commonweal.donations.v1.AppraisePledgeRequest
+	16, // 44: commonweal.donations.v1.DonationsService.ApproveAppraisal:input_type -> commonweal.donations.v1.ApproveAppraisalRequest
+	17, // 45: commonweal.donations.v1.DonationsService.RefundPledge:input_type -> commonweal.donations.v1.RefundPledgeRequest
+	18, // 46: commonweal.donations.v1.DonationsService.RedirectPledge:input_type -> commonweal.donations.v1.RedirectPledgeRequest
+	19, // 47: commonweal.donations.v1.DonationsService.GetDonationSummary:input_type -> commonweal.donations.v1.GetDonationSummaryRequest
+	38, // 48: commonweal.donations.v1.DonationsService.GetDonationChainHeads:input_type -> commonweal.donations.v1.GetDonationChainHeadsRequest
+	41, // 49: commonweal.donations.v1.DonationsService.CheckDonationChainHead:input_type -> commonweal.donations.v1.CheckDonationChainHeadRequest
+	21, // 50: commonweal.donations.v1.DonationsService.VerifyLedger:input_type -> commonweal.donations.v1.VerifyLedgerRequest
+	33, // 51: commonweal.donations.v1.DonationsService.ListLedgerTransfers:input_type -> commonweal.donations.v1.ListLedgerTransfersRequest
+	35, // 52: commonweal.donations.v1.DonationsService.ListPledgeEvents:input_type -> commonweal.donations.v1.ListPledgeEventsRequest
+	23, // 53: commonweal.donations.v1.DonationsService.ListApplicationDonors:input_type -> commonweal.donations.v1.ListApplicationDonorsRequest
+	25, // 54: commonweal.donations.v1.DonationsService.BatchGetDonationTotals:input_type -> commonweal.donations.v1.BatchGetDonationTotalsRequest
+	29, // 55: commonweal.donations.v1.DonationsService.ReserveDonationShare:input_type -> commonweal.donations.v1.ReserveDonationShareRequest
+	30, // 56: commonweal.donations.v1.DonationsService.ReleaseDonationShare:input_type -> commonweal.donations.v1.ReleaseDonationShareRequest
+	31, // 57: commonweal.donations.v1.DonationsService.CancelDonationShare:input_type -> commonweal.donations.v1.CancelDonationShareRequest
+	32, // 58: commonweal.donations.v1.DonationsService.ReturnDonationShare:input_type -> commonweal.donations.v1.ReturnDonationShareRequest
+	4,  // 59: commonweal.donations.v1.DonationsService.CreateDonor:output_type -> commonweal.donations.v1.Donor
+	4,  // 60: commonweal.donations.v1.DonationsService.GetDonor:output_type -> commonweal.donations.v1.Donor
+	8,  // 61: commonweal.donations.v1.DonationsService.ListDonors:output_type -> commonweal.donations.v1.ListDonorsResponse
+	9,  // 62: commonweal.donations.v1.DonationsService.CreatePledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 63: commonweal.donations.v1.DonationsService.GetPledge:output_type -> commonweal.donations.v1.Pledge
+	13, // 64: commonweal.donations.v1.DonationsService.ListPledges:output_type -> commonweal.donations.v1.ListPledgesResponse
+	9,  // 65: commonweal.donations.v1.DonationsService.ConfirmDeposit:output_type -> commonweal.donations.v1.Pledge
+	9,  // 66: commonweal.donations.v1.DonationsService.AppraisePledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 67: commonweal.donations.v1.DonationsService.ApproveAppraisal:output_type -> commonweal.donations.v1.Pledge
+	9,  // 68: commonweal.donations.v1.DonationsService.RefundPledge:output_type -> commonweal.donations.v1.Pledge
+	9,  // 69: commonweal.donations.v1.DonationsService.RedirectPledge:output_type -> commonweal.donations.v1.Pledge
+	20, // 70: commonweal.donations.v1.DonationsService.GetDonationSummary:output_type -> commonweal.donations.v1.DonationSummary
+	39, // 71: commonweal.donations.v1.DonationsService.GetDonationChainHeads:output_type -> commonweal.donations.v1.ChainHeads
+	42, // 72: commonweal.donations.v1.DonationsService.CheckDonationChainHead:output_type -> commonweal.donations.v1.CheckDonationChainHeadResponse
+	22, // 73: commonweal.donations.v1.DonationsService.VerifyLedger:output_type -> commonweal.donations.v1.VerifyLedgerResponse
+	34, // 74: commonweal.donations.v1.DonationsService.ListLedgerTransfers:output_type -> commonweal.donations.v1.ListLedgerTransfersResponse
+	36, // 75: commonweal.donations.v1.DonationsService.ListPledgeEvents:output_type -> commonweal.donations.v1.ListPledgeEventsResponse
+	24, // 76: commonweal.donations.v1.DonationsService.ListApplicationDonors:output_type -> commonweal.donations.v1.ListApplicationDonorsResponse
+	26, // 77: commonweal.donations.v1.DonationsService.BatchGetDonationTotals:output_type -> commonweal.donations.v1.BatchGetDonationTotalsResponse
+	28, // 78: commonweal.donations.v1.DonationsService.ReserveDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	28, // 79: commonweal.donations.v1.DonationsService.ReleaseDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	28, // 80: commonweal.donations.v1.DonationsService.CancelDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	28, // 81: commonweal.donations.v1.DonationsService.ReturnDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	59, // [59:82] is the sub-list for method output_type
+	36, // [36:59] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_donations_v1_donations_proto_init() }
@@ -3250,7 +3683,7 @@ func file_commonweal_donations_v1_donations_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_donations_v1_donations_proto_rawDesc), len(file_commonweal_donations_v1_donations_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   34,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -515,6 +515,62 @@ func local_request_DonationsService_GetDonationSummary_0(ctx context.Context, ma
 	return msg, metadata, err
 }
 
+func request_DonationsService_GetDonationChainHeads_0(ctx context.Context, marshaler runtime.Marshaler, client DonationsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetDonationChainHeadsRequest
+		metadata runtime.ServerMetadata
+	)
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetDonationChainHeads(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_DonationsService_GetDonationChainHeads_0(ctx context.Context, marshaler runtime.Marshaler, server DonationsServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetDonationChainHeadsRequest
+		metadata runtime.ServerMetadata
+	)
+	msg, err := server.GetDonationChainHeads(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_DonationsService_CheckDonationChainHead_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_DonationsService_CheckDonationChainHead_0(ctx context.Context, marshaler runtime.Marshaler, client DonationsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CheckDonationChainHeadRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_DonationsService_CheckDonationChainHead_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.CheckDonationChainHead(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_DonationsService_CheckDonationChainHead_0(ctx context.Context, marshaler runtime.Marshaler, server DonationsServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CheckDonationChainHeadRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_DonationsService_CheckDonationChainHead_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.CheckDonationChainHead(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_DonationsService_VerifyLedger_0(ctx context.Context, marshaler runtime.Marshaler, client DonationsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq VerifyLedgerRequest
@@ -852,6 +908,46 @@ func RegisterDonationsServiceHandlerServer(ctx context.Context, mux *runtime.Ser
 		}
 		forward_DonationsService_GetDonationSummary_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_DonationsService_GetDonationChainHeads_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/commonweal.donations.v1.DonationsService/GetDonationChainHeads", runtime.WithHTTPPathPattern("/v1/ledger/heads"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_DonationsService_GetDonationChainHeads_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DonationsService_GetDonationChainHeads_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_DonationsService_CheckDonationChainHead_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/commonweal.donations.v1.DonationsService/CheckDonationChainHead", runtime.WithHTTPPathPattern("/v1/ledger/heads:check"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_DonationsService_CheckDonationChainHead_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DonationsService_CheckDonationChainHead_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_DonationsService_VerifyLedger_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1156,6 +1252,40 @@ func RegisterDonationsServiceHandlerClient(ctx context.Context, mux *runtime.Ser
 		}
 		forward_DonationsService_GetDonationSummary_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_DonationsService_GetDonationChainHeads_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/commonweal.donations.v1.DonationsService/GetDonationChainHeads", runtime.WithHTTPPathPattern("/v1/ledger/heads"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_DonationsService_GetDonationChainHeads_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DonationsService_GetDonationChainHeads_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_DonationsService_CheckDonationChainHead_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/commonweal.donations.v1.DonationsService/CheckDonationChainHead", runtime.WithHTTPPathPattern("/v1/ledger/heads:check"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_DonationsService_CheckDonationChainHead_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DonationsService_CheckDonationChainHead_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_DonationsService_VerifyLedger_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1211,37 +1341,41 @@ func RegisterDonationsServiceHandlerClient(ctx context.Context, mux *runtime.Ser
 }
 
 var (
-	pattern_DonationsService_CreateDonor_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "donors"}, ""))
-	pattern_DonationsService_GetDonor_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "donors", "donor_id"}, ""))
-	pattern_DonationsService_ListDonors_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "donors"}, ""))
-	pattern_DonationsService_CreatePledge_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "pledges"}, ""))
-	pattern_DonationsService_GetPledge_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, ""))
-	pattern_DonationsService_ListPledges_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "pledges"}, ""))
-	pattern_DonationsService_ConfirmDeposit_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "confirmDeposit"))
-	pattern_DonationsService_AppraisePledge_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "appraise"))
-	pattern_DonationsService_ApproveAppraisal_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "approveAppraisal"))
-	pattern_DonationsService_RefundPledge_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "refund"))
-	pattern_DonationsService_RedirectPledge_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "redirect"))
-	pattern_DonationsService_GetDonationSummary_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "applications", "application_id", "donationSummary"}, ""))
-	pattern_DonationsService_VerifyLedger_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "ledger"}, "verify"))
-	pattern_DonationsService_ListLedgerTransfers_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "ledger", "transfers"}, ""))
-	pattern_DonationsService_ListPledgeEvents_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "pledgeEvents"}, ""))
+	pattern_DonationsService_CreateDonor_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "donors"}, ""))
+	pattern_DonationsService_GetDonor_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "donors", "donor_id"}, ""))
+	pattern_DonationsService_ListDonors_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "donors"}, ""))
+	pattern_DonationsService_CreatePledge_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "pledges"}, ""))
+	pattern_DonationsService_GetPledge_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, ""))
+	pattern_DonationsService_ListPledges_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "pledges"}, ""))
+	pattern_DonationsService_ConfirmDeposit_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "confirmDeposit"))
+	pattern_DonationsService_AppraisePledge_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "appraise"))
+	pattern_DonationsService_ApproveAppraisal_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "approveAppraisal"))
+	pattern_DonationsService_RefundPledge_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "refund"))
+	pattern_DonationsService_RedirectPledge_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "redirect"))
+	pattern_DonationsService_GetDonationSummary_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "applications", "application_id", "donationSummary"}, ""))
+	pattern_DonationsService_GetDonationChainHeads_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "ledger", "heads"}, ""))
+	pattern_DonationsService_CheckDonationChainHead_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "ledger", "heads"}, "check"))
+	pattern_DonationsService_VerifyLedger_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "ledger"}, "verify"))
+	pattern_DonationsService_ListLedgerTransfers_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "ledger", "transfers"}, ""))
+	pattern_DonationsService_ListPledgeEvents_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "pledgeEvents"}, ""))
 )
 
 var (
-	forward_DonationsService_CreateDonor_0         = runtime.ForwardResponseMessage
-	forward_DonationsService_GetDonor_0            = runtime.ForwardResponseMessage
-	forward_DonationsService_ListDonors_0          = runtime.ForwardResponseMessage
-	forward_DonationsService_CreatePledge_0        = runtime.ForwardResponseMessage
-	forward_DonationsService_GetPledge_0           = runtime.ForwardResponseMessage
-	forward_DonationsService_ListPledges_0         = runtime.ForwardResponseMessage
-	forward_DonationsService_ConfirmDeposit_0      = runtime.ForwardResponseMessage
-	forward_DonationsService_AppraisePledge_0      = runtime.ForwardResponseMessage
-	forward_DonationsService_ApproveAppraisal_0    = runtime.ForwardResponseMessage
-	forward_DonationsService_RefundPledge_0        = runtime.ForwardResponseMessage
-	forward_DonationsService_RedirectPledge_0      = runtime.ForwardResponseMessage
-	forward_DonationsService_GetDonationSummary_0  = runtime.ForwardResponseMessage
-	forward_DonationsService_VerifyLedger_0        = runtime.ForwardResponseMessage
-	forward_DonationsService_ListLedgerTransfers_0 = runtime.ForwardResponseMessage
-	forward_DonationsService_ListPledgeEvents_0    = runtime.ForwardResponseMessage
+	forward_DonationsService_CreateDonor_0            = runtime.ForwardResponseMessage
+	forward_DonationsService_GetDonor_0               = runtime.ForwardResponseMessage
+	forward_DonationsService_ListDonors_0             = runtime.ForwardResponseMessage
+	forward_DonationsService_CreatePledge_0           = runtime.ForwardResponseMessage
+	forward_DonationsService_GetPledge_0              = runtime.ForwardResponseMessage
+	forward_DonationsService_ListPledges_0            = runtime.ForwardResponseMessage
+	forward_DonationsService_ConfirmDeposit_0         = runtime.ForwardResponseMessage
+	forward_DonationsService_AppraisePledge_0         = runtime.ForwardResponseMessage
+	forward_DonationsService_ApproveAppraisal_0       = runtime.ForwardResponseMessage
+	forward_DonationsService_RefundPledge_0           = runtime.ForwardResponseMessage
+	forward_DonationsService_RedirectPledge_0         = runtime.ForwardResponseMessage
+	forward_DonationsService_GetDonationSummary_0     = runtime.ForwardResponseMessage
+	forward_DonationsService_GetDonationChainHeads_0  = runtime.ForwardResponseMessage
+	forward_DonationsService_CheckDonationChainHead_0 = runtime.ForwardResponseMessage
+	forward_DonationsService_VerifyLedger_0           = runtime.ForwardResponseMessage
+	forward_DonationsService_ListLedgerTransfers_0    = runtime.ForwardResponseMessage
+	forward_DonationsService_ListPledgeEvents_0       = runtime.ForwardResponseMessage
 )

@@ -31,6 +31,8 @@ const (
 	DonationsService_RefundPledge_FullMethodName           = "/commonweal.donations.v1.DonationsService/RefundPledge"
 	DonationsService_RedirectPledge_FullMethodName         = "/commonweal.donations.v1.DonationsService/RedirectPledge"
 	DonationsService_GetDonationSummary_FullMethodName     = "/commonweal.donations.v1.DonationsService/GetDonationSummary"
+	DonationsService_GetDonationChainHeads_FullMethodName  = "/commonweal.donations.v1.DonationsService/GetDonationChainHeads"
+	DonationsService_CheckDonationChainHead_FullMethodName = "/commonweal.donations.v1.DonationsService/CheckDonationChainHead"
 	DonationsService_VerifyLedger_FullMethodName           = "/commonweal.donations.v1.DonationsService/VerifyLedger"
 	DonationsService_ListLedgerTransfers_FullMethodName    = "/commonweal.donations.v1.DonationsService/ListLedgerTransfers"
 	DonationsService_ListPledgeEvents_FullMethodName       = "/commonweal.donations.v1.DonationsService/ListPledgeEvents"
@@ -91,6 +93,13 @@ type DonationsServiceClient interface {
 	// donation cutoff, never late ones), split into cash and in kind, and the naming right holder. Staff, partners
 	// (CHARITY_FEDERATION, LOTTERY_CENTER) and suite services (reviews, funding).
 	GetDonationSummary(ctx context.Context, in *GetDonationSummaryRequest, opts ...grpc.CallOption) (*DonationSummary, error)
+	// GetDonationChainHeads publishes the current head (sequence number and hash) of each hash chain this service keeps
+	// (ledger_transfers, pledge_events). Anyone: a newspaper or an auditor records a head and can later prove that nothing before it
+	// changed (CheckDonationChainHead).
+	GetDonationChainHeads(ctx context.Context, in *GetDonationChainHeadsRequest, opts ...grpc.CallOption) (*ChainHeads, error)
+	// CheckDonationChainHead checks a head recorded earlier against the chain as it is now: the entry at that sequence
+	// still has that hash and the whole chain links up. Anyone.
+	CheckDonationChainHead(ctx context.Context, in *CheckDonationChainHeadRequest, opts ...grpc.CallOption) (*CheckDonationChainHeadResponse, error)
 	// VerifyLedger recomputes every account's balances from the transfers, compares them with the stored
 	// balances, and checks that all balances sum to zero and that no account that may not go negative is.
 	// FINANCE, AUDITOR, CHARITY_FEDERATION.
@@ -267,6 +276,26 @@ func (c *donationsServiceClient) GetDonationSummary(ctx context.Context, in *Get
 	return out, nil
 }
 
+func (c *donationsServiceClient) GetDonationChainHeads(ctx context.Context, in *GetDonationChainHeadsRequest, opts ...grpc.CallOption) (*ChainHeads, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ChainHeads)
+	err := c.cc.Invoke(ctx, DonationsService_GetDonationChainHeads_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *donationsServiceClient) CheckDonationChainHead(ctx context.Context, in *CheckDonationChainHeadRequest, opts ...grpc.CallOption) (*CheckDonationChainHeadResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckDonationChainHeadResponse)
+	err := c.cc.Invoke(ctx, DonationsService_CheckDonationChainHead_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *donationsServiceClient) VerifyLedger(ctx context.Context, in *VerifyLedgerRequest, opts ...grpc.CallOption) (*VerifyLedgerResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(VerifyLedgerResponse)
@@ -406,6 +435,13 @@ type DonationsServiceServer interface {
 	// donation cutoff, never late ones), split into cash and in kind, and the naming right holder. Staff, partners
 	// (CHARITY_FEDERATION, LOTTERY_CENTER) and suite services (reviews, funding).
 	GetDonationSummary(context.Context, *GetDonationSummaryRequest) (*DonationSummary, error)
+	// GetDonationChainHeads publishes the current head (sequence number and hash) of each hash chain this service keeps
+	// (ledger_transfers, pledge_events). Anyone: a newspaper or an auditor records a head and can later prove that nothing before it
+	// changed (CheckDonationChainHead).
+	GetDonationChainHeads(context.Context, *GetDonationChainHeadsRequest) (*ChainHeads, error)
+	// CheckDonationChainHead checks a head recorded earlier against the chain as it is now: the entry at that sequence
+	// still has that hash and the whole chain links up. Anyone.
+	CheckDonationChainHead(context.Context, *CheckDonationChainHeadRequest) (*CheckDonationChainHeadResponse, error)
 	// VerifyLedger recomputes every account's balances from the transfers, compares them with the stored
 	// balances, and checks that all balances sum to zero and that no account that may not go negative is.
 	// FINANCE, AUDITOR, CHARITY_FEDERATION.
@@ -497,6 +533,12 @@ func (UnimplementedDonationsServiceServer) RedirectPledge(context.Context, *Redi
 }
 func (UnimplementedDonationsServiceServer) GetDonationSummary(context.Context, *GetDonationSummaryRequest) (*DonationSummary, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetDonationSummary not implemented")
+}
+func (UnimplementedDonationsServiceServer) GetDonationChainHeads(context.Context, *GetDonationChainHeadsRequest) (*ChainHeads, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetDonationChainHeads not implemented")
+}
+func (UnimplementedDonationsServiceServer) CheckDonationChainHead(context.Context, *CheckDonationChainHeadRequest) (*CheckDonationChainHeadResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckDonationChainHead not implemented")
 }
 func (UnimplementedDonationsServiceServer) VerifyLedger(context.Context, *VerifyLedgerRequest) (*VerifyLedgerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method VerifyLedger not implemented")
@@ -762,6 +804,42 @@ func _DonationsService_GetDonationSummary_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DonationsService_GetDonationChainHeads_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetDonationChainHeadsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DonationsServiceServer).GetDonationChainHeads(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DonationsService_GetDonationChainHeads_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DonationsServiceServer).GetDonationChainHeads(ctx, req.(*GetDonationChainHeadsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DonationsService_CheckDonationChainHead_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckDonationChainHeadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DonationsServiceServer).CheckDonationChainHead(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DonationsService_CheckDonationChainHead_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DonationsServiceServer).CheckDonationChainHead(ctx, req.(*CheckDonationChainHeadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DonationsService_VerifyLedger_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(VerifyLedgerRequest)
 	if err := dec(in); err != nil {
@@ -978,6 +1056,14 @@ var DonationsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetDonationSummary",
 			Handler:    _DonationsService_GetDonationSummary_Handler,
+		},
+		{
+			MethodName: "GetDonationChainHeads",
+			Handler:    _DonationsService_GetDonationChainHeads_Handler,
+		},
+		{
+			MethodName: "CheckDonationChainHead",
+			Handler:    _DonationsService_CheckDonationChainHead_Handler,
 		},
 		{
 			MethodName: "VerifyLedger",

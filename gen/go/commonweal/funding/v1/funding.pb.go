@@ -2617,7 +2617,11 @@ type VerifyLedgerResponse struct {
 	// Number of transfers.
 	Transfers int64 `protobuf:"varint,3,opt,name=transfers,proto3" json:"transfers,omitempty"`
 	// What did not check out, if anything.
-	Mismatches    []string `protobuf:"bytes,4,rep,name=mismatches,proto3" json:"mismatches,omitempty"`
+	Mismatches []string `protobuf:"bytes,4,rep,name=mismatches,proto3" json:"mismatches,omitempty"`
+	// True when every hash chain of the service links up from its first entry to its head.
+	ChainsIntact bool `protobuf:"varint,5,opt,name=chains_intact,json=chainsIntact,proto3" json:"chains_intact,omitempty"`
+	// The first entry of each chain that does not check out.
+	ChainBreaks   []*ChainBreak `protobuf:"bytes,6,rep,name=chain_breaks,json=chainBreaks,proto3" json:"chain_breaks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2676,6 +2680,20 @@ func (x *VerifyLedgerResponse) GetTransfers() int64 {
 func (x *VerifyLedgerResponse) GetMismatches() []string {
 	if x != nil {
 		return x.Mismatches
+	}
+	return nil
+}
+
+func (x *VerifyLedgerResponse) GetChainsIntact() bool {
+	if x != nil {
+		return x.ChainsIntact
+	}
+	return false
+}
+
+func (x *VerifyLedgerResponse) GetChainBreaks() []*ChainBreak {
+	if x != nil {
+		return x.ChainBreaks
 	}
 	return nil
 }
@@ -2962,6 +2980,375 @@ func (x *LedgerTransfer) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// GetFundingChainHeadsRequest asks for the current heads.
+type GetFundingChainHeadsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFundingChainHeadsRequest) Reset() {
+	*x = GetFundingChainHeadsRequest{}
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFundingChainHeadsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFundingChainHeadsRequest) ProtoMessage() {}
+
+func (x *GetFundingChainHeadsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFundingChainHeadsRequest.ProtoReflect.Descriptor instead.
+func (*GetFundingChainHeadsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_funding_v1_funding_proto_rawDescGZIP(), []int{35}
+}
+
+// ChainHeads are the current heads of the hash chains a service keeps.
+type ChainHeads struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One head per chain (ledger_transfers, plan_events).
+	Heads []*ChainHead `protobuf:"bytes,1,rep,name=heads,proto3" json:"heads,omitempty"`
+	// When the heads were read.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChainHeads) Reset() {
+	*x = ChainHeads{}
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChainHeads) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChainHeads) ProtoMessage() {}
+
+func (x *ChainHeads) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChainHeads.ProtoReflect.Descriptor instead.
+func (*ChainHeads) Descriptor() ([]byte, []int) {
+	return file_commonweal_funding_v1_funding_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ChainHeads) GetHeads() []*ChainHead {
+	if x != nil {
+		return x.Heads
+	}
+	return nil
+}
+
+func (x *ChainHeads) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
+// ChainHead is the last entry of a hash chain: each entry's hash covers its canonical encoding and the hash of
+// its predecessor (see README "Tamper evidence"), so a head recorded once vouches for every entry before it.
+type ChainHead struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The chain's name.
+	Chain string `protobuf:"bytes,1,opt,name=chain,proto3" json:"chain,omitempty"`
+	// The head entry's sequence number, from 1 (0 for an empty chain).
+	Sequence int64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The head entry's hash, 64 lowercase hexadecimal characters (empty for an empty chain).
+	Hash string `protobuf:"bytes,3,opt,name=hash,proto3" json:"hash,omitempty"`
+	// When the head entry was written.
+	EntryTime     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=entry_time,json=entryTime,proto3" json:"entry_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChainHead) Reset() {
+	*x = ChainHead{}
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChainHead) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChainHead) ProtoMessage() {}
+
+func (x *ChainHead) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChainHead.ProtoReflect.Descriptor instead.
+func (*ChainHead) Descriptor() ([]byte, []int) {
+	return file_commonweal_funding_v1_funding_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ChainHead) GetChain() string {
+	if x != nil {
+		return x.Chain
+	}
+	return ""
+}
+
+func (x *ChainHead) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *ChainHead) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+func (x *ChainHead) GetEntryTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EntryTime
+	}
+	return nil
+}
+
+// CheckFundingChainHeadRequest is a head recorded earlier.
+type CheckFundingChainHeadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The chain's name.
+	Chain string `protobuf:"bytes,1,opt,name=chain,proto3" json:"chain,omitempty"`
+	// The recorded sequence number.
+	Sequence int64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The recorded hash.
+	Hash          string `protobuf:"bytes,3,opt,name=hash,proto3" json:"hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckFundingChainHeadRequest) Reset() {
+	*x = CheckFundingChainHeadRequest{}
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckFundingChainHeadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckFundingChainHeadRequest) ProtoMessage() {}
+
+func (x *CheckFundingChainHeadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckFundingChainHeadRequest.ProtoReflect.Descriptor instead.
+func (*CheckFundingChainHeadRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_funding_v1_funding_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *CheckFundingChainHeadRequest) GetChain() string {
+	if x != nil {
+		return x.Chain
+	}
+	return ""
+}
+
+func (x *CheckFundingChainHeadRequest) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *CheckFundingChainHeadRequest) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+// CheckFundingChainHeadResponse says whether the chain still vouches for a recorded head.
+type CheckFundingChainHeadResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when the entry at sequence still has the recorded hash and every entry from the first to the current
+	// head links to its predecessor and matches its own hash.
+	Intact bool `protobuf:"varint,1,opt,name=intact,proto3" json:"intact,omitempty"`
+	// The current head.
+	Current *ChainHead `protobuf:"bytes,2,opt,name=current,proto3" json:"current,omitempty"`
+	// The first entry that does not check out, when not intact.
+	FirstBreak    *ChainBreak `protobuf:"bytes,3,opt,name=first_break,json=firstBreak,proto3" json:"first_break,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckFundingChainHeadResponse) Reset() {
+	*x = CheckFundingChainHeadResponse{}
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckFundingChainHeadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckFundingChainHeadResponse) ProtoMessage() {}
+
+func (x *CheckFundingChainHeadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckFundingChainHeadResponse.ProtoReflect.Descriptor instead.
+func (*CheckFundingChainHeadResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_funding_v1_funding_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *CheckFundingChainHeadResponse) GetIntact() bool {
+	if x != nil {
+		return x.Intact
+	}
+	return false
+}
+
+func (x *CheckFundingChainHeadResponse) GetCurrent() *ChainHead {
+	if x != nil {
+		return x.Current
+	}
+	return nil
+}
+
+func (x *CheckFundingChainHeadResponse) GetFirstBreak() *ChainBreak {
+	if x != nil {
+		return x.FirstBreak
+	}
+	return nil
+}
+
+// ChainBreak is the first entry of a chain that does not check out.
+type ChainBreak struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The chain's name.
+	Chain string `protobuf:"bytes,1,opt,name=chain,proto3" json:"chain,omitempty"`
+	// The entry's sequence number.
+	Sequence int64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The entry's ID (transfer, event or change ID).
+	EntryId string `protobuf:"bytes,3,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	// What is wrong: HASH_MISMATCH (the entry's content no longer gives its hash), LINK_MISMATCH (it does not name
+	// its predecessor's hash), SEQUENCE_GAP, or RECORDED_HEAD_MISMATCH (the recorded hash differs).
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChainBreak) Reset() {
+	*x = ChainBreak{}
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChainBreak) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChainBreak) ProtoMessage() {}
+
+func (x *ChainBreak) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_funding_v1_funding_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChainBreak.ProtoReflect.Descriptor instead.
+func (*ChainBreak) Descriptor() ([]byte, []int) {
+	return file_commonweal_funding_v1_funding_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ChainBreak) GetChain() string {
+	if x != nil {
+		return x.Chain
+	}
+	return ""
+}
+
+func (x *ChainBreak) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *ChainBreak) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+func (x *ChainBreak) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_commonweal_funding_v1_funding_proto protoreflect.FileDescriptor
 
 const file_commonweal_funding_v1_funding_proto_rawDesc = "" +
@@ -3151,14 +3538,16 @@ const file_commonweal_funding_v1_funding_proto_rawDesc = "" +
 	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"R\n" +
 	"\x16ListIdeaPrizesResponse\x128\n" +
 	"\x06prizes\x18\x01 \x03(\v2 .commonweal.funding.v1.IdeaPrizeR\x06prizes\"\x15\n" +
-	"\x13VerifyLedgerRequest\"\x8c\x01\n" +
+	"\x13VerifyLedgerRequest\"\xf7\x01\n" +
 	"\x14VerifyLedgerResponse\x12\x1a\n" +
 	"\bbalanced\x18\x01 \x01(\bR\bbalanced\x12\x1a\n" +
 	"\baccounts\x18\x02 \x01(\x03R\baccounts\x12\x1c\n" +
 	"\ttransfers\x18\x03 \x01(\x03R\ttransfers\x12\x1e\n" +
 	"\n" +
 	"mismatches\x18\x04 \x03(\tR\n" +
-	"mismatches\"\xf6\x01\n" +
+	"mismatches\x12#\n" +
+	"\rchains_intact\x18\x05 \x01(\bR\fchainsIntact\x12D\n" +
+	"\fchain_breaks\x18\x06 \x03(\v2!.commonweal.funding.v1.ChainBreakR\vchainBreaks\"\xf6\x01\n" +
 	"\x1aListLedgerTransfersRequest\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12\x19\n" +
 	"\bround_id\x18\x02 \x01(\tR\aroundId\x12.\n" +
@@ -3186,7 +3575,33 @@ const file_commonweal_funding_v1_funding_proto_rawDesc = "" +
 	"request_id\x18\n" +
 	" \x01(\tR\trequestId\x12;\n" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime*\xa9\x01\n" +
+	"createTime\"\x1d\n" +
+	"\x1bGetFundingChainHeadsRequest\"u\n" +
+	"\n" +
+	"ChainHeads\x126\n" +
+	"\x05heads\x18\x01 \x03(\v2 .commonweal.funding.v1.ChainHeadR\x05heads\x12/\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"\x8c\x01\n" +
+	"\tChainHead\x12\x14\n" +
+	"\x05chain\x18\x01 \x01(\tR\x05chain\x12\x1a\n" +
+	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12\x12\n" +
+	"\x04hash\x18\x03 \x01(\tR\x04hash\x129\n" +
+	"\n" +
+	"entry_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tentryTime\"s\n" +
+	"\x1cCheckFundingChainHeadRequest\x12\x19\n" +
+	"\x05chain\x18\x01 \x01(\tB\x03\xe0A\x02R\x05chain\x12\x1f\n" +
+	"\bsequence\x18\x02 \x01(\x03B\x03\xe0A\x02R\bsequence\x12\x17\n" +
+	"\x04hash\x18\x03 \x01(\tB\x03\xe0A\x02R\x04hash\"\xb7\x01\n" +
+	"\x1dCheckFundingChainHeadResponse\x12\x16\n" +
+	"\x06intact\x18\x01 \x01(\bR\x06intact\x12:\n" +
+	"\acurrent\x18\x02 \x01(\v2 .commonweal.funding.v1.ChainHeadR\acurrent\x12B\n" +
+	"\vfirst_break\x18\x03 \x01(\v2!.commonweal.funding.v1.ChainBreakR\n" +
+	"firstBreak\"q\n" +
+	"\n" +
+	"ChainBreak\x12\x14\n" +
+	"\x05chain\x18\x01 \x01(\tR\x05chain\x12\x1a\n" +
+	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12\x19\n" +
+	"\bentry_id\x18\x03 \x01(\tR\aentryId\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason*\xa9\x01\n" +
 	"\tPlanState\x12\x1a\n" +
 	"\x16PLAN_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PLAN_STATE_CONTRACTING\x10\x01\x12\x15\n" +
@@ -3215,7 +3630,7 @@ const file_commonweal_funding_v1_funding_proto_rawDesc = "" +
 	"\x14TRANSFER_KIND_POSTED\x10\x01\x12\x19\n" +
 	"\x15TRANSFER_KIND_PENDING\x10\x02\x12\x1e\n" +
 	"\x1aTRANSFER_KIND_POST_PENDING\x10\x03\x12\x1e\n" +
-	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\xdf\x19\n" +
+	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\x9e\x1c\n" +
 	"\x0eFundingService\x12\x87\x01\n" +
 	"\fAllocatePool\x12*.commonweal.funding.v1.AllocatePoolRequest\x1a\x1b.commonweal.funding.v1.Pool\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/rounds/{round_id}/pool:allocate\x12q\n" +
 	"\aGetPool\x12%.commonweal.funding.v1.GetPoolRequest\x1a\x1b.commonweal.funding.v1.Pool\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/rounds/{round_id}/pool\x12\x8f\x01\n" +
@@ -3238,7 +3653,9 @@ const file_commonweal_funding_v1_funding_proto_rawDesc = "" +
 	"\x0fRequestTransfer\x12-.commonweal.funding.v1.RequestTransferRequest\x1a\x1b.commonweal.funding.v1.Plan\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/plans/{plan_id}:requestTransfer\x12\x8d\x01\n" +
 	"\x0fApproveTransfer\x12-.commonweal.funding.v1.ApproveTransferRequest\x1a\x1b.commonweal.funding.v1.Plan\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/plans/{plan_id}:approveTransfer\x12\x9c\x01\n" +
 	"\rPayIdeaPrizes\x12+.commonweal.funding.v1.PayIdeaPrizesRequest\x1a-.commonweal.funding.v1.ListIdeaPrizesResponse\"/\x82\xd3\xe4\x93\x02):\x01*\"$/v1/rounds/{round_id}/ideaPrizes:pay\x12\x97\x01\n" +
-	"\x0eListIdeaPrizes\x12,.commonweal.funding.v1.ListIdeaPrizesRequest\x1a-.commonweal.funding.v1.ListIdeaPrizesResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/rounds/{round_id}/ideaPrizes\x12\x8a\x01\n" +
+	"\x0eListIdeaPrizes\x12,.commonweal.funding.v1.ListIdeaPrizesRequest\x1a-.commonweal.funding.v1.ListIdeaPrizesResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/rounds/{round_id}/ideaPrizes\x12\x8f\x01\n" +
+	"\x14GetFundingChainHeads\x122.commonweal.funding.v1.GetFundingChainHeadsRequest\x1a!.commonweal.funding.v1.ChainHeads\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/funding/ledger/heads\x12\xaa\x01\n" +
+	"\x15CheckFundingChainHead\x123.commonweal.funding.v1.CheckFundingChainHeadRequest\x1a4.commonweal.funding.v1.CheckFundingChainHeadResponse\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/funding/ledger/heads:check\x12\x8a\x01\n" +
 	"\fVerifyLedger\x12*.commonweal.funding.v1.VerifyLedgerRequest\x1a+.commonweal.funding.v1.VerifyLedgerResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/funding/ledger:verify\x12\xa2\x01\n" +
 	"\x13ListLedgerTransfers\x121.commonweal.funding.v1.ListLedgerTransfersRequest\x1a2.commonweal.funding.v1.ListLedgerTransfersResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/funding/ledger/transfersBIZGgithub.com/commonweal/commonweal/gen/go/commonweal/funding/v1;fundingv1b\x06proto3"
 
@@ -3255,123 +3672,139 @@ func file_commonweal_funding_v1_funding_proto_rawDescGZIP() []byte {
 }
 
 var file_commonweal_funding_v1_funding_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_commonweal_funding_v1_funding_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_commonweal_funding_v1_funding_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_commonweal_funding_v1_funding_proto_goTypes = []any{
-	(PlanState)(0),                      // 0: commonweal.funding.v1.PlanState
-	(ContractParty)(0),                  // 1: commonweal.funding.v1.ContractParty
-	(TrancheState)(0),                   // 2: commonweal.funding.v1.TrancheState
-	(Share)(0),                          // 3: commonweal.funding.v1.Share
-	(TransferKind)(0),                   // 4: commonweal.funding.v1.TransferKind
-	(*Pool)(nil),                        // 5: commonweal.funding.v1.Pool
-	(*AllocatePoolRequest)(nil),         // 6: commonweal.funding.v1.AllocatePoolRequest
-	(*GetPoolRequest)(nil),              // 7: commonweal.funding.v1.GetPoolRequest
-	(*QuoteFundingRequest)(nil),         // 8: commonweal.funding.v1.QuoteFundingRequest
-	(*FundingQuote)(nil),                // 9: commonweal.funding.v1.FundingQuote
-	(*Tranche)(nil),                     // 10: commonweal.funding.v1.Tranche
-	(*Payee)(nil),                       // 11: commonweal.funding.v1.Payee
-	(*Plan)(nil),                        // 12: commonweal.funding.v1.Plan
-	(*CreatePlansRequest)(nil),          // 13: commonweal.funding.v1.CreatePlansRequest
-	(*CreatePlansResponse)(nil),         // 14: commonweal.funding.v1.CreatePlansResponse
-	(*GetPlanRequest)(nil),              // 15: commonweal.funding.v1.GetPlanRequest
-	(*ListPlansRequest)(nil),            // 16: commonweal.funding.v1.ListPlansRequest
-	(*ListPlansResponse)(nil),           // 17: commonweal.funding.v1.ListPlansResponse
-	(*SetPayeeRequest)(nil),             // 18: commonweal.funding.v1.SetPayeeRequest
-	(*ConfirmPayeeRequest)(nil),         // 19: commonweal.funding.v1.ConfirmPayeeRequest
-	(*SignContractRequest)(nil),         // 20: commonweal.funding.v1.SignContractRequest
-	(*RequestTrancheRequest)(nil),       // 21: commonweal.funding.v1.RequestTrancheRequest
-	(*ApproveTrancheRequest)(nil),       // 22: commonweal.funding.v1.ApproveTrancheRequest
-	(*PayTrancheRequest)(nil),           // 23: commonweal.funding.v1.PayTrancheRequest
-	(*SuspendPlanRequest)(nil),          // 24: commonweal.funding.v1.SuspendPlanRequest
-	(*ClawbackPlanRequest)(nil),         // 25: commonweal.funding.v1.ClawbackPlanRequest
-	(*RecordClawbackReturnRequest)(nil), // 26: commonweal.funding.v1.RecordClawbackReturnRequest
-	(*RequestTerminationRequest)(nil),   // 27: commonweal.funding.v1.RequestTerminationRequest
-	(*ApproveTerminationRequest)(nil),   // 28: commonweal.funding.v1.ApproveTerminationRequest
-	(*RequestTransferRequest)(nil),      // 29: commonweal.funding.v1.RequestTransferRequest
-	(*ApproveTransferRequest)(nil),      // 30: commonweal.funding.v1.ApproveTransferRequest
-	(*IdeaPrize)(nil),                   // 31: commonweal.funding.v1.IdeaPrize
-	(*PayIdeaPrizesRequest)(nil),        // 32: commonweal.funding.v1.PayIdeaPrizesRequest
-	(*ListIdeaPrizesRequest)(nil),       // 33: commonweal.funding.v1.ListIdeaPrizesRequest
-	(*ListIdeaPrizesResponse)(nil),      // 34: commonweal.funding.v1.ListIdeaPrizesResponse
-	(*VerifyLedgerRequest)(nil),         // 35: commonweal.funding.v1.VerifyLedgerRequest
-	(*VerifyLedgerResponse)(nil),        // 36: commonweal.funding.v1.VerifyLedgerResponse
-	(*ListLedgerTransfersRequest)(nil),  // 37: commonweal.funding.v1.ListLedgerTransfersRequest
-	(*ListLedgerTransfersResponse)(nil), // 38: commonweal.funding.v1.ListLedgerTransfersResponse
-	(*LedgerTransfer)(nil),              // 39: commonweal.funding.v1.LedgerTransfer
-	(*timestamppb.Timestamp)(nil),       // 40: google.protobuf.Timestamp
+	(PlanState)(0),                        // 0: commonweal.funding.v1.PlanState
+	(ContractParty)(0),                    // 1: commonweal.funding.v1.ContractParty
+	(TrancheState)(0),                     // 2: commonweal.funding.v1.TrancheState
+	(Share)(0),                            // 3: commonweal.funding.v1.Share
+	(TransferKind)(0),                     // 4: commonweal.funding.v1.TransferKind
+	(*Pool)(nil),                          // 5: commonweal.funding.v1.Pool
+	(*AllocatePoolRequest)(nil),           // 6: commonweal.funding.v1.AllocatePoolRequest
+	(*GetPoolRequest)(nil),                // 7: commonweal.funding.v1.GetPoolRequest
+	(*QuoteFundingRequest)(nil),           // 8: commonweal.funding.v1.QuoteFundingRequest
+	(*FundingQuote)(nil),                  // 9: commonweal.funding.v1.FundingQuote
+	(*Tranche)(nil),                       // 10: commonweal.funding.v1.Tranche
+	(*Payee)(nil),                         // 11: commonweal.funding.v1.Payee
+	(*Plan)(nil),                          // 12: commonweal.funding.v1.Plan
+	(*CreatePlansRequest)(nil),            // 13: commonweal.funding.v1.CreatePlansRequest
+	(*CreatePlansResponse)(nil),           // 14: commonweal.funding.v1.CreatePlansResponse
+	(*GetPlanRequest)(nil),                // 15: commonweal.funding.v1.GetPlanRequest
+	(*ListPlansRequest)(nil),              // 16: commonweal.funding.v1.ListPlansRequest
+	(*ListPlansResponse)(nil),             // 17: commonweal.funding.v1.ListPlansResponse
+	(*SetPayeeRequest)(nil),               // 18: commonweal.funding.v1.SetPayeeRequest
+	(*ConfirmPayeeRequest)(nil),           // 19: commonweal.funding.v1.ConfirmPayeeRequest
+	(*SignContractRequest)(nil),           // 20: commonweal.funding.v1.SignContractRequest
+	(*RequestTrancheRequest)(nil),         // 21: commonweal.funding.v1.RequestTrancheRequest
+	(*ApproveTrancheRequest)(nil),         // 22: commonweal.funding.v1.ApproveTrancheRequest
+	(*PayTrancheRequest)(nil),             // 23: commonweal.funding.v1.PayTrancheRequest
+	(*SuspendPlanRequest)(nil),            // 24: commonweal.funding.v1.SuspendPlanRequest
+	(*ClawbackPlanRequest)(nil),           // 25: commonweal.funding.v1.ClawbackPlanRequest
+	(*RecordClawbackReturnRequest)(nil),   // 26: commonweal.funding.v1.RecordClawbackReturnRequest
+	(*RequestTerminationRequest)(nil),     // 27: commonweal.funding.v1.RequestTerminationRequest
+	(*ApproveTerminationRequest)(nil),     // 28: commonweal.funding.v1.ApproveTerminationRequest
+	(*RequestTransferRequest)(nil),        // 29: commonweal.funding.v1.RequestTransferRequest
+	(*ApproveTransferRequest)(nil),        // 30: commonweal.funding.v1.ApproveTransferRequest
+	(*IdeaPrize)(nil),                     // 31: commonweal.funding.v1.IdeaPrize
+	(*PayIdeaPrizesRequest)(nil),          // 32: commonweal.funding.v1.PayIdeaPrizesRequest
+	(*ListIdeaPrizesRequest)(nil),         // 33: commonweal.funding.v1.ListIdeaPrizesRequest
+	(*ListIdeaPrizesResponse)(nil),        // 34: commonweal.funding.v1.ListIdeaPrizesResponse
+	(*VerifyLedgerRequest)(nil),           // 35: commonweal.funding.v1.VerifyLedgerRequest
+	(*VerifyLedgerResponse)(nil),          // 36: commonweal.funding.v1.VerifyLedgerResponse
+	(*ListLedgerTransfersRequest)(nil),    // 37: commonweal.funding.v1.ListLedgerTransfersRequest
+	(*ListLedgerTransfersResponse)(nil),   // 38: commonweal.funding.v1.ListLedgerTransfersResponse
+	(*LedgerTransfer)(nil),                // 39: commonweal.funding.v1.LedgerTransfer
+	(*GetFundingChainHeadsRequest)(nil),   // 40: commonweal.funding.v1.GetFundingChainHeadsRequest
+	(*ChainHeads)(nil),                    // 41: commonweal.funding.v1.ChainHeads
+	(*ChainHead)(nil),                     // 42: commonweal.funding.v1.ChainHead
+	(*CheckFundingChainHeadRequest)(nil),  // 43: commonweal.funding.v1.CheckFundingChainHeadRequest
+	(*CheckFundingChainHeadResponse)(nil), // 44: commonweal.funding.v1.CheckFundingChainHeadResponse
+	(*ChainBreak)(nil),                    // 45: commonweal.funding.v1.ChainBreak
+	(*timestamppb.Timestamp)(nil),         // 46: google.protobuf.Timestamp
 }
 var file_commonweal_funding_v1_funding_proto_depIdxs = []int32{
 	2,  // 0: commonweal.funding.v1.Tranche.state:type_name -> commonweal.funding.v1.TrancheState
-	40, // 1: commonweal.funding.v1.Tranche.request_time:type_name -> google.protobuf.Timestamp
-	40, // 2: commonweal.funding.v1.Tranche.approve_time:type_name -> google.protobuf.Timestamp
-	40, // 3: commonweal.funding.v1.Tranche.paid_time:type_name -> google.protobuf.Timestamp
+	46, // 1: commonweal.funding.v1.Tranche.request_time:type_name -> google.protobuf.Timestamp
+	46, // 2: commonweal.funding.v1.Tranche.approve_time:type_name -> google.protobuf.Timestamp
+	46, // 3: commonweal.funding.v1.Tranche.paid_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: commonweal.funding.v1.Plan.state:type_name -> commonweal.funding.v1.PlanState
 	10, // 5: commonweal.funding.v1.Plan.tranches:type_name -> commonweal.funding.v1.Tranche
 	1,  // 6: commonweal.funding.v1.Plan.signatures:type_name -> commonweal.funding.v1.ContractParty
 	11, // 7: commonweal.funding.v1.Plan.payee:type_name -> commonweal.funding.v1.Payee
-	40, // 8: commonweal.funding.v1.Plan.create_time:type_name -> google.protobuf.Timestamp
+	46, // 8: commonweal.funding.v1.Plan.create_time:type_name -> google.protobuf.Timestamp
 	12, // 9: commonweal.funding.v1.CreatePlansResponse.plans:type_name -> commonweal.funding.v1.Plan
 	12, // 10: commonweal.funding.v1.ListPlansResponse.plans:type_name -> commonweal.funding.v1.Plan
 	1,  // 11: commonweal.funding.v1.SignContractRequest.party:type_name -> commonweal.funding.v1.ContractParty
 	3,  // 12: commonweal.funding.v1.PayTrancheRequest.share:type_name -> commonweal.funding.v1.Share
 	3,  // 13: commonweal.funding.v1.RecordClawbackReturnRequest.share:type_name -> commonweal.funding.v1.Share
-	40, // 14: commonweal.funding.v1.IdeaPrize.paid_time:type_name -> google.protobuf.Timestamp
+	46, // 14: commonweal.funding.v1.IdeaPrize.paid_time:type_name -> google.protobuf.Timestamp
 	31, // 15: commonweal.funding.v1.ListIdeaPrizesResponse.prizes:type_name -> commonweal.funding.v1.IdeaPrize
-	40, // 16: commonweal.funding.v1.ListLedgerTransfersRequest.from:type_name -> google.protobuf.Timestamp
-	40, // 17: commonweal.funding.v1.ListLedgerTransfersRequest.to:type_name -> google.protobuf.Timestamp
-	39, // 18: commonweal.funding.v1.ListLedgerTransfersResponse.transfers:type_name -> commonweal.funding.v1.LedgerTransfer
-	4,  // 19: commonweal.funding.v1.LedgerTransfer.kind:type_name -> commonweal.funding.v1.TransferKind
-	40, // 20: commonweal.funding.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
-	6,  // 21: commonweal.funding.v1.FundingService.AllocatePool:input_type -> commonweal.funding.v1.AllocatePoolRequest
-	7,  // 22: commonweal.funding.v1.FundingService.GetPool:input_type -> commonweal.funding.v1.GetPoolRequest
-	8,  // 23: commonweal.funding.v1.FundingService.QuoteFunding:input_type -> commonweal.funding.v1.QuoteFundingRequest
-	13, // 24: commonweal.funding.v1.FundingService.CreatePlans:input_type -> commonweal.funding.v1.CreatePlansRequest
-	15, // 25: commonweal.funding.v1.FundingService.GetPlan:input_type -> commonweal.funding.v1.GetPlanRequest
-	16, // 26: commonweal.funding.v1.FundingService.ListPlans:input_type -> commonweal.funding.v1.ListPlansRequest
-	18, // 27: commonweal.funding.v1.FundingService.SetPayee:input_type -> commonweal.funding.v1.SetPayeeRequest
-	19, // 28: commonweal.funding.v1.FundingService.ConfirmPayee:input_type -> commonweal.funding.v1.ConfirmPayeeRequest
-	20, // 29: commonweal.funding.v1.FundingService.SignContract:input_type -> commonweal.funding.v1.SignContractRequest
-	21, // 30: commonweal.funding.v1.FundingService.RequestTranche:input_type -> commonweal.funding.v1.RequestTrancheRequest
-	22, // 31: commonweal.funding.v1.FundingService.ApproveTranche:input_type -> commonweal.funding.v1.ApproveTrancheRequest
-	23, // 32: commonweal.funding.v1.FundingService.PayTranche:input_type -> commonweal.funding.v1.PayTrancheRequest
-	24, // 33: commonweal.funding.v1.FundingService.SuspendPlan:input_type -> commonweal.funding.v1.SuspendPlanRequest
-	25, // 34: commonweal.funding.v1.FundingService.ClawbackPlan:input_type -> commonweal.funding.v1.ClawbackPlanRequest
-	26, // 35: commonweal.funding.v1.FundingService.RecordClawbackReturn:input_type -> commonweal.funding.v1.RecordClawbackReturnRequest
-	27, // 36: commonweal.funding.v1.FundingService.RequestTermination:input_type -> commonweal.funding.v1.RequestTerminationRequest
-	28, // 37: commonweal.funding.v1.FundingService.ApproveTermination:input_type -> commonweal.funding.v1.ApproveTerminationRequest
-	29, // 38: commonweal.funding.v1.FundingService.RequestTransfer:input_type -> commonweal.funding.v1.RequestTransferRequest
-	30, // 39: commonweal.funding.v1.FundingService.ApproveTransfer:input_type -> commonweal.funding.v1.ApproveTransferRequest
-	32, // 40: commonweal.funding.v1.FundingService.PayIdeaPrizes:input_type -> commonweal.funding.v1.PayIdeaPrizesRequest
-	33, // 41: commonweal.funding.v1.FundingService.ListIdeaPrizes:input_type -> commonweal.funding.v1.ListIdeaPrizesRequest
-	35, // 42: commonweal.funding.v1.FundingService.VerifyLedger:input_type -> commonweal.funding.v1.VerifyLedgerRequest
-	37, // 43: commonweal.funding.v1.FundingService.ListLedgerTransfers:input_type -> commonweal.funding.v1.ListLedgerTransfersRequest
-	5,  // 44: commonweal.funding.v1.FundingService.AllocatePool:output_type -> commonweal.funding.v1.Pool
-	5,  // 45: commonweal.funding.v1.FundingService.GetPool:output_type -> commonweal.funding.v1.Pool
-	9,  // 46: commonweal.funding.v1.FundingService.QuoteFunding:output_type -> commonweal.funding.v1.FundingQuote
-	14, // 47: commonweal.funding.v1.FundingService.CreatePlans:output_type -> commonweal.funding.v1.CreatePlansResponse
-	12, // 48: commonweal.funding.v1.FundingService.GetPlan:output_type -> commonweal.funding.v1.Plan
-	17, // 49: commonweal.funding.v1.FundingService.ListPlans:output_type -> commonweal.funding.v1.ListPlansResponse
-	12, // 50: commonweal.funding.v1.FundingService.SetPayee:output_type -> commonweal.funding.v1.Plan
-	12, // 51: commonweal.funding.v1.FundingService.ConfirmPayee:output_type -> commonweal.funding.v1.Plan
-	12, // 52: commonweal.funding.v1.FundingService.SignContract:output_type -> commonweal.funding.v1.Plan
-	10, // 53: commonweal.funding.v1.FundingService.RequestTranche:output_type -> commonweal.funding.v1.Tranche
-	10, // 54: commonweal.funding.v1.FundingService.ApproveTranche:output_type -> commonweal.funding.v1.Tranche
-	10, // 55: commonweal.funding.v1.FundingService.PayTranche:output_type -> commonweal.funding.v1.Tranche
-	12, // 56: commonweal.funding.v1.FundingService.SuspendPlan:output_type -> commonweal.funding.v1.Plan
-	12, // 57: commonweal.funding.v1.FundingService.ClawbackPlan:output_type -> commonweal.funding.v1.Plan
-	12, // 58: commonweal.funding.v1.FundingService.RecordClawbackReturn:output_type -> commonweal.funding.v1.Plan
-	12, // 59: commonweal.funding.v1.FundingService.RequestTermination:output_type -> commonweal.funding.v1.Plan
-	12, // 60: commonweal.funding.v1.FundingService.ApproveTermination:output_type -> commonweal.funding.v1.Plan
-	12, // 61: commonweal.funding.v1.FundingService.RequestTransfer:output_type -> commonweal.funding.v1.Plan
-	12, // 62: commonweal.funding.v1.FundingService.ApproveTransfer:output_type -> commonweal.funding.v1.Plan
-	34, // 63: commonweal.funding.v1.FundingService.PayIdeaPrizes:output_type -> commonweal.funding.v1.ListIdeaPrizesResponse
-	34, // 64: commonweal.funding.v1.FundingService.ListIdeaPrizes:output_type -> commonweal.funding.v1.ListIdeaPrizesResponse
-	36, // 65: commonweal.funding.v1.FundingService.VerifyLedger:output_type -> commonweal.funding.v1.VerifyLedgerResponse
-	38, // 66: commonweal.funding.v1.FundingService.ListLedgerTransfers:output_type -> commonweal.funding.v1.ListLedgerTransfersResponse
-	44, // [44:67] is the sub-list for method output_type
-	21, // [21:44] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	45, // 16: commonweal.funding.v1.VerifyLedgerResponse.chain_breaks:type_name -> commonweal.funding.v1.ChainBreak
+	46, // 17: commonweal.funding.v1.ListLedgerTransfersRequest.from:type_name -> google.protobuf.Timestamp
+	46, // 18: commonweal.funding.v1.ListLedgerTransfersRequest.to:type_name -> google.protobuf.Timestamp
+	39, // 19: commonweal.funding.v1.ListLedgerTransfersResponse.transfers:type_name -> commonweal.funding.v1.LedgerTransfer
+	4,  // 20: commonweal.funding.v1.LedgerTransfer.kind:type_name -> commonweal.funding.v1.TransferKind
+	46, // 21: commonweal.funding.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
+	42, // 22: commonweal.funding.v1.ChainHeads.heads:type_name -> commonweal.funding.v1.ChainHead
+	46, // 23: commonweal.funding.v1.ChainHeads.as_of:type_name -> google.protobuf.Timestamp
+	46, // 24: commonweal.funding.v1.ChainHead.entry_time:type_name -> google.protobuf.Timestamp
+	42, // 25: commonweal.funding.v1.CheckFundingChainHeadResponse.current:type_name -> commonweal.funding.v1.ChainHead
+	45, // 26: commonweal.funding.v1.CheckFundingChainHeadResponse.first_break:type_name -> commonweal.funding.v1.ChainBreak
+	6,  // 27: commonweal.funding.v1.FundingService.AllocatePool:input_type -> commonweal.funding.v1.AllocatePoolRequest
+	7,  // 28: commonweal.funding.v1.FundingService.GetPool:input_type -> commonweal.funding.v1.GetPoolRequest
+	8,  // 29: commonweal.funding.v1.FundingService.QuoteFunding:input_type -> commonweal.funding.v1.QuoteFundingRequest
+	13, // 30: commonweal.funding.v1.FundingService.CreatePlans:input_type -> commonweal.funding.v1.CreatePlansRequest
+	15, // 31: commonweal.funding.v1.FundingService.GetPlan:input_type -> commonweal.funding.v1.GetPlanRequest
+	16, // 32: commonweal.funding.v1.FundingService.ListPlans:input_type -> commonweal.funding.v1.ListPlansRequest
+	18, // 33: commonweal.funding.v1.FundingService.SetPayee:input_type -> commonweal.funding.v1.SetPayeeRequest
+	19, // 34: commonweal.funding.v1.FundingService.ConfirmPayee:input_type -> commonweal.funding.v1.ConfirmPayeeRequest
+	20, // 35: commonweal.funding.v1.FundingService.SignContract:input_type -> commonweal.funding.v1.SignContractRequest
+	21, // 36: commonweal.funding.v1.FundingService.RequestTranche:input_type -> commonweal.funding.v1.RequestTrancheRequest
+	22, // 37: commonweal.funding.v1.FundingService.ApproveTranche:input_type -> commonweal.funding.v1.ApproveTrancheRequest
+	23, // 38: commonweal.funding.v1.FundingService.PayTranche:input_type -> commonweal.funding.v1.PayTrancheRequest
+	24, // 39: commonweal.funding.v1.FundingService.SuspendPlan:input_type -> commonweal.funding.v1.SuspendPlanRequest
+	25, // 40: commonweal.funding.v1.FundingService.ClawbackPlan:input_type -> commonweal.funding.v1.ClawbackPlanRequest
+	26, // 41: commonweal.funding.v1.FundingService.RecordClawbackReturn:input_type -> commonweal.funding.v1.RecordClawbackReturnRequest
+	27, // 42: commonweal.funding.v1.FundingService.RequestTermination:input_type -> commonweal.funding.v1.RequestTerminationRequest
+	28, // 43: commonweal.funding.v1.FundingService.ApproveTermination:input_type -> commonweal.funding.v1.ApproveTerminationRequest
+	29, // 44: commonweal.funding.v1.FundingService.RequestTransfer:input_type -> commonweal.funding.v1.RequestTransferRequest
+	30, // 45: commonweal.funding.v1.FundingService.ApproveTransfer:input_type -> commonweal.funding.v1.ApproveTransferRequest
+	32, // 46: commonweal.funding.v1.FundingService.PayIdeaPrizes:input_type -> commonweal.funding.v1.PayIdeaPrizesRequest
+	33, // 47: commonweal.funding.v1.FundingService.ListIdeaPrizes:input_type -> commonweal.funding.v1.ListIdeaPrizesRequest
+	40, // 48: commonweal.funding.v1.FundingService.GetFundingChainHeads:input_type -> commonweal.funding.v1.GetFundingChainHeadsRequest
+	43, // 49: commonweal.funding.v1.FundingService.CheckFundingChainHead:input_type -> commonweal.funding.v1.CheckFundingChainHeadRequest
+	35, // 50: commonweal.funding.v1.FundingService.VerifyLedger:input_type -> commonweal.funding.v1.VerifyLedgerRequest
+	37, // 51: commonweal.funding.v1.FundingService.ListLedgerTransfers:input_type -> commonweal.funding.v1.ListLedgerTransfersRequest
+	5,  // 52: commonweal.funding.v1.FundingService.AllocatePool:output_type -> commonweal.funding.v1.Pool
+	5,  // 53: commonweal.funding.v1.FundingService.GetPool:output_type -> commonweal.funding.v1.Pool
+	9,  // 54: commonweal.funding.v1.FundingService.QuoteFunding:output_type -> commonweal.funding.v1.FundingQuote
+	14, // 55: commonweal.funding.v1.FundingService.CreatePlans:output_type -> commonweal.funding.v1.CreatePlansResponse
+	12, // 56: commonweal.funding.v1.FundingService.GetPlan:output_type -> commonweal.funding.v1.Plan
+	17, // 57: commonweal.funding.v1.FundingService.ListPlans:output_type -> commonweal.funding.v1.ListPlansResponse
+	12, // 58: commonweal.funding.v1.FundingService.SetPayee:output_type -> commonweal.funding.v1.Plan
+	12, // 59: commonweal.funding.v1.FundingService.ConfirmPayee:output_type -> commonweal.funding.v1.Plan
+	12, // 60: commonweal.funding.v1.FundingService.SignContract:output_type -> commonweal.funding.v1.Plan
+	10, // 61: commonweal.funding.v1.FundingService.RequestTranche:output_type -> commonweal.funding.v1.Tranche
+	10, // 62: commonweal.funding.v1.FundingService.ApproveTranche:output_type -> commonweal.funding.v1.Tranche
+	10, // 63: commonweal.funding.v1.FundingService.PayTranche:output_type -> commonweal.funding.v1.Tranche
+	12, // 64: commonweal.funding.v1.FundingService.SuspendPlan:output_type -> commonweal.funding.v1.Plan
+	12, // 65: commonweal.funding.v1.FundingService.ClawbackPlan:output_type -> commonweal.funding.v1.Plan
+	12, // 66: commonweal.funding.v1.FundingService.RecordClawbackReturn:output_type -> commonweal.funding.v1.Plan
+	12, // 67: commonweal.funding.v1.FundingService.RequestTermination:output_type -> commonweal.funding.v1.Plan
+	12, // 68: commonweal.funding.v1.FundingService.ApproveTermination:output_type -> commonweal.funding.v1.Plan
+	12, // 69: commonweal.funding.v1.FundingService.RequestTransfer:output_type -> commonweal.funding.v1.Plan
+	12, // 70: commonweal.funding.v1.FundingService.ApproveTransfer:output_type -> commonweal.funding.v1.Plan
+	34, // 71: commonweal.funding.v1.FundingService.PayIdeaPrizes:output_type -> commonweal.funding.v1.ListIdeaPrizesResponse
+	34, // 72: commonweal.funding.v1.FundingService.ListIdeaPrizes:output_type -> commonweal.funding.v1.ListIdeaPrizesResponse
+	41, // 73: commonweal.funding.v1.FundingService.GetFundingChainHeads:output_type -> commonweal.funding.v1.ChainHeads
+	44, // 74: commonweal.funding.v1.FundingService.CheckFundingChainHead:output_type -> commonweal.funding.v1.CheckFundingChainHeadResponse
+	36, // 75: commonweal.funding.v1.FundingService.VerifyLedger:output_type -> commonweal.funding.v1.VerifyLedgerResponse
+	38, // 76: commonweal.funding.v1.FundingService.ListLedgerTransfers:output_type -> commonweal.funding.v1.ListLedgerTransfersResponse
+	52, // [52:77] is the sub-list for method output_type
+	27, // [27:52] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_funding_v1_funding_proto_init() }
@@ -3385,7 +3818,7 @@ func file_commonweal_funding_v1_funding_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_funding_v1_funding_proto_rawDesc), len(file_commonweal_funding_v1_funding_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   35,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1004,6 +1004,62 @@ func local_request_FundingService_ListIdeaPrizes_0(ctx context.Context, marshale
 	return msg, metadata, err
 }
 
+func request_FundingService_GetFundingChainHeads_0(ctx context.Context, marshaler runtime.Marshaler, client FundingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetFundingChainHeadsRequest
+		metadata runtime.ServerMetadata
+	)
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetFundingChainHeads(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_FundingService_GetFundingChainHeads_0(ctx context.Context, marshaler runtime.Marshaler, server FundingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetFundingChainHeadsRequest
+		metadata runtime.ServerMetadata
+	)
+	msg, err := server.GetFundingChainHeads(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_FundingService_CheckFundingChainHead_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_FundingService_CheckFundingChainHead_0(ctx context.Context, marshaler runtime.Marshaler, client FundingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CheckFundingChainHeadRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_FundingService_CheckFundingChainHead_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.CheckFundingChainHead(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_FundingService_CheckFundingChainHead_0(ctx context.Context, marshaler runtime.Marshaler, server FundingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CheckFundingChainHeadRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_FundingService_CheckFundingChainHead_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.CheckFundingChainHead(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_FundingService_VerifyLedger_0(ctx context.Context, marshaler runtime.Marshaler, client FundingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq VerifyLedgerRequest
@@ -1486,6 +1542,46 @@ func RegisterFundingServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 		}
 		forward_FundingService_ListIdeaPrizes_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_FundingService_GetFundingChainHeads_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/commonweal.funding.v1.FundingService/GetFundingChainHeads", runtime.WithHTTPPathPattern("/v1/funding/ledger/heads"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_FundingService_GetFundingChainHeads_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_FundingService_GetFundingChainHeads_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_FundingService_CheckFundingChainHead_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/commonweal.funding.v1.FundingService/CheckFundingChainHead", runtime.WithHTTPPathPattern("/v1/funding/ledger/heads:check"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_FundingService_CheckFundingChainHead_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_FundingService_CheckFundingChainHead_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_FundingService_VerifyLedger_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1923,6 +2019,40 @@ func RegisterFundingServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		}
 		forward_FundingService_ListIdeaPrizes_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_FundingService_GetFundingChainHeads_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/commonweal.funding.v1.FundingService/GetFundingChainHeads", runtime.WithHTTPPathPattern("/v1/funding/ledger/heads"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_FundingService_GetFundingChainHeads_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_FundingService_GetFundingChainHeads_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_FundingService_CheckFundingChainHead_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/commonweal.funding.v1.FundingService/CheckFundingChainHead", runtime.WithHTTPPathPattern("/v1/funding/ledger/heads:check"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_FundingService_CheckFundingChainHead_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_FundingService_CheckFundingChainHead_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_FundingService_VerifyLedger_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1961,53 +2091,57 @@ func RegisterFundingServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 }
 
 var (
-	pattern_FundingService_AllocatePool_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "pool"}, "allocate"))
-	pattern_FundingService_GetPool_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "pool"}, ""))
-	pattern_FundingService_QuoteFunding_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "funding"}, "quote"))
-	pattern_FundingService_CreatePlans_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "plans"}, "create"))
-	pattern_FundingService_GetPlan_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "applications", "application_id", "plan"}, ""))
-	pattern_FundingService_ListPlans_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "plans"}, ""))
-	pattern_FundingService_SetPayee_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "plans", "plan_id", "payee"}, ""))
-	pattern_FundingService_ConfirmPayee_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "plans", "plan_id", "payee"}, "confirm"))
-	pattern_FundingService_SignContract_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "plans", "plan_id", "contract"}, "sign"))
-	pattern_FundingService_RequestTranche_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "plans", "plan_id", "tranches", "number"}, "request"))
-	pattern_FundingService_ApproveTranche_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "plans", "plan_id", "tranches", "number"}, "approve"))
-	pattern_FundingService_PayTranche_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "plans", "plan_id", "tranches", "number"}, "pay"))
-	pattern_FundingService_SuspendPlan_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "plans", "plan_id"}, "suspend"))
-	pattern_FundingService_ClawbackPlan_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "plans", "plan_id"}, "clawback"))
-	pattern_FundingService_RecordClawbackReturn_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "plans", "plan_id", "clawback"}, "return"))
-	pattern_FundingService_RequestTermination_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "plans", "plan_id"}, "requestTermination"))
-	pattern_FundingService_ApproveTermination_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "plans", "plan_id"}, "approveTermination"))
-	pattern_FundingService_RequestTransfer_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "plans", "plan_id"}, "requestTransfer"))
-	pattern_FundingService_ApproveTransfer_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "plans", "plan_id"}, "approveTransfer"))
-	pattern_FundingService_PayIdeaPrizes_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "ideaPrizes"}, "pay"))
-	pattern_FundingService_ListIdeaPrizes_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "ideaPrizes"}, ""))
-	pattern_FundingService_VerifyLedger_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "funding", "ledger"}, "verify"))
-	pattern_FundingService_ListLedgerTransfers_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"v1", "funding", "ledger", "transfers"}, ""))
+	pattern_FundingService_AllocatePool_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "pool"}, "allocate"))
+	pattern_FundingService_GetPool_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "pool"}, ""))
+	pattern_FundingService_QuoteFunding_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "funding"}, "quote"))
+	pattern_FundingService_CreatePlans_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "plans"}, "create"))
+	pattern_FundingService_GetPlan_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "applications", "application_id", "plan"}, ""))
+	pattern_FundingService_ListPlans_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "plans"}, ""))
+	pattern_FundingService_SetPayee_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "plans", "plan_id", "payee"}, ""))
+	pattern_FundingService_ConfirmPayee_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "plans", "plan_id", "payee"}, "confirm"))
+	pattern_FundingService_SignContract_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "plans", "plan_id", "contract"}, "sign"))
+	pattern_FundingService_RequestTranche_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "plans", "plan_id", "tranches", "number"}, "request"))
+	pattern_FundingService_ApproveTranche_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "plans", "plan_id", "tranches", "number"}, "approve"))
+	pattern_FundingService_PayTranche_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "plans", "plan_id", "tranches", "number"}, "pay"))
+	pattern_FundingService_SuspendPlan_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "plans", "plan_id"}, "suspend"))
+	pattern_FundingService_ClawbackPlan_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "plans", "plan_id"}, "clawback"))
+	pattern_FundingService_RecordClawbackReturn_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "plans", "plan_id", "clawback"}, "return"))
+	pattern_FundingService_RequestTermination_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "plans", "plan_id"}, "requestTermination"))
+	pattern_FundingService_ApproveTermination_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "plans", "plan_id"}, "approveTermination"))
+	pattern_FundingService_RequestTransfer_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "plans", "plan_id"}, "requestTransfer"))
+	pattern_FundingService_ApproveTransfer_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "plans", "plan_id"}, "approveTransfer"))
+	pattern_FundingService_PayIdeaPrizes_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "ideaPrizes"}, "pay"))
+	pattern_FundingService_ListIdeaPrizes_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "rounds", "round_id", "ideaPrizes"}, ""))
+	pattern_FundingService_GetFundingChainHeads_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"v1", "funding", "ledger", "heads"}, ""))
+	pattern_FundingService_CheckFundingChainHead_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"v1", "funding", "ledger", "heads"}, "check"))
+	pattern_FundingService_VerifyLedger_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "funding", "ledger"}, "verify"))
+	pattern_FundingService_ListLedgerTransfers_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"v1", "funding", "ledger", "transfers"}, ""))
 )
 
 var (
-	forward_FundingService_AllocatePool_0         = runtime.ForwardResponseMessage
-	forward_FundingService_GetPool_0              = runtime.ForwardResponseMessage
-	forward_FundingService_QuoteFunding_0         = runtime.ForwardResponseMessage
-	forward_FundingService_CreatePlans_0          = runtime.ForwardResponseMessage
-	forward_FundingService_GetPlan_0              = runtime.ForwardResponseMessage
-	forward_FundingService_ListPlans_0            = runtime.ForwardResponseMessage
-	forward_FundingService_SetPayee_0             = runtime.ForwardResponseMessage
-	forward_FundingService_ConfirmPayee_0         = runtime.ForwardResponseMessage
-	forward_FundingService_SignContract_0         = runtime.ForwardResponseMessage
-	forward_FundingService_RequestTranche_0       = runtime.ForwardResponseMessage
-	forward_FundingService_ApproveTranche_0       = runtime.ForwardResponseMessage
-	forward_FundingService_PayTranche_0           = runtime.ForwardResponseMessage
-	forward_FundingService_SuspendPlan_0          = runtime.ForwardResponseMessage
-	forward_FundingService_ClawbackPlan_0         = runtime.ForwardResponseMessage
-	forward_FundingService_RecordClawbackReturn_0 = runtime.ForwardResponseMessage
-	forward_FundingService_RequestTermination_0   = runtime.ForwardResponseMessage
-	forward_FundingService_ApproveTermination_0   = runtime.ForwardResponseMessage
-	forward_FundingService_RequestTransfer_0      = runtime.ForwardResponseMessage
-	forward_FundingService_ApproveTransfer_0      = runtime.ForwardResponseMessage
-	forward_FundingService_PayIdeaPrizes_0        = runtime.ForwardResponseMessage
-	forward_FundingService_ListIdeaPrizes_0       = runtime.ForwardResponseMessage
-	forward_FundingService_VerifyLedger_0         = runtime.ForwardResponseMessage
-	forward_FundingService_ListLedgerTransfers_0  = runtime.ForwardResponseMessage
+	forward_FundingService_AllocatePool_0          = runtime.ForwardResponseMessage
+	forward_FundingService_GetPool_0               = runtime.ForwardResponseMessage
+	forward_FundingService_QuoteFunding_0          = runtime.ForwardResponseMessage
+	forward_FundingService_CreatePlans_0           = runtime.ForwardResponseMessage
+	forward_FundingService_GetPlan_0               = runtime.ForwardResponseMessage
+	forward_FundingService_ListPlans_0             = runtime.ForwardResponseMessage
+	forward_FundingService_SetPayee_0              = runtime.ForwardResponseMessage
+	forward_FundingService_ConfirmPayee_0          = runtime.ForwardResponseMessage
+	forward_FundingService_SignContract_0          = runtime.ForwardResponseMessage
+	forward_FundingService_RequestTranche_0        = runtime.ForwardResponseMessage
+	forward_FundingService_ApproveTranche_0        = runtime.ForwardResponseMessage
+	forward_FundingService_PayTranche_0            = runtime.ForwardResponseMessage
+	forward_FundingService_SuspendPlan_0           = runtime.ForwardResponseMessage
+	forward_FundingService_ClawbackPlan_0          = runtime.ForwardResponseMessage
+	forward_FundingService_RecordClawbackReturn_0  = runtime.ForwardResponseMessage
+	forward_FundingService_RequestTermination_0    = runtime.ForwardResponseMessage
+	forward_FundingService_ApproveTermination_0    = runtime.ForwardResponseMessage
+	forward_FundingService_RequestTransfer_0       = runtime.ForwardResponseMessage
+	forward_FundingService_ApproveTransfer_0       = runtime.ForwardResponseMessage
+	forward_FundingService_PayIdeaPrizes_0         = runtime.ForwardResponseMessage
+	forward_FundingService_ListIdeaPrizes_0        = runtime.ForwardResponseMessage
+	forward_FundingService_GetFundingChainHeads_0  = runtime.ForwardResponseMessage
+	forward_FundingService_CheckFundingChainHead_0 = runtime.ForwardResponseMessage
+	forward_FundingService_VerifyLedger_0          = runtime.ForwardResponseMessage
+	forward_FundingService_ListLedgerTransfers_0   = runtime.ForwardResponseMessage
 )

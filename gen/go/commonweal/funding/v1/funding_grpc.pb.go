@@ -19,29 +19,31 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	FundingService_AllocatePool_FullMethodName         = "/commonweal.funding.v1.FundingService/AllocatePool"
-	FundingService_GetPool_FullMethodName              = "/commonweal.funding.v1.FundingService/GetPool"
-	FundingService_QuoteFunding_FullMethodName         = "/commonweal.funding.v1.FundingService/QuoteFunding"
-	FundingService_CreatePlans_FullMethodName          = "/commonweal.funding.v1.FundingService/CreatePlans"
-	FundingService_GetPlan_FullMethodName              = "/commonweal.funding.v1.FundingService/GetPlan"
-	FundingService_ListPlans_FullMethodName            = "/commonweal.funding.v1.FundingService/ListPlans"
-	FundingService_SetPayee_FullMethodName             = "/commonweal.funding.v1.FundingService/SetPayee"
-	FundingService_ConfirmPayee_FullMethodName         = "/commonweal.funding.v1.FundingService/ConfirmPayee"
-	FundingService_SignContract_FullMethodName         = "/commonweal.funding.v1.FundingService/SignContract"
-	FundingService_RequestTranche_FullMethodName       = "/commonweal.funding.v1.FundingService/RequestTranche"
-	FundingService_ApproveTranche_FullMethodName       = "/commonweal.funding.v1.FundingService/ApproveTranche"
-	FundingService_PayTranche_FullMethodName           = "/commonweal.funding.v1.FundingService/PayTranche"
-	FundingService_SuspendPlan_FullMethodName          = "/commonweal.funding.v1.FundingService/SuspendPlan"
-	FundingService_ClawbackPlan_FullMethodName         = "/commonweal.funding.v1.FundingService/ClawbackPlan"
-	FundingService_RecordClawbackReturn_FullMethodName = "/commonweal.funding.v1.FundingService/RecordClawbackReturn"
-	FundingService_RequestTermination_FullMethodName   = "/commonweal.funding.v1.FundingService/RequestTermination"
-	FundingService_ApproveTermination_FullMethodName   = "/commonweal.funding.v1.FundingService/ApproveTermination"
-	FundingService_RequestTransfer_FullMethodName      = "/commonweal.funding.v1.FundingService/RequestTransfer"
-	FundingService_ApproveTransfer_FullMethodName      = "/commonweal.funding.v1.FundingService/ApproveTransfer"
-	FundingService_PayIdeaPrizes_FullMethodName        = "/commonweal.funding.v1.FundingService/PayIdeaPrizes"
-	FundingService_ListIdeaPrizes_FullMethodName       = "/commonweal.funding.v1.FundingService/ListIdeaPrizes"
-	FundingService_VerifyLedger_FullMethodName         = "/commonweal.funding.v1.FundingService/VerifyLedger"
-	FundingService_ListLedgerTransfers_FullMethodName  = "/commonweal.funding.v1.FundingService/ListLedgerTransfers"
+	FundingService_AllocatePool_FullMethodName          = "/commonweal.funding.v1.FundingService/AllocatePool"
+	FundingService_GetPool_FullMethodName               = "/commonweal.funding.v1.FundingService/GetPool"
+	FundingService_QuoteFunding_FullMethodName          = "/commonweal.funding.v1.FundingService/QuoteFunding"
+	FundingService_CreatePlans_FullMethodName           = "/commonweal.funding.v1.FundingService/CreatePlans"
+	FundingService_GetPlan_FullMethodName               = "/commonweal.funding.v1.FundingService/GetPlan"
+	FundingService_ListPlans_FullMethodName             = "/commonweal.funding.v1.FundingService/ListPlans"
+	FundingService_SetPayee_FullMethodName              = "/commonweal.funding.v1.FundingService/SetPayee"
+	FundingService_ConfirmPayee_FullMethodName          = "/commonweal.funding.v1.FundingService/ConfirmPayee"
+	FundingService_SignContract_FullMethodName          = "/commonweal.funding.v1.FundingService/SignContract"
+	FundingService_RequestTranche_FullMethodName        = "/commonweal.funding.v1.FundingService/RequestTranche"
+	FundingService_ApproveTranche_FullMethodName        = "/commonweal.funding.v1.FundingService/ApproveTranche"
+	FundingService_PayTranche_FullMethodName            = "/commonweal.funding.v1.FundingService/PayTranche"
+	FundingService_SuspendPlan_FullMethodName           = "/commonweal.funding.v1.FundingService/SuspendPlan"
+	FundingService_ClawbackPlan_FullMethodName          = "/commonweal.funding.v1.FundingService/ClawbackPlan"
+	FundingService_RecordClawbackReturn_FullMethodName  = "/commonweal.funding.v1.FundingService/RecordClawbackReturn"
+	FundingService_RequestTermination_FullMethodName    = "/commonweal.funding.v1.FundingService/RequestTermination"
+	FundingService_ApproveTermination_FullMethodName    = "/commonweal.funding.v1.FundingService/ApproveTermination"
+	FundingService_RequestTransfer_FullMethodName       = "/commonweal.funding.v1.FundingService/RequestTransfer"
+	FundingService_ApproveTransfer_FullMethodName       = "/commonweal.funding.v1.FundingService/ApproveTransfer"
+	FundingService_PayIdeaPrizes_FullMethodName         = "/commonweal.funding.v1.FundingService/PayIdeaPrizes"
+	FundingService_ListIdeaPrizes_FullMethodName        = "/commonweal.funding.v1.FundingService/ListIdeaPrizes"
+	FundingService_GetFundingChainHeads_FullMethodName  = "/commonweal.funding.v1.FundingService/GetFundingChainHeads"
+	FundingService_CheckFundingChainHead_FullMethodName = "/commonweal.funding.v1.FundingService/CheckFundingChainHead"
+	FundingService_VerifyLedger_FullMethodName          = "/commonweal.funding.v1.FundingService/VerifyLedger"
+	FundingService_ListLedgerTransfers_FullMethodName   = "/commonweal.funding.v1.FundingService/ListLedgerTransfers"
 )
 
 // FundingServiceClient is the client API for FundingService service.
@@ -130,6 +132,13 @@ type FundingServiceClient interface {
 	PayIdeaPrizes(ctx context.Context, in *PayIdeaPrizesRequest, opts ...grpc.CallOption) (*ListIdeaPrizesResponse, error)
 	// ListIdeaPrizes lists a round's paid idea prizes. Staff, partners and suite services.
 	ListIdeaPrizes(ctx context.Context, in *ListIdeaPrizesRequest, opts ...grpc.CallOption) (*ListIdeaPrizesResponse, error)
+	// GetFundingChainHeads publishes the current head (sequence number and hash) of each hash chain this service keeps
+	// (ledger_transfers, plan_events). Anyone: a newspaper or an auditor records a head and can later prove that nothing before it
+	// changed (CheckFundingChainHead).
+	GetFundingChainHeads(ctx context.Context, in *GetFundingChainHeadsRequest, opts ...grpc.CallOption) (*ChainHeads, error)
+	// CheckFundingChainHead checks a head recorded earlier against the chain as it is now: the entry at that sequence
+	// still has that hash and the whole chain links up. Anyone.
+	CheckFundingChainHead(ctx context.Context, in *CheckFundingChainHeadRequest, opts ...grpc.CallOption) (*CheckFundingChainHeadResponse, error)
 	// VerifyLedger recomputes every account's balances from the transfers, compares them with the stored
 	// balances, and checks that all balances sum to zero and that no account that may not go negative is.
 	// FINANCE, AUDITOR, LOTTERY_CENTER.
@@ -359,6 +368,26 @@ func (c *fundingServiceClient) ListIdeaPrizes(ctx context.Context, in *ListIdeaP
 	return out, nil
 }
 
+func (c *fundingServiceClient) GetFundingChainHeads(ctx context.Context, in *GetFundingChainHeadsRequest, opts ...grpc.CallOption) (*ChainHeads, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ChainHeads)
+	err := c.cc.Invoke(ctx, FundingService_GetFundingChainHeads_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *fundingServiceClient) CheckFundingChainHead(ctx context.Context, in *CheckFundingChainHeadRequest, opts ...grpc.CallOption) (*CheckFundingChainHeadResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckFundingChainHeadResponse)
+	err := c.cc.Invoke(ctx, FundingService_CheckFundingChainHead_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *fundingServiceClient) VerifyLedger(ctx context.Context, in *VerifyLedgerRequest, opts ...grpc.CallOption) (*VerifyLedgerResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(VerifyLedgerResponse)
@@ -465,6 +494,13 @@ type FundingServiceServer interface {
 	PayIdeaPrizes(context.Context, *PayIdeaPrizesRequest) (*ListIdeaPrizesResponse, error)
 	// ListIdeaPrizes lists a round's paid idea prizes. Staff, partners and suite services.
 	ListIdeaPrizes(context.Context, *ListIdeaPrizesRequest) (*ListIdeaPrizesResponse, error)
+	// GetFundingChainHeads publishes the current head (sequence number and hash) of each hash chain this service keeps
+	// (ledger_transfers, plan_events). Anyone: a newspaper or an auditor records a head and can later prove that nothing before it
+	// changed (CheckFundingChainHead).
+	GetFundingChainHeads(context.Context, *GetFundingChainHeadsRequest) (*ChainHeads, error)
+	// CheckFundingChainHead checks a head recorded earlier against the chain as it is now: the entry at that sequence
+	// still has that hash and the whole chain links up. Anyone.
+	CheckFundingChainHead(context.Context, *CheckFundingChainHeadRequest) (*CheckFundingChainHeadResponse, error)
 	// VerifyLedger recomputes every account's balances from the transfers, compares them with the stored
 	// balances, and checks that all balances sum to zero and that no account that may not go negative is.
 	// FINANCE, AUDITOR, LOTTERY_CENTER.
@@ -546,6 +582,12 @@ func (UnimplementedFundingServiceServer) PayIdeaPrizes(context.Context, *PayIdea
 }
 func (UnimplementedFundingServiceServer) ListIdeaPrizes(context.Context, *ListIdeaPrizesRequest) (*ListIdeaPrizesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListIdeaPrizes not implemented")
+}
+func (UnimplementedFundingServiceServer) GetFundingChainHeads(context.Context, *GetFundingChainHeadsRequest) (*ChainHeads, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetFundingChainHeads not implemented")
+}
+func (UnimplementedFundingServiceServer) CheckFundingChainHead(context.Context, *CheckFundingChainHeadRequest) (*CheckFundingChainHeadResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckFundingChainHead not implemented")
 }
 func (UnimplementedFundingServiceServer) VerifyLedger(context.Context, *VerifyLedgerRequest) (*VerifyLedgerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method VerifyLedger not implemented")
@@ -952,6 +994,42 @@ func _FundingService_ListIdeaPrizes_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FundingService_GetFundingChainHeads_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFundingChainHeadsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FundingServiceServer).GetFundingChainHeads(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FundingService_GetFundingChainHeads_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FundingServiceServer).GetFundingChainHeads(ctx, req.(*GetFundingChainHeadsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FundingService_CheckFundingChainHead_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckFundingChainHeadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FundingServiceServer).CheckFundingChainHead(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FundingService_CheckFundingChainHead_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FundingServiceServer).CheckFundingChainHead(ctx, req.(*CheckFundingChainHeadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _FundingService_VerifyLedger_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(VerifyLedgerRequest)
 	if err := dec(in); err != nil {
@@ -1078,6 +1156,14 @@ var FundingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListIdeaPrizes",
 			Handler:    _FundingService_ListIdeaPrizes_Handler,
+		},
+		{
+			MethodName: "GetFundingChainHeads",
+			Handler:    _FundingService_GetFundingChainHeads_Handler,
+		},
+		{
+			MethodName: "CheckFundingChainHead",
+			Handler:    _FundingService_CheckFundingChainHead_Handler,
 		},
 		{
 			MethodName: "VerifyLedger",
