@@ -20,12 +20,24 @@ type Var struct {
 	Secret  bool
 }
 
+// ModeVar is the setting that selects a binary's mode: production unless it says dev.
+const ModeVar = "COMMONWEAL_MODE"
+
+// The modes.
+const (
+	// Production is what a binary does when told nothing: every secret and certificate must be given.
+	Production = "production"
+	// Dev switches on development conveniences (dev keys, dev tokens); `make run` and the tests ask for it.
+	Dev = "dev"
+)
+
 // Loader collects settings and the errors met while parsing them.
 type Loader struct {
 	program string
 	vars    []Var
 	errs    []error
 	lookup  func(string) (string, bool)
+	mode    string
 }
 
 // New returns a loader reading the process environment.
@@ -95,6 +107,22 @@ func (l *Loader) List(name, def, usage string) []string {
 	}
 	return out
 }
+
+// Mode is the binary's mode, Production or Dev, read from COMMONWEAL_MODE (default production); any other
+// value is a setting error reported by Check.
+func (l *Loader) Mode() string {
+	if l.mode == "" {
+		l.mode = l.raw(ModeVar, Production, "production (default: every secret and certificate must be set) or dev (development keys and conveniences)", false)
+		if l.mode != Production && l.mode != Dev {
+			l.errs = append(l.errs, fmt.Errorf("%s must be %s or %s, not %q", ModeVar, Production, Dev, l.mode))
+			l.mode = Production
+		}
+	}
+	return l.mode
+}
+
+// IsDev reports whether the binary runs in dev mode.
+func (l *Loader) IsDev() bool { return l.Mode() == Dev }
 
 // Usage writes the list of settings.
 func (l *Loader) Usage(w io.Writer) {
