@@ -1,6 +1,9 @@
 # Commonweal: `make run` starts the whole suite, `make test` runs every test. See README.md.
 SHELL := /bin/bash
 export GOFLAGS ?= -buildvcs=false
+# The Go release the suite is built with (go.work and every go.mod require it): the go command takes it from
+# the module proxy once per machine. A machine's own Go ignores go.mod's version (GOTOOLCHAIN=local), so say it.
+export GOTOOLCHAIN := go1.27.3
 
 SERVICES := applications donations funding reviews supervision
 MODULES  := pkg gen/go gateway $(addprefix services/,$(SERVICES))
@@ -81,8 +84,19 @@ BENCH_VOTES ?= 3000
 bench-votes:
 	go test -count=1 -run '^$$' -bench '^BenchmarkCastVotes$$' -benchtime $(BENCH_VOTES)x ./gateway/e2e/
 
+## vuln: govulncheck (pinned in tools/go.mod) over every module of go.work, offline: the vulnerability database
+## is the module golang.org/x/vulndb at VULNDB_VERSION from the module proxy, checked against VULNDB_SUM
+VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
+VULNDB_SUM     := h1:mfngRv0Yoh0VApsXKEN82CjD99kl7mtparN3bs3JnqI=
+.PHONY: vuln
+vuln: $(BIN)/govulncheck
+	@scripts/vuln.sh $(VULNDB_VERSION) $(VULNDB_SUM)
+
+$(BIN)/govulncheck: tools/go.mod
+	cd tools && GOWORK=off go build -o ../$(BIN)/ golang.org/x/vuln/cmd/govulncheck
+
 ## ci: what .ci/run does
-ci: lint check-generated test test-race
+ci: lint check-generated vuln test test-race
 
 ## bench-deposits: confirm BENCH_DEPOSITS cash deposits over gRPC (real donations + applications servers) and print confirmations/s
 BENCH_DEPOSITS ?= 2000

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -30,6 +29,7 @@ import (
 	"github.com/commonweal/commonweal/pkg/grpcserver"
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/telemetry"
+	"github.com/commonweal/commonweal/pkg/tlsconf"
 )
 
 // register adds one gRPC service's routes to the gateway's mux.
@@ -62,32 +62,54 @@ func registerAll(regs []register) register {
 }
 
 func main() {
-	if err := run(); err != nil && !errors.Is(err, config.ErrHelp) {
+	if err := run(context.Background(), os.Args[1:], os.LookupEnv, nil); err != nil && !errors.Is(err, config.ErrHelp) {
 		slog.Error("exiting", "error", err.Error())
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	cfg := config.New("gateway")
+// run serves until ctx ends or SIGINT/SIGTERM, with the settings lookup gives; listening (tests) learns the
+// address once the server listens.
+func run(ctx context.Context, args []string, lookup func(string) (string, bool), listening func(net.Addr)) error {
+	cfg := config.NewWith("gateway", lookup)
 	addr := cfg.String("GATEWAY_ADDR", "127.0.0.1:8080", "HTTP listen address")
-	mode := cfg.String("AUTH_MODE", "dev", "dev (HS256 dev key, POST /v1/dev/tokens) or production (RS256 keys from JWT_PUBLIC_KEYS_FILE)")
-	devKey := cfg.Secret("DEV_JWT_KEY", "dev-jwt-key-change-me", "HS256 key of dev tokens (dev mode only)")
-	keysFile := cfg.String("JWT_PUBLIC_KEYS_FILE", "", "PEM file of the RS256 public keys accepted in production mode")
-	identityKey := cfg.Secret("INTERNAL_IDENTITY_KEY", "dev-internal-identity-key-change-me", "key shared with the services to sign the caller identity")
+	devMode := cfg.IsDev() // COMMONWEAL_MODE: production unless dev
+	mode := cfg.String("AUTH_MODE", cfg.Mode(), "follows COMMONWEAL_MODE: dev (HS256 dev key, POST /v1/dev/tokens; dev mode only) or production (tokens of the JWT_JWKS_* keys, JWT_ISSUER, JWT_AUDIENCE)")
+	devKey := cfg.Secret("DEV_JWT_KEY", "dev-jwt-key-change-me", "HS256 key of dev tokens (dev mode only)", config.DevOnly)
+	jwtSettings := auth.ReadSettings(cfg) // production tokens: JWT_ISSUER, JWT_AUDIENCE, JWT_MAX_LIFETIME, JWT_JWKS_* (gateway/internal/auth)
+	identityKey := cfg.Secret(identity.PrivateKeyVar, identity.DevPrivateKey, "the gateway's Ed25519 private key (PEM PKCS#8 or base64 of the 32-byte seed), signing the end-user identity it forwards to each service (which holds the public key)", config.MinLen(config.KeyMin))
 	origins := cfg.List("CORS_ALLOWED_ORIGINS", "", "comma-separated admin-console origins allowed by CORS")
 	voteRate := cfg.Int("VOTE_RATE_LIMIT", 60, "votes per minute one client address may cast (0: no limit)")
 	codeRate := cfg.Int("VOTER_CODE_RATE_LIMIT", 5, "voter-code requests per minute per client address (0: no limit)")
 	reqTimeout := cfg.Duration("REQUEST_TIMEOUT", 30*time.Second, "longest time one HTTP request may take; its deadline travels to the services")
 	maxBody := cfg.Int("MAX_BODY_BYTES", 1<<20, "largest request body accepted, in bytes")
+	httpTimeouts := serverTimeouts{ // a slowly trickled request or an idle connection is cut off (server.go)
+		ReadHeader: cfg.Duration(readHeaderTimeoutVar, 10*time.Second, "longest time to read a request's headers"),
+		Read:       cfg.Duration(readTimeoutVar, 30*time.Second, "longest time to read a whole request, body included (a slower client is cut off)"),
+		Write:      cfg.Duration(writeTimeoutVar, 0, "longest time from a request's headers to the end of its answer; longer than REQUEST_TIMEOUT (0: REQUEST_TIMEOUT + 30s)"),
+		Idle:       cfg.Duration(idleTimeoutVar, 2*time.Minute, "how long a keep-alive connection may wait for its next request"),
+	}
 	backendAddrs := map[string]string{}
 	for _, svc := range services {
 		backendAddrs[svc.name] = cfg.String(strings.ToUpper(svc.name)+"_ADDR", addrs.Default[svc.name], "gRPC address of the "+svc.name+" service")
 	}
+	tlsFiles := tlsconf.Settings(cfg) // mutual TLS to every service (pkg/tlsconf)
 	logLevel := cfg.String("LOG_LEVEL", "info", "debug, info, warn or error")
-	if err := cfg.Check(os.Args[1:]); err != nil {
+	if err := cfg.Check(args); err != nil {
 		return err
 	}
+	if mode == config.Dev && !devMode {
+		return fmt.Errorf("AUTH_MODE=dev: refused in production mode (dev tokens are for %s=%s only)", config.ModeVar, config.Dev)
+	}
+	httpTimeouts, err := httpTimeouts.resolve(reqTimeout)
+	if err != nil {
+		return err
+	}
+	identityPrivate, err := identity.ParsePrivateKey(identityKey)
+	if err != nil {
+		return fmt.Errorf("%s: %w", identity.PrivateKeyVar, err)
+	}
+	issuer := identity.NewIssuer(identityPrivate)
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 		return fmt.Errorf("LOG_LEVEL: %w", err)
@@ -100,16 +122,21 @@ func run() error {
 		verifier = auth.NewDevVerifier([]byte(devKey))
 	case "production":
 		var err error
-		if verifier, err = auth.NewProductionVerifier(keysFile); err != nil {
+		if verifier, err = auth.NewProductionVerifier(jwtSettings); err != nil {
 			return err
 		}
+		defer verifier.Close() // stops the JWKS URL refresh
 	default:
 		return fmt.Errorf("AUTH_MODE must be dev or production, not %q", mode)
 	}
 	httpapi.LogStart(mode == "dev")
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	tlsSrc, err := tlsconf.Load(tlsFiles)
+	if err != nil {
+		return err
+	}
 	shutdownTracing, err := telemetry.Setup(ctx, "gateway")
 	if err != nil {
 		return err
@@ -118,7 +145,8 @@ func run() error {
 
 	var backends []httpapi.Backend
 	for _, svc := range services {
-		conn, err := grpcserver.Dial(backendAddrs[svc.name])
+		// Each connection signs the end user's identity for its service only (identity.Issuer.DialOptions).
+		conn, err := grpcserver.Dial(backendAddrs[svc.name], tlsconf.ClientCredentials(tlsSrc, svc.name), issuer.DialOptions(svc.name)...)
 		if err != nil {
 			return err
 		}
@@ -127,7 +155,6 @@ func run() error {
 	}
 	handler, err := httpapi.New(ctx, httpapi.Options{
 		Verifier:       verifier,
-		Signer:         identity.NewSigner([]byte(identityKey)),
 		DevMode:        mode == "dev",
 		AllowedOrigins: origins,
 		MaxBodyBytes:   int64(maxBody),
@@ -143,8 +170,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(handler, httpTimeouts)
 	slog.Info("serving", "addr", lis.Addr().String())
+	if listening != nil {
+		listening(lis.Addr())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(lis) }()
 	select {

@@ -1,6 +1,6 @@
 module github.com/commonweal/commonweal/pkg
 
-go 1.26.0
+go 1.27.3
 
 require (
 	github.com/google/uuid v1.6.0

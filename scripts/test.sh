@@ -3,6 +3,7 @@
 # private server started here (as the unprivileged postgres user when run as root) and stopped afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=go1.27.3 # the Go release go.work requires (README: Requirements)
 started=""
 if [ -z "${DATABASE_URL:-}" ]; then
   # Under /tmp: the postgres user may not be able to traverse the checkout's parents (e.g. /root).

@@ -68,8 +68,9 @@ func TestCallForProposals(t *testing.T) {
 
 	st, body := s.Do("POST", "/v1/rounds", applicant, map[string]any{"name": "x", "year": 2026})
 	expect(t, "applicant creates a round", st, body, 403, "PERMISSION_DENIED")
-	// Only the gateway signs identities: one sent by a client, even correctly signed, never reaches a service.
-	forged := identity.NewSigner([]byte("e2e-identity-key")).Sign(identity.Identity{Subject: "mallory", Roles: []identity.Role{identity.Organizer}})
+	// Only the gateway signs identities: one sent by a client, even signed with the gateway's own (dev) key for
+	// this very service, never reaches a service.
+	forged := devIssuer(t).Sign(identity.Identity{Subject: "mallory", Roles: []identity.Role{identity.Organizer}}, "applications")
 	for _, h := range []string{"X-Commonweal-Identity", "Grpc-Metadata-X-Commonweal-Identity"} {
 		st, body = s.Do("POST", "/v1/rounds", "", map[string]any{"name": "forged", "year": 2026}, h, forged)
 		expect(t, "client-sent identity header "+h, st, body, 403, "PERMISSION_DENIED")

@@ -27,9 +27,13 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/commonweal/commonweal/pkg/pgtest"
+	"github.com/commonweal/commonweal/pkg/tlsconf/devpki"
 )
 
 var binDir string
+
+// certDir holds the dev CA and each binary's certificate (devpki).
+var certDir string
 
 // suiteServices are the suite's services, each started as its own process: one entry each.
 var suiteServices = []string{"applications", "donations", "funding", "reviews", "supervision"}
@@ -65,6 +69,12 @@ func run(m *testing.M) int {
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: building the binaries failed:", err)
+		return 1
+	}
+	// mTLS: a throwaway CA and a certificate per binary, shared by every suite of this test process.
+	certDir = filepath.Join(binDir, "certs")
+	if err := devpki.Write(certDir, devpki.Names...); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: dev certificates:", err)
 		return 1
 	}
 	return pgtest.Run(m)
@@ -176,11 +186,12 @@ func StartWith(t testing.TB, o Options) *Suite {
 	spans := startCollector(t)
 	s := &Suite{t: t, DBURL: dbURL, Spans: spans, Client: &http.Client{Timeout: 30 * time.Second}, logsDir: t.TempDir(), procs: map[string]*proc{}}
 	common := []string{
+		"COMMONWEAL_MODE=dev", // dev keys and conveniences; production is what a binary does when told nothing
 		"DATABASE_URL=" + dbURL,
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + spans.addr,
 		"OTEL_EXPORTER_OTLP_INSECURE=true",
 		"OTEL_BSP_SCHEDULE_DELAY=100",
-		"INTERNAL_IDENTITY_KEY=e2e-identity-key",
+		// No GATEWAY_IDENTITY_KEY / GATEWAY_IDENTITY_PUBLIC_KEY: dev mode uses the dev pair (identity.DevPrivateKey).
 		"LOG_LEVEL=warn",
 	}
 	t.Cleanup(func() { // runs after every process has stopped
@@ -197,10 +208,12 @@ func StartWith(t testing.TB, o Options) *Suite {
 	}
 	for _, svc := range suiteServices {
 		env := append(append([]string{}, common...), strings.ToUpper(svc)+"_GRPC_ADDR="+listen[svc])
+		env = append(env, devpki.Env(certDir, svc)...)
 		s.spawn(svc, nil, append(env, o.Env...)...)
 	}
 	gwAddr := freeAddr(t)
 	env := append(common, "GATEWAY_ADDR="+gwAddr, "AUTH_MODE=dev", "DEV_JWT_KEY=e2e-dev-key")
+	env = append(env, devpki.Env(certDir, "gateway")...)
 	s.spawn("gateway", nil, append(env, o.GatewayEnv...)...)
 	s.URL = "http://" + gwAddr
 	deadline := time.Now().Add(60 * time.Second)

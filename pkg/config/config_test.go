@@ -8,7 +8,7 @@ import (
 )
 
 func TestLoaderReadsEnvWithDefaults(t *testing.T) {
-	env := map[string]string{"PORT": "9000", "DEBUG": "true", "WAIT": "3s", "ORIGINS": "a, b,,c"}
+	env := map[string]string{"PORT": "9000", "DEBUG": "true", "WAIT": "3s", "ORIGINS": "a, b,,c", ModeVar: Dev}
 	l := NewWith("svc", func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if got := l.Int("PORT", 80, "port"); got != 9000 {
 		t.Errorf("PORT = %d", got)

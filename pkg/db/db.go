@@ -1,9 +1,15 @@
 // Package db gives each service a pgx pool on its own schema and role, and runs its embedded goose
 // migrations under an advisory lock with the version table inside that schema.
+//
+// Two roles per service (roles.go): the owner <svc>_owner (NOLOGIN) owns the schema and everything in it and
+// runs the migrations; the runtime role <svc> (LOGIN) is what the service serves as, with data privileges
+// only and, on append-only tables, INSERT and SELECT alone. Migrate (a one-off job with the admin URL)
+// creates both and re-grants the runtime role's privileges every time; Open connects as the runtime role.
 package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -21,15 +27,23 @@ import (
 	"github.com/commonweal/commonweal/pkg/telemetry"
 )
 
-// Settings name a service's database: the server (reached with an owner's credentials for migrations)
+// Settings name a service's database: the server (reached with an admin's credentials for migrations)
 // and the schema and role the service runs as.
 type Settings struct {
-	// AdminURL reaches the service's database with a role allowed to create roles and schemas.
+	// AdminURL reaches the service's database with a role allowed to create roles and schemas (Migrate);
+	// Open takes only its server, database and TLS parameters and connects as the runtime role.
 	AdminURL string
-	// Schema is the service's schema; the role has the same name.
+	// Schema is the service's schema; the runtime role has the same name, the owner role OwnerRole's.
 	Schema string
-	// Password of the service's role.
+	// Password of the service's runtime role.
 	Password string
+	// Production applies the production rules (production.go): verified TLS to the server unless
+	// TLSWaived; for serving, no credentials in the URL and a runtime role with no more than its grants.
+	Production bool
+	// TLSWaived lets production connect without sslmode=verify-full.
+	TLSWaived bool
+	// URLSetting names the setting AdminURL came from, for errors (empty: DATABASE_URL).
+	URLSetting string
 	// MaxConns caps the pool (0: 10).
 	MaxConns int32
 	// StatementTimeout cancels a statement running longer (0: 30 s).
@@ -87,6 +101,12 @@ func Open(ctx context.Context, s Settings) (*pgxpool.Pool, error) {
 		pool.Close()
 		return nil, fmt.Errorf("db: cannot reach the database as role %s: %w", s.Schema, err)
 	}
+	if s.Production {
+		if err := checkRuntimeRole(ctx, pool, s.Schema); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
 	return pool, nil
 }
 
@@ -97,11 +117,15 @@ func millis(d, def time.Duration) string {
 	return fmt.Sprint(d.Milliseconds())
 }
 
-// Migrate creates the service's role and schema if missing and applies the migrations in fsys (goose SQL
-// files at its root), holding a PostgreSQL advisory lock so concurrent start-ups migrate once.
+// Migrate creates the service's owner and runtime roles and its schema if missing, applies the migrations
+// in fsys (goose SQL files at its root) as the owner, and grants the runtime role its privileges again,
+// holding a PostgreSQL advisory lock so concurrent start-ups migrate once.
 func Migrate(ctx context.Context, s Settings, fsys fs.FS) error {
 	if !validIdent(s.Schema) {
 		return fmt.Errorf("db: schema name %q is not a plain identifier", s.Schema)
+	}
+	if !validIdent(OwnerRole(s.Schema)) {
+		return fmt.Errorf("db: schema name %q is too long for its owner role %s", s.Schema, OwnerRole(s.Schema))
 	}
 	admin, err := pgx.Connect(ctx, s.AdminURL)
 	if err != nil {
@@ -116,21 +140,14 @@ func Migrate(ctx context.Context, s Settings, fsys fs.FS) error {
 	if err := ensureRole(ctx, admin, s); err != nil {
 		return err
 	}
-	ident := pgx.Identifier{s.Schema}.Sanitize()
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+ident+" AUTHORIZATION "+ident); err != nil {
-		return fmt.Errorf("db: create schema: %w", err)
+	if err := ensureOwnership(ctx, admin, s.Schema); err != nil {
+		return err
 	}
 
-	roleURL, err := s.RoleURL()
+	sqlDB, err := OwnerDB(s)
 	if err != nil {
 		return err
 	}
-	cfg, err := pgx.ParseConfig(roleURL)
-	if err != nil {
-		return fmt.Errorf("db: %w", err)
-	}
-	cfg.RuntimeParams["search_path"] = s.Schema
-	sqlDB := stdlib.OpenDB(*cfg)
 	defer sqlDB.Close()
 	store, err := database.NewStore(database.DialectPostgres, s.Schema+".goose_db_version")
 	if err != nil {
@@ -143,11 +160,27 @@ func Migrate(ctx context.Context, s Settings, fsys fs.FS) error {
 	if _, err := provider.Up(ctx); err != nil {
 		return fmt.Errorf("db: migrate %s: %w", s.Schema, err)
 	}
-	return nil
+	return grantRuntime(ctx, admin, s.Schema)
+}
+
+// OwnerDB is what Migrate runs the migrations on (and tests that step through them): sessions of the admin
+// URL, each switched to the owner role (SET ROLE) with search_path set to the schema, so that what they
+// create belongs to the owner.
+func OwnerDB(s Settings) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(s.AdminURL)
+	if err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	cfg.RuntimeParams["search_path"] = s.Schema
+	owner := pgx.Identifier{OwnerRole(s.Schema)}.Sanitize()
+	return stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, "SET ROLE "+owner)
+		return err
+	})), nil
 }
 
 func ensureRole(ctx context.Context, admin *pgx.Conn, s Settings) error {
-	// Roles are cluster-wide while advisory locks are per database: migrations of the same service in
+	// Both roles are cluster-wide while advisory locks are per database: migrations of the same service in
 	// other databases of the server (tests, other environments) may change the role at the same moment.
 	// Their CREATE fails with duplicate_object and a concurrent ALTER with "tuple concurrently updated";
 	// both are retried.
@@ -184,7 +217,7 @@ func tryEnsureRole(ctx context.Context, admin *pgx.Conn, s Settings) error {
 	if _, err := admin.Exec(ctx, stmt); err != nil {
 		return fmt.Errorf("db: ensure role: %w", err)
 	}
-	return nil
+	return ensureOwnerRole(ctx, admin, s.Schema)
 }
 
 func validIdent(s string) bool {

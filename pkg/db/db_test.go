@@ -44,8 +44,14 @@ func newSettings(t *testing.T) Settings {
 	t.Helper()
 	_, dbURL := emptyDB.Database(t)
 	schema := "t_mig_" + randomSuffix()
-	t.Cleanup(func() { dropRole(t, dbURL, schema) })
+	t.Cleanup(func() { dropRoles(t, dbURL, schema) })
 	return Settings{AdminURL: dbURL, Schema: schema, Password: "pw-" + schema}
+}
+
+// dropRoles drops a service's runtime and owner roles.
+func dropRoles(t *testing.T, dbURL, schema string) {
+	dropRole(t, dbURL, schema)
+	dropRole(t, dbURL, OwnerRole(schema))
 }
 
 func dropRole(t *testing.T, dbURL, role string) {
@@ -125,8 +131,11 @@ func checkMigrated(t *testing.T, s Settings, wantVersion int64) {
 	if !scalar[bool](t, conn, "SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", s.Schema) {
 		t.Errorf("role %s cannot log in", s.Schema)
 	}
-	if owner := scalar[string](t, conn, "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = $1", s.Schema); owner != s.Schema {
-		t.Errorf("schema %s owned by %s, want the role", s.Schema, owner)
+	if scalar[bool](t, conn, "SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", OwnerRole(s.Schema)) {
+		t.Errorf("owner role %s can log in", OwnerRole(s.Schema))
+	}
+	if owner := scalar[string](t, conn, "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = $1", s.Schema); owner != OwnerRole(s.Schema) {
+		t.Errorf("schema %s owned by %s, want the owner role", s.Schema, owner)
 	}
 	tables := map[string]bool{}
 	rows, err := conn.Query(testCtx(t), "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_name IN ('goose_db_version', 'widgets', 'applied')")
@@ -150,8 +159,8 @@ func checkMigrated(t *testing.T, s Settings, wantVersion int64) {
 			t.Errorf("table %s outside the service schemas", n)
 		}
 	}
-	if owner := scalar[string](t, conn, "SELECT tableowner FROM pg_tables WHERE schemaname = $1 AND tablename = 'widgets'", s.Schema); owner != s.Schema {
-		t.Errorf("widgets owned by %s, want the service role", owner)
+	if owner := scalar[string](t, conn, "SELECT tableowner FROM pg_tables WHERE schemaname = $1 AND tablename = 'widgets'", s.Schema); owner != OwnerRole(s.Schema) {
+		t.Errorf("widgets owned by %s, want the owner role", owner)
 	}
 	ident := pgx.Identifier{s.Schema}.Sanitize()
 	if v := scalar[int64](t, conn, "SELECT max(version_id) FROM "+ident+".goose_db_version WHERE is_applied"); v != wantVersion {
@@ -250,7 +259,7 @@ func TestMigrateConcurrentSchemasShareDatabase(t *testing.T) {
 	b := a
 	b.Schema = "t_mig_" + randomSuffix()
 	b.Password = "pw-b"
-	t.Cleanup(func() { dropRole(t, b.AdminURL, b.Schema) })
+	t.Cleanup(func() { dropRoles(t, b.AdminURL, b.Schema) })
 	ctx := testCtx(t)
 	var wg sync.WaitGroup
 	for _, s := range []Settings{a, b} {

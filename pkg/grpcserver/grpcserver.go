@@ -1,5 +1,5 @@
 // Package grpcserver starts a service's gRPC server the same way everywhere: tracing, recovery, identity,
-// access logs, health and reflection, and a graceful shutdown.
+// access logs, health, reflection in dev mode only, and a graceful shutdown.
 package grpcserver
 
 import (
@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
@@ -37,14 +38,24 @@ type Server struct {
 type Option struct {
 	Unary  grpc.UnaryServerInterceptor
 	Stream grpc.StreamServerInterceptor
+	// Reflection serves gRPC reflection (dev mode only: it lists every method to whoever connects).
+	Reflection bool
 }
 
-// New returns a server whose every call is traced, recovered from panics, logged and carries the verified
-// caller identity, then passes the options' interceptors.
-func New(signer *identity.Signer, opts ...Option) *Server {
-	unary := []grpc.UnaryServerInterceptor{recoverUnary, logUnary, signer.UnaryServerInterceptor()}
-	var stream []grpc.StreamServerInterceptor
+// New returns a server on the transport creds (tlsconf.ServerCredentials: mutual TLS; only a test passes
+// anything else) whose every call is traced, recovered from panics, logged and carries the verified caller
+// identity (identity.Authenticator: a service from its certificate, an end user from the identity the gateway
+// signed, which users verifies; nil: no end user is accepted), then passes the options' interceptors.
+func New(creds credentials.TransportCredentials, users *identity.Verifier, opts ...Option) *Server {
+	if creds == nil {
+		panic("grpcserver.New: no transport credentials")
+	}
+	authn := identity.NewAuthenticator(users)
+	unary := []grpc.UnaryServerInterceptor{recoverUnary, logUnary, authn.UnaryServerInterceptor()}
+	stream := []grpc.StreamServerInterceptor{recoverStream, authn.StreamServerInterceptor()}
+	reflect := false
 	for _, o := range opts {
+		reflect = reflect || o.Reflection
 		if o.Unary != nil {
 			unary = append(unary, o.Unary)
 		}
@@ -53,13 +64,16 @@ func New(signer *identity.Signer, opts ...Option) *Server {
 		}
 	}
 	g := grpc.NewServer(
+		grpc.Creds(creds),
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 	)
 	h := health.NewServer()
 	healthpb.RegisterHealthServer(g, h)
-	reflection.Register(g)
+	if reflect {
+		reflection.Register(g)
+	}
 	return &Server{GRPC: g, Health: h}
 }
 
@@ -122,6 +136,16 @@ func recoverUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, hand
 	return handler(ctx, req)
 }
 
+func recoverStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			slog.ErrorContext(ss.Context(), "panic in handler", "method", info.FullMethod, "panic", r, "stack", string(debug.Stack()))
+			err = status.Error(codes.Internal, "internal error")
+		}
+	}()
+	return handler(srv, ss)
+}
+
 func logUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	start := time.Now()
 	resp, err := handler(ctx, req)
@@ -133,20 +157,23 @@ func logUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler 
 	return resp, err
 }
 
-// Dial opens a traced client connection to a service; the caller adds the identity to each call.
-func Dial(addr string) (*grpc.ClientConn, error) {
-	return grpc.NewClient(addr, grpc.WithStatsHandler(otelgrpc.NewClientHandler()), grpc.WithTransportCredentials(insecureCreds()))
+// Dial opens a traced client connection to a service over the transport creds (tlsconf.ClientCredentials
+// naming the service), with further options (the gateway's: identity.Issuer.DialOptions, which sign the end
+// user's identity for that service into each call).
+func Dial(addr string, creds credentials.TransportCredentials, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
+	return grpc.NewClient(addr, append([]grpc.DialOption{grpc.WithStatsHandler(otelgrpc.NewClientHandler()), grpc.WithTransportCredentials(creds)}, opts...)...)
 }
 
-// DialAs opens a traced client connection on which every call carries the signed identity of the calling
-// service (self), so the callee can authorise it as that service. A call without a deadline, or with a
-// later one, gets callTimeout (CallTimeout when 0): one slow peer must not hold a request for long.
-func DialAs(addr string, signer *identity.Signer, self string, callTimeout time.Duration) (*grpc.ClientConn, error) {
+// DialAs opens a traced client connection of one service to another over the transport creds, whose client
+// certificate names the calling service: the callee knows the caller from it, so the calls carry no identity
+// of their own. A call without a deadline, or with a later one, gets callTimeout (CallTimeout when 0): one slow
+// peer must not hold a request for long.
+func DialAs(addr string, creds credentials.TransportCredentials, callTimeout time.Duration) (*grpc.ClientConn, error) {
 	if callTimeout <= 0 {
 		callTimeout = CallTimeout
 	}
-	return grpc.NewClient(addr, grpc.WithStatsHandler(otelgrpc.NewClientHandler()), grpc.WithTransportCredentials(insecureCreds()),
-		grpc.WithChainUnaryInterceptor(withDefaultTimeout(callTimeout), signer.ServiceClientInterceptor(self)))
+	return grpc.NewClient(addr, grpc.WithStatsHandler(otelgrpc.NewClientHandler()), grpc.WithTransportCredentials(creds),
+		grpc.WithChainUnaryInterceptor(withDefaultTimeout(callTimeout)))
 }
 
 // CallTimeout is the default bound of one service-to-service call.

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
@@ -25,9 +26,11 @@ import (
 
 	"github.com/commonweal/commonweal/pkg/grpcerr"
 	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/identity/identitytest"
 )
 
-var testKey = []byte("grpcserver-test-key-0123456789ab")
+// testSvc is the name the test server's certificate gives it: the audience of the identities it accepts.
+const testSvc = "testsvc"
 
 // syncBuffer is a goroutine-safe log sink.
 type syncBuffer struct {
@@ -115,38 +118,34 @@ var testDesc = grpc.ServiceDesc{
 }
 
 type harness struct {
+	t      *testing.T
 	srv    *Server
 	svc    *testService
-	conn   *grpc.ClientConn
-	signer *identity.Signer
+	lis    *bufconn.Listener
+	conn   *grpc.ClientConn // the gateway's connection
+	suite  *identitytest.Suite
 	cancel context.CancelFunc
 	done   chan struct{} // closed when Serve returns
 	err    error         // what Serve returned, valid after done
 }
 
-// start serves a New server with the test service on a bufconn listener.
-func start(t *testing.T, grace time.Duration) *harness {
+// start serves a New server with the test service on a bufconn listener, with mutual TLS (a throwaway CA);
+// h.conn is a connection from the gateway.
+func start(t *testing.T, grace time.Duration, opts ...Option) *harness {
 	t.Helper()
-	signer := identity.NewSigner(testKey)
-	srv := New(signer)
+	suite := identitytest.New(t)
+	srv := New(suite.Server(testSvc), suite.Verifier(testSvc), opts...)
 	svc := &testService{release: make(chan struct{}), started: make(chan struct{})}
 	srv.GRPC.RegisterService(&testDesc, svc)
 
 	lis := bufconn.Listen(1 << 20)
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{srv: srv, svc: svc, signer: signer, cancel: cancel, done: make(chan struct{})}
+	h := &harness{t: t, srv: srv, svc: svc, lis: lis, suite: suite, cancel: cancel, done: make(chan struct{})}
 	go func() { h.err = srv.Serve(ctx, lis, grace); close(h.done) }()
 
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.conn = conn
+	h.conn = h.dial(suite.Client(identity.Gateway, testSvc))
 	t.Cleanup(func() {
 		cancel()
-		conn.Close()
 		select {
 		case <-h.done:
 		case <-time.After(10 * time.Second):
@@ -156,9 +155,31 @@ func start(t *testing.T, grace time.Duration) *harness {
 	return h
 }
 
+// dial opens a connection to the harness's server with creds.
+func (h *harness) dial(creds credentials.TransportCredentials) *grpc.ClientConn {
+	h.t.Helper()
+	conn, err := grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return h.lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(creds))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// as is ctx carrying id as the gateway forwards it to the test server.
+func (h *harness) as(ctx context.Context, id identity.Identity) context.Context {
+	return h.suite.As(ctx, id, testSvc)
+}
+
 func (h *harness) call(ctx context.Context, method string) (*wrapperspb.StringValue, error) {
+	return invoke(ctx, h.conn, method)
+}
+
+func invoke(ctx context.Context, conn *grpc.ClientConn, method string) (*wrapperspb.StringValue, error) {
 	out := new(wrapperspb.StringValue)
-	err := h.conn.Invoke(ctx, "/"+svcName+"/"+method, wrapperspb.String("in"), out)
+	err := conn.Invoke(ctx, "/"+svcName+"/"+method, wrapperspb.String("in"), out)
 	return out, err
 }
 
@@ -283,7 +304,7 @@ func TestServeForcesStopAfterGrace(t *testing.T) {
 
 func TestServeListenerError(t *testing.T) {
 	captureLogs(t)
-	srv := New(identity.NewSigner(testKey))
+	srv := New(insecure.NewCredentials(), nil)
 	lis := bufconn.Listen(1024)
 	lis.Close()
 	done := make(chan error, 1)
@@ -312,7 +333,7 @@ func TestPanicBecomesInternal(t *testing.T) {
 		t.Errorf("panic value leaked to the caller: %v", err)
 	}
 	// The server survives and keeps answering.
-	out, err := h.call(identity.NewSigner(testKey).Outgoing(ctx, identity.Identity{Subject: "u", Roles: []identity.Role{identity.Applicant}}), "WhoAmI")
+	out, err := h.call(h.as(ctx, identity.Identity{Subject: "u", Roles: []identity.Role{identity.Applicant}}), "WhoAmI")
 	if err != nil || out.GetValue() != "u|APPLICANT" {
 		t.Errorf("call after panic = %v, %v", out, err)
 	}
@@ -370,23 +391,38 @@ func TestIdentityInterceptorInstalled(t *testing.T) {
 		t.Errorf("anonymous call = %v, %v; want |PUBLIC", out, err)
 	}
 	id := identity.Identity{Subject: "staff-1", Roles: []identity.Role{identity.Operator}}
-	out, err = h.call(h.signer.Outgoing(ctx, id), "WhoAmI")
+	out, err = h.call(h.as(ctx, id), "WhoAmI")
 	if err != nil || out.GetValue() != "staff-1|OPERATOR" {
 		t.Errorf("signed call = %v, %v; want staff-1|OPERATOR", out, err)
+	}
+	// A service is known from its certificate, without any identity of its own.
+	reviews := h.dial(h.suite.Client("reviews", testSvc))
+	out, err = invoke(ctx, reviews, "WhoAmI")
+	if err != nil || out.GetValue() != "service:reviews|SERVICE" {
+		t.Errorf("call from the reviews service = %v, %v; want service:reviews|SERVICE", out, err)
 	}
 
 	h.svc.mu.Lock()
 	before := h.svc.whoCalls
 	h.svc.mu.Unlock()
-	bad := identity.NewSigner([]byte("forged")).Outgoing(ctx, id)
-	_, err = h.call(bad, "WhoAmI")
-	if status.Code(err) != codes.Unauthenticated || grpcerr.Reason(err) != "UNAUTHENTICATED" {
-		t.Errorf("forged call err = %v (reason %q), want Unauthenticated", err, grpcerr.Reason(err))
+	for name, tc := range map[string]struct {
+		conn *grpc.ClientConn
+		ctx  context.Context
+	}{
+		"forged (another gateway key)":     {h.conn, identitytest.New(t).As(ctx, id, testSvc)},
+		"signed for another service":       {h.conn, h.suite.As(ctx, id, "funding")},
+		"user identity from a service":     {reviews, h.as(ctx, id)},
+		"user identity from a non-gateway": {h.dial(h.suite.Client("gatewayx", testSvc)), h.as(ctx, id)},
+	} {
+		_, err = invoke(tc.ctx, tc.conn, "WhoAmI")
+		if status.Code(err) != codes.Unauthenticated || grpcerr.Reason(err) != "UNAUTHENTICATED" {
+			t.Errorf("%s: err = %v (reason %q), want Unauthenticated", name, err, grpcerr.Reason(err))
+		}
 	}
 	h.svc.mu.Lock()
 	defer h.svc.mu.Unlock()
 	if h.svc.whoCalls != before {
-		t.Error("handler ran for a forged identity")
+		t.Error("handler ran for a refused identity")
 	}
 }
 
@@ -424,9 +460,45 @@ func TestTracingAndReflection(t *testing.T) {
 	}
 
 	info := h.srv.GRPC.GetServiceInfo()
-	for _, name := range []string{"grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", svcName} {
+	for _, name := range []string{"grpc.health.v1.Health", svcName} {
 		if _, ok := info[name]; !ok {
 			t.Errorf("service %s not registered", name)
+		}
+	}
+	if _, ok := info["grpc.reflection.v1.ServerReflection"]; ok {
+		t.Error("reflection served without being asked for (production)")
+	}
+	dev := start(t, time.Second, Option{Reflection: true})
+	if _, ok := dev.srv.GRPC.GetServiceInfo()["grpc.reflection.v1.ServerReflection"]; !ok {
+		t.Error("reflection not served in dev mode")
+	}
+}
+
+// TestStreamsCarryTheVerifiedIdentity checks streams pass the identity interceptor too: a forged identity is
+// refused on a stream (the health watch) as on a unary call.
+func TestStreamsCarryTheVerifiedIdentity(t *testing.T) {
+	captureLogs(t)
+	h := start(t, time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	hc := healthpb.NewHealthClient(h.conn)
+	id := identity.Identity{Subject: "staff-1", Roles: []identity.Role{identity.Operator}}
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		want codes.Code
+	}{
+		{"anonymous", ctx, codes.OK},
+		{"signed", h.as(ctx, id), codes.OK},
+		{"forged", identitytest.New(t).As(ctx, id, testSvc), codes.Unauthenticated},
+		{"signed for another service", h.suite.As(ctx, id, "funding"), codes.Unauthenticated},
+	} {
+		watch, err := hc.Watch(tc.ctx, &healthpb.HealthCheckRequest{})
+		if err == nil {
+			_, err = watch.Recv()
+		}
+		if status.Code(err) != tc.want {
+			t.Errorf("%s watch: %v, want %v", tc.name, err, tc.want)
 		}
 	}
 }

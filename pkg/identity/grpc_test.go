@@ -16,43 +16,85 @@ import (
 
 var testInfo = &grpc.UnaryServerInfo{FullMethod: "/commonweal.test.v1.TestService/Get"}
 
+// peerKey carries, in a test's context, the name a verified client certificate would give the caller.
+type peerKey struct{}
+
+func fromPeer(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, peerKey{}, name)
+}
+
+// testAuthenticator is the authenticator of the service "donations", reading the caller's certificate name
+// from the context (fromPeer) instead of a TLS handshake.
+func testAuthenticator(v *Verifier) *Authenticator {
+	a := NewAuthenticator(v)
+	a.peer = func(ctx context.Context) (string, bool) {
+		name, ok := ctx.Value(peerKey{}).(string)
+		return name, ok
+	}
+	return a
+}
+
 // callInterceptor runs the interceptor with ctx and reports what the handler saw.
-func callInterceptor(t *testing.T, s *Signer, ctx context.Context) (seen *Identity, resp any, err error) {
+func callInterceptor(t *testing.T, a *Authenticator, ctx context.Context) (seen *Identity, resp any, err error) {
 	t.Helper()
 	handler := func(ctx context.Context, req any) (any, error) {
 		id := From(ctx)
 		seen = &id
 		return "ok", nil
 	}
-	resp, err = s.UnaryServerInterceptor()(ctx, "req", testInfo, handler)
+	resp, err = a.UnaryServerInterceptor()(ctx, "req", testInfo, handler)
 	return seen, resp, err
 }
 
-func TestUnaryServerInterceptor(t *testing.T) {
-	s := NewSigner(testKey)
+// authCases are the callers every server interceptor must tell apart (the service is "donations").
+func authCases() []struct {
+	name string
+	ctx  context.Context
+	want *Identity // nil: refused
+} {
+	is := NewIssuer(testKey)
 	alice := Identity{Subject: "alice", Roles: []Role{Applicant}, OrgID: "org-1"}
-
 	past := time.Now().Add(-time.Hour)
-	old := fixedSigner(testKey, &past)
-
-	tests := []struct {
+	old, _ := at(&past)
+	_, otherKey := mustKey()
+	bg := context.Background()
+	with := func(ctx context.Context, tokens ...string) context.Context {
+		md := metadata.MD{}
+		for _, tok := range tokens {
+			md.Append(MetadataKey, tok)
+		}
+		return metadata.NewIncomingContext(ctx, md)
+	}
+	gw := fromPeer(bg, Gateway)
+	funding := ServiceIdentity("funding")
+	return []struct {
 		name string
 		ctx  context.Context
-		want *Identity // nil: refused
+		want *Identity
 	}{
-		{"no metadata", context.Background(), &Anonymous},
-		{"metadata without identity", metadata.NewIncomingContext(context.Background(), metadata.Pairs("other", "x")), &Anonymous},
-		{"valid token", metadata.NewIncomingContext(context.Background(), metadata.Pairs(MetadataKey, s.Sign(alice))), &alice},
-		{"identity set in ctx without metadata is not trusted", With(context.Background(), alice), &Anonymous},
-		{"garbage token", metadata.NewIncomingContext(context.Background(), metadata.Pairs(MetadataKey, "garbage")), nil},
-		{"empty token", metadata.NewIncomingContext(context.Background(), metadata.Pairs(MetadataKey, "")), nil},
-		{"other key", metadata.NewIncomingContext(context.Background(), metadata.Pairs(MetadataKey, NewSigner([]byte("other")).Sign(alice))), nil},
-		{"expired", metadata.NewIncomingContext(context.Background(), metadata.Pairs(MetadataKey, old.Sign(alice))), nil},
-		{"bad first of two", metadata.NewIncomingContext(context.Background(), metadata.Pairs(MetadataKey, "garbage", MetadataKey, s.Sign(alice))), nil},
+		{"no certificate, no metadata", bg, &Anonymous},
+		{"gateway without identity", gw, &Anonymous},
+		{"gateway, metadata without identity", metadata.NewIncomingContext(gw, metadata.Pairs("other", "x")), &Anonymous},
+		{"gateway, valid token", with(gw, is.Sign(alice, "donations")), &alice},
+		{"service from its certificate", fromPeer(bg, "funding"), &funding},
+		{"identity set in ctx without metadata is not trusted", With(bg, alice), &Anonymous},
+		{"gateway, token for another service (replay)", with(gw, is.Sign(alice, "funding")), nil},
+		{"gateway, garbage token", with(gw, "garbage"), nil},
+		{"gateway, empty token", with(gw, ""), nil},
+		{"gateway, other key", with(gw, NewIssuer(otherKey).Sign(alice, "donations")), nil},
+		{"gateway, expired", with(gw, old.Sign(alice, "donations")), nil},
+		{"gateway, two tokens", with(gw, is.Sign(alice, "donations"), is.Sign(alice, "donations")), nil},
+		{"gateway, bad first of two", with(gw, "garbage", is.Sign(alice, "donations")), nil},
+		{"service with a valid user token", with(fromPeer(bg, "funding"), is.Sign(alice, "donations")), nil},
+		{"no certificate with a valid user token", with(bg, is.Sign(alice, "donations")), nil},
 	}
-	for _, tt := range tests {
+}
+
+func TestUnaryServerInterceptor(t *testing.T) {
+	a := testAuthenticator(NewVerifier("donations", testPub))
+	for _, tt := range authCases() {
 		t.Run(tt.name, func(t *testing.T) {
-			seen, resp, err := callInterceptor(t, s, tt.ctx)
+			seen, resp, err := callInterceptor(t, a, tt.ctx)
 			if tt.want == nil {
 				if seen != nil {
 					t.Errorf("handler was called with %+v", *seen)
@@ -85,7 +127,7 @@ func TestUnaryServerInterceptor(t *testing.T) {
 }
 
 func TestUnaryServerInterceptorAnonymousIsPublic(t *testing.T) {
-	seen, _, err := callInterceptor(t, NewSigner(testKey), context.Background())
+	seen, _, err := callInterceptor(t, testAuthenticator(NewVerifier("donations", testPub)), context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,16 +136,29 @@ func TestUnaryServerInterceptorAnonymousIsPublic(t *testing.T) {
 	}
 }
 
-func TestOutgoing(t *testing.T) {
-	s := NewSigner(testKey)
-	bob := Identity{Subject: "bob", Roles: []Role{Service}}
-	ctx := metadata.AppendToOutgoingContext(context.Background(), "x-keep", "1")
-	ctx = s.Outgoing(ctx, bob)
-
-	md, ok := metadata.FromOutgoingContext(ctx)
-	if !ok {
-		t.Fatal("no outgoing metadata")
+// TestNoVerifier: a server without the gateway's key refuses every forwarded identity but still knows services.
+func TestNoVerifier(t *testing.T) {
+	a := testAuthenticator(nil)
+	ctx := metadata.NewIncomingContext(fromPeer(context.Background(), Gateway),
+		metadata.Pairs(MetadataKey, NewIssuer(testKey).Sign(Identity{Subject: "u", Roles: []Role{Donor}}, "donations")))
+	if _, _, err := callInterceptor(t, a, ctx); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("forwarded identity without a verifier: %v, want Unauthenticated", err)
 	}
+	if seen, _, err := callInterceptor(t, a, fromPeer(context.Background(), "reviews")); err != nil || !seen.IsService("reviews") {
+		t.Errorf("service caller: %+v, %v", seen, err)
+	}
+}
+
+func TestDialOptionsSignForTheTarget(t *testing.T) {
+	is := NewIssuer(testKey)
+	bob := Identity{Subject: "bob", Roles: []Role{Donor}}
+	opts := is.DialOptions("donations")
+	if len(opts) != 2 {
+		t.Fatalf("DialOptions = %d options, want a unary and a stream interceptor", len(opts))
+	}
+	// Outgoing is what the interceptors add: one token for the target, existing metadata kept.
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "x-keep", "1")
+	md, _ := metadata.FromOutgoingContext(is.Outgoing(ctx, bob, "donations"))
 	if got := md.Get("x-keep"); len(got) != 1 {
 		t.Errorf("Outgoing dropped existing metadata: %v", md)
 	}
@@ -111,14 +166,48 @@ func TestOutgoing(t *testing.T) {
 	if len(vals) != 1 {
 		t.Fatalf("%s = %v, want one token", MetadataKey, vals)
 	}
-	got, err := s.Verify(vals[0])
-	if err != nil || got.Subject != "bob" || !slices.Equal(got.Roles, bob.Roles) {
-		t.Errorf("Verify(outgoing token) = %+v, %v", got, err)
+	if got, err := NewVerifier("donations", testPub).Verify(vals[0]); err != nil || got.Subject != "bob" {
+		t.Errorf("donations verifying the token: %+v, %v", got, err)
 	}
-
-	// What the client sends is what the server's interceptor accepts.
-	seen, _, err := callInterceptor(t, s, metadata.NewIncomingContext(context.Background(), md))
+	if _, err := NewVerifier("funding", testPub).Verify(vals[0]); err == nil {
+		t.Error("funding accepted a token signed for donations")
+	}
+	// What the gateway sends is what the service's interceptor accepts.
+	seen, _, err := callInterceptor(t, testAuthenticator(NewVerifier("donations", testPub)), metadata.NewIncomingContext(fromPeer(context.Background(), Gateway), md))
 	if err != nil || seen == nil || seen.Subject != "bob" {
 		t.Errorf("interceptor on outgoing metadata: %v, %v", seen, err)
 	}
 }
+
+func TestStreamServerInterceptor(t *testing.T) {
+	a := testAuthenticator(NewVerifier("donations", testPub))
+	info := &grpc.StreamServerInfo{FullMethod: "/commonweal.test.v1.TestService/Watch", IsServerStream: true}
+	for _, tt := range authCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			var seen *Identity
+			handler := func(srv any, ss grpc.ServerStream) error {
+				id := From(ss.Context())
+				seen = &id
+				return nil
+			}
+			err := a.StreamServerInterceptor()(nil, fakeStream{ctx: tt.ctx}, info, handler)
+			if tt.want == nil {
+				if seen != nil || status.Code(err) != codes.Unauthenticated || grpcerr.Reason(err) != "UNAUTHENTICATED" {
+					t.Fatalf("handler saw %v, err %v; want refused UNAUTHENTICATED", seen, err)
+				}
+				return
+			}
+			if err != nil || seen == nil || seen.Subject != tt.want.Subject || !slices.Equal(seen.Roles, tt.want.Roles) {
+				t.Fatalf("handler saw %v, err %v; want %+v", seen, err, *tt.want)
+			}
+		})
+	}
+}
+
+// fakeStream is a server stream with a context and nothing else.
+type fakeStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (f fakeStream) Context() context.Context { return f.ctx }

@@ -1,17 +1,12 @@
-// Package identity carries the caller's identity from the gateway to every service: the gateway signs it,
-// each service verifies it, and handlers authorise by role and then by object ownership.
+// Package identity carries the caller's identity to every service: a suite service is known from its client
+// certificate; an end user's identity is signed by the gateway (Ed25519, bound to the target service and a
+// short lifetime) and verified by each service with the gateway's public key. Handlers authorise by role and
+// then by object ownership.
 package identity
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"slices"
-	"strings"
-	"time"
 )
 
 // Role is one of the programme's roles (DOMAIN.md §1).
@@ -88,76 +83,8 @@ func From(ctx context.Context) Identity {
 	return Anonymous
 }
 
-// MetadataKey is the gRPC metadata key of the signed internal identity.
-const MetadataKey = "x-commonweal-identity"
-
-// TTL bounds how long a signed identity is accepted, so a captured header is useless soon after.
-const TTL = 2 * time.Minute
-
-// Errors of Verify.
-var (
-	ErrMalformed = errors.New("identity: malformed token")
-	ErrSignature = errors.New("identity: bad signature")
-	ErrExpired   = errors.New("identity: expired")
-)
-
-// Signer signs and verifies internal identities with a key shared by the gateway and the services.
-type Signer struct {
-	key []byte
-	now func() time.Time
-}
-
-// NewSigner returns a signer using key.
-func NewSigner(key []byte) *Signer {
-	return &Signer{key: key, now: time.Now}
-}
-
-type payload struct {
-	Identity
-	Exp int64 `json:"exp"`
-}
-
-// Sign returns the signed, expiring token for id.
-func (s *Signer) Sign(id Identity) string {
-	body, _ := json.Marshal(payload{Identity: id, Exp: s.now().Add(TTL).Unix()})
-	p := base64.RawURLEncoding.EncodeToString(body)
-	return p + "." + base64.RawURLEncoding.EncodeToString(s.mac(p))
-}
-
-// Verify checks a token's signature and expiry and returns its identity.
-func (s *Signer) Verify(token string) (Identity, error) {
-	p, sig, ok := strings.Cut(token, ".")
-	if !ok {
-		return Identity{}, ErrMalformed
-	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil {
-		return Identity{}, ErrMalformed
-	}
-	if !hmac.Equal(got, s.mac(p)) {
-		return Identity{}, ErrSignature
-	}
-	body, err := base64.RawURLEncoding.DecodeString(p)
-	if err != nil {
-		return Identity{}, ErrMalformed
-	}
-	var pl payload
-	if err := json.Unmarshal(body, &pl); err != nil || pl.Subject == "" {
-		return Identity{}, ErrMalformed
-	}
-	if s.now().Unix() > pl.Exp {
-		return Identity{}, ErrExpired
-	}
-	return pl.Identity, nil
-}
-
-func (s *Signer) mac(p string) []byte {
-	m := hmac.New(sha256.New, s.key)
-	m.Write([]byte(p))
-	return m.Sum(nil)
-}
-
-// ServiceIdentity is the identity a suite service uses when it calls another service on its own behalf.
+// ServiceIdentity is the identity of a suite service calling another one on its own behalf: the server gives it
+// to a caller whose verified client certificate names the service (Authenticator).
 func ServiceIdentity(service string) Identity {
 	return Identity{Subject: "service:" + service, Roles: []Role{Service}}
 }

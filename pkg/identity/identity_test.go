@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -11,47 +12,53 @@ import (
 	"time"
 )
 
-var testKey = []byte("0123456789abcdef0123456789abcdef")
+// testPair is the gateway key pair of the tests.
+var testPub, testKey = mustKey()
 
-// fixedSigner returns a signer whose clock reads *now.
-func fixedSigner(key []byte, now *time.Time) *Signer {
-	s := NewSigner(key)
-	s.now = func() time.Time { return *now }
-	return s
+func mustKey() (ed25519.PublicKey, ed25519.PrivateKey) {
+	pub, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		panic(err)
+	}
+	return pub, key
+}
+
+// at returns an issuer and a verifier (for aud "donations") whose clocks read *now.
+func at(now *time.Time) (*Issuer, *Verifier) {
+	is, v := NewIssuer(testKey), NewVerifier("donations", testPub)
+	is.now = func() time.Time { return *now }
+	v.now = func() time.Time { return *now }
+	return is, v
 }
 
 func TestSignVerifyRoundTrip(t *testing.T) {
-	s := NewSigner(testKey)
+	is, v := NewIssuer(testKey), NewVerifier("donations", testPub)
 	tests := []Identity{
 		{Subject: "user-1", Roles: []Role{Applicant}, OrgID: "org-9"},
 		{Subject: "donor-7", Roles: []Role{Donor}, DonorID: "d-7"},
 		{Subject: "staff", Roles: []Role{Operator, Finance}},
-		{Subject: "svc:applications", Roles: []Role{Service}},
 		{Subject: "名字 with \"quotes\" and .dots.", Roles: []Role{Reviewer}},
+		{Subject: "no roles"},
 	}
 	for _, id := range tests {
-		tok := s.Sign(id)
+		tok := is.Sign(id, "donations")
 		if strings.Count(tok, ".") != 1 {
 			t.Errorf("token %q has not exactly one dot", tok)
 		}
-		got, err := s.Verify(tok)
+		got, err := v.Verify(tok)
 		if err != nil {
 			t.Fatalf("Verify(Sign(%+v)): %v", id, err)
 		}
 		if got.Subject != id.Subject || got.OrgID != id.OrgID || got.DonorID != id.DonorID || !slices.Equal(got.Roles, id.Roles) {
 			t.Errorf("round trip = %+v, want %+v", got, id)
 		}
-		// Another signer with the same key accepts it too (gateway signs, service verifies).
-		if _, err := NewSigner(append([]byte(nil), testKey...)).Verify(tok); err != nil {
-			t.Errorf("same key, other signer: %v", err)
-		}
 	}
 }
 
 func TestVerifyRejects(t *testing.T) {
-	s := NewSigner(testKey)
+	is, v := NewIssuer(testKey), NewVerifier("donations", testPub)
 	id := Identity{Subject: "user-1", Roles: []Role{Applicant}}
-	tok := s.Sign(id)
+	tok := is.Sign(id, "donations")
 	p, sig, _ := strings.Cut(tok, ".")
 
 	// A payload that claims more roles, with the original signature.
@@ -67,12 +74,16 @@ func TestVerifyRejects(t *testing.T) {
 	flipped[0] ^= 1
 
 	// A well-signed token whose payload is not a valid identity.
-	signed := func(payload string) string {
-		pp := base64.RawURLEncoding.EncodeToString([]byte(payload))
-		return pp + "." + base64.RawURLEncoding.EncodeToString(s.mac(pp))
+	signedRaw := func(pp string) string {
+		return pp + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(testKey, []byte(signedPrefix+pp)))
 	}
-	signedRaw := func(pp string) string { return pp + "." + base64.RawURLEncoding.EncodeToString(s.mac(pp)) }
-	future := time.Now().Add(time.Hour).Unix()
+	signed := func(payload string) string { return signedRaw(base64.RawURLEncoding.EncodeToString([]byte(payload))) }
+	now := time.Now().Unix()
+	claimsJSON := func(sub, roles, aud string, iat, exp int64) string {
+		return `{"sub":"` + sub + `","roles":[` + roles + `],"aud":"` + aud + `","iat":` + itoa(iat) + `,"exp":` + itoa(exp) + `}`
+	}
+	// Signed without the prefix: a signature the key made for something else.
+	unprefixed := p + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(testKey, []byte(p)))
 
 	tests := []struct {
 		name  string
@@ -86,17 +97,24 @@ func TestVerifyRejects(t *testing.T) {
 		{"signature empty", p + ".", []error{ErrSignature}},
 		{"signature not base64", p + ".!!!", []error{ErrMalformed}},
 		{"signature padded base64", p + "." + base64.URLEncoding.EncodeToString(sigBytes), []error{ErrMalformed, ErrSignature}},
+		{"signed without the prefix", unprefixed, []error{ErrSignature}},
 		{"no dot", p + sig, []error{ErrMalformed}},
 		{"empty", "", []error{ErrMalformed}},
 		{"extra segment", tok + ".x", []error{ErrSignature, ErrMalformed}},
 		{"signed non-base64 payload", signedRaw("@@@"), []error{ErrMalformed}},
 		{"signed non-JSON payload", signed("not json"), []error{ErrMalformed}},
-		{"signed empty subject", signed(`{"sub":"","roles":["ORGANIZER"],"exp":` + itoa(future) + `}`), []error{ErrMalformed}},
-		{"signed without exp", signed(`{"sub":"x","roles":["ORGANIZER"]}`), []error{ErrExpired, ErrMalformed}},
+		{"signed empty subject", signed(claimsJSON("", `"ORGANIZER"`, "donations", now, now+30)), []error{ErrMalformed}},
+		{"signed without exp", signed(`{"sub":"x","roles":["ORGANIZER"],"aud":"donations","iat":` + itoa(now) + `}`), []error{ErrMalformed}},
+		{"signed for longer than Lifetime", signed(claimsJSON("x", `"ORGANIZER"`, "donations", now, now+3600)), []error{ErrMalformed}},
+		{"signed unknown role", signed(claimsJSON("x", `"ADMIN"`, "donations", now, now+30)), []error{ErrMalformed}},
+		{"signed SERVICE role", signed(claimsJSON("service:funding", `"SERVICE"`, "donations", now, now+30)), []error{ErrServiceRole}},
+		{"signed without aud", signed(`{"sub":"x","roles":["ORGANIZER"],"iat":` + itoa(now) + `,"exp":` + itoa(now+30) + `}`), []error{ErrAudience}},
+		{"signed for another service", is.Sign(id, "funding"), []error{ErrAudience}},
+		{"signed in the future", signed(claimsJSON("x", `"ORGANIZER"`, "donations", now+60, now+90)), []error{ErrNotYetValid}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := s.Verify(tt.token)
+			got, err := v.Verify(tt.token)
 			if err == nil {
 				t.Fatalf("Verify accepted %q as %+v", tt.token, got)
 			}
@@ -116,19 +134,20 @@ func itoa(n int64) string {
 }
 
 func TestVerifyOtherKey(t *testing.T) {
-	tok := NewSigner(testKey).Sign(Identity{Subject: "u", Roles: []Role{Organizer}})
-	for _, key := range [][]byte{[]byte("another key entirely, 32 bytes.."), testKey[:31], nil} {
-		if _, err := NewSigner(key).Verify(tok); !errors.Is(err, ErrSignature) {
-			t.Errorf("key %q: err = %v, want ErrSignature", key, err)
+	tok := NewIssuer(testKey).Sign(Identity{Subject: "u", Roles: []Role{Organizer}}, "donations")
+	otherPub, _ := mustKey()
+	for name, pub := range map[string]ed25519.PublicKey{"other key": otherPub, "truncated key": testPub[:31], "no key": nil} {
+		if _, err := NewVerifier("donations", pub).Verify(tok); !errors.Is(err, ErrSignature) {
+			t.Errorf("%s: err = %v, want ErrSignature", name, err)
 		}
 	}
 }
 
 func TestVerifyExpiry(t *testing.T) {
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	s := fixedSigner(testKey, &now)
-	tok := s.Sign(Identity{Subject: "u", Roles: []Role{Applicant}})
-	start := now
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	now := start
+	is, v := at(&now)
+	tok := is.Sign(Identity{Subject: "u", Roles: []Role{Applicant}}, "donations")
 
 	tests := []struct {
 		name    string
@@ -136,25 +155,27 @@ func TestVerifyExpiry(t *testing.T) {
 		wantErr error
 	}{
 		{"immediately", start, nil},
-		{"just before TTL", start.Add(TTL - time.Second), nil},
-		{"at TTL", start.Add(TTL), nil},
-		{"one second after TTL", start.Add(TTL + time.Second), ErrExpired},
+		{"the verifier's clock a little behind", start.Add(-ClockSkew), nil},
+		{"the verifier's clock too far behind", start.Add(-ClockSkew - time.Second), ErrNotYetValid},
+		{"at the end of its lifetime", start.Add(Lifetime), nil},
+		{"within the clock skew after it", start.Add(Lifetime + ClockSkew), nil},
+		{"one second after the skew", start.Add(Lifetime + ClockSkew + time.Second), ErrExpired},
 		{"an hour later", start.Add(time.Hour), ErrExpired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			now = tt.at
-			_, err := s.Verify(tok)
+			_, err := v.Verify(tok)
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
-				t.Errorf("Verify at +%v: err = %v, want %v", tt.at.Sub(start), err, tt.wantErr)
+				t.Errorf("Verify at %+v: err = %v, want %v", tt.at.Sub(start), err, tt.wantErr)
 			}
 		})
 	}
 }
 
-func TestTTLIsShort(t *testing.T) {
-	if TTL <= 0 || TTL > 5*time.Minute {
-		t.Errorf("TTL = %v; a captured header must stop working within minutes", TTL)
+func TestLifetimeIsShort(t *testing.T) {
+	if Lifetime <= 0 || Lifetime > time.Minute || ClockSkew <= 0 || ClockSkew > Lifetime {
+		t.Errorf("Lifetime = %v, ClockSkew = %v; a captured header must stop working within a minute", Lifetime, ClockSkew)
 	}
 }
 

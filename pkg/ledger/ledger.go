@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/hashchain"
 )
 
 // Kind is what a transfer does (TigerBeetle's two-phase transfers).
@@ -157,6 +158,9 @@ type Verification struct {
 	Accounts   int
 	Transfers  int
 	Mismatches []string
+	// ChainBreaks are the first bad entry of each hash chain walked with the ledger (pkg/hashchain); none when
+	// every chain links up.
+	ChainBreaks []hashchain.Break
 }
 
 // Verify recomputes every account's balances from the transfers (in insertion order) and compares them with

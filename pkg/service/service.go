@@ -32,6 +32,7 @@ import (
 	"github.com/commonweal/commonweal/pkg/pagetoken"
 	"github.com/commonweal/commonweal/pkg/sealed"
 	"github.com/commonweal/commonweal/pkg/telemetry"
+	"github.com/commonweal/commonweal/pkg/tlsconf"
 )
 
 // Spec is what the runner needs to know about a service.
@@ -52,10 +53,9 @@ type Spec struct {
 type Runtime struct {
 	Pool       *pgxpool.Pool
 	Server     *grpcserver.Server
-	Signer     *identity.Signer
 	Box        *sealed.Box
 	PageTokens *pagetoken.Signer
-	// Peers holds a connection to each peer, whose calls carry this service's signed identity.
+	// Peers holds a connection to each peer, made with this service's certificate, which names it to the peer.
 	Peers map[string]*grpc.ClientConn
 	// Requests keeps the request_id records; use cases run their unit of work through it.
 	Requests *idempotency.PG
@@ -80,18 +80,24 @@ func Main(spec Spec, setup Setup) {
 	}
 }
 
-// Run runs the command in args ("migrate", "serve", or nothing for both) until SIGINT or SIGTERM.
+// Run runs the command in args ("migrate", "serve", or nothing for both, in dev mode only) until SIGINT or
+// SIGTERM.
 func Run(args []string, spec Spec, setup Setup) error {
 	upper := strings.ToUpper(spec.Name)
 	cfg := config.New(spec.Name)
 	dbs := db.Settings{
-		AdminURL: cfg.Secret("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server and database of this service (owner credentials; used to create the role and schema)"),
+		AdminURL: cfg.Secret("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server and database of this service: for `migrate`, with an admin role that may create roles and schemas; for `serve` (production), the server only, without credentials"),
 		Schema:   spec.Name,
-		Password: cfg.Secret(upper+"_DB_PASSWORD", spec.Name+"-dev", "password of the service's own database role"),
+		Password: cfg.Secret(upper+"_DB_PASSWORD", spec.Name+"-dev", "password of the service's runtime database role (set by `migrate`, used by `serve`)", config.MinLen(config.PasswordMin)),
 	}
 	if u := cfg.Secret(upper+"_DATABASE_URL", "", "a separate database server for this service (overrides DATABASE_URL)"); u != "" {
 		dbs.AdminURL = u
+		dbs.URLSetting = upper + "_DATABASE_URL" // named in the production refusals
 	}
+	// Production rules of the database (pkg/db production.go): sslmode=verify-full unless waived; `serve`
+	// gets the server without credentials and connects as the runtime role, which may own nothing.
+	dbs.Production = !cfg.IsDev()
+	dbs.TLSWaived = cfg.Bool(db.TLSWaivedVar, false, "production only: allow database connections without sslmode=verify-full (a warning at every start)")
 	dbs.MaxConns = int32(cfg.Int(upper+"_DB_MAX_CONNS", db.DefaultMaxConns, "maximum connections in the service's database pool"))
 	dbs.StatementTimeout = cfg.Duration(upper+"_DB_STATEMENT_TIMEOUT", db.DefaultStatementTimeout, "PostgreSQL statement_timeout of the service's sessions")
 	dbs.IdleInTxTimeout = cfg.Duration(upper+"_DB_IDLE_IN_TX_TIMEOUT", db.DefaultIdleInTxTimeout, "PostgreSQL idle_in_transaction_session_timeout of the service's sessions")
@@ -102,9 +108,11 @@ func Run(args []string, spec Spec, setup Setup) error {
 	for _, p := range spec.Peers {
 		peerAddrs[p] = cfg.String(strings.ToUpper(p)+"_ADDR", addrs.Default[p], "gRPC address of the "+p+" service")
 	}
-	identityKey := cfg.Secret("INTERNAL_IDENTITY_KEY", "dev-internal-identity-key-change-me", "key shared with the gateway and the services to sign and verify caller identities")
-	dataKey := cfg.Secret("DATA_ENCRYPTION_KEY", "ZGV2LWRhdGEta2V5LTMyLWJ5dGVzLWxvbmctLS0tLS0=", "base64 of the 32-byte AES key sealing personal data at rest")
-	pageKey := cfg.Secret("PAGE_TOKEN_KEY", "dev-page-token-key-change-me", "key signing page tokens")
+	gatewayKey := cfg.Secret(identity.PublicKeyVar, identity.DevPublicKey, "the gateway's Ed25519 public key (PEM or base64; two during a rotation), verifying the end-user identities it forwards; a calling service is known from its certificate", config.MinLen(config.KeyMin))
+	dataKey := cfg.Secret("DATA_ENCRYPTION_KEY", "ZGV2LWRhdGEta2V5LTMyLWJ5dGVzLWxvbmctLS0tLS0=", "base64 of the 32-byte AES key sealing personal data at rest", config.MinLen(config.KeyMin))
+	pageKey := cfg.Secret("PAGE_TOKEN_KEY", "dev-page-token-key-change-me", "key signing page tokens", config.MinLen(config.KeyMin))
+	tlsFiles := tlsconf.Settings(cfg) // mutual TLS on every gRPC connection (pkg/tlsconf)
+	reflection := cfg.IsDev()         // gRPC reflection lists every method: dev mode only
 	grace := cfg.Duration("SHUTDOWN_GRACE", 10*time.Second, "how long in-flight calls may finish at shutdown")
 	logLevel := cfg.String("LOG_LEVEL", "info", "debug, info, warn or error")
 	if spec.Policy == nil || spec.Policy.Service == "" {
@@ -131,11 +139,24 @@ func Run(args []string, spec Spec, setup Setup) error {
 	if len(args) > 0 {
 		cmd = args[0]
 	}
+	if dbs.Production && dbs.TLSWaived {
+		slog.Warn(db.TLSWaivedVar + "=true: the database connection is not verified TLS (production requires sslmode=" + db.TLSMode + " otherwise)")
+	}
 	switch cmd {
 	case "migrate":
+		if err := dbs.CheckMigrate(); err != nil {
+			return err
+		}
 		return db.Migrate(ctx, dbs, spec.Migrations)
 	case "serve":
+		if err := dbs.CheckServe(); err != nil {
+			return err
+		}
 	case "all":
+		if dbs.Production {
+			return fmt.Errorf("production mode: name the command: `%s migrate` (a one-off job with the admin DATABASE_URL), then `%s serve` (the server only, connecting as role %s with %s_DB_PASSWORD); migrating and serving in one process is for %s=%s only",
+				spec.Name, spec.Name, spec.Name, upper, config.ModeVar, config.Dev)
+		}
 		if err := db.Migrate(ctx, dbs, spec.Migrations); err != nil {
 			return err
 		}
@@ -145,6 +166,14 @@ func Run(args []string, spec Spec, setup Setup) error {
 
 	if len(pageKey) < pagetoken.MinKeySize {
 		return fmt.Errorf("PAGE_TOKEN_KEY: at least %d bytes", pagetoken.MinKeySize)
+	}
+	users, err := identity.ParsePublicKeys(gatewayKey)
+	if err != nil {
+		return fmt.Errorf("%s: %w", identity.PublicKeyVar, err)
+	}
+	tlsSrc, err := tlsconf.Load(tlsFiles)
+	if err != nil {
+		return err
 	}
 	shutdownTracing, err := telemetry.Setup(ctx, spec.Name)
 	if err != nil {
@@ -160,13 +189,12 @@ func Run(args []string, spec Spec, setup Setup) error {
 		return err
 	}
 	defer pool.Close()
-	signer := identity.NewSigner([]byte(identityKey))
 	policies := append([]authz.Policy{*spec.Policy}, spec.MorePolicies...)
-	authorise := grpcserver.Option{Unary: authz.Unary(policies...), Stream: authz.Stream(policies...)}
-	rt := &Runtime{Pool: pool, Server: grpcserver.New(signer, authorise), Signer: signer, Box: box,
+	authorise := grpcserver.Option{Unary: authz.Unary(policies...), Stream: authz.Stream(policies...), Reflection: reflection}
+	rt := &Runtime{Pool: pool, Server: grpcserver.New(tlsconf.ServerCredentials(tlsSrc), identity.NewVerifier(spec.Name, users...), authorise), Box: box,
 		PageTokens: pagetoken.NewSigner([]byte(pageKey)), Peers: map[string]*grpc.ClientConn{}, Requests: idempotency.NewPG(pool)}
 	for p, a := range peerAddrs {
-		conn, err := grpcserver.DialAs(a, signer, spec.Name, peerTimeout)
+		conn, err := grpcserver.DialAs(a, tlsconf.ClientCredentials(tlsSrc, p), peerTimeout)
 		if err != nil {
 			return fmt.Errorf("%s_ADDR: %w", strings.ToUpper(p), err)
 		}

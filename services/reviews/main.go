@@ -28,7 +28,7 @@ func main() {
 	// (government shares and the pool of the results).
 	spec := service.Spec{Name: "reviews", Migrations: migrations.FS, Peers: []string{"applications", "donations", "funding"}, Policy: &api.Policy}
 	service.Main(spec, func(cfg *config.Loader) func(context.Context, *service.Runtime) error {
-		phoneKey := cfg.Secret("VOTER_HMAC_KEY", "dev-voter-hmac-key-change-me", "key of the HMAC that is all the service keeps of a voter's phone number")
+		phoneKey := cfg.Secret("VOTER_HMAC_KEY", "dev-voter-hmac-key-change-me", "key of the HMAC that is all the service keeps of a voter's phone number", config.MinLen(config.KeyMin))
 		sender := cfg.String("VOTER_CODE_SENDER", "dev", "how voter codes are sent: dev (returned in the response: local runs only) or none (refused); production must configure a real SMS sender")
 		tokenTTL := cfg.Duration("VOTER_TOKEN_TTL", 24*time.Hour, "how long a voter token is valid")
 		return func(_ context.Context, rt *service.Runtime) error {

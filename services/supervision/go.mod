@@ -1,6 +1,6 @@
 module github.com/commonweal/commonweal/services/supervision
 
-go 1.26.0
+go 1.27.3
 
 require (
 	github.com/commonweal/commonweal/gen/go v0.0.0

@@ -15,7 +15,6 @@ import (
 	"github.com/commonweal/commonweal/gateway/internal/auth"
 	"github.com/commonweal/commonweal/gateway/internal/openapi"
 	"github.com/commonweal/commonweal/pkg/grpcerr"
-	"github.com/commonweal/commonweal/pkg/identity"
 )
 
 func TestHTTPStatus(t *testing.T) {
@@ -221,7 +220,7 @@ func TestRateLimitPerAddress(t *testing.T) {
 
 func TestDevTokensOnlyInDevMode(t *testing.T) {
 	for _, dev := range []bool{true, false} {
-		h, err := New(t.Context(), Options{Verifier: auth.NewDevVerifier([]byte("k")), Signer: identity.NewSigner([]byte("s")), DevMode: dev, MaxBodyBytes: 1 << 10})
+		h, err := New(t.Context(), Options{Verifier: auth.NewDevVerifier([]byte("k")), DevMode: dev, MaxBodyBytes: 1 << 10})
 		if err != nil {
 			t.Fatal(err)
 		}

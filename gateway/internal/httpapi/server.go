@@ -15,7 +15,6 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/commonweal/commonweal/gateway/internal/auth"
@@ -33,14 +32,15 @@ type Backend struct {
 // Options configure the gateway.
 type Options struct {
 	Verifier       *auth.Verifier
-	Signer         *identity.Signer
 	DevMode        bool
 	AllowedOrigins []string
 	MaxBodyBytes   int64
 	// RequestTimeout bounds how long one HTTP request may take end to end (0: no bound).
 	RequestTimeout time.Duration
 	RateRules      []RateRule
-	Backends       []Backend
+	// Backends are the services; each connection must sign the caller's identity (identity.From of the call's
+	// context) for its service: identity.Issuer.DialOptions.
+	Backends []Backend
 }
 
 func jsonMarshaler() runtime.Marshaler {
@@ -50,20 +50,12 @@ func jsonMarshaler() runtime.Marshaler {
 	}
 }
 
-type idKey struct{}
-
 // New returns the gateway's HTTP handler.
 func New(ctx context.Context, o Options) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, fileMarshaler{jsonMarshaler()}),
 		runtime.WithForwardResponseOption(attachment),
 		runtime.WithErrorHandler(ErrorHandler),
-		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD {
-			if id, ok := r.Context().Value(idKey{}).(identity.Identity); ok && id.Authenticated() {
-				return metadata.Pairs(identity.MetadataKey, o.Signer.Sign(id))
-			}
-			return nil
-		}),
 		runtime.WithIncomingHeaderMatcher(func(h string) (string, bool) {
 			switch strings.ToLower(h) {
 			case "x-voter-token", "x-request-id":
@@ -131,10 +123,16 @@ func authenticate(v *auth.Verifier, next http.Handler) http.Handler {
 		}
 		id, err := v.Verify(strings.TrimSpace(token))
 		if err != nil {
-			writeError(w, r, codes.Unauthenticated, "INVALID_TOKEN", err.Error())
+			writeError(w, r, codes.Unauthenticated, auth.Reason(err), err.Error())
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), idKey{}, id)))
+		// The bearer token stops here: services get the identity the gateway signs for each of them (from the
+		// context, by the backend connection), never the caller's token (grpc-gateway would otherwise pass
+		// Authorization on as metadata).
+		r = r.WithContext(identity.With(r.Context(), id))
+		r.Header = r.Header.Clone()
+		r.Header.Del("Authorization")
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -1,17 +1,20 @@
 // Package authztest checks a service's authorisation table the way it runs: through a real gRPC server with
-// the identity and authorisation interceptors, as pkg/service wires them. As gives the use cases' own tests
-// the caller's context those interceptors would have handed on.
+// mutual TLS and the identity and authorisation interceptors, as pkg/service wires them. A user calls as the
+// gateway forwards one (the gateway's certificate and an identity signed for the service), a suite service
+// with its own certificate. As gives the use cases' own tests the caller's context those interceptors would
+// have handed on.
 package authztest
 
 import (
 	"context"
 	"net"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
@@ -19,6 +22,7 @@ import (
 	"github.com/commonweal/commonweal/pkg/authz"
 	"github.com/commonweal/commonweal/pkg/grpcserver"
 	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/identity/identitytest"
 )
 
 // Covers fails tb when an RPC of desc has no rule (it would be refused to everyone) or a rule names no RPC.
@@ -30,7 +34,7 @@ func Covers(tb testing.TB, p authz.Policy, desc grpc.ServiceDesc) {
 }
 
 // Callers are the identities to try against every RPC: each role alone with the subject, and an anonymous
-// caller (nil).
+// caller (nil). The SERVICE caller calls with a certificate naming the subject (Server.Invoke).
 func Callers(subject string) map[string]*identity.Identity {
 	out := map[string]*identity.Identity{"anonymous": nil}
 	for _, r := range identity.AllRoles {
@@ -47,29 +51,61 @@ func As(subject string, roles ...identity.Role) context.Context {
 
 // Server is a service's handlers behind the identity and authorisation interceptors.
 type Server struct {
-	service string
-	signer  *identity.Signer
-	conn    *grpc.ClientConn
+	tb      testing.TB
+	service string // the gRPC service, e.g. commonweal.donations.v1.DonationsService
+	name    string // the suite service its certificate names, e.g. donations
+	suite   *identitytest.Suite
+	lis     *bufconn.Listener
+
+	mu    sync.Mutex
+	conns map[string]*grpc.ClientConn // by the name of the caller's certificate
 }
 
 // Serve starts a server applying p, on which register puts the service's handlers; it stops when tb ends.
 func Serve(tb testing.TB, p authz.Policy, register func(*grpc.Server)) *Server {
 	tb.Helper()
-	signer := identity.NewSigner([]byte("authztest-identity-key"))
-	srv := grpcserver.New(signer, grpcserver.Option{Unary: authz.Unary(p), Stream: authz.Stream(p)})
+	s := &Server{tb: tb, service: p.Service, name: suiteName(p.Service), suite: identitytest.New(tb), lis: bufconn.Listen(1 << 20), conns: map[string]*grpc.ClientConn{}}
+	srv := grpcserver.New(s.suite.Server(s.name), s.suite.Verifier(s.name), grpcserver.Option{Unary: authz.Unary(p), Stream: authz.Stream(p)})
 	register(srv.GRPC)
-	lis := bufconn.Listen(1 << 20)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { _ = srv.Serve(ctx, lis, time.Second); close(done) }()
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		tb.Fatal(err)
+	go func() { _ = srv.Serve(ctx, s.lis, time.Second); close(done) }()
+	tb.Cleanup(func() {
+		s.mu.Lock()
+		for _, c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+		cancel()
+		<-done
+	})
+	return s
+}
+
+// suiteName is the suite service serving a gRPC service ("commonweal.donations.v1.X" → "donations").
+func suiteName(service string) string {
+	if parts := strings.Split(service, "."); len(parts) > 2 {
+		return parts[1]
 	}
-	tb.Cleanup(func() { cancel(); conn.Close(); <-done })
-	return &Server{service: p.Service, signer: signer, conn: conn}
+	return "authztest"
+}
+
+// conn is the connection of a caller whose certificate names name.
+func (s *Server) conn(name string) *grpc.ClientConn {
+	s.tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.conns[name]; ok {
+		return c
+	}
+	c, err := grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return s.lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(s.suite.Client(name, s.name)))
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	s.conns[name] = c
+	return c
 }
 
 // Call invokes a method (its short name) as who (nil: anonymous) and returns the answer's status code.
@@ -77,11 +113,18 @@ func (s *Server) Call(method string, who *identity.Identity, in, out proto.Messa
 	return status.Code(s.Invoke(method, who, in, out))
 }
 
-// Invoke is Call returning the answer's error itself (nil: OK), for tests that look past the code.
+// Invoke is Call returning the answer's error itself (nil: OK), for tests that look past the code. A caller
+// holding the SERVICE role calls as the suite service its subject names ("service:funding", or "funding"),
+// with that service's certificate; any other caller through the gateway, with an identity signed for this
+// service; an anonymous caller through the gateway without one.
 func (s *Server) Invoke(method string, who *identity.Identity, in, out proto.Message) error {
 	ctx := context.Background()
-	if who != nil {
-		ctx = s.signer.Outgoing(ctx, *who)
+	conn := s.conn(identity.Gateway)
+	switch {
+	case who != nil && who.Has(identity.Service):
+		conn = s.conn(strings.TrimPrefix(who.Subject, "service:"))
+	case who != nil:
+		ctx = s.suite.As(ctx, *who, s.name)
 	}
-	return s.conn.Invoke(ctx, "/"+s.service+"/"+method, in, out)
+	return conn.Invoke(ctx, "/"+s.service+"/"+method, in, out)
 }

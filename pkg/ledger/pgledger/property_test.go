@@ -327,7 +327,7 @@ func TestConcurrentPosts(t *testing.T) {
 		}
 	}
 	v, err := s.Verify(ctx)
-	if err != nil || !v.Balanced {
+	if err != nil || !v.Balanced || len(v.ChainBreaks) != 0 {
 		t.Fatalf("verify: %v %+v", err, v)
 	}
 	b := stored(t, pool)
@@ -418,7 +418,7 @@ func TestRandomConcurrent(t *testing.T) {
 		}
 	}
 	v, err := s.Verify(ctx)
-	if err != nil || !v.Balanced {
+	if err != nil || !v.Balanced || len(v.ChainBreaks) != 0 {
 		t.Fatalf("verify: %v %+v", err, v)
 	}
 	if v.Transfers != len(accepted) {

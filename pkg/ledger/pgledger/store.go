@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/commonweal/commonweal/pkg/db"
+	"github.com/commonweal/commonweal/pkg/hashchain"
+	"github.com/commonweal/commonweal/pkg/hashchain/pgchain"
 	"github.com/commonweal/commonweal/pkg/ledger"
 )
 
@@ -229,23 +231,17 @@ func (s *Store) settled(ctx context.Context, ts []ledger.Transfer) (map[string]l
 	return done, resolved, nil
 }
 
-// write inserts the new transfers and saves the balances they changed.
+// write inserts the new transfers, as the next entries of the ledger's hash chain, and saves the balances they
+// changed.
 func (s *Store) write(ctx context.Context, fresh []ledger.Transfer, bal map[string]*ledger.Balance) error {
 	if len(fresh) == 0 {
 		return nil
 	}
-	for _, t := range fresh {
-		// A transfer with this ID and other accounts, committed meanwhile by a transaction that did not need
-		// our locks, makes this a conflict: a reuse of the ID with another body.
-		tag, err := s.q(ctx).Exec(ctx, `INSERT INTO ledger_transfers (id, kind, debit_account, credit_account, amount_fen, pending_id, reason,
-			reference, requested_by, request_id, created_at) VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-			t.ID, t.Kind, t.Debit, t.Credit, t.AmountFen, t.PendingID, t.Reason, t.Reference, t.RequestedBy, t.RequestID, t.CreatedAt)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return ledger.ErrTransferIDReused.With("transfer %s was made meanwhile with another body", t.ID)
-		}
+	for i := range fresh {
+		fresh[i].CreatedAt = pgchain.Micro(fresh[i].CreatedAt) // as stored, so the hash is the stored row's
+	}
+	if err := s.appendChain(ctx, fresh); err != nil {
+		return err
 	}
 	codes := make([]string, 0, len(bal))
 	for c := range bal {
@@ -331,6 +327,7 @@ func (s *Store) TransfersOf(ctx context.Context, reference string) ([]ledger.Tra
 type Snapshot struct {
 	Balances  map[string]ledger.Balance
 	Transfers []ledger.Transfer // in insertion order
+	Chain     hashchain.Chain   // the transfers' hash chain
 }
 
 // Snapshot reads every balance and every transfer in one repeatable-read snapshot, so they agree; read, a
@@ -345,6 +342,9 @@ func (s *Store) Snapshot(ctx context.Context, also func(ctx context.Context, tx 
 		if snap.Transfers, err = collectTransfers(tx.Query(ctx, `SELECT `+transferCols+` FROM ledger_transfers ORDER BY seq`)); err != nil {
 			return err
 		}
+		if snap.Chain, err = chainOf(tx.Query(ctx, `SELECT `+transferCols+`, chain_seq, prev_hash, hash FROM ledger_transfers ORDER BY chain_seq`)); err != nil {
+			return err
+		}
 		if also != nil {
 			return also(ctx, tx)
 		}
@@ -353,11 +353,13 @@ func (s *Store) Snapshot(ctx context.Context, also func(ctx context.Context, tx 
 	return snap, err
 }
 
-// Verify recomputes the whole ledger from one snapshot (ledger.Rules.Verify).
+// Verify recomputes the whole ledger from one snapshot (ledger.Rules.Verify) and walks its hash chain.
 func (s *Store) Verify(ctx context.Context) (ledger.Verification, error) {
 	snap, err := s.Snapshot(ctx, nil)
 	if err != nil {
 		return ledger.Verification{}, err
 	}
-	return s.rules.Verify(snap.Balances, snap.Transfers), nil
+	v := s.rules.Verify(snap.Balances, snap.Transfers)
+	v.ChainBreaks = hashchain.Verify(snap.Chain)
+	return v, nil
 }

@@ -24,12 +24,12 @@ var tmpl = pgtest.NewTemplate("pkgledger_"+schemaHash(), func(ctx context.Contex
 		return err
 	}
 	defer pool.Close()
-	_, err = pool.Exec(ctx, Schema)
+	_, err = pool.Exec(ctx, Schema+";\n"+ChainSchema)
 	return err
 })
 
 func schemaHash() string {
-	h := sha256.Sum256([]byte(Schema))
+	h := sha256.Sum256([]byte(Schema + ChainSchema))
 	return hex.EncodeToString(h[:6])
 }
 

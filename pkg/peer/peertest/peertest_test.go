@@ -38,7 +38,7 @@ func TestDialCarriesTheServiceIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out.GetValue() != "service:supervision SERVICE" {
-		t.Fatalf("the fake saw %q, want the signed identity of the supervision service", out.GetValue())
+		t.Fatalf("the fake saw %q, want the supervision service, named by its certificate", out.GetValue())
 	}
 }
 

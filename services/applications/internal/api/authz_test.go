@@ -32,6 +32,7 @@ var allowed = func() map[string][]string {
 		"CreateRound": {"ORGANIZER"}, "GetRound": everyone, "UpdateRound": {"ORGANIZER"}, "AdvanceRound": {"ORGANIZER"},
 		"ListRounds":         everyone,
 		"ListPhaseChanges":   {"AUDITOR", "FINANCE"},
+		"GetAuditChainHeads": everyone, "CheckAuditChainHead": everyone,
 		"CreateOrganization": {"APPLICANT", "OPERATOR"}, "VerifyOrganization": {"OPERATOR"}, "GetOrganization": panelReaders,
 		"CreateApplication": {"APPLICANT"}, "UpdateApplication": {"APPLICANT"}, "SubmitApplication": {"APPLICANT"},
 		"ReviewApplication": {"OPERATOR"}, "GetApplication": everyone, "ListApplications": panelReaders,

@@ -22,6 +22,8 @@ type RoundStore interface {
 	RecordPhaseChange(ctx context.Context, c domain.PhaseChange) error
 	// ListPhaseChanges returns up to f.Limit of a round's phase changes after the keyset position, oldest first.
 	ListPhaseChanges(ctx context.Context, f PhaseChangeFilter) ([]domain.PhaseChange, error)
+	// Chains reads the phase changes' hash chain (chains.go).
+	Chains
 }
 
 // PhaseChangeFilter selects a page of a round's phase changes: made in [From, To) (a zero bound is open), after

@@ -2,7 +2,6 @@ package clients
 
 import (
 	"context"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +14,7 @@ import (
 	reviewsv1 "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/grpcerr"
-	"github.com/commonweal/commonweal/pkg/grpcserver"
-	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/peer/peertest"
 	"github.com/commonweal/commonweal/services/applications/internal/domain"
 )
 
@@ -89,23 +87,12 @@ func (s reviewsServer) GetRoundReviewStatus(ctx context.Context, _ *reviewsv1.Ge
 }
 
 // dialReviews serves answer on a free port and returns the checker dialled the way the service dials its
-// peers (its own signed identity, the peer call timeout).
+// peers (its own certificate, the peer call timeout).
 func dialReviews(t *testing.T, callTimeout time.Duration, answer func(ctx context.Context) (*reviewsv1.RoundReviewStatus, error)) *Reviews {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpc.NewServer()
-	reviewsv1.RegisterReviewsServiceServer(srv, reviewsServer{answer: answer})
-	go srv.Serve(lis)
-	t.Cleanup(srv.Stop)
-	conn, err := grpcserver.DialAs(lis.Addr().String(), identity.NewSigner([]byte("test-key")), "applications", callTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return NewReviews(conn)
+	return NewReviews(peertest.Dial(t, "applications", callTimeout, func(s *grpc.Server) {
+		reviewsv1.RegisterReviewsServiceServer(s, reviewsServer{answer: answer})
+	}))
 }
 
 // What the caller of :advance sees (the status this service answers) for each answer of a real reviews

@@ -133,11 +133,9 @@ func (s *Store) ListRounds(ctx context.Context, f app.RoundFilter) ([]domain.Rou
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Round, error) { return scanRound(row) })
 }
 
-// RecordPhaseChange appends to the round's audit trail.
+// RecordPhaseChange appends to the round's audit trail, as the next entry of its hash chain (chains.go).
 func (s *Store) RecordPhaseChange(ctx context.Context, c domain.PhaseChange) error {
-	_, err := s.q(ctx).Exec(ctx, `INSERT INTO round_phase_changes (round_id, from_phase, to_phase, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5)`,
-		c.RoundID, c.From, c.To, c.At, c.By)
-	return err
+	return s.appendPhaseChange(ctx, c)
 }
 
 // ListPhaseChanges returns up to f.Limit of a round's phase changes after the keyset position (changed_at,

@@ -52,9 +52,8 @@ func newAuditFixture(t *testing.T) auditFixture {
 	for _, id := range []string{f.appA, f.appB} {
 		apps[id] = app.ApplicationInfo{ID: id, RoundID: round, Stage: "SHORTLISTED", BudgetTotalFen: 10_000}
 	}
-	signer := identity.NewSigner([]byte(identityKey))
-	f.c = pb.NewDonationsServiceClient(serveDonations(t, schema.Pool(t, 0), signer, apps))
-	as := func(id identity.Identity) context.Context { return signer.Outgoing(context.Background(), id) }
+	f.c = pb.NewDonationsServiceClient(serveDonations(t, schema.Pool(t, 0), apps))
+	as := func(id identity.Identity) context.Context { return identity.With(context.Background(), id) }
 	f.auditor = as(identity.Identity{Subject: "auditor", Roles: []identity.Role{identity.Auditor}})
 	federation := as(identity.Identity{Subject: "federation", Roles: []identity.Role{identity.CharityFederation}})
 	donorCtx := as(identity.Identity{Subject: "donor", Roles: []identity.Role{identity.Donor}})

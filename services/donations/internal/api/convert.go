@@ -54,5 +54,6 @@ func summaryToPB(applicationID string, s domain.Summary) *pb.DonationSummary {
 }
 
 func verificationToPB(v ledger.Verification) *pb.VerifyLedgerResponse {
-	return &pb.VerifyLedgerResponse{Balanced: v.Balanced, Accounts: int64(v.Accounts), Transfers: int64(v.Transfers), Mismatches: v.Mismatches}
+	return &pb.VerifyLedgerResponse{Balanced: v.Balanced, Accounts: int64(v.Accounts), Transfers: int64(v.Transfers), Mismatches: v.Mismatches,
+		ChainsIntact: len(v.ChainBreaks) == 0, ChainBreaks: chainBreaksToPB(v.ChainBreaks)}
 }

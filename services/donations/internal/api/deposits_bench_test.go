@@ -24,6 +24,7 @@ import (
 	"github.com/commonweal/commonweal/pkg/grpcserver"
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/identity/identitytest"
 	"github.com/commonweal/commonweal/pkg/pagetoken"
 	"github.com/commonweal/commonweal/pkg/pgtest"
 	"github.com/commonweal/commonweal/pkg/sealed"
@@ -37,8 +38,6 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 var emptyDB = pgtest.NewTemplate("donations_bench_empty_v1", func(ctx context.Context, adminURL, dbURL string) error { return nil })
-
-const identityKey = "bench-identity-key"
 
 // Made-up credit codes (region 999999 does not exist) with check characters computed once, independently of
 // pkg/cnid, from GB 32100-2015.
@@ -65,8 +64,10 @@ func startApplications(b *testing.B, dbURL string) string {
 		b.Fatalf("building applications: %v", err)
 	}
 	addr := freeAddr(b)
+	benchSuite = identitytest.New(b)
 	cmd := exec.Command(filepath.Join(dir, "applications"))
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "APPLICATIONS_GRPC_ADDR="+addr, "INTERNAL_IDENTITY_KEY="+identityKey, "LOG_LEVEL=warn", "OTEL_TRACES_EXPORTER=none")
+	cmd.Env = append(os.Environ(), "COMMONWEAL_MODE=dev", "DATABASE_URL="+dbURL, "APPLICATIONS_GRPC_ADDR="+addr, "LOG_LEVEL=warn", "OTEL_TRACES_EXPORTER=none")
+	cmd.Env = append(cmd.Env, benchSuite.Env("applications")...) // its certificate and the gateway's public key
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
@@ -74,6 +75,9 @@ func startApplications(b *testing.B, dbURL string) string {
 	b.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
 	return addr
 }
+
+// benchSuite is the throwaway CA and gateway key pair of the applications process and of its callers here.
+var benchSuite *identitytest.Suite
 
 // startDonations serves the real donations gRPC API in this process, as main.go wires it.
 func startDonations(b *testing.B, dbURL, applicationsAddr string) string {
@@ -87,13 +91,12 @@ func startDonations(b *testing.B, dbURL, applicationsAddr string) string {
 		b.Fatal(err)
 	}
 	box, _ := sealed.New(make([]byte, 32))
-	signer := identity.NewSigner([]byte(identityKey))
-	conn, err := grpcserver.DialAs(applicationsAddr, signer, "donations", 0)
+	conn, err := grpcserver.DialAs(applicationsAddr, benchSuite.Client("donations", "applications"), 0)
 	if err != nil {
 		b.Fatal(err)
 	}
 	uc := app.New(store.New(pool, box), idempotency.NewPG(pool), clients.NewApplications(conn), time.Now)
-	srv := grpcserver.New(signer, grpcserver.Option{Unary: authz.Unary(api.Policy)})
+	srv := grpcserver.New(benchSuite.Server("donations"), benchSuite.Verifier("donations"), grpcserver.Option{Unary: authz.Unary(api.Policy)})
 	pb.RegisterDonationsServiceServer(srv.GRPC, api.NewServer(uc, pagetoken.NewSigner([]byte("bench-page-token-key-32-bytes-long!"))))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -114,27 +117,19 @@ func BenchmarkDepositConfirmations(b *testing.B) {
 	_, dbURL := emptyDB.Database(b)
 	appsAddr := startApplications(b, dbURL)
 	donAddr := startDonations(b, dbURL, appsAddr)
-	signer := identity.NewSigner([]byte(identityKey))
+	// Who calls is in each call's context: users through the gateway's certificate with the identity it signs,
+	// a service with its own certificate (identitytest.Suite.Conn).
 	as := func(subject string, roles ...identity.Role) context.Context {
-		return signer.Outgoing(context.Background(), identity.Identity{Subject: subject, Roles: roles})
+		return identity.With(context.Background(), identity.Identity{Subject: subject, Roles: roles})
 	}
-	appsConn, err := grpcserver.Dial(appsAddr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer appsConn.Close()
-	apps := applicationsv1.NewApplicationsServiceClient(appsConn)
-	donConn, err := grpcserver.Dial(donAddr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer donConn.Close()
-	don := pb.NewDonationsServiceClient(donConn)
+	apps := applicationsv1.NewApplicationsServiceClient(benchSuite.Conn(appsAddr, "applications"))
+	don := pb.NewDonationsServiceClient(benchSuite.Conn(donAddr, "donations"))
 
 	// A shortlisted application in a round in PROMOTION, made through the applications API.
 	organizer, applicant, operator := as("organizer", identity.Organizer), as("applicant", identity.Applicant), as("operator", identity.Operator)
 	var round *applicationsv1.Round
 	var application *applicationsv1.Application
+	var err error
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		round, err = apps.CreateRound(organizer, &applicationsv1.CreateRoundRequest{Name: "bench", Year: 2026,
 			Policy: &applicationsv1.Policy{SubmissionDeadline: timestamppb.New(time.Now().Add(time.Hour)), ShortlistQuota: 3, SelectionQuota: 2},
@@ -170,7 +165,7 @@ func BenchmarkDepositConfirmations(b *testing.B) {
 	must(err)
 	// The reviews service's part, done as it does it (SetApplicationStage as service:reviews), and the round
 	// moved to PROMOTION in the database: benchmark setup standing in for shortlisting and publicity.
-	_, err = apps.SetApplicationStage(signer.Outgoing(context.Background(), identity.ServiceIdentity("reviews")),
+	_, err = apps.SetApplicationStage(identity.With(context.Background(), identity.ServiceIdentity("reviews")),
 		&applicationsv1.SetApplicationStageRequest{ApplicationId: application.Id, Stage: applicationsv1.Stage_STAGE_SHORTLISTED})
 	must(err)
 	conn, err := pgx.Connect(context.Background(), dbURL)

@@ -20,6 +20,7 @@ import (
 	"github.com/commonweal/commonweal/pkg/grpcserver"
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/identity/identitytest"
 	"github.com/commonweal/commonweal/pkg/ids"
 	"github.com/commonweal/commonweal/pkg/pagetoken"
 	"github.com/commonweal/commonweal/services/donations/internal/api"
@@ -51,12 +52,12 @@ func (o oneApplication) GetRound(_ context.Context, id string) (app.RoundInfo, e
 var schema = dbtest.New("donations", "donations-test", migrations.FS)
 
 // serve starts the donations gRPC server in-process, as main.go wires it (authorisation table included), over
-// a fresh database, and returns a client and the application's ID.
-func serve(t *testing.T) (pb.DonationsServiceClient, *identity.Signer, string) {
+// a fresh database, and returns a client and the application's ID. The client calls as the caller in each
+// call's context (identity.With): a service with its certificate, a user through the gateway.
+func serve(t *testing.T) (pb.DonationsServiceClient, string) {
 	t.Helper()
 	a := oneApplication{app.ApplicationInfo{ID: ids.New(), RoundID: ids.New(), Stage: "SHORTLISTED", BudgetTotalFen: 2_000}}
-	signer := identity.NewSigner([]byte(identityKey))
-	return pb.NewDonationsServiceClient(serveDonations(t, schema.Pool(t, 0), signer, a)), signer, a.app.ID
+	return pb.NewDonationsServiceClient(serveDonations(t, schema.Pool(t, 0), a)), a.app.ID
 }
 
 // newServer is the donations API over pool, asking apps about applications.
@@ -66,24 +67,15 @@ func newServer(t *testing.T, pool *pgxpool.Pool, apps app.Applications) *api.Ser
 	return api.NewServer(uc, pagetoken.NewSigner([]byte("test-page-token-key-32-bytes-long!!")))
 }
 
-// serveDonations serves the donations API over pool, asking apps about applications, and returns a
-// connection to it.
-func serveDonations(t *testing.T, pool *pgxpool.Pool, signer *identity.Signer, apps app.Applications) *grpc.ClientConn {
+// serveDonations serves the donations API over pool, asking apps about applications, with mutual TLS and the
+// gateway's identities as main.go wires them, and returns a connection to it that calls as the caller in each
+// call's context (identitytest.Suite.Conn).
+func serveDonations(t *testing.T, pool *pgxpool.Pool, apps app.Applications) grpc.ClientConnInterface {
 	t.Helper()
-	srv := grpcserver.New(signer, grpcserver.Option{Unary: authz.Unary(api.Policy)})
+	suite := identitytest.New(t)
+	srv := grpcserver.New(suite.Server("donations"), suite.Verifier("donations"), grpcserver.Option{Unary: authz.Unary(api.Policy)})
 	pb.RegisterDonationsServiceServer(srv.GRPC, newServer(t, pool, apps))
-	return start(t, srv)
-}
-
-// start serves srv on a free port until the test ends and returns a connection to it.
-func start(t *testing.T, srv *grpcserver.Server) *grpc.ClientConn {
-	t.Helper()
-	conn, err := grpcserver.Dial(listen(t, srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
+	return suite.Conn(listen(t, srv), "donations")
 }
 
 // listen serves srv on a free port until the test ends and returns its address.
@@ -111,12 +103,12 @@ func wantStatus(t *testing.T, what string, err error, code codes.Code, reason st
 	}
 }
 
-// TestInternalRPCs exercises, over gRPC with signed service identities, the calls other services make:
+// TestInternalRPCs exercises, over gRPC with the services' certificates, the calls other services make:
 // the funding service's reserve → release / cancel of donation shares and their return by the project, and
 // the reviews service's summary and donor list.
 func TestInternalRPCs(t *testing.T) {
-	c, signer, appID := serve(t)
-	as := func(id identity.Identity) context.Context { return signer.Outgoing(context.Background(), id) }
+	c, appID := serve(t)
+	as := func(id identity.Identity) context.Context { return identity.With(context.Background(), id) }
 	funding, reviews := as(identity.ServiceIdentity("funding")), as(identity.ServiceIdentity("reviews"))
 	federation := as(identity.Identity{Subject: "federation", Roles: []identity.Role{identity.CharityFederation}})
 	donorCtx := as(identity.Identity{Subject: "donor", Roles: []identity.Role{identity.Donor}})

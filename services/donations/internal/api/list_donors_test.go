@@ -20,9 +20,9 @@ const (
 // TestListDonors pages through the donors as staff and the federation: every donor once, oldest first, personal
 // numbers masked for all but ORGANIZER; a page token is the caller's own; a donor user may not list.
 func TestListDonors(t *testing.T) {
-	c, signer, _ := serve(t)
+	c, _ := serve(t)
 	as := func(subject string, role identity.Role) context.Context {
-		return signer.Outgoing(context.Background(), identity.Identity{Subject: subject, Roles: []identity.Role{role}})
+		return identity.With(context.Background(), identity.Identity{Subject: subject, Roles: []identity.Role{role}})
 	}
 	operator := as("operator", identity.Operator)
 	var want []string

@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	applicationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
-	"github.com/commonweal/commonweal/pkg/grpcserver"
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/ids"
+	"github.com/commonweal/commonweal/pkg/peer/peertest"
 	"github.com/commonweal/commonweal/services/donations/internal/clients"
 )
 
@@ -83,20 +84,13 @@ func TestSlowPeerHoldsNoConnectionOrLock(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			signer := identity.NewSigner([]byte(identityKey))
 			peer := &slowApplications{app: ids.New(), round: ids.New()}
-			peerSrv := grpcserver.New(signer)
-			applicationsv1.RegisterApplicationsServiceServer(peerSrv.GRPC, peer)
-			peerConn, err := grpcserver.DialAs(listen(t, peerSrv), signer, "donations", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { peerConn.Close() })
-			c := pb.NewDonationsServiceClient(serveDonations(t, schema.Pool(t, 1), signer, clients.NewApplications(peerConn)))
+			peerConn := peertest.Dial(t, "donations", 0, func(s *grpc.Server) { applicationsv1.RegisterApplicationsServiceServer(s, peer) })
+			c := pb.NewDonationsServiceClient(serveDonations(t, schema.Pool(t, 1), clients.NewApplications(peerConn)))
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a hung test fails instead of hanging
 			defer cancel()
-			fx := newSlowFixture(t, ctx, c, signer, peer.app)
-			federation := signer.Outgoing(ctx, identity.Identity{Subject: "federation", Roles: []identity.Role{identity.CharityFederation}})
+			fx := newSlowFixture(t, ctx, c, peer.app)
+			federation := identity.With(ctx, identity.Identity{Subject: "federation", Roles: []identity.Role{identity.CharityFederation}})
 
 			peer.arm(tt.method)
 			done := make(chan string, 2)
@@ -165,10 +159,10 @@ type slowFixture struct {
 	depositedAt *timestamppb.Timestamp
 }
 
-func newSlowFixture(t *testing.T, ctx context.Context, c pb.DonationsServiceClient, signer *identity.Signer, appID string) slowFixture {
+func newSlowFixture(t *testing.T, ctx context.Context, c pb.DonationsServiceClient, appID string) slowFixture {
 	t.Helper()
-	donor := signer.Outgoing(ctx, identity.Identity{Subject: "donor", Roles: []identity.Role{identity.Donor}})
-	federation := signer.Outgoing(ctx, identity.Identity{Subject: "federation", Roles: []identity.Role{identity.CharityFederation}})
+	donor := identity.With(ctx, identity.Identity{Subject: "donor", Roles: []identity.Role{identity.Donor}})
+	federation := identity.With(ctx, identity.Identity{Subject: "federation", Roles: []identity.Role{identity.CharityFederation}})
 	d, err := c.CreateDonor(donor, &pb.CreateDonorRequest{Name: "Co", Kind: pb.DonorKind_DONOR_KIND_ENTERPRISE, Uscc: usccRPCDonor})
 	if err != nil {
 		t.Fatal(err)

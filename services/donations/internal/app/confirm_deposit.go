@@ -73,12 +73,13 @@ func (s *Service) ConfirmDeposit(ctx context.Context, cmd ConfirmDeposit) (domai
 			if err := p.ConfirmDeposit(bankRef, amount, depositedAt, now, cutoff); err != nil {
 				return err
 			}
-			if err := s.pledges.RecordEvent(ctx, domain.PledgeEvent{PledgeID: p.ID, Action: "DEPOSITED", At: now, By: by, RequestID: cmd.Key.RequestID,
-				Detail: fmt.Sprintf("bank_reference=%s amount_fen=%d pledged_fen=%d deposited_at=%s late=%t", bankRef, amount, p.AmountFen,
-					depositedAt.UTC().Format(time.RFC3339Nano), p.Late)}); err != nil {
+			if err := s.bookConfirmation(ctx, p, now, "cash deposit, bank reference "+bankRef, by, cmd.Key.RequestID); err != nil {
 				return err
 			}
-			return s.bookConfirmation(ctx, p, now, "cash deposit, bank reference "+bankRef, by, cmd.Key.RequestID)
+			// The event last: a unit of work takes the ledger's chain lock before the pledge events' (chains.go).
+			return s.pledges.RecordEvent(ctx, domain.PledgeEvent{PledgeID: p.ID, Action: "DEPOSITED", At: now, By: by, RequestID: cmd.Key.RequestID,
+				Detail: fmt.Sprintf("bank_reference=%s amount_fen=%d pledged_fen=%d deposited_at=%s late=%t", bankRef, amount, p.AmountFen,
+					depositedAt.UTC().Format(time.RFC3339Nano), p.Late)})
 		})
 	})
 }

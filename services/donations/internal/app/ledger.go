@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/commonweal/commonweal/pkg/hashchain"
 	"github.com/commonweal/commonweal/pkg/ledger"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
 )
@@ -24,6 +25,7 @@ type LedgerSnapshot struct {
 	Balances  map[string]ledger.Balance
 	Transfers []ledger.Transfer // in insertion order
 	Books     domain.Books
+	Chains    []hashchain.Chain // every hash chain of the service (chains.go)
 }
 
 // Receipts numbers receipts.
@@ -35,13 +37,15 @@ type Receipts interface {
 
 // VerifyLedger recomputes the ledger from its transfers (sum zero, none that may not go negative is, every
 // pending transfer resolved at most once) and reconciles it with the pledges the summaries are computed from
-// and with the share returns.
+// and with the share returns; it walks every hash chain of the service (the first bad entry of each).
 func (s *Service) VerifyLedger(ctx context.Context) (ledger.Verification, error) {
 	snap, err := s.ledger.LedgerSnapshot(ctx)
 	if err != nil {
 		return ledger.Verification{}, err
 	}
-	return domain.Reconcile(domain.LedgerRules.Verify(snap.Balances, snap.Transfers), snap.Transfers, snap.Books), nil
+	v := domain.Reconcile(domain.LedgerRules.Verify(snap.Balances, snap.Transfers), snap.Transfers, snap.Books)
+	v.ChainBreaks = hashchain.Verify(snap.Chains...)
+	return v, nil
 }
 
 // pledgeTransfer is the posted transfer of a pledge's confirmation, refund or redirection (verb).

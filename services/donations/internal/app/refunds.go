@@ -25,12 +25,12 @@ func (s *Service) RefundPledge(ctx context.Context, cmd RefundPledge) (domain.Pl
 	}
 	by := identity.From(ctx).Subject
 	return s.giveBack(ctx, giveBack{key: cmd.Key, pledgeID: cmd.PledgeID, verb: "refund", reason: cmd.Reason},
-		func(ctx context.Context, p *domain.Pledge, stage string, now time.Time) (string, error) {
+		func(ctx context.Context, p *domain.Pledge, stage string, now time.Time) (string, domain.PledgeEvent, error) {
 			if err := p.Refund(stage, now); err != nil {
-				return "", err
+				return "", domain.PledgeEvent{}, err
 			}
-			return domain.AccountRefunds, s.pledges.RecordEvent(ctx, domain.PledgeEvent{PledgeID: p.ID, Action: "REFUNDED", At: now, By: by,
-				RequestID: cmd.Key.RequestID, Detail: returnDetail(*p, stage, cmd.Reason)})
+			return domain.AccountRefunds, domain.PledgeEvent{PledgeID: p.ID, Action: "REFUNDED", At: now, By: by,
+				RequestID: cmd.Key.RequestID, Detail: returnDetail(*p, stage, cmd.Reason)}, nil
 		})
 }
 
@@ -66,12 +66,12 @@ func (s *Service) RedirectPledge(ctx context.Context, cmd RedirectPledge) (domai
 	}
 	by := identity.From(ctx).Subject
 	return s.giveBack(ctx, giveBack{key: cmd.Key, pledgeID: cmd.PledgeID, verb: "redirect", reason: "to " + target + ": " + cmd.Reason},
-		func(ctx context.Context, p *domain.Pledge, stage string, now time.Time) (string, error) {
+		func(ctx context.Context, p *domain.Pledge, stage string, now time.Time) (string, domain.PledgeEvent, error) {
 			if err := p.Redirect(stage, target, t.Stage, now); err != nil {
-				return "", err
+				return "", domain.PledgeEvent{}, err
 			}
-			return domain.RedirectAccount(*p), s.pledges.RecordEvent(ctx, domain.PledgeEvent{PledgeID: p.ID, Action: "REDIRECTED", At: now, By: by,
-				RequestID: cmd.Key.RequestID, Detail: fmt.Sprintf("target=%s target_stage=%s %s", target, t.Stage, returnDetail(*p, stage, cmd.Reason))})
+			return domain.RedirectAccount(*p), domain.PledgeEvent{PledgeID: p.ID, Action: "REDIRECTED", At: now, By: by,
+				RequestID: cmd.Key.RequestID, Detail: fmt.Sprintf("target=%s target_stage=%s %s", target, t.Stage, returnDetail(*p, stage, cmd.Reason))}, nil
 		})
 }
 
@@ -90,9 +90,9 @@ type giveBack struct {
 }
 
 // giveBack runs a new refund or redirection: the application's stage is asked of the applications service
-// first, then in one unit of work change changes the locked pledge and names the account the money goes to,
-// and the money moves there.
-func (s *Service) giveBack(ctx context.Context, g giveBack, change func(ctx context.Context, p *domain.Pledge, stage string, now time.Time) (string, error)) (domain.Pledge, error) {
+// first, then in one unit of work change changes the locked pledge and names the account the money goes to and
+// the event to record, the money moves there, and the event is recorded.
+func (s *Service) giveBack(ctx context.Context, g giveBack, change func(ctx context.Context, p *domain.Pledge, stage string, now time.Time) (string, domain.PledgeEvent, error)) (domain.Pledge, error) {
 	if err := ids.Parse("pledge_id", g.pledgeID); err != nil {
 		return domain.Pledge{}, err
 	}
@@ -109,12 +109,15 @@ func (s *Service) giveBack(ctx context.Context, g giveBack, change func(ctx cont
 		return s.pledges.UpdatePledge(ctx, g.pledgeID, func(p *domain.Pledge) error {
 			now := s.now()
 			from := domain.ConfirmedAccount(*p)
-			to, err := change(ctx, p, a.Stage, now)
+			to, event, err := change(ctx, p, a.Stage, now)
 			if err != nil {
 				return err
 			}
-			_, err = s.ledger.CreateTransfer(ctx, pledgeTransfer(p, g.verb, from, to, g.verb+": "+g.reason, by, g.key.RequestID, now))
-			return err
+			if _, err = s.ledger.CreateTransfer(ctx, pledgeTransfer(p, g.verb, from, to, g.verb+": "+g.reason, by, g.key.RequestID, now)); err != nil {
+				return err
+			}
+			// The event last: a unit of work takes the ledger's chain lock before the pledge events' (chains.go).
+			return s.pledges.RecordEvent(ctx, event)
 		})
 	})
 }

@@ -47,6 +47,7 @@ type Repositories interface {
 	Summaries
 	ShareReturns
 	AuditTrail
+	Chains
 }
 
 // Service is the use cases.
@@ -59,6 +60,7 @@ type Service struct {
 	summaries Summaries
 	returns   ShareReturns
 	audit     AuditTrail
+	chains    Chains
 	requests  idempotency.Store
 	apps      Applications
 	now       func() time.Time
@@ -68,7 +70,7 @@ type Service struct {
 // applications and rounds.
 func New(repo Repositories, requests idempotency.Store, apps Applications, now func() time.Time) *Service {
 	return &Service{donors: repo, pledges: repo, deposits: repo, ledger: repo, receipts: repo, summaries: repo, returns: repo, audit: repo,
-		requests: requests, apps: apps,
+		chains: repo, requests: requests, apps: apps,
 		// PostgreSQL keeps microseconds: answers built from memory then match answers read back later.
 		now: func() time.Time { return now().Truncate(time.Microsecond) }}
 }

@@ -2,18 +2,17 @@ package clients_test
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	applicationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
 	"github.com/commonweal/commonweal/pkg/errs"
-	"github.com/commonweal/commonweal/pkg/grpcserver"
-	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/peer/peertest"
 	"github.com/commonweal/commonweal/services/donations/internal/clients"
 )
 
@@ -43,22 +42,9 @@ func (f fakeApplications) GetRound(context.Context, *applicationsv1.GetRoundRequ
 // client serves fake on a free port and returns the client of it, dialled as the donations service dials.
 func client(t *testing.T, fake fakeApplications) *clients.Applications {
 	t.Helper()
-	signer := identity.NewSigner([]byte("clients-test-key"))
-	srv := grpcserver.New(signer)
-	applicationsv1.RegisterApplicationsServiceServer(srv.GRPC, fake)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { srv.Serve(ctx, lis, time.Second); close(done) }()
-	conn, err := grpcserver.DialAs(lis.Addr().String(), signer, "donations", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(); stop(); <-done })
-	return clients.NewApplications(conn)
+	return clients.NewApplications(peertest.Dial(t, "donations", 0, func(s *grpc.Server) {
+		applicationsv1.RegisterApplicationsServiceServer(s, fake)
+	}))
 }
 
 func TestApplicationsAnswers(t *testing.T) {
@@ -112,18 +98,8 @@ func TestApplicationsFailuresAreOurs(t *testing.T) {
 }
 
 func TestApplicationsUnreachable(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := lis.Addr().String()
-	lis.Close() // nothing listens there any more
-	conn, err := grpcserver.DialAs(addr, identity.NewSigner([]byte("k")), "donations", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_, err = clients.NewApplications(conn).GetRound(context.Background(), "R")
+	conn := peertest.Unreachable(t, "donations") // nothing listens there
+	_, err := clients.NewApplications(conn).GetRound(context.Background(), "R")
 	if e, ok := errs.As(err); !ok || e.Reason != "APPLICATIONS_UNAVAILABLE" || e.Kind != errs.Unavailable {
 		t.Fatalf("unreachable peer: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/commonweal/commonweal/pkg/db"
+	"github.com/commonweal/commonweal/pkg/hashchain/pgchain"
 	"github.com/commonweal/commonweal/services/donations/internal/app"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
 )
@@ -110,11 +111,12 @@ func (s *Store) PledgeByBankReference(ctx context.Context, ref string) (domain.P
 	return p, err == nil, err
 }
 
-// RecordEvent appends to a pledge's audit trail (append-only in the database).
+// RecordEvent appends to a pledge's audit trail (append-only in the database), as the next entry of its hash
+// chain (chains.go), inside the caller's unit of work.
 func (s *Store) RecordEvent(ctx context.Context, e domain.PledgeEvent) error {
-	_, err := s.q(ctx).Exec(ctx, `INSERT INTO pledge_events (pledge_id, action, at, by_subject, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6)`,
-		e.PledgeID, e.Action, e.At, e.By, e.RequestID, e.Detail)
-	return err
+	return db.InTx(ctx, s.pool, func(ctx context.Context) error {
+		return pledgeEvents.Append(ctx, s.q(ctx), pgchain.Event{Owner: e.PledgeID, Action: e.Action, At: e.At, By: e.By, RequestID: e.RequestID, Detail: e.Detail})
+	})
 }
 
 // PledgesOfApplication returns every pledge to an application or redirected to it.

@@ -1,10 +1,14 @@
 package api_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/funding/v1"
 	"github.com/commonweal/commonweal/pkg/authz/authztest"
@@ -74,5 +78,18 @@ func TestPolicyRefusesOtherRoles(t *testing.T) {
 	srv := authztest.Serve(t, api.Policy, func(s *grpc.Server) {
 		pb.RegisterFundingServiceServer(s, api.NewServer(uc, pagetoken.NewSigner([]byte("test-page-token-key-32-bytes-long!!"))))
 	})
-	srv.RoleMatrix(t, pb.FundingService_ServiceDesc, allowed, nil)
+	// The public RPCs are called by everyone, anonymously too; the matrix covers the others.
+	desc := pb.FundingService_ServiceDesc
+	desc.Methods = slices.DeleteFunc(slices.Clone(desc.Methods), func(m grpc.MethodDesc) bool { return public[m.MethodName] })
+	srv.RoleMatrix(t, desc, allowed, nil)
+	for m := range public {
+		for name, who := range authztest.Callers("user") {
+			if err := srv.Invoke(m, who, &emptypb.Empty{}, &emptypb.Empty{}); status.Code(err) == codes.PermissionDenied {
+				t.Errorf("%s as %s: %v", m, name, err)
+			}
+		}
+	}
 }
+
+// public are the RPCs anyone may call.
+var public = map[string]bool{"GetFundingChainHeads": true, "CheckFundingChainHead": true}

@@ -78,7 +78,8 @@ func prizesToPB(prizes []domain.Prize) *pb.ListIdeaPrizesResponse {
 }
 
 func verificationToPB(v ledger.Verification) *pb.VerifyLedgerResponse {
-	return &pb.VerifyLedgerResponse{Balanced: v.Balanced, Accounts: int64(v.Accounts), Transfers: int64(v.Transfers), Mismatches: v.Mismatches}
+	return &pb.VerifyLedgerResponse{Balanced: v.Balanced, Accounts: int64(v.Accounts), Transfers: int64(v.Transfers), Mismatches: v.Mismatches,
+		ChainsIntact: len(v.ChainBreaks) == 0, ChainBreaks: chainBreaksToPB(v.ChainBreaks)}
 }
 
 func shareOf(s pb.Share) domain.Share { return domain.Share(pbconv.EnumName(s, "SHARE_")) }

@@ -321,7 +321,7 @@ func (f *fixture) poolNow(t *testing.T) domain.Pool {
 func (f *fixture) verify(t *testing.T) ledger.Verification {
 	t.Helper()
 	v, err := f.svc.VerifyLedger(auditor)
-	if err != nil || !v.Balanced {
+	if err != nil || !v.Balanced || len(v.ChainBreaks) != 0 {
 		t.Fatalf("ledger: %v %+v", err, v)
 	}
 	return v

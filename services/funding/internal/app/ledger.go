@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/hashchain"
 	"github.com/commonweal/commonweal/pkg/ids"
 	"github.com/commonweal/commonweal/pkg/ledger"
 	"github.com/commonweal/commonweal/services/funding/internal/domain"
@@ -16,6 +17,7 @@ type LedgerSnapshot struct {
 	Balances  map[string]ledger.Balance
 	Transfers []ledger.Transfer // in insertion order
 	Books     domain.Books
+	Chains    []hashchain.Chain // every hash chain of the service (chains.go)
 }
 
 // LedgerAudit reads the ledger for verification.
@@ -26,14 +28,15 @@ type LedgerAudit interface {
 
 // VerifyLedger recomputes every balance from the transfers (sum zero, none that may not go negative is,
 // every pending transfer resolved at most once) and reconciles the ledger with the allocations, plans,
-// prizes and clawback returns it books.
+// prizes and clawback returns it books; it walks every hash chain of the service (the first bad entry of each).
 func (s *Service) VerifyLedger(ctx context.Context) (ledger.Verification, error) {
 	snap, err := s.audit.LedgerSnapshot(ctx)
 	if err != nil {
 		return ledger.Verification{}, err
 	}
-	v := domain.LedgerRules.Verify(snap.Balances, snap.Transfers)
-	return domain.Reconcile(v, snap.Transfers, snap.Books), nil
+	v := domain.Reconcile(domain.LedgerRules.Verify(snap.Balances, snap.Transfers), snap.Transfers, snap.Books)
+	v.ChainBreaks = hashchain.Verify(snap.Chains...)
+	return v, nil
 }
 
 // TransferQuery selects a page of the ledger's transfers: a project's (ApplicationID: its plan's and its idea

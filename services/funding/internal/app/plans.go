@@ -80,11 +80,6 @@ func (s *Service) CreatePlans(ctx context.Context, cmd CreatePlans) ([]domain.Pl
 						Reference: domain.PlanReference(p.ID), RequestedBy: by, RequestID: cmd.Key.RequestID, CreatedAt: now})
 				}
 			}
-			if err := s.plans.RecordEvent(ctx, domain.PlanEvent{PlanID: p.ID, Action: "CREATED", At: now, By: by, RequestID: cmd.Key.RequestID,
-				Detail: fmt.Sprintf("budget_fen=%d donation_fen=%d in_kind_fen=%d government_fen=%d (match %d, top-up %d) shortfall_fen=%d",
-					p.BudgetFen, p.DonationFen, p.InKindFen, p.GovernmentFen, p.MatchFen, p.TopupFen, p.ShortfallFen)}); err != nil {
-				return nil, err
-			}
 		}
 		if _, err := s.ledger.CreateTransfers(ctx, commits...); err != nil {
 			if ledger.ErrInsufficientFunds.Is(err) {
@@ -95,6 +90,15 @@ func (s *Service) CreatePlans(ctx context.Context, cmd CreatePlans) ([]domain.Pl
 				return nil, domain.ErrPoolInsufficient.With("the plans need %d fen of government shares; the pool has %d fen available", total, pool.AvailableFen)
 			}
 			return nil, err
+		}
+		// The events come after the transfers: every unit of work takes the ledger's chain lock before the plan
+		// events' (pkg/hashchain/pgchain), so none waits for the other's.
+		for _, p := range drafts {
+			if err := s.plans.RecordEvent(ctx, domain.PlanEvent{PlanID: p.ID, Action: "CREATED", At: now, By: by, RequestID: cmd.Key.RequestID,
+				Detail: fmt.Sprintf("budget_fen=%d donation_fen=%d in_kind_fen=%d government_fen=%d (match %d, top-up %d) shortfall_fen=%d",
+					p.BudgetFen, p.DonationFen, p.InKindFen, p.GovernmentFen, p.MatchFen, p.TopupFen, p.ShortfallFen)}); err != nil {
+				return nil, err
+			}
 		}
 		return drafts, nil
 	})

@@ -39,6 +39,7 @@ type Repositories interface {
 	Plans
 	Prizes
 	LedgerAudit
+	Chains
 }
 
 // Deps are what the use cases are built from.
@@ -60,6 +61,7 @@ type Service struct {
 	plans       Plans
 	prizes      Prizes
 	audit       LedgerAudit
+	chains      Chains
 	ledger      Ledger
 	requests    idempotency.Store
 	box         Sealer
@@ -73,7 +75,7 @@ type Service struct {
 // New returns the use cases.
 func New(d Deps) *Service {
 	// PostgreSQL keeps microseconds: answers built from memory then match answers read back later.
-	return &Service{pools: d.Repo, plans: d.Repo, prizes: d.Repo, audit: d.Repo, ledger: d.Ledger, requests: d.Requests, box: d.Box,
+	return &Service{pools: d.Repo, plans: d.Repo, prizes: d.Repo, audit: d.Repo, chains: d.Repo, ledger: d.Ledger, requests: d.Requests, box: d.Box,
 		apps: d.Applications, reviews: d.Reviews, donations: d.Donations, supervision: d.Supervision,
 		now: func() time.Time { return d.Now().Truncate(time.Microsecond) }}
 }

@@ -1,6 +1,6 @@
 // Package clients holds the funding service's gRPC clients of the other services, behind the interfaces the
-// use cases declare (app/peers.go). Every call carries the funding service's own signed identity and is
-// bounded by PEER_CALL_TIMEOUT (grpcserver.DialAs); every failure becomes an error of this service
+// use cases declare (app/peers.go). Every call is made with the funding service's certificate (which names
+// it to the callee) and is bounded by PEER_CALL_TIMEOUT (grpcserver.DialAs); every failure becomes an error of this service
 // (pkg/peer: APPLICATIONS_UNAVAILABLE, REVIEWS_CALL_FAILED, …).
 package clients
 

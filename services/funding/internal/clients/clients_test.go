@@ -2,10 +2,10 @@ package clients_test
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -16,9 +16,9 @@ import (
 	supervisionv1 "github.com/commonweal/commonweal/gen/go/commonweal/supervision/v1"
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/grpcerr"
-	"github.com/commonweal/commonweal/pkg/grpcserver"
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/money"
+	"github.com/commonweal/commonweal/pkg/peer/peertest"
 	"github.com/commonweal/commonweal/services/funding/internal/clients"
 	"github.com/commonweal/commonweal/services/funding/internal/domain"
 )
@@ -133,25 +133,12 @@ type peers struct {
 // serve starts s and dials it as the funding service does.
 func serve(t *testing.T, s *suite) peers {
 	t.Helper()
-	signer := identity.NewSigner([]byte("funding-clients-test"))
-	srv := grpcserver.New(signer)
-	applicationsv1.RegisterApplicationsServiceServer(srv.GRPC, s)
-	reviewsv1.RegisterReviewsServiceServer(srv.GRPC, s)
-	donationsv1.RegisterDonationsServiceServer(srv.GRPC, s)
-	supervisionv1.RegisterSupervisionServiceServer(srv.GRPC, s)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, lis, time.Second) }()
-	t.Cleanup(func() { stop(); <-served })
-	conn, err := grpcserver.DialAs(lis.Addr().String(), signer, "funding", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := peertest.Dial(t, "funding", 0, func(srv *grpc.Server) {
+		applicationsv1.RegisterApplicationsServiceServer(srv, s)
+		reviewsv1.RegisterReviewsServiceServer(srv, s)
+		donationsv1.RegisterDonationsServiceServer(srv, s)
+		supervisionv1.RegisterSupervisionServiceServer(srv, s)
+	})
 	return peers{clients.NewApplications(conn), clients.NewReviews(conn), clients.NewDonations(conn), clients.NewSupervision(conn)}
 }
 

@@ -27,7 +27,7 @@ func TestMigrationsCopyTheSharedTables(t *testing.T) {
 		all.Write(b)
 	}
 	got := normalize(all.String())
-	for name, ddl := range map[string]string{"pgledger.Schema": pgledger.Schema, "idempotency.Table": idempotency.Table} {
+	for name, ddl := range map[string]string{"pgledger.Schema": pgledger.Schema, "pgledger.ChainSchema": pgledger.ChainSchema, "idempotency.Table": idempotency.Table} {
 		if !strings.Contains(got, normalize(ddl)) {
 			t.Errorf("the migrations do not hold %s as it is defined", name)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/hashchain/pgchain"
 	"github.com/commonweal/commonweal/services/funding/internal/domain"
 )
 
@@ -184,11 +185,12 @@ func orEmpty(a []domain.Approval) []domain.Approval {
 	return a
 }
 
-// RecordEvent appends to a plan's audit trail (append-only in the database).
+// RecordEvent appends to a plan's audit trail (append-only in the database), as the next entry of its hash
+// chain (chains.go), inside the caller's unit of work.
 func (s *Store) RecordEvent(ctx context.Context, e domain.PlanEvent) error {
-	_, err := s.q(ctx).Exec(ctx, `INSERT INTO plan_events (plan_id, action, at, by_subject, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6)`,
-		e.PlanID, e.Action, e.At, e.By, e.RequestID, e.Detail)
-	return err
+	return db.InTx(ctx, s.pool, func(ctx context.Context) error {
+		return planEvents.Append(ctx, s.q(ctx), pgchain.Event{Owner: e.PlanID, Action: e.Action, At: e.At, By: e.By, RequestID: e.RequestID, Detail: e.Detail})
+	})
 }
 
 const returnCols = `payment_reference, plan_id, share, amount_fen, returned_by, request_id, returned_at`

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/commonweal/commonweal/pkg/db"
+	"github.com/commonweal/commonweal/pkg/hashchain"
 	"github.com/commonweal/commonweal/pkg/ledger/pgledger"
 	"github.com/commonweal/commonweal/services/funding/internal/app"
 	"github.com/commonweal/commonweal/services/funding/internal/domain"
@@ -91,12 +92,17 @@ func (s *Store) LedgerSnapshot(ctx context.Context) (app.LedgerSnapshot, error) 
 		if out.Books.Prizes, err = listPrizes(ctx, tx, `TRUE`); err != nil {
 			return err
 		}
-		out.Books.Returns, err = listReturns(ctx, tx)
+		if out.Books.Returns, err = listReturns(ctx, tx); err != nil {
+			return err
+		}
+		events, err := planEvents.Chain(ctx, tx)
+		out.Chains = append(out.Chains, events)
 		return err
 	})
 	if err != nil {
 		return app.LedgerSnapshot{}, err
 	}
 	out.Balances, out.Transfers = snap.Balances, snap.Transfers
+	out.Chains = append([]hashchain.Chain{snap.Chain}, out.Chains...)
 	return out, nil
 }

@@ -1,6 +1,6 @@
 // Package clients holds the reviews service's gRPC clients of the other services, behind the interfaces the
-// use cases declare. Every call carries the reviews service's own signed identity and is bounded by
-// PEER_CALL_TIMEOUT (grpcserver.DialAs); every failure becomes an error of this service (pkg/peer).
+// use cases declare. Every call is made with the reviews service's certificate (which names it to the callee)
+// and is bounded by PEER_CALL_TIMEOUT (grpcserver.DialAs); every failure becomes an error of this service (pkg/peer).
 package clients
 
 import (

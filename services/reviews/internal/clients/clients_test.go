@@ -3,7 +3,6 @@ package clients_test
 import (
 	"context"
 	"errors"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -15,8 +14,8 @@ import (
 	applicationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
 	donationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
 	"github.com/commonweal/commonweal/pkg/errs"
-	"github.com/commonweal/commonweal/pkg/grpcserver"
 	"github.com/commonweal/commonweal/pkg/identity"
+	"github.com/commonweal/commonweal/pkg/peer/peertest"
 	"github.com/commonweal/commonweal/services/reviews/internal/clients"
 )
 
@@ -79,25 +78,10 @@ func (a *applicationsServer) SetApplicationStage(_ context.Context, req *applica
 }
 
 // peer serves register on a local port behind the suite's identity interceptor and returns a connection
-// dialled as the reviews service, as main dials its peers.
+// dialled as the reviews service (its certificate), as main dials its peers.
 func peer(t *testing.T, register func(*grpc.Server)) *grpc.ClientConn {
 	t.Helper()
-	signer := identity.NewSigner([]byte("clients-test-identity-key"))
-	srv := grpcserver.New(signer)
-	register(srv.GRPC)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = srv.Serve(ctx, lis, time.Second); close(done) }()
-	conn, err := grpcserver.DialAs(lis.Addr().String(), signer, "reviews", 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(); cancel(); <-done })
-	return conn
+	return peertest.Dial(t, "reviews", 5*time.Second, register)
 }
 
 // TestDonationsAskedAtTheCutoff checks the real donations client sends the instant it is given as as_of:
