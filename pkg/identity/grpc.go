@@ -6,6 +6,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/commonweal/commonweal/pkg/addrs"
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/grpcerr"
 	"github.com/commonweal/commonweal/pkg/tlsconf"
@@ -75,6 +76,9 @@ func (a *Authenticator) incoming(ctx context.Context) (context.Context, error) {
 		}
 		id = v
 	case certified && name != Gateway:
+		if _, known := addrs.Default[name]; !known {
+			return nil, refuse("the client certificate names %q, which is not a suite service", name)
+		}
 		id = ServiceIdentity(name)
 	}
 	return With(ctx, id), nil

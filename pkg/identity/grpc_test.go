@@ -77,6 +77,7 @@ func authCases() []struct {
 		{"gateway, metadata without identity", metadata.NewIncomingContext(gw, metadata.Pairs("other", "x")), &Anonymous},
 		{"gateway, valid token", with(gw, is.Sign(alice, "donations")), &alice},
 		{"service from its certificate", fromPeer(bg, "funding"), &funding},
+		{"a certificate naming no suite service", fromPeer(bg, "intruder"), nil},
 		{"identity set in ctx without metadata is not trusted", With(bg, alice), &Anonymous},
 		{"gateway, token for another service (replay)", with(gw, is.Sign(alice, "funding")), nil},
 		{"gateway, garbage token", with(gw, "garbage"), nil},
