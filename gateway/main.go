@@ -81,6 +81,9 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	origins := cfg.List("CORS_ALLOWED_ORIGINS", "", "comma-separated admin-console origins allowed by CORS")
 	voteRate := cfg.Int("VOTE_RATE_LIMIT", 60, "votes per minute one client address may cast (0: no limit)")
 	codeRate := cfg.Int("VOTER_CODE_RATE_LIMIT", 5, "voter-code requests per minute per client address (0: no limit)")
+	complaintRate := cfg.Int("COMPLAINT_RATE_LIMIT", 5, "complaints per minute per client address (0: no limit)")
+	trustedProxies := cfg.List("TRUSTED_PROXIES", "", "comma-separated CIDRs of the proxies in front of the gateway, whose TRUSTED_PROXY_HEADER names the client address (none: the TCP peer is the client)")
+	proxyHeader := cfg.String("TRUSTED_PROXY_HEADER", httpapi.HeaderXForwardedFor, "the header the trusted proxies write the client address into: X-Forwarded-For or Forwarded (RFC 7239)")
 	reqTimeout := cfg.Duration("REQUEST_TIMEOUT", 30*time.Second, "longest time one HTTP request may take; its deadline travels to the services")
 	maxBody := cfg.Int("MAX_BODY_BYTES", 1<<20, "largest request body accepted, in bytes")
 	httpTimeouts := serverTimeouts{ // a slowly trickled request or an idle connection is cut off (server.go)
@@ -101,7 +104,11 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	if mode == config.Dev && !devMode {
 		return fmt.Errorf("AUTH_MODE=dev: refused in production mode (dev tokens are for %s=%s only)", config.ModeVar, config.Dev)
 	}
-	httpTimeouts, err := httpTimeouts.resolve(reqTimeout)
+	proxies, err := httpapi.ParseProxies(trustedProxies, proxyHeader)
+	if err != nil {
+		return fmt.Errorf("TRUSTED_PROXIES / TRUSTED_PROXY_HEADER: %w", err)
+	}
+	httpTimeouts, err = httpTimeouts.resolve(reqTimeout)
 	if err != nil {
 		return err
 	}
@@ -159,7 +166,8 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		AllowedOrigins: origins,
 		MaxBodyBytes:   int64(maxBody),
 		RequestTimeout: reqTimeout,
-		RateRules:      httpapi.VoteRules(voteRate, codeRate),
+		RateRules:      append(httpapi.VoteRules(voteRate, codeRate), httpapi.ComplaintRules(complaintRate)...),
+		Proxies:        proxies,
 		Backends:       backends,
 	})
 	if err != nil {

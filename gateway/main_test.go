@@ -71,6 +71,9 @@ func TestGatewayRefusesProductionWithoutProperSecrets(t *testing.T) {
 		{name: "dev auth mode", change: func(env map[string]string) { env["AUTH_MODE"] = "dev" }, want: "AUTH_MODE"},
 		{name: "an unknown mode", change: func(env map[string]string) { env[config.ModeVar] = "staging" }, want: config.ModeVar},
 		{name: "write timeout within the request timeout", change: func(env map[string]string) { env["HTTP_WRITE_TIMEOUT"] = "10s" }, want: "HTTP_WRITE_TIMEOUT"},
+		{name: "a trusted proxy that is not a CIDR", change: func(env map[string]string) { env["TRUSTED_PROXIES"] = "10.0.0.0/8,ingress.internal" }, want: "TRUSTED_PROXIES"},
+		{name: "every address a trusted proxy", change: func(env map[string]string) { env["TRUSTED_PROXIES"] = "0.0.0.0/0" }, want: "TRUSTED_PROXIES"},
+		{name: "an unknown proxy header", change: func(env map[string]string) { env["TRUSTED_PROXY_HEADER"] = "X-Real-IP" }, want: "TRUSTED_PROXY_HEADER"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := productionEnv(t)

@@ -212,7 +212,9 @@ func StartWith(t testing.TB, o Options) *Suite {
 		s.spawn(svc, nil, append(env, o.Env...)...)
 	}
 	gwAddr := freeAddr(t)
-	env := append(common, "GATEWAY_ADDR="+gwAddr, "AUTH_MODE=dev", "DEV_JWT_KEY=e2e-dev-key")
+	// Complaints are not rate-limited unless a test asks (GatewayEnv comes last and wins): tests lodge several
+	// from one address.
+	env := append(common, "GATEWAY_ADDR="+gwAddr, "AUTH_MODE=dev", "DEV_JWT_KEY=e2e-dev-key", "COMPLAINT_RATE_LIMIT=0")
 	env = append(env, devpki.Env(certDir, "gateway")...)
 	s.spawn("gateway", nil, append(env, o.GatewayEnv...)...)
 	s.URL = "http://" + gwAddr

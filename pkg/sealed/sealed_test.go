@@ -9,6 +9,8 @@ import (
 	"testing"
 )
 
+const bind = "applications.organizations.id_number_sealed/0b0e6c9e-0000-4000-8000-000000000001"
+
 func testKey(b byte) []byte { return bytes.Repeat([]byte{b}, KeySize) }
 
 func newBox(t *testing.T, b byte) *Box {
@@ -60,18 +62,18 @@ func TestNewFromBase64(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	box := newBox(t, 1)
 	for _, pt := range []string{"990101199003071237", "13812345678", "x", "中文姓名", strings.Repeat("a", 10000), "\x00\xff"} {
-		ct, err := box.Seal(pt)
+		ct, err := box.Seal(pt, bind)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ct) != 1+12+len(pt)+16 || ct[0] != 1 {
+		if len(ct) != 2+1+12+len(pt)+16 || ct[0] != 2 || ct[1] != 1 || ct[2] != '1' {
 			t.Fatalf("unexpected layout: len %d, version %d", len(ct), ct[0])
 		}
 		// Short plaintexts occur in random bytes by chance; only long ones say something.
 		if len(pt) >= 8 && bytes.Contains(ct, []byte(pt)) {
 			t.Fatalf("ciphertext contains plaintext")
 		}
-		got, err := box.Open(ct)
+		got, err := box.Open(ct, bind)
 		if err != nil || got != pt {
 			t.Fatalf("Open = %q, %v; want %q", got, err, pt)
 		}
@@ -80,12 +82,12 @@ func TestRoundTrip(t *testing.T) {
 
 func TestEmpty(t *testing.T) {
 	box := newBox(t, 1)
-	ct, err := box.Seal("")
+	ct, err := box.Seal("", bind)
 	if ct != nil || err != nil {
 		t.Fatalf("Seal(\"\") = %v, %v; want nil, nil", ct, err)
 	}
 	for _, in := range [][]byte{nil, {}} {
-		if s, err := box.Open(in); s != "" || err != nil {
+		if s, err := box.Open(in, bind); s != "" || err != nil {
 			t.Fatalf("Open(%v) = %q, %v; want \"\", nil", in, s, err)
 		}
 	}
@@ -93,19 +95,19 @@ func TestEmpty(t *testing.T) {
 
 func TestSealsDiffer(t *testing.T) {
 	box := newBox(t, 1)
-	a, _ := box.Seal("990101199003071237")
-	b, _ := box.Seal("990101199003071237")
+	a, _ := box.Seal("990101199003071237", bind)
+	b, _ := box.Seal("990101199003071237", bind)
 	if bytes.Equal(a, b) {
 		t.Fatal("two seals of the same plaintext are identical")
 	}
-	if bytes.Equal(a[1:13], b[1:13]) {
+	if bytes.Equal(a[3:15], b[3:15]) {
 		t.Fatal("nonce reused")
 	}
 }
 
 func TestTamper(t *testing.T) {
 	box := newBox(t, 1)
-	ct, err := box.Seal("13812345678")
+	ct, err := box.Seal("13812345678", bind)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,24 +115,24 @@ func TestTamper(t *testing.T) {
 		for _, bit := range []byte{0x01, 0x80} {
 			mod := bytes.Clone(ct)
 			mod[i] ^= bit
-			if s, err := box.Open(mod); !errors.Is(err, ErrOpen) || s != "" {
+			if s, err := box.Open(mod, bind); !errors.Is(err, ErrOpen) || s != "" {
 				t.Fatalf("flip byte %d bit %#x: Open = %q, %v; want ErrOpen", i, bit, s, err)
 			}
 		}
 	}
 	for n := 1; n < len(ct); n++ {
-		if _, err := box.Open(ct[:n]); !errors.Is(err, ErrOpen) {
+		if _, err := box.Open(ct[:n], bind); !errors.Is(err, ErrOpen) {
 			t.Fatalf("truncated to %d: err = %v, want ErrOpen", n, err)
 		}
 	}
-	if _, err := box.Open(append(bytes.Clone(ct), 0)); !errors.Is(err, ErrOpen) {
+	if _, err := box.Open(append(bytes.Clone(ct), 0), bind); !errors.Is(err, ErrOpen) {
 		t.Fatalf("extended: err = %v, want ErrOpen", err)
 	}
 }
 
 func TestWrongKey(t *testing.T) {
-	ct, _ := newBox(t, 1).Seal("990101199003071237")
-	if s, err := newBox(t, 2).Open(ct); !errors.Is(err, ErrOpen) || s != "" {
+	ct, _ := newBox(t, 1).Seal("990101199003071237", bind)
+	if s, err := newBox(t, 2).Open(ct, bind); !errors.Is(err, ErrOpen) || s != "" {
 		t.Fatalf("Open with wrong key = %q, %v; want ErrOpen", s, err)
 	}
 }
@@ -158,10 +160,10 @@ func TestBlindIndex(t *testing.T) {
 
 func TestZeroBox(t *testing.T) {
 	var nilBox *Box
-	if _, err := nilBox.Seal("x"); err == nil {
+	if _, err := nilBox.Seal("x", bind); err == nil {
 		t.Error("nil Box Seal: want error")
 	}
-	if _, err := (&Box{}).Open([]byte{1, 2, 3}); err == nil {
+	if _, err := (&Box{}).Open([]byte{1, 2, 3}, bind); err == nil {
 		t.Error("zero Box Open: want error")
 	}
 }
@@ -174,12 +176,12 @@ func TestConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := 0; j < 100; j++ {
-				ct, err := box.Seal("13812345678")
+				ct, err := box.Seal("13812345678", bind)
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				if s, err := box.Open(ct); err != nil || s != "13812345678" {
+				if s, err := box.Open(ct, bind); err != nil || s != "13812345678" {
 					t.Error(s, err)
 					return
 				}

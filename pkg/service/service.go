@@ -47,6 +47,9 @@ type Spec struct {
 	Policy *authz.Policy
 	// MorePolicies are the tables of further gRPC services the binary serves (one per proto service).
 	MorePolicies []authz.Policy
+	// Reseal, for a service that seals personal data, moves every sealed value to box's newest key (`<svc>
+	// reseal`, after a key rotation): in batches, each its own transaction, idempotent and resumable.
+	Reseal func(ctx context.Context, pool *pgxpool.Pool, box *sealed.Box) error
 }
 
 // Runtime is what a service wires its handlers from.
@@ -80,8 +83,8 @@ func Main(spec Spec, setup Setup) {
 	}
 }
 
-// Run runs the command in args ("migrate", "serve", or nothing for both, in dev mode only) until SIGINT or
-// SIGTERM.
+// Run runs the command in args ("migrate", "serve", "reseal", or nothing for migrate and serve, in dev mode
+// only) until SIGINT or SIGTERM.
 func Run(args []string, spec Spec, setup Setup) error {
 	upper := strings.ToUpper(spec.Name)
 	cfg := config.New(spec.Name)
@@ -109,11 +112,12 @@ func Run(args []string, spec Spec, setup Setup) error {
 		peerAddrs[p] = cfg.String(strings.ToUpper(p)+"_ADDR", addrs.Default[p], "gRPC address of the "+p+" service")
 	}
 	gatewayKey := cfg.Secret(identity.PublicKeyVar, identity.DevPublicKey, "the gateway's Ed25519 public key (PEM or base64; two during a rotation), verifying the end-user identities it forwards; a calling service is known from its certificate", config.MinLen(config.KeyMin))
-	dataKey := cfg.Secret("DATA_ENCRYPTION_KEY", "ZGV2LWRhdGEta2V5LTMyLWJ5dGVzLWxvbmctLS0tLS0=", "base64 of the 32-byte AES key sealing personal data at rest", config.MinLen(config.KeyMin))
+	dataKey := cfg.Secret("DATA_ENCRYPTION_KEY", devDataKey, "base64 of the 32-byte AES key sealing personal data at rest (key ID 1), or during a rotation the keys as id:base64,id:base64, newest first (then `reseal`)", config.MinLen(config.KeyMin))
 	pageKey := cfg.Secret("PAGE_TOKEN_KEY", "dev-page-token-key-change-me", "key signing page tokens", config.MinLen(config.KeyMin))
 	tlsFiles := tlsconf.Settings(cfg) // mutual TLS on every gRPC connection (pkg/tlsconf)
 	reflection := cfg.IsDev()         // gRPC reflection lists every method: dev mode only
 	grace := cfg.Duration("SHUTDOWN_GRACE", 10*time.Second, "how long in-flight calls may finish at shutdown")
+	retention := cfg.Duration("IDEMPOTENCY_RETENTION", idempotency.DefaultRetention, "how long request_id records are kept (a retry after that runs as a new request); longer than any client retries")
 	logLevel := cfg.String("LOG_LEVEL", "info", "debug, info, warn or error")
 	if spec.Policy == nil || spec.Policy.Service == "" {
 		return fmt.Errorf("%s: no authorisation table (service.Spec.Policy): refusing to serve", spec.Name)
@@ -152,6 +156,23 @@ func Run(args []string, spec Spec, setup Setup) error {
 		if err := dbs.CheckServe(); err != nil {
 			return err
 		}
+	case "reseal":
+		if spec.Reseal == nil {
+			return fmt.Errorf("%s seals no data: nothing to reseal", spec.Name)
+		}
+		if err := dbs.CheckServe(); err != nil {
+			return err
+		}
+		box, err := dataBox(dataKey, dbs.Production)
+		if err != nil {
+			return err
+		}
+		pool, err := db.Open(ctx, dbs)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		return spec.Reseal(ctx, pool, box)
 	case "all":
 		if dbs.Production {
 			return fmt.Errorf("production mode: name the command: `%s migrate` (a one-off job with the admin DATABASE_URL), then `%s serve` (the server only, connecting as role %s with %s_DB_PASSWORD); migrating and serving in one process is for %s=%s only",
@@ -161,9 +182,12 @@ func Run(args []string, spec Spec, setup Setup) error {
 			return err
 		}
 	default:
-		return fmt.Errorf("unknown command %q (want migrate or serve)", cmd)
+		return fmt.Errorf("unknown command %q (want migrate, serve or reseal)", cmd)
 	}
 
+	if retention < 24*time.Hour {
+		return fmt.Errorf("IDEMPOTENCY_RETENTION: at least 24h (records must outlive every client retry), got %s", retention)
+	}
 	if len(pageKey) < pagetoken.MinKeySize {
 		return fmt.Errorf("PAGE_TOKEN_KEY: at least %d bytes", pagetoken.MinKeySize)
 	}
@@ -180,9 +204,9 @@ func Run(args []string, spec Spec, setup Setup) error {
 		return err
 	}
 	defer shutdownTracing(context.Background())
-	box, err := sealed.NewFromBase64(dataKey)
+	box, err := dataBox(dataKey, dbs.Production)
 	if err != nil {
-		return fmt.Errorf("DATA_ENCRYPTION_KEY: %w", err)
+		return err
 	}
 	pool, err := db.Open(ctx, dbs)
 	if err != nil {
@@ -221,6 +245,8 @@ func Run(args []string, spec Spec, setup Setup) error {
 			}
 			rt.Server.SetDatabaseUp(up)
 		})
+	}, func(ctx context.Context) {
+		rt.Requests.PurgeEvery(ctx, retention, time.Hour, time.Now) // request records older than IDEMPOTENCY_RETENTION
 	}}, rt.background...)
 	for _, task := range tasks {
 		wg.Add(1)
@@ -230,4 +256,20 @@ func Run(args []string, spec Spec, setup Setup) error {
 	stopBackground()
 	wg.Wait()
 	return err
+}
+
+// devDataKey is the development DATA_ENCRYPTION_KEY.
+const devDataKey = "ZGV2LWRhdGEta2V5LTMyLWJ5dGVzLWxvbmctLS0tLS0="
+
+// dataBox reads DATA_ENCRYPTION_KEY: one base64 key, or id:base64 keys newest first; production refuses the
+// development key anywhere in the list.
+func dataBox(setting string, production bool) (*sealed.Box, error) {
+	if production && strings.Contains(setting, devDataKey) {
+		return nil, fmt.Errorf("DATA_ENCRYPTION_KEY: %w", config.ErrSecretDevValue)
+	}
+	box, err := sealed.ParseKeys(setting)
+	if err != nil {
+		return nil, fmt.Errorf("DATA_ENCRYPTION_KEY: %w", err)
+	}
+	return box, nil
 }

@@ -23,7 +23,7 @@ func main() {
 	// Peers: reviews owns the shortlist, complaint and results preconditions of :advance and says which panels a
 	// reviewer sits on; supervision the CLOSING (every plan finished, which it asks funding) and CLOSED (round
 	// summary filed) ones.
-	service.Main(service.Spec{Name: "applications", Migrations: migrations.FS, Peers: []string{"reviews", "supervision"}, Policy: &api.Policy},
+	service.Main(service.Spec{Name: "applications", Migrations: migrations.FS, Peers: []string{"reviews", "supervision"}, Policy: &api.Policy, Reseal: store.Reseal},
 		func(*config.Loader) func(context.Context, *service.Runtime) error {
 			return func(_ context.Context, rt *service.Runtime) error {
 				st := store.New(rt.Pool, rt.Box)

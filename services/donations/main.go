@@ -22,7 +22,7 @@ import (
 
 func main() {
 	// Peers: applications answers for stages, phases, donation cutoffs and budgets.
-	service.Main(service.Spec{Name: "donations", Migrations: migrations.FS, Peers: []string{"applications"}, Policy: &api.Policy},
+	service.Main(service.Spec{Name: "donations", Migrations: migrations.FS, Peers: []string{"applications"}, Policy: &api.Policy, Reseal: store.Reseal},
 		func(*config.Loader) func(context.Context, *service.Runtime) error {
 			return func(_ context.Context, rt *service.Runtime) error {
 				uc := app.New(store.New(rt.Pool, rt.Box), rt.Requests, clients.NewApplications(rt.Peers["applications"]), time.Now)

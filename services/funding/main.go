@@ -25,7 +25,7 @@ func main() {
 	// Peers: applications (rounds, budgets, organisations), reviews (signed-off results), donations (totals at
 	// the cutoff, donation shares) and supervision (tranche gates, verified spending: while it cannot answer,
 	// gates and clawbacks are refused, never assumed).
-	spec := service.Spec{Name: "funding", Migrations: migrations.FS, Peers: []string{"applications", "reviews", "donations", "supervision"}, Policy: &api.Policy}
+	spec := service.Spec{Name: "funding", Migrations: migrations.FS, Peers: []string{"applications", "reviews", "donations", "supervision"}, Policy: &api.Policy, Reseal: store.Reseal}
 	service.Main(spec, func(*config.Loader) func(context.Context, *service.Runtime) error {
 		return func(_ context.Context, rt *service.Runtime) error {
 			repo := store.New(rt.Pool)

@@ -9,7 +9,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
@@ -26,21 +25,20 @@ import (
 func main() {
 	// Peers: applications (rounds, applications, stages), donations (pledging donors, cutoff totals) and funding
 	// (government shares and the pool of the results).
-	spec := service.Spec{Name: "reviews", Migrations: migrations.FS, Peers: []string{"applications", "donations", "funding"}, Policy: &api.Policy}
+	spec := service.Spec{Name: "reviews", Migrations: migrations.FS, Peers: []string{"applications", "donations", "funding"}, Policy: &api.Policy, Reseal: store.Reseal}
 	service.Main(spec, func(cfg *config.Loader) func(context.Context, *service.Runtime) error {
 		phoneKey := cfg.Secret("VOTER_HMAC_KEY", "dev-voter-hmac-key-change-me", "key of the HMAC that is all the service keeps of a voter's phone number", config.MinLen(config.KeyMin))
-		sender := cfg.String("VOTER_CODE_SENDER", "dev", "how voter codes are sent: dev (returned in the response: local runs only) or none (refused); production must configure a real SMS sender")
+		sender := readSenderSettings(cfg)
 		tokenTTL := cfg.Duration("VOTER_TOKEN_TTL", 24*time.Hour, "how long a voter token is valid")
+		purgeEvery := purgeInterval(cfg)
 		return func(_ context.Context, rt *service.Runtime) error {
-			var codeSender app.CodeSender
-			switch sender {
-			case "dev":
-				codeSender = app.DevSender{}
-				slog.Warn("voter codes use the DEV sender: codes are returned in the response; never use in production (set VOTER_CODE_SENDER)")
-			case "none":
-				// No sender: SendVoterCode refuses with VOTER_CODE_SENDER_UNAVAILABLE.
-			default:
-				return fmt.Errorf("VOTER_CODE_SENDER must be dev or none, not %q", sender)
+			// No sender (none): SendVoterCode refuses with VOTER_CODE_SENDER_UNAVAILABLE.
+			codeSender, err := sender.build()
+			if err != nil {
+				return err
+			}
+			if purgeEvery <= 0 {
+				return fmt.Errorf("VOTER_PURGE_INTERVAL must be positive, not %s", purgeEvery)
 			}
 			apps := clients.NewApplications(rt.Peers["applications"])
 			// Stages go to the applications service through the outbox: pushed after each commit, and retried
@@ -63,6 +61,7 @@ func main() {
 				PhoneKey: []byte(phoneKey),
 				TokenTTL: tokenTTL,
 			})
+			rt.Background(uc.PurgeVoterCredentialsEvery(purgeEvery))
 			pb.RegisterReviewsServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.PageTokens))
 			return nil
 		}

@@ -148,7 +148,7 @@ func TestOpenAPIDocument(t *testing.T) {
 func TestRateLimitPerAddress(t *testing.T) {
 	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	l := newLimiter(VoteRules(3, 1), func() time.Time { return now }) // 3 votes and 1 voter code a minute
-	h := rateLimit(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) }))
+	h := rateLimit(l, Proxies{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) }))
 	const (
 		vote     = "POST /v1/rounds/r1/applications/a1/votes"
 		sendCode = "POST /v1/voters:sendCode"

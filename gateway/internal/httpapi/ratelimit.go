@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"math"
-	"net"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -25,6 +24,13 @@ func VoteRules(votesPerMinute, codesPerMinute int) []RateRule {
 	return []RateRule{
 		{Name: "votes", Method: http.MethodPost, Path: regexp.MustCompile(`^/v1/rounds/[^/]+/applications/[^/]+/votes$`), PerMinute: votesPerMinute},
 		{Name: "voter-codes", Method: http.MethodPost, Path: regexp.MustCompile(`^/v1/voters:sendCode$`), PerMinute: codesPerMinute},
+	}
+}
+
+// ComplaintRules limit anonymous complaints, each of which blocks promotion until an operator resolves it.
+func ComplaintRules(perMinute int) []RateRule {
+	return []RateRule{
+		{Name: "complaints", Method: http.MethodPost, Path: regexp.MustCompile(`^/v1/rounds/[^/]+/complaints$`), PerMinute: perMinute},
 	}
 }
 
@@ -77,17 +83,18 @@ func (l *limiter) allow(rule RateRule, client string) (bool, time.Duration) {
 	return false, time.Duration((1 - b.tokens) / rate * float64(time.Second))
 }
 
-// rateLimit answers 429 RATE_LIMITED when a client address exceeds a rule. The address is the TCP peer:
-// a deployment behind a proxy must make the proxy enforce or forward it.
-func rateLimit(l *limiter, next http.Handler) http.Handler {
+// rateLimit answers 429 RATE_LIMITED when a client address exceeds a rule. The address is the TCP peer's, or
+// the one trusted proxies report (Proxies.ClientAddr); an IPv6 client is counted by its /64. Buckets live in
+// this process: each gateway replica grants the configured rates on its own.
+func rateLimit(l *limiter, proxies Proxies, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client := ""
 		for _, rule := range l.rules {
 			if rule.PerMinute <= 0 || r.Method != rule.Method || !rule.Path.MatchString(r.URL.Path) {
 				continue
 			}
-			client, _, err := net.SplitHostPort(r.RemoteAddr)
-			if err != nil {
-				client = r.RemoteAddr
+			if client == "" {
+				client = proxies.clientKey(r)
 			}
 			if ok, wait := l.allow(rule, client); !ok {
 				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))

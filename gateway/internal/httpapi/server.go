@@ -38,6 +38,8 @@ type Options struct {
 	// RequestTimeout bounds how long one HTTP request may take end to end (0: no bound).
 	RequestTimeout time.Duration
 	RateRules      []RateRule
+	// Proxies may report the client address the rate rules count by (none: the TCP peer).
+	Proxies Proxies
 	// Backends are the services; each connection must sign the caller's identity (identity.From of the call's
 	// context) for its service: identity.Issuer.DialOptions.
 	Backends []Backend
@@ -87,7 +89,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 
 	var h http.Handler = root
 	h = authenticate(o.Verifier, h)
-	h = rateLimit(newLimiter(o.RateRules, time.Now), h)
+	h = rateLimit(newLimiter(o.RateRules, time.Now), o.Proxies, h)
 	h = limitBody(o.MaxBodyBytes, h)
 	h = cors(o.AllowedOrigins, h)
 	h = timeout(o.RequestTimeout, h)

@@ -7,16 +7,17 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/commonweal/commonweal/pkg/db"
+	"github.com/commonweal/commonweal/pkg/sealed"
 	"github.com/commonweal/commonweal/services/applications/internal/domain"
 )
 
 // InsertOrganization stores a new organisation, sealing its personal numbers.
 func (s *Store) InsertOrganization(ctx context.Context, o domain.Organization) error {
-	idNum, err := s.box.Seal(o.IDNumber)
+	idNum, err := s.box.Seal(o.IDNumber, sealed.Binding("applications", "organizations", "id_number_sealed", o.ID))
 	if err != nil {
 		return err
 	}
-	phone, err := s.box.Seal(o.ContactPhone)
+	phone, err := s.box.Seal(o.ContactPhone, sealed.Binding("applications", "organizations", "phone_sealed", o.ID))
 	if err != nil {
 		return err
 	}
@@ -53,10 +54,10 @@ func (s *Store) scanOrganization(row pgx.Row) (domain.Organization, error) {
 	}
 	o.USCC, o.VerifiedBy, o.VerificationEvidence = db.TextOf(uscc), db.TextOf(verifiedBy), db.TextOf(evidence)
 	o.VerifiedAt = db.TimeOf(verified)
-	if o.IDNumber, err = s.box.Open(idNum); err != nil {
+	if o.IDNumber, err = s.box.Open(idNum, sealed.Binding("applications", "organizations", "id_number_sealed", o.ID)); err != nil {
 		return o, err
 	}
-	if o.ContactPhone, err = s.box.Open(phone); err != nil {
+	if o.ContactPhone, err = s.box.Open(phone, sealed.Binding("applications", "organizations", "phone_sealed", o.ID)); err != nil {
 		return o, err
 	}
 	return o, nil

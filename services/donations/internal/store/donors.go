@@ -6,17 +6,18 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/commonweal/commonweal/pkg/db"
+	"github.com/commonweal/commonweal/pkg/sealed"
 	"github.com/commonweal/commonweal/services/donations/internal/app"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
 )
 
 // InsertDonor stores a new donor, sealing its personal numbers.
 func (s *Store) InsertDonor(ctx context.Context, d domain.Donor) error {
-	idNum, err := s.box.Seal(d.IDNumber)
+	idNum, err := s.box.Seal(d.IDNumber, sealed.Binding("donations", "donors", "id_number_sealed", d.ID))
 	if err != nil {
 		return err
 	}
-	phone, err := s.box.Seal(d.ContactPhone)
+	phone, err := s.box.Seal(d.ContactPhone, sealed.Binding("donations", "donors", "phone_sealed", d.ID))
 	if err != nil {
 		return err
 	}
@@ -37,10 +38,10 @@ func (s *Store) scanDonor(row pgx.Row) (domain.Donor, error) {
 	}
 	d.USCC = stringOf(uscc)
 	var err error
-	if d.IDNumber, err = s.box.Open(idNum); err != nil {
+	if d.IDNumber, err = s.box.Open(idNum, sealed.Binding("donations", "donors", "id_number_sealed", d.ID)); err != nil {
 		return domain.Donor{}, err
 	}
-	if d.ContactPhone, err = s.box.Open(phone); err != nil {
+	if d.ContactPhone, err = s.box.Open(phone, sealed.Binding("donations", "donors", "phone_sealed", d.ID)); err != nil {
 		return domain.Donor{}, err
 	}
 	return d, nil

@@ -28,17 +28,19 @@ func (s *Service) SetPayee(ctx context.Context, cmd SetPayee) (domain.Plan, erro
 		return domain.Plan{}, err
 	}
 	number := payee.AccountNumber
-	if payee.Sealed, err = s.box.Seal(number); err != nil {
-		return domain.Plan{}, err
-	}
 	payee.AccountNumber = ""
 	return s.mutatePlan(ctx, cmd.Key, cmd.PlanID, "PAYEE_SET", func(ctx context.Context, p *domain.Plan) (string, error) {
 		if !owns(identity.From(ctx), p.OrgID) {
 			return "", errs.ErrNotFound.With("plan %s not found", p.ID)
 		}
+		// Sealed bound to the plan's row as stored (p.ID, not the ID as the caller spelt it).
+		var err error
+		if payee.Sealed, err = s.box.Seal(number, payeeBinding(p.ID)); err != nil {
+			return "", err
+		}
 		if p.Payee.Set() && p.Payee.Bank == payee.Bank && p.Payee.AccountName == payee.AccountName && p.Payee.Masked == payee.Masked {
 			// Possibly the same account again: only the sealed value tells, and it differs at every sealing.
-			if recorded, err := s.box.Open(p.Payee.Sealed); err != nil || recorded == number {
+			if recorded, err := s.box.Open(p.Payee.Sealed, payeeBinding(p.ID)); err != nil || recorded == number {
 				return "", err
 			}
 		}

@@ -194,7 +194,7 @@ func (s *Service) view(ctx context.Context, p domain.Plan) (domain.Plan, error) 
 		p.Payee.AccountNumber = p.Payee.Masked
 		return p, nil
 	}
-	n, err := s.box.Open(p.Payee.Sealed)
+	n, err := s.box.Open(p.Payee.Sealed, payeeBinding(p.ID))
 	if err != nil {
 		return domain.Plan{}, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/ledger"
+	"github.com/commonweal/commonweal/pkg/sealed"
 	"github.com/commonweal/commonweal/services/funding/internal/domain"
 )
 
@@ -27,10 +28,15 @@ type Ledger interface {
 	ListTransfers(ctx context.Context, f ledger.TransferFilter) ([]ledger.Transfer, error)
 }
 
-// Sealer seals personal values at rest (pkg/sealed's Box).
+// Sealer seals personal values at rest (pkg/sealed's Box), each bound to its row and column (sealed.Binding).
 type Sealer interface {
-	Seal(plaintext string) ([]byte, error)
-	Open(sealed []byte) (string, error)
+	Seal(plaintext, binding string) ([]byte, error)
+	Open(sealed []byte, binding string) (string, error)
+}
+
+// payeeBinding binds a plan's sealed payee account number to the plan's row.
+func payeeBinding(planID string) string {
+	return sealed.Binding("funding", "plans", "payee_account_sealed", planID)
 }
 
 // Repositories is all the storage the use cases need; each use case file declares its own part.

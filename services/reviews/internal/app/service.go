@@ -26,6 +26,7 @@ type Repository interface {
 	ShortlistRepository
 	ComplaintRepository
 	VoterRepository
+	VoterPurgeRepository
 	ResultsRepository
 	StatusRepository
 	PanelScoreRepository
@@ -72,6 +73,7 @@ type Service struct {
 	shortlists ShortlistRepository
 	complaints ComplaintRepository
 	voters     VoterRepository
+	purge      VoterPurgeRepository
 	results    ResultsRepository
 	status     StatusRepository
 	panelScore PanelScoreRepository
@@ -89,7 +91,7 @@ func New(cfg Config) *Service {
 	}
 	r := cfg.Repo
 	return &Service{requests: cfg.Requests, rounds: r, panels: r, revPanels: r, recusals: r, scores: r, shortlists: r, complaints: r,
-		voters: r, results: r, status: r, panelScore: r, outbox: cfg.Outbox, cfg: cfg}
+		voters: r, purge: r, results: r, status: r, panelScore: r, outbox: cfg.Outbox, cfg: cfg}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -49,6 +50,13 @@ type VoterRepository interface {
 // sender; a real sender returns "".
 type CodeSender interface {
 	Send(ctx context.Context, phone, code string) (devCode string, err error)
+}
+
+// SenderError is a sender's error whose text carries neither the phone nor the code (NoPersonalData reports
+// true), so the service may log it to tell the operator why codes are not sent (e.g. a refused signature).
+type SenderError interface {
+	error
+	NoPersonalData() bool
 }
 
 // DevSender "sends" a code by returning it, so local runs and tests can verify phones. Never in production.
@@ -136,8 +144,14 @@ func (s *Service) SendVoterCode(ctx context.Context, phone string) (devCode stri
 			slog.WarnContext(ctx, "voiding an unsent voter code", "error", verr.Error())
 		}
 		if _, ok := errs.As(err); !ok {
-			// The sender's own error may name the phone: neither the answer nor the log repeats it.
-			slog.WarnContext(ctx, "a voter code could not be sent", "sender_error_type", fmt.Sprintf("%T", err))
+			// The sender's own error may name the phone: neither the answer nor the log repeats it, unless the
+			// sender vouches that it does not (SenderError).
+			var se SenderError
+			if errors.As(err, &se) && se.NoPersonalData() {
+				slog.WarnContext(ctx, "a voter code could not be sent", "sender_error", se.Error())
+			} else {
+				slog.WarnContext(ctx, "a voter code could not be sent", "sender_error_type", fmt.Sprintf("%T", err))
+			}
 			err = domain.ErrCodeSendFailed
 		}
 		return "", time.Time{}, err

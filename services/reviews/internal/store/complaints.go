@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/commonweal/commonweal/pkg/db"
+	"github.com/commonweal/commonweal/pkg/sealed"
 	"github.com/commonweal/commonweal/services/reviews/internal/app"
 	"github.com/commonweal/commonweal/services/reviews/internal/domain"
 )
@@ -16,7 +17,7 @@ func (s *Store) InsertComplaint(ctx context.Context, c domain.Complaint) error {
 	var contact []byte
 	if c.Contact != "" {
 		var err error
-		if contact, err = s.box.Seal(c.Contact); err != nil {
+		if contact, err = s.box.Seal(c.Contact, sealed.Binding("reviews", "complaints", "contact_sealed", c.ID)); err != nil {
 			return err
 		}
 	}
@@ -39,7 +40,7 @@ func (s *Store) scanComplaint(row pgx.Row) (domain.Complaint, error) {
 	c.ResolvedAt, c.ResolvedBy = db.TimeOf(resolved), db.TextOf(resolvedBy)
 	if contact != nil {
 		var err error
-		if c.Contact, err = s.box.Open(contact); err != nil {
+		if c.Contact, err = s.box.Open(contact, sealed.Binding("reviews", "complaints", "contact_sealed", c.ID)); err != nil {
 			return c, err
 		}
 	}

@@ -111,3 +111,25 @@ func (s *Store) Tallies(ctx context.Context, roundID string, before time.Time) (
 		return t, row.Scan(&t.ApplicationID, &t.Votes)
 	})
 }
+
+// DeleteExpiredCodes deletes up to limit codes that expired before expiredBefore and were created before
+// createdBefore, and returns how many it deleted.
+func (s *Store) DeleteExpiredCodes(ctx context.Context, expiredBefore, createdBefore time.Time, limit int) (int, error) {
+	tag, err := s.q(ctx).Exec(ctx, `DELETE FROM voter_codes WHERE id IN (
+		SELECT id FROM voter_codes WHERE created_at < $2 AND expires_at < $1 ORDER BY created_at LIMIT $3)`, expiredBefore, createdBefore, limit)
+	if err != nil {
+		return 0, err
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// DeleteExpiredTokens deletes up to limit voter tokens that expired before an instant, and returns how many
+// it deleted.
+func (s *Store) DeleteExpiredTokens(ctx context.Context, before time.Time, limit int) (int, error) {
+	tag, err := s.q(ctx).Exec(ctx, `DELETE FROM voter_tokens WHERE token_hash IN (
+		SELECT token_hash FROM voter_tokens WHERE expires_at < $1 ORDER BY expires_at LIMIT $2)`, before, limit)
+	if err != nil {
+		return 0, err
+	}
+	return int(tag.RowsAffected()), nil
+}
