@@ -127,6 +127,21 @@ func DefaultRubric() []Criterion {
 	return []Criterion{{"BREADTH", 15}, {"URGENCY", 15}, {"PUBLIC_BENEFIT", 15}, {"INNOVATION", 20}, {"PLANNING", 20}, {"TEAM", 15}}
 }
 
+// Upper bounds of policy values, so that no amount the policy feeds into (a match, a top-up, the sum of every
+// tier's prizes, a quota times a cap) can overflow int64 fen.
+const (
+	// MaxPolicyFen bounds every money value of a policy: 1,000,000,000.00 CNY, as a budget line.
+	MaxPolicyFen = int64(1_000_000_000_00)
+	// MaxRatioSide bounds each side of the match ratio.
+	MaxRatioSide = 100
+	// MaxQuota bounds the shortlist and selection quotas and the idea prize counts.
+	MaxQuota = 10_000
+	// MaxPanelMin bounds the smallest panel sizes.
+	MaxPanelMin = 1_000
+	// MaxVotesPerDay bounds the votes a voter may cast per application and day.
+	MaxVotesPerDay = 100
+)
+
 // trancheGates are the events that can make a tranche eligible.
 var trancheGates = []string{"CONTRACT_SIGNED", "MIDTERM_PASSED", "FINAL_ACCEPTANCE_PASSED"}
 
@@ -231,10 +246,22 @@ func (p Policy) Validate() error {
 		return bad("weights", "panel, donation and vote percents must be non-negative and sum to 100")
 	case p.MatchRatioDonation < 1 || p.MatchRatioMatch < 0:
 		return bad("match_ratio", "donation side must be at least 1 and match side non-negative")
-	case *p.MatchCapFen < 0:
-		return bad("match_cap_fen", "must not be negative")
-	case *p.TopupCapFen < 0:
-		return bad("topup_cap_fen", "must not be negative")
+	case *p.MatchCapFen < 0 || *p.MatchCapFen > MaxPolicyFen:
+		return bad("match_cap_fen", "must be between 0 and %d fen", MaxPolicyFen)
+	case *p.TopupCapFen < 0 || *p.TopupCapFen > MaxPolicyFen:
+		return bad("topup_cap_fen", "must be between 0 and %d fen", MaxPolicyFen)
+	case p.MatchRatioDonation > MaxRatioSide || p.MatchRatioMatch > MaxRatioSide:
+		return bad("match_ratio", "each side is at most %d", MaxRatioSide)
+	case p.ShortlistQuota > MaxQuota:
+		return bad("shortlist_quota", "must be at most %d", MaxQuota)
+	case p.SelectionQuota > MaxQuota:
+		return bad("selection_quota", "must be at most %d", MaxQuota)
+	case p.ShortlistPanelMin > MaxPanelMin:
+		return bad("shortlist_panel_min", "must be at most %d", MaxPanelMin)
+	case p.FinalPanelMin > MaxPanelMin:
+		return bad("final_panel_min", "must be at most %d", MaxPanelMin)
+	case p.VotesPerVoterPerDay > MaxVotesPerDay:
+		return bad("votes_per_voter_per_day", "must be at most %d", MaxVotesPerDay)
 	case p.NamingRightShareBps < 1 || p.NamingRightShareBps > 10000:
 		return bad("naming_right_share_bps", "must be between 1 and 10000")
 	case p.VotesPerVoterPerDay < 1:
@@ -280,6 +307,9 @@ func (p Policy) Validate() error {
 	for i, t := range p.IdeaPrizeTiers {
 		if t.Tier != i+1 || t.AmountFen < 0 || t.Count < 0 {
 			return bad("idea_prize_tiers", "tiers are numbered from 1 with non-negative amounts and counts")
+		}
+		if t.AmountFen > MaxPolicyFen || t.Count > MaxQuota {
+			return bad("idea_prize_tiers", "a tier's amount is at most %d fen and its count at most %d", MaxPolicyFen, MaxQuota)
 		}
 	}
 	// A panel mix names known member kinds, each once, with a minimum between 0 and 100.

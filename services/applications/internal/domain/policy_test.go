@@ -195,6 +195,16 @@ func TestValidate(t *testing.T) {
 		want want
 	}{
 		{"defaults", Policy{}, want{}},
+		{"match cap at the bound", Policy{MatchCapFen: ptr(MaxPolicyFen)}, want{}},
+		{"match cap above the bound", Policy{MatchCapFen: ptr(MaxPolicyFen + 1)}, invalid("match_cap_fen")},
+		{"top-up cap above the bound", Policy{TopupCapFen: ptr(MaxPolicyFen + 1)}, invalid("topup_cap_fen")},
+		{"match ratio side above the bound", Policy{MatchRatioDonation: 1, MatchRatioMatch: MaxRatioSide + 1}, invalid("match_ratio")},
+		{"shortlist quota above the bound", Policy{ShortlistQuota: MaxQuota + 1}, invalid("shortlist_quota")},
+		{"selection quota above the bound", Policy{SelectionQuota: MaxQuota + 1}, invalid("selection_quota")},
+		{"panel minimum above the bound", Policy{FinalPanelMin: MaxPanelMin + 1}, invalid("final_panel_min")},
+		{"votes per day above the bound", Policy{VotesPerVoterPerDay: MaxVotesPerDay + 1}, invalid("votes_per_voter_per_day")},
+		{"idea prize above the bound", Policy{IdeaPrizeTiers: []IdeaPrizeTier{{1, MaxPolicyFen + 1, 1}}}, invalid("idea_prize_tiers")},
+		{"idea prize count above the bound", Policy{IdeaPrizeTiers: []IdeaPrizeTier{{1, 100, MaxQuota + 1}}}, invalid("idea_prize_tiers")},
 		{"weights 100/0/0", Policy{PanelPercent: 100}, want{}},
 		{"weights sum 99", Policy{PanelPercent: 60, DonationPercent: 20, VotePercent: 19}, invalid("weights")},
 		{"weights sum 101", Policy{PanelPercent: 61, DonationPercent: 20, VotePercent: 20}, invalid("weights")},

@@ -655,9 +655,9 @@ func (x *Weights) GetVotePercent() int32 {
 // MatchRatio is donation : match, e.g. 1 : 2 means two yuan of matching per yuan donated.
 type MatchRatio struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The donation side of the ratio (default 1).
+	// The donation side of the ratio, 1 to 100 (default 1).
 	Donation int32 `protobuf:"varint,1,opt,name=donation,proto3" json:"donation,omitempty"`
-	// The matching side of the ratio (default 2).
+	// The matching side of the ratio, 0 to 100 (default 2).
 	Match         int32 `protobuf:"varint,2,opt,name=match,proto3" json:"match,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -712,9 +712,9 @@ type IdeaPrizeTier struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Tier number, 1 is the highest.
 	Tier int32 `protobuf:"varint,1,opt,name=tier,proto3" json:"tier,omitempty"`
-	// Prize per winner in fen.
+	// Prize per winner in fen, 0 to 100,000,000,000.
 	AmountFen int64 `protobuf:"varint,2,opt,name=amount_fen,json=amountFen,proto3" json:"amount_fen,omitempty"`
-	// Number of winners in this tier (set per round, default 0).
+	// Number of winners in this tier, 0 to 10,000 (set per round, default 0).
 	Count         int32 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -842,9 +842,9 @@ type Policy struct {
 	SubmissionDeadline *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=submission_deadline,json=submissionDeadline,proto3" json:"submission_deadline,omitempty"`
 	// How long the shortlist is publicised before promotion may start (default 5 days).
 	PublicityPeriod *durationpb.Duration `protobuf:"bytes,2,opt,name=publicity_period,json=publicityPeriod,proto3" json:"publicity_period,omitempty"`
-	// Number of applications shortlisted. Required before publication.
+	// Number of applications shortlisted, 1 to 10,000. Required before publication.
 	ShortlistQuota int32 `protobuf:"varint,3,opt,name=shortlist_quota,json=shortlistQuota,proto3" json:"shortlist_quota,omitempty"`
-	// Most projects selected for implementation. Required before publication.
+	// Most projects selected for implementation, 1 to 10,000. Required before publication.
 	SelectionQuota int32 `protobuf:"varint,4,opt,name=selection_quota,json=selectionQuota,proto3" json:"selection_quota,omitempty"`
 	// Categories applications may choose (default all five).
 	Categories []Category `protobuf:"varint,5,rep,packed,name=categories,proto3,enum=commonweal.applications.v1.Category" json:"categories,omitempty"`
@@ -852,9 +852,9 @@ type Policy struct {
 	MaxDurationMonths int32 `protobuf:"varint,6,opt,name=max_duration_months,json=maxDurationMonths,proto3" json:"max_duration_months,omitempty"`
 	// Longest project duration in months with the special flag and a justification (default 24).
 	SpecialMaxDurationMonths int32 `protobuf:"varint,7,opt,name=special_max_duration_months,json=specialMaxDurationMonths,proto3" json:"special_max_duration_months,omitempty"`
-	// Smallest shortlist panel (default 10).
+	// Smallest shortlist panel, at most 1,000 (default 10).
 	ShortlistPanelMin int32 `protobuf:"varint,8,opt,name=shortlist_panel_min,json=shortlistPanelMin,proto3" json:"shortlist_panel_min,omitempty"`
-	// Smallest final panel (default 20).
+	// Smallest final panel, at most 1,000 (default 20).
 	FinalPanelMin int32 `protobuf:"varint,9,opt,name=final_panel_min,json=finalPanelMin,proto3" json:"final_panel_min,omitempty"`
 	// Scoring rubric (default the six criteria of the programme, summing to 100 points).
 	Rubric []*RubricCriterion `protobuf:"bytes,10,rep,name=rubric,proto3" json:"rubric,omitempty"`
@@ -864,9 +864,9 @@ type Policy struct {
 	Weights *Weights `protobuf:"bytes,12,opt,name=weights,proto3" json:"weights,omitempty"`
 	// Donation : match ratio (default 1 : 2).
 	MatchRatio *MatchRatio `protobuf:"bytes,13,opt,name=match_ratio,json=matchRatio,proto3" json:"match_ratio,omitempty"`
-	// Cap on the matching amount per project in fen (default 50,000,000 = 500,000.00 CNY).
+	// Cap on the matching amount per project in fen, 0 to 100,000,000,000 (default 50,000,000 = 500,000.00 CNY).
 	MatchCapFen *int64 `protobuf:"varint,14,opt,name=match_cap_fen,json=matchCapFen,proto3,oneof" json:"match_cap_fen,omitempty"`
-	// Cap on the top-up amount per project in fen (default 30,000,000 = 300,000.00 CNY).
+	// Cap on the top-up amount per project in fen, 0 to 100,000,000,000 (default 30,000,000 = 300,000.00 CNY).
 	TopupCapFen *int64 `protobuf:"varint,15,opt,name=topup_cap_fen,json=topupCapFen,proto3,oneof" json:"topup_cap_fen,omitempty"`
 	// Share of the budget a donor's confirmed total must reach for the naming right, in basis points (default 5000).
 	NamingRightShareBps int32 `protobuf:"varint,16,opt,name=naming_right_share_bps,json=namingRightShareBps,proto3" json:"naming_right_share_bps,omitempty"`
@@ -874,7 +874,7 @@ type Policy struct {
 	IdeaPrizeTiers []*IdeaPrizeTier `protobuf:"bytes,17,rep,name=idea_prize_tiers,json=ideaPrizeTiers,proto3" json:"idea_prize_tiers,omitempty"`
 	// Disbursement tranches (default 50% contract signed, 30% mid-term passed, 20% final acceptance passed).
 	Tranches []*TrancheRule `protobuf:"bytes,18,rep,name=tranches,proto3" json:"tranches,omitempty"`
-	// Votes a voter may cast per application per calendar day during promotion (default 1).
+	// Votes a voter may cast per application per calendar day during promotion, 1 to 100 (default 1).
 	VotesPerVoterPerDay int32 `protobuf:"varint,19,opt,name=votes_per_voter_per_day,json=votesPerVoterPerDay,proto3" json:"votes_per_voter_per_day,omitempty"`
 	// Day of the following month by which a monthly report is due (default 10).
 	MonthlyReportDueDay int32 `protobuf:"varint,20,opt,name=monthly_report_due_day,json=monthlyReportDueDay,proto3" json:"monthly_report_due_day,omitempty"`
