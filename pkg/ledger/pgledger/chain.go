@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/hashchain"
 	"github.com/commonweal/commonweal/pkg/hashchain/pgchain"
 	"github.com/commonweal/commonweal/pkg/ledger"
@@ -108,4 +110,39 @@ func (s *Store) appendChain(ctx context.Context, fresh []ledger.Transfer) error 
 		seq, prev = seq+1, l.Hash
 	}
 	return nil
+}
+
+// WithEvents are the hash chains of a service that keeps a ledger and one event trail (donations: pledge
+// events; funding: plan events), read together.
+type WithEvents struct {
+	Ledger *Store
+	Events pgchain.Events
+}
+
+// Heads reads the ledger's head and the events' head in one read-only snapshot.
+func (c WithEvents) Heads(ctx context.Context, pool *pgxpool.Pool) ([]hashchain.Head, error) {
+	var heads []hashchain.Head
+	err := pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		transfers, err := pgchain.Head(ctx, tx, Chain, "created_at")
+		if err != nil {
+			return err
+		}
+		events, err := c.Events.Head(ctx, tx)
+		heads = []hashchain.Head{transfers, events}
+		return err
+	})
+	return heads, err
+}
+
+// Chain reads the chain named name whole; ok is false for a name that is neither chain.
+func (c WithEvents) Chain(ctx context.Context, q db.Querier, name string) (hashchain.Chain, bool, error) {
+	switch name {
+	case Chain:
+		ch, err := c.Ledger.ChainLinks(ctx)
+		return ch, true, err
+	case c.Events.Table:
+		ch, err := c.Events.Chain(ctx, q)
+		return ch, true, err
+	}
+	return hashchain.Chain{}, false, nil
 }

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/commonweal/commonweal/pkg/hashchain"
 	"github.com/commonweal/commonweal/pkg/hashchain/pgchain"
 	"github.com/commonweal/commonweal/pkg/ledger/pgledger"
@@ -13,31 +11,17 @@ import (
 // planEvents is the plans' audit trail, hash-chained (pkg/hashchain/pgchain.Events).
 var planEvents = pgchain.Events{Table: "plan_events", Owner: "plan_id"}
 
-// ChainHeads reads the heads of the service's hash chains (the ledger's transfers, the plan events) in one
-// snapshot.
+// chains are the service's hash chains: the ledger's transfers and the plan events.
+func (s *Store) chains() pgledger.WithEvents {
+	return pgledger.WithEvents{Ledger: s.Ledger, Events: planEvents}
+}
+
+// ChainHeads reads the heads of the service's hash chains in one snapshot.
 func (s *Store) ChainHeads(ctx context.Context) ([]hashchain.Head, error) {
-	var heads []hashchain.Head
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		transfers, err := pgchain.Head(ctx, tx, pgledger.Chain, "created_at")
-		if err != nil {
-			return err
-		}
-		events, err := planEvents.Head(ctx, tx)
-		heads = []hashchain.Head{transfers, events}
-		return err
-	})
-	return heads, err
+	return s.chains().Heads(ctx, s.pool)
 }
 
 // Chain reads one of the service's chains whole; ok is false for another name.
 func (s *Store) Chain(ctx context.Context, name string) (hashchain.Chain, bool, error) {
-	switch name {
-	case pgledger.Chain:
-		c, err := s.Ledger.ChainLinks(ctx)
-		return c, true, err
-	case planEvents.Table:
-		c, err := planEvents.Chain(ctx, s.q(ctx))
-		return c, true, err
-	}
-	return hashchain.Chain{}, false, nil
+	return s.chains().Chain(ctx, s.q(ctx), name)
 }
