@@ -32,6 +32,11 @@ var Policy = authz.Policy{
 		"GetOrganization": authz.Allow(append([]identity.Role{identity.Reviewer}, readers...)...),
 		// Suite services only (statistics); personal numbers masked.
 		"BatchGetOrganizations": authz.Allow(identity.Service),
+		// Personal data of the person behind an organisation: its owner, or an ORGANIZER on the subject's request
+		// (the use case checks the owner).
+		"ExportOrganizationData":   authz.Allow(identity.Applicant, identity.Organizer),
+		"EraseOrganizationData":    authz.Allow(identity.Applicant, identity.Organizer),
+		"ListPersonalDataRequests": authz.Allow(identity.Organizer, identity.Auditor),
 
 		// The communities list, kept by staff, read by anyone.
 		"CreateCommunity": authz.Allow(identity.Organizer, identity.Operator),
@@ -48,6 +53,10 @@ var Policy = authz.Policy{
 		"UpdateApplication": authz.Allow(identity.Applicant),
 		"SubmitApplication": authz.Allow(identity.Applicant),
 		"ReviewApplication": authz.Allow(identity.Operator),
+		// The partner organisation's own account (the use case checks it is the named partner's).
+		"AcceptPartnership":   authz.Allow(identity.Applicant),
+		"WithdrawPartnership": authz.Allow(identity.Applicant),
+		"ListPartnerships":    authz.Allow(append([]identity.Role{identity.Applicant}, identity.StaffRoles...)...),
 		// Anyone: the public fields of a shortlisted application are public; the rest is its owner's,
 		// staff's, the suite services' and the panel members' whose panel scores it (the use case answers
 		// NOT_FOUND to anyone else).

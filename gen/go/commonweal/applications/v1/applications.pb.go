@@ -7,6 +7,7 @@
 package applicationsv1
 
 import (
+	v1 "github.com/commonweal/commonweal/gen/go/commonweal/privacy/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -531,6 +532,63 @@ func (x ReviewDecision) Number() protoreflect.EnumNumber {
 // Deprecated: Use ReviewDecision.Descriptor instead.
 func (ReviewDecision) EnumDescriptor() ([]byte, []int) {
 	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{7}
+}
+
+// PartnerConsent is where a partner organisation's consent stands.
+type PartnerConsent int32
+
+const (
+	// No partner named.
+	PartnerConsent_PARTNER_CONSENT_UNSPECIFIED PartnerConsent = 0
+	// Named, not yet accepted by the partner's account.
+	PartnerConsent_PARTNER_CONSENT_PENDING PartnerConsent = 1
+	// Accepted by the partner's account.
+	PartnerConsent_PARTNER_CONSENT_ACCEPTED PartnerConsent = 2
+	// Withdrawn or declined by the partner's account.
+	PartnerConsent_PARTNER_CONSENT_WITHDRAWN PartnerConsent = 3
+)
+
+// Enum value maps for PartnerConsent.
+var (
+	PartnerConsent_name = map[int32]string{
+		0: "PARTNER_CONSENT_UNSPECIFIED",
+		1: "PARTNER_CONSENT_PENDING",
+		2: "PARTNER_CONSENT_ACCEPTED",
+		3: "PARTNER_CONSENT_WITHDRAWN",
+	}
+	PartnerConsent_value = map[string]int32{
+		"PARTNER_CONSENT_UNSPECIFIED": 0,
+		"PARTNER_CONSENT_PENDING":     1,
+		"PARTNER_CONSENT_ACCEPTED":    2,
+		"PARTNER_CONSENT_WITHDRAWN":   3,
+	}
+)
+
+func (x PartnerConsent) Enum() *PartnerConsent {
+	p := new(PartnerConsent)
+	*p = x
+	return p
+}
+
+func (x PartnerConsent) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PartnerConsent) Descriptor() protoreflect.EnumDescriptor {
+	return file_commonweal_applications_v1_applications_proto_enumTypes[8].Descriptor()
+}
+
+func (PartnerConsent) Type() protoreflect.EnumType {
+	return &file_commonweal_applications_v1_applications_proto_enumTypes[8]
+}
+
+func (x PartnerConsent) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PartnerConsent.Descriptor instead.
+func (PartnerConsent) EnumDescriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{8}
 }
 
 // RubricCriterion is one scoring criterion and its maximum points.
@@ -1923,7 +1981,10 @@ type UpdateRoundRequest struct {
 	// New notice; omitted keeps the current one.
 	Notice *Document `protobuf:"bytes,6,opt,name=notice,proto3" json:"notice,omitempty"`
 	// New guidance; omitted keeps the current one.
-	Guidance      *Document `protobuf:"bytes,7,opt,name=guidance,proto3" json:"guidance,omitempty"`
+	Guidance *Document `protobuf:"bytes,7,opt,name=guidance,proto3" json:"guidance,omitempty"`
+	// Fields to change: name, notice, guidance, policy (whole), or policy.<field> (snake_case, e.g.
+	// policy.submission_deadline). Empty: the fields given (see UpdateRound).
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,8,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2003,6 +2064,13 @@ func (x *UpdateRoundRequest) GetNotice() *Document {
 func (x *UpdateRoundRequest) GetGuidance() *Document {
 	if x != nil {
 		return x.Guidance
+	}
+	return nil
+}
+
+func (x *UpdateRoundRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
 	}
 	return nil
 }
@@ -3785,9 +3853,13 @@ type Application struct {
 	// Needs of the catalogue this application answers: needs published with its round.
 	NeedIds []string `protobuf:"bytes,30,rep,name=need_ids,json=needIds,proto3" json:"need_ids,omitempty"`
 	// Eligibility declarations (seed 五(三)4); both must be made to submit.
-	Declarations  *EligibilityDeclarations `protobuf:"bytes,31,opt,name=declarations,proto3" json:"declarations,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Declarations *EligibilityDeclarations `protobuf:"bytes,31,opt,name=declarations,proto3" json:"declarations,omitempty"`
+	// Whether the partner organisation consented; the application counts as partnered only when ACCEPTED.
+	PartnerConsent PartnerConsent `protobuf:"varint,32,opt,name=partner_consent,json=partnerConsent,proto3,enum=commonweal.applications.v1.PartnerConsent" json:"partner_consent,omitempty"`
+	// When the partner last accepted or withdrew.
+	PartnerConsentTime *timestamppb.Timestamp `protobuf:"bytes,33,opt,name=partner_consent_time,json=partnerConsentTime,proto3" json:"partner_consent_time,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Application) Reset() {
@@ -4037,6 +4109,386 @@ func (x *Application) GetDeclarations() *EligibilityDeclarations {
 	return nil
 }
 
+func (x *Application) GetPartnerConsent() PartnerConsent {
+	if x != nil {
+		return x.PartnerConsent
+	}
+	return PartnerConsent_PARTNER_CONSENT_UNSPECIFIED
+}
+
+func (x *Application) GetPartnerConsentTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PartnerConsentTime
+	}
+	return nil
+}
+
+// AcceptPartnershipRequest names the application the caller's organisation partners.
+type AcceptPartnershipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Application ID.
+	ApplicationId string `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcceptPartnershipRequest) Reset() {
+	*x = AcceptPartnershipRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptPartnershipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptPartnershipRequest) ProtoMessage() {}
+
+func (x *AcceptPartnershipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptPartnershipRequest.ProtoReflect.Descriptor instead.
+func (*AcceptPartnershipRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *AcceptPartnershipRequest) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *AcceptPartnershipRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// WithdrawPartnershipRequest names the application whose partnership the caller's organisation withdraws.
+type WithdrawPartnershipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Application ID.
+	ApplicationId string `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// Why; required.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawPartnershipRequest) Reset() {
+	*x = WithdrawPartnershipRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawPartnershipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawPartnershipRequest) ProtoMessage() {}
+
+func (x *WithdrawPartnershipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawPartnershipRequest.ProtoReflect.Descriptor instead.
+func (*WithdrawPartnershipRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *WithdrawPartnershipRequest) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *WithdrawPartnershipRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *WithdrawPartnershipRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// ListPartnershipsRequest asks for one page of the applications naming an organisation as partner.
+type ListPartnershipsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The partner organisation.
+	OrgId string `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// Only applications whose consent is in this state (unspecified: all).
+	Consent PartnerConsent `protobuf:"varint,2,opt,name=consent,proto3,enum=commonweal.applications.v1.PartnerConsent" json:"consent,omitempty"`
+	// Page size, 1 to 100 (default 20).
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous page.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPartnershipsRequest) Reset() {
+	*x = ListPartnershipsRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPartnershipsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPartnershipsRequest) ProtoMessage() {}
+
+func (x *ListPartnershipsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPartnershipsRequest.ProtoReflect.Descriptor instead.
+func (*ListPartnershipsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *ListPartnershipsRequest) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *ListPartnershipsRequest) GetConsent() PartnerConsent {
+	if x != nil {
+		return x.Consent
+	}
+	return PartnerConsent_PARTNER_CONSENT_UNSPECIFIED
+}
+
+func (x *ListPartnershipsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListPartnershipsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListPartnershipsResponse is one page of applications naming the organisation as partner.
+type ListPartnershipsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Applications (public fields and the consent), oldest first.
+	Applications []*Application `protobuf:"bytes,1,rep,name=applications,proto3" json:"applications,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPartnershipsResponse) Reset() {
+	*x = ListPartnershipsResponse{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPartnershipsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPartnershipsResponse) ProtoMessage() {}
+
+func (x *ListPartnershipsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPartnershipsResponse.ProtoReflect.Descriptor instead.
+func (*ListPartnershipsResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ListPartnershipsResponse) GetApplications() []*Application {
+	if x != nil {
+		return x.Applications
+	}
+	return nil
+}
+
+func (x *ListPartnershipsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ExportOrganizationDataRequest names the organisation whose contact's data is exported.
+type ExportOrganizationDataRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Organisation ID.
+	OrgId string `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// The subject's request reference; required for an ORGANIZER.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportOrganizationDataRequest) Reset() {
+	*x = ExportOrganizationDataRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportOrganizationDataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportOrganizationDataRequest) ProtoMessage() {}
+
+func (x *ExportOrganizationDataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportOrganizationDataRequest.ProtoReflect.Descriptor instead.
+func (*ExportOrganizationDataRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ExportOrganizationDataRequest) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *ExportOrganizationDataRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// EraseOrganizationDataRequest names the organisation whose contact's data is erased.
+type EraseOrganizationDataRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Organisation ID.
+	OrgId string `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// The subject's request reference; required for an ORGANIZER.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseOrganizationDataRequest) Reset() {
+	*x = EraseOrganizationDataRequest{}
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseOrganizationDataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseOrganizationDataRequest) ProtoMessage() {}
+
+func (x *EraseOrganizationDataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseOrganizationDataRequest.ProtoReflect.Descriptor instead.
+func (*EraseOrganizationDataRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *EraseOrganizationDataRequest) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *EraseOrganizationDataRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *EraseOrganizationDataRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // EligibilityDeclarations are the applicant's declarations that the project may take part (seed 五(三)4).
 type EligibilityDeclarations struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -4053,7 +4505,7 @@ type EligibilityDeclarations struct {
 
 func (x *EligibilityDeclarations) Reset() {
 	*x = EligibilityDeclarations{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[41]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4065,7 +4517,7 @@ func (x *EligibilityDeclarations) String() string {
 func (*EligibilityDeclarations) ProtoMessage() {}
 
 func (x *EligibilityDeclarations) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[41]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4078,7 +4530,7 @@ func (x *EligibilityDeclarations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EligibilityDeclarations.ProtoReflect.Descriptor instead.
 func (*EligibilityDeclarations) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{41}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *EligibilityDeclarations) GetNoGovernmentProvision() bool {
@@ -4117,7 +4569,7 @@ type OtherFunding struct {
 
 func (x *OtherFunding) Reset() {
 	*x = OtherFunding{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[42]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4129,7 +4581,7 @@ func (x *OtherFunding) String() string {
 func (*OtherFunding) ProtoMessage() {}
 
 func (x *OtherFunding) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[42]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4142,7 +4594,7 @@ func (x *OtherFunding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OtherFunding.ProtoReflect.Descriptor instead.
 func (*OtherFunding) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{42}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *OtherFunding) GetSource() string {
@@ -4213,7 +4665,7 @@ type CreateApplicationRequest struct {
 
 func (x *CreateApplicationRequest) Reset() {
 	*x = CreateApplicationRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[43]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4225,7 +4677,7 @@ func (x *CreateApplicationRequest) String() string {
 func (*CreateApplicationRequest) ProtoMessage() {}
 
 func (x *CreateApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[43]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4238,7 +4690,7 @@ func (x *CreateApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApplicationRequest.ProtoReflect.Descriptor instead.
 func (*CreateApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{43}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CreateApplicationRequest) GetRoundId() string {
@@ -4423,7 +4875,7 @@ type UpdateApplicationRequest struct {
 
 func (x *UpdateApplicationRequest) Reset() {
 	*x = UpdateApplicationRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[44]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4435,7 +4887,7 @@ func (x *UpdateApplicationRequest) String() string {
 func (*UpdateApplicationRequest) ProtoMessage() {}
 
 func (x *UpdateApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[44]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4448,7 +4900,7 @@ func (x *UpdateApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateApplicationRequest.ProtoReflect.Descriptor instead.
 func (*UpdateApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{44}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *UpdateApplicationRequest) GetApplicationId() string {
@@ -4596,7 +5048,8 @@ type SubmitApplicationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Application ID.
 	ApplicationId string `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
-	// Optional etag; when given, the submission is refused if the application changed since.
+	// The etag of the application as last read; required (ETAG_REQUIRED), refused when it changed since
+	// (ABORTED, ETAG_MISMATCH).
 	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Idempotency key.
 	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -4606,7 +5059,7 @@ type SubmitApplicationRequest struct {
 
 func (x *SubmitApplicationRequest) Reset() {
 	*x = SubmitApplicationRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[45]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4618,7 +5071,7 @@ func (x *SubmitApplicationRequest) String() string {
 func (*SubmitApplicationRequest) ProtoMessage() {}
 
 func (x *SubmitApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[45]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4631,7 +5084,7 @@ func (x *SubmitApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitApplicationRequest.ProtoReflect.Descriptor instead.
 func (*SubmitApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{45}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *SubmitApplicationRequest) GetApplicationId() string {
@@ -4664,7 +5117,8 @@ type ReviewApplicationRequest struct {
 	Decision ReviewDecision `protobuf:"varint,2,opt,name=decision,proto3,enum=commonweal.applications.v1.ReviewDecision" json:"decision,omitempty"`
 	// Reasons; required to return or reject.
 	Reasons []string `protobuf:"bytes,3,rep,name=reasons,proto3" json:"reasons,omitempty"`
-	// Optional etag; when given, the review is refused if the application changed since.
+	// The etag of the application the operator read; required (ETAG_REQUIRED), refused when it changed since
+	// (ABORTED, ETAG_MISMATCH), so a revision nobody read is never accepted.
 	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Idempotency key.
 	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -4674,7 +5128,7 @@ type ReviewApplicationRequest struct {
 
 func (x *ReviewApplicationRequest) Reset() {
 	*x = ReviewApplicationRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[46]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4686,7 +5140,7 @@ func (x *ReviewApplicationRequest) String() string {
 func (*ReviewApplicationRequest) ProtoMessage() {}
 
 func (x *ReviewApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[46]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4699,7 +5153,7 @@ func (x *ReviewApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewApplicationRequest.ProtoReflect.Descriptor instead.
 func (*ReviewApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{46}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ReviewApplicationRequest) GetApplicationId() string {
@@ -4748,7 +5202,7 @@ type GetApplicationRequest struct {
 
 func (x *GetApplicationRequest) Reset() {
 	*x = GetApplicationRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[47]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4760,7 +5214,7 @@ func (x *GetApplicationRequest) String() string {
 func (*GetApplicationRequest) ProtoMessage() {}
 
 func (x *GetApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[47]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4773,7 +5227,7 @@ func (x *GetApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationRequest.ProtoReflect.Descriptor instead.
 func (*GetApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{47}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *GetApplicationRequest) GetApplicationId() string {
@@ -4802,7 +5256,7 @@ type ListApplicationsRequest struct {
 
 func (x *ListApplicationsRequest) Reset() {
 	*x = ListApplicationsRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[48]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4814,7 +5268,7 @@ func (x *ListApplicationsRequest) String() string {
 func (*ListApplicationsRequest) ProtoMessage() {}
 
 func (x *ListApplicationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[48]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4827,7 +5281,7 @@ func (x *ListApplicationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationsRequest.ProtoReflect.Descriptor instead.
 func (*ListApplicationsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{48}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ListApplicationsRequest) GetRoundId() string {
@@ -4878,7 +5332,7 @@ type ListApplicationsResponse struct {
 
 func (x *ListApplicationsResponse) Reset() {
 	*x = ListApplicationsResponse{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[49]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4890,7 +5344,7 @@ func (x *ListApplicationsResponse) String() string {
 func (*ListApplicationsResponse) ProtoMessage() {}
 
 func (x *ListApplicationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[49]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4903,7 +5357,7 @@ func (x *ListApplicationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationsResponse.ProtoReflect.Descriptor instead.
 func (*ListApplicationsResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{49}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ListApplicationsResponse) GetApplications() []*Application {
@@ -4931,7 +5385,7 @@ type ListApplicationRevisionsRequest struct {
 
 func (x *ListApplicationRevisionsRequest) Reset() {
 	*x = ListApplicationRevisionsRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[50]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4943,7 +5397,7 @@ func (x *ListApplicationRevisionsRequest) String() string {
 func (*ListApplicationRevisionsRequest) ProtoMessage() {}
 
 func (x *ListApplicationRevisionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[50]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4956,7 +5410,7 @@ func (x *ListApplicationRevisionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationRevisionsRequest.ProtoReflect.Descriptor instead.
 func (*ListApplicationRevisionsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{50}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *ListApplicationRevisionsRequest) GetApplicationId() string {
@@ -4981,7 +5435,7 @@ type Revision struct {
 
 func (x *Revision) Reset() {
 	*x = Revision{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[51]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4993,7 +5447,7 @@ func (x *Revision) String() string {
 func (*Revision) ProtoMessage() {}
 
 func (x *Revision) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[51]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5006,7 +5460,7 @@ func (x *Revision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Revision.ProtoReflect.Descriptor instead.
 func (*Revision) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{51}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *Revision) GetNumber() int32 {
@@ -5041,7 +5495,7 @@ type ListApplicationRevisionsResponse struct {
 
 func (x *ListApplicationRevisionsResponse) Reset() {
 	*x = ListApplicationRevisionsResponse{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[52]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5053,7 +5507,7 @@ func (x *ListApplicationRevisionsResponse) String() string {
 func (*ListApplicationRevisionsResponse) ProtoMessage() {}
 
 func (x *ListApplicationRevisionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[52]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5066,7 +5520,7 @@ func (x *ListApplicationRevisionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationRevisionsResponse.ProtoReflect.Descriptor instead.
 func (*ListApplicationRevisionsResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{52}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ListApplicationRevisionsResponse) GetRevisions() []*Revision {
@@ -5089,7 +5543,7 @@ type SetApplicationStageRequest struct {
 
 func (x *SetApplicationStageRequest) Reset() {
 	*x = SetApplicationStageRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[53]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5101,7 +5555,7 @@ func (x *SetApplicationStageRequest) String() string {
 func (*SetApplicationStageRequest) ProtoMessage() {}
 
 func (x *SetApplicationStageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[53]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5114,7 +5568,7 @@ func (x *SetApplicationStageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetApplicationStageRequest.ProtoReflect.Descriptor instead.
 func (*SetApplicationStageRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{53}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *SetApplicationStageRequest) GetApplicationId() string {
@@ -5150,7 +5604,7 @@ type ListPhaseChangesRequest struct {
 
 func (x *ListPhaseChangesRequest) Reset() {
 	*x = ListPhaseChangesRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[54]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5162,7 +5616,7 @@ func (x *ListPhaseChangesRequest) String() string {
 func (*ListPhaseChangesRequest) ProtoMessage() {}
 
 func (x *ListPhaseChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[54]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5175,7 +5629,7 @@ func (x *ListPhaseChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPhaseChangesRequest.ProtoReflect.Descriptor instead.
 func (*ListPhaseChangesRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{54}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *ListPhaseChangesRequest) GetRoundId() string {
@@ -5226,7 +5680,7 @@ type ListPhaseChangesResponse struct {
 
 func (x *ListPhaseChangesResponse) Reset() {
 	*x = ListPhaseChangesResponse{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[55]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5238,7 +5692,7 @@ func (x *ListPhaseChangesResponse) String() string {
 func (*ListPhaseChangesResponse) ProtoMessage() {}
 
 func (x *ListPhaseChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[55]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5251,7 +5705,7 @@ func (x *ListPhaseChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPhaseChangesResponse.ProtoReflect.Descriptor instead.
 func (*ListPhaseChangesResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{55}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *ListPhaseChangesResponse) GetPhaseChanges() []*PhaseChange {
@@ -5287,7 +5741,7 @@ type PhaseChange struct {
 
 func (x *PhaseChange) Reset() {
 	*x = PhaseChange{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[56]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5299,7 +5753,7 @@ func (x *PhaseChange) String() string {
 func (*PhaseChange) ProtoMessage() {}
 
 func (x *PhaseChange) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[56]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5312,7 +5766,7 @@ func (x *PhaseChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PhaseChange.ProtoReflect.Descriptor instead.
 func (*PhaseChange) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{56}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *PhaseChange) GetRoundId() string {
@@ -5359,7 +5813,7 @@ type GetAuditChainHeadsRequest struct {
 
 func (x *GetAuditChainHeadsRequest) Reset() {
 	*x = GetAuditChainHeadsRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[57]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5371,7 +5825,7 @@ func (x *GetAuditChainHeadsRequest) String() string {
 func (*GetAuditChainHeadsRequest) ProtoMessage() {}
 
 func (x *GetAuditChainHeadsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[57]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5384,7 +5838,7 @@ func (x *GetAuditChainHeadsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAuditChainHeadsRequest.ProtoReflect.Descriptor instead.
 func (*GetAuditChainHeadsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{57}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{63}
 }
 
 // ChainHeads are the current heads of the hash chains a service keeps.
@@ -5400,7 +5854,7 @@ type ChainHeads struct {
 
 func (x *ChainHeads) Reset() {
 	*x = ChainHeads{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[58]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5412,7 +5866,7 @@ func (x *ChainHeads) String() string {
 func (*ChainHeads) ProtoMessage() {}
 
 func (x *ChainHeads) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[58]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5425,7 +5879,7 @@ func (x *ChainHeads) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChainHeads.ProtoReflect.Descriptor instead.
 func (*ChainHeads) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{58}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *ChainHeads) GetHeads() []*ChainHead {
@@ -5460,7 +5914,7 @@ type ChainHead struct {
 
 func (x *ChainHead) Reset() {
 	*x = ChainHead{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[59]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5472,7 +5926,7 @@ func (x *ChainHead) String() string {
 func (*ChainHead) ProtoMessage() {}
 
 func (x *ChainHead) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[59]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5485,7 +5939,7 @@ func (x *ChainHead) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChainHead.ProtoReflect.Descriptor instead.
 func (*ChainHead) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{59}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *ChainHead) GetChain() string {
@@ -5531,7 +5985,7 @@ type CheckAuditChainHeadRequest struct {
 
 func (x *CheckAuditChainHeadRequest) Reset() {
 	*x = CheckAuditChainHeadRequest{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[60]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5543,7 +5997,7 @@ func (x *CheckAuditChainHeadRequest) String() string {
 func (*CheckAuditChainHeadRequest) ProtoMessage() {}
 
 func (x *CheckAuditChainHeadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[60]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5556,7 +6010,7 @@ func (x *CheckAuditChainHeadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckAuditChainHeadRequest.ProtoReflect.Descriptor instead.
 func (*CheckAuditChainHeadRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{60}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *CheckAuditChainHeadRequest) GetChain() string {
@@ -5596,7 +6050,7 @@ type CheckAuditChainHeadResponse struct {
 
 func (x *CheckAuditChainHeadResponse) Reset() {
 	*x = CheckAuditChainHeadResponse{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[61]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5608,7 +6062,7 @@ func (x *CheckAuditChainHeadResponse) String() string {
 func (*CheckAuditChainHeadResponse) ProtoMessage() {}
 
 func (x *CheckAuditChainHeadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[61]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5621,7 +6075,7 @@ func (x *CheckAuditChainHeadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckAuditChainHeadResponse.ProtoReflect.Descriptor instead.
 func (*CheckAuditChainHeadResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{61}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *CheckAuditChainHeadResponse) GetIntact() bool {
@@ -5663,7 +6117,7 @@ type ChainBreak struct {
 
 func (x *ChainBreak) Reset() {
 	*x = ChainBreak{}
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[62]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5675,7 +6129,7 @@ func (x *ChainBreak) String() string {
 func (*ChainBreak) ProtoMessage() {}
 
 func (x *ChainBreak) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[62]
+	mi := &file_commonweal_applications_v1_applications_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5688,7 +6142,7 @@ func (x *ChainBreak) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChainBreak.ProtoReflect.Descriptor instead.
 func (*ChainBreak) Descriptor() ([]byte, []int) {
-	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{62}
+	return file_commonweal_applications_v1_applications_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *ChainBreak) GetChain() string {
@@ -5723,7 +6177,7 @@ var File_commonweal_applications_v1_applications_proto protoreflect.FileDescript
 
 const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\n" +
-	"-commonweal/applications/v1/applications.proto\x12\x1acommonweal.applications.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"D\n" +
+	"-commonweal/applications/v1/applications.proto\x12\x1acommonweal.applications.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#commonweal/privacy/v1/privacy.proto\"D\n" +
 	"\x0fRubricCriterion\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
 	"\n" +
@@ -5847,7 +6301,7 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\x06notice\x18\x05 \x01(\v2$.commonweal.applications.v1.DocumentR\x06notice\x12@\n" +
 	"\bguidance\x18\x06 \x01(\v2$.commonweal.applications.v1.DocumentR\bguidance\"1\n" +
 	"\x0fGetRoundRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\xbc\x02\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\xf9\x02\n" +
 	"\x12UpdateRoundRequest\x12\x1e\n" +
 	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12:\n" +
@@ -5856,7 +6310,9 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x05 \x01(\tR\trequestId\x12<\n" +
 	"\x06notice\x18\x06 \x01(\v2$.commonweal.applications.v1.DocumentR\x06notice\x12@\n" +
-	"\bguidance\x18\a \x01(\v2$.commonweal.applications.v1.DocumentR\bguidance\"\x92\x01\n" +
+	"\bguidance\x18\a \x01(\v2$.commonweal.applications.v1.DocumentR\bguidance\x12;\n" +
+	"\vupdate_mask\x18\b \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"\x92\x01\n" +
 	"\x13AdvanceRoundRequest\x12\x1e\n" +
 	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12<\n" +
 	"\x05phase\x18\x02 \x01(\x0e2!.commonweal.applications.v1.PhaseB\x03\xe0A\x02R\x05phase\x12\x1d\n" +
@@ -6002,7 +6458,7 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\breviewer\x18\x03 \x01(\tR\breviewer\x12;\n" +
 	"\vreview_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"reviewTime\x12\x1a\n" +
-	"\brevision\x18\x05 \x01(\x05R\brevision\"\xb1\f\n" +
+	"\brevision\x18\x05 \x01(\x05R\brevision\"\xde\r\n" +
 	"\vApplication\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1e\n" +
 	"\bround_id\x18\x02 \x01(\tB\x03\xe0A\x03R\aroundId\x12\x15\n" +
@@ -6039,7 +6495,35 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\x10automatic_checks\x18\x1c \x03(\v2*.commonweal.applications.v1.AutomaticCheckB\x03\xe0A\x03R\x0fautomaticChecks\x12'\n" +
 	"\x0fcommunity_codes\x18\x1d \x03(\tR\x0ecommunityCodes\x12\x19\n" +
 	"\bneed_ids\x18\x1e \x03(\tR\aneedIds\x12W\n" +
-	"\fdeclarations\x18\x1f \x01(\v23.commonweal.applications.v1.EligibilityDeclarationsR\fdeclarations\"\xd2\x01\n" +
+	"\fdeclarations\x18\x1f \x01(\v23.commonweal.applications.v1.EligibilityDeclarationsR\fdeclarations\x12X\n" +
+	"\x0fpartner_consent\x18  \x01(\x0e2*.commonweal.applications.v1.PartnerConsentB\x03\xe0A\x03R\x0epartnerConsent\x12Q\n" +
+	"\x14partner_consent_time\x18! \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x12partnerConsentTime\"e\n" +
+	"\x18AcceptPartnershipRequest\x12*\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"\x84\x01\n" +
+	"\x1aWithdrawPartnershipRequest\x12*\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x1b\n" +
+	"\x06reason\x18\x02 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\xb7\x01\n" +
+	"\x17ListPartnershipsRequest\x12\x1a\n" +
+	"\x06org_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x05orgId\x12D\n" +
+	"\aconsent\x18\x02 \x01(\x0e2*.commonweal.applications.v1.PartnerConsentR\aconsent\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"\x8f\x01\n" +
+	"\x18ListPartnershipsResponse\x12K\n" +
+	"\fapplications\x18\x01 \x03(\v2'.commonweal.applications.v1.ApplicationR\fapplications\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"S\n" +
+	"\x1dExportOrganizationDataRequest\x12\x1a\n" +
+	"\x06org_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x05orgId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"q\n" +
+	"\x1cEraseOrganizationDataRequest\x12\x1a\n" +
+	"\x06org_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x05orgId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\xd2\x01\n" +
 	"\x17EligibilityDeclarations\x126\n" +
 	"\x17no_government_provision\x18\x01 \x01(\bR\x15noGovernmentProvision\x120\n" +
 	"\x14not_funded_elsewhere\x18\x02 \x01(\bR\x12notFundedElsewhere\x12M\n" +
@@ -6094,17 +6578,17 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"request_id\x18\x11 \x01(\tR\trequestId\x12'\n" +
 	"\x0fcommunity_codes\x18\x12 \x03(\tR\x0ecommunityCodes\x12\x19\n" +
 	"\bneed_ids\x18\x13 \x03(\tR\aneedIds\x12W\n" +
-	"\fdeclarations\x18\x14 \x01(\v23.commonweal.applications.v1.EligibilityDeclarationsR\fdeclarations\"y\n" +
+	"\fdeclarations\x18\x14 \x01(\v23.commonweal.applications.v1.EligibilityDeclarationsR\fdeclarations\"~\n" +
 	"\x18SubmitApplicationRequest\x12*\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x1d\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x17\n" +
+	"\x04etag\x18\x02 \x01(\tB\x03\xe0A\x02R\x04etag\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\xe0\x01\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\xe5\x01\n" +
 	"\x18ReviewApplicationRequest\x12*\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12K\n" +
 	"\bdecision\x18\x02 \x01(\x0e2*.commonweal.applications.v1.ReviewDecisionB\x03\xe0A\x02R\bdecision\x12\x18\n" +
-	"\areasons\x18\x03 \x03(\tR\areasons\x12\x12\n" +
-	"\x04etag\x18\x04 \x01(\tR\x04etag\x12\x1d\n" +
+	"\areasons\x18\x03 \x03(\tR\areasons\x12\x17\n" +
+	"\x04etag\x18\x04 \x01(\tB\x03\xe0A\x02R\x04etag\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x05 \x01(\tR\trequestId\"C\n" +
 	"\x15GetApplicationRequest\x12*\n" +
@@ -6229,7 +6713,12 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\x1bREVIEW_DECISION_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REVIEW_DECISION_ACCEPT\x10\x01\x12\x1a\n" +
 	"\x16REVIEW_DECISION_RETURN\x10\x02\x12\x1a\n" +
-	"\x16REVIEW_DECISION_REJECT\x10\x032\xbb\x1f\n" +
+	"\x16REVIEW_DECISION_REJECT\x10\x03*\x8b\x01\n" +
+	"\x0ePartnerConsent\x12\x1f\n" +
+	"\x1bPARTNER_CONSENT_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17PARTNER_CONSENT_PENDING\x10\x01\x12\x1c\n" +
+	"\x18PARTNER_CONSENT_ACCEPTED\x10\x02\x12\x1d\n" +
+	"\x19PARTNER_CONSENT_WITHDRAWN\x10\x032\x94(\n" +
 	"\x13ApplicationsService\x12w\n" +
 	"\vCreateRound\x12..commonweal.applications.v1.CreateRoundRequest\x1a!.commonweal.applications.v1.Round\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/rounds\x12y\n" +
@@ -6244,7 +6733,10 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\x10ListPhaseChanges\x123.commonweal.applications.v1.ListPhaseChangesRequest\x1a4.commonweal.applications.v1.ListPhaseChangesResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/rounds/{round_id}/phaseChanges\x12\x93\x01\n" +
 	"\x12CreateOrganization\x125.commonweal.applications.v1.CreateOrganizationRequest\x1a(.commonweal.applications.v1.Organization\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/organizations\x12\xa3\x01\n" +
 	"\x12VerifyOrganization\x125.commonweal.applications.v1.VerifyOrganizationRequest\x1a(.commonweal.applications.v1.Organization\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/organizations/{org_id}:verify\x12\x93\x01\n" +
-	"\x0fGetOrganization\x122.commonweal.applications.v1.GetOrganizationRequest\x1a(.commonweal.applications.v1.Organization\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/organizations/{org_id}\x12\x8c\x01\n" +
+	"\x0fGetOrganization\x122.commonweal.applications.v1.GetOrganizationRequest\x1a(.commonweal.applications.v1.Organization\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/organizations/{org_id}\x12\xb8\x01\n" +
+	"\x16ExportOrganizationData\x129.commonweal.applications.v1.ExportOrganizationDataRequest\x1a).commonweal.privacy.v1.PersonalDataExport\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/organizations/{org_id}:exportPersonalData\x12\xbc\x01\n" +
+	"\x15EraseOrganizationData\x128.commonweal.applications.v1.EraseOrganizationDataRequest\x1a0.commonweal.privacy.v1.ErasePersonalDataResponse\"7\x82\xd3\xe4\x93\x021:\x01*\",/v1/organizations/{org_id}:erasePersonalData\x12\xbb\x01\n" +
+	"\x18ListPersonalDataRequests\x126.commonweal.privacy.v1.ListPersonalDataRequestsRequest\x1a7.commonweal.privacy.v1.ListPersonalDataRequestsResponse\".\x82\xd3\xe4\x93\x02(\x12&/v1/personalDataRequests/organizations\x12\x8c\x01\n" +
 	"\x15BatchGetOrganizations\x128.commonweal.applications.v1.BatchGetOrganizationsRequest\x1a9.commonweal.applications.v1.BatchGetOrganizationsResponse\x12\x88\x01\n" +
 	"\x0fCreateCommunity\x122.commonweal.applications.v1.CreateCommunityRequest\x1a%.commonweal.applications.v1.Community\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/communities\x12\x8f\x01\n" +
 	"\x0fUpdateCommunity\x122.commonweal.applications.v1.UpdateCommunityRequest\x1a%.commonweal.applications.v1.Community\"!\x82\xd3\xe4\x93\x02\x1b:\x01*2\x16/v1/communities/{code}\x12\x93\x01\n" +
@@ -6260,7 +6752,10 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\x11ReviewApplication\x124.commonweal.applications.v1.ReviewApplicationRequest\x1a'.commonweal.applications.v1.Application\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/applications/{application_id}:review\x12\x97\x01\n" +
 	"\x0eGetApplication\x121.commonweal.applications.v1.GetApplicationRequest\x1a'.commonweal.applications.v1.Application\")\x82\xd3\xe4\x93\x02#\x12!/v1/applications/{application_id}\x12\xa9\x01\n" +
 	"\x10ListApplications\x123.commonweal.applications.v1.ListApplicationsRequest\x1a4.commonweal.applications.v1.ListApplicationsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/rounds/{round_id}/applications\x12v\n" +
-	"\x13SetApplicationStage\x126.commonweal.applications.v1.SetApplicationStageRequest\x1a'.commonweal.applications.v1.Application\x12\xca\x01\n" +
+	"\x13SetApplicationStage\x126.commonweal.applications.v1.SetApplicationStageRequest\x1a'.commonweal.applications.v1.Application\x12\xb2\x01\n" +
+	"\x11AcceptPartnership\x124.commonweal.applications.v1.AcceptPartnershipRequest\x1a'.commonweal.applications.v1.Application\">\x82\xd3\xe4\x93\x028:\x01*\"3/v1/applications/{application_id}:acceptPartnership\x12\xb8\x01\n" +
+	"\x13WithdrawPartnership\x126.commonweal.applications.v1.WithdrawPartnershipRequest\x1a'.commonweal.applications.v1.Application\"@\x82\xd3\xe4\x93\x02::\x01*\"5/v1/applications/{application_id}:withdrawPartnership\x12\xae\x01\n" +
+	"\x10ListPartnerships\x123.commonweal.applications.v1.ListPartnershipsRequest\x1a4.commonweal.applications.v1.ListPartnershipsResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/organizations/{org_id}/partnerships\x12\xca\x01\n" +
 	"\x18ListApplicationRevisions\x12;.commonweal.applications.v1.ListApplicationRevisionsRequest\x1a<.commonweal.applications.v1.ListApplicationRevisionsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/applications/{application_id}/revisionsBSZQgithub.com/commonweal/commonweal/gen/go/commonweal/applications/v1;applicationsv1b\x06proto3"
 
 var (
@@ -6275,245 +6770,273 @@ func file_commonweal_applications_v1_applications_proto_rawDescGZIP() []byte {
 	return file_commonweal_applications_v1_applications_proto_rawDescData
 }
 
-var file_commonweal_applications_v1_applications_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_commonweal_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 63)
+var file_commonweal_applications_v1_applications_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
+var file_commonweal_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 69)
 var file_commonweal_applications_v1_applications_proto_goTypes = []any{
-	(Phase)(0),                               // 0: commonweal.applications.v1.Phase
-	(Category)(0),                            // 1: commonweal.applications.v1.Category
-	(TrancheGate)(0),                         // 2: commonweal.applications.v1.TrancheGate
-	(OrganizationKind)(0),                    // 3: commonweal.applications.v1.OrganizationKind
-	(NeedState)(0),                           // 4: commonweal.applications.v1.NeedState
-	(ApplicationStatus)(0),                   // 5: commonweal.applications.v1.ApplicationStatus
-	(Stage)(0),                               // 6: commonweal.applications.v1.Stage
-	(ReviewDecision)(0),                      // 7: commonweal.applications.v1.ReviewDecision
-	(*RubricCriterion)(nil),                  // 8: commonweal.applications.v1.RubricCriterion
-	(*Weights)(nil),                          // 9: commonweal.applications.v1.Weights
-	(*MatchRatio)(nil),                       // 10: commonweal.applications.v1.MatchRatio
-	(*IdeaPrizeTier)(nil),                    // 11: commonweal.applications.v1.IdeaPrizeTier
-	(*TrancheRule)(nil),                      // 12: commonweal.applications.v1.TrancheRule
-	(*Policy)(nil),                           // 13: commonweal.applications.v1.Policy
-	(*PanelMixRule)(nil),                     // 14: commonweal.applications.v1.PanelMixRule
-	(*PhaseTarget)(nil),                      // 15: commonweal.applications.v1.PhaseTarget
-	(*Round)(nil),                            // 16: commonweal.applications.v1.Round
-	(*Document)(nil),                         // 17: commonweal.applications.v1.Document
-	(*Attachment)(nil),                       // 18: commonweal.applications.v1.Attachment
-	(*PhaseSchedule)(nil),                    // 19: commonweal.applications.v1.PhaseSchedule
-	(*ListRoundsRequest)(nil),                // 20: commonweal.applications.v1.ListRoundsRequest
-	(*ListRoundsResponse)(nil),               // 21: commonweal.applications.v1.ListRoundsResponse
-	(*CreateRoundRequest)(nil),               // 22: commonweal.applications.v1.CreateRoundRequest
-	(*GetRoundRequest)(nil),                  // 23: commonweal.applications.v1.GetRoundRequest
-	(*UpdateRoundRequest)(nil),               // 24: commonweal.applications.v1.UpdateRoundRequest
-	(*AdvanceRoundRequest)(nil),              // 25: commonweal.applications.v1.AdvanceRoundRequest
-	(*Organization)(nil),                     // 26: commonweal.applications.v1.Organization
-	(*CreateOrganizationRequest)(nil),        // 27: commonweal.applications.v1.CreateOrganizationRequest
-	(*VerifyOrganizationRequest)(nil),        // 28: commonweal.applications.v1.VerifyOrganizationRequest
-	(*BatchGetOrganizationsRequest)(nil),     // 29: commonweal.applications.v1.BatchGetOrganizationsRequest
-	(*BatchGetOrganizationsResponse)(nil),    // 30: commonweal.applications.v1.BatchGetOrganizationsResponse
-	(*Community)(nil),                        // 31: commonweal.applications.v1.Community
-	(*CreateCommunityRequest)(nil),           // 32: commonweal.applications.v1.CreateCommunityRequest
-	(*UpdateCommunityRequest)(nil),           // 33: commonweal.applications.v1.UpdateCommunityRequest
-	(*ListCommunitiesRequest)(nil),           // 34: commonweal.applications.v1.ListCommunitiesRequest
-	(*ListCommunitiesResponse)(nil),          // 35: commonweal.applications.v1.ListCommunitiesResponse
-	(*Need)(nil),                             // 36: commonweal.applications.v1.Need
-	(*CreateNeedRequest)(nil),                // 37: commonweal.applications.v1.CreateNeedRequest
-	(*PublishNeedRequest)(nil),               // 38: commonweal.applications.v1.PublishNeedRequest
-	(*GetNeedRequest)(nil),                   // 39: commonweal.applications.v1.GetNeedRequest
-	(*ListNeedsRequest)(nil),                 // 40: commonweal.applications.v1.ListNeedsRequest
-	(*ListNeedsResponse)(nil),                // 41: commonweal.applications.v1.ListNeedsResponse
-	(*GetOrganizationRequest)(nil),           // 42: commonweal.applications.v1.GetOrganizationRequest
-	(*BudgetItem)(nil),                       // 43: commonweal.applications.v1.BudgetItem
-	(*Beneficiaries)(nil),                    // 44: commonweal.applications.v1.Beneficiaries
-	(*TeamMember)(nil),                       // 45: commonweal.applications.v1.TeamMember
-	(*AutomaticCheck)(nil),                   // 46: commonweal.applications.v1.AutomaticCheck
-	(*Review)(nil),                           // 47: commonweal.applications.v1.Review
-	(*Application)(nil),                      // 48: commonweal.applications.v1.Application
-	(*EligibilityDeclarations)(nil),          // 49: commonweal.applications.v1.EligibilityDeclarations
-	(*OtherFunding)(nil),                     // 50: commonweal.applications.v1.OtherFunding
-	(*CreateApplicationRequest)(nil),         // 51: commonweal.applications.v1.CreateApplicationRequest
-	(*UpdateApplicationRequest)(nil),         // 52: commonweal.applications.v1.UpdateApplicationRequest
-	(*SubmitApplicationRequest)(nil),         // 53: commonweal.applications.v1.SubmitApplicationRequest
-	(*ReviewApplicationRequest)(nil),         // 54: commonweal.applications.v1.ReviewApplicationRequest
-	(*GetApplicationRequest)(nil),            // 55: commonweal.applications.v1.GetApplicationRequest
-	(*ListApplicationsRequest)(nil),          // 56: commonweal.applications.v1.ListApplicationsRequest
-	(*ListApplicationsResponse)(nil),         // 57: commonweal.applications.v1.ListApplicationsResponse
-	(*ListApplicationRevisionsRequest)(nil),  // 58: commonweal.applications.v1.ListApplicationRevisionsRequest
-	(*Revision)(nil),                         // 59: commonweal.applications.v1.Revision
-	(*ListApplicationRevisionsResponse)(nil), // 60: commonweal.applications.v1.ListApplicationRevisionsResponse
-	(*SetApplicationStageRequest)(nil),       // 61: commonweal.applications.v1.SetApplicationStageRequest
-	(*ListPhaseChangesRequest)(nil),          // 62: commonweal.applications.v1.ListPhaseChangesRequest
-	(*ListPhaseChangesResponse)(nil),         // 63: commonweal.applications.v1.ListPhaseChangesResponse
-	(*PhaseChange)(nil),                      // 64: commonweal.applications.v1.PhaseChange
-	(*GetAuditChainHeadsRequest)(nil),        // 65: commonweal.applications.v1.GetAuditChainHeadsRequest
-	(*ChainHeads)(nil),                       // 66: commonweal.applications.v1.ChainHeads
-	(*ChainHead)(nil),                        // 67: commonweal.applications.v1.ChainHead
-	(*CheckAuditChainHeadRequest)(nil),       // 68: commonweal.applications.v1.CheckAuditChainHeadRequest
-	(*CheckAuditChainHeadResponse)(nil),      // 69: commonweal.applications.v1.CheckAuditChainHeadResponse
-	(*ChainBreak)(nil),                       // 70: commonweal.applications.v1.ChainBreak
-	(*timestamppb.Timestamp)(nil),            // 71: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),              // 72: google.protobuf.Duration
-	(*fieldmaskpb.FieldMask)(nil),            // 73: google.protobuf.FieldMask
+	(Phase)(0),                                  // 0: commonweal.applications.v1.Phase
+	(Category)(0),                               // 1: commonweal.applications.v1.Category
+	(TrancheGate)(0),                            // 2: commonweal.applications.v1.TrancheGate
+	(OrganizationKind)(0),                       // 3: commonweal.applications.v1.OrganizationKind
+	(NeedState)(0),                              // 4: commonweal.applications.v1.NeedState
+	(ApplicationStatus)(0),                      // 5: commonweal.applications.v1.ApplicationStatus
+	(Stage)(0),                                  // 6: commonweal.applications.v1.Stage
+	(ReviewDecision)(0),                         // 7: commonweal.applications.v1.ReviewDecision
+	(PartnerConsent)(0),                         // 8: commonweal.applications.v1.PartnerConsent
+	(*RubricCriterion)(nil),                     // 9: commonweal.applications.v1.RubricCriterion
+	(*Weights)(nil),                             // 10: commonweal.applications.v1.Weights
+	(*MatchRatio)(nil),                          // 11: commonweal.applications.v1.MatchRatio
+	(*IdeaPrizeTier)(nil),                       // 12: commonweal.applications.v1.IdeaPrizeTier
+	(*TrancheRule)(nil),                         // 13: commonweal.applications.v1.TrancheRule
+	(*Policy)(nil),                              // 14: commonweal.applications.v1.Policy
+	(*PanelMixRule)(nil),                        // 15: commonweal.applications.v1.PanelMixRule
+	(*PhaseTarget)(nil),                         // 16: commonweal.applications.v1.PhaseTarget
+	(*Round)(nil),                               // 17: commonweal.applications.v1.Round
+	(*Document)(nil),                            // 18: commonweal.applications.v1.Document
+	(*Attachment)(nil),                          // 19: commonweal.applications.v1.Attachment
+	(*PhaseSchedule)(nil),                       // 20: commonweal.applications.v1.PhaseSchedule
+	(*ListRoundsRequest)(nil),                   // 21: commonweal.applications.v1.ListRoundsRequest
+	(*ListRoundsResponse)(nil),                  // 22: commonweal.applications.v1.ListRoundsResponse
+	(*CreateRoundRequest)(nil),                  // 23: commonweal.applications.v1.CreateRoundRequest
+	(*GetRoundRequest)(nil),                     // 24: commonweal.applications.v1.GetRoundRequest
+	(*UpdateRoundRequest)(nil),                  // 25: commonweal.applications.v1.UpdateRoundRequest
+	(*AdvanceRoundRequest)(nil),                 // 26: commonweal.applications.v1.AdvanceRoundRequest
+	(*Organization)(nil),                        // 27: commonweal.applications.v1.Organization
+	(*CreateOrganizationRequest)(nil),           // 28: commonweal.applications.v1.CreateOrganizationRequest
+	(*VerifyOrganizationRequest)(nil),           // 29: commonweal.applications.v1.VerifyOrganizationRequest
+	(*BatchGetOrganizationsRequest)(nil),        // 30: commonweal.applications.v1.BatchGetOrganizationsRequest
+	(*BatchGetOrganizationsResponse)(nil),       // 31: commonweal.applications.v1.BatchGetOrganizationsResponse
+	(*Community)(nil),                           // 32: commonweal.applications.v1.Community
+	(*CreateCommunityRequest)(nil),              // 33: commonweal.applications.v1.CreateCommunityRequest
+	(*UpdateCommunityRequest)(nil),              // 34: commonweal.applications.v1.UpdateCommunityRequest
+	(*ListCommunitiesRequest)(nil),              // 35: commonweal.applications.v1.ListCommunitiesRequest
+	(*ListCommunitiesResponse)(nil),             // 36: commonweal.applications.v1.ListCommunitiesResponse
+	(*Need)(nil),                                // 37: commonweal.applications.v1.Need
+	(*CreateNeedRequest)(nil),                   // 38: commonweal.applications.v1.CreateNeedRequest
+	(*PublishNeedRequest)(nil),                  // 39: commonweal.applications.v1.PublishNeedRequest
+	(*GetNeedRequest)(nil),                      // 40: commonweal.applications.v1.GetNeedRequest
+	(*ListNeedsRequest)(nil),                    // 41: commonweal.applications.v1.ListNeedsRequest
+	(*ListNeedsResponse)(nil),                   // 42: commonweal.applications.v1.ListNeedsResponse
+	(*GetOrganizationRequest)(nil),              // 43: commonweal.applications.v1.GetOrganizationRequest
+	(*BudgetItem)(nil),                          // 44: commonweal.applications.v1.BudgetItem
+	(*Beneficiaries)(nil),                       // 45: commonweal.applications.v1.Beneficiaries
+	(*TeamMember)(nil),                          // 46: commonweal.applications.v1.TeamMember
+	(*AutomaticCheck)(nil),                      // 47: commonweal.applications.v1.AutomaticCheck
+	(*Review)(nil),                              // 48: commonweal.applications.v1.Review
+	(*Application)(nil),                         // 49: commonweal.applications.v1.Application
+	(*AcceptPartnershipRequest)(nil),            // 50: commonweal.applications.v1.AcceptPartnershipRequest
+	(*WithdrawPartnershipRequest)(nil),          // 51: commonweal.applications.v1.WithdrawPartnershipRequest
+	(*ListPartnershipsRequest)(nil),             // 52: commonweal.applications.v1.ListPartnershipsRequest
+	(*ListPartnershipsResponse)(nil),            // 53: commonweal.applications.v1.ListPartnershipsResponse
+	(*ExportOrganizationDataRequest)(nil),       // 54: commonweal.applications.v1.ExportOrganizationDataRequest
+	(*EraseOrganizationDataRequest)(nil),        // 55: commonweal.applications.v1.EraseOrganizationDataRequest
+	(*EligibilityDeclarations)(nil),             // 56: commonweal.applications.v1.EligibilityDeclarations
+	(*OtherFunding)(nil),                        // 57: commonweal.applications.v1.OtherFunding
+	(*CreateApplicationRequest)(nil),            // 58: commonweal.applications.v1.CreateApplicationRequest
+	(*UpdateApplicationRequest)(nil),            // 59: commonweal.applications.v1.UpdateApplicationRequest
+	(*SubmitApplicationRequest)(nil),            // 60: commonweal.applications.v1.SubmitApplicationRequest
+	(*ReviewApplicationRequest)(nil),            // 61: commonweal.applications.v1.ReviewApplicationRequest
+	(*GetApplicationRequest)(nil),               // 62: commonweal.applications.v1.GetApplicationRequest
+	(*ListApplicationsRequest)(nil),             // 63: commonweal.applications.v1.ListApplicationsRequest
+	(*ListApplicationsResponse)(nil),            // 64: commonweal.applications.v1.ListApplicationsResponse
+	(*ListApplicationRevisionsRequest)(nil),     // 65: commonweal.applications.v1.ListApplicationRevisionsRequest
+	(*Revision)(nil),                            // 66: commonweal.applications.v1.Revision
+	(*ListApplicationRevisionsResponse)(nil),    // 67: commonweal.applications.v1.ListApplicationRevisionsResponse
+	(*SetApplicationStageRequest)(nil),          // 68: commonweal.applications.v1.SetApplicationStageRequest
+	(*ListPhaseChangesRequest)(nil),             // 69: commonweal.applications.v1.ListPhaseChangesRequest
+	(*ListPhaseChangesResponse)(nil),            // 70: commonweal.applications.v1.ListPhaseChangesResponse
+	(*PhaseChange)(nil),                         // 71: commonweal.applications.v1.PhaseChange
+	(*GetAuditChainHeadsRequest)(nil),           // 72: commonweal.applications.v1.GetAuditChainHeadsRequest
+	(*ChainHeads)(nil),                          // 73: commonweal.applications.v1.ChainHeads
+	(*ChainHead)(nil),                           // 74: commonweal.applications.v1.ChainHead
+	(*CheckAuditChainHeadRequest)(nil),          // 75: commonweal.applications.v1.CheckAuditChainHeadRequest
+	(*CheckAuditChainHeadResponse)(nil),         // 76: commonweal.applications.v1.CheckAuditChainHeadResponse
+	(*ChainBreak)(nil),                          // 77: commonweal.applications.v1.ChainBreak
+	(*timestamppb.Timestamp)(nil),               // 78: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),                 // 79: google.protobuf.Duration
+	(*fieldmaskpb.FieldMask)(nil),               // 80: google.protobuf.FieldMask
+	(*v1.ListPersonalDataRequestsRequest)(nil),  // 81: commonweal.privacy.v1.ListPersonalDataRequestsRequest
+	(*v1.PersonalDataExport)(nil),               // 82: commonweal.privacy.v1.PersonalDataExport
+	(*v1.ErasePersonalDataResponse)(nil),        // 83: commonweal.privacy.v1.ErasePersonalDataResponse
+	(*v1.ListPersonalDataRequestsResponse)(nil), // 84: commonweal.privacy.v1.ListPersonalDataRequestsResponse
 }
 var file_commonweal_applications_v1_applications_proto_depIdxs = []int32{
 	2,   // 0: commonweal.applications.v1.TrancheRule.gate:type_name -> commonweal.applications.v1.TrancheGate
-	71,  // 1: commonweal.applications.v1.Policy.submission_deadline:type_name -> google.protobuf.Timestamp
-	72,  // 2: commonweal.applications.v1.Policy.publicity_period:type_name -> google.protobuf.Duration
+	78,  // 1: commonweal.applications.v1.Policy.submission_deadline:type_name -> google.protobuf.Timestamp
+	79,  // 2: commonweal.applications.v1.Policy.publicity_period:type_name -> google.protobuf.Duration
 	1,   // 3: commonweal.applications.v1.Policy.categories:type_name -> commonweal.applications.v1.Category
-	8,   // 4: commonweal.applications.v1.Policy.rubric:type_name -> commonweal.applications.v1.RubricCriterion
-	9,   // 5: commonweal.applications.v1.Policy.weights:type_name -> commonweal.applications.v1.Weights
-	10,  // 6: commonweal.applications.v1.Policy.match_ratio:type_name -> commonweal.applications.v1.MatchRatio
-	11,  // 7: commonweal.applications.v1.Policy.idea_prize_tiers:type_name -> commonweal.applications.v1.IdeaPrizeTier
-	12,  // 8: commonweal.applications.v1.Policy.tranches:type_name -> commonweal.applications.v1.TrancheRule
-	14,  // 9: commonweal.applications.v1.Policy.shortlist_panel_mix:type_name -> commonweal.applications.v1.PanelMixRule
-	14,  // 10: commonweal.applications.v1.Policy.final_panel_mix:type_name -> commonweal.applications.v1.PanelMixRule
-	15,  // 11: commonweal.applications.v1.Policy.phase_targets:type_name -> commonweal.applications.v1.PhaseTarget
+	9,   // 4: commonweal.applications.v1.Policy.rubric:type_name -> commonweal.applications.v1.RubricCriterion
+	10,  // 5: commonweal.applications.v1.Policy.weights:type_name -> commonweal.applications.v1.Weights
+	11,  // 6: commonweal.applications.v1.Policy.match_ratio:type_name -> commonweal.applications.v1.MatchRatio
+	12,  // 7: commonweal.applications.v1.Policy.idea_prize_tiers:type_name -> commonweal.applications.v1.IdeaPrizeTier
+	13,  // 8: commonweal.applications.v1.Policy.tranches:type_name -> commonweal.applications.v1.TrancheRule
+	15,  // 9: commonweal.applications.v1.Policy.shortlist_panel_mix:type_name -> commonweal.applications.v1.PanelMixRule
+	15,  // 10: commonweal.applications.v1.Policy.final_panel_mix:type_name -> commonweal.applications.v1.PanelMixRule
+	16,  // 11: commonweal.applications.v1.Policy.phase_targets:type_name -> commonweal.applications.v1.PhaseTarget
 	0,   // 12: commonweal.applications.v1.PhaseTarget.phase:type_name -> commonweal.applications.v1.Phase
-	71,  // 13: commonweal.applications.v1.PhaseTarget.target_time:type_name -> google.protobuf.Timestamp
+	78,  // 13: commonweal.applications.v1.PhaseTarget.target_time:type_name -> google.protobuf.Timestamp
 	0,   // 14: commonweal.applications.v1.Round.phase:type_name -> commonweal.applications.v1.Phase
-	13,  // 15: commonweal.applications.v1.Round.policy:type_name -> commonweal.applications.v1.Policy
-	71,  // 16: commonweal.applications.v1.Round.create_time:type_name -> google.protobuf.Timestamp
-	71,  // 17: commonweal.applications.v1.Round.phase_enter_time:type_name -> google.protobuf.Timestamp
-	71,  // 18: commonweal.applications.v1.Round.publish_time:type_name -> google.protobuf.Timestamp
-	71,  // 19: commonweal.applications.v1.Round.donation_cutoff:type_name -> google.protobuf.Timestamp
-	17,  // 20: commonweal.applications.v1.Round.notice:type_name -> commonweal.applications.v1.Document
-	17,  // 21: commonweal.applications.v1.Round.guidance:type_name -> commonweal.applications.v1.Document
-	19,  // 22: commonweal.applications.v1.Round.schedule:type_name -> commonweal.applications.v1.PhaseSchedule
-	18,  // 23: commonweal.applications.v1.Document.attachments:type_name -> commonweal.applications.v1.Attachment
-	71,  // 24: commonweal.applications.v1.Document.publish_time:type_name -> google.protobuf.Timestamp
+	14,  // 15: commonweal.applications.v1.Round.policy:type_name -> commonweal.applications.v1.Policy
+	78,  // 16: commonweal.applications.v1.Round.create_time:type_name -> google.protobuf.Timestamp
+	78,  // 17: commonweal.applications.v1.Round.phase_enter_time:type_name -> google.protobuf.Timestamp
+	78,  // 18: commonweal.applications.v1.Round.publish_time:type_name -> google.protobuf.Timestamp
+	78,  // 19: commonweal.applications.v1.Round.donation_cutoff:type_name -> google.protobuf.Timestamp
+	18,  // 20: commonweal.applications.v1.Round.notice:type_name -> commonweal.applications.v1.Document
+	18,  // 21: commonweal.applications.v1.Round.guidance:type_name -> commonweal.applications.v1.Document
+	20,  // 22: commonweal.applications.v1.Round.schedule:type_name -> commonweal.applications.v1.PhaseSchedule
+	19,  // 23: commonweal.applications.v1.Document.attachments:type_name -> commonweal.applications.v1.Attachment
+	78,  // 24: commonweal.applications.v1.Document.publish_time:type_name -> google.protobuf.Timestamp
 	0,   // 25: commonweal.applications.v1.PhaseSchedule.phase:type_name -> commonweal.applications.v1.Phase
-	71,  // 26: commonweal.applications.v1.PhaseSchedule.target_time:type_name -> google.protobuf.Timestamp
-	71,  // 27: commonweal.applications.v1.PhaseSchedule.enter_time:type_name -> google.protobuf.Timestamp
-	71,  // 28: commonweal.applications.v1.PhaseSchedule.leave_time:type_name -> google.protobuf.Timestamp
+	78,  // 26: commonweal.applications.v1.PhaseSchedule.target_time:type_name -> google.protobuf.Timestamp
+	78,  // 27: commonweal.applications.v1.PhaseSchedule.enter_time:type_name -> google.protobuf.Timestamp
+	78,  // 28: commonweal.applications.v1.PhaseSchedule.leave_time:type_name -> google.protobuf.Timestamp
 	0,   // 29: commonweal.applications.v1.ListRoundsRequest.phase:type_name -> commonweal.applications.v1.Phase
-	16,  // 30: commonweal.applications.v1.ListRoundsResponse.rounds:type_name -> commonweal.applications.v1.Round
-	13,  // 31: commonweal.applications.v1.CreateRoundRequest.policy:type_name -> commonweal.applications.v1.Policy
-	17,  // 32: commonweal.applications.v1.CreateRoundRequest.notice:type_name -> commonweal.applications.v1.Document
-	17,  // 33: commonweal.applications.v1.CreateRoundRequest.guidance:type_name -> commonweal.applications.v1.Document
-	13,  // 34: commonweal.applications.v1.UpdateRoundRequest.policy:type_name -> commonweal.applications.v1.Policy
-	17,  // 35: commonweal.applications.v1.UpdateRoundRequest.notice:type_name -> commonweal.applications.v1.Document
-	17,  // 36: commonweal.applications.v1.UpdateRoundRequest.guidance:type_name -> commonweal.applications.v1.Document
-	0,   // 37: commonweal.applications.v1.AdvanceRoundRequest.phase:type_name -> commonweal.applications.v1.Phase
-	3,   // 38: commonweal.applications.v1.Organization.kind:type_name -> commonweal.applications.v1.OrganizationKind
-	71,  // 39: commonweal.applications.v1.Organization.create_time:type_name -> google.protobuf.Timestamp
-	71,  // 40: commonweal.applications.v1.Organization.verify_time:type_name -> google.protobuf.Timestamp
-	3,   // 41: commonweal.applications.v1.CreateOrganizationRequest.kind:type_name -> commonweal.applications.v1.OrganizationKind
-	26,  // 42: commonweal.applications.v1.BatchGetOrganizationsResponse.organizations:type_name -> commonweal.applications.v1.Organization
-	71,  // 43: commonweal.applications.v1.Community.create_time:type_name -> google.protobuf.Timestamp
-	71,  // 44: commonweal.applications.v1.Community.update_time:type_name -> google.protobuf.Timestamp
-	31,  // 45: commonweal.applications.v1.CreateCommunityRequest.community:type_name -> commonweal.applications.v1.Community
-	31,  // 46: commonweal.applications.v1.ListCommunitiesResponse.communities:type_name -> commonweal.applications.v1.Community
-	1,   // 47: commonweal.applications.v1.Need.category:type_name -> commonweal.applications.v1.Category
-	4,   // 48: commonweal.applications.v1.Need.state:type_name -> commonweal.applications.v1.NeedState
-	71,  // 49: commonweal.applications.v1.Need.create_time:type_name -> google.protobuf.Timestamp
-	71,  // 50: commonweal.applications.v1.Need.publish_time:type_name -> google.protobuf.Timestamp
-	36,  // 51: commonweal.applications.v1.CreateNeedRequest.need:type_name -> commonweal.applications.v1.Need
-	4,   // 52: commonweal.applications.v1.ListNeedsRequest.state:type_name -> commonweal.applications.v1.NeedState
-	1,   // 53: commonweal.applications.v1.ListNeedsRequest.category:type_name -> commonweal.applications.v1.Category
-	36,  // 54: commonweal.applications.v1.ListNeedsResponse.needs:type_name -> commonweal.applications.v1.Need
-	7,   // 55: commonweal.applications.v1.Review.decision:type_name -> commonweal.applications.v1.ReviewDecision
-	71,  // 56: commonweal.applications.v1.Review.review_time:type_name -> google.protobuf.Timestamp
-	1,   // 57: commonweal.applications.v1.Application.category:type_name -> commonweal.applications.v1.Category
-	43,  // 58: commonweal.applications.v1.Application.budget_items:type_name -> commonweal.applications.v1.BudgetItem
-	44,  // 59: commonweal.applications.v1.Application.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
-	45,  // 60: commonweal.applications.v1.Application.team:type_name -> commonweal.applications.v1.TeamMember
-	5,   // 61: commonweal.applications.v1.Application.status:type_name -> commonweal.applications.v1.ApplicationStatus
-	6,   // 62: commonweal.applications.v1.Application.stage:type_name -> commonweal.applications.v1.Stage
-	71,  // 63: commonweal.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	71,  // 64: commonweal.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	71,  // 65: commonweal.applications.v1.Application.first_submit_time:type_name -> google.protobuf.Timestamp
-	71,  // 66: commonweal.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
-	47,  // 67: commonweal.applications.v1.Application.last_review:type_name -> commonweal.applications.v1.Review
-	46,  // 68: commonweal.applications.v1.Application.automatic_checks:type_name -> commonweal.applications.v1.AutomaticCheck
-	49,  // 69: commonweal.applications.v1.Application.declarations:type_name -> commonweal.applications.v1.EligibilityDeclarations
-	50,  // 70: commonweal.applications.v1.EligibilityDeclarations.other_funding:type_name -> commonweal.applications.v1.OtherFunding
-	1,   // 71: commonweal.applications.v1.CreateApplicationRequest.category:type_name -> commonweal.applications.v1.Category
-	43,  // 72: commonweal.applications.v1.CreateApplicationRequest.budget_items:type_name -> commonweal.applications.v1.BudgetItem
-	44,  // 73: commonweal.applications.v1.CreateApplicationRequest.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
-	45,  // 74: commonweal.applications.v1.CreateApplicationRequest.team:type_name -> commonweal.applications.v1.TeamMember
-	49,  // 75: commonweal.applications.v1.CreateApplicationRequest.declarations:type_name -> commonweal.applications.v1.EligibilityDeclarations
-	73,  // 76: commonweal.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,   // 77: commonweal.applications.v1.UpdateApplicationRequest.category:type_name -> commonweal.applications.v1.Category
-	43,  // 78: commonweal.applications.v1.UpdateApplicationRequest.budget_items:type_name -> commonweal.applications.v1.BudgetItem
-	44,  // 79: commonweal.applications.v1.UpdateApplicationRequest.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
-	45,  // 80: commonweal.applications.v1.UpdateApplicationRequest.team:type_name -> commonweal.applications.v1.TeamMember
-	49,  // 81: commonweal.applications.v1.UpdateApplicationRequest.declarations:type_name -> commonweal.applications.v1.EligibilityDeclarations
-	7,   // 82: commonweal.applications.v1.ReviewApplicationRequest.decision:type_name -> commonweal.applications.v1.ReviewDecision
-	5,   // 83: commonweal.applications.v1.ListApplicationsRequest.status:type_name -> commonweal.applications.v1.ApplicationStatus
-	1,   // 84: commonweal.applications.v1.ListApplicationsRequest.category:type_name -> commonweal.applications.v1.Category
-	48,  // 85: commonweal.applications.v1.ListApplicationsResponse.applications:type_name -> commonweal.applications.v1.Application
-	71,  // 86: commonweal.applications.v1.Revision.submit_time:type_name -> google.protobuf.Timestamp
-	48,  // 87: commonweal.applications.v1.Revision.application:type_name -> commonweal.applications.v1.Application
-	59,  // 88: commonweal.applications.v1.ListApplicationRevisionsResponse.revisions:type_name -> commonweal.applications.v1.Revision
-	6,   // 89: commonweal.applications.v1.SetApplicationStageRequest.stage:type_name -> commonweal.applications.v1.Stage
-	71,  // 90: commonweal.applications.v1.ListPhaseChangesRequest.from:type_name -> google.protobuf.Timestamp
-	71,  // 91: commonweal.applications.v1.ListPhaseChangesRequest.to:type_name -> google.protobuf.Timestamp
-	64,  // 92: commonweal.applications.v1.ListPhaseChangesResponse.phase_changes:type_name -> commonweal.applications.v1.PhaseChange
-	0,   // 93: commonweal.applications.v1.PhaseChange.from_phase:type_name -> commonweal.applications.v1.Phase
-	0,   // 94: commonweal.applications.v1.PhaseChange.to_phase:type_name -> commonweal.applications.v1.Phase
-	71,  // 95: commonweal.applications.v1.PhaseChange.change_time:type_name -> google.protobuf.Timestamp
-	67,  // 96: commonweal.applications.v1.ChainHeads.heads:type_name -> commonweal.applications.v1.ChainHead
-	71,  // 97: commonweal.applications.v1.ChainHeads.as_of:type_name -> google.protobuf.Timestamp
-	71,  // 98: commonweal.applications.v1.ChainHead.entry_time:type_name -> google.protobuf.Timestamp
-	67,  // 99: commonweal.applications.v1.CheckAuditChainHeadResponse.current:type_name -> commonweal.applications.v1.ChainHead
-	70,  // 100: commonweal.applications.v1.CheckAuditChainHeadResponse.first_break:type_name -> commonweal.applications.v1.ChainBreak
-	22,  // 101: commonweal.applications.v1.ApplicationsService.CreateRound:input_type -> commonweal.applications.v1.CreateRoundRequest
-	23,  // 102: commonweal.applications.v1.ApplicationsService.GetRound:input_type -> commonweal.applications.v1.GetRoundRequest
-	20,  // 103: commonweal.applications.v1.ApplicationsService.ListRounds:input_type -> commonweal.applications.v1.ListRoundsRequest
-	24,  // 104: commonweal.applications.v1.ApplicationsService.UpdateRound:input_type -> commonweal.applications.v1.UpdateRoundRequest
-	25,  // 105: commonweal.applications.v1.ApplicationsService.AdvanceRound:input_type -> commonweal.applications.v1.AdvanceRoundRequest
-	65,  // 106: commonweal.applications.v1.ApplicationsService.GetAuditChainHeads:input_type -> commonweal.applications.v1.GetAuditChainHeadsRequest
-	68,  // 107: commonweal.applications.v1.ApplicationsService.CheckAuditChainHead:input_type -> commonweal.applications.v1.CheckAuditChainHeadRequest
-	62,  // 108: commonweal.applications.v1.ApplicationsService.ListPhaseChanges:input_type -> commonweal.applications.v1.ListPhaseChangesRequest
-	27,  // 109: commonweal.applications.v1.ApplicationsService.CreateOrganization:input_type -> commonweal.applications.v1.CreateOrganizationRequest
-	28,  // 110: commonweal.applications.v1.ApplicationsService.VerifyOrganization:input_type -> commonweal.applications.v1.VerifyOrganizationRequest
-	42,  // 111: commonweal.applications.v1.ApplicationsService.GetOrganization:input_type -> commonweal.applications.v1.GetOrganizationRequest
-	29,  // 112: commonweal.applications.v1.ApplicationsService.BatchGetOrganizations:input_type -> commonweal.applications.v1.BatchGetOrganizationsRequest
-	32,  // 113: commonweal.applications.v1.ApplicationsService.CreateCommunity:input_type -> commonweal.applications.v1.CreateCommunityRequest
-	33,  // 114: commonweal.applications.v1.ApplicationsService.UpdateCommunity:input_type -> commonweal.applications.v1.UpdateCommunityRequest
-	34,  // 115: commonweal.applications.v1.ApplicationsService.ListCommunities:input_type -> commonweal.applications.v1.ListCommunitiesRequest
-	37,  // 116: commonweal.applications.v1.ApplicationsService.CreateNeed:input_type -> commonweal.applications.v1.CreateNeedRequest
-	38,  // 117: commonweal.applications.v1.ApplicationsService.PublishNeed:input_type -> commonweal.applications.v1.PublishNeedRequest
-	39,  // 118: commonweal.applications.v1.ApplicationsService.GetNeed:input_type -> commonweal.applications.v1.GetNeedRequest
-	40,  // 119: commonweal.applications.v1.ApplicationsService.ListNeeds:input_type -> commonweal.applications.v1.ListNeedsRequest
-	51,  // 120: commonweal.applications.v1.ApplicationsService.CreateApplication:input_type -> commonweal.applications.v1.CreateApplicationRequest
-	52,  // 121: commonweal.applications.v1.ApplicationsService.UpdateApplication:input_type -> commonweal.applications.v1.UpdateApplicationRequest
-	53,  // 122: commonweal.applications.v1.ApplicationsService.SubmitApplication:input_type -> commonweal.applications.v1.SubmitApplicationRequest
-	54,  // 123: commonweal.applications.v1.ApplicationsService.ReviewApplication:input_type -> commonweal.applications.v1.ReviewApplicationRequest
-	55,  // 124: commonweal.applications.v1.ApplicationsService.GetApplication:input_type -> commonweal.applications.v1.GetApplicationRequest
-	56,  // 125: commonweal.applications.v1.ApplicationsService.ListApplications:input_type -> commonweal.applications.v1.ListApplicationsRequest
-	61,  // 126: commonweal.applications.v1.ApplicationsService.SetApplicationStage:input_type -> commonweal.applications.v1.SetApplicationStageRequest
-	58,  // 127: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:input_type -> commonweal.applications.v1.ListApplicationRevisionsRequest
-	16,  // 128: commonweal.applications.v1.ApplicationsService.CreateRound:output_type -> commonweal.applications.v1.Round
-	16,  // 129: commonweal.applications.v1.ApplicationsService.GetRound:output_type -> commonweal.applications.v1.Round
-	21,  // 130: commonweal.applications.v1.ApplicationsService.ListRounds:output_type -> commonweal.applications.v1.ListRoundsResponse
-	16,  // 131: commonweal.applications.v1.ApplicationsService.UpdateRound:output_type -> commonweal.applications.v1.Round
-	16,  // 132: commonweal.applications.v1.ApplicationsService.AdvanceRound:output_type -> commonweal.applications.v1.Round
-	66,  // 133: commonweal.applications.v1.ApplicationsService.GetAuditChainHeads:output_type -> commonweal.applications.v1.ChainHeads
-	69,  // 134: commonweal.applications.v1.ApplicationsService.CheckAuditChainHead:output_type -> commonweal.applications.v1.CheckAuditChainHeadResponse
-	63,  // 135: commonweal.applications.v1.ApplicationsService.ListPhaseChanges:output_type -> commonweal.applications.v1.ListPhaseChangesResponse
-	26,  // 136: commonweal.applications.v1.ApplicationsService.CreateOrganization:output_type -> commonweal.applications.v1.Organization
-	26,  // 137: commonweal.applications.v1.ApplicationsService.VerifyOrganization:output_type -> commonweal.applications.v1.Organization
-	26,  // 138: commonweal.applications.v1.ApplicationsService.GetOrganization:output_type -> commonweal.applications.v1.Organization
-	30,  // 139: commonweal.applications.v1.ApplicationsService.BatchGetOrganizations:output_type -> commonweal.applications.v1.BatchGetOrganizationsResponse
-	31,  // 140: commonweal.applications.v1.ApplicationsService.CreateCommunity:output_type -> commonweal.applications.v1.Community
-	31,  // 141: commonweal.applications.v1.ApplicationsService.UpdateCommunity:output_type -> commonweal.applications.v1.Community
-	35,  // 142: commonweal.applications.v1.ApplicationsService.ListCommunities:output_type -> commonweal.applications.v1.ListCommunitiesResponse
-	36,  // 143: commonweal.applications.v1.ApplicationsService.CreateNeed:output_type -> commonweal.applications.v1.Need
-	36,  // 144: commonweal.applications.v1.ApplicationsService.PublishNeed:output_type -> commonweal.applications.v1.Need
-	36,  // 145: commonweal.applications.v1.ApplicationsService.GetNeed:output_type -> commonweal.applications.v1.Need
-	41,  // 146: commonweal.applications.v1.ApplicationsService.ListNeeds:output_type -> commonweal.applications.v1.ListNeedsResponse
-	48,  // 147: commonweal.applications.v1.ApplicationsService.CreateApplication:output_type -> commonweal.applications.v1.Application
-	48,  // 148: commonweal.applications.v1.ApplicationsService.UpdateApplication:output_type -> commonweal.applications.v1.Application
-	48,  // 149: commonweal.applications.v1.ApplicationsService.SubmitApplication:output_type -> commonweal.applications.v1.Application
-	48,  // 150: commonweal.applications.v1.ApplicationsService.ReviewApplication:output_type -> commonweal.applications.v1.Application
-	48,  // 151: commonweal.applications.v1.ApplicationsService.GetApplication:output_type -> commonweal.applications.v1.Application
-	57,  // 152: commonweal.applications.v1.ApplicationsService.ListApplications:output_type -> commonweal.applications.v1.ListApplicationsResponse
-	48,  // 153: commonweal.applications.v1.ApplicationsService.SetApplicationStage:output_type -> commonweal.applications.v1.Application
-	60,  // 154: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:output_type -> commonweal.applications.v1.ListApplicationRevisionsResponse
-	128, // [128:155] is the sub-list for method output_type
-	101, // [101:128] is the sub-list for method input_type
-	101, // [101:101] is the sub-list for extension type_name
-	101, // [101:101] is the sub-list for extension extendee
-	0,   // [0:101] is the sub-list for field type_name
+	17,  // 30: commonweal.applications.v1.ListRoundsResponse.rounds:type_name -> commonweal.applications.v1.Round
+	14,  // 31: commonweal.applications.v1.CreateRoundRequest.policy:type_name -> commonweal.applications.v1.Policy
+	18,  // 32: commonweal.applications.v1.CreateRoundRequest.notice:type_name -> commonweal.applications.v1.Document
+	18,  // 33: commonweal.applications.v1.CreateRoundRequest.guidance:type_name -> commonweal.applications.v1.Document
+	14,  // 34: commonweal.applications.v1.UpdateRoundRequest.policy:type_name -> commonweal.applications.v1.Policy
+	18,  // 35: commonweal.applications.v1.UpdateRoundRequest.notice:type_name -> commonweal.applications.v1.Document
+	18,  // 36: commonweal.applications.v1.UpdateRoundRequest.guidance:type_name -> commonweal.applications.v1.Document
+	80,  // 37: commonweal.applications.v1.UpdateRoundRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,   // 38: commonweal.applications.v1.AdvanceRoundRequest.phase:type_name -> commonweal.applications.v1.Phase
+	3,   // 39: commonweal.applications.v1.Organization.kind:type_name -> commonweal.applications.v1.OrganizationKind
+	78,  // 40: commonweal.applications.v1.Organization.create_time:type_name -> google.protobuf.Timestamp
+	78,  // 41: commonweal.applications.v1.Organization.verify_time:type_name -> google.protobuf.Timestamp
+	3,   // 42: commonweal.applications.v1.CreateOrganizationRequest.kind:type_name -> commonweal.applications.v1.OrganizationKind
+	27,  // 43: commonweal.applications.v1.BatchGetOrganizationsResponse.organizations:type_name -> commonweal.applications.v1.Organization
+	78,  // 44: commonweal.applications.v1.Community.create_time:type_name -> google.protobuf.Timestamp
+	78,  // 45: commonweal.applications.v1.Community.update_time:type_name -> google.protobuf.Timestamp
+	32,  // 46: commonweal.applications.v1.CreateCommunityRequest.community:type_name -> commonweal.applications.v1.Community
+	32,  // 47: commonweal.applications.v1.ListCommunitiesResponse.communities:type_name -> commonweal.applications.v1.Community
+	1,   // 48: commonweal.applications.v1.Need.category:type_name -> commonweal.applications.v1.Category
+	4,   // 49: commonweal.applications.v1.Need.state:type_name -> commonweal.applications.v1.NeedState
+	78,  // 50: commonweal.applications.v1.Need.create_time:type_name -> google.protobuf.Timestamp
+	78,  // 51: commonweal.applications.v1.Need.publish_time:type_name -> google.protobuf.Timestamp
+	37,  // 52: commonweal.applications.v1.CreateNeedRequest.need:type_name -> commonweal.applications.v1.Need
+	4,   // 53: commonweal.applications.v1.ListNeedsRequest.state:type_name -> commonweal.applications.v1.NeedState
+	1,   // 54: commonweal.applications.v1.ListNeedsRequest.category:type_name -> commonweal.applications.v1.Category
+	37,  // 55: commonweal.applications.v1.ListNeedsResponse.needs:type_name -> commonweal.applications.v1.Need
+	7,   // 56: commonweal.applications.v1.Review.decision:type_name -> commonweal.applications.v1.ReviewDecision
+	78,  // 57: commonweal.applications.v1.Review.review_time:type_name -> google.protobuf.Timestamp
+	1,   // 58: commonweal.applications.v1.Application.category:type_name -> commonweal.applications.v1.Category
+	44,  // 59: commonweal.applications.v1.Application.budget_items:type_name -> commonweal.applications.v1.BudgetItem
+	45,  // 60: commonweal.applications.v1.Application.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
+	46,  // 61: commonweal.applications.v1.Application.team:type_name -> commonweal.applications.v1.TeamMember
+	5,   // 62: commonweal.applications.v1.Application.status:type_name -> commonweal.applications.v1.ApplicationStatus
+	6,   // 63: commonweal.applications.v1.Application.stage:type_name -> commonweal.applications.v1.Stage
+	78,  // 64: commonweal.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	78,  // 65: commonweal.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	78,  // 66: commonweal.applications.v1.Application.first_submit_time:type_name -> google.protobuf.Timestamp
+	78,  // 67: commonweal.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
+	48,  // 68: commonweal.applications.v1.Application.last_review:type_name -> commonweal.applications.v1.Review
+	47,  // 69: commonweal.applications.v1.Application.automatic_checks:type_name -> commonweal.applications.v1.AutomaticCheck
+	56,  // 70: commonweal.applications.v1.Application.declarations:type_name -> commonweal.applications.v1.EligibilityDeclarations
+	8,   // 71: commonweal.applications.v1.Application.partner_consent:type_name -> commonweal.applications.v1.PartnerConsent
+	78,  // 72: commonweal.applications.v1.Application.partner_consent_time:type_name -> google.protobuf.Timestamp
+	8,   // 73: commonweal.applications.v1.ListPartnershipsRequest.consent:type_name -> commonweal.applications.v1.PartnerConsent
+	49,  // 74: commonweal.applications.v1.ListPartnershipsResponse.applications:type_name -> commonweal.applications.v1.Application
+	57,  // 75: commonweal.applications.v1.EligibilityDeclarations.other_funding:type_name -> commonweal.applications.v1.OtherFunding
+	1,   // 76: commonweal.applications.v1.CreateApplicationRequest.category:type_name -> commonweal.applications.v1.Category
+	44,  // 77: commonweal.applications.v1.CreateApplicationRequest.budget_items:type_name -> commonweal.applications.v1.BudgetItem
+	45,  // 78: commonweal.applications.v1.CreateApplicationRequest.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
+	46,  // 79: commonweal.applications.v1.CreateApplicationRequest.team:type_name -> commonweal.applications.v1.TeamMember
+	56,  // 80: commonweal.applications.v1.CreateApplicationRequest.declarations:type_name -> commonweal.applications.v1.EligibilityDeclarations
+	80,  // 81: commonweal.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,   // 82: commonweal.applications.v1.UpdateApplicationRequest.category:type_name -> commonweal.applications.v1.Category
+	44,  // 83: commonweal.applications.v1.UpdateApplicationRequest.budget_items:type_name -> commonweal.applications.v1.BudgetItem
+	45,  // 84: commonweal.applications.v1.UpdateApplicationRequest.beneficiaries:type_name -> commonweal.applications.v1.Beneficiaries
+	46,  // 85: commonweal.applications.v1.UpdateApplicationRequest.team:type_name -> commonweal.applications.v1.TeamMember
+	56,  // 86: commonweal.applications.v1.UpdateApplicationRequest.declarations:type_name -> commonweal.applications.v1.EligibilityDeclarations
+	7,   // 87: commonweal.applications.v1.ReviewApplicationRequest.decision:type_name -> commonweal.applications.v1.ReviewDecision
+	5,   // 88: commonweal.applications.v1.ListApplicationsRequest.status:type_name -> commonweal.applications.v1.ApplicationStatus
+	1,   // 89: commonweal.applications.v1.ListApplicationsRequest.category:type_name -> commonweal.applications.v1.Category
+	49,  // 90: commonweal.applications.v1.ListApplicationsResponse.applications:type_name -> commonweal.applications.v1.Application
+	78,  // 91: commonweal.applications.v1.Revision.submit_time:type_name -> google.protobuf.Timestamp
+	49,  // 92: commonweal.applications.v1.Revision.application:type_name -> commonweal.applications.v1.Application
+	66,  // 93: commonweal.applications.v1.ListApplicationRevisionsResponse.revisions:type_name -> commonweal.applications.v1.Revision
+	6,   // 94: commonweal.applications.v1.SetApplicationStageRequest.stage:type_name -> commonweal.applications.v1.Stage
+	78,  // 95: commonweal.applications.v1.ListPhaseChangesRequest.from:type_name -> google.protobuf.Timestamp
+	78,  // 96: commonweal.applications.v1.ListPhaseChangesRequest.to:type_name -> google.protobuf.Timestamp
+	71,  // 97: commonweal.applications.v1.ListPhaseChangesResponse.phase_changes:type_name -> commonweal.applications.v1.PhaseChange
+	0,   // 98: commonweal.applications.v1.PhaseChange.from_phase:type_name -> commonweal.applications.v1.Phase
+	0,   // 99: commonweal.applications.v1.PhaseChange.to_phase:type_name -> commonweal.applications.v1.Phase
+	78,  // 100: commonweal.applications.v1.PhaseChange.change_time:type_name -> google.protobuf.Timestamp
+	74,  // 101: commonweal.applications.v1.ChainHeads.heads:type_name -> commonweal.applications.v1.ChainHead
+	78,  // 102: commonweal.applications.v1.ChainHeads.as_of:type_name -> google.protobuf.Timestamp
+	78,  // 103: commonweal.applications.v1.ChainHead.entry_time:type_name -> google.protobuf.Timestamp
+	74,  // 104: commonweal.applications.v1.CheckAuditChainHeadResponse.current:type_name -> commonweal.applications.v1.ChainHead
+	77,  // 105: commonweal.applications.v1.CheckAuditChainHeadResponse.first_break:type_name -> commonweal.applications.v1.ChainBreak
+	23,  // 106: commonweal.applications.v1.ApplicationsService.CreateRound:input_type -> commonweal.applications.v1.CreateRoundRequest
+	24,  // 107: commonweal.applications.v1.ApplicationsService.GetRound:input_type -> commonweal.applications.v1.GetRoundRequest
+	21,  // 108: commonweal.applications.v1.ApplicationsService.ListRounds:input_type -> commonweal.applications.v1.ListRoundsRequest
+	25,  // 109: commonweal.applications.v1.ApplicationsService.UpdateRound:input_type -> commonweal.applications.v1.UpdateRoundRequest
+	26,  // 110: commonweal.applications.v1.ApplicationsService.AdvanceRound:input_type -> commonweal.applications.v1.AdvanceRoundRequest
+	72,  // 111: commonweal.applications.v1.ApplicationsService.GetAuditChainHeads:input_type -> commonweal.applications.v1.GetAuditChainHeadsRequest
+	75,  // 112: commonweal.applications.v1.ApplicationsService.CheckAuditChainHead:input_type -> commonweal.applications.v1.CheckAuditChainHeadRequest
+	69,  // 113: commonweal.applications.v1.ApplicationsService.ListPhaseChanges:input_type -> commonweal.applications.v1.ListPhaseChangesRequest
+	28,  // 114: commonweal.applications.v1.ApplicationsService.CreateOrganization:input_type -> commonweal.applications.v1.CreateOrganizationRequest
+	29,  // 115: commonweal.applications.v1.ApplicationsService.VerifyOrganization:input_type -> commonweal.applications.v1.VerifyOrganizationRequest
+	43,  // 116: commonweal.applications.v1.ApplicationsService.GetOrganization:input_type -> commonweal.applications.v1.GetOrganizationRequest
+	54,  // 117: commonweal.applications.v1.ApplicationsService.ExportOrganizationData:input_type -> commonweal.applications.v1.ExportOrganizationDataRequest
+	55,  // 118: commonweal.applications.v1.ApplicationsService.EraseOrganizationData:input_type -> commonweal.applications.v1.EraseOrganizationDataRequest
+	81,  // 119: commonweal.applications.v1.ApplicationsService.ListPersonalDataRequests:input_type -> commonweal.privacy.v1.ListPersonalDataRequestsRequest
+	30,  // 120: commonweal.applications.v1.ApplicationsService.BatchGetOrganizations:input_type -> commonweal.applications.v1.BatchGetOrganizationsRequest
+	33,  // 121: commonweal.applications.v1.ApplicationsService.CreateCommunity:input_type -> commonweal.applications.v1.CreateCommunityRequest
+	34,  // 122: commonweal.applications.v1.ApplicationsService.UpdateCommunity:input_type -> commonweal.applications.v1.UpdateCommunityRequest
+	35,  // 123: commonweal.applications.v1.ApplicationsService.ListCommunities:input_type -> commonweal.applications.v1.ListCommunitiesRequest
+	38,  // 124: commonweal.applications.v1.ApplicationsService.CreateNeed:input_type -> commonweal.applications.v1.CreateNeedRequest
+	39,  // 125: commonweal.applications.v1.ApplicationsService.PublishNeed:input_type -> commonweal.applications.v1.PublishNeedRequest
+	40,  // 126: commonweal.applications.v1.ApplicationsService.GetNeed:input_type -> commonweal.applications.v1.GetNeedRequest
+	41,  // 127: commonweal.applications.v1.ApplicationsService.ListNeeds:input_type -> commonweal.applications.v1.ListNeedsRequest
+	58,  // 128: commonweal.applications.v1.ApplicationsService.CreateApplication:input_type -> commonweal.applications.v1.CreateApplicationRequest
+	59,  // 129: commonweal.applications.v1.ApplicationsService.UpdateApplication:input_type -> commonweal.applications.v1.UpdateApplicationRequest
+	60,  // 130: commonweal.applications.v1.ApplicationsService.SubmitApplication:input_type -> commonweal.applications.v1.SubmitApplicationRequest
+	61,  // 131: commonweal.applications.v1.ApplicationsService.ReviewApplication:input_type -> commonweal.applications.v1.ReviewApplicationRequest
+	62,  // 132: commonweal.applications.v1.ApplicationsService.GetApplication:input_type -> commonweal.applications.v1.GetApplicationRequest
+	63,  // 133: commonweal.applications.v1.ApplicationsService.ListApplications:input_type -> commonweal.applications.v1.ListApplicationsRequest
+	68,  // 134: commonweal.applications.v1.ApplicationsService.SetApplicationStage:input_type -> commonweal.applications.v1.SetApplicationStageRequest
+	50,  // 135: commonweal.applications.v1.ApplicationsService.AcceptPartnership:input_type -> commonweal.applications.v1.AcceptPartnershipRequest
+	51,  // 136: commonweal.applications.v1.ApplicationsService.WithdrawPartnership:input_type -> commonweal.applications.v1.WithdrawPartnershipRequest
+	52,  // 137: commonweal.applications.v1.ApplicationsService.ListPartnerships:input_type -> commonweal.applications.v1.ListPartnershipsRequest
+	65,  // 138: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:input_type -> commonweal.applications.v1.ListApplicationRevisionsRequest
+	17,  // 139: commonweal.applications.v1.ApplicationsService.CreateRound:output_type -> commonweal.applications.v1.Round
+	17,  // 140: commonweal.applications.v1.ApplicationsService.GetRound:output_type -> commonweal.applications.v1.Round
+	22,  // 141: commonweal.applications.v1.ApplicationsService.ListRounds:output_type -> commonweal.applications.v1.ListRoundsResponse
+	17,  // 142: commonweal.applications.v1.ApplicationsService.UpdateRound:output_type -> commonweal.applications.v1.Round
+	17,  // 143: commonweal.applications.v1.ApplicationsService.AdvanceRound:output_type -> commonweal.applications.v1.Round
+	73,  // 144: commonweal.applications.v1.ApplicationsService.GetAuditChainHeads:output_type -> commonweal.applications.v1.ChainHeads
+	76,  // 145: commonweal.applications.v1.ApplicationsService.CheckAuditChainHead:output_type -> commonweal.applications.v1.CheckAuditChainHeadResponse
+	70,  // 146: commonweal.applications.v1.ApplicationsService.ListPhaseChanges:output_type -> commonweal.applications.v1.ListPhaseChangesResponse
+	27,  // 147: commonweal.applications.v1.ApplicationsService.CreateOrganization:output_type -> commonweal.applications.v1.Organization
+	27,  // 148: commonweal.applications.v1.ApplicationsService.VerifyOrganization:output_type -> commonweal.applications.v1.Organization
+	27,  // 149: commonweal.applications.v1.ApplicationsService.GetOrganization:output_type -> commonweal.applications.v1.Organization
+	82,  // 150: commonweal.applications.v1.ApplicationsService.ExportOrganizationData:output_type -> commonweal.privacy.v1.PersonalDataExport
+	83,  // 151: commonweal.applications.v1.ApplicationsService.EraseOrganizationData:output_type -> commonweal.privacy.v1.ErasePersonalDataResponse
+	84,  // 152: commonweal.applications.v1.ApplicationsService.ListPersonalDataRequests:output_type -> commonweal.privacy.v1.ListPersonalDataRequestsResponse
+	31,  // 153: commonweal.applications.v1.ApplicationsService.BatchGetOrganizations:output_type -> commonweal.applications.v1.BatchGetOrganizationsResponse
+	32,  // 154: commonweal.applications.v1.ApplicationsService.CreateCommunity:output_type -> commonweal.applications.v1.Community
+	32,  // 155: commonweal.applications.v1.ApplicationsService.UpdateCommunity:output_type -> commonweal.applications.v1.Community
+	36,  // 156: commonweal.applications.v1.ApplicationsService.ListCommunities:output_type -> commonweal.applications.v1.ListCommunitiesResponse
+	37,  // 157: commonweal.applications.v1.ApplicationsService.CreateNeed:output_type -> commonweal.applications.v1.Need
+	37,  // 158: commonweal.applications.v1.ApplicationsService.PublishNeed:output_type -> commonweal.applications.v1.Need
+	37,  // 159: commonweal.applications.v1.ApplicationsService.GetNeed:output_type -> commonweal.applications.v1.Need
+	42,  // 160: commonweal.applications.v1.ApplicationsService.ListNeeds:output_type -> commonweal.applications.v1.ListNeedsResponse
+	49,  // 161: commonweal.applications.v1.ApplicationsService.CreateApplication:output_type -> commonweal.applications.v1.Application
+	49,  // 162: commonweal.applications.v1.ApplicationsService.UpdateApplication:output_type -> commonweal.applications.v1.Application
+	49,  // 163: commonweal.applications.v1.ApplicationsService.SubmitApplication:output_type -> commonweal.applications.v1.Application
+	49,  // 164: commonweal.applications.v1.ApplicationsService.ReviewApplication:output_type -> commonweal.applications.v1.Application
+	49,  // 165: commonweal.applications.v1.ApplicationsService.GetApplication:output_type -> commonweal.applications.v1.Application
+	64,  // 166: commonweal.applications.v1.ApplicationsService.ListApplications:output_type -> commonweal.applications.v1.ListApplicationsResponse
+	49,  // 167: commonweal.applications.v1.ApplicationsService.SetApplicationStage:output_type -> commonweal.applications.v1.Application
+	49,  // 168: commonweal.applications.v1.ApplicationsService.AcceptPartnership:output_type -> commonweal.applications.v1.Application
+	49,  // 169: commonweal.applications.v1.ApplicationsService.WithdrawPartnership:output_type -> commonweal.applications.v1.Application
+	53,  // 170: commonweal.applications.v1.ApplicationsService.ListPartnerships:output_type -> commonweal.applications.v1.ListPartnershipsResponse
+	67,  // 171: commonweal.applications.v1.ApplicationsService.ListApplicationRevisions:output_type -> commonweal.applications.v1.ListApplicationRevisionsResponse
+	139, // [139:172] is the sub-list for method output_type
+	106, // [106:139] is the sub-list for method input_type
+	106, // [106:106] is the sub-list for extension type_name
+	106, // [106:106] is the sub-list for extension extendee
+	0,   // [0:106] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_applications_v1_applications_proto_init() }
@@ -6528,8 +7051,8 @@ func file_commonweal_applications_v1_applications_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_applications_v1_applications_proto_rawDesc), len(file_commonweal_applications_v1_applications_proto_rawDesc)),
-			NumEnums:      8,
-			NumMessages:   63,
+			NumEnums:      9,
+			NumMessages:   69,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -8,6 +8,7 @@ package applicationsv1
 
 import (
 	context "context"
+	v1 "github.com/commonweal/commonweal/gen/go/commonweal/privacy/v1"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -30,6 +31,9 @@ const (
 	ApplicationsService_CreateOrganization_FullMethodName       = "/commonweal.applications.v1.ApplicationsService/CreateOrganization"
 	ApplicationsService_VerifyOrganization_FullMethodName       = "/commonweal.applications.v1.ApplicationsService/VerifyOrganization"
 	ApplicationsService_GetOrganization_FullMethodName          = "/commonweal.applications.v1.ApplicationsService/GetOrganization"
+	ApplicationsService_ExportOrganizationData_FullMethodName   = "/commonweal.applications.v1.ApplicationsService/ExportOrganizationData"
+	ApplicationsService_EraseOrganizationData_FullMethodName    = "/commonweal.applications.v1.ApplicationsService/EraseOrganizationData"
+	ApplicationsService_ListPersonalDataRequests_FullMethodName = "/commonweal.applications.v1.ApplicationsService/ListPersonalDataRequests"
 	ApplicationsService_BatchGetOrganizations_FullMethodName    = "/commonweal.applications.v1.ApplicationsService/BatchGetOrganizations"
 	ApplicationsService_CreateCommunity_FullMethodName          = "/commonweal.applications.v1.ApplicationsService/CreateCommunity"
 	ApplicationsService_UpdateCommunity_FullMethodName          = "/commonweal.applications.v1.ApplicationsService/UpdateCommunity"
@@ -45,6 +49,9 @@ const (
 	ApplicationsService_GetApplication_FullMethodName           = "/commonweal.applications.v1.ApplicationsService/GetApplication"
 	ApplicationsService_ListApplications_FullMethodName         = "/commonweal.applications.v1.ApplicationsService/ListApplications"
 	ApplicationsService_SetApplicationStage_FullMethodName      = "/commonweal.applications.v1.ApplicationsService/SetApplicationStage"
+	ApplicationsService_AcceptPartnership_FullMethodName        = "/commonweal.applications.v1.ApplicationsService/AcceptPartnership"
+	ApplicationsService_WithdrawPartnership_FullMethodName      = "/commonweal.applications.v1.ApplicationsService/WithdrawPartnership"
+	ApplicationsService_ListPartnerships_FullMethodName         = "/commonweal.applications.v1.ApplicationsService/ListPartnerships"
 	ApplicationsService_ListApplicationRevisions_FullMethodName = "/commonweal.applications.v1.ApplicationsService/ListApplicationRevisions"
 )
 
@@ -64,8 +71,10 @@ type ApplicationsServiceClient interface {
 	// open calls. Anyone sees the published rounds (every phase but DRAFT); staff see every round and may ask
 	// for the overdue ones only.
 	ListRounds(ctx context.Context, in *ListRoundsRequest, opts ...grpc.CallOption) (*ListRoundsResponse, error)
-	// UpdateRound replaces the name and policy of a round still in DRAFT; the policy is frozen once published.
-	// ORGANIZER only; carries the round's etag.
+	// UpdateRound changes a round still in DRAFT (the policy is frozen once published): the fields named in
+	// update_mask (name, notice, guidance, policy, or single policy fields as policy.<field>); without a mask,
+	// the fields given (a policy given replaces the whole policy, an omitted one is kept). ORGANIZER only;
+	// carries the round's etag.
 	UpdateRound(ctx context.Context, in *UpdateRoundRequest, opts ...grpc.CallOption) (*Round, error)
 	// AdvanceRound moves a round to the next phase, refusing with FAILED_PRECONDITION and the unmet precondition
 	// as reason. Phases only move forward, one at a time. ORGANIZER only.
@@ -89,6 +98,18 @@ type ApplicationsServiceClient interface {
 	// GetOrganization returns an organisation; personal numbers are masked for everyone but the owner and ORGANIZER.
 	// A REVIEWER reads (masked) the organisations applying to, or partnering, an application its panel scores.
 	GetOrganization(ctx context.Context, in *GetOrganizationRequest, opts ...grpc.CallOption) (*Organization, error)
+	// ExportOrganizationData returns everything stored about the person behind an organisation (the individual
+	// applicant or the legal representative: name of an individual, ID number, phone), in clear (PIPL access
+	// right). The organisation's owner, or an ORGANIZER acting on the subject's request with a reason. Recorded in
+	// the personal-data audit trail.
+	ExportOrganizationData(ctx context.Context, in *ExportOrganizationDataRequest, opts ...grpc.CallOption) (*v1.PersonalDataExport, error)
+	// EraseOrganizationData erases the person's data behind an organisation: ID number and phone deleted (sealed
+	// values removed, not re-encrypted), an individual's name replaced by a placeholder; applications and their
+	// references stay. The owner or an ORGANIZER on request. Recorded in the personal-data audit trail.
+	EraseOrganizationData(ctx context.Context, in *EraseOrganizationDataRequest, opts ...grpc.CallOption) (*v1.ErasePersonalDataResponse, error)
+	// ListPersonalDataRequests lists the exports and erasures of organisation contacts' data, newest first.
+	// ORGANIZER and AUDITOR.
+	ListPersonalDataRequests(ctx context.Context, in *v1.ListPersonalDataRequestsRequest, opts ...grpc.CallOption) (*v1.ListPersonalDataRequestsResponse, error)
 	// BatchGetOrganizations returns up to 1,000 organisations by ID in one call (personal numbers masked), in the
 	// order asked; an unknown ID is left out. Internal: suite services only (statistics), not exposed over HTTP.
 	BatchGetOrganizations(ctx context.Context, in *BatchGetOrganizationsRequest, opts ...grpc.CallOption) (*BatchGetOrganizationsResponse, error)
@@ -134,6 +155,17 @@ type ApplicationsServiceClient interface {
 	// SetApplicationStage records an application's place in the programme when the reviews service publishes
 	// an outcome. Internal: callable only by the reviews service, not exposed over HTTP. Idempotent.
 	SetApplicationStage(ctx context.Context, in *SetApplicationStageRequest, opts ...grpc.CallOption) (*Application, error)
+	// AcceptPartnership records that the partner organisation named by an application consents to partner it.
+	// Only then does the application count as partnered (not idea-only). The partner organisation's own account
+	// (APPLICANT of partner_org_id) only; the partner must be a verified social organisation.
+	AcceptPartnership(ctx context.Context, in *AcceptPartnershipRequest, opts ...grpc.CallOption) (*Application, error)
+	// WithdrawPartnership withdraws (or declines) the partner's consent: the application no longer counts as
+	// partnered and is idea-only again when its applicant is not a social organisation. Refused once the
+	// application is selected (PARTNERSHIP_LOCKED). The partner organisation's own account only.
+	WithdrawPartnership(ctx context.Context, in *WithdrawPartnershipRequest, opts ...grpc.CallOption) (*Application, error)
+	// ListPartnerships lists the applications that name an organisation as partner, oldest first, so the partner
+	// can find what awaits its consent. The organisation's own account and staff.
+	ListPartnerships(ctx context.Context, in *ListPartnershipsRequest, opts ...grpc.CallOption) (*ListPartnershipsResponse, error)
 	// ListApplicationRevisions lists every submitted version of an application, first submission first.
 	ListApplicationRevisions(ctx context.Context, in *ListApplicationRevisionsRequest, opts ...grpc.CallOption) (*ListApplicationRevisionsResponse, error)
 }
@@ -250,6 +282,36 @@ func (c *applicationsServiceClient) GetOrganization(ctx context.Context, in *Get
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Organization)
 	err := c.cc.Invoke(ctx, ApplicationsService_GetOrganization_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) ExportOrganizationData(ctx context.Context, in *ExportOrganizationDataRequest, opts ...grpc.CallOption) (*v1.PersonalDataExport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(v1.PersonalDataExport)
+	err := c.cc.Invoke(ctx, ApplicationsService_ExportOrganizationData_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) EraseOrganizationData(ctx context.Context, in *EraseOrganizationDataRequest, opts ...grpc.CallOption) (*v1.ErasePersonalDataResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(v1.ErasePersonalDataResponse)
+	err := c.cc.Invoke(ctx, ApplicationsService_EraseOrganizationData_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) ListPersonalDataRequests(ctx context.Context, in *v1.ListPersonalDataRequestsRequest, opts ...grpc.CallOption) (*v1.ListPersonalDataRequestsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(v1.ListPersonalDataRequestsResponse)
+	err := c.cc.Invoke(ctx, ApplicationsService_ListPersonalDataRequests_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -406,6 +468,36 @@ func (c *applicationsServiceClient) SetApplicationStage(ctx context.Context, in 
 	return out, nil
 }
 
+func (c *applicationsServiceClient) AcceptPartnership(ctx context.Context, in *AcceptPartnershipRequest, opts ...grpc.CallOption) (*Application, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Application)
+	err := c.cc.Invoke(ctx, ApplicationsService_AcceptPartnership_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) WithdrawPartnership(ctx context.Context, in *WithdrawPartnershipRequest, opts ...grpc.CallOption) (*Application, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Application)
+	err := c.cc.Invoke(ctx, ApplicationsService_WithdrawPartnership_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationsServiceClient) ListPartnerships(ctx context.Context, in *ListPartnershipsRequest, opts ...grpc.CallOption) (*ListPartnershipsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPartnershipsResponse)
+	err := c.cc.Invoke(ctx, ApplicationsService_ListPartnerships_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *applicationsServiceClient) ListApplicationRevisions(ctx context.Context, in *ListApplicationRevisionsRequest, opts ...grpc.CallOption) (*ListApplicationRevisionsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListApplicationRevisionsResponse)
@@ -432,8 +524,10 @@ type ApplicationsServiceServer interface {
 	// open calls. Anyone sees the published rounds (every phase but DRAFT); staff see every round and may ask
 	// for the overdue ones only.
 	ListRounds(context.Context, *ListRoundsRequest) (*ListRoundsResponse, error)
-	// UpdateRound replaces the name and policy of a round still in DRAFT; the policy is frozen once published.
-	// ORGANIZER only; carries the round's etag.
+	// UpdateRound changes a round still in DRAFT (the policy is frozen once published): the fields named in
+	// update_mask (name, notice, guidance, policy, or single policy fields as policy.<field>); without a mask,
+	// the fields given (a policy given replaces the whole policy, an omitted one is kept). ORGANIZER only;
+	// carries the round's etag.
 	UpdateRound(context.Context, *UpdateRoundRequest) (*Round, error)
 	// AdvanceRound moves a round to the next phase, refusing with FAILED_PRECONDITION and the unmet precondition
 	// as reason. Phases only move forward, one at a time. ORGANIZER only.
@@ -457,6 +551,18 @@ type ApplicationsServiceServer interface {
 	// GetOrganization returns an organisation; personal numbers are masked for everyone but the owner and ORGANIZER.
 	// A REVIEWER reads (masked) the organisations applying to, or partnering, an application its panel scores.
 	GetOrganization(context.Context, *GetOrganizationRequest) (*Organization, error)
+	// ExportOrganizationData returns everything stored about the person behind an organisation (the individual
+	// applicant or the legal representative: name of an individual, ID number, phone), in clear (PIPL access
+	// right). The organisation's owner, or an ORGANIZER acting on the subject's request with a reason. Recorded in
+	// the personal-data audit trail.
+	ExportOrganizationData(context.Context, *ExportOrganizationDataRequest) (*v1.PersonalDataExport, error)
+	// EraseOrganizationData erases the person's data behind an organisation: ID number and phone deleted (sealed
+	// values removed, not re-encrypted), an individual's name replaced by a placeholder; applications and their
+	// references stay. The owner or an ORGANIZER on request. Recorded in the personal-data audit trail.
+	EraseOrganizationData(context.Context, *EraseOrganizationDataRequest) (*v1.ErasePersonalDataResponse, error)
+	// ListPersonalDataRequests lists the exports and erasures of organisation contacts' data, newest first.
+	// ORGANIZER and AUDITOR.
+	ListPersonalDataRequests(context.Context, *v1.ListPersonalDataRequestsRequest) (*v1.ListPersonalDataRequestsResponse, error)
 	// BatchGetOrganizations returns up to 1,000 organisations by ID in one call (personal numbers masked), in the
 	// order asked; an unknown ID is left out. Internal: suite services only (statistics), not exposed over HTTP.
 	BatchGetOrganizations(context.Context, *BatchGetOrganizationsRequest) (*BatchGetOrganizationsResponse, error)
@@ -502,6 +608,17 @@ type ApplicationsServiceServer interface {
 	// SetApplicationStage records an application's place in the programme when the reviews service publishes
 	// an outcome. Internal: callable only by the reviews service, not exposed over HTTP. Idempotent.
 	SetApplicationStage(context.Context, *SetApplicationStageRequest) (*Application, error)
+	// AcceptPartnership records that the partner organisation named by an application consents to partner it.
+	// Only then does the application count as partnered (not idea-only). The partner organisation's own account
+	// (APPLICANT of partner_org_id) only; the partner must be a verified social organisation.
+	AcceptPartnership(context.Context, *AcceptPartnershipRequest) (*Application, error)
+	// WithdrawPartnership withdraws (or declines) the partner's consent: the application no longer counts as
+	// partnered and is idea-only again when its applicant is not a social organisation. Refused once the
+	// application is selected (PARTNERSHIP_LOCKED). The partner organisation's own account only.
+	WithdrawPartnership(context.Context, *WithdrawPartnershipRequest) (*Application, error)
+	// ListPartnerships lists the applications that name an organisation as partner, oldest first, so the partner
+	// can find what awaits its consent. The organisation's own account and staff.
+	ListPartnerships(context.Context, *ListPartnershipsRequest) (*ListPartnershipsResponse, error)
 	// ListApplicationRevisions lists every submitted version of an application, first submission first.
 	ListApplicationRevisions(context.Context, *ListApplicationRevisionsRequest) (*ListApplicationRevisionsResponse, error)
 	mustEmbedUnimplementedApplicationsServiceServer()
@@ -547,6 +664,15 @@ func (UnimplementedApplicationsServiceServer) VerifyOrganization(context.Context
 func (UnimplementedApplicationsServiceServer) GetOrganization(context.Context, *GetOrganizationRequest) (*Organization, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetOrganization not implemented")
 }
+func (UnimplementedApplicationsServiceServer) ExportOrganizationData(context.Context, *ExportOrganizationDataRequest) (*v1.PersonalDataExport, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportOrganizationData not implemented")
+}
+func (UnimplementedApplicationsServiceServer) EraseOrganizationData(context.Context, *EraseOrganizationDataRequest) (*v1.ErasePersonalDataResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EraseOrganizationData not implemented")
+}
+func (UnimplementedApplicationsServiceServer) ListPersonalDataRequests(context.Context, *v1.ListPersonalDataRequestsRequest) (*v1.ListPersonalDataRequestsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPersonalDataRequests not implemented")
+}
 func (UnimplementedApplicationsServiceServer) BatchGetOrganizations(context.Context, *BatchGetOrganizationsRequest) (*BatchGetOrganizationsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchGetOrganizations not implemented")
 }
@@ -591,6 +717,15 @@ func (UnimplementedApplicationsServiceServer) ListApplications(context.Context, 
 }
 func (UnimplementedApplicationsServiceServer) SetApplicationStage(context.Context, *SetApplicationStageRequest) (*Application, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetApplicationStage not implemented")
+}
+func (UnimplementedApplicationsServiceServer) AcceptPartnership(context.Context, *AcceptPartnershipRequest) (*Application, error) {
+	return nil, status.Error(codes.Unimplemented, "method AcceptPartnership not implemented")
+}
+func (UnimplementedApplicationsServiceServer) WithdrawPartnership(context.Context, *WithdrawPartnershipRequest) (*Application, error) {
+	return nil, status.Error(codes.Unimplemented, "method WithdrawPartnership not implemented")
+}
+func (UnimplementedApplicationsServiceServer) ListPartnerships(context.Context, *ListPartnershipsRequest) (*ListPartnershipsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPartnerships not implemented")
 }
 func (UnimplementedApplicationsServiceServer) ListApplicationRevisions(context.Context, *ListApplicationRevisionsRequest) (*ListApplicationRevisionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListApplicationRevisions not implemented")
@@ -810,6 +945,60 @@ func _ApplicationsService_GetOrganization_Handler(srv interface{}, ctx context.C
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ApplicationsServiceServer).GetOrganization(ctx, req.(*GetOrganizationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_ExportOrganizationData_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportOrganizationDataRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).ExportOrganizationData(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_ExportOrganizationData_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).ExportOrganizationData(ctx, req.(*ExportOrganizationDataRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_EraseOrganizationData_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EraseOrganizationDataRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).EraseOrganizationData(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_EraseOrganizationData_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).EraseOrganizationData(ctx, req.(*EraseOrganizationDataRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_ListPersonalDataRequests_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(v1.ListPersonalDataRequestsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).ListPersonalDataRequests(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_ListPersonalDataRequests_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).ListPersonalDataRequests(ctx, req.(*v1.ListPersonalDataRequestsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1084,6 +1273,60 @@ func _ApplicationsService_SetApplicationStage_Handler(srv interface{}, ctx conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ApplicationsService_AcceptPartnership_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AcceptPartnershipRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).AcceptPartnership(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_AcceptPartnership_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).AcceptPartnership(ctx, req.(*AcceptPartnershipRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_WithdrawPartnership_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WithdrawPartnershipRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).WithdrawPartnership(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_WithdrawPartnership_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).WithdrawPartnership(ctx, req.(*WithdrawPartnershipRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationsService_ListPartnerships_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPartnershipsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationsServiceServer).ListPartnerships(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationsService_ListPartnerships_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationsServiceServer).ListPartnerships(ctx, req.(*ListPartnershipsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ApplicationsService_ListApplicationRevisions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListApplicationRevisionsRequest)
 	if err := dec(in); err != nil {
@@ -1154,6 +1397,18 @@ var ApplicationsService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _ApplicationsService_GetOrganization_Handler,
 		},
 		{
+			MethodName: "ExportOrganizationData",
+			Handler:    _ApplicationsService_ExportOrganizationData_Handler,
+		},
+		{
+			MethodName: "EraseOrganizationData",
+			Handler:    _ApplicationsService_EraseOrganizationData_Handler,
+		},
+		{
+			MethodName: "ListPersonalDataRequests",
+			Handler:    _ApplicationsService_ListPersonalDataRequests_Handler,
+		},
+		{
 			MethodName: "BatchGetOrganizations",
 			Handler:    _ApplicationsService_BatchGetOrganizations_Handler,
 		},
@@ -1212,6 +1467,18 @@ var ApplicationsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetApplicationStage",
 			Handler:    _ApplicationsService_SetApplicationStage_Handler,
+		},
+		{
+			MethodName: "AcceptPartnership",
+			Handler:    _ApplicationsService_AcceptPartnership_Handler,
+		},
+		{
+			MethodName: "WithdrawPartnership",
+			Handler:    _ApplicationsService_WithdrawPartnership_Handler,
+		},
+		{
+			MethodName: "ListPartnerships",
+			Handler:    _ApplicationsService_ListPartnerships_Handler,
 		},
 		{
 			MethodName: "ListApplicationRevisions",

@@ -7,6 +7,7 @@
 package donationsv1
 
 import (
+	v1 "github.com/commonweal/commonweal/gen/go/commonweal/privacy/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -265,6 +266,125 @@ func (TransferKind) EnumDescriptor() ([]byte, []int) {
 	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{3}
 }
 
+// ExportDonorDataRequest names the donor whose data is exported.
+type ExportDonorDataRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Donor ID.
+	DonorId string `protobuf:"bytes,1,opt,name=donor_id,json=donorId,proto3" json:"donor_id,omitempty"`
+	// The subject's request reference; required for an ORGANIZER.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportDonorDataRequest) Reset() {
+	*x = ExportDonorDataRequest{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportDonorDataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportDonorDataRequest) ProtoMessage() {}
+
+func (x *ExportDonorDataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportDonorDataRequest.ProtoReflect.Descriptor instead.
+func (*ExportDonorDataRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ExportDonorDataRequest) GetDonorId() string {
+	if x != nil {
+		return x.DonorId
+	}
+	return ""
+}
+
+func (x *ExportDonorDataRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// EraseDonorDataRequest names the donor whose data is erased.
+type EraseDonorDataRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Donor ID.
+	DonorId string `protobuf:"bytes,1,opt,name=donor_id,json=donorId,proto3" json:"donor_id,omitempty"`
+	// The subject's request reference; required for an ORGANIZER.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseDonorDataRequest) Reset() {
+	*x = EraseDonorDataRequest{}
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseDonorDataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseDonorDataRequest) ProtoMessage() {}
+
+func (x *EraseDonorDataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseDonorDataRequest.ProtoReflect.Descriptor instead.
+func (*EraseDonorDataRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *EraseDonorDataRequest) GetDonorId() string {
+	if x != nil {
+		return x.DonorId
+	}
+	return ""
+}
+
+func (x *EraseDonorDataRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *EraseDonorDataRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // Donor is an enterprise, foundation or individual that pledges earmarked donations.
 type Donor struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -288,7 +408,7 @@ type Donor struct {
 
 func (x *Donor) Reset() {
 	*x = Donor{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[0]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -300,7 +420,7 @@ func (x *Donor) String() string {
 func (*Donor) ProtoMessage() {}
 
 func (x *Donor) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[0]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -313,7 +433,7 @@ func (x *Donor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Donor.ProtoReflect.Descriptor instead.
 func (*Donor) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{0}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Donor) GetId() string {
@@ -386,7 +506,7 @@ type CreateDonorRequest struct {
 
 func (x *CreateDonorRequest) Reset() {
 	*x = CreateDonorRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[1]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -398,7 +518,7 @@ func (x *CreateDonorRequest) String() string {
 func (*CreateDonorRequest) ProtoMessage() {}
 
 func (x *CreateDonorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[1]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -411,7 +531,7 @@ func (x *CreateDonorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDonorRequest.ProtoReflect.Descriptor instead.
 func (*CreateDonorRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{1}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateDonorRequest) GetName() string {
@@ -467,7 +587,7 @@ type GetDonorRequest struct {
 
 func (x *GetDonorRequest) Reset() {
 	*x = GetDonorRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[2]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -479,7 +599,7 @@ func (x *GetDonorRequest) String() string {
 func (*GetDonorRequest) ProtoMessage() {}
 
 func (x *GetDonorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[2]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -492,7 +612,7 @@ func (x *GetDonorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDonorRequest.ProtoReflect.Descriptor instead.
 func (*GetDonorRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{2}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetDonorRequest) GetDonorId() string {
@@ -515,7 +635,7 @@ type ListDonorsRequest struct {
 
 func (x *ListDonorsRequest) Reset() {
 	*x = ListDonorsRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[3]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -527,7 +647,7 @@ func (x *ListDonorsRequest) String() string {
 func (*ListDonorsRequest) ProtoMessage() {}
 
 func (x *ListDonorsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[3]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -540,7 +660,7 @@ func (x *ListDonorsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDonorsRequest.ProtoReflect.Descriptor instead.
 func (*ListDonorsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{3}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListDonorsRequest) GetPageSize() int32 {
@@ -570,7 +690,7 @@ type ListDonorsResponse struct {
 
 func (x *ListDonorsResponse) Reset() {
 	*x = ListDonorsResponse{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[4]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -582,7 +702,7 @@ func (x *ListDonorsResponse) String() string {
 func (*ListDonorsResponse) ProtoMessage() {}
 
 func (x *ListDonorsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[4]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -595,7 +715,7 @@ func (x *ListDonorsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDonorsResponse.ProtoReflect.Descriptor instead.
 func (*ListDonorsResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{4}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListDonorsResponse) GetDonors() []*Donor {
@@ -667,7 +787,7 @@ type Pledge struct {
 
 func (x *Pledge) Reset() {
 	*x = Pledge{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[5]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -679,7 +799,7 @@ func (x *Pledge) String() string {
 func (*Pledge) ProtoMessage() {}
 
 func (x *Pledge) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[5]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -692,7 +812,7 @@ func (x *Pledge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pledge.ProtoReflect.Descriptor instead.
 func (*Pledge) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{5}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Pledge) GetId() string {
@@ -879,7 +999,7 @@ type CreatePledgeRequest struct {
 
 func (x *CreatePledgeRequest) Reset() {
 	*x = CreatePledgeRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[6]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -891,7 +1011,7 @@ func (x *CreatePledgeRequest) String() string {
 func (*CreatePledgeRequest) ProtoMessage() {}
 
 func (x *CreatePledgeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[6]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -904,7 +1024,7 @@ func (x *CreatePledgeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePledgeRequest.ProtoReflect.Descriptor instead.
 func (*CreatePledgeRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{6}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CreatePledgeRequest) GetDonorId() string {
@@ -967,7 +1087,7 @@ type GetPledgeRequest struct {
 
 func (x *GetPledgeRequest) Reset() {
 	*x = GetPledgeRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[7]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -979,7 +1099,7 @@ func (x *GetPledgeRequest) String() string {
 func (*GetPledgeRequest) ProtoMessage() {}
 
 func (x *GetPledgeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[7]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -992,7 +1112,7 @@ func (x *GetPledgeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPledgeRequest.ProtoReflect.Descriptor instead.
 func (*GetPledgeRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{7}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetPledgeRequest) GetPledgeId() string {
@@ -1019,7 +1139,7 @@ type ListPledgesRequest struct {
 
 func (x *ListPledgesRequest) Reset() {
 	*x = ListPledgesRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[8]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1031,7 +1151,7 @@ func (x *ListPledgesRequest) String() string {
 func (*ListPledgesRequest) ProtoMessage() {}
 
 func (x *ListPledgesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[8]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1044,7 +1164,7 @@ func (x *ListPledgesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPledgesRequest.ProtoReflect.Descriptor instead.
 func (*ListPledgesRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{8}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListPledgesRequest) GetApplicationId() string {
@@ -1088,7 +1208,7 @@ type ListPledgesResponse struct {
 
 func (x *ListPledgesResponse) Reset() {
 	*x = ListPledgesResponse{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[9]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1100,7 +1220,7 @@ func (x *ListPledgesResponse) String() string {
 func (*ListPledgesResponse) ProtoMessage() {}
 
 func (x *ListPledgesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[9]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1113,7 +1233,7 @@ func (x *ListPledgesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPledgesResponse.ProtoReflect.Descriptor instead.
 func (*ListPledgesResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{9}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListPledgesResponse) GetPledges() []*Pledge {
@@ -1149,7 +1269,7 @@ type ConfirmDepositRequest struct {
 
 func (x *ConfirmDepositRequest) Reset() {
 	*x = ConfirmDepositRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[10]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1161,7 +1281,7 @@ func (x *ConfirmDepositRequest) String() string {
 func (*ConfirmDepositRequest) ProtoMessage() {}
 
 func (x *ConfirmDepositRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[10]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1174,7 +1294,7 @@ func (x *ConfirmDepositRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmDepositRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmDepositRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{10}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ConfirmDepositRequest) GetPledgeId() string {
@@ -1229,7 +1349,7 @@ type AppraisePledgeRequest struct {
 
 func (x *AppraisePledgeRequest) Reset() {
 	*x = AppraisePledgeRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[11]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1241,7 +1361,7 @@ func (x *AppraisePledgeRequest) String() string {
 func (*AppraisePledgeRequest) ProtoMessage() {}
 
 func (x *AppraisePledgeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[11]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1254,7 +1374,7 @@ func (x *AppraisePledgeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppraisePledgeRequest.ProtoReflect.Descriptor instead.
 func (*AppraisePledgeRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{11}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AppraisePledgeRequest) GetPledgeId() string {
@@ -1298,7 +1418,7 @@ type ApproveAppraisalRequest struct {
 
 func (x *ApproveAppraisalRequest) Reset() {
 	*x = ApproveAppraisalRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[12]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1310,7 +1430,7 @@ func (x *ApproveAppraisalRequest) String() string {
 func (*ApproveAppraisalRequest) ProtoMessage() {}
 
 func (x *ApproveAppraisalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[12]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1323,7 +1443,7 @@ func (x *ApproveAppraisalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveAppraisalRequest.ProtoReflect.Descriptor instead.
 func (*ApproveAppraisalRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{12}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ApproveAppraisalRequest) GetPledgeId() string {
@@ -1355,7 +1475,7 @@ type RefundPledgeRequest struct {
 
 func (x *RefundPledgeRequest) Reset() {
 	*x = RefundPledgeRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[13]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1367,7 +1487,7 @@ func (x *RefundPledgeRequest) String() string {
 func (*RefundPledgeRequest) ProtoMessage() {}
 
 func (x *RefundPledgeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[13]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1380,7 +1500,7 @@ func (x *RefundPledgeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundPledgeRequest.ProtoReflect.Descriptor instead.
 func (*RefundPledgeRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{13}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RefundPledgeRequest) GetPledgeId() string {
@@ -1422,7 +1542,7 @@ type RedirectPledgeRequest struct {
 
 func (x *RedirectPledgeRequest) Reset() {
 	*x = RedirectPledgeRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[14]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1434,7 +1554,7 @@ func (x *RedirectPledgeRequest) String() string {
 func (*RedirectPledgeRequest) ProtoMessage() {}
 
 func (x *RedirectPledgeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[14]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1447,7 +1567,7 @@ func (x *RedirectPledgeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedirectPledgeRequest.ProtoReflect.Descriptor instead.
 func (*RedirectPledgeRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{14}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RedirectPledgeRequest) GetPledgeId() string {
@@ -1491,7 +1611,7 @@ type GetDonationSummaryRequest struct {
 
 func (x *GetDonationSummaryRequest) Reset() {
 	*x = GetDonationSummaryRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[15]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1503,7 +1623,7 @@ func (x *GetDonationSummaryRequest) String() string {
 func (*GetDonationSummaryRequest) ProtoMessage() {}
 
 func (x *GetDonationSummaryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[15]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1516,7 +1636,7 @@ func (x *GetDonationSummaryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDonationSummaryRequest.ProtoReflect.Descriptor instead.
 func (*GetDonationSummaryRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{15}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetDonationSummaryRequest) GetApplicationId() string {
@@ -1558,7 +1678,7 @@ type DonationSummary struct {
 
 func (x *DonationSummary) Reset() {
 	*x = DonationSummary{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[16]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1570,7 +1690,7 @@ func (x *DonationSummary) String() string {
 func (*DonationSummary) ProtoMessage() {}
 
 func (x *DonationSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[16]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1583,7 +1703,7 @@ func (x *DonationSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DonationSummary.ProtoReflect.Descriptor instead.
 func (*DonationSummary) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{16}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DonationSummary) GetApplicationId() string {
@@ -1637,7 +1757,7 @@ type VerifyLedgerRequest struct {
 
 func (x *VerifyLedgerRequest) Reset() {
 	*x = VerifyLedgerRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[17]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1649,7 +1769,7 @@ func (x *VerifyLedgerRequest) String() string {
 func (*VerifyLedgerRequest) ProtoMessage() {}
 
 func (x *VerifyLedgerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[17]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1662,7 +1782,7 @@ func (x *VerifyLedgerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyLedgerRequest.ProtoReflect.Descriptor instead.
 func (*VerifyLedgerRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{17}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{19}
 }
 
 // VerifyLedgerResponse is the result of a ledger check.
@@ -1687,7 +1807,7 @@ type VerifyLedgerResponse struct {
 
 func (x *VerifyLedgerResponse) Reset() {
 	*x = VerifyLedgerResponse{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[18]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1699,7 +1819,7 @@ func (x *VerifyLedgerResponse) String() string {
 func (*VerifyLedgerResponse) ProtoMessage() {}
 
 func (x *VerifyLedgerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[18]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1712,7 +1832,7 @@ func (x *VerifyLedgerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyLedgerResponse.ProtoReflect.Descriptor instead.
 func (*VerifyLedgerResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{18}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *VerifyLedgerResponse) GetBalanced() bool {
@@ -1768,7 +1888,7 @@ type ListApplicationDonorsRequest struct {
 
 func (x *ListApplicationDonorsRequest) Reset() {
 	*x = ListApplicationDonorsRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[19]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1780,7 +1900,7 @@ func (x *ListApplicationDonorsRequest) String() string {
 func (*ListApplicationDonorsRequest) ProtoMessage() {}
 
 func (x *ListApplicationDonorsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[19]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1793,7 +1913,7 @@ func (x *ListApplicationDonorsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationDonorsRequest.ProtoReflect.Descriptor instead.
 func (*ListApplicationDonorsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{19}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListApplicationDonorsRequest) GetApplicationId() string {
@@ -1814,7 +1934,7 @@ type ListApplicationDonorsResponse struct {
 
 func (x *ListApplicationDonorsResponse) Reset() {
 	*x = ListApplicationDonorsResponse{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[20]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1826,7 +1946,7 @@ func (x *ListApplicationDonorsResponse) String() string {
 func (*ListApplicationDonorsResponse) ProtoMessage() {}
 
 func (x *ListApplicationDonorsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[20]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1839,7 +1959,7 @@ func (x *ListApplicationDonorsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationDonorsResponse.ProtoReflect.Descriptor instead.
 func (*ListApplicationDonorsResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{20}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListApplicationDonorsResponse) GetDonorIds() []string {
@@ -1864,7 +1984,7 @@ type BatchGetDonationTotalsRequest struct {
 
 func (x *BatchGetDonationTotalsRequest) Reset() {
 	*x = BatchGetDonationTotalsRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[21]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1876,7 +1996,7 @@ func (x *BatchGetDonationTotalsRequest) String() string {
 func (*BatchGetDonationTotalsRequest) ProtoMessage() {}
 
 func (x *BatchGetDonationTotalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[21]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1889,7 +2009,7 @@ func (x *BatchGetDonationTotalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetDonationTotalsRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetDonationTotalsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{21}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *BatchGetDonationTotalsRequest) GetRoundId() string {
@@ -1926,7 +2046,7 @@ type BatchGetDonationTotalsResponse struct {
 
 func (x *BatchGetDonationTotalsResponse) Reset() {
 	*x = BatchGetDonationTotalsResponse{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[22]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1938,7 +2058,7 @@ func (x *BatchGetDonationTotalsResponse) String() string {
 func (*BatchGetDonationTotalsResponse) ProtoMessage() {}
 
 func (x *BatchGetDonationTotalsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[22]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1951,7 +2071,7 @@ func (x *BatchGetDonationTotalsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetDonationTotalsResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetDonationTotalsResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{22}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *BatchGetDonationTotalsResponse) GetTotals() []*DonationTotals {
@@ -1988,7 +2108,7 @@ type DonationTotals struct {
 
 func (x *DonationTotals) Reset() {
 	*x = DonationTotals{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[23]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2000,7 +2120,7 @@ func (x *DonationTotals) String() string {
 func (*DonationTotals) ProtoMessage() {}
 
 func (x *DonationTotals) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[23]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2013,7 +2133,7 @@ func (x *DonationTotals) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DonationTotals.ProtoReflect.Descriptor instead.
 func (*DonationTotals) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{23}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *DonationTotals) GetApplicationId() string {
@@ -2085,7 +2205,7 @@ type LedgerTransfer struct {
 
 func (x *LedgerTransfer) Reset() {
 	*x = LedgerTransfer{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[24]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2097,7 +2217,7 @@ func (x *LedgerTransfer) String() string {
 func (*LedgerTransfer) ProtoMessage() {}
 
 func (x *LedgerTransfer) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[24]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2110,7 +2230,7 @@ func (x *LedgerTransfer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerTransfer.ProtoReflect.Descriptor instead.
 func (*LedgerTransfer) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{24}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *LedgerTransfer) GetTransferId() string {
@@ -2214,7 +2334,7 @@ type ReserveDonationShareRequest struct {
 
 func (x *ReserveDonationShareRequest) Reset() {
 	*x = ReserveDonationShareRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[25]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2226,7 +2346,7 @@ func (x *ReserveDonationShareRequest) String() string {
 func (*ReserveDonationShareRequest) ProtoMessage() {}
 
 func (x *ReserveDonationShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[25]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2239,7 +2359,7 @@ func (x *ReserveDonationShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReserveDonationShareRequest.ProtoReflect.Descriptor instead.
 func (*ReserveDonationShareRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{25}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ReserveDonationShareRequest) GetTransferId() string {
@@ -2283,7 +2403,7 @@ type ReleaseDonationShareRequest struct {
 
 func (x *ReleaseDonationShareRequest) Reset() {
 	*x = ReleaseDonationShareRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[26]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2295,7 +2415,7 @@ func (x *ReleaseDonationShareRequest) String() string {
 func (*ReleaseDonationShareRequest) ProtoMessage() {}
 
 func (x *ReleaseDonationShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[26]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2308,7 +2428,7 @@ func (x *ReleaseDonationShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseDonationShareRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseDonationShareRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{26}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ReleaseDonationShareRequest) GetTransferId() string {
@@ -2338,7 +2458,7 @@ type CancelDonationShareRequest struct {
 
 func (x *CancelDonationShareRequest) Reset() {
 	*x = CancelDonationShareRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[27]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2350,7 +2470,7 @@ func (x *CancelDonationShareRequest) String() string {
 func (*CancelDonationShareRequest) ProtoMessage() {}
 
 func (x *CancelDonationShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[27]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2363,7 +2483,7 @@ func (x *CancelDonationShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelDonationShareRequest.ProtoReflect.Descriptor instead.
 func (*CancelDonationShareRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{27}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CancelDonationShareRequest) GetTransferId() string {
@@ -2399,7 +2519,7 @@ type ReturnDonationShareRequest struct {
 
 func (x *ReturnDonationShareRequest) Reset() {
 	*x = ReturnDonationShareRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[28]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2411,7 +2531,7 @@ func (x *ReturnDonationShareRequest) String() string {
 func (*ReturnDonationShareRequest) ProtoMessage() {}
 
 func (x *ReturnDonationShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[28]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2424,7 +2544,7 @@ func (x *ReturnDonationShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReturnDonationShareRequest.ProtoReflect.Descriptor instead.
 func (*ReturnDonationShareRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{28}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ReturnDonationShareRequest) GetTransferId() string {
@@ -2481,7 +2601,7 @@ type ListLedgerTransfersRequest struct {
 
 func (x *ListLedgerTransfersRequest) Reset() {
 	*x = ListLedgerTransfersRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[29]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2493,7 +2613,7 @@ func (x *ListLedgerTransfersRequest) String() string {
 func (*ListLedgerTransfersRequest) ProtoMessage() {}
 
 func (x *ListLedgerTransfersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[29]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2506,7 +2626,7 @@ func (x *ListLedgerTransfersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerTransfersRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerTransfersRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{29}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListLedgerTransfersRequest) GetApplicationId() string {
@@ -2557,7 +2677,7 @@ type ListLedgerTransfersResponse struct {
 
 func (x *ListLedgerTransfersResponse) Reset() {
 	*x = ListLedgerTransfersResponse{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[30]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2569,7 +2689,7 @@ func (x *ListLedgerTransfersResponse) String() string {
 func (*ListLedgerTransfersResponse) ProtoMessage() {}
 
 func (x *ListLedgerTransfersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[30]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2582,7 +2702,7 @@ func (x *ListLedgerTransfersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerTransfersResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerTransfersResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{30}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListLedgerTransfersResponse) GetTransfers() []*LedgerTransfer {
@@ -2620,7 +2740,7 @@ type ListPledgeEventsRequest struct {
 
 func (x *ListPledgeEventsRequest) Reset() {
 	*x = ListPledgeEventsRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[31]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2632,7 +2752,7 @@ func (x *ListPledgeEventsRequest) String() string {
 func (*ListPledgeEventsRequest) ProtoMessage() {}
 
 func (x *ListPledgeEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[31]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2645,7 +2765,7 @@ func (x *ListPledgeEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPledgeEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListPledgeEventsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{31}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListPledgeEventsRequest) GetApplicationId() string {
@@ -2703,7 +2823,7 @@ type ListPledgeEventsResponse struct {
 
 func (x *ListPledgeEventsResponse) Reset() {
 	*x = ListPledgeEventsResponse{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[32]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2715,7 +2835,7 @@ func (x *ListPledgeEventsResponse) String() string {
 func (*ListPledgeEventsResponse) ProtoMessage() {}
 
 func (x *ListPledgeEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[32]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2728,7 +2848,7 @@ func (x *ListPledgeEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPledgeEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListPledgeEventsResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{32}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListPledgeEventsResponse) GetEvents() []*PledgeEvent {
@@ -2770,7 +2890,7 @@ type PledgeEvent struct {
 
 func (x *PledgeEvent) Reset() {
 	*x = PledgeEvent{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[33]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2782,7 +2902,7 @@ func (x *PledgeEvent) String() string {
 func (*PledgeEvent) ProtoMessage() {}
 
 func (x *PledgeEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[33]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2795,7 +2915,7 @@ func (x *PledgeEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PledgeEvent.ProtoReflect.Descriptor instead.
 func (*PledgeEvent) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{33}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *PledgeEvent) GetEventId() string {
@@ -2863,7 +2983,7 @@ type GetDonationChainHeadsRequest struct {
 
 func (x *GetDonationChainHeadsRequest) Reset() {
 	*x = GetDonationChainHeadsRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[34]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2875,7 +2995,7 @@ func (x *GetDonationChainHeadsRequest) String() string {
 func (*GetDonationChainHeadsRequest) ProtoMessage() {}
 
 func (x *GetDonationChainHeadsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[34]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2888,7 +3008,7 @@ func (x *GetDonationChainHeadsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDonationChainHeadsRequest.ProtoReflect.Descriptor instead.
 func (*GetDonationChainHeadsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{34}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{36}
 }
 
 // ChainHeads are the current heads of the hash chains a service keeps.
@@ -2904,7 +3024,7 @@ type ChainHeads struct {
 
 func (x *ChainHeads) Reset() {
 	*x = ChainHeads{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[35]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2916,7 +3036,7 @@ func (x *ChainHeads) String() string {
 func (*ChainHeads) ProtoMessage() {}
 
 func (x *ChainHeads) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[35]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2929,7 +3049,7 @@ func (x *ChainHeads) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChainHeads.ProtoReflect.Descriptor instead.
 func (*ChainHeads) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{35}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ChainHeads) GetHeads() []*ChainHead {
@@ -2964,7 +3084,7 @@ type ChainHead struct {
 
 func (x *ChainHead) Reset() {
 	*x = ChainHead{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[36]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2976,7 +3096,7 @@ func (x *ChainHead) String() string {
 func (*ChainHead) ProtoMessage() {}
 
 func (x *ChainHead) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[36]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2989,7 +3109,7 @@ func (x *ChainHead) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChainHead.ProtoReflect.Descriptor instead.
 func (*ChainHead) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{36}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ChainHead) GetChain() string {
@@ -3035,7 +3155,7 @@ type CheckDonationChainHeadRequest struct {
 
 func (x *CheckDonationChainHeadRequest) Reset() {
 	*x = CheckDonationChainHeadRequest{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[37]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3047,7 +3167,7 @@ func (x *CheckDonationChainHeadRequest) String() string {
 func (*CheckDonationChainHeadRequest) ProtoMessage() {}
 
 func (x *CheckDonationChainHeadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[37]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3060,7 +3180,7 @@ func (x *CheckDonationChainHeadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckDonationChainHeadRequest.ProtoReflect.Descriptor instead.
 func (*CheckDonationChainHeadRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{37}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *CheckDonationChainHeadRequest) GetChain() string {
@@ -3100,7 +3220,7 @@ type CheckDonationChainHeadResponse struct {
 
 func (x *CheckDonationChainHeadResponse) Reset() {
 	*x = CheckDonationChainHeadResponse{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[38]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3112,7 +3232,7 @@ func (x *CheckDonationChainHeadResponse) String() string {
 func (*CheckDonationChainHeadResponse) ProtoMessage() {}
 
 func (x *CheckDonationChainHeadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[38]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3125,7 +3245,7 @@ func (x *CheckDonationChainHeadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckDonationChainHeadResponse.ProtoReflect.Descriptor instead.
 func (*CheckDonationChainHeadResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{38}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *CheckDonationChainHeadResponse) GetIntact() bool {
@@ -3167,7 +3287,7 @@ type ChainBreak struct {
 
 func (x *ChainBreak) Reset() {
 	*x = ChainBreak{}
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[39]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3179,7 +3299,7 @@ func (x *ChainBreak) String() string {
 func (*ChainBreak) ProtoMessage() {}
 
 func (x *ChainBreak) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[39]
+	mi := &file_commonweal_donations_v1_donations_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3192,7 +3312,7 @@ func (x *ChainBreak) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChainBreak.ProtoReflect.Descriptor instead.
 func (*ChainBreak) Descriptor() ([]byte, []int) {
-	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{39}
+	return file_commonweal_donations_v1_donations_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ChainBreak) GetChain() string {
@@ -3227,7 +3347,15 @@ var File_commonweal_donations_v1_donations_proto protoreflect.FileDescriptor
 
 const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\n" +
-	"'commonweal/donations/v1/donations.proto\x12\x17commonweal.donations.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x80\x02\n" +
+	"'commonweal/donations/v1/donations.proto\x12\x17commonweal.donations.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#commonweal/privacy/v1/privacy.proto\"P\n" +
+	"\x16ExportDonorDataRequest\x12\x1e\n" +
+	"\bdonor_id\x18\x01 \x01(\tB\x03\xe0A\x02R\adonorId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"n\n" +
+	"\x15EraseDonorDataRequest\x12\x1e\n" +
+	"\bdonor_id\x18\x01 \x01(\tB\x03\xe0A\x02R\adonorId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\x80\x02\n" +
 	"\x05Donor\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x126\n" +
@@ -3492,14 +3620,17 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\x14TRANSFER_KIND_POSTED\x10\x01\x12\x19\n" +
 	"\x15TRANSFER_KIND_PENDING\x10\x02\x12\x1e\n" +
 	"\x1aTRANSFER_KIND_POST_PENDING\x10\x03\x12\x1e\n" +
-	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\xdd\x18\n" +
+	"\x1aTRANSFER_KIND_VOID_PENDING\x10\x042\xe2\x1c\n" +
 	"\x10DonationsService\x12q\n" +
 	"\vCreateDonor\x12+.commonweal.donations.v1.CreateDonorRequest\x1a\x1e.commonweal.donations.v1.Donor\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/donors\x12s\n" +
 	"\bGetDonor\x12(.commonweal.donations.v1.GetDonorRequest\x1a\x1e.commonweal.donations.v1.Donor\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/donors/{donor_id}\x12y\n" +
 	"\n" +
 	"ListDonors\x12*.commonweal.donations.v1.ListDonorsRequest\x1a+.commonweal.donations.v1.ListDonorsResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
-	"/v1/donors\x12u\n" +
+	"/v1/donors\x12\xa2\x01\n" +
+	"\x0fExportDonorData\x12/.commonweal.donations.v1.ExportDonorDataRequest\x1a).commonweal.privacy.v1.PersonalDataExport\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/donors/{donor_id}:exportPersonalData\x12\xa6\x01\n" +
+	"\x0eEraseDonorData\x12..commonweal.donations.v1.EraseDonorDataRequest\x1a0.commonweal.privacy.v1.ErasePersonalDataResponse\"2\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/donors/{donor_id}:erasePersonalData\x12\xb4\x01\n" +
+	"\x18ListPersonalDataRequests\x126.commonweal.privacy.v1.ListPersonalDataRequestsRequest\x1a7.commonweal.privacy.v1.ListPersonalDataRequestsResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/personalDataRequests/donors\x12u\n" +
 	"\fCreatePledge\x12,.commonweal.donations.v1.CreatePledgeRequest\x1a\x1f.commonweal.donations.v1.Pledge\"\x16\x82\xd3\xe4\x93\x02\x10:\x01*\"\v/v1/pledges\x12x\n" +
 	"\tGetPledge\x12).commonweal.donations.v1.GetPledgeRequest\x1a\x1f.commonweal.donations.v1.Pledge\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/pledges/{pledge_id}\x12}\n" +
 	"\vListPledges\x12+.commonweal.donations.v1.ListPledgesRequest\x1a,.commonweal.donations.v1.ListPledgesResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/pledges\x12\x94\x01\n" +
@@ -3534,139 +3665,151 @@ func file_commonweal_donations_v1_donations_proto_rawDescGZIP() []byte {
 }
 
 var file_commonweal_donations_v1_donations_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_commonweal_donations_v1_donations_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_commonweal_donations_v1_donations_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_commonweal_donations_v1_donations_proto_goTypes = []any{
-	(DonorKind)(0),                         // 0: commonweal.donations.v1.DonorKind
-	(PledgeKind)(0),                        // 1: commonweal.donations.v1.PledgeKind
-	(PledgeState)(0),                       // 2: commonweal.donations.v1.PledgeState
-	(TransferKind)(0),                      // 3: commonweal.donations.v1.TransferKind
-	(*Donor)(nil),                          // 4: commonweal.donations.v1.Donor
-	(*CreateDonorRequest)(nil),             // 5: commonweal.donations.v1.CreateDonorRequest
-	(*GetDonorRequest)(nil),                // 6: commonweal.donations.v1.GetDonorRequest
-	(*ListDonorsRequest)(nil),              // 7: commonweal.donations.v1.ListDonorsRequest
-	(*ListDonorsResponse)(nil),             // 8: commonweal.donations.v1.ListDonorsResponse
-	(*Pledge)(nil),                         // 9: commonweal.donations.v1.Pledge
-	(*CreatePledgeRequest)(nil),            // 10: commonweal.donations.v1.CreatePledgeRequest
-	(*GetPledgeRequest)(nil),               // 11: commonweal.donations.v1.GetPledgeRequest
-	(*ListPledgesRequest)(nil),             // 12: commonweal.donations.v1.ListPledgesRequest
-	(*ListPledgesResponse)(nil),            // 13: commonweal.donations.v1.ListPledgesResponse
-	(*ConfirmDepositRequest)(nil),          // 14: commonweal.donations.v1.ConfirmDepositRequest
-	(*AppraisePledgeRequest)(nil),          // 15: commonweal.donations.v1.AppraisePledgeRequest
-	(*ApproveAppraisalRequest)(nil),        // 16: commonweal.donations.v1.ApproveAppraisalRequest
-	(*RefundPledgeRequest)(nil),            // 17: commonweal.donations.v1.RefundPledgeRequest
-	(*RedirectPledgeRequest)(nil),          // 18: commonweal.donations.v1.RedirectPledgeRequest
-	(*GetDonationSummaryRequest)(nil),      // 19: commonweal.donations.v1.GetDonationSummaryRequest
-	(*DonationSummary)(nil),                // 20: commonweal.donations.v1.DonationSummary
-	(*VerifyLedgerRequest)(nil),            // 21: commonweal.donations.v1.VerifyLedgerRequest
-	(*VerifyLedgerResponse)(nil),           // 22: commonweal.donations.v1.VerifyLedgerResponse
-	(*ListApplicationDonorsRequest)(nil),   // 23: commonweal.donations.v1.ListApplicationDonorsRequest
-	(*ListApplicationDonorsResponse)(nil),  // 24: commonweal.donations.v1.ListApplicationDonorsResponse
-	(*BatchGetDonationTotalsRequest)(nil),  // 25: commonweal.donations.v1.BatchGetDonationTotalsRequest
-	(*BatchGetDonationTotalsResponse)(nil), // 26: commonweal.donations.v1.BatchGetDonationTotalsResponse
-	(*DonationTotals)(nil),                 // 27: commonweal.donations.v1.DonationTotals
-	(*LedgerTransfer)(nil),                 // 28: commonweal.donations.v1.LedgerTransfer
-	(*ReserveDonationShareRequest)(nil),    // 29: commonweal.donations.v1.ReserveDonationShareRequest
-	(*ReleaseDonationShareRequest)(nil),    // 30: commonweal.donations.v1.ReleaseDonationShareRequest
-	(*CancelDonationShareRequest)(nil),     // 31: commonweal.donations.v1.CancelDonationShareRequest
-	(*ReturnDonationShareRequest)(nil),     // 32: commonweal.donations.v1.ReturnDonationShareRequest
-	(*ListLedgerTransfersRequest)(nil),     // 33: commonweal.donations.v1.ListLedgerTransfersRequest
-	(*ListLedgerTransfersResponse)(nil),    // 34: commonweal.donations.v1.ListLedgerTransfersResponse
-	(*ListPledgeEventsRequest)(nil),        // 35: commonweal.donations.v1.ListPledgeEventsRequest
-	(*ListPledgeEventsResponse)(nil),       // 36: commonweal.donations.v1.ListPledgeEventsResponse
-	(*PledgeEvent)(nil),                    // 37: commonweal.donations.v1.PledgeEvent
-	(*GetDonationChainHeadsRequest)(nil),   // 38: commonweal.donations.v1.GetDonationChainHeadsRequest
-	(*ChainHeads)(nil),                     // 39: commonweal.donations.v1.ChainHeads
-	(*ChainHead)(nil),                      // 40: commonweal.donations.v1.ChainHead
-	(*CheckDonationChainHeadRequest)(nil),  // 41: commonweal.donations.v1.CheckDonationChainHeadRequest
-	(*CheckDonationChainHeadResponse)(nil), // 42: commonweal.donations.v1.CheckDonationChainHeadResponse
-	(*ChainBreak)(nil),                     // 43: commonweal.donations.v1.ChainBreak
-	(*timestamppb.Timestamp)(nil),          // 44: google.protobuf.Timestamp
+	(DonorKind)(0),                              // 0: commonweal.donations.v1.DonorKind
+	(PledgeKind)(0),                             // 1: commonweal.donations.v1.PledgeKind
+	(PledgeState)(0),                            // 2: commonweal.donations.v1.PledgeState
+	(TransferKind)(0),                           // 3: commonweal.donations.v1.TransferKind
+	(*ExportDonorDataRequest)(nil),              // 4: commonweal.donations.v1.ExportDonorDataRequest
+	(*EraseDonorDataRequest)(nil),               // 5: commonweal.donations.v1.EraseDonorDataRequest
+	(*Donor)(nil),                               // 6: commonweal.donations.v1.Donor
+	(*CreateDonorRequest)(nil),                  // 7: commonweal.donations.v1.CreateDonorRequest
+	(*GetDonorRequest)(nil),                     // 8: commonweal.donations.v1.GetDonorRequest
+	(*ListDonorsRequest)(nil),                   // 9: commonweal.donations.v1.ListDonorsRequest
+	(*ListDonorsResponse)(nil),                  // 10: commonweal.donations.v1.ListDonorsResponse
+	(*Pledge)(nil),                              // 11: commonweal.donations.v1.Pledge
+	(*CreatePledgeRequest)(nil),                 // 12: commonweal.donations.v1.CreatePledgeRequest
+	(*GetPledgeRequest)(nil),                    // 13: commonweal.donations.v1.GetPledgeRequest
+	(*ListPledgesRequest)(nil),                  // 14: commonweal.donations.v1.ListPledgesRequest
+	(*ListPledgesResponse)(nil),                 // 15: commonweal.donations.v1.ListPledgesResponse
+	(*ConfirmDepositRequest)(nil),               // 16: commonweal.donations.v1.ConfirmDepositRequest
+	(*AppraisePledgeRequest)(nil),               // 17: commonweal.donations.v1.AppraisePledgeRequest
+	(*ApproveAppraisalRequest)(nil),             // 18: commonweal.donations.v1.ApproveAppraisalRequest
+	(*RefundPledgeRequest)(nil),                 // 19: commonweal.donations.v1.RefundPledgeRequest
+	(*RedirectPledgeRequest)(nil),               // 20: commonweal.donations.v1.RedirectPledgeRequest
+	(*GetDonationSummaryRequest)(nil),           // 21: commonweal.donations.v1.GetDonationSummaryRequest
+	(*DonationSummary)(nil),                     // 22: commonweal.donations.v1.DonationSummary
+	(*VerifyLedgerRequest)(nil),                 // 23: commonweal.donations.v1.VerifyLedgerRequest
+	(*VerifyLedgerResponse)(nil),                // 24: commonweal.donations.v1.VerifyLedgerResponse
+	(*ListApplicationDonorsRequest)(nil),        // 25: commonweal.donations.v1.ListApplicationDonorsRequest
+	(*ListApplicationDonorsResponse)(nil),       // 26: commonweal.donations.v1.ListApplicationDonorsResponse
+	(*BatchGetDonationTotalsRequest)(nil),       // 27: commonweal.donations.v1.BatchGetDonationTotalsRequest
+	(*BatchGetDonationTotalsResponse)(nil),      // 28: commonweal.donations.v1.BatchGetDonationTotalsResponse
+	(*DonationTotals)(nil),                      // 29: commonweal.donations.v1.DonationTotals
+	(*LedgerTransfer)(nil),                      // 30: commonweal.donations.v1.LedgerTransfer
+	(*ReserveDonationShareRequest)(nil),         // 31: commonweal.donations.v1.ReserveDonationShareRequest
+	(*ReleaseDonationShareRequest)(nil),         // 32: commonweal.donations.v1.ReleaseDonationShareRequest
+	(*CancelDonationShareRequest)(nil),          // 33: commonweal.donations.v1.CancelDonationShareRequest
+	(*ReturnDonationShareRequest)(nil),          // 34: commonweal.donations.v1.ReturnDonationShareRequest
+	(*ListLedgerTransfersRequest)(nil),          // 35: commonweal.donations.v1.ListLedgerTransfersRequest
+	(*ListLedgerTransfersResponse)(nil),         // 36: commonweal.donations.v1.ListLedgerTransfersResponse
+	(*ListPledgeEventsRequest)(nil),             // 37: commonweal.donations.v1.ListPledgeEventsRequest
+	(*ListPledgeEventsResponse)(nil),            // 38: commonweal.donations.v1.ListPledgeEventsResponse
+	(*PledgeEvent)(nil),                         // 39: commonweal.donations.v1.PledgeEvent
+	(*GetDonationChainHeadsRequest)(nil),        // 40: commonweal.donations.v1.GetDonationChainHeadsRequest
+	(*ChainHeads)(nil),                          // 41: commonweal.donations.v1.ChainHeads
+	(*ChainHead)(nil),                           // 42: commonweal.donations.v1.ChainHead
+	(*CheckDonationChainHeadRequest)(nil),       // 43: commonweal.donations.v1.CheckDonationChainHeadRequest
+	(*CheckDonationChainHeadResponse)(nil),      // 44: commonweal.donations.v1.CheckDonationChainHeadResponse
+	(*ChainBreak)(nil),                          // 45: commonweal.donations.v1.ChainBreak
+	(*timestamppb.Timestamp)(nil),               // 46: google.protobuf.Timestamp
+	(*v1.ListPersonalDataRequestsRequest)(nil),  // 47: commonweal.privacy.v1.ListPersonalDataRequestsRequest
+	(*v1.PersonalDataExport)(nil),               // 48: commonweal.privacy.v1.PersonalDataExport
+	(*v1.ErasePersonalDataResponse)(nil),        // 49: commonweal.privacy.v1.ErasePersonalDataResponse
+	(*v1.ListPersonalDataRequestsResponse)(nil), // 50: commonweal.privacy.v1.ListPersonalDataRequestsResponse
 }
 var file_commonweal_donations_v1_donations_proto_depIdxs = []int32{
 	0,  // 0: commonweal.donations.v1.Donor.kind:type_name -> commonweal.donations.v1.DonorKind
-	44, // 1: commonweal.donations.v1.Donor.create_time:type_name -> google.protobuf.Timestamp
+	46, // 1: commonweal.donations.v1.Donor.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: commonweal.donations.v1.CreateDonorRequest.kind:type_name -> commonweal.donations.v1.DonorKind
-	4,  // 3: commonweal.donations.v1.ListDonorsResponse.donors:type_name -> commonweal.donations.v1.Donor
+	6,  // 3: commonweal.donations.v1.ListDonorsResponse.donors:type_name -> commonweal.donations.v1.Donor
 	1,  // 4: commonweal.donations.v1.Pledge.kind:type_name -> commonweal.donations.v1.PledgeKind
 	2,  // 5: commonweal.donations.v1.Pledge.state:type_name -> commonweal.donations.v1.PledgeState
-	44, // 6: commonweal.donations.v1.Pledge.deposit_time:type_name -> google.protobuf.Timestamp
-	44, // 7: commonweal.donations.v1.Pledge.appraise_time:type_name -> google.protobuf.Timestamp
-	44, // 8: commonweal.donations.v1.Pledge.approve_time:type_name -> google.protobuf.Timestamp
-	44, // 9: commonweal.donations.v1.Pledge.refund_time:type_name -> google.protobuf.Timestamp
-	44, // 10: commonweal.donations.v1.Pledge.redirect_time:type_name -> google.protobuf.Timestamp
-	44, // 11: commonweal.donations.v1.Pledge.create_time:type_name -> google.protobuf.Timestamp
-	44, // 12: commonweal.donations.v1.Pledge.confirm_time:type_name -> google.protobuf.Timestamp
+	46, // 6: commonweal.donations.v1.Pledge.deposit_time:type_name -> google.protobuf.Timestamp
+	46, // 7: commonweal.donations.v1.Pledge.appraise_time:type_name -> google.protobuf.Timestamp
+	46, // 8: commonweal.donations.v1.Pledge.approve_time:type_name -> google.protobuf.Timestamp
+	46, // 9: commonweal.donations.v1.Pledge.refund_time:type_name -> google.protobuf.Timestamp
+	46, // 10: commonweal.donations.v1.Pledge.redirect_time:type_name -> google.protobuf.Timestamp
+	46, // 11: commonweal.donations.v1.Pledge.create_time:type_name -> google.protobuf.Timestamp
+	46, // 12: commonweal.donations.v1.Pledge.confirm_time:type_name -> google.protobuf.Timestamp
 	1,  // 13: commonweal.donations.v1.CreatePledgeRequest.kind:type_name -> commonweal.donations.v1.PledgeKind
-	9,  // 14: commonweal.donations.v1.ListPledgesResponse.pledges:type_name -> commonweal.donations.v1.Pledge
-	44, // 15: commonweal.donations.v1.ConfirmDepositRequest.deposited_at:type_name -> google.protobuf.Timestamp
-	44, // 16: commonweal.donations.v1.GetDonationSummaryRequest.as_of:type_name -> google.protobuf.Timestamp
-	44, // 17: commonweal.donations.v1.DonationSummary.as_of:type_name -> google.protobuf.Timestamp
-	43, // 18: commonweal.donations.v1.VerifyLedgerResponse.chain_breaks:type_name -> commonweal.donations.v1.ChainBreak
-	44, // 19: commonweal.donations.v1.BatchGetDonationTotalsRequest.as_of:type_name -> google.protobuf.Timestamp
-	27, // 20: commonweal.donations.v1.BatchGetDonationTotalsResponse.totals:type_name -> commonweal.donations.v1.DonationTotals
-	44, // 21: commonweal.donations.v1.BatchGetDonationTotalsResponse.as_of:type_name -> google.protobuf.Timestamp
+	11, // 14: commonweal.donations.v1.ListPledgesResponse.pledges:type_name -> commonweal.donations.v1.Pledge
+	46, // 15: commonweal.donations.v1.ConfirmDepositRequest.deposited_at:type_name -> google.protobuf.Timestamp
+	46, // 16: commonweal.donations.v1.GetDonationSummaryRequest.as_of:type_name -> google.protobuf.Timestamp
+	46, // 17: commonweal.donations.v1.DonationSummary.as_of:type_name -> google.protobuf.Timestamp
+	45, // 18: commonweal.donations.v1.VerifyLedgerResponse.chain_breaks:type_name -> commonweal.donations.v1.ChainBreak
+	46, // 19: commonweal.donations.v1.BatchGetDonationTotalsRequest.as_of:type_name -> google.protobuf.Timestamp
+	29, // 20: commonweal.donations.v1.BatchGetDonationTotalsResponse.totals:type_name -> commonweal.donations.v1.DonationTotals
+	46, // 21: commonweal.donations.v1.BatchGetDonationTotalsResponse.as_of:type_name -> google.protobuf.Timestamp
 	3,  // 22: commonweal.donations.v1.LedgerTransfer.kind:type_name -> commonweal.donations.v1.TransferKind
-	44, // 23: commonweal.donations.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
-	44, // 24: commonweal.donations.v1.ListLedgerTransfersRequest.from:type_name -> google.protobuf.Timestamp
-	44, // 25: commonweal.donations.v1.ListLedgerTransfersRequest.to:type_name -> google.protobuf.Timestamp
-	28, // 26: commonweal.donations.v1.ListLedgerTransfersResponse.transfers:type_name -> commonweal.donations.v1.LedgerTransfer
-	44, // 27: commonweal.donations.v1.ListPledgeEventsRequest.from:type_name -> google.protobuf.Timestamp
-	44, // 28: commonweal.donations.v1.ListPledgeEventsRequest.to:type_name -> google.protobuf.Timestamp
-	37, // 29: commonweal.donations.v1.ListPledgeEventsResponse.events:type_name -> commonweal.donations.v1.PledgeEvent
-	44, // 30: commonweal.donations.v1.PledgeEvent.event_time:type_name -> google.protobuf.Timestamp
-	40, // 31: commonweal.donations.v1.ChainHeads.heads:type_name -> commonweal.donations.v1.ChainHead
-	44, // 32: commonweal.donations.v1.ChainHeads.as_of:type_name -> google.protobuf.Timestamp
-	44, // 33: commonweal.donations.v1.ChainHead.entry_time:type_name -> google.protobuf.Timestamp
-	40, // 34: commonweal.donations.v1.CheckDonationChainHeadResponse.current:type_name -> commonweal.donations.v1.ChainHead
-	43, // 35: commonweal.donations.v1.CheckDonationChainHeadResponse.first_break:type_name -> commonweal.donations.v1.ChainBreak
-	5,  // 36: commonweal.donations.v1.DonationsService.CreateDonor:input_type -> commonweal.donations.v1.CreateDonorRequest
-	6,  // 37: commonweal.donations.v1.DonationsService.GetDonor:input_type -> commonweal.donations.v1.GetDonorRequest
-	7,  // 38: commonweal.donations.v1.DonationsService.ListDonors:input_type -> commonweal.donations.v1.ListDonorsRequest
-	10, // 39: commonweal.donations.v1.DonationsService.CreatePledge:input_type -> commonweal.donations.v1.CreatePledgeRequest
-	11, // 40: commonweal.donations.v1.DonationsService.GetPledge:input_type -> commonweal.donations.v1.GetPledgeRequest
-	12, // 41: commonweal.donations.v1.DonationsService.ListPledges:input_type -> commonweal.donations.v1.ListPledgesRequest
-	14, // 42: commonweal.donations.v1.DonationsService.ConfirmDeposit:input_type -> commonweal.donations.v1.ConfirmDepositRequest
-	15, // 43: commonweal.donations.v1.DonationsService.AppraisePledge:input_type -> commonweal.donations.v1.AppraisePledgeRequest
-	16, // 44: commonweal.donations.v1.DonationsService.ApproveAppraisal:input_type -> commonweal.donations.v1.ApproveAppraisalRequest
-	17, // 45: commonweal.donations.v1.DonationsService.RefundPledge:input_type -> commonweal.donations.v1.RefundPledgeRequest
-	18, // 46: commonweal.donations.v1.DonationsService.RedirectPledge:input_type -> commonweal.donations.v1.RedirectPledgeRequest
-	19, // 47: commonweal.donations.v1.DonationsService.GetDonationSummary:input_type -> commonweal.donations.v1.GetDonationSummaryRequest
-	38, // 48: commonweal.donations.v1.DonationsService.GetDonationChainHeads:input_type -> commonweal.donations.v1.GetDonationChainHeadsRequest
-	41, // 49: commonweal.donations.v1.DonationsService.CheckDonationChainHead:input_type -> commonweal.donations.v1.CheckDonationChainHeadRequest
-	21, // 50: commonweal.donations.v1.DonationsService.VerifyLedger:input_type -> commonweal.donations.v1.VerifyLedgerRequest
-	33, // 51: commonweal.donations.v1.DonationsService.ListLedgerTransfers:input_type -> commonweal.donations.v1.ListLedgerTransfersRequest
-	35, // 52: commonweal.donations.v1.DonationsService.ListPledgeEvents:input_type -> commonweal.donations.v1.ListPledgeEventsRequest
-	23, // 53: commonweal.donations.v1.DonationsService.ListApplicationDonors:input_type -> commonweal.donations.v1.ListApplicationDonorsRequest
-	25, // 54: commonweal.donations.v1.DonationsService.BatchGetDonationTotals:input_type -> commonweal.donations.v1.BatchGetDonationTotalsRequest
-	29, // 55: commonweal.donations.v1.DonationsService.ReserveDonationShare:input_type -> commonweal.donations.v1.ReserveDonationShareRequest
-	30, // 56: commonweal.donations.v1.DonationsService.ReleaseDonationShare:input_type -> commonweal.donations.v1.ReleaseDonationShareRequest
-	31, // 57: commonweal.donations.v1.DonationsService.CancelDonationShare:input_type -> commonweal.donations.v1.CancelDonationShareRequest
-	32, // 58: commonweal.donations.v1.DonationsService.ReturnDonationShare:input_type -> commonweal.donations.v1.ReturnDonationShareRequest
-	4,  // 59: commonweal.donations.v1.DonationsService.CreateDonor:output_type -> commonweal.donations.v1.Donor
-	4,  // 60: commonweal.donations.v1.DonationsService.GetDonor:output_type -> commonweal.donations.v1.Donor
-	8,  // 61: commonweal.donations.v1.DonationsService.ListDonors:output_type -> commonweal.donations.v1.ListDonorsResponse
-	9,  // 62: commonweal.donations.v1.DonationsService.CreatePledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 63: commonweal.donations.v1.DonationsService.GetPledge:output_type -> commonweal.donations.v1.Pledge
-	13, // 64: commonweal.donations.v1.DonationsService.ListPledges:output_type -> commonweal.donations.v1.ListPledgesResponse
-	9,  // 65: commonweal.donations.v1.DonationsService.ConfirmDeposit:output_type -> commonweal.donations.v1.Pledge
-	9,  // 66: commonweal.donations.v1.DonationsService.AppraisePledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 67: commonweal.donations.v1.DonationsService.ApproveAppraisal:output_type -> commonweal.donations.v1.Pledge
-	9,  // 68: commonweal.donations.v1.DonationsService.RefundPledge:output_type -> commonweal.donations.v1.Pledge
-	9,  // 69: commonweal.donations.v1.DonationsService.RedirectPledge:output_type -> commonweal.donations.v1.Pledge
-	20, // 70: commonweal.donations.v1.DonationsService.GetDonationSummary:output_type -> commonweal.donations.v1.DonationSummary
-	39, // 71: commonweal.donations.v1.DonationsService.GetDonationChainHeads:output_type -> commonweal.donations.v1.ChainHeads
-	42, // 72: commonweal.donations.v1.DonationsService.CheckDonationChainHead:output_type -> commonweal.donations.v1.CheckDonationChainHeadResponse
-	22, // 73: commonweal.donations.v1.DonationsService.VerifyLedger:output_type -> commonweal.donations.v1.VerifyLedgerResponse
-	34, // 74: commonweal.donations.v1.DonationsService.ListLedgerTransfers:output_type -> commonweal.donations.v1.ListLedgerTransfersResponse
-	36, // 75: commonweal.donations.v1.DonationsService.ListPledgeEvents:output_type -> commonweal.donations.v1.ListPledgeEventsResponse
-	24, // 76: commonweal.donations.v1.DonationsService.ListApplicationDonors:output_type -> commonweal.donations.v1.ListApplicationDonorsResponse
-	26, // 77: commonweal.donations.v1.DonationsService.BatchGetDonationTotals:output_type -> commonweal.donations.v1.BatchGetDonationTotalsResponse
-	28, // 78: commonweal.donations.v1.DonationsService.ReserveDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	28, // 79: commonweal.donations.v1.DonationsService.ReleaseDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	28, // 80: commonweal.donations.v1.DonationsService.CancelDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	28, // 81: commonweal.donations.v1.DonationsService.ReturnDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
-	59, // [59:82] is the sub-list for method output_type
-	36, // [36:59] is the sub-list for method input_type
+	46, // 23: commonweal.donations.v1.LedgerTransfer.create_time:type_name -> google.protobuf.Timestamp
+	46, // 24: commonweal.donations.v1.ListLedgerTransfersRequest.from:type_name -> google.protobuf.Timestamp
+	46, // 25: commonweal.donations.v1.ListLedgerTransfersRequest.to:type_name -> google.protobuf.Timestamp
+	30, // 26: commonweal.donations.v1.ListLedgerTransfersResponse.transfers:type_name -> commonweal.donations.v1.LedgerTransfer
+	46, // 27: commonweal.donations.v1.ListPledgeEventsRequest.from:type_name -> google.protobuf.Timestamp
+	46, // 28: commonweal.donations.v1.ListPledgeEventsRequest.to:type_name -> google.protobuf.Timestamp
+	39, // 29: commonweal.donations.v1.ListPledgeEventsResponse.events:type_name -> commonweal.donations.v1.PledgeEvent
+	46, // 30: commonweal.donations.v1.PledgeEvent.event_time:type_name -> google.protobuf.Timestamp
+	42, // 31: commonweal.donations.v1.ChainHeads.heads:type_name -> commonweal.donations.v1.ChainHead
+	46, // 32: commonweal.donations.v1.ChainHeads.as_of:type_name -> google.protobuf.Timestamp
+	46, // 33: commonweal.donations.v1.ChainHead.entry_time:type_name -> google.protobuf.Timestamp
+	42, // 34: commonweal.donations.v1.CheckDonationChainHeadResponse.current:type_name -> commonweal.donations.v1.ChainHead
+	45, // 35: commonweal.donations.v1.CheckDonationChainHeadResponse.first_break:type_name -> commonweal.donations.v1.ChainBreak
+	7,  // 36: commonweal.donations.v1.DonationsService.CreateDonor:input_type -> commonweal.donations.v1.CreateDonorRequest
+	8,  // 37: commonweal.donations.v1.DonationsService.GetDonor:input_type -> commonweal.donations.v1.GetDonorRequest
+	9,  // 38: commonweal.donations.v1.DonationsService.ListDonors:input_type -> commonweal.donations.v1.ListDonorsRequest
+	4,  // 39: commonweal.donations.v1.DonationsService.ExportDonorData:input_type -> commonweal.donations.v1.ExportDonorDataRequest
+	5,  // 40: commonweal.donations.v1.DonationsService.EraseDonorData:input_type -> commonweal.donations.v1.EraseDonorDataRequest
+	47, // 41: commonweal.donations.v1.DonationsService.ListPersonalDataRequests:input_type -> commonweal.privacy.v1.ListPersonalDataRequestsRequest
+	12, // 42: commonweal.donations.v1.DonationsService.CreatePledge:input_type -> commonweal.donations.v1.CreatePledgeRequest
+	13, // 43: commonweal.donations.v1.DonationsService.GetPledge:input_type -> commonweal.donations.v1.GetPledgeRequest
+	14, // 44: commonweal.donations.v1.DonationsService.ListPledges:input_type -> commonweal.donations.v1.ListPledgesRequest
+	16, // 45: commonweal.donations.v1.DonationsService.ConfirmDeposit:input_type -> commonweal.donations.v1.ConfirmDepositRequest
+	17, // 46: commonweal.donations.v1.DonationsService.AppraisePledge:input_type -> commonweal.donations.v1.AppraisePledgeRequest
+	18, // 47: commonweal.donations.v1.DonationsService.ApproveAppraisal:input_type -> commonweal.donations.v1.ApproveAppraisalRequest
+	19, // 48: commonweal.donations.v1.DonationsService.RefundPledge:input_type -> commonweal.donations.v1.RefundPledgeRequest
+	20, // 49: commonweal.donations.v1.DonationsService.RedirectPledge:input_type -> commonweal.donations.v1.RedirectPledgeRequest
+	21, // 50: commonweal.donations.v1.DonationsService.GetDonationSummary:input_type -> commonweal.donations.v1.GetDonationSummaryRequest
+	40, // 51: commonweal.donations.v1.DonationsService.GetDonationChainHeads:input_type -> commonweal.donations.v1.GetDonationChainHeadsRequest
+	43, // 52: commonweal.donations.v1.DonationsService.CheckDonationChainHead:input_type -> commonweal.donations.v1.CheckDonationChainHeadRequest
+	23, // 53: commonweal.donations.v1.DonationsService.VerifyLedger:input_type -> commonweal.donations.v1.VerifyLedgerRequest
+	35, // 54: commonweal.donations.v1.DonationsService.ListLedgerTransfers:input_type -> commonweal.donations.v1.ListLedgerTransfersRequest
+	37, // 55: commonweal.donations.v1.DonationsService.ListPledgeEvents:input_type -> commonweal.donations.v1.ListPledgeEventsRequest
+	25, // 56: commonweal.donations.v1.DonationsService.ListApplicationDonors:input_type -> commonweal.donations.v1.ListApplicationDonorsRequest
+	27, // 57: commonweal.donations.v1.DonationsService.BatchGetDonationTotals:input_type -> commonweal.donations.v1.BatchGetDonationTotalsRequest
+	31, // 58: commonweal.donations.v1.DonationsService.ReserveDonationShare:input_type -> commonweal.donations.v1.ReserveDonationShareRequest
+	32, // 59: commonweal.donations.v1.DonationsService.ReleaseDonationShare:input_type -> commonweal.donations.v1.ReleaseDonationShareRequest
+	33, // 60: commonweal.donations.v1.DonationsService.CancelDonationShare:input_type -> commonweal.donations.v1.CancelDonationShareRequest
+	34, // 61: commonweal.donations.v1.DonationsService.ReturnDonationShare:input_type -> commonweal.donations.v1.ReturnDonationShareRequest
+	6,  // 62: commonweal.donations.v1.DonationsService.CreateDonor:output_type -> commonweal.donations.v1.Donor
+	6,  // 63: commonweal.donations.v1.DonationsService.GetDonor:output_type -> commonweal.donations.v1.Donor
+	10, // 64: commonweal.donations.v1.DonationsService.ListDonors:output_type -> commonweal.donations.v1.ListDonorsResponse
+	48, // 65: commonweal.donations.v1.DonationsService.ExportDonorData:output_type -> commonweal.privacy.v1.PersonalDataExport
+	49, // 66: commonweal.donations.v1.DonationsService.EraseDonorData:output_type -> commonweal.privacy.v1.ErasePersonalDataResponse
+	50, // 67: commonweal.donations.v1.DonationsService.ListPersonalDataRequests:output_type -> commonweal.privacy.v1.ListPersonalDataRequestsResponse
+	11, // 68: commonweal.donations.v1.DonationsService.CreatePledge:output_type -> commonweal.donations.v1.Pledge
+	11, // 69: commonweal.donations.v1.DonationsService.GetPledge:output_type -> commonweal.donations.v1.Pledge
+	15, // 70: commonweal.donations.v1.DonationsService.ListPledges:output_type -> commonweal.donations.v1.ListPledgesResponse
+	11, // 71: commonweal.donations.v1.DonationsService.ConfirmDeposit:output_type -> commonweal.donations.v1.Pledge
+	11, // 72: commonweal.donations.v1.DonationsService.AppraisePledge:output_type -> commonweal.donations.v1.Pledge
+	11, // 73: commonweal.donations.v1.DonationsService.ApproveAppraisal:output_type -> commonweal.donations.v1.Pledge
+	11, // 74: commonweal.donations.v1.DonationsService.RefundPledge:output_type -> commonweal.donations.v1.Pledge
+	11, // 75: commonweal.donations.v1.DonationsService.RedirectPledge:output_type -> commonweal.donations.v1.Pledge
+	22, // 76: commonweal.donations.v1.DonationsService.GetDonationSummary:output_type -> commonweal.donations.v1.DonationSummary
+	41, // 77: commonweal.donations.v1.DonationsService.GetDonationChainHeads:output_type -> commonweal.donations.v1.ChainHeads
+	44, // 78: commonweal.donations.v1.DonationsService.CheckDonationChainHead:output_type -> commonweal.donations.v1.CheckDonationChainHeadResponse
+	24, // 79: commonweal.donations.v1.DonationsService.VerifyLedger:output_type -> commonweal.donations.v1.VerifyLedgerResponse
+	36, // 80: commonweal.donations.v1.DonationsService.ListLedgerTransfers:output_type -> commonweal.donations.v1.ListLedgerTransfersResponse
+	38, // 81: commonweal.donations.v1.DonationsService.ListPledgeEvents:output_type -> commonweal.donations.v1.ListPledgeEventsResponse
+	26, // 82: commonweal.donations.v1.DonationsService.ListApplicationDonors:output_type -> commonweal.donations.v1.ListApplicationDonorsResponse
+	28, // 83: commonweal.donations.v1.DonationsService.BatchGetDonationTotals:output_type -> commonweal.donations.v1.BatchGetDonationTotalsResponse
+	30, // 84: commonweal.donations.v1.DonationsService.ReserveDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	30, // 85: commonweal.donations.v1.DonationsService.ReleaseDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	30, // 86: commonweal.donations.v1.DonationsService.CancelDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	30, // 87: commonweal.donations.v1.DonationsService.ReturnDonationShare:output_type -> commonweal.donations.v1.LedgerTransfer
+	62, // [62:88] is the sub-list for method output_type
+	36, // [36:62] is the sub-list for method input_type
 	36, // [36:36] is the sub-list for extension type_name
 	36, // [36:36] is the sub-list for extension extendee
 	0,  // [0:36] is the sub-list for field type_name
@@ -3683,7 +3826,7 @@ func file_commonweal_donations_v1_donations_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_donations_v1_donations_proto_rawDesc), len(file_commonweal_donations_v1_donations_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   40,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

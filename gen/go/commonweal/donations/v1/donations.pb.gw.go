@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/commonweal/commonweal/gen/go/commonweal/privacy/v1"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
 	"google.golang.org/grpc"
@@ -133,6 +134,131 @@ func local_request_DonationsService_ListDonors_0(ctx context.Context, marshaler 
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := server.ListDonors(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_DonationsService_ExportDonorData_0(ctx context.Context, marshaler runtime.Marshaler, client DonationsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ExportDonorDataRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["donor_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "donor_id")
+	}
+	protoReq.DonorId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "donor_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ExportDonorData(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_DonationsService_ExportDonorData_0(ctx context.Context, marshaler runtime.Marshaler, server DonationsServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ExportDonorDataRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["donor_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "donor_id")
+	}
+	protoReq.DonorId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "donor_id", err)
+	}
+	msg, err := server.ExportDonorData(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_DonationsService_EraseDonorData_0(ctx context.Context, marshaler runtime.Marshaler, client DonationsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq EraseDonorDataRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["donor_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "donor_id")
+	}
+	protoReq.DonorId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "donor_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.EraseDonorData(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_DonationsService_EraseDonorData_0(ctx context.Context, marshaler runtime.Marshaler, server DonationsServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq EraseDonorDataRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["donor_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "donor_id")
+	}
+	protoReq.DonorId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "donor_id", err)
+	}
+	msg, err := server.EraseDonorData(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_DonationsService_ListPersonalDataRequests_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_DonationsService_ListPersonalDataRequests_0(ctx context.Context, marshaler runtime.Marshaler, client DonationsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq privacyv1.ListPersonalDataRequestsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_DonationsService_ListPersonalDataRequests_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListPersonalDataRequests(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_DonationsService_ListPersonalDataRequests_0(ctx context.Context, marshaler runtime.Marshaler, server DonationsServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq privacyv1.ListPersonalDataRequestsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_DonationsService_ListPersonalDataRequests_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListPersonalDataRequests(ctx, &protoReq)
 	return msg, metadata, err
 }
 
@@ -728,6 +854,66 @@ func RegisterDonationsServiceHandlerServer(ctx context.Context, mux *runtime.Ser
 		}
 		forward_DonationsService_ListDonors_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_DonationsService_ExportDonorData_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/commonweal.donations.v1.DonationsService/ExportDonorData", runtime.WithHTTPPathPattern("/v1/donors/{donor_id}:exportPersonalData"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_DonationsService_ExportDonorData_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DonationsService_ExportDonorData_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_DonationsService_EraseDonorData_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/commonweal.donations.v1.DonationsService/EraseDonorData", runtime.WithHTTPPathPattern("/v1/donors/{donor_id}:erasePersonalData"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_DonationsService_EraseDonorData_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DonationsService_EraseDonorData_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_DonationsService_ListPersonalDataRequests_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/commonweal.donations.v1.DonationsService/ListPersonalDataRequests", runtime.WithHTTPPathPattern("/v1/personalDataRequests/donors"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_DonationsService_ListPersonalDataRequests_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DonationsService_ListPersonalDataRequests_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_DonationsService_CreatePledge_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1099,6 +1285,57 @@ func RegisterDonationsServiceHandlerClient(ctx context.Context, mux *runtime.Ser
 		}
 		forward_DonationsService_ListDonors_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_DonationsService_ExportDonorData_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/commonweal.donations.v1.DonationsService/ExportDonorData", runtime.WithHTTPPathPattern("/v1/donors/{donor_id}:exportPersonalData"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_DonationsService_ExportDonorData_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DonationsService_ExportDonorData_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_DonationsService_EraseDonorData_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/commonweal.donations.v1.DonationsService/EraseDonorData", runtime.WithHTTPPathPattern("/v1/donors/{donor_id}:erasePersonalData"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_DonationsService_EraseDonorData_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DonationsService_EraseDonorData_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_DonationsService_ListPersonalDataRequests_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/commonweal.donations.v1.DonationsService/ListPersonalDataRequests", runtime.WithHTTPPathPattern("/v1/personalDataRequests/donors"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_DonationsService_ListPersonalDataRequests_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DonationsService_ListPersonalDataRequests_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_DonationsService_CreatePledge_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1341,41 +1578,47 @@ func RegisterDonationsServiceHandlerClient(ctx context.Context, mux *runtime.Ser
 }
 
 var (
-	pattern_DonationsService_CreateDonor_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "donors"}, ""))
-	pattern_DonationsService_GetDonor_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "donors", "donor_id"}, ""))
-	pattern_DonationsService_ListDonors_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "donors"}, ""))
-	pattern_DonationsService_CreatePledge_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "pledges"}, ""))
-	pattern_DonationsService_GetPledge_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, ""))
-	pattern_DonationsService_ListPledges_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "pledges"}, ""))
-	pattern_DonationsService_ConfirmDeposit_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "confirmDeposit"))
-	pattern_DonationsService_AppraisePledge_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "appraise"))
-	pattern_DonationsService_ApproveAppraisal_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "approveAppraisal"))
-	pattern_DonationsService_RefundPledge_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "refund"))
-	pattern_DonationsService_RedirectPledge_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "redirect"))
-	pattern_DonationsService_GetDonationSummary_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "applications", "application_id", "donationSummary"}, ""))
-	pattern_DonationsService_GetDonationChainHeads_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "ledger", "heads"}, ""))
-	pattern_DonationsService_CheckDonationChainHead_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "ledger", "heads"}, "check"))
-	pattern_DonationsService_VerifyLedger_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "ledger"}, "verify"))
-	pattern_DonationsService_ListLedgerTransfers_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "ledger", "transfers"}, ""))
-	pattern_DonationsService_ListPledgeEvents_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "pledgeEvents"}, ""))
+	pattern_DonationsService_CreateDonor_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "donors"}, ""))
+	pattern_DonationsService_GetDonor_0                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "donors", "donor_id"}, ""))
+	pattern_DonationsService_ListDonors_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "donors"}, ""))
+	pattern_DonationsService_ExportDonorData_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "donors", "donor_id"}, "exportPersonalData"))
+	pattern_DonationsService_EraseDonorData_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "donors", "donor_id"}, "erasePersonalData"))
+	pattern_DonationsService_ListPersonalDataRequests_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "personalDataRequests", "donors"}, ""))
+	pattern_DonationsService_CreatePledge_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "pledges"}, ""))
+	pattern_DonationsService_GetPledge_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, ""))
+	pattern_DonationsService_ListPledges_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "pledges"}, ""))
+	pattern_DonationsService_ConfirmDeposit_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "confirmDeposit"))
+	pattern_DonationsService_AppraisePledge_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "appraise"))
+	pattern_DonationsService_ApproveAppraisal_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "approveAppraisal"))
+	pattern_DonationsService_RefundPledge_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "refund"))
+	pattern_DonationsService_RedirectPledge_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "pledges", "pledge_id"}, "redirect"))
+	pattern_DonationsService_GetDonationSummary_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "applications", "application_id", "donationSummary"}, ""))
+	pattern_DonationsService_GetDonationChainHeads_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "ledger", "heads"}, ""))
+	pattern_DonationsService_CheckDonationChainHead_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "ledger", "heads"}, "check"))
+	pattern_DonationsService_VerifyLedger_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "ledger"}, "verify"))
+	pattern_DonationsService_ListLedgerTransfers_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "ledger", "transfers"}, ""))
+	pattern_DonationsService_ListPledgeEvents_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "pledgeEvents"}, ""))
 )
 
 var (
-	forward_DonationsService_CreateDonor_0            = runtime.ForwardResponseMessage
-	forward_DonationsService_GetDonor_0               = runtime.ForwardResponseMessage
-	forward_DonationsService_ListDonors_0             = runtime.ForwardResponseMessage
-	forward_DonationsService_CreatePledge_0           = runtime.ForwardResponseMessage
-	forward_DonationsService_GetPledge_0              = runtime.ForwardResponseMessage
-	forward_DonationsService_ListPledges_0            = runtime.ForwardResponseMessage
-	forward_DonationsService_ConfirmDeposit_0         = runtime.ForwardResponseMessage
-	forward_DonationsService_AppraisePledge_0         = runtime.ForwardResponseMessage
-	forward_DonationsService_ApproveAppraisal_0       = runtime.ForwardResponseMessage
-	forward_DonationsService_RefundPledge_0           = runtime.ForwardResponseMessage
-	forward_DonationsService_RedirectPledge_0         = runtime.ForwardResponseMessage
-	forward_DonationsService_GetDonationSummary_0     = runtime.ForwardResponseMessage
-	forward_DonationsService_GetDonationChainHeads_0  = runtime.ForwardResponseMessage
-	forward_DonationsService_CheckDonationChainHead_0 = runtime.ForwardResponseMessage
-	forward_DonationsService_VerifyLedger_0           = runtime.ForwardResponseMessage
-	forward_DonationsService_ListLedgerTransfers_0    = runtime.ForwardResponseMessage
-	forward_DonationsService_ListPledgeEvents_0       = runtime.ForwardResponseMessage
+	forward_DonationsService_CreateDonor_0              = runtime.ForwardResponseMessage
+	forward_DonationsService_GetDonor_0                 = runtime.ForwardResponseMessage
+	forward_DonationsService_ListDonors_0               = runtime.ForwardResponseMessage
+	forward_DonationsService_ExportDonorData_0          = runtime.ForwardResponseMessage
+	forward_DonationsService_EraseDonorData_0           = runtime.ForwardResponseMessage
+	forward_DonationsService_ListPersonalDataRequests_0 = runtime.ForwardResponseMessage
+	forward_DonationsService_CreatePledge_0             = runtime.ForwardResponseMessage
+	forward_DonationsService_GetPledge_0                = runtime.ForwardResponseMessage
+	forward_DonationsService_ListPledges_0              = runtime.ForwardResponseMessage
+	forward_DonationsService_ConfirmDeposit_0           = runtime.ForwardResponseMessage
+	forward_DonationsService_AppraisePledge_0           = runtime.ForwardResponseMessage
+	forward_DonationsService_ApproveAppraisal_0         = runtime.ForwardResponseMessage
+	forward_DonationsService_RefundPledge_0             = runtime.ForwardResponseMessage
+	forward_DonationsService_RedirectPledge_0           = runtime.ForwardResponseMessage
+	forward_DonationsService_GetDonationSummary_0       = runtime.ForwardResponseMessage
+	forward_DonationsService_GetDonationChainHeads_0    = runtime.ForwardResponseMessage
+	forward_DonationsService_CheckDonationChainHead_0   = runtime.ForwardResponseMessage
+	forward_DonationsService_VerifyLedger_0             = runtime.ForwardResponseMessage
+	forward_DonationsService_ListLedgerTransfers_0      = runtime.ForwardResponseMessage
+	forward_DonationsService_ListPledgeEvents_0         = runtime.ForwardResponseMessage
 )

@@ -8,6 +8,7 @@ package donationsv1
 
 import (
 	context "context"
+	v1 "github.com/commonweal/commonweal/gen/go/commonweal/privacy/v1"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -19,29 +20,32 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	DonationsService_CreateDonor_FullMethodName            = "/commonweal.donations.v1.DonationsService/CreateDonor"
-	DonationsService_GetDonor_FullMethodName               = "/commonweal.donations.v1.DonationsService/GetDonor"
-	DonationsService_ListDonors_FullMethodName             = "/commonweal.donations.v1.DonationsService/ListDonors"
-	DonationsService_CreatePledge_FullMethodName           = "/commonweal.donations.v1.DonationsService/CreatePledge"
-	DonationsService_GetPledge_FullMethodName              = "/commonweal.donations.v1.DonationsService/GetPledge"
-	DonationsService_ListPledges_FullMethodName            = "/commonweal.donations.v1.DonationsService/ListPledges"
-	DonationsService_ConfirmDeposit_FullMethodName         = "/commonweal.donations.v1.DonationsService/ConfirmDeposit"
-	DonationsService_AppraisePledge_FullMethodName         = "/commonweal.donations.v1.DonationsService/AppraisePledge"
-	DonationsService_ApproveAppraisal_FullMethodName       = "/commonweal.donations.v1.DonationsService/ApproveAppraisal"
-	DonationsService_RefundPledge_FullMethodName           = "/commonweal.donations.v1.DonationsService/RefundPledge"
-	DonationsService_RedirectPledge_FullMethodName         = "/commonweal.donations.v1.DonationsService/RedirectPledge"
-	DonationsService_GetDonationSummary_FullMethodName     = "/commonweal.donations.v1.DonationsService/GetDonationSummary"
-	DonationsService_GetDonationChainHeads_FullMethodName  = "/commonweal.donations.v1.DonationsService/GetDonationChainHeads"
-	DonationsService_CheckDonationChainHead_FullMethodName = "/commonweal.donations.v1.DonationsService/CheckDonationChainHead"
-	DonationsService_VerifyLedger_FullMethodName           = "/commonweal.donations.v1.DonationsService/VerifyLedger"
-	DonationsService_ListLedgerTransfers_FullMethodName    = "/commonweal.donations.v1.DonationsService/ListLedgerTransfers"
-	DonationsService_ListPledgeEvents_FullMethodName       = "/commonweal.donations.v1.DonationsService/ListPledgeEvents"
-	DonationsService_ListApplicationDonors_FullMethodName  = "/commonweal.donations.v1.DonationsService/ListApplicationDonors"
-	DonationsService_BatchGetDonationTotals_FullMethodName = "/commonweal.donations.v1.DonationsService/BatchGetDonationTotals"
-	DonationsService_ReserveDonationShare_FullMethodName   = "/commonweal.donations.v1.DonationsService/ReserveDonationShare"
-	DonationsService_ReleaseDonationShare_FullMethodName   = "/commonweal.donations.v1.DonationsService/ReleaseDonationShare"
-	DonationsService_CancelDonationShare_FullMethodName    = "/commonweal.donations.v1.DonationsService/CancelDonationShare"
-	DonationsService_ReturnDonationShare_FullMethodName    = "/commonweal.donations.v1.DonationsService/ReturnDonationShare"
+	DonationsService_CreateDonor_FullMethodName              = "/commonweal.donations.v1.DonationsService/CreateDonor"
+	DonationsService_GetDonor_FullMethodName                 = "/commonweal.donations.v1.DonationsService/GetDonor"
+	DonationsService_ListDonors_FullMethodName               = "/commonweal.donations.v1.DonationsService/ListDonors"
+	DonationsService_ExportDonorData_FullMethodName          = "/commonweal.donations.v1.DonationsService/ExportDonorData"
+	DonationsService_EraseDonorData_FullMethodName           = "/commonweal.donations.v1.DonationsService/EraseDonorData"
+	DonationsService_ListPersonalDataRequests_FullMethodName = "/commonweal.donations.v1.DonationsService/ListPersonalDataRequests"
+	DonationsService_CreatePledge_FullMethodName             = "/commonweal.donations.v1.DonationsService/CreatePledge"
+	DonationsService_GetPledge_FullMethodName                = "/commonweal.donations.v1.DonationsService/GetPledge"
+	DonationsService_ListPledges_FullMethodName              = "/commonweal.donations.v1.DonationsService/ListPledges"
+	DonationsService_ConfirmDeposit_FullMethodName           = "/commonweal.donations.v1.DonationsService/ConfirmDeposit"
+	DonationsService_AppraisePledge_FullMethodName           = "/commonweal.donations.v1.DonationsService/AppraisePledge"
+	DonationsService_ApproveAppraisal_FullMethodName         = "/commonweal.donations.v1.DonationsService/ApproveAppraisal"
+	DonationsService_RefundPledge_FullMethodName             = "/commonweal.donations.v1.DonationsService/RefundPledge"
+	DonationsService_RedirectPledge_FullMethodName           = "/commonweal.donations.v1.DonationsService/RedirectPledge"
+	DonationsService_GetDonationSummary_FullMethodName       = "/commonweal.donations.v1.DonationsService/GetDonationSummary"
+	DonationsService_GetDonationChainHeads_FullMethodName    = "/commonweal.donations.v1.DonationsService/GetDonationChainHeads"
+	DonationsService_CheckDonationChainHead_FullMethodName   = "/commonweal.donations.v1.DonationsService/CheckDonationChainHead"
+	DonationsService_VerifyLedger_FullMethodName             = "/commonweal.donations.v1.DonationsService/VerifyLedger"
+	DonationsService_ListLedgerTransfers_FullMethodName      = "/commonweal.donations.v1.DonationsService/ListLedgerTransfers"
+	DonationsService_ListPledgeEvents_FullMethodName         = "/commonweal.donations.v1.DonationsService/ListPledgeEvents"
+	DonationsService_ListApplicationDonors_FullMethodName    = "/commonweal.donations.v1.DonationsService/ListApplicationDonors"
+	DonationsService_BatchGetDonationTotals_FullMethodName   = "/commonweal.donations.v1.DonationsService/BatchGetDonationTotals"
+	DonationsService_ReserveDonationShare_FullMethodName     = "/commonweal.donations.v1.DonationsService/ReserveDonationShare"
+	DonationsService_ReleaseDonationShare_FullMethodName     = "/commonweal.donations.v1.DonationsService/ReleaseDonationShare"
+	DonationsService_CancelDonationShare_FullMethodName      = "/commonweal.donations.v1.DonationsService/CancelDonationShare"
+	DonationsService_ReturnDonationShare_FullMethodName      = "/commonweal.donations.v1.DonationsService/ReturnDonationShare"
 )
 
 // DonationsServiceClient is the client API for DonationsService service.
@@ -61,6 +65,18 @@ type DonationsServiceClient interface {
 	// ListDonors lists donors, oldest first, in keyset pages, for staff and CHARITY_FEDERATION; personal numbers
 	// are masked for everyone but ORGANIZER.
 	ListDonors(ctx context.Context, in *ListDonorsRequest, opts ...grpc.CallOption) (*ListDonorsResponse, error)
+	// ExportDonorData returns everything stored about a donor who is a person, or the contact of a donating unit
+	// (name of a person, ID number, phone, and the pledges that carry them), in clear (PIPL access right). The
+	// donor's own account, or an ORGANIZER acting on the subject's request with a reason. Recorded in the
+	// personal-data audit trail.
+	ExportDonorData(ctx context.Context, in *ExportDonorDataRequest, opts ...grpc.CallOption) (*v1.PersonalDataExport, error)
+	// EraseDonorData anonymises a donor: ID number and phone deleted, a person's name replaced by a placeholder;
+	// pledges, receipts and ledger entries keep their amounts, numbers and references (accounting records) but no
+	// longer name the person. The donor's own account or an ORGANIZER on request. Recorded in the personal-data
+	// audit trail.
+	EraseDonorData(ctx context.Context, in *EraseDonorDataRequest, opts ...grpc.CallOption) (*v1.ErasePersonalDataResponse, error)
+	// ListPersonalDataRequests lists the exports and erasures of donors' data, newest first. ORGANIZER and AUDITOR.
+	ListPersonalDataRequests(ctx context.Context, in *v1.ListPersonalDataRequestsRequest, opts ...grpc.CallOption) (*v1.ListPersonalDataRequestsResponse, error)
 	// CreatePledge records a donor's earmarked pledge to one SHORTLISTED application while its round is in
 	// PUBLICITY or PROMOTION. DONOR (its own donor) or OPERATOR.
 	CreatePledge(ctx context.Context, in *CreatePledgeRequest, opts ...grpc.CallOption) (*Pledge, error)
@@ -180,6 +196,36 @@ func (c *donationsServiceClient) ListDonors(ctx context.Context, in *ListDonorsR
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListDonorsResponse)
 	err := c.cc.Invoke(ctx, DonationsService_ListDonors_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *donationsServiceClient) ExportDonorData(ctx context.Context, in *ExportDonorDataRequest, opts ...grpc.CallOption) (*v1.PersonalDataExport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(v1.PersonalDataExport)
+	err := c.cc.Invoke(ctx, DonationsService_ExportDonorData_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *donationsServiceClient) EraseDonorData(ctx context.Context, in *EraseDonorDataRequest, opts ...grpc.CallOption) (*v1.ErasePersonalDataResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(v1.ErasePersonalDataResponse)
+	err := c.cc.Invoke(ctx, DonationsService_EraseDonorData_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *donationsServiceClient) ListPersonalDataRequests(ctx context.Context, in *v1.ListPersonalDataRequestsRequest, opts ...grpc.CallOption) (*v1.ListPersonalDataRequestsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(v1.ListPersonalDataRequestsResponse)
+	err := c.cc.Invoke(ctx, DonationsService_ListPersonalDataRequests_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -403,6 +449,18 @@ type DonationsServiceServer interface {
 	// ListDonors lists donors, oldest first, in keyset pages, for staff and CHARITY_FEDERATION; personal numbers
 	// are masked for everyone but ORGANIZER.
 	ListDonors(context.Context, *ListDonorsRequest) (*ListDonorsResponse, error)
+	// ExportDonorData returns everything stored about a donor who is a person, or the contact of a donating unit
+	// (name of a person, ID number, phone, and the pledges that carry them), in clear (PIPL access right). The
+	// donor's own account, or an ORGANIZER acting on the subject's request with a reason. Recorded in the
+	// personal-data audit trail.
+	ExportDonorData(context.Context, *ExportDonorDataRequest) (*v1.PersonalDataExport, error)
+	// EraseDonorData anonymises a donor: ID number and phone deleted, a person's name replaced by a placeholder;
+	// pledges, receipts and ledger entries keep their amounts, numbers and references (accounting records) but no
+	// longer name the person. The donor's own account or an ORGANIZER on request. Recorded in the personal-data
+	// audit trail.
+	EraseDonorData(context.Context, *EraseDonorDataRequest) (*v1.ErasePersonalDataResponse, error)
+	// ListPersonalDataRequests lists the exports and erasures of donors' data, newest first. ORGANIZER and AUDITOR.
+	ListPersonalDataRequests(context.Context, *v1.ListPersonalDataRequestsRequest) (*v1.ListPersonalDataRequestsResponse, error)
 	// CreatePledge records a donor's earmarked pledge to one SHORTLISTED application while its round is in
 	// PUBLICITY or PROMOTION. DONOR (its own donor) or OPERATOR.
 	CreatePledge(context.Context, *CreatePledgeRequest) (*Pledge, error)
@@ -506,6 +564,15 @@ func (UnimplementedDonationsServiceServer) GetDonor(context.Context, *GetDonorRe
 }
 func (UnimplementedDonationsServiceServer) ListDonors(context.Context, *ListDonorsRequest) (*ListDonorsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListDonors not implemented")
+}
+func (UnimplementedDonationsServiceServer) ExportDonorData(context.Context, *ExportDonorDataRequest) (*v1.PersonalDataExport, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportDonorData not implemented")
+}
+func (UnimplementedDonationsServiceServer) EraseDonorData(context.Context, *EraseDonorDataRequest) (*v1.ErasePersonalDataResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EraseDonorData not implemented")
+}
+func (UnimplementedDonationsServiceServer) ListPersonalDataRequests(context.Context, *v1.ListPersonalDataRequestsRequest) (*v1.ListPersonalDataRequestsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPersonalDataRequests not implemented")
 }
 func (UnimplementedDonationsServiceServer) CreatePledge(context.Context, *CreatePledgeRequest) (*Pledge, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreatePledge not implemented")
@@ -638,6 +705,60 @@ func _DonationsService_ListDonors_Handler(srv interface{}, ctx context.Context, 
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(DonationsServiceServer).ListDonors(ctx, req.(*ListDonorsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DonationsService_ExportDonorData_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportDonorDataRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DonationsServiceServer).ExportDonorData(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DonationsService_ExportDonorData_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DonationsServiceServer).ExportDonorData(ctx, req.(*ExportDonorDataRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DonationsService_EraseDonorData_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EraseDonorDataRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DonationsServiceServer).EraseDonorData(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DonationsService_EraseDonorData_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DonationsServiceServer).EraseDonorData(ctx, req.(*EraseDonorDataRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DonationsService_ListPersonalDataRequests_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(v1.ListPersonalDataRequestsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DonationsServiceServer).ListPersonalDataRequests(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DonationsService_ListPersonalDataRequests_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DonationsServiceServer).ListPersonalDataRequests(ctx, req.(*v1.ListPersonalDataRequestsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1020,6 +1141,18 @@ var DonationsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListDonors",
 			Handler:    _DonationsService_ListDonors_Handler,
+		},
+		{
+			MethodName: "ExportDonorData",
+			Handler:    _DonationsService_ExportDonorData_Handler,
+		},
+		{
+			MethodName: "EraseDonorData",
+			Handler:    _DonationsService_EraseDonorData_Handler,
+		},
+		{
+			MethodName: "ListPersonalDataRequests",
+			Handler:    _DonationsService_ListPersonalDataRequests_Handler,
 		},
 		{
 			MethodName: "CreatePledge",

@@ -7,6 +7,7 @@
 package reviewsv1
 
 import (
+	v1 "github.com/commonweal/commonweal/gen/go/commonweal/privacy/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -265,6 +266,8 @@ const (
 	ComplaintState_COMPLAINT_STATE_OPEN ComplaintState = 1
 	// Resolved.
 	ComplaintState_COMPLAINT_STATE_RESOLVED ComplaintState = 2
+	// A duplicate merged into another complaint (merged_into); resolved with it.
+	ComplaintState_COMPLAINT_STATE_MERGED ComplaintState = 3
 )
 
 // Enum value maps for ComplaintState.
@@ -273,11 +276,13 @@ var (
 		0: "COMPLAINT_STATE_UNSPECIFIED",
 		1: "COMPLAINT_STATE_OPEN",
 		2: "COMPLAINT_STATE_RESOLVED",
+		3: "COMPLAINT_STATE_MERGED",
 	}
 	ComplaintState_value = map[string]int32{
 		"COMPLAINT_STATE_UNSPECIFIED": 0,
 		"COMPLAINT_STATE_OPEN":        1,
 		"COMPLAINT_STATE_RESOLVED":    2,
+		"COMPLAINT_STATE_MERGED":      3,
 	}
 )
 
@@ -306,6 +311,59 @@ func (x ComplaintState) Number() protoreflect.EnumNumber {
 // Deprecated: Use ComplaintState.Descriptor instead.
 func (ComplaintState) EnumDescriptor() ([]byte, []int) {
 	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{4}
+}
+
+// ComplainantKind is how a complainant proved who they are.
+type ComplainantKind int32
+
+const (
+	// Not set.
+	ComplainantKind_COMPLAINANT_KIND_UNSPECIFIED ComplainantKind = 0
+	// A phone verified through the voter flow.
+	ComplainantKind_COMPLAINANT_KIND_VERIFIED_PHONE ComplainantKind = 1
+	// A named organisation's account.
+	ComplainantKind_COMPLAINANT_KIND_ORGANIZATION ComplainantKind = 2
+)
+
+// Enum value maps for ComplainantKind.
+var (
+	ComplainantKind_name = map[int32]string{
+		0: "COMPLAINANT_KIND_UNSPECIFIED",
+		1: "COMPLAINANT_KIND_VERIFIED_PHONE",
+		2: "COMPLAINANT_KIND_ORGANIZATION",
+	}
+	ComplainantKind_value = map[string]int32{
+		"COMPLAINANT_KIND_UNSPECIFIED":    0,
+		"COMPLAINANT_KIND_VERIFIED_PHONE": 1,
+		"COMPLAINANT_KIND_ORGANIZATION":   2,
+	}
+)
+
+func (x ComplainantKind) Enum() *ComplainantKind {
+	p := new(ComplainantKind)
+	*p = x
+	return p
+}
+
+func (x ComplainantKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ComplainantKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_commonweal_reviews_v1_reviews_proto_enumTypes[5].Descriptor()
+}
+
+func (ComplainantKind) Type() protoreflect.EnumType {
+	return &file_commonweal_reviews_v1_reviews_proto_enumTypes[5]
+}
+
+func (x ComplainantKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ComplainantKind.Descriptor instead.
+func (ComplainantKind) EnumDescriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{5}
 }
 
 // ComplaintOutcome is how a complaint was resolved.
@@ -345,11 +403,11 @@ func (x ComplaintOutcome) String() string {
 }
 
 func (ComplaintOutcome) Descriptor() protoreflect.EnumDescriptor {
-	return file_commonweal_reviews_v1_reviews_proto_enumTypes[5].Descriptor()
+	return file_commonweal_reviews_v1_reviews_proto_enumTypes[6].Descriptor()
 }
 
 func (ComplaintOutcome) Type() protoreflect.EnumType {
-	return &file_commonweal_reviews_v1_reviews_proto_enumTypes[5]
+	return &file_commonweal_reviews_v1_reviews_proto_enumTypes[6]
 }
 
 func (x ComplaintOutcome) Number() protoreflect.EnumNumber {
@@ -358,7 +416,64 @@ func (x ComplaintOutcome) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ComplaintOutcome.Descriptor instead.
 func (ComplaintOutcome) EnumDescriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{5}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{6}
+}
+
+// VoteAnomalyKind is the kind of a vote anomaly signal.
+type VoteAnomalyKind int32
+
+const (
+	// Not set.
+	VoteAnomalyKind_VOTE_ANOMALY_KIND_UNSPECIFIED VoteAnomalyKind = 0
+	// Many distinct voters from one network (/24 IPv4, /64 IPv6).
+	VoteAnomalyKind_VOTE_ANOMALY_KIND_NETWORK_CLUSTER VoteAnomalyKind = 1
+	// Many votes for one application within a short window.
+	VoteAnomalyKind_VOTE_ANOMALY_KIND_BURST VoteAnomalyKind = 2
+	// Many votes for one application by voters created minutes before voting.
+	VoteAnomalyKind_VOTE_ANOMALY_KIND_NEW_VOTERS VoteAnomalyKind = 3
+)
+
+// Enum value maps for VoteAnomalyKind.
+var (
+	VoteAnomalyKind_name = map[int32]string{
+		0: "VOTE_ANOMALY_KIND_UNSPECIFIED",
+		1: "VOTE_ANOMALY_KIND_NETWORK_CLUSTER",
+		2: "VOTE_ANOMALY_KIND_BURST",
+		3: "VOTE_ANOMALY_KIND_NEW_VOTERS",
+	}
+	VoteAnomalyKind_value = map[string]int32{
+		"VOTE_ANOMALY_KIND_UNSPECIFIED":     0,
+		"VOTE_ANOMALY_KIND_NETWORK_CLUSTER": 1,
+		"VOTE_ANOMALY_KIND_BURST":           2,
+		"VOTE_ANOMALY_KIND_NEW_VOTERS":      3,
+	}
+)
+
+func (x VoteAnomalyKind) Enum() *VoteAnomalyKind {
+	p := new(VoteAnomalyKind)
+	*p = x
+	return p
+}
+
+func (x VoteAnomalyKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (VoteAnomalyKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_commonweal_reviews_v1_reviews_proto_enumTypes[7].Descriptor()
+}
+
+func (VoteAnomalyKind) Type() protoreflect.EnumType {
+	return &file_commonweal_reviews_v1_reviews_proto_enumTypes[7]
+}
+
+func (x VoteAnomalyKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use VoteAnomalyKind.Descriptor instead.
+func (VoteAnomalyKind) EnumDescriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{7}
 }
 
 // ResultsState is where a round's results stand.
@@ -402,11 +517,11 @@ func (x ResultsState) String() string {
 }
 
 func (ResultsState) Descriptor() protoreflect.EnumDescriptor {
-	return file_commonweal_reviews_v1_reviews_proto_enumTypes[6].Descriptor()
+	return file_commonweal_reviews_v1_reviews_proto_enumTypes[8].Descriptor()
 }
 
 func (ResultsState) Type() protoreflect.EnumType {
-	return &file_commonweal_reviews_v1_reviews_proto_enumTypes[6]
+	return &file_commonweal_reviews_v1_reviews_proto_enumTypes[8]
 }
 
 func (x ResultsState) Number() protoreflect.EnumNumber {
@@ -415,7 +530,7 @@ func (x ResultsState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ResultsState.Descriptor instead.
 func (ResultsState) EnumDescriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{6}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{8}
 }
 
 // ListReviewerPanelsRequest names a reviewer.
@@ -1812,7 +1927,13 @@ type Complaint struct {
 	// When it was lodged.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it was resolved.
-	ResolveTime   *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=resolve_time,json=resolveTime,proto3" json:"resolve_time,omitempty"`
+	ResolveTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=resolve_time,json=resolveTime,proto3" json:"resolve_time,omitempty"`
+	// How the complainant proved who they are.
+	ComplainantKind ComplainantKind `protobuf:"varint,11,opt,name=complainant_kind,json=complainantKind,proto3,enum=commonweal.reviews.v1.ComplainantKind" json:"complainant_kind,omitempty"`
+	// The complaining organisation, for COMPLAINANT_KIND_ORGANIZATION; shown to staff only.
+	ComplainantOrgId string `protobuf:"bytes,12,opt,name=complainant_org_id,json=complainantOrgId,proto3" json:"complainant_org_id,omitempty"`
+	// The complaint this one duplicates, for COMPLAINT_STATE_MERGED.
+	MergedInto    string `protobuf:"bytes,13,opt,name=merged_into,json=mergedInto,proto3" json:"merged_into,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1915,6 +2036,27 @@ func (x *Complaint) GetResolveTime() *timestamppb.Timestamp {
 		return x.ResolveTime
 	}
 	return nil
+}
+
+func (x *Complaint) GetComplainantKind() ComplainantKind {
+	if x != nil {
+		return x.ComplainantKind
+	}
+	return ComplainantKind_COMPLAINANT_KIND_UNSPECIFIED
+}
+
+func (x *Complaint) GetComplainantOrgId() string {
+	if x != nil {
+		return x.ComplainantOrgId
+	}
+	return ""
+}
+
+func (x *Complaint) GetMergedInto() string {
+	if x != nil {
+		return x.MergedInto
+	}
+	return ""
 }
 
 // CreateComplaintRequest lodges a complaint.
@@ -2200,6 +2342,983 @@ func (x *ResolveComplaintRequest) GetRequestId() string {
 	return ""
 }
 
+// MergeComplaintsRequest merges duplicates into a primary complaint.
+type MergeComplaintsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The open complaint the duplicates are merged into.
+	PrimaryComplaintId string `protobuf:"bytes,1,opt,name=primary_complaint_id,json=primaryComplaintId,proto3" json:"primary_complaint_id,omitempty"`
+	// Open complaints of the same application, at most 1,000.
+	DuplicateComplaintIds []string `protobuf:"bytes,2,rep,name=duplicate_complaint_ids,json=duplicateComplaintIds,proto3" json:"duplicate_complaint_ids,omitempty"`
+	// Why they are duplicates; required.
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeComplaintsRequest) Reset() {
+	*x = MergeComplaintsRequest{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeComplaintsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeComplaintsRequest) ProtoMessage() {}
+
+func (x *MergeComplaintsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeComplaintsRequest.ProtoReflect.Descriptor instead.
+func (*MergeComplaintsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *MergeComplaintsRequest) GetPrimaryComplaintId() string {
+	if x != nil {
+		return x.PrimaryComplaintId
+	}
+	return ""
+}
+
+func (x *MergeComplaintsRequest) GetDuplicateComplaintIds() []string {
+	if x != nil {
+		return x.DuplicateComplaintIds
+	}
+	return nil
+}
+
+func (x *MergeComplaintsRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *MergeComplaintsRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// MergeComplaintsResponse is the primary and the merged complaints.
+type MergeComplaintsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The primary complaint.
+	Primary *Complaint `protobuf:"bytes,1,opt,name=primary,proto3" json:"primary,omitempty"`
+	// The complaints merged into it.
+	Merged        []*Complaint `protobuf:"bytes,2,rep,name=merged,proto3" json:"merged,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeComplaintsResponse) Reset() {
+	*x = MergeComplaintsResponse{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeComplaintsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeComplaintsResponse) ProtoMessage() {}
+
+func (x *MergeComplaintsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeComplaintsResponse.ProtoReflect.Descriptor instead.
+func (*MergeComplaintsResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *MergeComplaintsResponse) GetPrimary() *Complaint {
+	if x != nil {
+		return x.Primary
+	}
+	return nil
+}
+
+func (x *MergeComplaintsResponse) GetMerged() []*Complaint {
+	if x != nil {
+		return x.Merged
+	}
+	return nil
+}
+
+// ResolveComplaintsRequest resolves several open complaints with one outcome and reason.
+type ResolveComplaintsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Round ID.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// The open complaints to resolve, at most 1,000; or empty with application_id.
+	ComplaintIds []string `protobuf:"bytes,2,rep,name=complaint_ids,json=complaintIds,proto3" json:"complaint_ids,omitempty"`
+	// Every open complaint about this application (when complaint_ids is empty).
+	ApplicationId string `protobuf:"bytes,3,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// UPHELD or DISMISSED.
+	Outcome ComplaintOutcome `protobuf:"varint,4,opt,name=outcome,proto3,enum=commonweal.reviews.v1.ComplaintOutcome" json:"outcome,omitempty"`
+	// Why; required.
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolveComplaintsRequest) Reset() {
+	*x = ResolveComplaintsRequest{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveComplaintsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveComplaintsRequest) ProtoMessage() {}
+
+func (x *ResolveComplaintsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveComplaintsRequest.ProtoReflect.Descriptor instead.
+func (*ResolveComplaintsRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ResolveComplaintsRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *ResolveComplaintsRequest) GetComplaintIds() []string {
+	if x != nil {
+		return x.ComplaintIds
+	}
+	return nil
+}
+
+func (x *ResolveComplaintsRequest) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *ResolveComplaintsRequest) GetOutcome() ComplaintOutcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return ComplaintOutcome_COMPLAINT_OUTCOME_UNSPECIFIED
+}
+
+func (x *ResolveComplaintsRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ResolveComplaintsRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// ResolveComplaintsResponse is the resolved complaints.
+type ResolveComplaintsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The complaints resolved, merged duplicates included.
+	Complaints []*Complaint `protobuf:"bytes,1,rep,name=complaints,proto3" json:"complaints,omitempty"`
+	// Open complaints left in the round.
+	OpenComplaints int32 `protobuf:"varint,2,opt,name=open_complaints,json=openComplaints,proto3" json:"open_complaints,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ResolveComplaintsResponse) Reset() {
+	*x = ResolveComplaintsResponse{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveComplaintsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveComplaintsResponse) ProtoMessage() {}
+
+func (x *ResolveComplaintsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveComplaintsResponse.ProtoReflect.Descriptor instead.
+func (*ResolveComplaintsResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ResolveComplaintsResponse) GetComplaints() []*Complaint {
+	if x != nil {
+		return x.Complaints
+	}
+	return nil
+}
+
+func (x *ResolveComplaintsResponse) GetOpenComplaints() int32 {
+	if x != nil {
+		return x.OpenComplaints
+	}
+	return 0
+}
+
+// VoteAnomaly is one signal with the votes it concerns.
+type VoteAnomaly struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Kind.
+	Kind VoteAnomalyKind `protobuf:"varint,1,opt,name=kind,proto3,enum=commonweal.reviews.v1.VoteAnomalyKind" json:"kind,omitempty"`
+	// The network (e.g. 203.0.113.0/24), for NETWORK_CLUSTER.
+	Network string `protobuf:"bytes,2,opt,name=network,proto3" json:"network,omitempty"`
+	// The application, for BURST and NEW_VOTERS (and NETWORK_CLUSTER when one application dominates).
+	ApplicationId string `protobuf:"bytes,3,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// Start of the window the votes fall in.
+	WindowStartTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=window_start_time,json=windowStartTime,proto3" json:"window_start_time,omitempty"`
+	// End of the window.
+	WindowEndTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=window_end_time,json=windowEndTime,proto3" json:"window_end_time,omitempty"`
+	// Distinct voters concerned.
+	Voters int32 `protobuf:"varint,6,opt,name=voters,proto3" json:"voters,omitempty"`
+	// Votes concerned (voided ones excluded).
+	Votes int32 `protobuf:"varint,7,opt,name=votes,proto3" json:"votes,omitempty"`
+	// The votes concerned, at most 1,000 (votes_truncated when more).
+	VoteIds []string `protobuf:"bytes,8,rep,name=vote_ids,json=voteIds,proto3" json:"vote_ids,omitempty"`
+	// True when vote_ids lists only the first 1,000.
+	VotesTruncated bool `protobuf:"varint,9,opt,name=votes_truncated,json=votesTruncated,proto3" json:"votes_truncated,omitempty"`
+	// A readable description, e.g. "42 voters from 203.0.113.0/24".
+	Description   string `protobuf:"bytes,10,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VoteAnomaly) Reset() {
+	*x = VoteAnomaly{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VoteAnomaly) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VoteAnomaly) ProtoMessage() {}
+
+func (x *VoteAnomaly) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VoteAnomaly.ProtoReflect.Descriptor instead.
+func (*VoteAnomaly) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *VoteAnomaly) GetKind() VoteAnomalyKind {
+	if x != nil {
+		return x.Kind
+	}
+	return VoteAnomalyKind_VOTE_ANOMALY_KIND_UNSPECIFIED
+}
+
+func (x *VoteAnomaly) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *VoteAnomaly) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *VoteAnomaly) GetWindowStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WindowStartTime
+	}
+	return nil
+}
+
+func (x *VoteAnomaly) GetWindowEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WindowEndTime
+	}
+	return nil
+}
+
+func (x *VoteAnomaly) GetVoters() int32 {
+	if x != nil {
+		return x.Voters
+	}
+	return 0
+}
+
+func (x *VoteAnomaly) GetVotes() int32 {
+	if x != nil {
+		return x.Votes
+	}
+	return 0
+}
+
+func (x *VoteAnomaly) GetVoteIds() []string {
+	if x != nil {
+		return x.VoteIds
+	}
+	return nil
+}
+
+func (x *VoteAnomaly) GetVotesTruncated() bool {
+	if x != nil {
+		return x.VotesTruncated
+	}
+	return false
+}
+
+func (x *VoteAnomaly) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+// ListVoteAnomaliesRequest sets the thresholds; zero takes the default.
+type ListVoteAnomaliesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Round ID.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Distinct voters from one network that make a cluster (default 20).
+	MinNetworkVoters int32 `protobuf:"varint,2,opt,name=min_network_voters,json=minNetworkVoters,proto3" json:"min_network_voters,omitempty"`
+	// Votes for one application within burst_window that make a burst (default 100).
+	MinBurstVotes int32 `protobuf:"varint,3,opt,name=min_burst_votes,json=minBurstVotes,proto3" json:"min_burst_votes,omitempty"`
+	// Burst window in seconds (default 60).
+	BurstWindowSeconds int32 `protobuf:"varint,4,opt,name=burst_window_seconds,json=burstWindowSeconds,proto3" json:"burst_window_seconds,omitempty"`
+	// A voter created at most this many seconds before voting counts as new (default 600).
+	NewVoterSeconds int32 `protobuf:"varint,5,opt,name=new_voter_seconds,json=newVoterSeconds,proto3" json:"new_voter_seconds,omitempty"`
+	// Votes by new voters for one application within an hour that make a signal (default 50).
+	MinNewVoterVotes int32 `protobuf:"varint,6,opt,name=min_new_voter_votes,json=minNewVoterVotes,proto3" json:"min_new_voter_votes,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ListVoteAnomaliesRequest) Reset() {
+	*x = ListVoteAnomaliesRequest{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListVoteAnomaliesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListVoteAnomaliesRequest) ProtoMessage() {}
+
+func (x *ListVoteAnomaliesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListVoteAnomaliesRequest.ProtoReflect.Descriptor instead.
+func (*ListVoteAnomaliesRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListVoteAnomaliesRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *ListVoteAnomaliesRequest) GetMinNetworkVoters() int32 {
+	if x != nil {
+		return x.MinNetworkVoters
+	}
+	return 0
+}
+
+func (x *ListVoteAnomaliesRequest) GetMinBurstVotes() int32 {
+	if x != nil {
+		return x.MinBurstVotes
+	}
+	return 0
+}
+
+func (x *ListVoteAnomaliesRequest) GetBurstWindowSeconds() int32 {
+	if x != nil {
+		return x.BurstWindowSeconds
+	}
+	return 0
+}
+
+func (x *ListVoteAnomaliesRequest) GetNewVoterSeconds() int32 {
+	if x != nil {
+		return x.NewVoterSeconds
+	}
+	return 0
+}
+
+func (x *ListVoteAnomaliesRequest) GetMinNewVoterVotes() int32 {
+	if x != nil {
+		return x.MinNewVoterVotes
+	}
+	return 0
+}
+
+// ListVoteAnomaliesResponse lists the signals, largest first.
+type ListVoteAnomaliesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Signals.
+	Anomalies     []*VoteAnomaly `protobuf:"bytes,1,rep,name=anomalies,proto3" json:"anomalies,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListVoteAnomaliesResponse) Reset() {
+	*x = ListVoteAnomaliesResponse{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListVoteAnomaliesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListVoteAnomaliesResponse) ProtoMessage() {}
+
+func (x *ListVoteAnomaliesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListVoteAnomaliesResponse.ProtoReflect.Descriptor instead.
+func (*ListVoteAnomaliesResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ListVoteAnomaliesResponse) GetAnomalies() []*VoteAnomaly {
+	if x != nil {
+		return x.Anomalies
+	}
+	return nil
+}
+
+// VoidVotesRequest voids votes with a reason.
+type VoidVotesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Round ID.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Votes of the round, at most 10,000.
+	VoteIds []string `protobuf:"bytes,2,rep,name=vote_ids,json=voteIds,proto3" json:"vote_ids,omitempty"`
+	// Why; required.
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VoidVotesRequest) Reset() {
+	*x = VoidVotesRequest{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VoidVotesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VoidVotesRequest) ProtoMessage() {}
+
+func (x *VoidVotesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VoidVotesRequest.ProtoReflect.Descriptor instead.
+func (*VoidVotesRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *VoidVotesRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *VoidVotesRequest) GetVoteIds() []string {
+	if x != nil {
+		return x.VoteIds
+	}
+	return nil
+}
+
+func (x *VoidVotesRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *VoidVotesRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// VoidVotesResponse counts what was voided.
+type VoidVotesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Votes voided by this request.
+	Voided int32 `protobuf:"varint,1,opt,name=voided,proto3" json:"voided,omitempty"`
+	// Votes named that were already void.
+	AlreadyVoid   int32 `protobuf:"varint,2,opt,name=already_void,json=alreadyVoid,proto3" json:"already_void,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VoidVotesResponse) Reset() {
+	*x = VoidVotesResponse{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VoidVotesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VoidVotesResponse) ProtoMessage() {}
+
+func (x *VoidVotesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VoidVotesResponse.ProtoReflect.Descriptor instead.
+func (*VoidVotesResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *VoidVotesResponse) GetVoided() int32 {
+	if x != nil {
+		return x.Voided
+	}
+	return 0
+}
+
+func (x *VoidVotesResponse) GetAlreadyVoid() int32 {
+	if x != nil {
+		return x.AlreadyVoid
+	}
+	return 0
+}
+
+// VoidedVote is a voided vote and why.
+type VoidedVote struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The vote.
+	Vote *Vote `protobuf:"bytes,1,opt,name=vote,proto3" json:"vote,omitempty"`
+	// Why it was voided.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Who voided it.
+	VoidedBy string `protobuf:"bytes,3,opt,name=voided_by,json=voidedBy,proto3" json:"voided_by,omitempty"`
+	// When.
+	VoidTime      *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=void_time,json=voidTime,proto3" json:"void_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VoidedVote) Reset() {
+	*x = VoidedVote{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VoidedVote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VoidedVote) ProtoMessage() {}
+
+func (x *VoidedVote) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VoidedVote.ProtoReflect.Descriptor instead.
+func (*VoidedVote) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *VoidedVote) GetVote() *Vote {
+	if x != nil {
+		return x.Vote
+	}
+	return nil
+}
+
+func (x *VoidedVote) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *VoidedVote) GetVoidedBy() string {
+	if x != nil {
+		return x.VoidedBy
+	}
+	return ""
+}
+
+func (x *VoidedVote) GetVoidTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.VoidTime
+	}
+	return nil
+}
+
+// ListVoidedVotesRequest asks for one page of a round's voided votes.
+type ListVoidedVotesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Round ID.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Page size, 1 to 1,000 (default 100).
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListVoidedVotesRequest) Reset() {
+	*x = ListVoidedVotesRequest{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListVoidedVotesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListVoidedVotesRequest) ProtoMessage() {}
+
+func (x *ListVoidedVotesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListVoidedVotesRequest.ProtoReflect.Descriptor instead.
+func (*ListVoidedVotesRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ListVoidedVotesRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *ListVoidedVotesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListVoidedVotesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListVoidedVotesResponse is one page of voided votes.
+type ListVoidedVotesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Voided votes, oldest void first.
+	VoidedVotes []*VoidedVote `protobuf:"bytes,1,rep,name=voided_votes,json=voidedVotes,proto3" json:"voided_votes,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListVoidedVotesResponse) Reset() {
+	*x = ListVoidedVotesResponse{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListVoidedVotesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListVoidedVotesResponse) ProtoMessage() {}
+
+func (x *ListVoidedVotesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListVoidedVotesResponse.ProtoReflect.Descriptor instead.
+func (*ListVoidedVotesResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ListVoidedVotesResponse) GetVoidedVotes() []*VoidedVote {
+	if x != nil {
+		return x.VoidedVotes
+	}
+	return nil
+}
+
+func (x *ListVoidedVotesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ExportVoterDataRequest names the voter: the X-Voter-Token header, or phone (ORGANIZER on request).
+type ExportVoterDataRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The voter's phone, for an ORGANIZER acting on the subject's request; empty with the header.
+	Phone string `protobuf:"bytes,1,opt,name=phone,proto3" json:"phone,omitempty"`
+	// Why the organizer exports (the subject's request reference); required for an ORGANIZER.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportVoterDataRequest) Reset() {
+	*x = ExportVoterDataRequest{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportVoterDataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportVoterDataRequest) ProtoMessage() {}
+
+func (x *ExportVoterDataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportVoterDataRequest.ProtoReflect.Descriptor instead.
+func (*ExportVoterDataRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ExportVoterDataRequest) GetPhone() string {
+	if x != nil {
+		return x.Phone
+	}
+	return ""
+}
+
+func (x *ExportVoterDataRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// EraseVoterDataRequest names the voter: the X-Voter-Token header, or phone (ORGANIZER on request).
+type EraseVoterDataRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The voter's phone, for an ORGANIZER acting on the subject's request; empty with the header.
+	Phone string `protobuf:"bytes,1,opt,name=phone,proto3" json:"phone,omitempty"`
+	// Why (the subject's request reference); required for an ORGANIZER.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Idempotency key.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseVoterDataRequest) Reset() {
+	*x = EraseVoterDataRequest{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseVoterDataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseVoterDataRequest) ProtoMessage() {}
+
+func (x *EraseVoterDataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseVoterDataRequest.ProtoReflect.Descriptor instead.
+func (*EraseVoterDataRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *EraseVoterDataRequest) GetPhone() string {
+	if x != nil {
+		return x.Phone
+	}
+	return ""
+}
+
+func (x *EraseVoterDataRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *EraseVoterDataRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // SendVoterCodeRequest asks for a one-time code.
 type SendVoterCodeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2211,7 +3330,7 @@ type SendVoterCodeRequest struct {
 
 func (x *SendVoterCodeRequest) Reset() {
 	*x = SendVoterCodeRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[25]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2223,7 +3342,7 @@ func (x *SendVoterCodeRequest) String() string {
 func (*SendVoterCodeRequest) ProtoMessage() {}
 
 func (x *SendVoterCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[25]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2236,7 +3355,7 @@ func (x *SendVoterCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendVoterCodeRequest.ProtoReflect.Descriptor instead.
 func (*SendVoterCodeRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{25}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *SendVoterCodeRequest) GetPhone() string {
@@ -2259,7 +3378,7 @@ type SendVoterCodeResponse struct {
 
 func (x *SendVoterCodeResponse) Reset() {
 	*x = SendVoterCodeResponse{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[26]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2271,7 +3390,7 @@ func (x *SendVoterCodeResponse) String() string {
 func (*SendVoterCodeResponse) ProtoMessage() {}
 
 func (x *SendVoterCodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[26]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2284,7 +3403,7 @@ func (x *SendVoterCodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendVoterCodeResponse.ProtoReflect.Descriptor instead.
 func (*SendVoterCodeResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{26}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *SendVoterCodeResponse) GetDevCode() string {
@@ -2314,7 +3433,7 @@ type VerifyVoterRequest struct {
 
 func (x *VerifyVoterRequest) Reset() {
 	*x = VerifyVoterRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[27]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2326,7 +3445,7 @@ func (x *VerifyVoterRequest) String() string {
 func (*VerifyVoterRequest) ProtoMessage() {}
 
 func (x *VerifyVoterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[27]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2339,7 +3458,7 @@ func (x *VerifyVoterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyVoterRequest.ProtoReflect.Descriptor instead.
 func (*VerifyVoterRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{27}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *VerifyVoterRequest) GetPhone() string {
@@ -2369,7 +3488,7 @@ type VerifyVoterResponse struct {
 
 func (x *VerifyVoterResponse) Reset() {
 	*x = VerifyVoterResponse{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[28]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2381,7 +3500,7 @@ func (x *VerifyVoterResponse) String() string {
 func (*VerifyVoterResponse) ProtoMessage() {}
 
 func (x *VerifyVoterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[28]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2394,7 +3513,7 @@ func (x *VerifyVoterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyVoterResponse.ProtoReflect.Descriptor instead.
 func (*VerifyVoterResponse) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{28}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *VerifyVoterResponse) GetVoterToken() string {
@@ -2426,7 +3545,7 @@ type CastVoteRequest struct {
 
 func (x *CastVoteRequest) Reset() {
 	*x = CastVoteRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[29]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2438,7 +3557,7 @@ func (x *CastVoteRequest) String() string {
 func (*CastVoteRequest) ProtoMessage() {}
 
 func (x *CastVoteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[29]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2451,7 +3570,7 @@ func (x *CastVoteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CastVoteRequest.ProtoReflect.Descriptor instead.
 func (*CastVoteRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{29}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *CastVoteRequest) GetRoundId() string {
@@ -2487,14 +3606,17 @@ type Vote struct {
 	// The calendar day the vote counts for, in the round's time zone (YYYY-MM-DD).
 	VoteDay string `protobuf:"bytes,4,opt,name=vote_day,json=voteDay,proto3" json:"vote_day,omitempty"`
 	// When it was cast.
-	CastTime      *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=cast_time,json=castTime,proto3" json:"cast_time,omitempty"`
+	CastTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=cast_time,json=castTime,proto3" json:"cast_time,omitempty"`
+	// The network the vote came from (/24 for IPv4, /64 for IPv6), as the gateway saw the client; never the
+	// whole address. Shown to staff and in the voter's own data export.
+	ClientNetwork string `protobuf:"bytes,6,opt,name=client_network,json=clientNetwork,proto3" json:"client_network,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Vote) Reset() {
 	*x = Vote{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[30]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2506,7 +3628,7 @@ func (x *Vote) String() string {
 func (*Vote) ProtoMessage() {}
 
 func (x *Vote) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[30]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2519,7 +3641,7 @@ func (x *Vote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Vote.ProtoReflect.Descriptor instead.
 func (*Vote) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{30}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *Vote) GetId() string {
@@ -2557,6 +3679,13 @@ func (x *Vote) GetCastTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Vote) GetClientNetwork() string {
+	if x != nil {
+		return x.ClientNetwork
+	}
+	return ""
+}
+
 // GetTalliesRequest names a round.
 type GetTalliesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2568,7 +3697,7 @@ type GetTalliesRequest struct {
 
 func (x *GetTalliesRequest) Reset() {
 	*x = GetTalliesRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[31]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2580,7 +3709,7 @@ func (x *GetTalliesRequest) String() string {
 func (*GetTalliesRequest) ProtoMessage() {}
 
 func (x *GetTalliesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[31]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2593,7 +3722,7 @@ func (x *GetTalliesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTalliesRequest.ProtoReflect.Descriptor instead.
 func (*GetTalliesRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{31}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetTalliesRequest) GetRoundId() string {
@@ -2616,7 +3745,7 @@ type Tally struct {
 
 func (x *Tally) Reset() {
 	*x = Tally{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[32]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2628,7 +3757,7 @@ func (x *Tally) String() string {
 func (*Tally) ProtoMessage() {}
 
 func (x *Tally) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[32]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2641,7 +3770,7 @@ func (x *Tally) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tally.ProtoReflect.Descriptor instead.
 func (*Tally) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{32}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *Tally) GetApplicationId() string {
@@ -2671,7 +3800,7 @@ type Tallies struct {
 
 func (x *Tallies) Reset() {
 	*x = Tallies{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[33]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2683,7 +3812,7 @@ func (x *Tallies) String() string {
 func (*Tallies) ProtoMessage() {}
 
 func (x *Tallies) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[33]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2696,7 +3825,7 @@ func (x *Tallies) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tallies.ProtoReflect.Descriptor instead.
 func (*Tallies) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{33}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *Tallies) GetRoundId() string {
@@ -2739,7 +3868,7 @@ type ResultInputs struct {
 
 func (x *ResultInputs) Reset() {
 	*x = ResultInputs{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[34]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2751,7 +3880,7 @@ func (x *ResultInputs) String() string {
 func (*ResultInputs) ProtoMessage() {}
 
 func (x *ResultInputs) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[34]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2764,7 +3893,7 @@ func (x *ResultInputs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultInputs.ProtoReflect.Descriptor instead.
 func (*ResultInputs) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{34}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ResultInputs) GetPanel() *PanelScoreInputs {
@@ -2854,7 +3983,7 @@ type ResultEntry struct {
 
 func (x *ResultEntry) Reset() {
 	*x = ResultEntry{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[35]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2866,7 +3995,7 @@ func (x *ResultEntry) String() string {
 func (*ResultEntry) ProtoMessage() {}
 
 func (x *ResultEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[35]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2879,7 +4008,7 @@ func (x *ResultEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultEntry.ProtoReflect.Descriptor instead.
 func (*ResultEntry) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{35}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ResultEntry) GetApplicationId() string {
@@ -2984,7 +4113,7 @@ type Results struct {
 
 func (x *Results) Reset() {
 	*x = Results{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[36]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2996,7 +4125,7 @@ func (x *Results) String() string {
 func (*Results) ProtoMessage() {}
 
 func (x *Results) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[36]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3009,7 +4138,7 @@ func (x *Results) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Results.ProtoReflect.Descriptor instead.
 func (*Results) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{36}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *Results) GetRoundId() string {
@@ -3081,7 +4210,7 @@ type ComputeResultsRequest struct {
 
 func (x *ComputeResultsRequest) Reset() {
 	*x = ComputeResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[37]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3093,7 +4222,7 @@ func (x *ComputeResultsRequest) String() string {
 func (*ComputeResultsRequest) ProtoMessage() {}
 
 func (x *ComputeResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[37]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3106,7 +4235,7 @@ func (x *ComputeResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ComputeResultsRequest.ProtoReflect.Descriptor instead.
 func (*ComputeResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{37}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ComputeResultsRequest) GetRoundId() string {
@@ -3136,7 +4265,7 @@ type ApproveResultsRequest struct {
 
 func (x *ApproveResultsRequest) Reset() {
 	*x = ApproveResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[38]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3148,7 +4277,7 @@ func (x *ApproveResultsRequest) String() string {
 func (*ApproveResultsRequest) ProtoMessage() {}
 
 func (x *ApproveResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[38]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3161,7 +4290,7 @@ func (x *ApproveResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveResultsRequest.ProtoReflect.Descriptor instead.
 func (*ApproveResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{38}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ApproveResultsRequest) GetRoundId() string {
@@ -3191,7 +4320,7 @@ type SignOffResultsRequest struct {
 
 func (x *SignOffResultsRequest) Reset() {
 	*x = SignOffResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[39]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3203,7 +4332,7 @@ func (x *SignOffResultsRequest) String() string {
 func (*SignOffResultsRequest) ProtoMessage() {}
 
 func (x *SignOffResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[39]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3216,7 +4345,7 @@ func (x *SignOffResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignOffResultsRequest.ProtoReflect.Descriptor instead.
 func (*SignOffResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{39}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *SignOffResultsRequest) GetRoundId() string {
@@ -3244,7 +4373,7 @@ type GetResultsRequest struct {
 
 func (x *GetResultsRequest) Reset() {
 	*x = GetResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[40]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3256,7 +4385,7 @@ func (x *GetResultsRequest) String() string {
 func (*GetResultsRequest) ProtoMessage() {}
 
 func (x *GetResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[40]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3269,7 +4398,7 @@ func (x *GetResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetResultsRequest.ProtoReflect.Descriptor instead.
 func (*GetResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{40}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *GetResultsRequest) GetRoundId() string {
@@ -3290,7 +4419,7 @@ type GetRoundReviewStatusRequest struct {
 
 func (x *GetRoundReviewStatusRequest) Reset() {
 	*x = GetRoundReviewStatusRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[41]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3302,7 +4431,7 @@ func (x *GetRoundReviewStatusRequest) String() string {
 func (*GetRoundReviewStatusRequest) ProtoMessage() {}
 
 func (x *GetRoundReviewStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[41]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3315,7 +4444,7 @@ func (x *GetRoundReviewStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRoundReviewStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetRoundReviewStatusRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{41}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *GetRoundReviewStatusRequest) GetRoundId() string {
@@ -3342,7 +4471,7 @@ type RoundReviewStatus struct {
 
 func (x *RoundReviewStatus) Reset() {
 	*x = RoundReviewStatus{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[42]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3354,7 +4483,7 @@ func (x *RoundReviewStatus) String() string {
 func (*RoundReviewStatus) ProtoMessage() {}
 
 func (x *RoundReviewStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[42]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3367,7 +4496,7 @@ func (x *RoundReviewStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RoundReviewStatus.ProtoReflect.Descriptor instead.
 func (*RoundReviewStatus) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{42}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *RoundReviewStatus) GetRoundId() string {
@@ -3409,7 +4538,7 @@ type GetRoundPanelScoresRequest struct {
 
 func (x *GetRoundPanelScoresRequest) Reset() {
 	*x = GetRoundPanelScoresRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[43]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3421,7 +4550,7 @@ func (x *GetRoundPanelScoresRequest) String() string {
 func (*GetRoundPanelScoresRequest) ProtoMessage() {}
 
 func (x *GetRoundPanelScoresRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[43]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3434,7 +4563,7 @@ func (x *GetRoundPanelScoresRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRoundPanelScoresRequest.ProtoReflect.Descriptor instead.
 func (*GetRoundPanelScoresRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{43}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *GetRoundPanelScoresRequest) GetRoundId() string {
@@ -3459,7 +4588,7 @@ type RoundPanelScores struct {
 
 func (x *RoundPanelScores) Reset() {
 	*x = RoundPanelScores{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[44]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3471,7 +4600,7 @@ func (x *RoundPanelScores) String() string {
 func (*RoundPanelScores) ProtoMessage() {}
 
 func (x *RoundPanelScores) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[44]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3484,7 +4613,7 @@ func (x *RoundPanelScores) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RoundPanelScores.ProtoReflect.Descriptor instead.
 func (*RoundPanelScores) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{44}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *RoundPanelScores) GetRoundId() string {
@@ -3516,7 +4645,7 @@ type ApplicationPanelScore struct {
 
 func (x *ApplicationPanelScore) Reset() {
 	*x = ApplicationPanelScore{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[45]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3528,7 +4657,7 @@ func (x *ApplicationPanelScore) String() string {
 func (*ApplicationPanelScore) ProtoMessage() {}
 
 func (x *ApplicationPanelScore) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[45]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3541,7 +4670,7 @@ func (x *ApplicationPanelScore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplicationPanelScore.ProtoReflect.Descriptor instead.
 func (*ApplicationPanelScore) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{45}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *ApplicationPanelScore) GetApplicationId() string {
@@ -3569,7 +4698,7 @@ var File_commonweal_reviews_v1_reviews_proto protoreflect.FileDescriptor
 
 const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\n" +
-	"#commonweal/reviews/v1/reviews.proto\x12\x15commonweal.reviews.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\\\n" +
+	"#commonweal/reviews/v1/reviews.proto\x12\x15commonweal.reviews.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#commonweal/privacy/v1/privacy.proto\"\\\n" +
 	"\x19ListReviewerPanelsRequest\x12$\n" +
 	"\vreviewer_id\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
 	"reviewerId\x12\x19\n" +
@@ -3681,7 +4810,7 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\"5\n" +
 	"\x13GetShortlistRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\xdd\x03\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\x8e\x05\n" +
 	"\tComplaint\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1e\n" +
 	"\bround_id\x18\x02 \x01(\tB\x03\xe0A\x03R\aroundId\x12%\n" +
@@ -3694,7 +4823,11 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12B\n" +
 	"\fresolve_time\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vresolveTime\"\xbc\x01\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vresolveTime\x12V\n" +
+	"\x10complainant_kind\x18\v \x01(\x0e2&.commonweal.reviews.v1.ComplainantKindB\x03\xe0A\x03R\x0fcomplainantKind\x121\n" +
+	"\x12complainant_org_id\x18\f \x01(\tB\x03\xe0A\x03R\x10complainantOrgId\x12$\n" +
+	"\vmerged_into\x18\r \x01(\tB\x03\xe0A\x03R\n" +
+	"mergedInto\"\xbc\x01\n" +
 	"\x16CreateComplaintRequest\x12\x1e\n" +
 	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12*\n" +
 	"\x0eapplication_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x1d\n" +
@@ -3718,7 +4851,81 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\aoutcome\x18\x02 \x01(\x0e2'.commonweal.reviews.v1.ComplaintOutcomeB\x03\xe0A\x02R\aoutcome\x12\x1b\n" +
 	"\x06reason\x18\x03 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"1\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"\xc8\x01\n" +
+	"\x16MergeComplaintsRequest\x125\n" +
+	"\x14primary_complaint_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x12primaryComplaintId\x12;\n" +
+	"\x17duplicate_complaint_ids\x18\x02 \x03(\tB\x03\xe0A\x02R\x15duplicateComplaintIds\x12\x1b\n" +
+	"\x06reason\x18\x03 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"\x8f\x01\n" +
+	"\x17MergeComplaintsResponse\x12:\n" +
+	"\aprimary\x18\x01 \x01(\v2 .commonweal.reviews.v1.ComplaintR\aprimary\x128\n" +
+	"\x06merged\x18\x02 \x03(\v2 .commonweal.reviews.v1.ComplaintR\x06merged\"\x8a\x02\n" +
+	"\x18ResolveComplaintsRequest\x12\x1e\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12#\n" +
+	"\rcomplaint_ids\x18\x02 \x03(\tR\fcomplaintIds\x12%\n" +
+	"\x0eapplication_id\x18\x03 \x01(\tR\rapplicationId\x12F\n" +
+	"\aoutcome\x18\x04 \x01(\x0e2'.commonweal.reviews.v1.ComplaintOutcomeB\x03\xe0A\x02R\aoutcome\x12\x1b\n" +
+	"\x06reason\x18\x05 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x06 \x01(\tR\trequestId\"\x86\x01\n" +
+	"\x19ResolveComplaintsResponse\x12@\n" +
+	"\n" +
+	"complaints\x18\x01 \x03(\v2 .commonweal.reviews.v1.ComplaintR\n" +
+	"complaints\x12'\n" +
+	"\x0fopen_complaints\x18\x02 \x01(\x05R\x0eopenComplaints\"\xaa\x03\n" +
+	"\vVoteAnomaly\x12:\n" +
+	"\x04kind\x18\x01 \x01(\x0e2&.commonweal.reviews.v1.VoteAnomalyKindR\x04kind\x12\x18\n" +
+	"\anetwork\x18\x02 \x01(\tR\anetwork\x12%\n" +
+	"\x0eapplication_id\x18\x03 \x01(\tR\rapplicationId\x12F\n" +
+	"\x11window_start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x0fwindowStartTime\x12B\n" +
+	"\x0fwindow_end_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rwindowEndTime\x12\x16\n" +
+	"\x06voters\x18\x06 \x01(\x05R\x06voters\x12\x14\n" +
+	"\x05votes\x18\a \x01(\x05R\x05votes\x12\x19\n" +
+	"\bvote_ids\x18\b \x03(\tR\avoteIds\x12'\n" +
+	"\x0fvotes_truncated\x18\t \x01(\bR\x0evotesTruncated\x12 \n" +
+	"\vdescription\x18\n" +
+	" \x01(\tR\vdescription\"\x9d\x02\n" +
+	"\x18ListVoteAnomaliesRequest\x12\x1e\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12,\n" +
+	"\x12min_network_voters\x18\x02 \x01(\x05R\x10minNetworkVoters\x12&\n" +
+	"\x0fmin_burst_votes\x18\x03 \x01(\x05R\rminBurstVotes\x120\n" +
+	"\x14burst_window_seconds\x18\x04 \x01(\x05R\x12burstWindowSeconds\x12*\n" +
+	"\x11new_voter_seconds\x18\x05 \x01(\x05R\x0fnewVoterSeconds\x12-\n" +
+	"\x13min_new_voter_votes\x18\x06 \x01(\x05R\x10minNewVoterVotes\"]\n" +
+	"\x19ListVoteAnomaliesResponse\x12@\n" +
+	"\tanomalies\x18\x01 \x03(\v2\".commonweal.reviews.v1.VoteAnomalyR\tanomalies\"\x8e\x01\n" +
+	"\x10VoidVotesRequest\x12\x1e\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1e\n" +
+	"\bvote_ids\x18\x02 \x03(\tB\x03\xe0A\x02R\avoteIds\x12\x1b\n" +
+	"\x06reason\x18\x03 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"N\n" +
+	"\x11VoidVotesResponse\x12\x16\n" +
+	"\x06voided\x18\x01 \x01(\x05R\x06voided\x12!\n" +
+	"\falready_void\x18\x02 \x01(\x05R\valreadyVoid\"\xab\x01\n" +
+	"\n" +
+	"VoidedVote\x12/\n" +
+	"\x04vote\x18\x01 \x01(\v2\x1b.commonweal.reviews.v1.VoteR\x04vote\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1b\n" +
+	"\tvoided_by\x18\x03 \x01(\tR\bvoidedBy\x127\n" +
+	"\tvoid_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bvoidTime\"t\n" +
+	"\x16ListVoidedVotesRequest\x12\x1e\n" +
+	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x87\x01\n" +
+	"\x17ListVoidedVotesResponse\x12D\n" +
+	"\fvoided_votes\x18\x01 \x03(\v2!.commonweal.reviews.v1.VoidedVoteR\vvoidedVotes\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"F\n" +
+	"\x16ExportVoterDataRequest\x12\x14\n" +
+	"\x05phone\x18\x01 \x01(\tR\x05phone\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"d\n" +
+	"\x15EraseVoterDataRequest\x12\x14\n" +
+	"\x05phone\x18\x01 \x01(\tR\x05phone\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"1\n" +
 	"\x14SendVoterCodeRequest\x12\x19\n" +
 	"\x05phone\x18\x01 \x01(\tB\x03\xe0A\x02R\x05phone\"o\n" +
 	"\x15SendVoterCodeResponse\x12\x19\n" +
@@ -3737,13 +4944,14 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12*\n" +
 	"\x0eapplication_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\xac\x01\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\xd3\x01\n" +
 	"\x04Vote\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bround_id\x18\x02 \x01(\tR\aroundId\x12%\n" +
 	"\x0eapplication_id\x18\x03 \x01(\tR\rapplicationId\x12\x19\n" +
 	"\bvote_day\x18\x04 \x01(\tR\avoteDay\x127\n" +
-	"\tcast_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bcastTime\"3\n" +
+	"\tcast_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bcastTime\x12%\n" +
+	"\x0eclient_network\x18\x06 \x01(\tR\rclientNetwork\"3\n" +
 	"\x11GetTalliesRequest\x12\x1e\n" +
 	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"D\n" +
 	"\x05Tally\x12%\n" +
@@ -3841,20 +5049,30 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\x0eShortlistState\x12\x1f\n" +
 	"\x1bSHORTLIST_STATE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18SHORTLIST_STATE_COMPUTED\x10\x01\x12\x1d\n" +
-	"\x19SHORTLIST_STATE_PUBLISHED\x10\x02*i\n" +
+	"\x19SHORTLIST_STATE_PUBLISHED\x10\x02*\x85\x01\n" +
 	"\x0eComplaintState\x12\x1f\n" +
 	"\x1bCOMPLAINT_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14COMPLAINT_STATE_OPEN\x10\x01\x12\x1c\n" +
-	"\x18COMPLAINT_STATE_RESOLVED\x10\x02*t\n" +
+	"\x18COMPLAINT_STATE_RESOLVED\x10\x02\x12\x1a\n" +
+	"\x16COMPLAINT_STATE_MERGED\x10\x03*{\n" +
+	"\x0fComplainantKind\x12 \n" +
+	"\x1cCOMPLAINANT_KIND_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fCOMPLAINANT_KIND_VERIFIED_PHONE\x10\x01\x12!\n" +
+	"\x1dCOMPLAINANT_KIND_ORGANIZATION\x10\x02*t\n" +
 	"\x10ComplaintOutcome\x12!\n" +
 	"\x1dCOMPLAINT_OUTCOME_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18COMPLAINT_OUTCOME_UPHELD\x10\x01\x12\x1f\n" +
-	"\x1bCOMPLAINT_OUTCOME_DISMISSED\x10\x02*\x83\x01\n" +
+	"\x1bCOMPLAINT_OUTCOME_DISMISSED\x10\x02*\x9a\x01\n" +
+	"\x0fVoteAnomalyKind\x12!\n" +
+	"\x1dVOTE_ANOMALY_KIND_UNSPECIFIED\x10\x00\x12%\n" +
+	"!VOTE_ANOMALY_KIND_NETWORK_CLUSTER\x10\x01\x12\x1b\n" +
+	"\x17VOTE_ANOMALY_KIND_BURST\x10\x02\x12 \n" +
+	"\x1cVOTE_ANOMALY_KIND_NEW_VOTERS\x10\x03*\x83\x01\n" +
 	"\fResultsState\x12\x1d\n" +
 	"\x19RESULTS_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16RESULTS_STATE_COMPUTED\x10\x01\x12\x1a\n" +
 	"\x16RESULTS_STATE_APPROVED\x10\x02\x12\x1c\n" +
-	"\x18RESULTS_STATE_SIGNED_OFF\x10\x032\xf8\x17\n" +
+	"\x18RESULTS_STATE_SIGNED_OFF\x10\x032\xfe!\n" +
 	"\x0eReviewsService\x12\x7f\n" +
 	"\vCreatePanel\x12).commonweal.reviews.v1.CreatePanelRequest\x1a\x1c.commonweal.reviews.v1.Panel\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/rounds/{round_id}/panels\x12o\n" +
 	"\bGetPanel\x12&.commonweal.reviews.v1.GetPanelRequest\x1a\x1c.commonweal.reviews.v1.Panel\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/panels/{panel_id}\x12\x8c\x01\n" +
@@ -3865,11 +5083,19 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\x10PublishShortlist\x12..commonweal.reviews.v1.PublishShortlistRequest\x1a .commonweal.reviews.v1.Shortlist\"2\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/rounds/{round_id}/shortlist:publish\x12\x85\x01\n" +
 	"\fGetShortlist\x12*.commonweal.reviews.v1.GetShortlistRequest\x1a .commonweal.reviews.v1.Shortlist\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/rounds/{round_id}/shortlist\x12\x8f\x01\n" +
 	"\x0fCreateComplaint\x12-.commonweal.reviews.v1.CreateComplaintRequest\x1a .commonweal.reviews.v1.Complaint\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/rounds/{round_id}/complaints\x12\x96\x01\n" +
-	"\x10ResolveComplaint\x12..commonweal.reviews.v1.ResolveComplaintRequest\x1a .commonweal.reviews.v1.Complaint\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/complaints/{complaint_id}:resolve\x12\x97\x01\n" +
+	"\x10ResolveComplaint\x12..commonweal.reviews.v1.ResolveComplaintRequest\x1a .commonweal.reviews.v1.Complaint\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/complaints/{complaint_id}:resolve\x12\xa8\x01\n" +
+	"\x0fMergeComplaints\x12-.commonweal.reviews.v1.MergeComplaintsRequest\x1a..commonweal.reviews.v1.MergeComplaintsResponse\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/complaints/{primary_complaint_id}:merge\x12\xab\x01\n" +
+	"\x11ResolveComplaints\x12/.commonweal.reviews.v1.ResolveComplaintsRequest\x1a0.commonweal.reviews.v1.ResolveComplaintsResponse\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/rounds/{round_id}/complaints:resolve\x12\x97\x01\n" +
 	"\x0eListComplaints\x12,.commonweal.reviews.v1.ListComplaintsRequest\x1a-.commonweal.reviews.v1.ListComplaintsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/rounds/{round_id}/complaints\x12\x8a\x01\n" +
 	"\rSendVoterCode\x12+.commonweal.reviews.v1.SendVoterCodeRequest\x1a,.commonweal.reviews.v1.SendVoterCodeResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/voters:sendCode\x12\x82\x01\n" +
 	"\vVerifyVoter\x12).commonweal.reviews.v1.VerifyVoterRequest\x1a*.commonweal.reviews.v1.VerifyVoterResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/voters:verify\x12\x95\x01\n" +
-	"\bCastVote\x12&.commonweal.reviews.v1.CastVoteRequest\x1a\x1b.commonweal.reviews.v1.Vote\"D\x82\xd3\xe4\x93\x02>:\x01*\"9/v1/rounds/{round_id}/applications/{application_id}/votes\x12}\n" +
+	"\bCastVote\x12&.commonweal.reviews.v1.CastVoteRequest\x1a\x1b.commonweal.reviews.v1.Vote\"D\x82\xd3\xe4\x93\x02>:\x01*\"9/v1/rounds/{round_id}/applications/{application_id}/votes\x12\xa3\x01\n" +
+	"\x11ListVoteAnomalies\x12/.commonweal.reviews.v1.ListVoteAnomaliesRequest\x1a0.commonweal.reviews.v1.ListVoteAnomaliesResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/rounds/{round_id}/voteAnomalies\x12\x8b\x01\n" +
+	"\tVoidVotes\x12'.commonweal.reviews.v1.VoidVotesRequest\x1a(.commonweal.reviews.v1.VoidVotesResponse\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/rounds/{round_id}/votes:void\x12\x9b\x01\n" +
+	"\x0fListVoidedVotes\x12-.commonweal.reviews.v1.ListVoidedVotesRequest\x1a..commonweal.reviews.v1.ListVoidedVotesResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/rounds/{round_id}/voidedVotes\x12\x8d\x01\n" +
+	"\x0fExportVoterData\x12-.commonweal.reviews.v1.ExportVoterDataRequest\x1a).commonweal.privacy.v1.PersonalDataExport\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/voters:exportData\x12\x91\x01\n" +
+	"\x0eEraseVoterData\x12,.commonweal.reviews.v1.EraseVoterDataRequest\x1a0.commonweal.privacy.v1.ErasePersonalDataResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/voters:eraseData\x12\xb4\x01\n" +
+	"\x18ListPersonalDataRequests\x126.commonweal.privacy.v1.ListPersonalDataRequestsRequest\x1a7.commonweal.privacy.v1.ListPersonalDataRequestsResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/personalDataRequests/voters\x12}\n" +
 	"\n" +
 	"GetTallies\x12(.commonweal.reviews.v1.GetTalliesRequest\x1a\x1e.commonweal.reviews.v1.Tallies\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/rounds/{round_id}/tallies\x12\x90\x01\n" +
 	"\x0eComputeResults\x12,.commonweal.reviews.v1.ComputeResultsRequest\x1a\x1e.commonweal.reviews.v1.Results\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/rounds/{round_id}/results:compute\x12\x90\x01\n" +
@@ -3893,161 +5119,209 @@ func file_commonweal_reviews_v1_reviews_proto_rawDescGZIP() []byte {
 	return file_commonweal_reviews_v1_reviews_proto_rawDescData
 }
 
-var file_commonweal_reviews_v1_reviews_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_commonweal_reviews_v1_reviews_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_commonweal_reviews_v1_reviews_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
+var file_commonweal_reviews_v1_reviews_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
 var file_commonweal_reviews_v1_reviews_proto_goTypes = []any{
-	(ReviewStage)(0),                    // 0: commonweal.reviews.v1.ReviewStage
-	(MemberKind)(0),                     // 1: commonweal.reviews.v1.MemberKind
-	(RecusalSource)(0),                  // 2: commonweal.reviews.v1.RecusalSource
-	(ShortlistState)(0),                 // 3: commonweal.reviews.v1.ShortlistState
-	(ComplaintState)(0),                 // 4: commonweal.reviews.v1.ComplaintState
-	(ComplaintOutcome)(0),               // 5: commonweal.reviews.v1.ComplaintOutcome
-	(ResultsState)(0),                   // 6: commonweal.reviews.v1.ResultsState
-	(*ListReviewerPanelsRequest)(nil),   // 7: commonweal.reviews.v1.ListReviewerPanelsRequest
-	(*ListReviewerPanelsResponse)(nil),  // 8: commonweal.reviews.v1.ListReviewerPanelsResponse
-	(*ReviewerPanel)(nil),               // 9: commonweal.reviews.v1.ReviewerPanel
-	(*PanelMember)(nil),                 // 10: commonweal.reviews.v1.PanelMember
-	(*Recusal)(nil),                     // 11: commonweal.reviews.v1.Recusal
-	(*Panel)(nil),                       // 12: commonweal.reviews.v1.Panel
-	(*CreatePanelRequest)(nil),          // 13: commonweal.reviews.v1.CreatePanelRequest
-	(*GetPanelRequest)(nil),             // 14: commonweal.reviews.v1.GetPanelRequest
-	(*DeclareConflictRequest)(nil),      // 15: commonweal.reviews.v1.DeclareConflictRequest
-	(*ListRecusalsRequest)(nil),         // 16: commonweal.reviews.v1.ListRecusalsRequest
-	(*ListRecusalsResponse)(nil),        // 17: commonweal.reviews.v1.ListRecusalsResponse
-	(*Score)(nil),                       // 18: commonweal.reviews.v1.Score
-	(*SubmitScoreRequest)(nil),          // 19: commonweal.reviews.v1.SubmitScoreRequest
-	(*MemberTotal)(nil),                 // 20: commonweal.reviews.v1.MemberTotal
-	(*PanelScoreInputs)(nil),            // 21: commonweal.reviews.v1.PanelScoreInputs
-	(*ShortlistEntry)(nil),              // 22: commonweal.reviews.v1.ShortlistEntry
-	(*Shortlist)(nil),                   // 23: commonweal.reviews.v1.Shortlist
-	(*ComputeShortlistRequest)(nil),     // 24: commonweal.reviews.v1.ComputeShortlistRequest
-	(*PublishShortlistRequest)(nil),     // 25: commonweal.reviews.v1.PublishShortlistRequest
-	(*GetShortlistRequest)(nil),         // 26: commonweal.reviews.v1.GetShortlistRequest
-	(*Complaint)(nil),                   // 27: commonweal.reviews.v1.Complaint
-	(*CreateComplaintRequest)(nil),      // 28: commonweal.reviews.v1.CreateComplaintRequest
-	(*ListComplaintsRequest)(nil),       // 29: commonweal.reviews.v1.ListComplaintsRequest
-	(*ListComplaintsResponse)(nil),      // 30: commonweal.reviews.v1.ListComplaintsResponse
-	(*ResolveComplaintRequest)(nil),     // 31: commonweal.reviews.v1.ResolveComplaintRequest
-	(*SendVoterCodeRequest)(nil),        // 32: commonweal.reviews.v1.SendVoterCodeRequest
-	(*SendVoterCodeResponse)(nil),       // 33: commonweal.reviews.v1.SendVoterCodeResponse
-	(*VerifyVoterRequest)(nil),          // 34: commonweal.reviews.v1.VerifyVoterRequest
-	(*VerifyVoterResponse)(nil),         // 35: commonweal.reviews.v1.VerifyVoterResponse
-	(*CastVoteRequest)(nil),             // 36: commonweal.reviews.v1.CastVoteRequest
-	(*Vote)(nil),                        // 37: commonweal.reviews.v1.Vote
-	(*GetTalliesRequest)(nil),           // 38: commonweal.reviews.v1.GetTalliesRequest
-	(*Tally)(nil),                       // 39: commonweal.reviews.v1.Tally
-	(*Tallies)(nil),                     // 40: commonweal.reviews.v1.Tallies
-	(*ResultInputs)(nil),                // 41: commonweal.reviews.v1.ResultInputs
-	(*ResultEntry)(nil),                 // 42: commonweal.reviews.v1.ResultEntry
-	(*Results)(nil),                     // 43: commonweal.reviews.v1.Results
-	(*ComputeResultsRequest)(nil),       // 44: commonweal.reviews.v1.ComputeResultsRequest
-	(*ApproveResultsRequest)(nil),       // 45: commonweal.reviews.v1.ApproveResultsRequest
-	(*SignOffResultsRequest)(nil),       // 46: commonweal.reviews.v1.SignOffResultsRequest
-	(*GetResultsRequest)(nil),           // 47: commonweal.reviews.v1.GetResultsRequest
-	(*GetRoundReviewStatusRequest)(nil), // 48: commonweal.reviews.v1.GetRoundReviewStatusRequest
-	(*RoundReviewStatus)(nil),           // 49: commonweal.reviews.v1.RoundReviewStatus
-	(*GetRoundPanelScoresRequest)(nil),  // 50: commonweal.reviews.v1.GetRoundPanelScoresRequest
-	(*RoundPanelScores)(nil),            // 51: commonweal.reviews.v1.RoundPanelScores
-	(*ApplicationPanelScore)(nil),       // 52: commonweal.reviews.v1.ApplicationPanelScore
-	nil,                                 // 53: commonweal.reviews.v1.Score.CriteriaEntry
-	nil,                                 // 54: commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
-	(*timestamppb.Timestamp)(nil),       // 55: google.protobuf.Timestamp
+	(ReviewStage)(0),                            // 0: commonweal.reviews.v1.ReviewStage
+	(MemberKind)(0),                             // 1: commonweal.reviews.v1.MemberKind
+	(RecusalSource)(0),                          // 2: commonweal.reviews.v1.RecusalSource
+	(ShortlistState)(0),                         // 3: commonweal.reviews.v1.ShortlistState
+	(ComplaintState)(0),                         // 4: commonweal.reviews.v1.ComplaintState
+	(ComplainantKind)(0),                        // 5: commonweal.reviews.v1.ComplainantKind
+	(ComplaintOutcome)(0),                       // 6: commonweal.reviews.v1.ComplaintOutcome
+	(VoteAnomalyKind)(0),                        // 7: commonweal.reviews.v1.VoteAnomalyKind
+	(ResultsState)(0),                           // 8: commonweal.reviews.v1.ResultsState
+	(*ListReviewerPanelsRequest)(nil),           // 9: commonweal.reviews.v1.ListReviewerPanelsRequest
+	(*ListReviewerPanelsResponse)(nil),          // 10: commonweal.reviews.v1.ListReviewerPanelsResponse
+	(*ReviewerPanel)(nil),                       // 11: commonweal.reviews.v1.ReviewerPanel
+	(*PanelMember)(nil),                         // 12: commonweal.reviews.v1.PanelMember
+	(*Recusal)(nil),                             // 13: commonweal.reviews.v1.Recusal
+	(*Panel)(nil),                               // 14: commonweal.reviews.v1.Panel
+	(*CreatePanelRequest)(nil),                  // 15: commonweal.reviews.v1.CreatePanelRequest
+	(*GetPanelRequest)(nil),                     // 16: commonweal.reviews.v1.GetPanelRequest
+	(*DeclareConflictRequest)(nil),              // 17: commonweal.reviews.v1.DeclareConflictRequest
+	(*ListRecusalsRequest)(nil),                 // 18: commonweal.reviews.v1.ListRecusalsRequest
+	(*ListRecusalsResponse)(nil),                // 19: commonweal.reviews.v1.ListRecusalsResponse
+	(*Score)(nil),                               // 20: commonweal.reviews.v1.Score
+	(*SubmitScoreRequest)(nil),                  // 21: commonweal.reviews.v1.SubmitScoreRequest
+	(*MemberTotal)(nil),                         // 22: commonweal.reviews.v1.MemberTotal
+	(*PanelScoreInputs)(nil),                    // 23: commonweal.reviews.v1.PanelScoreInputs
+	(*ShortlistEntry)(nil),                      // 24: commonweal.reviews.v1.ShortlistEntry
+	(*Shortlist)(nil),                           // 25: commonweal.reviews.v1.Shortlist
+	(*ComputeShortlistRequest)(nil),             // 26: commonweal.reviews.v1.ComputeShortlistRequest
+	(*PublishShortlistRequest)(nil),             // 27: commonweal.reviews.v1.PublishShortlistRequest
+	(*GetShortlistRequest)(nil),                 // 28: commonweal.reviews.v1.GetShortlistRequest
+	(*Complaint)(nil),                           // 29: commonweal.reviews.v1.Complaint
+	(*CreateComplaintRequest)(nil),              // 30: commonweal.reviews.v1.CreateComplaintRequest
+	(*ListComplaintsRequest)(nil),               // 31: commonweal.reviews.v1.ListComplaintsRequest
+	(*ListComplaintsResponse)(nil),              // 32: commonweal.reviews.v1.ListComplaintsResponse
+	(*ResolveComplaintRequest)(nil),             // 33: commonweal.reviews.v1.ResolveComplaintRequest
+	(*MergeComplaintsRequest)(nil),              // 34: commonweal.reviews.v1.MergeComplaintsRequest
+	(*MergeComplaintsResponse)(nil),             // 35: commonweal.reviews.v1.MergeComplaintsResponse
+	(*ResolveComplaintsRequest)(nil),            // 36: commonweal.reviews.v1.ResolveComplaintsRequest
+	(*ResolveComplaintsResponse)(nil),           // 37: commonweal.reviews.v1.ResolveComplaintsResponse
+	(*VoteAnomaly)(nil),                         // 38: commonweal.reviews.v1.VoteAnomaly
+	(*ListVoteAnomaliesRequest)(nil),            // 39: commonweal.reviews.v1.ListVoteAnomaliesRequest
+	(*ListVoteAnomaliesResponse)(nil),           // 40: commonweal.reviews.v1.ListVoteAnomaliesResponse
+	(*VoidVotesRequest)(nil),                    // 41: commonweal.reviews.v1.VoidVotesRequest
+	(*VoidVotesResponse)(nil),                   // 42: commonweal.reviews.v1.VoidVotesResponse
+	(*VoidedVote)(nil),                          // 43: commonweal.reviews.v1.VoidedVote
+	(*ListVoidedVotesRequest)(nil),              // 44: commonweal.reviews.v1.ListVoidedVotesRequest
+	(*ListVoidedVotesResponse)(nil),             // 45: commonweal.reviews.v1.ListVoidedVotesResponse
+	(*ExportVoterDataRequest)(nil),              // 46: commonweal.reviews.v1.ExportVoterDataRequest
+	(*EraseVoterDataRequest)(nil),               // 47: commonweal.reviews.v1.EraseVoterDataRequest
+	(*SendVoterCodeRequest)(nil),                // 48: commonweal.reviews.v1.SendVoterCodeRequest
+	(*SendVoterCodeResponse)(nil),               // 49: commonweal.reviews.v1.SendVoterCodeResponse
+	(*VerifyVoterRequest)(nil),                  // 50: commonweal.reviews.v1.VerifyVoterRequest
+	(*VerifyVoterResponse)(nil),                 // 51: commonweal.reviews.v1.VerifyVoterResponse
+	(*CastVoteRequest)(nil),                     // 52: commonweal.reviews.v1.CastVoteRequest
+	(*Vote)(nil),                                // 53: commonweal.reviews.v1.Vote
+	(*GetTalliesRequest)(nil),                   // 54: commonweal.reviews.v1.GetTalliesRequest
+	(*Tally)(nil),                               // 55: commonweal.reviews.v1.Tally
+	(*Tallies)(nil),                             // 56: commonweal.reviews.v1.Tallies
+	(*ResultInputs)(nil),                        // 57: commonweal.reviews.v1.ResultInputs
+	(*ResultEntry)(nil),                         // 58: commonweal.reviews.v1.ResultEntry
+	(*Results)(nil),                             // 59: commonweal.reviews.v1.Results
+	(*ComputeResultsRequest)(nil),               // 60: commonweal.reviews.v1.ComputeResultsRequest
+	(*ApproveResultsRequest)(nil),               // 61: commonweal.reviews.v1.ApproveResultsRequest
+	(*SignOffResultsRequest)(nil),               // 62: commonweal.reviews.v1.SignOffResultsRequest
+	(*GetResultsRequest)(nil),                   // 63: commonweal.reviews.v1.GetResultsRequest
+	(*GetRoundReviewStatusRequest)(nil),         // 64: commonweal.reviews.v1.GetRoundReviewStatusRequest
+	(*RoundReviewStatus)(nil),                   // 65: commonweal.reviews.v1.RoundReviewStatus
+	(*GetRoundPanelScoresRequest)(nil),          // 66: commonweal.reviews.v1.GetRoundPanelScoresRequest
+	(*RoundPanelScores)(nil),                    // 67: commonweal.reviews.v1.RoundPanelScores
+	(*ApplicationPanelScore)(nil),               // 68: commonweal.reviews.v1.ApplicationPanelScore
+	nil,                                         // 69: commonweal.reviews.v1.Score.CriteriaEntry
+	nil,                                         // 70: commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
+	(*timestamppb.Timestamp)(nil),               // 71: google.protobuf.Timestamp
+	(*v1.ListPersonalDataRequestsRequest)(nil),  // 72: commonweal.privacy.v1.ListPersonalDataRequestsRequest
+	(*v1.PersonalDataExport)(nil),               // 73: commonweal.privacy.v1.PersonalDataExport
+	(*v1.ErasePersonalDataResponse)(nil),        // 74: commonweal.privacy.v1.ErasePersonalDataResponse
+	(*v1.ListPersonalDataRequestsResponse)(nil), // 75: commonweal.privacy.v1.ListPersonalDataRequestsResponse
 }
 var file_commonweal_reviews_v1_reviews_proto_depIdxs = []int32{
-	9,  // 0: commonweal.reviews.v1.ListReviewerPanelsResponse.panels:type_name -> commonweal.reviews.v1.ReviewerPanel
+	11, // 0: commonweal.reviews.v1.ListReviewerPanelsResponse.panels:type_name -> commonweal.reviews.v1.ReviewerPanel
 	0,  // 1: commonweal.reviews.v1.ReviewerPanel.stage:type_name -> commonweal.reviews.v1.ReviewStage
 	1,  // 2: commonweal.reviews.v1.PanelMember.kind:type_name -> commonweal.reviews.v1.MemberKind
 	2,  // 3: commonweal.reviews.v1.Recusal.source:type_name -> commonweal.reviews.v1.RecusalSource
-	55, // 4: commonweal.reviews.v1.Recusal.create_time:type_name -> google.protobuf.Timestamp
+	71, // 4: commonweal.reviews.v1.Recusal.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 5: commonweal.reviews.v1.Panel.stage:type_name -> commonweal.reviews.v1.ReviewStage
-	10, // 6: commonweal.reviews.v1.Panel.members:type_name -> commonweal.reviews.v1.PanelMember
-	11, // 7: commonweal.reviews.v1.Panel.recusals:type_name -> commonweal.reviews.v1.Recusal
-	55, // 8: commonweal.reviews.v1.Panel.create_time:type_name -> google.protobuf.Timestamp
+	12, // 6: commonweal.reviews.v1.Panel.members:type_name -> commonweal.reviews.v1.PanelMember
+	13, // 7: commonweal.reviews.v1.Panel.recusals:type_name -> commonweal.reviews.v1.Recusal
+	71, // 8: commonweal.reviews.v1.Panel.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 9: commonweal.reviews.v1.CreatePanelRequest.stage:type_name -> commonweal.reviews.v1.ReviewStage
-	10, // 10: commonweal.reviews.v1.CreatePanelRequest.members:type_name -> commonweal.reviews.v1.PanelMember
-	11, // 11: commonweal.reviews.v1.ListRecusalsResponse.recusals:type_name -> commonweal.reviews.v1.Recusal
+	12, // 10: commonweal.reviews.v1.CreatePanelRequest.members:type_name -> commonweal.reviews.v1.PanelMember
+	13, // 11: commonweal.reviews.v1.ListRecusalsResponse.recusals:type_name -> commonweal.reviews.v1.Recusal
 	0,  // 12: commonweal.reviews.v1.Score.stage:type_name -> commonweal.reviews.v1.ReviewStage
-	53, // 13: commonweal.reviews.v1.Score.criteria:type_name -> commonweal.reviews.v1.Score.CriteriaEntry
-	55, // 14: commonweal.reviews.v1.Score.update_time:type_name -> google.protobuf.Timestamp
-	54, // 15: commonweal.reviews.v1.SubmitScoreRequest.criteria:type_name -> commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
-	20, // 16: commonweal.reviews.v1.PanelScoreInputs.used:type_name -> commonweal.reviews.v1.MemberTotal
-	20, // 17: commonweal.reviews.v1.PanelScoreInputs.dropped:type_name -> commonweal.reviews.v1.MemberTotal
-	21, // 18: commonweal.reviews.v1.ShortlistEntry.inputs:type_name -> commonweal.reviews.v1.PanelScoreInputs
+	69, // 13: commonweal.reviews.v1.Score.criteria:type_name -> commonweal.reviews.v1.Score.CriteriaEntry
+	71, // 14: commonweal.reviews.v1.Score.update_time:type_name -> google.protobuf.Timestamp
+	70, // 15: commonweal.reviews.v1.SubmitScoreRequest.criteria:type_name -> commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
+	22, // 16: commonweal.reviews.v1.PanelScoreInputs.used:type_name -> commonweal.reviews.v1.MemberTotal
+	22, // 17: commonweal.reviews.v1.PanelScoreInputs.dropped:type_name -> commonweal.reviews.v1.MemberTotal
+	23, // 18: commonweal.reviews.v1.ShortlistEntry.inputs:type_name -> commonweal.reviews.v1.PanelScoreInputs
 	3,  // 19: commonweal.reviews.v1.Shortlist.state:type_name -> commonweal.reviews.v1.ShortlistState
-	22, // 20: commonweal.reviews.v1.Shortlist.entries:type_name -> commonweal.reviews.v1.ShortlistEntry
-	55, // 21: commonweal.reviews.v1.Shortlist.compute_time:type_name -> google.protobuf.Timestamp
-	55, // 22: commonweal.reviews.v1.Shortlist.publish_time:type_name -> google.protobuf.Timestamp
+	24, // 20: commonweal.reviews.v1.Shortlist.entries:type_name -> commonweal.reviews.v1.ShortlistEntry
+	71, // 21: commonweal.reviews.v1.Shortlist.compute_time:type_name -> google.protobuf.Timestamp
+	71, // 22: commonweal.reviews.v1.Shortlist.publish_time:type_name -> google.protobuf.Timestamp
 	4,  // 23: commonweal.reviews.v1.Complaint.state:type_name -> commonweal.reviews.v1.ComplaintState
-	5,  // 24: commonweal.reviews.v1.Complaint.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
-	55, // 25: commonweal.reviews.v1.Complaint.create_time:type_name -> google.protobuf.Timestamp
-	55, // 26: commonweal.reviews.v1.Complaint.resolve_time:type_name -> google.protobuf.Timestamp
-	4,  // 27: commonweal.reviews.v1.ListComplaintsRequest.state:type_name -> commonweal.reviews.v1.ComplaintState
-	27, // 28: commonweal.reviews.v1.ListComplaintsResponse.complaints:type_name -> commonweal.reviews.v1.Complaint
-	5,  // 29: commonweal.reviews.v1.ResolveComplaintRequest.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
-	55, // 30: commonweal.reviews.v1.SendVoterCodeResponse.expire_time:type_name -> google.protobuf.Timestamp
-	55, // 31: commonweal.reviews.v1.VerifyVoterResponse.expire_time:type_name -> google.protobuf.Timestamp
-	55, // 32: commonweal.reviews.v1.Vote.cast_time:type_name -> google.protobuf.Timestamp
-	39, // 33: commonweal.reviews.v1.Tallies.tallies:type_name -> commonweal.reviews.v1.Tally
-	21, // 34: commonweal.reviews.v1.ResultInputs.panel:type_name -> commonweal.reviews.v1.PanelScoreInputs
-	41, // 35: commonweal.reviews.v1.ResultEntry.inputs:type_name -> commonweal.reviews.v1.ResultInputs
-	6,  // 36: commonweal.reviews.v1.Results.state:type_name -> commonweal.reviews.v1.ResultsState
-	42, // 37: commonweal.reviews.v1.Results.entries:type_name -> commonweal.reviews.v1.ResultEntry
-	55, // 38: commonweal.reviews.v1.Results.donation_cutoff:type_name -> google.protobuf.Timestamp
-	55, // 39: commonweal.reviews.v1.Results.compute_time:type_name -> google.protobuf.Timestamp
-	55, // 40: commonweal.reviews.v1.Results.approve_time:type_name -> google.protobuf.Timestamp
-	55, // 41: commonweal.reviews.v1.Results.sign_off_time:type_name -> google.protobuf.Timestamp
-	6,  // 42: commonweal.reviews.v1.RoundReviewStatus.results_state:type_name -> commonweal.reviews.v1.ResultsState
-	52, // 43: commonweal.reviews.v1.RoundPanelScores.scores:type_name -> commonweal.reviews.v1.ApplicationPanelScore
-	0,  // 44: commonweal.reviews.v1.ApplicationPanelScore.stage:type_name -> commonweal.reviews.v1.ReviewStage
-	13, // 45: commonweal.reviews.v1.ReviewsService.CreatePanel:input_type -> commonweal.reviews.v1.CreatePanelRequest
-	14, // 46: commonweal.reviews.v1.ReviewsService.GetPanel:input_type -> commonweal.reviews.v1.GetPanelRequest
-	15, // 47: commonweal.reviews.v1.ReviewsService.DeclareConflict:input_type -> commonweal.reviews.v1.DeclareConflictRequest
-	16, // 48: commonweal.reviews.v1.ReviewsService.ListRecusals:input_type -> commonweal.reviews.v1.ListRecusalsRequest
-	19, // 49: commonweal.reviews.v1.ReviewsService.SubmitScore:input_type -> commonweal.reviews.v1.SubmitScoreRequest
-	24, // 50: commonweal.reviews.v1.ReviewsService.ComputeShortlist:input_type -> commonweal.reviews.v1.ComputeShortlistRequest
-	25, // 51: commonweal.reviews.v1.ReviewsService.PublishShortlist:input_type -> commonweal.reviews.v1.PublishShortlistRequest
-	26, // 52: commonweal.reviews.v1.ReviewsService.GetShortlist:input_type -> commonweal.reviews.v1.GetShortlistRequest
-	28, // 53: commonweal.reviews.v1.ReviewsService.CreateComplaint:input_type -> commonweal.reviews.v1.CreateComplaintRequest
-	31, // 54: commonweal.reviews.v1.ReviewsService.ResolveComplaint:input_type -> commonweal.reviews.v1.ResolveComplaintRequest
-	29, // 55: commonweal.reviews.v1.ReviewsService.ListComplaints:input_type -> commonweal.reviews.v1.ListComplaintsRequest
-	32, // 56: commonweal.reviews.v1.ReviewsService.SendVoterCode:input_type -> commonweal.reviews.v1.SendVoterCodeRequest
-	34, // 57: commonweal.reviews.v1.ReviewsService.VerifyVoter:input_type -> commonweal.reviews.v1.VerifyVoterRequest
-	36, // 58: commonweal.reviews.v1.ReviewsService.CastVote:input_type -> commonweal.reviews.v1.CastVoteRequest
-	38, // 59: commonweal.reviews.v1.ReviewsService.GetTallies:input_type -> commonweal.reviews.v1.GetTalliesRequest
-	44, // 60: commonweal.reviews.v1.ReviewsService.ComputeResults:input_type -> commonweal.reviews.v1.ComputeResultsRequest
-	45, // 61: commonweal.reviews.v1.ReviewsService.ApproveResults:input_type -> commonweal.reviews.v1.ApproveResultsRequest
-	46, // 62: commonweal.reviews.v1.ReviewsService.SignOffResults:input_type -> commonweal.reviews.v1.SignOffResultsRequest
-	47, // 63: commonweal.reviews.v1.ReviewsService.GetResults:input_type -> commonweal.reviews.v1.GetResultsRequest
-	48, // 64: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:input_type -> commonweal.reviews.v1.GetRoundReviewStatusRequest
-	50, // 65: commonweal.reviews.v1.ReviewsService.GetRoundPanelScores:input_type -> commonweal.reviews.v1.GetRoundPanelScoresRequest
-	7,  // 66: commonweal.reviews.v1.ReviewsService.ListReviewerPanels:input_type -> commonweal.reviews.v1.ListReviewerPanelsRequest
-	12, // 67: commonweal.reviews.v1.ReviewsService.CreatePanel:output_type -> commonweal.reviews.v1.Panel
-	12, // 68: commonweal.reviews.v1.ReviewsService.GetPanel:output_type -> commonweal.reviews.v1.Panel
-	11, // 69: commonweal.reviews.v1.ReviewsService.DeclareConflict:output_type -> commonweal.reviews.v1.Recusal
-	17, // 70: commonweal.reviews.v1.ReviewsService.ListRecusals:output_type -> commonweal.reviews.v1.ListRecusalsResponse
-	18, // 71: commonweal.reviews.v1.ReviewsService.SubmitScore:output_type -> commonweal.reviews.v1.Score
-	23, // 72: commonweal.reviews.v1.ReviewsService.ComputeShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	23, // 73: commonweal.reviews.v1.ReviewsService.PublishShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	23, // 74: commonweal.reviews.v1.ReviewsService.GetShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	27, // 75: commonweal.reviews.v1.ReviewsService.CreateComplaint:output_type -> commonweal.reviews.v1.Complaint
-	27, // 76: commonweal.reviews.v1.ReviewsService.ResolveComplaint:output_type -> commonweal.reviews.v1.Complaint
-	30, // 77: commonweal.reviews.v1.ReviewsService.ListComplaints:output_type -> commonweal.reviews.v1.ListComplaintsResponse
-	33, // 78: commonweal.reviews.v1.ReviewsService.SendVoterCode:output_type -> commonweal.reviews.v1.SendVoterCodeResponse
-	35, // 79: commonweal.reviews.v1.ReviewsService.VerifyVoter:output_type -> commonweal.reviews.v1.VerifyVoterResponse
-	37, // 80: commonweal.reviews.v1.ReviewsService.CastVote:output_type -> commonweal.reviews.v1.Vote
-	40, // 81: commonweal.reviews.v1.ReviewsService.GetTallies:output_type -> commonweal.reviews.v1.Tallies
-	43, // 82: commonweal.reviews.v1.ReviewsService.ComputeResults:output_type -> commonweal.reviews.v1.Results
-	43, // 83: commonweal.reviews.v1.ReviewsService.ApproveResults:output_type -> commonweal.reviews.v1.Results
-	43, // 84: commonweal.reviews.v1.ReviewsService.SignOffResults:output_type -> commonweal.reviews.v1.Results
-	43, // 85: commonweal.reviews.v1.ReviewsService.GetResults:output_type -> commonweal.reviews.v1.Results
-	49, // 86: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:output_type -> commonweal.reviews.v1.RoundReviewStatus
-	51, // 87: commonweal.reviews.v1.ReviewsService.GetRoundPanelScores:output_type -> commonweal.reviews.v1.RoundPanelScores
-	8,  // 88: commonweal.reviews.v1.ReviewsService.ListReviewerPanels:output_type -> commonweal.reviews.v1.ListReviewerPanelsResponse
-	67, // [67:89] is the sub-list for method output_type
-	45, // [45:67] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	6,  // 24: commonweal.reviews.v1.Complaint.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
+	71, // 25: commonweal.reviews.v1.Complaint.create_time:type_name -> google.protobuf.Timestamp
+	71, // 26: commonweal.reviews.v1.Complaint.resolve_time:type_name -> google.protobuf.Timestamp
+	5,  // 27: commonweal.reviews.v1.Complaint.complainant_kind:type_name -> commonweal.reviews.v1.ComplainantKind
+	4,  // 28: commonweal.reviews.v1.ListComplaintsRequest.state:type_name -> commonweal.reviews.v1.ComplaintState
+	29, // 29: commonweal.reviews.v1.ListComplaintsResponse.complaints:type_name -> commonweal.reviews.v1.Complaint
+	6,  // 30: commonweal.reviews.v1.ResolveComplaintRequest.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
+	29, // 31: commonweal.reviews.v1.MergeComplaintsResponse.primary:type_name -> commonweal.reviews.v1.Complaint
+	29, // 32: commonweal.reviews.v1.MergeComplaintsResponse.merged:type_name -> commonweal.reviews.v1.Complaint
+	6,  // 33: commonweal.reviews.v1.ResolveComplaintsRequest.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
+	29, // 34: commonweal.reviews.v1.ResolveComplaintsResponse.complaints:type_name -> commonweal.reviews.v1.Complaint
+	7,  // 35: commonweal.reviews.v1.VoteAnomaly.kind:type_name -> commonweal.reviews.v1.VoteAnomalyKind
+	71, // 36: commonweal.reviews.v1.VoteAnomaly.window_start_time:type_name -> google.protobuf.Timestamp
+	71, // 37: commonweal.reviews.v1.VoteAnomaly.window_end_time:type_name -> google.protobuf.Timestamp
+	38, // 38: commonweal.reviews.v1.ListVoteAnomaliesResponse.anomalies:type_name -> commonweal.reviews.v1.VoteAnomaly
+	53, // 39: commonweal.reviews.v1.VoidedVote.vote:type_name -> commonweal.reviews.v1.Vote
+	71, // 40: commonweal.reviews.v1.VoidedVote.void_time:type_name -> google.protobuf.Timestamp
+	43, // 41: commonweal.reviews.v1.ListVoidedVotesResponse.voided_votes:type_name -> commonweal.reviews.v1.VoidedVote
+	71, // 42: commonweal.reviews.v1.SendVoterCodeResponse.expire_time:type_name -> google.protobuf.Timestamp
+	71, // 43: commonweal.reviews.v1.VerifyVoterResponse.expire_time:type_name -> google.protobuf.Timestamp
+	71, // 44: commonweal.reviews.v1.Vote.cast_time:type_name -> google.protobuf.Timestamp
+	55, // 45: commonweal.reviews.v1.Tallies.tallies:type_name -> commonweal.reviews.v1.Tally
+	23, // 46: commonweal.reviews.v1.ResultInputs.panel:type_name -> commonweal.reviews.v1.PanelScoreInputs
+	57, // 47: commonweal.reviews.v1.ResultEntry.inputs:type_name -> commonweal.reviews.v1.ResultInputs
+	8,  // 48: commonweal.reviews.v1.Results.state:type_name -> commonweal.reviews.v1.ResultsState
+	58, // 49: commonweal.reviews.v1.Results.entries:type_name -> commonweal.reviews.v1.ResultEntry
+	71, // 50: commonweal.reviews.v1.Results.donation_cutoff:type_name -> google.protobuf.Timestamp
+	71, // 51: commonweal.reviews.v1.Results.compute_time:type_name -> google.protobuf.Timestamp
+	71, // 52: commonweal.reviews.v1.Results.approve_time:type_name -> google.protobuf.Timestamp
+	71, // 53: commonweal.reviews.v1.Results.sign_off_time:type_name -> google.protobuf.Timestamp
+	8,  // 54: commonweal.reviews.v1.RoundReviewStatus.results_state:type_name -> commonweal.reviews.v1.ResultsState
+	68, // 55: commonweal.reviews.v1.RoundPanelScores.scores:type_name -> commonweal.reviews.v1.ApplicationPanelScore
+	0,  // 56: commonweal.reviews.v1.ApplicationPanelScore.stage:type_name -> commonweal.reviews.v1.ReviewStage
+	15, // 57: commonweal.reviews.v1.ReviewsService.CreatePanel:input_type -> commonweal.reviews.v1.CreatePanelRequest
+	16, // 58: commonweal.reviews.v1.ReviewsService.GetPanel:input_type -> commonweal.reviews.v1.GetPanelRequest
+	17, // 59: commonweal.reviews.v1.ReviewsService.DeclareConflict:input_type -> commonweal.reviews.v1.DeclareConflictRequest
+	18, // 60: commonweal.reviews.v1.ReviewsService.ListRecusals:input_type -> commonweal.reviews.v1.ListRecusalsRequest
+	21, // 61: commonweal.reviews.v1.ReviewsService.SubmitScore:input_type -> commonweal.reviews.v1.SubmitScoreRequest
+	26, // 62: commonweal.reviews.v1.ReviewsService.ComputeShortlist:input_type -> commonweal.reviews.v1.ComputeShortlistRequest
+	27, // 63: commonweal.reviews.v1.ReviewsService.PublishShortlist:input_type -> commonweal.reviews.v1.PublishShortlistRequest
+	28, // 64: commonweal.reviews.v1.ReviewsService.GetShortlist:input_type -> commonweal.reviews.v1.GetShortlistRequest
+	30, // 65: commonweal.reviews.v1.ReviewsService.CreateComplaint:input_type -> commonweal.reviews.v1.CreateComplaintRequest
+	33, // 66: commonweal.reviews.v1.ReviewsService.ResolveComplaint:input_type -> commonweal.reviews.v1.ResolveComplaintRequest
+	34, // 67: commonweal.reviews.v1.ReviewsService.MergeComplaints:input_type -> commonweal.reviews.v1.MergeComplaintsRequest
+	36, // 68: commonweal.reviews.v1.ReviewsService.ResolveComplaints:input_type -> commonweal.reviews.v1.ResolveComplaintsRequest
+	31, // 69: commonweal.reviews.v1.ReviewsService.ListComplaints:input_type -> commonweal.reviews.v1.ListComplaintsRequest
+	48, // 70: commonweal.reviews.v1.ReviewsService.SendVoterCode:input_type -> commonweal.reviews.v1.SendVoterCodeRequest
+	50, // 71: commonweal.reviews.v1.ReviewsService.VerifyVoter:input_type -> commonweal.reviews.v1.VerifyVoterRequest
+	52, // 72: commonweal.reviews.v1.ReviewsService.CastVote:input_type -> commonweal.reviews.v1.CastVoteRequest
+	39, // 73: commonweal.reviews.v1.ReviewsService.ListVoteAnomalies:input_type -> commonweal.reviews.v1.ListVoteAnomaliesRequest
+	41, // 74: commonweal.reviews.v1.ReviewsService.VoidVotes:input_type -> commonweal.reviews.v1.VoidVotesRequest
+	44, // 75: commonweal.reviews.v1.ReviewsService.ListVoidedVotes:input_type -> commonweal.reviews.v1.ListVoidedVotesRequest
+	46, // 76: commonweal.reviews.v1.ReviewsService.ExportVoterData:input_type -> commonweal.reviews.v1.ExportVoterDataRequest
+	47, // 77: commonweal.reviews.v1.ReviewsService.EraseVoterData:input_type -> commonweal.reviews.v1.EraseVoterDataRequest
+	72, // 78: commonweal.reviews.v1.ReviewsService.ListPersonalDataRequests:input_type -> commonweal.privacy.v1.ListPersonalDataRequestsRequest
+	54, // 79: commonweal.reviews.v1.ReviewsService.GetTallies:input_type -> commonweal.reviews.v1.GetTalliesRequest
+	60, // 80: commonweal.reviews.v1.ReviewsService.ComputeResults:input_type -> commonweal.reviews.v1.ComputeResultsRequest
+	61, // 81: commonweal.reviews.v1.ReviewsService.ApproveResults:input_type -> commonweal.reviews.v1.ApproveResultsRequest
+	62, // 82: commonweal.reviews.v1.ReviewsService.SignOffResults:input_type -> commonweal.reviews.v1.SignOffResultsRequest
+	63, // 83: commonweal.reviews.v1.ReviewsService.GetResults:input_type -> commonweal.reviews.v1.GetResultsRequest
+	64, // 84: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:input_type -> commonweal.reviews.v1.GetRoundReviewStatusRequest
+	66, // 85: commonweal.reviews.v1.ReviewsService.GetRoundPanelScores:input_type -> commonweal.reviews.v1.GetRoundPanelScoresRequest
+	9,  // 86: commonweal.reviews.v1.ReviewsService.ListReviewerPanels:input_type -> commonweal.reviews.v1.ListReviewerPanelsRequest
+	14, // 87: commonweal.reviews.v1.ReviewsService.CreatePanel:output_type -> commonweal.reviews.v1.Panel
+	14, // 88: commonweal.reviews.v1.ReviewsService.GetPanel:output_type -> commonweal.reviews.v1.Panel
+	13, // 89: commonweal.reviews.v1.ReviewsService.DeclareConflict:output_type -> commonweal.reviews.v1.Recusal
+	19, // 90: commonweal.reviews.v1.ReviewsService.ListRecusals:output_type -> commonweal.reviews.v1.ListRecusalsResponse
+	20, // 91: commonweal.reviews.v1.ReviewsService.SubmitScore:output_type -> commonweal.reviews.v1.Score
+	25, // 92: commonweal.reviews.v1.ReviewsService.ComputeShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	25, // 93: commonweal.reviews.v1.ReviewsService.PublishShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	25, // 94: commonweal.reviews.v1.ReviewsService.GetShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	29, // 95: commonweal.reviews.v1.ReviewsService.CreateComplaint:output_type -> commonweal.reviews.v1.Complaint
+	29, // 96: commonweal.reviews.v1.ReviewsService.ResolveComplaint:output_type -> commonweal.reviews.v1.Complaint
+	35, // 97: commonweal.reviews.v1.ReviewsService.MergeComplaints:output_type -> commonweal.reviews.v1.MergeComplaintsResponse
+	37, // 98: commonweal.reviews.v1.ReviewsService.ResolveComplaints:output_type -> commonweal.reviews.v1.ResolveComplaintsResponse
+	32, // 99: commonweal.reviews.v1.ReviewsService.ListComplaints:output_type -> commonweal.reviews.v1.ListComplaintsResponse
+	49, // 100: commonweal.reviews.v1.ReviewsService.SendVoterCode:output_type -> commonweal.reviews.v1.SendVoterCodeResponse
+	51, // 101: commonweal.reviews.v1.ReviewsService.VerifyVoter:output_type -> commonweal.reviews.v1.VerifyVoterResponse
+	53, // 102: commonweal.reviews.v1.ReviewsService.CastVote:output_type -> commonweal.reviews.v1.Vote
+	40, // 103: commonweal.reviews.v1.ReviewsService.ListVoteAnomalies:output_type -> commonweal.reviews.v1.ListVoteAnomaliesResponse
+	42, // 104: commonweal.reviews.v1.ReviewsService.VoidVotes:output_type -> commonweal.reviews.v1.VoidVotesResponse
+	45, // 105: commonweal.reviews.v1.ReviewsService.ListVoidedVotes:output_type -> commonweal.reviews.v1.ListVoidedVotesResponse
+	73, // 106: commonweal.reviews.v1.ReviewsService.ExportVoterData:output_type -> commonweal.privacy.v1.PersonalDataExport
+	74, // 107: commonweal.reviews.v1.ReviewsService.EraseVoterData:output_type -> commonweal.privacy.v1.ErasePersonalDataResponse
+	75, // 108: commonweal.reviews.v1.ReviewsService.ListPersonalDataRequests:output_type -> commonweal.privacy.v1.ListPersonalDataRequestsResponse
+	56, // 109: commonweal.reviews.v1.ReviewsService.GetTallies:output_type -> commonweal.reviews.v1.Tallies
+	59, // 110: commonweal.reviews.v1.ReviewsService.ComputeResults:output_type -> commonweal.reviews.v1.Results
+	59, // 111: commonweal.reviews.v1.ReviewsService.ApproveResults:output_type -> commonweal.reviews.v1.Results
+	59, // 112: commonweal.reviews.v1.ReviewsService.SignOffResults:output_type -> commonweal.reviews.v1.Results
+	59, // 113: commonweal.reviews.v1.ReviewsService.GetResults:output_type -> commonweal.reviews.v1.Results
+	65, // 114: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:output_type -> commonweal.reviews.v1.RoundReviewStatus
+	67, // 115: commonweal.reviews.v1.ReviewsService.GetRoundPanelScores:output_type -> commonweal.reviews.v1.RoundPanelScores
+	10, // 116: commonweal.reviews.v1.ReviewsService.ListReviewerPanels:output_type -> commonweal.reviews.v1.ListReviewerPanelsResponse
+	87, // [87:117] is the sub-list for method output_type
+	57, // [57:87] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_reviews_v1_reviews_proto_init() }
@@ -4060,8 +5334,8 @@ func file_commonweal_reviews_v1_reviews_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_reviews_v1_reviews_proto_rawDesc), len(file_commonweal_reviews_v1_reviews_proto_rawDesc)),
-			NumEnums:      7,
-			NumMessages:   48,
+			NumEnums:      9,
+			NumMessages:   62,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

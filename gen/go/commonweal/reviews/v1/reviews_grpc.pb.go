@@ -8,6 +8,7 @@ package reviewsv1
 
 import (
 	context "context"
+	v1 "github.com/commonweal/commonweal/gen/go/commonweal/privacy/v1"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -19,28 +20,36 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ReviewsService_CreatePanel_FullMethodName          = "/commonweal.reviews.v1.ReviewsService/CreatePanel"
-	ReviewsService_GetPanel_FullMethodName             = "/commonweal.reviews.v1.ReviewsService/GetPanel"
-	ReviewsService_DeclareConflict_FullMethodName      = "/commonweal.reviews.v1.ReviewsService/DeclareConflict"
-	ReviewsService_ListRecusals_FullMethodName         = "/commonweal.reviews.v1.ReviewsService/ListRecusals"
-	ReviewsService_SubmitScore_FullMethodName          = "/commonweal.reviews.v1.ReviewsService/SubmitScore"
-	ReviewsService_ComputeShortlist_FullMethodName     = "/commonweal.reviews.v1.ReviewsService/ComputeShortlist"
-	ReviewsService_PublishShortlist_FullMethodName     = "/commonweal.reviews.v1.ReviewsService/PublishShortlist"
-	ReviewsService_GetShortlist_FullMethodName         = "/commonweal.reviews.v1.ReviewsService/GetShortlist"
-	ReviewsService_CreateComplaint_FullMethodName      = "/commonweal.reviews.v1.ReviewsService/CreateComplaint"
-	ReviewsService_ResolveComplaint_FullMethodName     = "/commonweal.reviews.v1.ReviewsService/ResolveComplaint"
-	ReviewsService_ListComplaints_FullMethodName       = "/commonweal.reviews.v1.ReviewsService/ListComplaints"
-	ReviewsService_SendVoterCode_FullMethodName        = "/commonweal.reviews.v1.ReviewsService/SendVoterCode"
-	ReviewsService_VerifyVoter_FullMethodName          = "/commonweal.reviews.v1.ReviewsService/VerifyVoter"
-	ReviewsService_CastVote_FullMethodName             = "/commonweal.reviews.v1.ReviewsService/CastVote"
-	ReviewsService_GetTallies_FullMethodName           = "/commonweal.reviews.v1.ReviewsService/GetTallies"
-	ReviewsService_ComputeResults_FullMethodName       = "/commonweal.reviews.v1.ReviewsService/ComputeResults"
-	ReviewsService_ApproveResults_FullMethodName       = "/commonweal.reviews.v1.ReviewsService/ApproveResults"
-	ReviewsService_SignOffResults_FullMethodName       = "/commonweal.reviews.v1.ReviewsService/SignOffResults"
-	ReviewsService_GetResults_FullMethodName           = "/commonweal.reviews.v1.ReviewsService/GetResults"
-	ReviewsService_GetRoundReviewStatus_FullMethodName = "/commonweal.reviews.v1.ReviewsService/GetRoundReviewStatus"
-	ReviewsService_GetRoundPanelScores_FullMethodName  = "/commonweal.reviews.v1.ReviewsService/GetRoundPanelScores"
-	ReviewsService_ListReviewerPanels_FullMethodName   = "/commonweal.reviews.v1.ReviewsService/ListReviewerPanels"
+	ReviewsService_CreatePanel_FullMethodName              = "/commonweal.reviews.v1.ReviewsService/CreatePanel"
+	ReviewsService_GetPanel_FullMethodName                 = "/commonweal.reviews.v1.ReviewsService/GetPanel"
+	ReviewsService_DeclareConflict_FullMethodName          = "/commonweal.reviews.v1.ReviewsService/DeclareConflict"
+	ReviewsService_ListRecusals_FullMethodName             = "/commonweal.reviews.v1.ReviewsService/ListRecusals"
+	ReviewsService_SubmitScore_FullMethodName              = "/commonweal.reviews.v1.ReviewsService/SubmitScore"
+	ReviewsService_ComputeShortlist_FullMethodName         = "/commonweal.reviews.v1.ReviewsService/ComputeShortlist"
+	ReviewsService_PublishShortlist_FullMethodName         = "/commonweal.reviews.v1.ReviewsService/PublishShortlist"
+	ReviewsService_GetShortlist_FullMethodName             = "/commonweal.reviews.v1.ReviewsService/GetShortlist"
+	ReviewsService_CreateComplaint_FullMethodName          = "/commonweal.reviews.v1.ReviewsService/CreateComplaint"
+	ReviewsService_ResolveComplaint_FullMethodName         = "/commonweal.reviews.v1.ReviewsService/ResolveComplaint"
+	ReviewsService_MergeComplaints_FullMethodName          = "/commonweal.reviews.v1.ReviewsService/MergeComplaints"
+	ReviewsService_ResolveComplaints_FullMethodName        = "/commonweal.reviews.v1.ReviewsService/ResolveComplaints"
+	ReviewsService_ListComplaints_FullMethodName           = "/commonweal.reviews.v1.ReviewsService/ListComplaints"
+	ReviewsService_SendVoterCode_FullMethodName            = "/commonweal.reviews.v1.ReviewsService/SendVoterCode"
+	ReviewsService_VerifyVoter_FullMethodName              = "/commonweal.reviews.v1.ReviewsService/VerifyVoter"
+	ReviewsService_CastVote_FullMethodName                 = "/commonweal.reviews.v1.ReviewsService/CastVote"
+	ReviewsService_ListVoteAnomalies_FullMethodName        = "/commonweal.reviews.v1.ReviewsService/ListVoteAnomalies"
+	ReviewsService_VoidVotes_FullMethodName                = "/commonweal.reviews.v1.ReviewsService/VoidVotes"
+	ReviewsService_ListVoidedVotes_FullMethodName          = "/commonweal.reviews.v1.ReviewsService/ListVoidedVotes"
+	ReviewsService_ExportVoterData_FullMethodName          = "/commonweal.reviews.v1.ReviewsService/ExportVoterData"
+	ReviewsService_EraseVoterData_FullMethodName           = "/commonweal.reviews.v1.ReviewsService/EraseVoterData"
+	ReviewsService_ListPersonalDataRequests_FullMethodName = "/commonweal.reviews.v1.ReviewsService/ListPersonalDataRequests"
+	ReviewsService_GetTallies_FullMethodName               = "/commonweal.reviews.v1.ReviewsService/GetTallies"
+	ReviewsService_ComputeResults_FullMethodName           = "/commonweal.reviews.v1.ReviewsService/ComputeResults"
+	ReviewsService_ApproveResults_FullMethodName           = "/commonweal.reviews.v1.ReviewsService/ApproveResults"
+	ReviewsService_SignOffResults_FullMethodName           = "/commonweal.reviews.v1.ReviewsService/SignOffResults"
+	ReviewsService_GetResults_FullMethodName               = "/commonweal.reviews.v1.ReviewsService/GetResults"
+	ReviewsService_GetRoundReviewStatus_FullMethodName     = "/commonweal.reviews.v1.ReviewsService/GetRoundReviewStatus"
+	ReviewsService_GetRoundPanelScores_FullMethodName      = "/commonweal.reviews.v1.ReviewsService/GetRoundPanelScores"
+	ReviewsService_ListReviewerPanels_FullMethodName       = "/commonweal.reviews.v1.ReviewsService/ListReviewerPanels"
 )
 
 // ReviewsServiceClient is the client API for ReviewsService service.
@@ -73,11 +82,20 @@ type ReviewsServiceClient interface {
 	// GetShortlist returns the round's shortlist: to staff once computed, to anyone once published.
 	GetShortlist(ctx context.Context, in *GetShortlistRequest, opts ...grpc.CallOption) (*Shortlist, error)
 	// CreateComplaint lodges a complaint against a shortlisted application during the publicity period (in PUBLICITY,
-	// before phase_enter_time + publicity_period; later: PUBLICITY_PERIOD_OVER). Anyone.
+	// before phase_enter_time + publicity_period; later: PUBLICITY_PERIOD_OVER). The complainant is either a
+	// verified phone (the voter flow: X-Voter-Token header) or a named organisation's account (APPLICANT with an
+	// organisation); anyone else is refused with COMPLAINANT_UNVERIFIED. At most a few complaints per phone or
+	// organisation per day (COMPLAINT_RATE_LIMITED); the gateway also limits them per client address.
 	CreateComplaint(ctx context.Context, in *CreateComplaintRequest, opts ...grpc.CallOption) (*Complaint, error)
 	// ResolveComplaint closes an open complaint: UPHELD disqualifies the application (it leaves the shortlist),
 	// DISMISSED keeps it; a reason is required. OPERATOR only.
 	ResolveComplaint(ctx context.Context, in *ResolveComplaintRequest, opts ...grpc.CallOption) (*Complaint, error)
+	// MergeComplaints marks complaints as duplicates of one open complaint of the same application: they leave
+	// the open list (state MERGED, merged_into set) and take the primary's outcome when it is resolved. OPERATOR only.
+	MergeComplaints(ctx context.Context, in *MergeComplaintsRequest, opts ...grpc.CallOption) (*MergeComplaintsResponse, error)
+	// ResolveComplaints resolves many open complaints of a round with one outcome and one reason: those named,
+	// or every open complaint about one application. All or nothing. OPERATOR only.
+	ResolveComplaints(ctx context.Context, in *ResolveComplaintsRequest, opts ...grpc.CallOption) (*ResolveComplaintsResponse, error)
 	// ListComplaints lists a round's complaints, oldest first, so the operator can find and resolve them (an
 	// open complaint blocks PROMOTION). Staff roles; the complainant's contact is shown to OPERATOR and
 	// ORGANIZER only.
@@ -91,7 +109,30 @@ type ReviewsServiceClient interface {
 	// in the X-Voter-Token header. One vote per voter per application per calendar day (the round's time zone);
 	// a second one is ALREADY_EXISTS.
 	CastVote(ctx context.Context, in *CastVoteRequest, opts ...grpc.CallOption) (*Vote, error)
-	// GetTallies returns the exact vote count of every application that received votes. Anyone.
+	// ListVoteAnomalies lists the signals of possible vote stuffing in a round, each with the votes it concerns:
+	// many voters from one network (/24 for IPv4, /64 for IPv6), a burst of votes for one application within a
+	// short window, and many voters who verified their phone minutes before voting for the same application.
+	// Signals are computed from the stored votes at the time of the call. OPERATOR, ORGANIZER and AUDITOR.
+	ListVoteAnomalies(ctx context.Context, in *ListVoteAnomaliesRequest, opts ...grpc.CallOption) (*ListVoteAnomaliesResponse, error)
+	// VoidVotes voids votes of a round with a reason (recorded, never deleted): tallies and results then exclude
+	// them. Refused once the results are approved (RESULTS_ALREADY_APPROVED). A vote already void stays as it was.
+	// OPERATOR only.
+	VoidVotes(ctx context.Context, in *VoidVotesRequest, opts ...grpc.CallOption) (*VoidVotesResponse, error)
+	// ListVoidedVotes lists a round's voided votes with who voided them, when and why, oldest first. OPERATOR,
+	// ORGANIZER and AUDITOR.
+	ListVoidedVotes(ctx context.Context, in *ListVoidedVotesRequest, opts ...grpc.CallOption) (*ListVoidedVotesResponse, error)
+	// ExportVoterData returns everything stored about a voter (PIPL access right): the voter in the
+	// X-Voter-Token header, or the voter with the given phone when an ORGANIZER asks on the subject's request.
+	// Recorded in the personal-data audit trail.
+	ExportVoterData(ctx context.Context, in *ExportVoterDataRequest, opts ...grpc.CallOption) (*v1.PersonalDataExport, error)
+	// EraseVoterData erases a voter's personal data: the phone's HMAC, codes, tokens, complaint contacts and
+	// client networks are deleted; votes stay counted under an anonymous voter. The voter themselves (header) or
+	// an ORGANIZER on request. Recorded in the personal-data audit trail.
+	EraseVoterData(ctx context.Context, in *EraseVoterDataRequest, opts ...grpc.CallOption) (*v1.ErasePersonalDataResponse, error)
+	// ListPersonalDataRequests lists the exports and erasures of voter data, newest first. ORGANIZER and AUDITOR.
+	ListPersonalDataRequests(ctx context.Context, in *v1.ListPersonalDataRequestsRequest, opts ...grpc.CallOption) (*v1.ListPersonalDataRequestsResponse, error)
+	// GetTallies returns the exact vote count of every application that received votes, voided votes excluded.
+	// Anyone.
 	GetTallies(ctx context.Context, in *GetTalliesRequest, opts ...grpc.CallOption) (*Tallies, error)
 	// ComputeResults computes the final results: panel, donation and vote scores, the weighted total, the
 	// ranking, the selection under quota and pool, and the idea prizes. Repeatable until approved. OPERATOR only.
@@ -224,6 +265,26 @@ func (c *reviewsServiceClient) ResolveComplaint(ctx context.Context, in *Resolve
 	return out, nil
 }
 
+func (c *reviewsServiceClient) MergeComplaints(ctx context.Context, in *MergeComplaintsRequest, opts ...grpc.CallOption) (*MergeComplaintsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MergeComplaintsResponse)
+	err := c.cc.Invoke(ctx, ReviewsService_MergeComplaints_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewsServiceClient) ResolveComplaints(ctx context.Context, in *ResolveComplaintsRequest, opts ...grpc.CallOption) (*ResolveComplaintsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResolveComplaintsResponse)
+	err := c.cc.Invoke(ctx, ReviewsService_ResolveComplaints_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *reviewsServiceClient) ListComplaints(ctx context.Context, in *ListComplaintsRequest, opts ...grpc.CallOption) (*ListComplaintsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListComplaintsResponse)
@@ -258,6 +319,66 @@ func (c *reviewsServiceClient) CastVote(ctx context.Context, in *CastVoteRequest
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Vote)
 	err := c.cc.Invoke(ctx, ReviewsService_CastVote_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewsServiceClient) ListVoteAnomalies(ctx context.Context, in *ListVoteAnomaliesRequest, opts ...grpc.CallOption) (*ListVoteAnomaliesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListVoteAnomaliesResponse)
+	err := c.cc.Invoke(ctx, ReviewsService_ListVoteAnomalies_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewsServiceClient) VoidVotes(ctx context.Context, in *VoidVotesRequest, opts ...grpc.CallOption) (*VoidVotesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VoidVotesResponse)
+	err := c.cc.Invoke(ctx, ReviewsService_VoidVotes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewsServiceClient) ListVoidedVotes(ctx context.Context, in *ListVoidedVotesRequest, opts ...grpc.CallOption) (*ListVoidedVotesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListVoidedVotesResponse)
+	err := c.cc.Invoke(ctx, ReviewsService_ListVoidedVotes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewsServiceClient) ExportVoterData(ctx context.Context, in *ExportVoterDataRequest, opts ...grpc.CallOption) (*v1.PersonalDataExport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(v1.PersonalDataExport)
+	err := c.cc.Invoke(ctx, ReviewsService_ExportVoterData_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewsServiceClient) EraseVoterData(ctx context.Context, in *EraseVoterDataRequest, opts ...grpc.CallOption) (*v1.ErasePersonalDataResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(v1.ErasePersonalDataResponse)
+	err := c.cc.Invoke(ctx, ReviewsService_EraseVoterData_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewsServiceClient) ListPersonalDataRequests(ctx context.Context, in *v1.ListPersonalDataRequestsRequest, opts ...grpc.CallOption) (*v1.ListPersonalDataRequestsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(v1.ListPersonalDataRequestsResponse)
+	err := c.cc.Invoke(ctx, ReviewsService_ListPersonalDataRequests_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -374,11 +495,20 @@ type ReviewsServiceServer interface {
 	// GetShortlist returns the round's shortlist: to staff once computed, to anyone once published.
 	GetShortlist(context.Context, *GetShortlistRequest) (*Shortlist, error)
 	// CreateComplaint lodges a complaint against a shortlisted application during the publicity period (in PUBLICITY,
-	// before phase_enter_time + publicity_period; later: PUBLICITY_PERIOD_OVER). Anyone.
+	// before phase_enter_time + publicity_period; later: PUBLICITY_PERIOD_OVER). The complainant is either a
+	// verified phone (the voter flow: X-Voter-Token header) or a named organisation's account (APPLICANT with an
+	// organisation); anyone else is refused with COMPLAINANT_UNVERIFIED. At most a few complaints per phone or
+	// organisation per day (COMPLAINT_RATE_LIMITED); the gateway also limits them per client address.
 	CreateComplaint(context.Context, *CreateComplaintRequest) (*Complaint, error)
 	// ResolveComplaint closes an open complaint: UPHELD disqualifies the application (it leaves the shortlist),
 	// DISMISSED keeps it; a reason is required. OPERATOR only.
 	ResolveComplaint(context.Context, *ResolveComplaintRequest) (*Complaint, error)
+	// MergeComplaints marks complaints as duplicates of one open complaint of the same application: they leave
+	// the open list (state MERGED, merged_into set) and take the primary's outcome when it is resolved. OPERATOR only.
+	MergeComplaints(context.Context, *MergeComplaintsRequest) (*MergeComplaintsResponse, error)
+	// ResolveComplaints resolves many open complaints of a round with one outcome and one reason: those named,
+	// or every open complaint about one application. All or nothing. OPERATOR only.
+	ResolveComplaints(context.Context, *ResolveComplaintsRequest) (*ResolveComplaintsResponse, error)
 	// ListComplaints lists a round's complaints, oldest first, so the operator can find and resolve them (an
 	// open complaint blocks PROMOTION). Staff roles; the complainant's contact is shown to OPERATOR and
 	// ORGANIZER only.
@@ -392,7 +522,30 @@ type ReviewsServiceServer interface {
 	// in the X-Voter-Token header. One vote per voter per application per calendar day (the round's time zone);
 	// a second one is ALREADY_EXISTS.
 	CastVote(context.Context, *CastVoteRequest) (*Vote, error)
-	// GetTallies returns the exact vote count of every application that received votes. Anyone.
+	// ListVoteAnomalies lists the signals of possible vote stuffing in a round, each with the votes it concerns:
+	// many voters from one network (/24 for IPv4, /64 for IPv6), a burst of votes for one application within a
+	// short window, and many voters who verified their phone minutes before voting for the same application.
+	// Signals are computed from the stored votes at the time of the call. OPERATOR, ORGANIZER and AUDITOR.
+	ListVoteAnomalies(context.Context, *ListVoteAnomaliesRequest) (*ListVoteAnomaliesResponse, error)
+	// VoidVotes voids votes of a round with a reason (recorded, never deleted): tallies and results then exclude
+	// them. Refused once the results are approved (RESULTS_ALREADY_APPROVED). A vote already void stays as it was.
+	// OPERATOR only.
+	VoidVotes(context.Context, *VoidVotesRequest) (*VoidVotesResponse, error)
+	// ListVoidedVotes lists a round's voided votes with who voided them, when and why, oldest first. OPERATOR,
+	// ORGANIZER and AUDITOR.
+	ListVoidedVotes(context.Context, *ListVoidedVotesRequest) (*ListVoidedVotesResponse, error)
+	// ExportVoterData returns everything stored about a voter (PIPL access right): the voter in the
+	// X-Voter-Token header, or the voter with the given phone when an ORGANIZER asks on the subject's request.
+	// Recorded in the personal-data audit trail.
+	ExportVoterData(context.Context, *ExportVoterDataRequest) (*v1.PersonalDataExport, error)
+	// EraseVoterData erases a voter's personal data: the phone's HMAC, codes, tokens, complaint contacts and
+	// client networks are deleted; votes stay counted under an anonymous voter. The voter themselves (header) or
+	// an ORGANIZER on request. Recorded in the personal-data audit trail.
+	EraseVoterData(context.Context, *EraseVoterDataRequest) (*v1.ErasePersonalDataResponse, error)
+	// ListPersonalDataRequests lists the exports and erasures of voter data, newest first. ORGANIZER and AUDITOR.
+	ListPersonalDataRequests(context.Context, *v1.ListPersonalDataRequestsRequest) (*v1.ListPersonalDataRequestsResponse, error)
+	// GetTallies returns the exact vote count of every application that received votes, voided votes excluded.
+	// Anyone.
 	GetTallies(context.Context, *GetTalliesRequest) (*Tallies, error)
 	// ComputeResults computes the final results: panel, donation and vote scores, the weighted total, the
 	// ranking, the selection under quota and pool, and the idea prizes. Repeatable until approved. OPERATOR only.
@@ -455,6 +608,12 @@ func (UnimplementedReviewsServiceServer) CreateComplaint(context.Context, *Creat
 func (UnimplementedReviewsServiceServer) ResolveComplaint(context.Context, *ResolveComplaintRequest) (*Complaint, error) {
 	return nil, status.Error(codes.Unimplemented, "method ResolveComplaint not implemented")
 }
+func (UnimplementedReviewsServiceServer) MergeComplaints(context.Context, *MergeComplaintsRequest) (*MergeComplaintsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MergeComplaints not implemented")
+}
+func (UnimplementedReviewsServiceServer) ResolveComplaints(context.Context, *ResolveComplaintsRequest) (*ResolveComplaintsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResolveComplaints not implemented")
+}
 func (UnimplementedReviewsServiceServer) ListComplaints(context.Context, *ListComplaintsRequest) (*ListComplaintsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListComplaints not implemented")
 }
@@ -466,6 +625,24 @@ func (UnimplementedReviewsServiceServer) VerifyVoter(context.Context, *VerifyVot
 }
 func (UnimplementedReviewsServiceServer) CastVote(context.Context, *CastVoteRequest) (*Vote, error) {
 	return nil, status.Error(codes.Unimplemented, "method CastVote not implemented")
+}
+func (UnimplementedReviewsServiceServer) ListVoteAnomalies(context.Context, *ListVoteAnomaliesRequest) (*ListVoteAnomaliesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListVoteAnomalies not implemented")
+}
+func (UnimplementedReviewsServiceServer) VoidVotes(context.Context, *VoidVotesRequest) (*VoidVotesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method VoidVotes not implemented")
+}
+func (UnimplementedReviewsServiceServer) ListVoidedVotes(context.Context, *ListVoidedVotesRequest) (*ListVoidedVotesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListVoidedVotes not implemented")
+}
+func (UnimplementedReviewsServiceServer) ExportVoterData(context.Context, *ExportVoterDataRequest) (*v1.PersonalDataExport, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportVoterData not implemented")
+}
+func (UnimplementedReviewsServiceServer) EraseVoterData(context.Context, *EraseVoterDataRequest) (*v1.ErasePersonalDataResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EraseVoterData not implemented")
+}
+func (UnimplementedReviewsServiceServer) ListPersonalDataRequests(context.Context, *v1.ListPersonalDataRequestsRequest) (*v1.ListPersonalDataRequestsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPersonalDataRequests not implemented")
 }
 func (UnimplementedReviewsServiceServer) GetTallies(context.Context, *GetTalliesRequest) (*Tallies, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetTallies not implemented")
@@ -692,6 +869,42 @@ func _ReviewsService_ResolveComplaint_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReviewsService_MergeComplaints_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MergeComplaintsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewsServiceServer).MergeComplaints(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewsService_MergeComplaints_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewsServiceServer).MergeComplaints(ctx, req.(*MergeComplaintsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewsService_ResolveComplaints_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResolveComplaintsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewsServiceServer).ResolveComplaints(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewsService_ResolveComplaints_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewsServiceServer).ResolveComplaints(ctx, req.(*ResolveComplaintsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ReviewsService_ListComplaints_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListComplaintsRequest)
 	if err := dec(in); err != nil {
@@ -760,6 +973,114 @@ func _ReviewsService_CastVote_Handler(srv interface{}, ctx context.Context, dec 
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ReviewsServiceServer).CastVote(ctx, req.(*CastVoteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewsService_ListVoteAnomalies_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListVoteAnomaliesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewsServiceServer).ListVoteAnomalies(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewsService_ListVoteAnomalies_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewsServiceServer).ListVoteAnomalies(ctx, req.(*ListVoteAnomaliesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewsService_VoidVotes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VoidVotesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewsServiceServer).VoidVotes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewsService_VoidVotes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewsServiceServer).VoidVotes(ctx, req.(*VoidVotesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewsService_ListVoidedVotes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListVoidedVotesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewsServiceServer).ListVoidedVotes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewsService_ListVoidedVotes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewsServiceServer).ListVoidedVotes(ctx, req.(*ListVoidedVotesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewsService_ExportVoterData_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportVoterDataRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewsServiceServer).ExportVoterData(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewsService_ExportVoterData_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewsServiceServer).ExportVoterData(ctx, req.(*ExportVoterDataRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewsService_EraseVoterData_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EraseVoterDataRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewsServiceServer).EraseVoterData(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewsService_EraseVoterData_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewsServiceServer).EraseVoterData(ctx, req.(*EraseVoterDataRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewsService_ListPersonalDataRequests_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(v1.ListPersonalDataRequestsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewsServiceServer).ListPersonalDataRequests(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewsService_ListPersonalDataRequests_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewsServiceServer).ListPersonalDataRequests(ctx, req.(*v1.ListPersonalDataRequestsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -956,6 +1277,14 @@ var ReviewsService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _ReviewsService_ResolveComplaint_Handler,
 		},
 		{
+			MethodName: "MergeComplaints",
+			Handler:    _ReviewsService_MergeComplaints_Handler,
+		},
+		{
+			MethodName: "ResolveComplaints",
+			Handler:    _ReviewsService_ResolveComplaints_Handler,
+		},
+		{
 			MethodName: "ListComplaints",
 			Handler:    _ReviewsService_ListComplaints_Handler,
 		},
@@ -970,6 +1299,30 @@ var ReviewsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CastVote",
 			Handler:    _ReviewsService_CastVote_Handler,
+		},
+		{
+			MethodName: "ListVoteAnomalies",
+			Handler:    _ReviewsService_ListVoteAnomalies_Handler,
+		},
+		{
+			MethodName: "VoidVotes",
+			Handler:    _ReviewsService_VoidVotes_Handler,
+		},
+		{
+			MethodName: "ListVoidedVotes",
+			Handler:    _ReviewsService_ListVoidedVotes_Handler,
+		},
+		{
+			MethodName: "ExportVoterData",
+			Handler:    _ReviewsService_ExportVoterData_Handler,
+		},
+		{
+			MethodName: "EraseVoterData",
+			Handler:    _ReviewsService_EraseVoterData_Handler,
+		},
+		{
+			MethodName: "ListPersonalDataRequests",
+			Handler:    _ReviewsService_ListPersonalDataRequests_Handler,
 		},
 		{
 			MethodName: "GetTallies",
