@@ -156,7 +156,7 @@ func TestCallForProposals(t *testing.T) {
 	special["duration_months"], special["special"], special["special_justification"] = 24, true, "carers need two seasons"
 	st, body = s.Do("POST", "/v1/rounds/"+roundID+"/applications", applicant, special)
 	expect(t, "special duration", st, body, 200, "")
-	lateID := str(body["id"])
+	lateID, lateEtag := str(body["id"]), body["etag"]
 
 	// Idempotent creation.
 	reqID := requestID()
@@ -185,14 +185,14 @@ func TestCallForProposals(t *testing.T) {
 	st, body = s.Do("GET", "/v1/applications/"+appID, "", nil)
 	expect(t, "anonymous reads a draft", st, body, 404, "NOT_FOUND")
 
-	st, app = s.Do("POST", "/v1/applications/"+appID+":submit", applicant, map[string]any{})
+	st, app = s.Do("POST", "/v1/applications/"+appID+":submit", applicant, map[string]any{"etag": app["etag"]})
 	expect(t, "submit", st, app, 200, "")
 	if app["status"] != "APPLICATION_STATUS_SUBMITTED" || app["revision"] != float64(1) {
 		t.Fatalf("submitted: %v", app)
 	}
 	st, body = s.Do("POST", "/v1/applications/"+appID+":review", applicant, map[string]any{"decision": "REVIEW_DECISION_ACCEPT"})
 	expect(t, "applicant reviews", st, body, 403, "PERMISSION_DENIED")
-	st, body = s.Do("POST", "/v1/applications/"+appID+":review", operator, map[string]any{"decision": "REVIEW_DECISION_RETURN"})
+	st, body = s.Do("POST", "/v1/applications/"+appID+":review", operator, map[string]any{"decision": "REVIEW_DECISION_RETURN", "etag": app["etag"]})
 	expect(t, "return without reasons", st, body, 400, "REVIEW_REASONS_REQUIRED")
 
 	st, body = s.Do("GET", "/v1/applications/"+appID, operator, nil)
@@ -208,7 +208,7 @@ func TestCallForProposals(t *testing.T) {
 		}
 	}
 
-	st, app = s.Do("POST", "/v1/applications/"+appID+":review", operator, map[string]any{"decision": "REVIEW_DECISION_RETURN", "reasons": []string{"budget for staff is not itemised"}})
+	st, app = s.Do("POST", "/v1/applications/"+appID+":review", operator, map[string]any{"decision": "REVIEW_DECISION_RETURN", "reasons": []string{"budget for staff is not itemised"}, "etag": app["etag"]})
 	expect(t, "return", st, app, 200, "")
 	if app["status"] != "APPLICATION_STATUS_RETURNED" {
 		t.Fatalf("returned: %v", app)
@@ -226,12 +226,12 @@ func TestCallForProposals(t *testing.T) {
 	st, body = s.Do("PATCH", "/v1/applications/"+appID, applicant, map[string]any{"etag": staleEtag, "summary": "lost update"})
 	expect(t, "stale etag", st, body, 409, "ETAG_MISMATCH")
 
-	st, app = s.Do("POST", "/v1/applications/"+appID+":submit", applicant, map[string]any{})
+	st, app = s.Do("POST", "/v1/applications/"+appID+":submit", applicant, map[string]any{"etag": app["etag"]})
 	expect(t, "resubmit", st, app, 200, "")
 	if app["revision"] != float64(2) {
 		t.Fatalf("resubmitted revision = %v", app["revision"])
 	}
-	st, app = s.Do("POST", "/v1/applications/"+appID+":review", operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT"})
+	st, app = s.Do("POST", "/v1/applications/"+appID+":review", operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT", "etag": app["etag"]})
 	expect(t, "accept", st, app, 200, "")
 	if app["status"] != "APPLICATION_STATUS_ACCEPTED" {
 		t.Fatalf("accepted: %v", app)
@@ -276,7 +276,7 @@ func TestCallForProposals(t *testing.T) {
 	expect(t, "shortlisting before the deadline", st, body, 412, "SUBMISSION_DEADLINE_NOT_PASSED")
 
 	time.Sleep(time.Until(deadline) + 200*time.Millisecond)
-	st, body = s.Do("POST", "/v1/applications/"+lateID+":submit", applicant, map[string]any{})
+	st, body = s.Do("POST", "/v1/applications/"+lateID+":submit", applicant, map[string]any{"etag": lateEtag})
 	expect(t, "submit after the deadline", st, body, 412, "SUBMISSION_DEADLINE_PASSED")
 	st, round = s.Do("POST", "/v1/rounds/"+roundID+":advance", organizer, map[string]any{"phase": "PHASE_SHORTLISTING"})
 	expect(t, "shortlisting", st, round, 200, "")

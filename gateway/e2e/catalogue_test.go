@@ -225,7 +225,7 @@ func TestCatalogue(t *testing.T) {
 	})
 	expect(t, "draft", st, app, 200, "")
 	appID := str(app["id"])
-	st, body = s.Do("POST", "/v1/applications/"+appID+":submit", team, map[string]any{})
+	st, body = s.Do("POST", "/v1/applications/"+appID+":submit", team, map[string]any{"etag": app["etag"]})
 	expect(t, "submit without the declarations", st, body, 412, "APPLICATION_INCOMPLETE")
 	if !strings.Contains(str(body["message"]), "declarations") {
 		t.Fatalf("the refusal does not name the declarations: %v", body["message"])
@@ -234,7 +234,7 @@ func TestCatalogue(t *testing.T) {
 		"declarations": map[string]any{"no_government_provision": true, "not_funded_elsewhere": true,
 			"other_funding": []any{map[string]any{"source": "陕西省慈善基金会", "amount_fen": 5_000_000, "note": "已获得"}}}})
 	expect(t, "declare", st, app, 200, "")
-	st, app = s.Do("POST", "/v1/applications/"+appID+":submit", team, map[string]any{})
+	st, app = s.Do("POST", "/v1/applications/"+appID+":submit", team, map[string]any{"etag": app["etag"]})
 	expect(t, "submit", st, app, 200, "")
 
 	// At initial review the operator sees the declarations, the share in 临渭区 and the needs answered.
@@ -260,7 +260,7 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("%s = %v, want passed %q", name, c, want)
 		}
 	}
-	st, app = s.Do("POST", "/v1/applications/"+appID+":review", operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT"})
+	st, app = s.Do("POST", "/v1/applications/"+appID+":review", operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT", "etag": app["etag"]})
 	expect(t, "accept", st, app, 200, "")
 	// The submitted version keeps what was chosen and declared.
 	st, revs := s.Do("GET", "/v1/applications/"+appID+"/revisions", team, nil)

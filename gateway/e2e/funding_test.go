@@ -52,9 +52,9 @@ func newFundedRound(t *testing.T, s *Suite, donations []int64, pool int64) *fund
 		st, a := s.Do("POST", "/v1/rounds/"+f.roundID+"/applications", team, application(orgID, fmt.Sprint("Funded project ", i)))
 		expect(t, "application", st, a, 200, "")
 		appID = str(a["id"])
-		st, body := s.Do("POST", "/v1/applications/"+appID+":submit", team, map[string]any{})
+		st, body := s.Do("POST", "/v1/applications/"+appID+":submit", team, map[string]any{"etag": a["etag"]})
 		expect(t, "submit", st, body, 200, "")
-		st, body = s.Do("POST", "/v1/applications/"+appID+":review", f.operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT"})
+		st, body = s.Do("POST", "/v1/applications/"+appID+":review", f.operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT", "etag": body["etag"]})
 		expect(t, "accept", st, body, 200, "")
 		if o["kind"] == "ORGANIZATION_KIND_SOCIAL_ORGANIZATION" {
 			f.teams = append(f.teams, team)

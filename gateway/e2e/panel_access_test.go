@@ -62,12 +62,14 @@ func TestPanelAccess(t *testing.T) {
 		applicant := s.Token(fmt.Sprintf("rv-applicant-%d", i), []string{"APPLICANT"}, "")
 		st, a := s.Do("POST", "/v1/rounds/"+round2+"/applications", applicant, application(w.orgs[i], title))
 		expect(t, "draft in the other round", st, a, 200, "")
-		st, body := s.Do("POST", "/v1/applications/"+str(a["id"])+":submit", applicant, map[string]any{})
+		st, body := s.Do("POST", "/v1/applications/"+str(a["id"])+":submit", applicant, map[string]any{"etag": a["etag"]})
 		expect(t, "submit in the other round", st, body, 200, "")
 		return str(a["id"])
 	}
 	X, Y := submit(0, "Other round accepted"), submit(1, "Other round submitted")
-	st, body = s.Do("POST", "/v1/applications/"+X+":review", w.operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT"})
+	st, body = s.Do("GET", "/v1/applications/"+X, w.operator, nil)
+	expect(t, "read before the review", st, body, 200, "")
+	st, body = s.Do("POST", "/v1/applications/"+X+":review", w.operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT", "etag": body["etag"]})
 	expect(t, "accept in the other round", st, body, 200, "")
 
 	// Panels: a kind of the mix missing is refused, naming it; panels with the mix are created.

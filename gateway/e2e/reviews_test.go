@@ -107,9 +107,9 @@ func newReviewRound(tb testing.TB, s *Suite, n, quota int) *reviewRound {
 		st, a := s.Do("POST", "/v1/rounds/"+w.roundID+"/applications", applicant, application(orgID, fmt.Sprintf("Project %d", i)))
 		expectTB(tb, "draft", st, a, 200, "")
 		appID := str(a["id"])
-		st, body := s.Do("POST", "/v1/applications/"+appID+":submit", applicant, map[string]any{})
+		st, body := s.Do("POST", "/v1/applications/"+appID+":submit", applicant, map[string]any{"etag": a["etag"]})
 		expectTB(tb, "submit", st, body, 200, "")
-		st, body = s.Do("POST", "/v1/applications/"+appID+":review", w.operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT"})
+		st, body = s.Do("POST", "/v1/applications/"+appID+":review", w.operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT", "etag": body["etag"]})
 		expectTB(tb, "accept", st, body, 200, "")
 		w.orgs = append(w.orgs, orgID)
 		return appID
@@ -343,7 +343,9 @@ func TestReviews(t *testing.T) {
 	if n := len(body["entries"].([]any)); n != 3 {
 		t.Fatalf("public shortlist lists %d entries, want the 3 shortlisted", n)
 	}
-	st, body = s.Do("POST", "/v1/rounds/"+w.roundID+"/complaints", "", map[string]any{"application_id": C, "content": "too early"})
+	// A complainant is a verified phone (X-Voter-Token) or a named organisation's account (complaints_test.go).
+	complainantOrg := s.Token("rv-complainant", []string{"APPLICANT"}, w.orgs[3])
+	st, body = s.Do("POST", "/v1/rounds/"+w.roundID+"/complaints", complainantOrg, map[string]any{"application_id": C, "content": "too early"})
 	expect(t, "complaint before PUBLICITY", st, body, 412, "WRONG_PHASE")
 
 	// Voting outside PROMOTION is refused.
@@ -359,15 +361,16 @@ func TestReviews(t *testing.T) {
 	st, body = w.advance(t, "PHASE_PUBLICITY")
 	expect(t, "publicity", st, body, 200, "")
 
-	// Complaints: anyone, against shortlisted applications; an open one blocks PROMOTION.
-	st, body = s.Do("POST", "/v1/rounds/"+w.roundID+"/complaints", "", map[string]any{"application_id": E, "content": "not shortlisted anyway"})
+	// Complaints: verified complainants, against shortlisted applications; an open one blocks PROMOTION.
+	st, body = s.Do("POST", "/v1/rounds/"+w.roundID+"/complaints", complainantOrg, map[string]any{"application_id": E, "content": "not shortlisted anyway"})
 	expect(t, "complaint against a non-shortlisted application", st, body, 412, "APPLICATION_NOT_ON_SHORTLIST")
-	st, c1 := s.Do("POST", "/v1/rounds/"+w.roundID+"/complaints", "", map[string]any{"application_id": C, "content": "the team list is invented", "contact": "13900000000"})
-	expect(t, "anonymous complaint", st, c1, 200, "")
+	st, c1 := s.Do("POST", "/v1/rounds/"+w.roundID+"/complaints", "", map[string]any{"application_id": C, "content": "the team list is invented", "contact": "13900000000"},
+		"X-Voter-Token", voter1)
+	expect(t, "a verified phone's complaint", st, c1, 200, "")
 	if c1["state"] != "COMPLAINT_STATE_OPEN" || c1["contact"] != "" {
 		t.Fatalf("complaint: %v", c1)
 	}
-	st, c2 := s.Do("POST", "/v1/rounds/"+w.roundID+"/complaints", applicant, map[string]any{"application_id": A, "content": "budget copied from last year"})
+	st, c2 := s.Do("POST", "/v1/rounds/"+w.roundID+"/complaints", complainantOrg, map[string]any{"application_id": A, "content": "budget copied from last year"})
 	expect(t, "second complaint", st, c2, 200, "")
 	// The operator finds the complaints to resolve (only the complainants were told their IDs).
 	st, body = s.Do("GET", "/v1/rounds/"+w.roundID+"/complaints?state=COMPLAINT_STATE_OPEN", w.operator, nil)
@@ -389,7 +392,7 @@ func TestReviews(t *testing.T) {
 	time.Sleep(publicityPeriod + 200*time.Millisecond)
 	st, body = w.advance(t, "PHASE_PROMOTION")
 	expect(t, "promotion with open complaints", st, body, 412, "COMPLAINTS_OPEN")
-	st, body = s.Do("POST", "/v1/rounds/"+w.roundID+"/complaints", "", map[string]any{"application_id": A, "content": "after the period"})
+	st, body = s.Do("POST", "/v1/rounds/"+w.roundID+"/complaints", complainantOrg, map[string]any{"application_id": A, "content": "after the period"})
 	expect(t, "complaint after the publicity period", st, body, 412, "PUBLICITY_PERIOD_OVER")
 
 	st, body = s.Do("POST", "/v1/complaints/"+str(c1["id"])+":resolve", applicant, map[string]any{"outcome": "COMPLAINT_OUTCOME_UPHELD", "reason": "x"})

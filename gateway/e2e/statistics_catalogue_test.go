@@ -125,9 +125,9 @@ func TestStatisticsCatalogue(t *testing.T) {
 		expect(t, "application "+title, st, body, 200, "")
 		id := str(body["id"])
 		if submit {
-			st, b := s.Do("POST", "/v1/applications/"+id+":submit", team, map[string]any{})
+			st, b := s.Do("POST", "/v1/applications/"+id+":submit", team, map[string]any{"etag": body["etag"]})
 			expect(t, "submit "+title, st, b, 200, "")
-			st, b = s.Do("POST", "/v1/applications/"+id+":review", w.operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT"})
+			st, b = s.Do("POST", "/v1/applications/"+id+":review", w.operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT", "etag": b["etag"]})
 			expect(t, "accept "+title, st, b, 200, "")
 		}
 		return id

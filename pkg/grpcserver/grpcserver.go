@@ -1,5 +1,5 @@
 // Package grpcserver starts a service's gRPC server the same way everywhere: tracing, recovery, identity,
-// access logs, health, reflection in dev mode only, and a graceful shutdown.
+// access logs, documented input maxima (bounds), health, reflection in dev mode only, and a graceful shutdown.
 package grpcserver
 
 import (
@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
+	"github.com/commonweal/commonweal/pkg/bounds"
 	"github.com/commonweal/commonweal/pkg/identity"
 )
 
@@ -45,7 +46,8 @@ type Option struct {
 // New returns a server on the transport creds (tlsconf.ServerCredentials: mutual TLS; only a test passes
 // anything else) whose every call is traced, recovered from panics, logged and carries the verified caller
 // identity (identity.Authenticator: a service from its certificate, an end user from the identity the gateway
-// signed, which users verifies; nil: no end user is accepted), then passes the options' interceptors.
+// signed, which users verifies; nil: no end user is accepted), then passes the options' interceptors, then
+// refuses a request over a documented maximum (bounds).
 func New(creds credentials.TransportCredentials, users *identity.Verifier, opts ...Option) *Server {
 	if creds == nil {
 		panic("grpcserver.New: no transport credentials")
@@ -63,6 +65,11 @@ func New(creds credentials.TransportCredentials, users *identity.Verifier, opts 
 			stream = append(stream, o.Stream)
 		}
 	}
+	// Last, once the caller is known and allowed: a request over a documented maximum (bounds) is refused
+	// before its handler runs, with the same precedence as the handler's own validation (an unauthorised
+	// caller is told PERMISSION_DENIED whatever it sent).
+	unary = append(unary, bounds.UnaryServerInterceptor())
+	stream = append(stream, bounds.StreamServerInterceptor())
 	g := grpc.NewServer(
 		grpc.Creds(creds),
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),

@@ -81,7 +81,30 @@ func (a *Authenticator) incoming(ctx context.Context) (context.Context, error) {
 		}
 		id = ServiceIdentity(name)
 	}
-	return With(ctx, id), nil
+	ctx = With(ctx, id)
+	if certified && name == Gateway {
+		ctx = withForwardedNetwork(ctx)
+	}
+	return ctx, nil
+}
+
+// withForwardedNetwork returns ctx with the client network the gateway forwarded: exactly one value that is a
+// /24 IPv4 or /64 IPv6 prefix; anything else is ignored (the network is a signal, not a credential, so a bad
+// one is dropped rather than refused). Only the gateway's calls are read: another service or an uncertified
+// caller could name any network.
+func withForwardedNetwork(ctx context.Context) context.Context {
+	md, ok := metadata.FromIncomingContext(ctx)
+	if !ok {
+		return ctx
+	}
+	values := md.Get(ClientNetworkKey)
+	if len(values) != 1 {
+		return ctx
+	}
+	if network, ok := ParseClientNetwork(values[0]); ok {
+		return WithClientNetwork(ctx, network)
+	}
+	return ctx
 }
 
 // identityStream is a server stream whose context carries the verified identity.
@@ -98,14 +121,10 @@ func (is *Issuer) Outgoing(ctx context.Context, id Identity, aud string) context
 }
 
 // DialOptions make every call on a gateway's connection to the service aud carry the end user's identity
-// from the call's context (With), signed for aud; an anonymous caller's calls carry none.
+// from the call's context (With), signed for aud; an anonymous caller's calls carry none. The client network
+// in the context (WithClientNetwork) goes along, for anyone.
 func (is *Issuer) DialOptions(aud string) []grpc.DialOption {
-	sign := func(ctx context.Context) context.Context {
-		if id := From(ctx); id.Authenticated() {
-			return is.Outgoing(ctx, id, aud)
-		}
-		return ctx
-	}
+	sign := func(ctx context.Context) context.Context { return is.forward(ctx, aud) }
 	return []grpc.DialOption{
 		grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 			return invoker(sign(ctx), method, req, reply, cc, opts...)
@@ -114,4 +133,16 @@ func (is *Issuer) DialOptions(aud string) []grpc.DialOption {
 			return streamer(sign(ctx), desc, cc, method, opts...)
 		}),
 	}
+}
+
+// forward returns ctx with what a gateway call to aud carries in its metadata: the user's signed identity
+// when authenticated, and the client network when known (for anonymous callers too: voters are anonymous).
+func (is *Issuer) forward(ctx context.Context, aud string) context.Context {
+	if network := ClientNetwork(ctx); network != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, ClientNetworkKey, network)
+	}
+	if id := From(ctx); id.Authenticated() {
+		return is.Outgoing(ctx, id, aud)
+	}
+	return ctx
 }

@@ -31,7 +31,7 @@ func main() {
 				uc := app.New(app.Deps{Rounds: st, Organizations: st, Applications: st, Queries: st, Requests: rt.Requests, Now: time.Now,
 					Checkers: map[string]app.PreconditionChecker{"reviews": reviews,
 						"supervision": clients.NewSupervision(rt.Peers["supervision"])},
-					Panels: reviews, Communities: st, Needs: st})
+					Panels: reviews, Communities: st, Needs: st, PersonalData: st})
 				pb.RegisterApplicationsServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.PageTokens))
 				return nil
 			}

@@ -31,11 +31,15 @@ func main() {
 		sender := readSenderSettings(cfg)
 		tokenTTL := cfg.Duration("VOTER_TOKEN_TTL", 24*time.Hour, "how long a voter token is valid")
 		purgeEvery := purgeInterval(cfg)
+		complaintsPerDay := cfg.Int("COMPLAINTS_PER_COMPLAINANT_PER_DAY", app.DefaultComplaintsPerDay, "complaints one verified phone or organisation may lodge in any 24 hours")
 		return func(_ context.Context, rt *service.Runtime) error {
 			// No sender (none): SendVoterCode refuses with VOTER_CODE_SENDER_UNAVAILABLE.
 			codeSender, err := sender.build()
 			if err != nil {
 				return err
+			}
+			if complaintsPerDay <= 0 {
+				return fmt.Errorf("COMPLAINTS_PER_COMPLAINANT_PER_DAY must be positive, not %d", complaintsPerDay)
 			}
 			if purgeEvery <= 0 {
 				return fmt.Errorf("VOTER_PURGE_INTERVAL must be positive, not %s", purgeEvery)
@@ -60,6 +64,8 @@ func main() {
 				Sender:   codeSender,
 				PhoneKey: []byte(phoneKey),
 				TokenTTL: tokenTTL,
+				// At most this many complaints per phone or organisation in any 24 hours (COMPLAINT_RATE_LIMITED).
+				ComplaintsPerDay: complaintsPerDay,
 			})
 			rt.Background(uc.PurgeVoterCredentialsEvery(purgeEvery))
 			pb.RegisterReviewsServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.PageTokens))

@@ -89,6 +89,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 
 	var h http.Handler = root
 	h = authenticate(o.Verifier, h)
+	h = clientNetwork(o.Proxies, h)
 	h = rateLimit(newLimiter(o.RateRules, time.Now), o.Proxies, h)
 	h = limitBody(o.MaxBodyBytes, h)
 	h = cors(o.AllowedOrigins, h)

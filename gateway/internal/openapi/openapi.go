@@ -1,5 +1,6 @@
 // Package openapi serves the merged OpenAPI (Swagger 2.0) document generated from the protos by
-// `make generate`, completed with what the gateway adds itself: auth, health and dev tokens.
+// `make generate`, completed with what the gateway adds itself: auth, health, dev tokens and the maxima of
+// path and query parameters.
 package openapi
 
 import (
@@ -24,8 +25,11 @@ func Document(devMode bool) ([]byte, error) {
 			"Send `Authorization: Bearer <JWT>`; unauthenticated calls act as PUBLIC. Amounts are int64 fen, written as strings. " +
 			"Every error body is {code, message, details[]} where details holds a google.rpc.ErrorInfo whose `reason` is stable. " +
 			"HTTP status: 400 INVALID_ARGUMENT, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED, 404 NOT_FOUND, " +
-			"409 ABORTED (stale etag) or ALREADY_EXISTS, 412 FAILED_PRECONDITION (wrong state or phase), 429 RESOURCE_EXHAUSTED.",
+			"409 ABORTED (stale etag) or ALREADY_EXISTS, 412 FAILED_PRECONDITION (wrong state or phase), 429 RESOURCE_EXHAUSTED. " +
+			"Every string and list of a request states its maximum (maxLength in Unicode characters, maxItems, maxProperties); " +
+			"a value over it is 400 FIELD_TOO_LONG or TOO_MANY_ITEMS naming the field.",
 	}
+	addParameterBounds(doc)
 	doc["securityDefinitions"] = map[string]any{
 		"bearer": map[string]any{"type": "apiKey", "in": "header", "name": "Authorization", "description": "Bearer <JWT>"},
 	}

@@ -37,9 +37,17 @@ var allowed = func() map[string][]string {
 		"CreateApplication": {"APPLICANT"}, "UpdateApplication": {"APPLICANT"}, "SubmitApplication": {"APPLICANT"},
 		"ReviewApplication": {"OPERATOR"}, "GetApplication": everyone, "ListApplications": panelReaders,
 		"ListApplicationRevisions": readers, "SetApplicationStage": {"SERVICE"},
+		// The partner organisation's own account answers; it and staff list what names it as partner.
+		"AcceptPartnership": {"APPLICANT"}, "WithdrawPartnership": {"APPLICANT"},
+		"ListPartnerships":      {"APPLICANT", "ORGANIZER", "OPERATOR", "COMMITTEE", "FINANCE", "AUDITOR"},
 		"BatchGetOrganizations": {"SERVICE"},
 		"CreateCommunity":       {"ORGANIZER", "OPERATOR"}, "UpdateCommunity": {"ORGANIZER", "OPERATOR"}, "ListCommunities": everyone,
 		"CreateNeed": {"DEPARTMENT", "OPERATOR", "ORGANIZER"}, "PublishNeed": {"ORGANIZER"}, "GetNeed": everyone, "ListNeeds": everyone,
+
+		// Personal data (PIPL): the owner or the organizer on the subject's request; the trail is the organizer's
+		// and the auditors'.
+		"ExportOrganizationData": {"APPLICANT", "ORGANIZER"}, "EraseOrganizationData": {"APPLICANT", "ORGANIZER"},
+		"ListPersonalDataRequests": {"ORGANIZER", "AUDITOR"},
 	}
 }()
 

@@ -348,6 +348,7 @@ func applicationToPB(v app.ApplicationView) *pb.Application {
 	}
 	out.OrgId = a.OrgID
 	contentIntoPB(out, a.Content)
+	out.PartnerConsent, out.PartnerConsentTime = consentToPB(a.PartnerConsent), ts(a.PartnerConsentAt)
 	out.Revision = int32(a.Revision)
 	out.Etag = domain.Etag(a.ID, a.Version)
 	out.CreateTime = ts(a.CreatedAt)

@@ -49,9 +49,13 @@ func (s *Server) ListRounds(ctx context.Context, req *pb.ListRoundsRequest) (*pb
 }
 
 func (s *Server) UpdateRound(ctx context.Context, req *pb.UpdateRoundRequest) (*pb.Round, error) {
+	cmd, err := roundEdit(req) // update_mask (AIP-134): round_update.go
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
 	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Round, error) {
-		return s.app.UpdateRound(ctx, app.UpdateRound{Key: key, RoundID: req.GetRoundId(), Name: req.GetName(), Policy: policyFromPB(req.GetPolicy()),
-			Notice: documentFromPB(req.GetNotice()), Guidance: documentFromPB(req.GetGuidance()), Etag: req.GetEtag()})
+		cmd.Key = key
+		return s.app.UpdateRound(ctx, cmd)
 	}, s.roundOut)
 }
 

@@ -187,6 +187,8 @@ func (s *Server) ListApplicationRevisions(ctx context.Context, req *pb.ListAppli
 		snap.Content, snap.IdeaOnly, snap.Revision, snap.LastSubmitAt = r.Content, r.IdeaOnly, r.Number, r.SubmittedAt
 		v := applicationOut(snap)
 		v.Etag, v.Status, v.LastReview, v.UpdateTime = "", pb.ApplicationStatus_APPLICATION_STATUS_SUBMITTED, nil, nil
+		// The partner's consent is the application's, not part of what was submitted (GetApplication shows it).
+		v.PartnerConsent, v.PartnerConsentTime = pb.PartnerConsent_PARTNER_CONSENT_UNSPECIFIED, nil
 		resp.Revisions = append(resp.Revisions, &pb.Revision{Number: int32(r.Number), SubmitTime: ts(r.SubmittedAt), Application: v})
 	}
 	return resp, nil

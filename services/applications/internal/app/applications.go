@@ -18,6 +18,8 @@ type ApplicationStore interface {
 	UpdateApplication(ctx context.Context, id string, change func(*domain.Application) error) (domain.Application, error)
 	InsertRevision(ctx context.Context, r domain.Revision) error
 	InsertReview(ctx context.Context, applicationID string, r domain.Review) error
+	// PartnershipStore keeps the partner-consent trail and finds the applications naming a partner.
+	PartnershipStore
 }
 
 // CreateApplication is an applicant's new draft for one of its organisations.
@@ -55,6 +57,9 @@ func (s *Service) CreateApplication(ctx context.Context, cmd CreateApplication) 
 		} else if err != nil {
 			return domain.Application{}, err
 		}
+		if org.Erased() {
+			return domain.Application{}, domain.ErrPersonalDataErased.With("organisation %s", org.ID)
+		}
 		now := s.now()
 		if err := domain.CheckOpen(r.Phase, r.Policy, now); err != nil {
 			return domain.Application{}, err
@@ -71,8 +76,14 @@ func (s *Service) CreateApplication(ctx context.Context, cmd CreateApplication) 
 			return domain.Application{}, err
 		}
 		a := domain.Application{ID: ids.New(), RoundID: cmd.RoundID, OrgID: cmd.OrgID, Content: cmd.Content, Status: domain.StatusDraft,
-			IdeaOnly: domain.IdeaOnly(org, partner), Version: 1, CreatedAt: now, UpdatedAt: now, CreatedBySubject: who.Subject, Catalogue: cat}
-		return a, s.apps.InsertApplication(ctx, a)
+			Version: 1, CreatedAt: now, UpdatedAt: now, CreatedBySubject: who.Subject, Catalogue: cat}
+		// A partner named waits for its consent: it counts once its account accepts (partnerships.go).
+		named := a.NamePartner("", who.Subject, cmd.OrgID, now)
+		a.SetIdeaOnly(org, partner)
+		if err := s.apps.InsertApplication(ctx, a); err != nil {
+			return domain.Application{}, err
+		}
+		return a, s.recordConsent(ctx, named)
 	})
 }
 
@@ -102,10 +113,14 @@ func (s *Service) UpdateApplication(ctx context.Context, cmd UpdateApplication) 
 		return domain.Application{}, err
 	}
 	return idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (domain.Application, error) {
-		return s.apps.UpdateApplication(ctx, cmd.ApplicationID, func(a *domain.Application) error {
+		var named *domain.ConsentChange
+		a, err := s.apps.UpdateApplication(ctx, cmd.ApplicationID, func(a *domain.Application) error {
 			org, err := s.organizationOf(ctx, who, *a)
 			if err != nil {
 				return err
+			}
+			if org.Erased() {
+				return domain.ErrPersonalDataErased.With("organisation %s", org.ID)
 			}
 			if err := checkEtag(cmd.Etag, a.ID, a.Version); err != nil {
 				return err
@@ -121,7 +136,7 @@ func (s *Service) UpdateApplication(ctx context.Context, cmd UpdateApplication) 
 			if err := domain.CheckOpen(r.Phase, r.Policy, now); err != nil {
 				return err
 			}
-			kept := a.Content.CommunityCodes
+			kept, partnerBefore := a.Content.CommunityCodes, a.Content.PartnerOrgID
 			cmd.Change(&a.Content)
 			if err := a.Content.Validate(r.Policy); err != nil {
 				return err
@@ -133,10 +148,16 @@ func (s *Service) UpdateApplication(ctx context.Context, cmd UpdateApplication) 
 			if a.Catalogue, err = s.chooseCatalogue(ctx, a.RoundID, a.Content, kept); err != nil {
 				return err
 			}
-			a.IdeaOnly = domain.IdeaOnly(org, partner)
+			// Another partner named (or none) starts its consent over.
+			named = a.NamePartner(partnerBefore, who.Subject, a.OrgID, now)
+			a.SetIdeaOnly(org, partner)
 			a.UpdatedAt = now
 			return nil
 		})
+		if err != nil {
+			return domain.Application{}, err
+		}
+		return a, s.recordConsent(ctx, named)
 	})
 }
 
@@ -144,7 +165,7 @@ func (s *Service) UpdateApplication(ctx context.Context, cmd UpdateApplication) 
 type SubmitApplication struct {
 	Key           idempotency.Key
 	ApplicationID string
-	// Etag, when given, refuses the submission if the application changed since it was read.
+	// Etag is the application's etag as last read; it is required, so a version nobody read is never submitted.
 	Etag string
 }
 
@@ -152,6 +173,9 @@ type SubmitApplication struct {
 func (s *Service) SubmitApplication(ctx context.Context, cmd SubmitApplication) (domain.Application, error) {
 	if out, done, err := idempotency.Replay[domain.Application](ctx, s.requests, cmd.Key); done || err != nil {
 		return out, err
+	}
+	if cmd.Etag == "" {
+		return domain.Application{}, errs.ErrEtagRequired.Field("etag", "the etag of the application as last read is required")
 	}
 	if err := ids.Parse("application_id", cmd.ApplicationID); err != nil {
 		return domain.Application{}, err
@@ -163,7 +187,10 @@ func (s *Service) SubmitApplication(ctx context.Context, cmd SubmitApplication) 
 			if err != nil {
 				return err
 			}
-			if err := checkIfMatch(cmd.Etag, a.ID, a.Version); err != nil {
+			if org.Erased() {
+				return domain.ErrPersonalDataErased.With("organisation %s", org.ID)
+			}
+			if err := checkEtag(cmd.Etag, a.ID, a.Version); err != nil {
 				return err
 			}
 			r, err := s.rounds.GetRound(ctx, a.RoundID)
@@ -175,7 +202,7 @@ func (s *Service) SubmitApplication(ctx context.Context, cmd SubmitApplication) 
 			if err != nil {
 				return err
 			}
-			a.IdeaOnly = domain.IdeaOnly(org, partner)
+			a.SetIdeaOnly(org, partner)
 			// The automatic checks read the communities as they stand at submission; those already chosen stay
 			// chosen even if retired since.
 			if a.Catalogue, err = s.chooseCatalogue(ctx, a.RoundID, a.Content, a.Content.CommunityCodes); err != nil {

@@ -60,8 +60,12 @@ func TestIdeaOnlyFollowsPartnerRegistration(t *testing.T) {
 	withPartner := content("With partner")
 	withPartner.PartnerOrgID = partner.ID
 	a, err := f.svc.CreateApplication(unitOwner, app.CreateApplication{RoundID: r.ID, OrgID: unit.ID, Content: withPartner})
-	if err != nil || a.IdeaOnly {
-		t.Fatalf("unit with a registered partner: idea_only=%v %v", a.IdeaOnly, err)
+	if err != nil || !a.IdeaOnly || a.PartnerConsent != domain.ConsentPending {
+		t.Fatalf("unit naming a registered partner that has not accepted: idea_only=%v consent=%q %v", a.IdeaOnly, a.PartnerConsent, err)
+	}
+	// The partner's own account (its owner) accepts: now it counts.
+	if a, err = f.svc.AcceptPartnership(applicant, app.AcceptPartnership{ApplicationID: a.ID}); err != nil || a.IdeaOnly {
+		t.Fatalf("unit with a registered partner that accepted: idea_only=%v %v", a.IdeaOnly, err)
 	}
 	if _, err := f.svc.CreateApplication(unitOwner, app.CreateApplication{RoundID: r.ID, OrgID: partner.ID, Content: content("Not mine")}); !errors.Is(err, domain.ErrOrganizationNotOwned) {
 		t.Fatalf("applying for another's organisation: %v", err)
@@ -72,7 +76,8 @@ func TestSubmitKeepsRevisions(t *testing.T) {
 	f := setup(t)
 	r, o := f.published(t)
 	a := f.submitted(t, r, o, "Meals")
-	a, err := f.svc.ReviewApplication(operator, app.ReviewApplication{ApplicationID: a.ID, Decision: domain.DecisionReturn, Reasons: []string{"itemise"}})
+	a, err := f.svc.ReviewApplication(operator, app.ReviewApplication{ApplicationID: a.ID, Decision: domain.DecisionReturn, Reasons: []string{"itemise"},
+		Etag: domain.Etag(a.ID, a.Version)})
 	if err != nil || a.Status != domain.StatusReturned {
 		t.Fatalf("return: %v %v", a.Status, err)
 	}

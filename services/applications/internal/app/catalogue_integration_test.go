@@ -392,7 +392,7 @@ func TestApplicationCatalogue(t *testing.T) {
 	if err != nil || len(a.Catalogue.Communities) != 3 || a.Catalogue.Needs[0].Title != "留守儿童课后辅导" {
 		t.Fatalf("draft: %+v %v", a, err)
 	}
-	_, err = f.svc.SubmitApplication(applicant, app.SubmitApplication{ApplicationID: a.ID})
+	_, err = f.svc.SubmitApplication(applicant, app.SubmitApplication{ApplicationID: a.ID, Etag: domain.Etag(a.ID, a.Version)})
 	e := refused(t, "submission without declarations", err, errs.FailedPrecondition, "APPLICATION_INCOMPLETE")
 	if e.Message != "missing: declarations" {
 		t.Fatalf("missing: %q", e.Message)
@@ -418,7 +418,7 @@ func TestApplicationCatalogue(t *testing.T) {
 		Change: func(c *domain.Content) { c.CommunityCodes = append(c.CommunityCodes, old.Code) }})
 	refused(t, "choosing a retired community", err, errs.InvalidArgument, "UNKNOWN_COMMUNITY")
 
-	sub, err := f.svc.SubmitApplication(applicant, app.SubmitApplication{ApplicationID: a.ID})
+	sub, err := f.svc.SubmitApplication(applicant, app.SubmitApplication{ApplicationID: a.ID, Etag: domain.Etag(a.ID, a.Version)})
 	if err != nil || sub.Status != domain.StatusSubmitted {
 		t.Fatalf("submit: %+v %v", sub, err)
 	}

@@ -54,7 +54,8 @@ func setup(t *testing.T) *fixture {
 	reviews, supervision := &reviewsFake{}, &reviewsFake{}
 	st := store.New(pool, dbtest.Box(t))
 	svc := app.New(app.Deps{Rounds: st, Organizations: st, Applications: st, Queries: st, Requests: idempotency.NewPG(pool), Now: c.Now,
-		Checkers: map[string]app.PreconditionChecker{"reviews": reviews, "supervision": supervision}, Communities: st, Needs: st})
+		Checkers: map[string]app.PreconditionChecker{"reviews": reviews, "supervision": supervision}, Communities: st, Needs: st,
+		PersonalData: st})
 	return &fixture{svc: svc, pool: pool, clock: c, reviews: reviews, supervision: supervision}
 }
 
@@ -120,7 +121,8 @@ func (f *fixture) draft(t *testing.T, r domain.Round, org domain.Organization, t
 func (f *fixture) submitted(t *testing.T, r domain.Round, org domain.Organization, title string) domain.Application {
 	t.Helper()
 	a := f.draft(t, r, org, title)
-	if _, err := f.svc.SubmitApplication(applicant, app.SubmitApplication{ApplicationID: a.ID}); err != nil {
+	a, err := f.svc.SubmitApplication(applicant, app.SubmitApplication{ApplicationID: a.ID, Etag: domain.Etag(a.ID, a.Version)})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return a
@@ -129,7 +131,8 @@ func (f *fixture) submitted(t *testing.T, r domain.Round, org domain.Organizatio
 // accepted creates, submits and accepts an application of org in round r.
 func (f *fixture) accepted(t *testing.T, r domain.Round, org domain.Organization, title string) domain.Application {
 	t.Helper()
-	a, err := f.svc.ReviewApplication(operator, app.ReviewApplication{ApplicationID: f.submitted(t, r, org, title).ID, Decision: domain.DecisionAccept})
+	s := f.submitted(t, r, org, title)
+	a, err := f.svc.ReviewApplication(operator, app.ReviewApplication{ApplicationID: s.ID, Decision: domain.DecisionAccept, Etag: domain.Etag(s.ID, s.Version)})
 	if err != nil {
 		t.Fatal(err)
 	}

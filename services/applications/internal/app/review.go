@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/ids"
@@ -15,7 +16,8 @@ type ReviewApplication struct {
 	ApplicationID string
 	Decision      domain.Decision
 	Reasons       []string
-	// Etag, when given, refuses the decision if the application changed since it was read.
+	// Etag is the etag of the application the operator read; it is required, so a revision nobody read is
+	// never decided on.
 	Etag string
 }
 
@@ -23,6 +25,9 @@ type ReviewApplication struct {
 func (s *Service) ReviewApplication(ctx context.Context, cmd ReviewApplication) (domain.Application, error) {
 	if out, done, err := idempotency.Replay[domain.Application](ctx, s.requests, cmd.Key); done || err != nil {
 		return out, err
+	}
+	if cmd.Etag == "" {
+		return domain.Application{}, errs.ErrEtagRequired.Field("etag", "the etag of the application as read is required")
 	}
 	if err := ids.Parse("application_id", cmd.ApplicationID); err != nil {
 		return domain.Application{}, err
@@ -33,7 +38,7 @@ func (s *Service) ReviewApplication(ctx context.Context, cmd ReviewApplication) 
 			if _, err := s.organizationOf(ctx, who, *a); err != nil {
 				return err
 			}
-			if err := checkIfMatch(cmd.Etag, a.ID, a.Version); err != nil {
+			if err := checkEtag(cmd.Etag, a.ID, a.Version); err != nil {
 				return err
 			}
 			return a.ApplyReview(cmd.Decision, cmd.Reasons, who.Subject, s.now())

@@ -106,10 +106,10 @@ func TestReviewerAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.SubmitApplication(applicant2, app.SubmitApplication{ApplicationID: b.ID}); err != nil {
+	if b, err = f.svc.SubmitApplication(applicant2, app.SubmitApplication{ApplicationID: b.ID, Etag: domain.Etag(b.ID, b.Version)}); err != nil {
 		t.Fatal(err)
 	}
-	if b, err = f.svc.ReviewApplication(operator, app.ReviewApplication{ApplicationID: b.ID, Decision: domain.DecisionAccept}); err != nil {
+	if b, err = f.svc.ReviewApplication(operator, app.ReviewApplication{ApplicationID: b.ID, Decision: domain.DecisionAccept, Etag: domain.Etag(b.ID, b.Version)}); err != nil {
 		t.Fatal(err)
 	}
 

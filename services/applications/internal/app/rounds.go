@@ -132,15 +132,18 @@ func (s *Service) GetRound(ctx context.Context, id string) (domain.Round, error)
 	return r, nil
 }
 
-// UpdateRound is an organizer's edit of a draft round's name and policy, and of its notice and guidance when
-// given (nil keeps them).
+// UpdateRound is an organizer's edit of a draft round's name (unless empty) and policy, and of its notice and
+// guidance when given (nil keeps them).
 type UpdateRound struct {
-	Key      idempotency.Key
-	RoundID  string
-	Name     string
-	Policy   domain.Policy
-	Notice   *domain.Document
-	Guidance *domain.Document
+	Key     idempotency.Key
+	RoundID string
+	Name    string
+	// Policy replaces the whole policy, unless PolicyChange is set: then PolicyChange derives the new policy
+	// from the current one (an update_mask naming single policy fields, or no policy given: kept).
+	Policy       domain.Policy
+	PolicyChange func(current domain.Policy) domain.Policy
+	Notice       *domain.Document
+	Guidance     *domain.Document
 	// Etag is the round's etag as last read.
 	Etag string
 }
@@ -158,7 +161,11 @@ func (s *Service) UpdateRound(ctx context.Context, cmd UpdateRound) (domain.Roun
 			if err := checkEtag(cmd.Etag, r.ID, r.Version); err != nil {
 				return err
 			}
-			return r.Edit(cmd.Name, cmd.Policy, cmd.Notice, cmd.Guidance)
+			p := cmd.Policy
+			if cmd.PolicyChange != nil {
+				p = cmd.PolicyChange(r.Policy)
+			}
+			return r.Edit(cmd.Name, p, cmd.Notice, cmd.Guidance)
 		})
 	})
 }

@@ -25,7 +25,7 @@ func TestPhasesMoveForwardWithPreconditions(t *testing.T) {
 	if _, err := f.svc.AdvanceRound(organizer, app.AdvanceRound{RoundID: r.ID, To: domain.PhaseShortlisting}); !errors.Is(err, domain.ErrAwaitingReview) {
 		t.Fatalf("with an application awaiting review: %v", err)
 	}
-	if _, err := f.svc.ReviewApplication(operator, app.ReviewApplication{ApplicationID: a.ID, Decision: domain.DecisionAccept}); err != nil {
+	if _, err := f.svc.ReviewApplication(operator, app.ReviewApplication{ApplicationID: a.ID, Decision: domain.DecisionAccept, Etag: domain.Etag(a.ID, a.Version)}); err != nil {
 		t.Fatal(err)
 	}
 	r = f.advance(t, r, domain.PhaseShortlisting)

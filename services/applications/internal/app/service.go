@@ -30,6 +30,9 @@ type Deps struct {
 	// Communities and Needs are the communities list and the needs catalogue.
 	Communities CommunityStore
 	Needs       NeedStore
+
+	// PersonalData serves the data subject's rights (export, erasure) and their audit trail.
+	PersonalData PersonalDataStore
 }
 
 // Service is the use cases.
@@ -46,12 +49,14 @@ type Service struct {
 	// communities and needs are the lists applications choose from.
 	communities CommunityStore
 	needs       NeedStore
+
+	privacy PersonalDataStore
 }
 
 // New returns the use cases over d.
 func New(d Deps) *Service {
 	return &Service{rounds: d.Rounds, orgs: d.Organizations, apps: d.Applications, queries: d.Queries, requests: d.Requests, now: d.Now, checkers: d.Checkers,
-		panels: d.Panels, communities: d.Communities, needs: d.Needs}
+		panels: d.Panels, communities: d.Communities, needs: d.Needs, privacy: d.PersonalData}
 }
 
 // checkEtag refuses a change made against another version than the stored one.
@@ -60,12 +65,4 @@ func checkEtag(got string, id string, version int) error {
 		return errs.ErrEtagMismatch
 	}
 	return nil
-}
-
-// checkIfMatch is checkEtag for an optional etag: none given means any version.
-func checkIfMatch(got string, id string, version int) error {
-	if got == "" {
-		return nil
-	}
-	return checkEtag(got, id, version)
 }

@@ -272,6 +272,10 @@ type Application struct {
 	CreatedBySubject string
 	// Catalogue is what the lists said of the communities and needs the content names when it was last saved.
 	Catalogue Catalogue
+	// PartnerConsent is where the named partner's consent stands (partnership.go); PartnerConsentAt is when
+	// the partner last accepted or withdrew.
+	PartnerConsent   PartnerConsent
+	PartnerConsentAt time.Time
 }
 
 // Catalogue is an application's references to the communities list and the needs catalogue, in the order
@@ -300,12 +304,13 @@ func (a Application) LatestRevision(by string) Revision {
 func (a Application) Editable() bool { return a.Status == StatusDraft || a.Status == StatusReturned }
 
 // IdeaOnly says whether an applicant competes for idea prizes only: an individual or other unit without a
-// registered social organisation as partner (只能获评为优秀创意).
-func IdeaOnly(applicant Organization, partner *Organization) bool {
+// registered social organisation as partner that accepted to partner it (只能获评为优秀创意). Naming a partner
+// alone counts for nothing until the partner's account accepts (consent).
+func IdeaOnly(applicant Organization, partner *Organization, consent PartnerConsent) bool {
 	if applicant.Kind == OrgSocialOrganization {
 		return false
 	}
-	return partner == nil || partner.Kind != OrgSocialOrganization || !partner.Registered
+	return !Partnered(partner, consent)
 }
 
 // CheckOpen says whether applications may be created, changed or submitted in a round at now.

@@ -444,7 +444,8 @@ func TestIdeaOnly(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := IdeaOnly(tc.applicant, tc.partner); got != tc.want {
+			// Each partner here accepted; what consent changes is TestIdeaOnlyNeedsConsent's.
+			if got := IdeaOnly(tc.applicant, tc.partner, ConsentAccepted); got != tc.want {
 				t.Errorf("IdeaOnly = %v, want %v", got, tc.want)
 			}
 		})

@@ -18,7 +18,7 @@ type Check struct {
 // policy, budget positive, the minimum donation for full funding (informational: any budget is fully fundable
 // with enough donations, so it always passes), required fields present, title unique, eligibility declared
 // (with the other funding listed), the share of the chosen communities in the home district, and the needs
-// answered (informational).
+// answered (informational); and, when a partner is named, whether its account accepted (PARTNER_CONSENTED).
 func AutomaticChecks(a Application, p Policy, applicant Organization, partner *Organization, duplicateTitle bool) []Check {
 	var checks []Check
 	add := func(name string, ok bool, detail string) { checks = append(checks, Check{name, ok, detail}) }
@@ -55,7 +55,22 @@ func AutomaticChecks(a Application, p Policy, applicant Organization, partner *O
 	inHome, detail := homeDistrictCheck(a.Catalogue.Communities, p)
 	add("SERVICE_AREA_IN_HOME_DISTRICT", inHome, detail)
 	add("NEEDS_ANSWERED", true, needsDetail(a.Catalogue.Needs))
+	if c.PartnerOrgID != "" {
+		add("PARTNER_CONSENTED", a.PartnerConsent == ConsentAccepted, consentDetail(a.PartnerConsent))
+	}
 	return checks
+}
+
+// consentDetail says where a named partner's consent stands.
+func consentDetail(c PartnerConsent) string {
+	switch c {
+	case ConsentAccepted:
+		return "the partner organisation accepted"
+	case ConsentWithdrawn:
+		return "the partner organisation withdrew its consent: the partner does not count"
+	default:
+		return "the partner organisation has not accepted yet: the partner does not count until it does"
+	}
 }
 
 // homeDistrictCheck is whether enough of the chosen communities lie in the policy's home district ("以临渭区各社区为

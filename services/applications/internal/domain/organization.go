@@ -40,6 +40,8 @@ type Organization struct {
 	// of staff. The programme targets start-up and small organisations.
 	FoundingDate string
 	StaffSize    int
+	// ErasedAt is when the personal data of the organisation's person was erased (PIPL); zero when it was not.
+	ErasedAt time.Time
 }
 
 // Limits of an organisation's profile and verification.

@@ -15,16 +15,17 @@ import (
 )
 
 const appCols = `id, round_id, org_id, content, status, stage, idea_only, revision, version, created_at, updated_at,
-	first_submitted_at, last_submitted_at, last_review, created_by, catalogue`
+	first_submitted_at, last_submitted_at, last_review, created_by, catalogue, partner_consent, partner_consent_at`
 
 func scanApplication(row pgx.Row) (domain.Application, error) {
 	var a domain.Application
 	var content, review, catalogue []byte
-	var first, last *time.Time
+	var first, last, consentAt *time.Time
 	if err := row.Scan(&a.ID, &a.RoundID, &a.OrgID, &content, &a.Status, &a.Stage, &a.IdeaOnly, &a.Revision, &a.Version,
-		&a.CreatedAt, &a.UpdatedAt, &first, &last, &review, &a.CreatedBySubject, &catalogue); err != nil {
+		&a.CreatedAt, &a.UpdatedAt, &first, &last, &review, &a.CreatedBySubject, &catalogue, &a.PartnerConsent, &consentAt); err != nil {
 		return a, err
 	}
+	a.PartnerConsentAt = db.TimeOf(consentAt)
 	if err := json.Unmarshal(catalogue, &a.Catalogue); err != nil {
 		return a, fmt.Errorf("application %s catalogue: %w", a.ID, err)
 	}
@@ -52,10 +53,11 @@ func (s *Store) InsertApplication(ctx context.Context, a domain.Application) err
 		return err
 	}
 	_, err = s.q(ctx).Exec(ctx, `INSERT INTO applications (id, round_id, org_id, content, category, title, budget_total_fen, status, idea_only,
-		revision, version, created_at, updated_at, created_by, catalogue, community_codes, need_ids)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		revision, version, created_at, updated_at, created_by, catalogue, community_codes, need_ids, partner_org_id, partner_consent, partner_consent_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
 		a.ID, a.RoundID, a.OrgID, content, a.Content.Category, a.Content.Title, a.Content.BudgetTotalFen(), a.Status, a.IdeaOnly,
-		a.Revision, a.Version, a.CreatedAt, a.UpdatedAt, a.CreatedBySubject, catalogue, nonNil(a.Content.CommunityCodes), nonNil(a.Content.NeedIDs))
+		a.Revision, a.Version, a.CreatedAt, a.UpdatedAt, a.CreatedBySubject, catalogue, nonNil(a.Content.CommunityCodes), nonNil(a.Content.NeedIDs),
+		partnerColumn(a.Content.PartnerOrgID), a.PartnerConsent, db.NullTime(a.PartnerConsentAt))
 	return err
 }
 
@@ -100,11 +102,13 @@ func (s *Store) saveApplication(ctx context.Context, a *domain.Application) erro
 	}
 	tag, err := s.q(ctx).Exec(ctx, `UPDATE applications SET content = $3, category = $4, title = $5, budget_total_fen = $6, status = $7,
 		idea_only = $8, revision = $9, updated_at = $10, first_submitted_at = $11, last_submitted_at = $12, last_review = $13, stage = $14,
-		catalogue = $15, community_codes = $16, need_ids = $17, version = version + 1
+		catalogue = $15, community_codes = $16, need_ids = $17, partner_org_id = $18, partner_consent = $19, partner_consent_at = $20,
+		version = version + 1
 		WHERE id = $1 AND version = $2`,
 		a.ID, a.Version, content, a.Content.Category, a.Content.Title, a.Content.BudgetTotalFen(), a.Status, a.IdeaOnly, a.Revision,
 		a.UpdatedAt, db.NullTime(a.FirstSubmitAt), db.NullTime(a.LastSubmitAt), review, a.Stage,
-		catalogue, nonNil(a.Content.CommunityCodes), nonNil(a.Content.NeedIDs))
+		catalogue, nonNil(a.Content.CommunityCodes), nonNil(a.Content.NeedIDs),
+		partnerColumn(a.Content.PartnerOrgID), a.PartnerConsent, db.NullTime(a.PartnerConsentAt))
 	if err != nil {
 		return err
 	}

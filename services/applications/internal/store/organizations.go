@@ -39,21 +39,21 @@ func (s *Store) getOrganization(ctx context.Context, id string, forUpdate bool) 
 
 // orgCols are an organisation's columns, personal numbers sealed.
 const orgCols = `id::text, name, kind, uscc, id_number_sealed, phone_sealed, registered, owner_subject, created_at, verified_at, verified_by,
-	verification_evidence, coalesce(to_char(founding_date, 'YYYY-MM-DD'), ''), staff_size`
+	verification_evidence, coalesce(to_char(founding_date, 'YYYY-MM-DD'), ''), staff_size, erased_at`
 
 // scanOrganization reads an organisation and opens its personal numbers.
 func (s *Store) scanOrganization(row pgx.Row) (domain.Organization, error) {
 	var o domain.Organization
 	var uscc, verifiedBy, evidence *string
 	var idNum, phone []byte
-	var verified *time.Time
+	var verified, erased *time.Time
 	err := row.Scan(&o.ID, &o.Name, &o.Kind, &uscc, &idNum, &phone, &o.Registered, &o.OwnerSubject, &o.CreatedAt, &verified, &verifiedBy,
-		&evidence, &o.FoundingDate, &o.StaffSize)
+		&evidence, &o.FoundingDate, &o.StaffSize, &erased)
 	if err != nil {
 		return o, err
 	}
 	o.USCC, o.VerifiedBy, o.VerificationEvidence = db.TextOf(uscc), db.TextOf(verifiedBy), db.TextOf(evidence)
-	o.VerifiedAt = db.TimeOf(verified)
+	o.VerifiedAt, o.ErasedAt = db.TimeOf(verified), db.TimeOf(erased)
 	if o.IDNumber, err = s.box.Open(idNum, sealed.Binding("applications", "organizations", "id_number_sealed", o.ID)); err != nil {
 		return o, err
 	}

@@ -33,29 +33,34 @@ const (
 // allowed is who may call each RPC, written out here rather than read from api.Policy: the roles each use
 // case allowed before the table existed.
 var allowed = map[string][]identity.Role{
-	"CreateDonor":            {donor, operator},
-	"GetDonor":               {donor, federation, service, organizer, operator, committee, finance, auditor},
-	"ListDonors":             {federation, organizer, operator, committee, finance, auditor},
-	"CreatePledge":           {donor, operator},
-	"GetPledge":              {donor, federation, service, organizer, operator, committee, finance, auditor},
-	"ListPledges":            {donor, federation, service, organizer, operator, committee, finance, auditor},
-	"ConfirmDeposit":         {federation},
-	"AppraisePledge":         {operator},
-	"ApproveAppraisal":       {organizer},
-	"RefundPledge":           {federation},
-	"RedirectPledge":         {operator},
-	"GetDonationSummary":     {federation, lottery, service, organizer, operator, committee, finance, auditor},
-	"VerifyLedger":           {finance, auditor, federation},
-	"ListLedgerTransfers":    {finance, auditor, federation},
-	"ListPledgeEvents":       {finance, auditor},
-	"ListApplicationDonors":  {service, organizer, operator, committee, finance, auditor},
-	"BatchGetDonationTotals": {service},
-	"ReserveDonationShare":   {service, federation},
-	"ReleaseDonationShare":   {service, federation},
-	"CancelDonationShare":    {service, federation},
-	"ReturnDonationShare":    {service, federation},
-	"GetDonationChainHeads":  nil, // public
-	"CheckDonationChainHead": nil, // public
+	"CreateDonor": {donor, operator},
+	"GetDonor":    {donor, federation, service, organizer, operator, committee, finance, auditor},
+	"ListDonors":  {federation, organizer, operator, committee, finance, auditor},
+	// Personal data (PIPL): the donor's own account or the organizer on the subject's request; the trail is the
+	// organizer's and the auditors'.
+	"ExportDonorData":          {donor, organizer},
+	"EraseDonorData":           {donor, organizer},
+	"ListPersonalDataRequests": {organizer, auditor},
+	"CreatePledge":             {donor, operator},
+	"GetPledge":                {donor, federation, service, organizer, operator, committee, finance, auditor},
+	"ListPledges":              {donor, federation, service, organizer, operator, committee, finance, auditor},
+	"ConfirmDeposit":           {federation},
+	"AppraisePledge":           {operator},
+	"ApproveAppraisal":         {organizer},
+	"RefundPledge":             {federation},
+	"RedirectPledge":           {operator},
+	"GetDonationSummary":       {federation, lottery, service, organizer, operator, committee, finance, auditor},
+	"VerifyLedger":             {finance, auditor, federation},
+	"ListLedgerTransfers":      {finance, auditor, federation},
+	"ListPledgeEvents":         {finance, auditor},
+	"ListApplicationDonors":    {service, organizer, operator, committee, finance, auditor},
+	"BatchGetDonationTotals":   {service},
+	"ReserveDonationShare":     {service, federation},
+	"ReleaseDonationShare":     {service, federation},
+	"CancelDonationShare":      {service, federation},
+	"ReturnDonationShare":      {service, federation},
+	"GetDonationChainHeads":    nil, // public
+	"CheckDonationChainHead":   nil, // public
 }
 
 // public are the RPCs anyone may call, anonymously too.

@@ -159,9 +159,10 @@ func BenchmarkDepositConfirmations(b *testing.B) {
 		Beneficiaries: &applicationsv1.Beneficiaries{Group: "elderly", EstimatedCount: 10}, Team: []*applicationsv1.TeamMember{{Name: "Li", Role: "lead"}},
 		Declarations: &applicationsv1.EligibilityDeclarations{NoGovernmentProvision: true, NotFundedElsewhere: true}})
 	must(err)
-	_, err = apps.SubmitApplication(applicant, &applicationsv1.SubmitApplicationRequest{ApplicationId: application.Id})
+	submitted, err := apps.SubmitApplication(applicant, &applicationsv1.SubmitApplicationRequest{ApplicationId: application.Id, Etag: application.Etag})
 	must(err)
-	_, err = apps.ReviewApplication(operator, &applicationsv1.ReviewApplicationRequest{ApplicationId: application.Id, Decision: applicationsv1.ReviewDecision_REVIEW_DECISION_ACCEPT})
+	_, err = apps.ReviewApplication(operator, &applicationsv1.ReviewApplicationRequest{ApplicationId: application.Id, Decision: applicationsv1.ReviewDecision_REVIEW_DECISION_ACCEPT,
+		Etag: submitted.GetEtag()})
 	must(err)
 	// The reviews service's part, done as it does it (SetApplicationStage as service:reviews), and the round
 	// moved to PROMOTION in the database: benchmark setup standing in for shortlisting and publicity.

@@ -68,6 +68,9 @@ func (s *Service) CreatePledge(ctx context.Context, cmd CreatePledge) (domain.Pl
 	} else if err != nil {
 		return domain.Pledge{}, err
 	}
+	if d.Erased() {
+		return domain.Pledge{}, domain.ErrPersonalDataErased.With("donor %s was anonymised", d.ID)
+	}
 	a, err := s.apps.GetApplication(ctx, cmd.ApplicationID)
 	if err != nil {
 		return domain.Pledge{}, err

@@ -48,6 +48,7 @@ type Repositories interface {
 	ShareReturns
 	AuditTrail
 	Chains
+	PersonalData
 }
 
 // Service is the use cases.
@@ -61,6 +62,7 @@ type Service struct {
 	returns   ShareReturns
 	audit     AuditTrail
 	chains    Chains
+	privacy   PersonalData
 	requests  idempotency.Store
 	apps      Applications
 	now       func() time.Time
@@ -70,7 +72,7 @@ type Service struct {
 // applications and rounds.
 func New(repo Repositories, requests idempotency.Store, apps Applications, now func() time.Time) *Service {
 	return &Service{donors: repo, pledges: repo, deposits: repo, ledger: repo, receipts: repo, summaries: repo, returns: repo, audit: repo,
-		chains: repo, requests: requests, apps: apps,
+		chains: repo, privacy: repo, requests: requests, apps: apps,
 		// PostgreSQL keeps microseconds: answers built from memory then match answers read back later.
 		now: func() time.Time { return now().Truncate(time.Microsecond) }}
 }

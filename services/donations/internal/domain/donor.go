@@ -29,6 +29,8 @@ type Donor struct {
 	ContactPhone string
 	OwnerSubject string
 	CreatedAt    time.Time
+	// ErasedAt is when the donor's personal data was erased (PIPL); zero when it was not.
+	ErasedAt time.Time
 }
 
 // NewDonor validates and normalises a new donor with the same rules as an applicant organisation.

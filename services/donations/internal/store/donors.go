@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -26,17 +27,21 @@ func (s *Store) InsertDonor(ctx context.Context, d domain.Donor) error {
 	return err
 }
 
-const donorCols = `id, name, kind, uscc, id_number_sealed, phone_sealed, owner_subject, created_at`
+const donorCols = `id, name, kind, uscc, id_number_sealed, phone_sealed, owner_subject, created_at, erased_at`
 
 // scanDonor reads a donor row and opens its personal numbers.
 func (s *Store) scanDonor(row pgx.Row) (domain.Donor, error) {
 	var d domain.Donor
 	var uscc *string
 	var idNum, phone []byte
-	if err := row.Scan(&d.ID, &d.Name, &d.Kind, &uscc, &idNum, &phone, &d.OwnerSubject, &d.CreatedAt); err != nil {
+	var erased *time.Time
+	if err := row.Scan(&d.ID, &d.Name, &d.Kind, &uscc, &idNum, &phone, &d.OwnerSubject, &d.CreatedAt, &erased); err != nil {
 		return domain.Donor{}, err
 	}
 	d.USCC = stringOf(uscc)
+	if erased != nil {
+		d.ErasedAt = *erased
+	}
 	var err error
 	if d.IDNumber, err = s.box.Open(idNum, sealed.Binding("donations", "donors", "id_number_sealed", d.ID)); err != nil {
 		return domain.Donor{}, err

@@ -12,6 +12,7 @@ import (
 
 	applicationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
 	donationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
+	privacyv1 "github.com/commonweal/commonweal/gen/go/commonweal/privacy/v1"
 	reviewsv1 "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
 	supervisionv1 "github.com/commonweal/commonweal/gen/go/commonweal/supervision/v1"
 	"github.com/commonweal/commonweal/pkg/errs"
@@ -121,6 +122,12 @@ func (s *suite) GetVerifiedSpending(_ context.Context, req *supervisionv1.GetVer
 		return nil, s.err
 	}
 	return &supervisionv1.VerifiedSpending{ProjectId: req.GetProjectId(), VerifiedSpendingFen: 1_234, Evaluated: true}, nil
+}
+
+// ListPersonalDataRequests is in three of the embedded services (one shared request type): it is named here so
+// that the fake implements each of them.
+func (s *suite) ListPersonalDataRequests(context.Context, *privacyv1.ListPersonalDataRequestsRequest) (*privacyv1.ListPersonalDataRequestsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "not in this fake")
 }
 
 type peers struct {

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 
+	privacypb "github.com/commonweal/commonweal/gen/go/commonweal/privacy/v1"
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
 	"github.com/commonweal/commonweal/pkg/authz/authztest"
 	"github.com/commonweal/commonweal/pkg/identity"
@@ -38,11 +39,16 @@ var allowed = map[string][]identity.Role{
 	"GetShortlist":         public,
 	"CreateComplaint":      public,
 	"ResolveComplaint":     {identity.Operator},
+	"MergeComplaints":      {identity.Operator},
+	"ResolveComplaints":    {identity.Operator},
 	"ListComplaints":       {identity.Organizer, identity.Operator, identity.Committee, identity.Finance, identity.Auditor},
 	"SendVoterCode":        public,
 	"VerifyVoter":          public,
 	"CastVote":             public,
 	"GetTallies":           public,
+	"ListVoteAnomalies":    {identity.Operator, identity.Organizer, identity.Auditor},
+	"VoidVotes":            {identity.Operator},
+	"ListVoidedVotes":      {identity.Operator, identity.Organizer, identity.Auditor},
 	"ComputeResults":       {identity.Operator},
 	"ApproveResults":       {identity.Organizer},
 	"SignOffResults":       {identity.Committee},
@@ -50,6 +56,11 @@ var allowed = map[string][]identity.Role{
 	"GetRoundReviewStatus": {identity.Service},
 	"GetRoundPanelScores":  {identity.Service, identity.Organizer, identity.Operator, identity.Committee, identity.Finance, identity.Auditor},
 	"ListReviewerPanels":   {identity.Service},
+
+	// A voter (X-Voter-Token) or an ORGANIZER on the voter's request: the use case tells them apart.
+	"ExportVoterData":          public,
+	"EraseVoterData":           public,
+	"ListPersonalDataRequests": {identity.Organizer, identity.Auditor},
 }
 
 // requests are calls the handler refuses on their own (a malformed ID or phone, no voter token, a missing
@@ -65,11 +76,16 @@ var requests = map[string]struct{ in, out proto.Message }{
 	"GetShortlist":         {&pb.GetShortlistRequest{RoundId: "x"}, &pb.Shortlist{}},
 	"CreateComplaint":      {&pb.CreateComplaintRequest{RoundId: "x", ApplicationId: "x", Content: "c"}, &pb.Complaint{}},
 	"ResolveComplaint":     {&pb.ResolveComplaintRequest{ComplaintId: "x"}, &pb.Complaint{}},
+	"MergeComplaints":      {&pb.MergeComplaintsRequest{PrimaryComplaintId: "x", DuplicateComplaintIds: []string{"y"}, Reason: "r"}, &pb.MergeComplaintsResponse{}},
+	"ResolveComplaints":    {&pb.ResolveComplaintsRequest{RoundId: "x", ApplicationId: "x", Reason: "r"}, &pb.ResolveComplaintsResponse{}},
 	"ListComplaints":       {&pb.ListComplaintsRequest{RoundId: "x"}, &pb.ListComplaintsResponse{}},
 	"SendVoterCode":        {&pb.SendVoterCodeRequest{Phone: "1"}, &pb.SendVoterCodeResponse{}},
 	"VerifyVoter":          {&pb.VerifyVoterRequest{Phone: "1"}, &pb.VerifyVoterResponse{}},
 	"CastVote":             {&pb.CastVoteRequest{RoundId: "x", ApplicationId: "x"}, &pb.Vote{}},
 	"GetTallies":           {&pb.GetTalliesRequest{RoundId: "x"}, &pb.Tallies{}},
+	"ListVoteAnomalies":    {&pb.ListVoteAnomaliesRequest{RoundId: "x"}, &pb.ListVoteAnomaliesResponse{}},
+	"VoidVotes":            {&pb.VoidVotesRequest{RoundId: "x", VoteIds: []string{"x"}, Reason: "r"}, &pb.VoidVotesResponse{}},
+	"ListVoidedVotes":      {&pb.ListVoidedVotesRequest{RoundId: "x"}, &pb.ListVoidedVotesResponse{}},
 	"ComputeResults":       {&pb.ComputeResultsRequest{RoundId: "x"}, &pb.Results{}},
 	"ApproveResults":       {&pb.ApproveResultsRequest{RoundId: "x"}, &pb.Results{}},
 	"SignOffResults":       {&pb.SignOffResultsRequest{RoundId: "x"}, &pb.Results{}},
@@ -77,6 +93,11 @@ var requests = map[string]struct{ in, out proto.Message }{
 	"GetRoundReviewStatus": {&pb.GetRoundReviewStatusRequest{RoundId: "x"}, &pb.RoundReviewStatus{}},
 	"GetRoundPanelScores":  {&pb.GetRoundPanelScoresRequest{RoundId: "x"}, &pb.RoundPanelScores{}},
 	"ListReviewerPanels":   {&pb.ListReviewerPanelsRequest{ReviewerId: "rev-1", RoundId: "x"}, &pb.ListReviewerPanelsResponse{}},
+
+	// No voter token and no phone: VOTER_TOKEN_INVALID for everyone.
+	"ExportVoterData":          {&pb.ExportVoterDataRequest{}, &privacypb.PersonalDataExport{}},
+	"EraseVoterData":           {&pb.EraseVoterDataRequest{}, &privacypb.ErasePersonalDataResponse{}},
+	"ListPersonalDataRequests": {&privacypb.ListPersonalDataRequestsRequest{PageToken: "x"}, &privacypb.ListPersonalDataRequestsResponse{}},
 }
 
 // TestRolesThroughTheInterceptor calls every RPC as every role, and anonymously, through a real gRPC server

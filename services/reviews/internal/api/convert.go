@@ -108,16 +108,21 @@ func shortlistToPB(s domain.Shortlist) *pb.Shortlist {
 	return out
 }
 
-func complaintToPB(c domain.Complaint, showContact bool) *pb.Complaint {
+// complaintToPB converts a complaint; the contact and the complaining organisation only when shown.
+func complaintToPB(c domain.Complaint, showContact, showOrg bool) *pb.Complaint {
 	if c.ID == "" {
 		return nil
 	}
 	out := &pb.Complaint{Id: c.ID, RoundId: c.RoundID, ApplicationId: c.ApplicationID, Content: c.Content,
 		State:            pb.ComplaintState(pb.ComplaintState_value["COMPLAINT_STATE_"+string(c.State)]),
 		Outcome:          pb.ComplaintOutcome(pb.ComplaintOutcome_value["COMPLAINT_OUTCOME_"+c.Outcome]),
-		ResolutionReason: c.ResolutionReason, CreateTime: ts(c.CreatedAt), ResolveTime: ts(c.ResolvedAt)}
+		ResolutionReason: c.ResolutionReason, CreateTime: ts(c.CreatedAt), ResolveTime: ts(c.ResolvedAt),
+		ComplainantKind: pb.ComplainantKind(pb.ComplainantKind_value["COMPLAINANT_KIND_"+string(c.ComplainantKind)]), MergedInto: c.MergedInto}
 	if showContact {
 		out.Contact = c.Contact
+	}
+	if showOrg {
+		out.ComplainantOrgId = c.OrgID
 	}
 	return out
 }
@@ -133,7 +138,7 @@ func voteToPB(v domain.Vote) *pb.Vote {
 	if v.ID == "" {
 		return nil
 	}
-	return &pb.Vote{Id: v.ID, RoundId: v.RoundID, ApplicationId: v.ApplicationID, VoteDay: v.Day, CastTime: ts(v.CastAt)}
+	return &pb.Vote{Id: v.ID, RoundId: v.RoundID, ApplicationId: v.ApplicationID, VoteDay: v.Day, CastTime: ts(v.CastAt), ClientNetwork: v.ClientNetwork}
 }
 
 func resultsStateToPB(s domain.ResultsState) pb.ResultsState {

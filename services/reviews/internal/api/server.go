@@ -95,7 +95,7 @@ func (s *Server) GetShortlist(ctx context.Context, req *pb.GetShortlistRequest) 
 
 func (s *Server) CreateComplaint(ctx context.Context, req *pb.CreateComplaintRequest) (*pb.Complaint, error) {
 	return rpc.Mutate(ctx, req, func(key idempotency.Key) (domain.Complaint, error) {
-		return s.app.CreateComplaint(ctx, app.CreateComplaint{Key: key, RoundID: req.GetRoundId(), ApplicationID: req.GetApplicationId(),
+		return s.app.CreateComplaint(ctx, app.CreateComplaint{Key: key, VoterToken: voterToken(ctx), RoundID: req.GetRoundId(), ApplicationID: req.GetApplicationId(),
 			Content: req.GetContent(), Contact: req.GetContact()})
 	}, complaintConv(ctx))
 }
@@ -107,10 +107,11 @@ func (s *Server) ResolveComplaint(ctx context.Context, req *pb.ResolveComplaintR
 	}, complaintConv(ctx))
 }
 
-// complaintConv converts complaints for the caller: the contact only to those who may see it.
+// complaintConv converts complaints for the caller: the contact and the complaining organisation only to
+// those who may see them.
 func complaintConv(ctx context.Context) func(domain.Complaint) *pb.Complaint {
-	show := app.ShowContact(ctx)
-	return func(c domain.Complaint) *pb.Complaint { return complaintToPB(c, show) }
+	show, showOrg := app.ShowContact(ctx), app.ShowComplainantOrg(ctx)
+	return func(c domain.Complaint) *pb.Complaint { return complaintToPB(c, show, showOrg) }
 }
 
 func (s *Server) ListComplaints(ctx context.Context, req *pb.ListComplaintsRequest) (*pb.ListComplaintsResponse, error) {

@@ -52,7 +52,8 @@ func TestUpheldComplaint(t *testing.T) {
 	f.publishedShortlist(t)
 	f.apps.setPhase(domain.PhasePublicity, f.clock.Now())
 	f.apps.round.Policy.PublicityPeriod = time.Hour
-	c, err := f.svc.CreateComplaint(anyone, app.CreateComplaint{RoundID: f.apps.round.ID, ApplicationID: f.C, Content: "invented team", Contact: "13900000000"})
+	c, err := f.svc.CreateComplaint(anyone, app.CreateComplaint{VoterToken: f.voterToken(t, "13900000001"), RoundID: f.apps.round.ID, ApplicationID: f.C,
+		Content: "invented team", Contact: "13900000000"})
 	if err != nil {
 		t.Fatal(err)
 	}

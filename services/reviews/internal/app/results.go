@@ -30,6 +30,9 @@ type resultFacts struct {
 	round     domain.Round
 	poolFen   int64
 	finalists map[string]finalistFacts
+	// ideaOnlyNow holds the shortlisted applications that are idea-only now although they were not when the
+	// shortlist was computed (the partner organisation withdrew its consent): they compete for idea prizes only.
+	ideaOnlyNow map[string]bool
 }
 
 // ComputeResults computes the final results while the round is in FINAL_REVIEW (or APPROVAL, before
@@ -96,7 +99,7 @@ func (s *Service) resultFacts(ctx context.Context, roundID string) (resultFacts,
 	if err != nil {
 		return resultFacts{}, err
 	}
-	facts := resultFacts{round: r, finalists: map[string]finalistFacts{}}
+	facts := resultFacts{round: r, finalists: map[string]finalistFacts{}, ideaOnlyNow: map[string]bool{}}
 	if facts.poolFen, err = s.cfg.Funding.PoolAvailable(ctx, roundID); err != nil {
 		return resultFacts{}, err
 	}
@@ -107,6 +110,10 @@ func (s *Service) resultFacts(ctx context.Context, roundID string) (resultFacts,
 		a, err := s.cfg.Apps.GetApplication(ctx, c.ApplicationID)
 		if err != nil {
 			return resultFacts{}, err
+		}
+		if a.IdeaOnly {
+			facts.ideaOnlyNow[c.ApplicationID] = true
+			continue
 		}
 		f := finalistFacts{budgetFen: a.BudgetFen}
 		if f.donationsFen, err = s.cfg.Donations.ConfirmedAt(ctx, c.ApplicationID, r.DonationCutoff); err != nil {
@@ -155,7 +162,7 @@ func (s *Service) resultCandidates(ctx context.Context, roundID string, facts *r
 			continue
 		}
 		c := domain.ResultCandidate{ApplicationID: e.ApplicationID, FirstSubmitAt: e.FirstSubmitAt, Votes: votes[e.ApplicationID],
-			Finalist: e.Shortlisted && !e.IdeaOnly}
+			Finalist: e.Shortlisted && !e.IdeaOnly && (facts == nil || !facts.ideaOnlyNow[e.ApplicationID])}
 		for _, g := range grouped[e.ApplicationID] {
 			c.IdeaScore = max(c.IdeaScore, domain.IdeaScore(g.ideas))
 		}

@@ -233,3 +233,40 @@ func TestResultsRecheckTheFinalists(t *testing.T) {
 	_, err = f.svc.GetResults(operator, f.apps.round.ID)
 	mustErr(t, "results after the refusal", err, domain.ErrResultsNotComputed)
 }
+
+// TestWithdrawnPartnerLeavesTheFinalists: B was partnered when the shortlist was computed; its partner then
+// withdrew consent, so the applications service answers it idea-only. The results must not select it or give
+// it matching money: it competes for idea prizes only.
+func TestWithdrawnPartnerLeavesTheFinalists(t *testing.T) {
+	fund := fakeFunding{pool: 100_000_000, share: map[int64]int64{}}
+	f := setup(t, &fakeDonations{confirmed: map[string]int64{}}, fund)
+	f.toFinalReview(t, map[string]int{f.A: 75, f.B: 95, f.C: 65})
+	f.apps.mu.Lock()
+	for i := range f.apps.apps {
+		if f.apps.apps[i].ID == f.B {
+			f.apps.apps[i].IdeaOnly = true
+		}
+	}
+	f.apps.mu.Unlock()
+	res, err := f.svc.ComputeResults(operator, f.roundCmd())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := false
+	for _, e := range res.Entries {
+		switch e.ApplicationID {
+		case f.B:
+			seen = true
+			if e.Finalist || e.Selected {
+				t.Errorf("B (partner withdrew) is finalist=%v selected=%v; want neither", e.Finalist, e.Selected)
+			}
+		case f.A:
+			if !e.Finalist || !e.Selected {
+				t.Errorf("A finalist=%v selected=%v; want both", e.Finalist, e.Selected)
+			}
+		}
+	}
+	if !seen {
+		t.Error("B is missing from the results (it still competes for idea prizes)")
+	}
+}

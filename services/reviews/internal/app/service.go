@@ -30,6 +30,8 @@ type Repository interface {
 	ResultsRepository
 	StatusRepository
 	PanelScoreRepository
+	VoteAnomalyRepository
+	VoterPrivacyRepository
 }
 
 // RoundLocker serialises the changes to one round's review state that must not interleave (scores against
@@ -59,7 +61,10 @@ type Config struct {
 	Sender    CodeSender
 	PhoneKey  []byte
 	TokenTTL  time.Duration
-	Now       func() time.Time
+	// ComplaintsPerDay is how many complaints one phone or organisation may lodge in any 24 hours
+	// (0: DefaultComplaintsPerDay).
+	ComplaintsPerDay int
+	Now              func() time.Time
 }
 
 // Service is the use cases.
@@ -77,6 +82,7 @@ type Service struct {
 	results    ResultsRepository
 	status     StatusRepository
 	panelScore PanelScoreRepository
+	privacy    VoterPrivacyRepository
 	outbox     Outbox
 	cfg        Config
 }
@@ -89,9 +95,12 @@ func New(cfg Config) *Service {
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = 24 * time.Hour
 	}
+	if cfg.ComplaintsPerDay == 0 {
+		cfg.ComplaintsPerDay = DefaultComplaintsPerDay
+	}
 	r := cfg.Repo
 	return &Service{requests: cfg.Requests, rounds: r, panels: r, revPanels: r, recusals: r, scores: r, shortlists: r, complaints: r,
-		voters: r, purge: r, results: r, status: r, panelScore: r, outbox: cfg.Outbox, cfg: cfg}
+		voters: r, purge: r, results: r, status: r, panelScore: r, privacy: r, outbox: cfg.Outbox, cfg: cfg}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }

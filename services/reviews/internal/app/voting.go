@@ -16,6 +16,7 @@ import (
 	"github.com/commonweal/commonweal/pkg/cnid"
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/idempotency"
+	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/ids"
 	"github.com/commonweal/commonweal/services/reviews/internal/domain"
 )
@@ -39,10 +40,11 @@ type VoterRepository interface {
 	// VoterByToken returns the voter holding an unexpired token; VOTER_TOKEN_INVALID otherwise.
 	VoterByToken(ctx context.Context, tokenHash []byte, now time.Time) (string, error)
 	// InsertVote stores a vote in the first free slot of the voter's daily allowance for the application;
-	// VOTE_ALREADY_CAST when every slot is taken.
+	// VOTE_ALREADY_CAST when every slot is taken. A voided vote keeps its slot, so voiding never gives a
+	// voter another vote.
 	InsertVote(ctx context.Context, v domain.Vote, perDay int) error
-	// Tallies counts a round's votes per application, most first: every vote, or with a non-zero before
-	// only those cast before it.
+	// Tallies counts a round's votes per application, most first, voided votes left out: every vote, or
+	// with a non-zero before only those cast before it.
 	Tallies(ctx context.Context, roundID string, before time.Time) ([]domain.Tally, error)
 }
 
@@ -239,7 +241,8 @@ func (s *Service) CastVote(ctx context.Context, cmd CastVote) (domain.Vote, erro
 		return domain.Vote{}, fmt.Errorf("round %s time zone: %w", r.ID, err)
 	}
 	now := s.now()
-	v := domain.Vote{ID: ids.New(), RoundID: r.ID, ApplicationID: cmd.ApplicationID, VoterID: voterID, Day: domain.VoteDay(now, loc), CastAt: now}
+	v := domain.Vote{ID: ids.New(), RoundID: r.ID, ApplicationID: cmd.ApplicationID, VoterID: voterID, Day: domain.VoteDay(now, loc), CastAt: now,
+		ClientNetwork: identity.ClientNetwork(ctx)}
 	return idempotency.Run(ctx, s.requests, key, func(ctx context.Context) (domain.Vote, error) {
 		if err := s.onPublishedShortlist(ctx, r.ID, cmd.ApplicationID); err != nil {
 			return domain.Vote{}, err

@@ -97,8 +97,11 @@ type ComplaintState string
 const (
 	ComplaintOpen     ComplaintState = "OPEN"
 	ComplaintResolved ComplaintState = "RESOLVED"
-	OutcomeUpheld                    = "UPHELD"
-	OutcomeDismissed                 = "DISMISSED"
+	// ComplaintMerged is a duplicate merged into another complaint (MergedInto); it takes that complaint's
+	// outcome when it is resolved (see complaints.go).
+	ComplaintMerged  ComplaintState = "MERGED"
+	OutcomeUpheld                   = "UPHELD"
+	OutcomeDismissed                = "DISMISSED"
 )
 
 // Complaint is a complaint against a shortlisted application.
@@ -117,6 +120,16 @@ type Complaint struct {
 	CreatedBy        string
 	ResolvedAt       time.Time
 	ResolvedBy       string
+	// The complainant (complaints.go): a verified phone (VoterID, left out of the answers kept for retried
+	// requests and unlinked when the voter's data is erased) or an organisation's account (OrgID).
+	ComplainantKind ComplainantKind
+	VoterID         string `json:"-"`
+	OrgID           string
+	// MergedInto is the complaint this one duplicates (state MERGED), merged for MergeReason.
+	MergedInto  string
+	MergeReason string
+	MergedAt    time.Time
+	MergedBy    string
 }
 
 // Resolve closes an open complaint with an outcome (UPHELD or DISMISSED) and its reason.
@@ -156,6 +169,9 @@ type Vote struct {
 	VoterID       string
 	Day           string
 	CastAt        time.Time
+	// ClientNetwork is the network the vote came from as the gateway saw it (/24 or /64, never the whole
+	// address); "" when unknown.
+	ClientNetwork string
 }
 
 // Tally is an application's vote count.

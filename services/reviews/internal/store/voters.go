@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/ids"
 	"github.com/commonweal/commonweal/services/reviews/internal/domain"
 )
@@ -79,11 +80,12 @@ func (s *Store) VoterByToken(ctx context.Context, tokenHash []byte, now time.Tim
 }
 
 // InsertVote stores a vote in the first free slot of the voter's daily allowance for the application, and
-// refuses it with ALREADY_EXISTS when every slot is taken. Votes are only ever inserted.
+// refuses it with ALREADY_EXISTS when every slot is taken. Votes are only ever inserted. A voided vote keeps
+// its slot: voiding a vote does not give its voter another vote that day.
 func (s *Store) InsertVote(ctx context.Context, v domain.Vote, perDay int) error {
 	for slot := 1; slot <= perDay; slot++ {
-		tag, err := s.q(ctx).Exec(ctx, `INSERT INTO votes (id, round_id, application_id, voter_id, vote_day, slot, cast_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, v.ID, v.RoundID, v.ApplicationID, v.VoterID, v.Day, slot, v.CastAt)
+		tag, err := s.q(ctx).Exec(ctx, `INSERT INTO votes (id, round_id, application_id, voter_id, vote_day, slot, cast_at, client_network)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`, v.ID, v.RoundID, v.ApplicationID, v.VoterID, v.Day, slot, v.CastAt, db.NullText(v.ClientNetwork))
 		if err != nil {
 			return err
 		}
@@ -94,15 +96,15 @@ func (s *Store) InsertVote(ctx context.Context, v domain.Vote, perDay int) error
 	return domain.ErrAlreadyVoted.With("this voter already cast %d vote(s) for this application on %s", perDay, v.Day)
 }
 
-// Tallies counts a round's votes per application, most votes first: every vote, or with a non-zero before
-// only those cast before it (the close of voting).
+// Tallies counts a round's votes per application, most votes first: every vote not voided, or with a non-zero
+// before only those cast before it (the close of voting).
 func (s *Store) Tallies(ctx context.Context, roundID string, before time.Time) ([]domain.Tally, error) {
 	var until *time.Time
 	if !before.IsZero() {
 		until = &before
 	}
-	rows, err := s.q(ctx).Query(ctx, `SELECT application_id::text, count(*) FROM votes WHERE round_id = $1 AND ($2::timestamptz IS NULL OR cast_at < $2)
-		GROUP BY application_id ORDER BY count(*) DESC, application_id`, roundID, until)
+	rows, err := s.q(ctx).Query(ctx, `SELECT application_id::text, count(*) FROM votes v WHERE round_id = $1 AND ($2::timestamptz IS NULL OR cast_at < $2)
+		AND `+notVoided+` GROUP BY application_id ORDER BY count(*) DESC, application_id`, roundID, until)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ package applicationsv1
 
 import (
 	v1 "github.com/commonweal/commonweal/gen/go/commonweal/privacy/v1"
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -6177,9 +6178,9 @@ var File_commonweal_applications_v1_applications_proto protoreflect.FileDescript
 
 const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\n" +
-	"-commonweal/applications/v1/applications.proto\x12\x1acommonweal.applications.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#commonweal/privacy/v1/privacy.proto\"D\n" +
-	"\x0fRubricCriterion\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
+	"-commonweal/applications/v1/applications.proto\x12\x1acommonweal.applications.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\x1a#commonweal/privacy/v1/privacy.proto\"K\n" +
+	"\x0fRubricCriterion\x12\x19\n" +
+	"\x04name\x18\x01 \x01(\tB\x05\x92A\x02x@R\x04name\x12\x1d\n" +
 	"\n" +
 	"max_points\x18\x02 \x01(\x05R\tmaxPoints\"|\n" +
 	"\aWeights\x12#\n" +
@@ -6198,44 +6199,44 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\vTrancheRule\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x18\n" +
 	"\apercent\x18\x02 \x01(\x05R\apercent\x12;\n" +
-	"\x04gate\x18\x03 \x01(\x0e2'.commonweal.applications.v1.TrancheGateR\x04gate\"\xcd\f\n" +
+	"\x04gate\x18\x03 \x01(\x0e2'.commonweal.applications.v1.TrancheGateR\x04gate\"\x93\r\n" +
 	"\x06Policy\x12K\n" +
 	"\x13submission_deadline\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x12submissionDeadline\x12D\n" +
 	"\x10publicity_period\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0fpublicityPeriod\x12'\n" +
 	"\x0fshortlist_quota\x18\x03 \x01(\x05R\x0eshortlistQuota\x12'\n" +
-	"\x0fselection_quota\x18\x04 \x01(\x05R\x0eselectionQuota\x12D\n" +
+	"\x0fselection_quota\x18\x04 \x01(\x05R\x0eselectionQuota\x12L\n" +
 	"\n" +
-	"categories\x18\x05 \x03(\x0e2$.commonweal.applications.v1.CategoryR\n" +
+	"categories\x18\x05 \x03(\x0e2$.commonweal.applications.v1.CategoryB\x06\x92A\x03\xa0\x01\x14R\n" +
 	"categories\x12.\n" +
 	"\x13max_duration_months\x18\x06 \x01(\x05R\x11maxDurationMonths\x12=\n" +
 	"\x1bspecial_max_duration_months\x18\a \x01(\x05R\x18specialMaxDurationMonths\x12.\n" +
 	"\x13shortlist_panel_min\x18\b \x01(\x05R\x11shortlistPanelMin\x12&\n" +
-	"\x0ffinal_panel_min\x18\t \x01(\x05R\rfinalPanelMin\x12C\n" +
+	"\x0ffinal_panel_min\x18\t \x01(\x05R\rfinalPanelMin\x12K\n" +
 	"\x06rubric\x18\n" +
-	" \x03(\v2+.commonweal.applications.v1.RubricCriterionR\x06rubric\x12(\n" +
+	" \x03(\v2+.commonweal.applications.v1.RubricCriterionB\x06\x92A\x03\xa0\x01\x14R\x06rubric\x12(\n" +
 	"\rtrim_extremes\x18\v \x01(\bH\x00R\ftrimExtremes\x88\x01\x01\x12=\n" +
 	"\aweights\x18\f \x01(\v2#.commonweal.applications.v1.WeightsR\aweights\x12G\n" +
 	"\vmatch_ratio\x18\r \x01(\v2&.commonweal.applications.v1.MatchRatioR\n" +
 	"matchRatio\x12'\n" +
 	"\rmatch_cap_fen\x18\x0e \x01(\x03H\x01R\vmatchCapFen\x88\x01\x01\x12'\n" +
 	"\rtopup_cap_fen\x18\x0f \x01(\x03H\x02R\vtopupCapFen\x88\x01\x01\x123\n" +
-	"\x16naming_right_share_bps\x18\x10 \x01(\x05R\x13namingRightShareBps\x12S\n" +
-	"\x10idea_prize_tiers\x18\x11 \x03(\v2).commonweal.applications.v1.IdeaPrizeTierR\x0eideaPrizeTiers\x12C\n" +
-	"\btranches\x18\x12 \x03(\v2'.commonweal.applications.v1.TrancheRuleR\btranches\x124\n" +
+	"\x16naming_right_share_bps\x18\x10 \x01(\x05R\x13namingRightShareBps\x12[\n" +
+	"\x10idea_prize_tiers\x18\x11 \x03(\v2).commonweal.applications.v1.IdeaPrizeTierB\x06\x92A\x03\xa0\x01\x14R\x0eideaPrizeTiers\x12K\n" +
+	"\btranches\x18\x12 \x03(\v2'.commonweal.applications.v1.TrancheRuleB\x06\x92A\x03\xa0\x01\x14R\btranches\x124\n" +
 	"\x17votes_per_voter_per_day\x18\x13 \x01(\x05R\x13votesPerVoterPerDay\x123\n" +
-	"\x16monthly_report_due_day\x18\x14 \x01(\x05R\x13monthlyReportDueDay\x12\x1b\n" +
-	"\ttime_zone\x18\x15 \x01(\tR\btimeZone\x12X\n" +
-	"\x13shortlist_panel_mix\x18\x16 \x03(\v2(.commonweal.applications.v1.PanelMixRuleR\x11shortlistPanelMix\x12P\n" +
-	"\x0ffinal_panel_mix\x18\x17 \x03(\v2(.commonweal.applications.v1.PanelMixRuleR\rfinalPanelMix\x12L\n" +
-	"\rphase_targets\x18\x18 \x03(\v2'.commonweal.applications.v1.PhaseTargetR\fphaseTargets\x12#\n" +
-	"\rhome_district\x18\x19 \x01(\tR\fhomeDistrict\x12>\n" +
+	"\x16monthly_report_due_day\x18\x14 \x01(\x05R\x13monthlyReportDueDay\x12\"\n" +
+	"\ttime_zone\x18\x15 \x01(\tB\x05\x92A\x02x@R\btimeZone\x12`\n" +
+	"\x13shortlist_panel_mix\x18\x16 \x03(\v2(.commonweal.applications.v1.PanelMixRuleB\x06\x92A\x03\xa0\x01\x14R\x11shortlistPanelMix\x12X\n" +
+	"\x0ffinal_panel_mix\x18\x17 \x03(\v2(.commonweal.applications.v1.PanelMixRuleB\x06\x92A\x03\xa0\x01\x14R\rfinalPanelMix\x12T\n" +
+	"\rphase_targets\x18\x18 \x03(\v2'.commonweal.applications.v1.PhaseTargetB\x06\x92A\x03\xa0\x01\x14R\fphaseTargets\x12*\n" +
+	"\rhome_district\x18\x19 \x01(\tB\x05\x92A\x02x2R\fhomeDistrict\x12>\n" +
 	"\x19home_district_min_percent\x18\x1a \x01(\x05H\x03R\x16homeDistrictMinPercent\x88\x01\x01B\x10\n" +
 	"\x0e_trim_extremesB\x10\n" +
 	"\x0e_match_cap_fenB\x10\n" +
 	"\x0e_topup_cap_fenB\x1c\n" +
-	"\x1a_home_district_min_percent\"4\n" +
-	"\fPanelMixRule\x12\x12\n" +
-	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x10\n" +
+	"\x1a_home_district_min_percent\";\n" +
+	"\fPanelMixRule\x12\x19\n" +
+	"\x04kind\x18\x01 \x01(\tB\x05\x92A\x02x@R\x04kind\x12\x10\n" +
 	"\x03min\x18\x02 \x01(\x05R\x03min\"\x83\x01\n" +
 	"\vPhaseTarget\x127\n" +
 	"\x05phase\x18\x01 \x01(\x0e2!.commonweal.applications.v1.PhaseR\x05phase\x12;\n" +
@@ -6257,19 +6258,19 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\x06notice\x18\v \x01(\v2$.commonweal.applications.v1.DocumentR\x06notice\x12@\n" +
 	"\bguidance\x18\f \x01(\v2$.commonweal.applications.v1.DocumentR\bguidance\x12J\n" +
 	"\bschedule\x18\r \x03(\v2).commonweal.applications.v1.PhaseScheduleB\x03\xe0A\x03R\bschedule\x12\x1d\n" +
-	"\aoverdue\x18\x0e \x01(\bB\x03\xe0A\x03R\aoverdue\"\xc2\x01\n" +
-	"\bDocument\x12\x14\n" +
-	"\x05title\x18\x01 \x01(\tR\x05title\x12\x12\n" +
-	"\x04body\x18\x02 \x01(\tR\x04body\x12H\n" +
-	"\vattachments\x18\x03 \x03(\v2&.commonweal.applications.v1.AttachmentR\vattachments\x12B\n" +
-	"\fpublish_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vpublishTime\"\x92\x01\n" +
+	"\aoverdue\x18\x0e \x01(\bB\x03\xe0A\x03R\aoverdue\"\xdb\x01\n" +
+	"\bDocument\x12\x1c\n" +
+	"\x05title\x18\x01 \x01(\tB\x06\x92A\x03x\xc8\x01R\x05title\x12\x1b\n" +
+	"\x04body\x18\x02 \x01(\tB\a\x92A\x04x\xa0\x8d\x06R\x04body\x12P\n" +
+	"\vattachments\x18\x03 \x03(\v2&.commonweal.applications.v1.AttachmentB\x06\x92A\x03\xa0\x012R\vattachments\x12B\n" +
+	"\fpublish_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vpublishTime\"\xad\x01\n" +
 	"\n" +
-	"Attachment\x12\x17\n" +
-	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12\x15\n" +
-	"\x03uri\x18\x02 \x01(\tB\x03\xe0A\x02R\x03uri\x12\x16\n" +
-	"\x06sha256\x18\x03 \x01(\tR\x06sha256\x12\x1d\n" +
+	"Attachment\x12\x1d\n" +
+	"\x04name\x18\x01 \x01(\tB\t\x92A\x03x\xff\x01\xe0A\x02R\x04name\x12\x1b\n" +
+	"\x03uri\x18\x02 \x01(\tB\t\x92A\x03x\x80\x10\xe0A\x02R\x03uri\x12\x1d\n" +
+	"\x06sha256\x18\x03 \x01(\tB\x05\x92A\x02x@R\x06sha256\x12%\n" +
 	"\n" +
-	"media_type\x18\x04 \x01(\tR\tmediaType\x12\x1d\n" +
+	"media_type\x18\x04 \x01(\tB\x06\x92A\x03x\xff\x01R\tmediaType\x12\x1d\n" +
 	"\n" +
 	"size_bytes\x18\x05 \x01(\x03R\tsizeBytes\"\xa9\x02\n" +
 	"\rPhaseSchedule\x127\n" +
@@ -6281,43 +6282,43 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\n" +
 	"leave_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tleaveTime\x12\x18\n" +
 	"\aoverdue\x18\x05 \x01(\bR\aoverdue\x12\x12\n" +
-	"\x04late\x18\x06 \x01(\bR\x04late\"\xbf\x01\n" +
+	"\x04late\x18\x06 \x01(\bR\x04late\"\xc7\x01\n" +
 	"\x11ListRoundsRequest\x127\n" +
 	"\x05phase\x18\x01 \x01(\x0e2!.commonweal.applications.v1.PhaseR\x05phase\x12\x12\n" +
 	"\x04year\x18\x02 \x01(\x05R\x04year\x12!\n" +
 	"\foverdue_only\x18\x03 \x01(\bR\voverdueOnly\x12\x1b\n" +
-	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tR\tpageToken\"w\n" +
+	"page_token\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"w\n" +
 	"\x12ListRoundsResponse\x129\n" +
 	"\x06rounds\x18\x01 \x03(\v2!.commonweal.applications.v1.RoundR\x06rounds\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa1\x02\n" +
-	"\x12CreateRoundRequest\x12\x17\n" +
-	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12\x17\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xaf\x02\n" +
+	"\x12CreateRoundRequest\x12\x1d\n" +
+	"\x04name\x18\x01 \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x02R\x04name\x12\x17\n" +
 	"\x04year\x18\x02 \x01(\x05B\x03\xe0A\x02R\x04year\x12:\n" +
-	"\x06policy\x18\x03 \x01(\v2\".commonweal.applications.v1.PolicyR\x06policy\x12\x1d\n" +
+	"\x06policy\x18\x03 \x01(\v2\".commonweal.applications.v1.PolicyR\x06policy\x12%\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\x12<\n" +
+	"request_id\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\x12<\n" +
 	"\x06notice\x18\x05 \x01(\v2$.commonweal.applications.v1.DocumentR\x06notice\x12@\n" +
-	"\bguidance\x18\x06 \x01(\v2$.commonweal.applications.v1.DocumentR\bguidance\"1\n" +
-	"\x0fGetRoundRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\xf9\x02\n" +
-	"\x12UpdateRoundRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12:\n" +
-	"\x06policy\x18\x03 \x01(\v2\".commonweal.applications.v1.PolicyR\x06policy\x12\x17\n" +
-	"\x04etag\x18\x04 \x01(\tB\x03\xe0A\x02R\x04etag\x12\x1d\n" +
+	"\bguidance\x18\x06 \x01(\v2$.commonweal.applications.v1.DocumentR\bguidance\"6\n" +
+	"\x0fGetRoundRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"\x94\x03\n" +
+	"\x12UpdateRoundRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12\x1a\n" +
+	"\x04name\x18\x02 \x01(\tB\x06\x92A\x03x\xc8\x01R\x04name\x12:\n" +
+	"\x06policy\x18\x03 \x01(\v2\".commonweal.applications.v1.PolicyR\x06policy\x12\x1d\n" +
+	"\x04etag\x18\x04 \x01(\tB\t\x92A\x03x\x80\x01\xe0A\x02R\x04etag\x12%\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\x12<\n" +
+	"request_id\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\x12<\n" +
 	"\x06notice\x18\x06 \x01(\v2$.commonweal.applications.v1.DocumentR\x06notice\x12@\n" +
 	"\bguidance\x18\a \x01(\v2$.commonweal.applications.v1.DocumentR\bguidance\x12;\n" +
 	"\vupdate_mask\x18\b \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\x92\x01\n" +
-	"\x13AdvanceRoundRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12<\n" +
-	"\x05phase\x18\x02 \x01(\x0e2!.commonweal.applications.v1.PhaseB\x03\xe0A\x02R\x05phase\x12\x1d\n" +
+	"updateMask\"\x9f\x01\n" +
+	"\x13AdvanceRoundRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12<\n" +
+	"\x05phase\x18\x02 \x01(\x0e2!.commonweal.applications.v1.PhaseB\x03\xe0A\x02R\x05phase\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\x9c\x04\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x9c\x04\n" +
 	"\fOrganization\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12@\n" +
@@ -6338,116 +6339,116 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"staff_size\x18\v \x01(\x05R\tstaffSize\x12$\n" +
 	"\vverified_by\x18\f \x01(\tB\x03\xe0A\x03R\n" +
 	"verifiedBy\x128\n" +
-	"\x15verification_evidence\x18\r \x01(\tB\x03\xe0A\x03R\x14verificationEvidence\"\xb4\x02\n" +
-	"\x19CreateOrganizationRequest\x12\x17\n" +
-	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12E\n" +
-	"\x04kind\x18\x02 \x01(\x0e2,.commonweal.applications.v1.OrganizationKindB\x03\xe0A\x02R\x04kind\x12\x12\n" +
-	"\x04uscc\x18\x03 \x01(\tR\x04uscc\x12\x1b\n" +
-	"\tid_number\x18\x04 \x01(\tR\bidNumber\x12#\n" +
-	"\rcontact_phone\x18\x05 \x01(\tR\fcontactPhone\x12\x1d\n" +
+	"\x15verification_evidence\x18\r \x01(\tB\x03\xe0A\x03R\x14verificationEvidence\"\xde\x02\n" +
+	"\x19CreateOrganizationRequest\x12\x1d\n" +
+	"\x04name\x18\x01 \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x02R\x04name\x12E\n" +
+	"\x04kind\x18\x02 \x01(\x0e2,.commonweal.applications.v1.OrganizationKindB\x03\xe0A\x02R\x04kind\x12\x19\n" +
+	"\x04uscc\x18\x03 \x01(\tB\x05\x92A\x02x\x12R\x04uscc\x12\"\n" +
+	"\tid_number\x18\x04 \x01(\tB\x05\x92A\x02x\x12R\bidNumber\x12*\n" +
+	"\rcontact_phone\x18\x05 \x01(\tB\x05\x92A\x02x\vR\fcontactPhone\x12%\n" +
 	"\n" +
-	"request_id\x18\x06 \x01(\tR\trequestId\x12#\n" +
-	"\rfounding_date\x18\a \x01(\tR\ffoundingDate\x12\x1d\n" +
+	"request_id\x18\x06 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\x12*\n" +
+	"\rfounding_date\x18\a \x01(\tB\x05\x92A\x02x@R\ffoundingDate\x12\x1d\n" +
 	"\n" +
-	"staff_size\x18\b \x01(\x05R\tstaffSize\"w\n" +
-	"\x19VerifyOrganizationRequest\x12\x1a\n" +
-	"\x06org_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x05orgId\x12\x1d\n" +
+	"staff_size\x18\b \x01(\x05R\tstaffSize\"\x8a\x01\n" +
+	"\x19VerifyOrganizationRequest\x12\x1f\n" +
+	"\x06org_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x05orgId\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\x12\x1f\n" +
-	"\bevidence\x18\x03 \x01(\tB\x03\xe0A\x02R\bevidence\"<\n" +
-	"\x1cBatchGetOrganizationsRequest\x12\x1c\n" +
-	"\aorg_ids\x18\x01 \x03(\tB\x03\xe0A\x02R\x06orgIds\"o\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\x12%\n" +
+	"\bevidence\x18\x03 \x01(\tB\t\x92A\x03x\xf4\x03\xe0A\x02R\bevidence\"E\n" +
+	"\x1cBatchGetOrganizationsRequest\x12%\n" +
+	"\aorg_ids\x18\x01 \x03(\tB\f\x92A\x06x@\xa0\x01\xe8\a\xe0A\x02R\x06orgIds\"o\n" +
 	"\x1dBatchGetOrganizationsResponse\x12N\n" +
-	"\rorganizations\x18\x01 \x03(\v2(.commonweal.applications.v1.OrganizationR\rorganizations\"\xa9\x02\n" +
-	"\tCommunity\x12\x12\n" +
-	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12!\n" +
-	"\fsub_district\x18\x03 \x01(\tR\vsubDistrict\x12\x1a\n" +
-	"\bdistrict\x18\x04 \x01(\tR\bdistrict\x12\x18\n" +
+	"\rorganizations\x18\x01 \x03(\v2(.commonweal.applications.v1.OrganizationR\rorganizations\"\xcb\x02\n" +
+	"\tCommunity\x12\x19\n" +
+	"\x04code\x18\x01 \x01(\tB\x05\x92A\x02x R\x04code\x12\x19\n" +
+	"\x04name\x18\x02 \x01(\tB\x05\x92A\x02xdR\x04name\x12(\n" +
+	"\fsub_district\x18\x03 \x01(\tB\x05\x92A\x02xdR\vsubDistrict\x12!\n" +
+	"\bdistrict\x18\x04 \x01(\tB\x05\x92A\x02xdR\bdistrict\x12\x18\n" +
 	"\aretired\x18\x05 \x01(\bR\aretired\x12@\n" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\x12\x17\n" +
-	"\x04etag\x18\b \x01(\tB\x03\xe0A\x03R\x04etag\"\x81\x01\n" +
+	"updateTime\x12\x1d\n" +
+	"\x04etag\x18\b \x01(\tB\t\x92A\x03x\x80\x01\xe0A\x03R\x04etag\"\x89\x01\n" +
 	"\x16CreateCommunityRequest\x12H\n" +
-	"\tcommunity\x18\x01 \x01(\v2%.commonweal.applications.v1.CommunityB\x03\xe0A\x02R\tcommunity\x12\x1d\n" +
+	"\tcommunity\x18\x01 \x01(\v2%.commonweal.applications.v1.CommunityB\x03\xe0A\x02R\tcommunity\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"\xe7\x01\n" +
-	"\x16UpdateCommunityRequest\x12\x17\n" +
-	"\x04code\x18\x01 \x01(\tB\x03\xe0A\x02R\x04code\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12!\n" +
-	"\fsub_district\x18\x03 \x01(\tR\vsubDistrict\x12\x1a\n" +
-	"\bdistrict\x18\x04 \x01(\tR\bdistrict\x12\x1d\n" +
-	"\aretired\x18\x05 \x01(\bH\x00R\aretired\x88\x01\x01\x12\x17\n" +
-	"\x04etag\x18\x06 \x01(\tB\x03\xe0A\x02R\x04etag\x12\x1d\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x8f\x02\n" +
+	"\x16UpdateCommunityRequest\x12\x1c\n" +
+	"\x04code\x18\x01 \x01(\tB\b\x92A\x02x \xe0A\x02R\x04code\x12\x19\n" +
+	"\x04name\x18\x02 \x01(\tB\x05\x92A\x02xdR\x04name\x12(\n" +
+	"\fsub_district\x18\x03 \x01(\tB\x05\x92A\x02xdR\vsubDistrict\x12!\n" +
+	"\bdistrict\x18\x04 \x01(\tB\x05\x92A\x02xdR\bdistrict\x12\x1d\n" +
+	"\aretired\x18\x05 \x01(\bH\x00R\aretired\x88\x01\x01\x12\x1d\n" +
+	"\x04etag\x18\x06 \x01(\tB\t\x92A\x03x\x80\x01\xe0A\x02R\x04etag\x12%\n" +
 	"\n" +
-	"request_id\x18\a \x01(\tR\trequestIdB\n" +
+	"request_id\x18\a \x01(\tB\x06\x92A\x03x\x80\x01R\trequestIdB\n" +
 	"\n" +
-	"\b_retired\"\xbe\x01\n" +
-	"\x16ListCommunitiesRequest\x12\x1a\n" +
-	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12#\n" +
-	"\rhome_district\x18\x02 \x01(\tR\fhomeDistrict\x12'\n" +
+	"\b_retired\"\xd4\x01\n" +
+	"\x16ListCommunitiesRequest\x12!\n" +
+	"\bdistrict\x18\x01 \x01(\tB\x05\x92A\x02xdR\bdistrict\x12*\n" +
+	"\rhome_district\x18\x02 \x01(\tB\x05\x92A\x02x2R\fhomeDistrict\x12'\n" +
 	"\x0finclude_retired\x18\x03 \x01(\bR\x0eincludeRetired\x12\x1b\n" +
-	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tR\tpageToken\"\x8a\x01\n" +
+	"page_token\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"\x8a\x01\n" +
 	"\x17ListCommunitiesResponse\x12G\n" +
 	"\vcommunities\x18\x01 \x03(\v2%.commonweal.applications.v1.CommunityR\vcommunities\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbf\x04\n" +
-	"\x04Need\x12\x13\n" +
-	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12E\n" +
-	"\bcategory\x18\x02 \x01(\x0e2$.commonweal.applications.v1.CategoryB\x03\xe0A\x02R\bcategory\x12*\n" +
-	"\x0ecommunity_code\x18\x03 \x01(\tB\x03\xe0A\x02R\rcommunityCode\x12\x19\n" +
-	"\x05title\x18\x04 \x01(\tB\x03\xe0A\x02R\x05title\x12%\n" +
-	"\vdescription\x18\x05 \x01(\tB\x03\xe0A\x02R\vdescription\x120\n" +
-	"\x11beneficiary_group\x18\x06 \x01(\tB\x03\xe0A\x02R\x10beneficiaryGroup\x12-\n" +
-	"\x10recorded_by_unit\x18\a \x01(\tB\x03\xe0A\x02R\x0erecordedByUnit\x12$\n" +
-	"\vrecorded_by\x18\b \x01(\tB\x03\xe0A\x03R\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xec\x04\n" +
+	"\x04Need\x12\x18\n" +
+	"\x02id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x03R\x02id\x12E\n" +
+	"\bcategory\x18\x02 \x01(\x0e2$.commonweal.applications.v1.CategoryB\x03\xe0A\x02R\bcategory\x12/\n" +
+	"\x0ecommunity_code\x18\x03 \x01(\tB\b\x92A\x02x \xe0A\x02R\rcommunityCode\x12\x1f\n" +
+	"\x05title\x18\x04 \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x02R\x05title\x12+\n" +
+	"\vdescription\x18\x05 \x01(\tB\t\x92A\x03x\x90N\xe0A\x02R\vdescription\x126\n" +
+	"\x11beneficiary_group\x18\x06 \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x02R\x10beneficiaryGroup\x123\n" +
+	"\x10recorded_by_unit\x18\a \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x02R\x0erecordedByUnit\x12*\n" +
+	"\vrecorded_by\x18\b \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x03R\n" +
 	"recordedBy\x12@\n" +
-	"\x05state\x18\t \x01(\x0e2%.commonweal.applications.v1.NeedStateB\x03\xe0A\x03R\x05state\x12\x1e\n" +
+	"\x05state\x18\t \x01(\x0e2%.commonweal.applications.v1.NeedStateB\x03\xe0A\x03R\x05state\x12#\n" +
 	"\bround_id\x18\n" +
-	" \x01(\tB\x03\xe0A\x03R\aroundId\x12@\n" +
+	" \x01(\tB\b\x92A\x02x@\xe0A\x03R\aroundId\x12@\n" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12B\n" +
-	"\fpublish_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vpublishTime\"m\n" +
+	"\fpublish_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vpublishTime\"u\n" +
 	"\x11CreateNeedRequest\x129\n" +
-	"\x04need\x18\x01 \x01(\v2 .commonweal.applications.v1.NeedB\x03\xe0A\x02R\x04need\x12\x1d\n" +
+	"\x04need\x18\x01 \x01(\v2 .commonweal.applications.v1.NeedB\x03\xe0A\x02R\x04need\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"q\n" +
-	"\x12PublishNeedRequest\x12\x1c\n" +
-	"\aneed_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06needId\x12\x1e\n" +
-	"\bround_id\x18\x02 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1d\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x83\x01\n" +
+	"\x12PublishNeedRequest\x12!\n" +
+	"\aneed_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06needId\x12#\n" +
+	"\bround_id\x18\x02 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\".\n" +
-	"\x0eGetNeedRequest\x12\x1c\n" +
-	"\aneed_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06needId\"\x8f\x02\n" +
-	"\x10ListNeedsRequest\x12\x19\n" +
-	"\bround_id\x18\x01 \x01(\tR\aroundId\x12;\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"3\n" +
+	"\x0eGetNeedRequest\x12!\n" +
+	"\aneed_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06needId\"\xa5\x02\n" +
+	"\x10ListNeedsRequest\x12 \n" +
+	"\bround_id\x18\x01 \x01(\tB\x05\x92A\x02x@R\aroundId\x12;\n" +
 	"\x05state\x18\x02 \x01(\x0e2%.commonweal.applications.v1.NeedStateR\x05state\x12@\n" +
-	"\bcategory\x18\x03 \x01(\x0e2$.commonweal.applications.v1.CategoryR\bcategory\x12%\n" +
-	"\x0ecommunity_code\x18\x04 \x01(\tR\rcommunityCode\x12\x1b\n" +
-	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\bcategory\x18\x03 \x01(\x0e2$.commonweal.applications.v1.CategoryR\bcategory\x12,\n" +
+	"\x0ecommunity_code\x18\x04 \x01(\tB\x05\x92A\x02x R\rcommunityCode\x12\x1b\n" +
+	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tR\tpageToken\"s\n" +
+	"page_token\x18\x06 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"s\n" +
 	"\x11ListNeedsResponse\x126\n" +
 	"\x05needs\x18\x01 \x03(\v2 .commonweal.applications.v1.NeedR\x05needs\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"4\n" +
-	"\x16GetOrganizationRequest\x12\x1a\n" +
-	"\x06org_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x05orgId\"?\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"9\n" +
+	"\x16GetOrganizationRequest\x12\x1f\n" +
+	"\x06org_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x05orgId\"G\n" +
 	"\n" +
-	"BudgetItem\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
+	"BudgetItem\x12\x1a\n" +
+	"\x04name\x18\x01 \x01(\tB\x06\x92A\x03x\xc8\x01R\x04name\x12\x1d\n" +
 	"\n" +
-	"amount_fen\x18\x02 \x01(\x03R\tamountFen\"N\n" +
-	"\rBeneficiaries\x12\x14\n" +
-	"\x05group\x18\x01 \x01(\tR\x05group\x12'\n" +
-	"\x0festimated_count\x18\x02 \x01(\x05R\x0eestimatedCount\"Z\n" +
+	"amount_fen\x18\x02 \x01(\x03R\tamountFen\"V\n" +
+	"\rBeneficiaries\x12\x1c\n" +
+	"\x05group\x18\x01 \x01(\tB\x06\x92A\x03x\xc8\x01R\x05group\x12'\n" +
+	"\x0festimated_count\x18\x02 \x01(\x05R\x0eestimatedCount\"r\n" +
 	"\n" +
-	"TeamMember\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
-	"\x04role\x18\x02 \x01(\tR\x04role\x12$\n" +
-	"\rqualification\x18\x03 \x01(\tR\rqualification\"T\n" +
+	"TeamMember\x12\x1a\n" +
+	"\x04name\x18\x01 \x01(\tB\x06\x92A\x03x\xc8\x01R\x04name\x12\x1a\n" +
+	"\x04role\x18\x02 \x01(\tB\x06\x92A\x03x\xc8\x01R\x04role\x12,\n" +
+	"\rqualification\x18\x03 \x01(\tB\x06\x92A\x03x\xc8\x01R\rqualification\"T\n" +
 	"\x0eAutomaticCheck\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06passed\x18\x02 \x01(\bR\x06passed\x12\x16\n" +
@@ -6497,131 +6498,131 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\bneed_ids\x18\x1e \x03(\tR\aneedIds\x12W\n" +
 	"\fdeclarations\x18\x1f \x01(\v23.commonweal.applications.v1.EligibilityDeclarationsR\fdeclarations\x12X\n" +
 	"\x0fpartner_consent\x18  \x01(\x0e2*.commonweal.applications.v1.PartnerConsentB\x03\xe0A\x03R\x0epartnerConsent\x12Q\n" +
-	"\x14partner_consent_time\x18! \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x12partnerConsentTime\"e\n" +
-	"\x18AcceptPartnershipRequest\x12*\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x1d\n" +
+	"\x14partner_consent_time\x18! \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x12partnerConsentTime\"r\n" +
+	"\x18AcceptPartnershipRequest\x12/\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"\x84\x01\n" +
-	"\x1aWithdrawPartnershipRequest\x12*\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x1b\n" +
-	"\x06reason\x18\x02 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x97\x01\n" +
+	"\x1aWithdrawPartnershipRequest\x12/\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\x12!\n" +
+	"\x06reason\x18\x02 \x01(\tB\t\x92A\x03x\xe8\a\xe0A\x02R\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\xb7\x01\n" +
-	"\x17ListPartnershipsRequest\x12\x1a\n" +
-	"\x06org_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x05orgId\x12D\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\xc4\x01\n" +
+	"\x17ListPartnershipsRequest\x12\x1f\n" +
+	"\x06org_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x05orgId\x12D\n" +
 	"\aconsent\x18\x02 \x01(\x0e2*.commonweal.applications.v1.PartnerConsentR\aconsent\x12\x1b\n" +
-	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tR\tpageToken\"\x8f\x01\n" +
+	"page_token\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"\x8f\x01\n" +
 	"\x18ListPartnershipsResponse\x12K\n" +
 	"\fapplications\x18\x01 \x03(\v2'.commonweal.applications.v1.ApplicationR\fapplications\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"S\n" +
-	"\x1dExportOrganizationDataRequest\x12\x1a\n" +
-	"\x06org_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x05orgId\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"q\n" +
-	"\x1cEraseOrganizationDataRequest\x12\x1a\n" +
-	"\x06org_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x05orgId\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1d\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"`\n" +
+	"\x1dExportOrganizationDataRequest\x12\x1f\n" +
+	"\x06org_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x05orgId\x12\x1e\n" +
+	"\x06reason\x18\x02 \x01(\tB\x06\x92A\x03x\xe8\aR\x06reason\"\x86\x01\n" +
+	"\x1cEraseOrganizationDataRequest\x12\x1f\n" +
+	"\x06org_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x05orgId\x12\x1e\n" +
+	"\x06reason\x18\x02 \x01(\tB\x06\x92A\x03x\xe8\aR\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\xd2\x01\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\xda\x01\n" +
 	"\x17EligibilityDeclarations\x126\n" +
 	"\x17no_government_provision\x18\x01 \x01(\bR\x15noGovernmentProvision\x120\n" +
-	"\x14not_funded_elsewhere\x18\x02 \x01(\bR\x12notFundedElsewhere\x12M\n" +
-	"\rother_funding\x18\x03 \x03(\v2(.commonweal.applications.v1.OtherFundingR\fotherFunding\"Y\n" +
-	"\fOtherFunding\x12\x16\n" +
-	"\x06source\x18\x01 \x01(\tR\x06source\x12\x1d\n" +
+	"\x14not_funded_elsewhere\x18\x02 \x01(\bR\x12notFundedElsewhere\x12U\n" +
+	"\rother_funding\x18\x03 \x03(\v2(.commonweal.applications.v1.OtherFundingB\x06\x92A\x03\xa0\x01\x14R\fotherFunding\"i\n" +
+	"\fOtherFunding\x12\x1e\n" +
+	"\x06source\x18\x01 \x01(\tB\x06\x92A\x03x\xf4\x03R\x06source\x12\x1d\n" +
 	"\n" +
-	"amount_fen\x18\x02 \x01(\x03R\tamountFen\x12\x12\n" +
-	"\x04note\x18\x03 \x01(\tR\x04note\"\x89\a\n" +
-	"\x18CreateApplicationRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1a\n" +
-	"\x06org_id\x18\x02 \x01(\tB\x03\xe0A\x02R\x05orgId\x12$\n" +
-	"\x0epartner_org_id\x18\x03 \x01(\tR\fpartnerOrgId\x12E\n" +
-	"\bcategory\x18\x04 \x01(\x0e2$.commonweal.applications.v1.CategoryB\x03\xe0A\x02R\bcategory\x12\x19\n" +
-	"\x05title\x18\x05 \x01(\tB\x03\xe0A\x02R\x05title\x12\x18\n" +
-	"\asummary\x18\x06 \x01(\tR\asummary\x12I\n" +
-	"\fbudget_items\x18\a \x03(\v2&.commonweal.applications.v1.BudgetItemR\vbudgetItems\x12'\n" +
+	"amount_fen\x18\x02 \x01(\x03R\tamountFen\x12\x1a\n" +
+	"\x04note\x18\x03 \x01(\tB\x06\x92A\x03x\xf4\x03R\x04note\"\xfe\a\n" +
+	"\x18CreateApplicationRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12\x1f\n" +
+	"\x06org_id\x18\x02 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x05orgId\x12+\n" +
+	"\x0epartner_org_id\x18\x03 \x01(\tB\x05\x92A\x02x@R\fpartnerOrgId\x12E\n" +
+	"\bcategory\x18\x04 \x01(\x0e2$.commonweal.applications.v1.CategoryB\x03\xe0A\x02R\bcategory\x12\x1f\n" +
+	"\x05title\x18\x05 \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x02R\x05title\x12 \n" +
+	"\asummary\x18\x06 \x01(\tB\x06\x92A\x03x\x90NR\asummary\x12R\n" +
+	"\fbudget_items\x18\a \x03(\v2&.commonweal.applications.v1.BudgetItemB\a\x92A\x04\xa0\x01\xc8\x01R\vbudgetItems\x12'\n" +
 	"\x0fduration_months\x18\b \x01(\x05R\x0edurationMonths\x12\x18\n" +
-	"\aspecial\x18\t \x01(\bR\aspecial\x123\n" +
+	"\aspecial\x18\t \x01(\bR\aspecial\x12;\n" +
 	"\x15special_justification\x18\n" +
-	" \x01(\tR\x14specialJustification\x12!\n" +
-	"\fservice_area\x18\v \x03(\tR\vserviceArea\x12O\n" +
-	"\rbeneficiaries\x18\f \x01(\v2).commonweal.applications.v1.BeneficiariesR\rbeneficiaries\x12:\n" +
-	"\x04team\x18\r \x03(\v2&.commonweal.applications.v1.TeamMemberR\x04team\x12+\n" +
-	"\x11expected_outcomes\x18\x0e \x03(\tR\x10expectedOutcomes\x123\n" +
-	"\x15evaluation_indicators\x18\x0f \x03(\tR\x14evaluationIndicators\x12\x1d\n" +
+	" \x01(\tB\x06\x92A\x03x\x90NR\x14specialJustification\x12,\n" +
+	"\fservice_area\x18\v \x03(\tB\t\x92A\x06x\xc8\x01\xa0\x012R\vserviceArea\x12O\n" +
+	"\rbeneficiaries\x18\f \x01(\v2).commonweal.applications.v1.BeneficiariesR\rbeneficiaries\x12B\n" +
+	"\x04team\x18\r \x03(\v2&.commonweal.applications.v1.TeamMemberB\x06\x92A\x03\xa0\x01dR\x04team\x126\n" +
+	"\x11expected_outcomes\x18\x0e \x03(\tB\t\x92A\x06x\xe8\a\xa0\x012R\x10expectedOutcomes\x12>\n" +
+	"\x15evaluation_indicators\x18\x0f \x03(\tB\t\x92A\x06x\xe8\a\xa0\x012R\x14evaluationIndicators\x12%\n" +
 	"\n" +
-	"request_id\x18\x10 \x01(\tR\trequestId\x12'\n" +
-	"\x0fcommunity_codes\x18\x11 \x03(\tR\x0ecommunityCodes\x12\x19\n" +
-	"\bneed_ids\x18\x12 \x03(\tR\aneedIds\x12W\n" +
-	"\fdeclarations\x18\x13 \x01(\v23.commonweal.applications.v1.EligibilityDeclarationsR\fdeclarations\"\xc5\a\n" +
-	"\x18UpdateApplicationRequest\x12*\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x17\n" +
-	"\x04etag\x18\x02 \x01(\tB\x03\xe0A\x02R\x04etag\x12;\n" +
+	"request_id\x18\x10 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\x121\n" +
+	"\x0fcommunity_codes\x18\x11 \x03(\tB\b\x92A\x05x \xa0\x012R\x0ecommunityCodes\x12#\n" +
+	"\bneed_ids\x18\x12 \x03(\tB\b\x92A\x05x@\xa0\x012R\aneedIds\x12W\n" +
+	"\fdeclarations\x18\x13 \x01(\v23.commonweal.applications.v1.EligibilityDeclarationsR\fdeclarations\"\xbd\b\n" +
+	"\x18UpdateApplicationRequest\x12/\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\x12\x1d\n" +
+	"\x04etag\x18\x02 \x01(\tB\t\x92A\x03x\x80\x01\xe0A\x02R\x04etag\x12;\n" +
 	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\x12$\n" +
-	"\x0epartner_org_id\x18\x04 \x01(\tR\fpartnerOrgId\x12@\n" +
-	"\bcategory\x18\x05 \x01(\x0e2$.commonweal.applications.v1.CategoryR\bcategory\x12\x14\n" +
-	"\x05title\x18\x06 \x01(\tR\x05title\x12\x18\n" +
-	"\asummary\x18\a \x01(\tR\asummary\x12I\n" +
-	"\fbudget_items\x18\b \x03(\v2&.commonweal.applications.v1.BudgetItemR\vbudgetItems\x12'\n" +
+	"updateMask\x12+\n" +
+	"\x0epartner_org_id\x18\x04 \x01(\tB\x05\x92A\x02x@R\fpartnerOrgId\x12@\n" +
+	"\bcategory\x18\x05 \x01(\x0e2$.commonweal.applications.v1.CategoryR\bcategory\x12\x1c\n" +
+	"\x05title\x18\x06 \x01(\tB\x06\x92A\x03x\xc8\x01R\x05title\x12 \n" +
+	"\asummary\x18\a \x01(\tB\x06\x92A\x03x\x90NR\asummary\x12R\n" +
+	"\fbudget_items\x18\b \x03(\v2&.commonweal.applications.v1.BudgetItemB\a\x92A\x04\xa0\x01\xc8\x01R\vbudgetItems\x12'\n" +
 	"\x0fduration_months\x18\t \x01(\x05R\x0edurationMonths\x12\x18\n" +
 	"\aspecial\x18\n" +
-	" \x01(\bR\aspecial\x123\n" +
-	"\x15special_justification\x18\v \x01(\tR\x14specialJustification\x12!\n" +
-	"\fservice_area\x18\f \x03(\tR\vserviceArea\x12O\n" +
-	"\rbeneficiaries\x18\r \x01(\v2).commonweal.applications.v1.BeneficiariesR\rbeneficiaries\x12:\n" +
-	"\x04team\x18\x0e \x03(\v2&.commonweal.applications.v1.TeamMemberR\x04team\x12+\n" +
-	"\x11expected_outcomes\x18\x0f \x03(\tR\x10expectedOutcomes\x123\n" +
-	"\x15evaluation_indicators\x18\x10 \x03(\tR\x14evaluationIndicators\x12\x1d\n" +
+	" \x01(\bR\aspecial\x12;\n" +
+	"\x15special_justification\x18\v \x01(\tB\x06\x92A\x03x\x90NR\x14specialJustification\x12,\n" +
+	"\fservice_area\x18\f \x03(\tB\t\x92A\x06x\xc8\x01\xa0\x012R\vserviceArea\x12O\n" +
+	"\rbeneficiaries\x18\r \x01(\v2).commonweal.applications.v1.BeneficiariesR\rbeneficiaries\x12B\n" +
+	"\x04team\x18\x0e \x03(\v2&.commonweal.applications.v1.TeamMemberB\x06\x92A\x03\xa0\x01dR\x04team\x126\n" +
+	"\x11expected_outcomes\x18\x0f \x03(\tB\t\x92A\x06x\xe8\a\xa0\x012R\x10expectedOutcomes\x12>\n" +
+	"\x15evaluation_indicators\x18\x10 \x03(\tB\t\x92A\x06x\xe8\a\xa0\x012R\x14evaluationIndicators\x12%\n" +
 	"\n" +
-	"request_id\x18\x11 \x01(\tR\trequestId\x12'\n" +
-	"\x0fcommunity_codes\x18\x12 \x03(\tR\x0ecommunityCodes\x12\x19\n" +
-	"\bneed_ids\x18\x13 \x03(\tR\aneedIds\x12W\n" +
-	"\fdeclarations\x18\x14 \x01(\v23.commonweal.applications.v1.EligibilityDeclarationsR\fdeclarations\"~\n" +
-	"\x18SubmitApplicationRequest\x12*\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x17\n" +
-	"\x04etag\x18\x02 \x01(\tB\x03\xe0A\x02R\x04etag\x12\x1d\n" +
+	"request_id\x18\x11 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\x121\n" +
+	"\x0fcommunity_codes\x18\x12 \x03(\tB\b\x92A\x05x \xa0\x012R\x0ecommunityCodes\x12#\n" +
+	"\bneed_ids\x18\x13 \x03(\tB\b\x92A\x05x@\xa0\x012R\aneedIds\x12W\n" +
+	"\fdeclarations\x18\x14 \x01(\v23.commonweal.applications.v1.EligibilityDeclarationsR\fdeclarations\"\x91\x01\n" +
+	"\x18SubmitApplicationRequest\x12/\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\x12\x1d\n" +
+	"\x04etag\x18\x02 \x01(\tB\t\x92A\x03x\x80\x01\xe0A\x02R\x04etag\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\xe5\x01\n" +
-	"\x18ReviewApplicationRequest\x12*\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12K\n" +
-	"\bdecision\x18\x02 \x01(\x0e2*.commonweal.applications.v1.ReviewDecisionB\x03\xe0A\x02R\bdecision\x12\x18\n" +
-	"\areasons\x18\x03 \x03(\tR\areasons\x12\x17\n" +
-	"\x04etag\x18\x04 \x01(\tB\x03\xe0A\x02R\x04etag\x12\x1d\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x83\x02\n" +
+	"\x18ReviewApplicationRequest\x12/\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\x12K\n" +
+	"\bdecision\x18\x02 \x01(\x0e2*.commonweal.applications.v1.ReviewDecisionB\x03\xe0A\x02R\bdecision\x12#\n" +
+	"\areasons\x18\x03 \x03(\tB\t\x92A\x06x\xe8\a\xa0\x01\x14R\areasons\x12\x1d\n" +
+	"\x04etag\x18\x04 \x01(\tB\t\x92A\x03x\x80\x01\xe0A\x02R\x04etag\x12%\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"C\n" +
-	"\x15GetApplicationRequest\x12*\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\"\xfe\x01\n" +
-	"\x17ListApplicationsRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12E\n" +
+	"request_id\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"H\n" +
+	"\x15GetApplicationRequest\x12/\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\"\x8b\x02\n" +
+	"\x17ListApplicationsRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12E\n" +
 	"\x06status\x18\x02 \x01(\x0e2-.commonweal.applications.v1.ApplicationStatusR\x06status\x12@\n" +
 	"\bcategory\x18\x03 \x01(\x0e2$.commonweal.applications.v1.CategoryR\bcategory\x12\x1b\n" +
-	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tR\tpageToken\"\x8f\x01\n" +
+	"page_token\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"\x8f\x01\n" +
 	"\x18ListApplicationsResponse\x12K\n" +
 	"\fapplications\x18\x01 \x03(\v2'.commonweal.applications.v1.ApplicationR\fapplications\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"M\n" +
-	"\x1fListApplicationRevisionsRequest\x12*\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\"\xaa\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"R\n" +
+	"\x1fListApplicationRevisionsRequest\x12/\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\"\xaa\x01\n" +
 	"\bRevision\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12;\n" +
 	"\vsubmit_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"submitTime\x12I\n" +
 	"\vapplication\x18\x03 \x01(\v2'.commonweal.applications.v1.ApplicationR\vapplication\"f\n" +
 	" ListApplicationRevisionsResponse\x12B\n" +
-	"\trevisions\x18\x01 \x03(\v2$.commonweal.applications.v1.RevisionR\trevisions\"\x86\x01\n" +
-	"\x1aSetApplicationStageRequest\x12*\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12<\n" +
-	"\x05stage\x18\x02 \x01(\x0e2!.commonweal.applications.v1.StageB\x03\xe0A\x02R\x05stage\"\xd1\x01\n" +
-	"\x17ListPhaseChangesRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12.\n" +
+	"\trevisions\x18\x01 \x03(\v2$.commonweal.applications.v1.RevisionR\trevisions\"\x8b\x01\n" +
+	"\x1aSetApplicationStageRequest\x12/\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\x12<\n" +
+	"\x05stage\x18\x02 \x01(\x0e2!.commonweal.applications.v1.StageB\x03\xe0A\x02R\x05stage\"\xde\x01\n" +
+	"\x17ListPhaseChangesRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12.\n" +
 	"\x04from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x1b\n" +
-	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tR\tpageToken\"\x90\x01\n" +
+	"page_token\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"\x90\x01\n" +
 	"\x18ListPhaseChangesResponse\x12L\n" +
 	"\rphase_changes\x18\x01 \x03(\v2'.commonweal.applications.v1.PhaseChangeR\fphaseChanges\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x84\x02\n" +
@@ -6644,11 +6645,11 @@ const file_commonweal_applications_v1_applications_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12\x12\n" +
 	"\x04hash\x18\x03 \x01(\tR\x04hash\x129\n" +
 	"\n" +
-	"entry_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tentryTime\"q\n" +
-	"\x1aCheckAuditChainHeadRequest\x12\x19\n" +
-	"\x05chain\x18\x01 \x01(\tB\x03\xe0A\x02R\x05chain\x12\x1f\n" +
-	"\bsequence\x18\x02 \x01(\x03B\x03\xe0A\x02R\bsequence\x12\x17\n" +
-	"\x04hash\x18\x03 \x01(\tB\x03\xe0A\x02R\x04hash\"\xbf\x01\n" +
+	"entry_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tentryTime\"{\n" +
+	"\x1aCheckAuditChainHeadRequest\x12\x1e\n" +
+	"\x05chain\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x05chain\x12\x1f\n" +
+	"\bsequence\x18\x02 \x01(\x03B\x03\xe0A\x02R\bsequence\x12\x1c\n" +
+	"\x04hash\x18\x03 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x04hash\"\xbf\x01\n" +
 	"\x1bCheckAuditChainHeadResponse\x12\x16\n" +
 	"\x06intact\x18\x01 \x01(\bR\x06intact\x12?\n" +
 	"\acurrent\x18\x02 \x01(\v2%.commonweal.applications.v1.ChainHeadR\acurrent\x12G\n" +

@@ -8,6 +8,7 @@ package donationsv1
 
 import (
 	v1 "github.com/commonweal/commonweal/gen/go/commonweal/privacy/v1"
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -3347,15 +3348,15 @@ var File_commonweal_donations_v1_donations_proto protoreflect.FileDescriptor
 
 const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\n" +
-	"'commonweal/donations/v1/donations.proto\x12\x17commonweal.donations.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#commonweal/privacy/v1/privacy.proto\"P\n" +
-	"\x16ExportDonorDataRequest\x12\x1e\n" +
-	"\bdonor_id\x18\x01 \x01(\tB\x03\xe0A\x02R\adonorId\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"n\n" +
-	"\x15EraseDonorDataRequest\x12\x1e\n" +
-	"\bdonor_id\x18\x01 \x01(\tB\x03\xe0A\x02R\adonorId\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1d\n" +
+	"'commonweal/donations/v1/donations.proto\x12\x17commonweal.donations.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\x1a#commonweal/privacy/v1/privacy.proto\"]\n" +
+	"\x16ExportDonorDataRequest\x12#\n" +
+	"\bdonor_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\adonorId\x12\x1e\n" +
+	"\x06reason\x18\x02 \x01(\tB\x06\x92A\x03x\xe8\aR\x06reason\"\x83\x01\n" +
+	"\x15EraseDonorDataRequest\x12#\n" +
+	"\bdonor_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\adonorId\x12\x1e\n" +
+	"\x06reason\x18\x02 \x01(\tB\x06\x92A\x03x\xe8\aR\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\x80\x02\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x80\x02\n" +
 	"\x05Donor\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x126\n" +
@@ -3364,21 +3365,21 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\tid_number\x18\x05 \x01(\tR\bidNumber\x12#\n" +
 	"\rcontact_phone\x18\x06 \x01(\tR\fcontactPhone\x12@\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"createTime\"\xdf\x01\n" +
-	"\x12CreateDonorRequest\x12\x17\n" +
-	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12;\n" +
-	"\x04kind\x18\x02 \x01(\x0e2\".commonweal.donations.v1.DonorKindB\x03\xe0A\x02R\x04kind\x12\x12\n" +
-	"\x04uscc\x18\x03 \x01(\tR\x04uscc\x12\x1b\n" +
-	"\tid_number\x18\x04 \x01(\tR\bidNumber\x12#\n" +
-	"\rcontact_phone\x18\x05 \x01(\tR\fcontactPhone\x12\x1d\n" +
+	"createTime\"\x82\x02\n" +
+	"\x12CreateDonorRequest\x12\x1d\n" +
+	"\x04name\x18\x01 \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x02R\x04name\x12;\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\".commonweal.donations.v1.DonorKindB\x03\xe0A\x02R\x04kind\x12\x19\n" +
+	"\x04uscc\x18\x03 \x01(\tB\x05\x92A\x02x\x12R\x04uscc\x12\"\n" +
+	"\tid_number\x18\x04 \x01(\tB\x05\x92A\x02x\x12R\bidNumber\x12*\n" +
+	"\rcontact_phone\x18\x05 \x01(\tB\x05\x92A\x02x\vR\fcontactPhone\x12%\n" +
 	"\n" +
-	"request_id\x18\x06 \x01(\tR\trequestId\"1\n" +
-	"\x0fGetDonorRequest\x12\x1e\n" +
-	"\bdonor_id\x18\x01 \x01(\tB\x03\xe0A\x02R\adonorId\"O\n" +
+	"request_id\x18\x06 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"6\n" +
+	"\x0fGetDonorRequest\x12#\n" +
+	"\bdonor_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\adonorId\"W\n" +
 	"\x11ListDonorsRequest\x12\x1b\n" +
-	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"t\n" +
+	"page_token\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"t\n" +
 	"\x12ListDonorsResponse\x126\n" +
 	"\x06donors\x18\x01 \x03(\v2\x1e.commonweal.donations.v1.DonorR\x06donors\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x83\t\n" +
@@ -3409,59 +3410,59 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\x17redirect_application_id\x18\x15 \x01(\tB\x03\xe0A\x03R\x15redirectApplicationId\x12@\n" +
 	"\vcreate_time\x18\x16 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12B\n" +
-	"\fconfirm_time\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vconfirmTime\"\xae\x02\n" +
-	"\x13CreatePledgeRequest\x12\x1e\n" +
-	"\bdonor_id\x18\x01 \x01(\tB\x03\xe0A\x02R\adonorId\x12*\n" +
-	"\x0eapplication_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\"\n" +
+	"\fconfirm_time\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vconfirmTime\"\xce\x02\n" +
+	"\x13CreatePledgeRequest\x12#\n" +
+	"\bdonor_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\adonorId\x12/\n" +
+	"\x0eapplication_id\x18\x02 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\x12\"\n" +
 	"\n" +
 	"amount_fen\x18\x03 \x01(\x03B\x03\xe0A\x02R\tamountFen\x12<\n" +
-	"\x04kind\x18\x04 \x01(\x0e2#.commonweal.donations.v1.PledgeKindB\x03\xe0A\x02R\x04kind\x12(\n" +
-	"\ragreement_ref\x18\x05 \x01(\tB\x03\xe0A\x02R\fagreementRef\x12 \n" +
-	"\vdescription\x18\x06 \x01(\tR\vdescription\x12\x1d\n" +
+	"\x04kind\x18\x04 \x01(\x0e2#.commonweal.donations.v1.PledgeKindB\x03\xe0A\x02R\x04kind\x12.\n" +
+	"\ragreement_ref\x18\x05 \x01(\tB\t\x92A\x03x\x80\x01\xe0A\x02R\fagreementRef\x12(\n" +
+	"\vdescription\x18\x06 \x01(\tB\x06\x92A\x03x\xe8\aR\vdescription\x12%\n" +
 	"\n" +
-	"request_id\x18\a \x01(\tR\trequestId\"4\n" +
-	"\x10GetPledgeRequest\x12 \n" +
-	"\tpledge_id\x18\x01 \x01(\tB\x03\xe0A\x02R\bpledgeId\"\x92\x01\n" +
-	"\x12ListPledgesRequest\x12%\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12\x19\n" +
-	"\bdonor_id\x18\x02 \x01(\tR\adonorId\x12\x1b\n" +
-	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"request_id\x18\a \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"9\n" +
+	"\x10GetPledgeRequest\x12%\n" +
+	"\tpledge_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\bpledgeId\"\xa8\x01\n" +
+	"\x12ListPledgesRequest\x12,\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\x05\x92A\x02x@R\rapplicationId\x12 \n" +
+	"\bdonor_id\x18\x02 \x01(\tB\x05\x92A\x02x@R\adonorId\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tR\tpageToken\"x\n" +
+	"page_token\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"x\n" +
 	"\x13ListPledgesResponse\x129\n" +
 	"\apledges\x18\x01 \x03(\v2\x1f.commonweal.donations.v1.PledgeR\apledges\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xec\x01\n" +
-	"\x15ConfirmDepositRequest\x12 \n" +
-	"\tpledge_id\x18\x01 \x01(\tB\x03\xe0A\x02R\bpledgeId\x12*\n" +
-	"\x0ebank_reference\x18\x02 \x01(\tB\x03\xe0A\x02R\rbankReference\x12\"\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xff\x01\n" +
+	"\x15ConfirmDepositRequest\x12%\n" +
+	"\tpledge_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\bpledgeId\x120\n" +
+	"\x0ebank_reference\x18\x02 \x01(\tB\t\x92A\x03x\x80\x01\xe0A\x02R\rbankReference\x12\"\n" +
 	"\n" +
 	"amount_fen\x18\x03 \x01(\x03B\x03\xe0A\x02R\tamountFen\x12B\n" +
-	"\fdeposited_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x02R\vdepositedAt\x12\x1d\n" +
+	"\fdeposited_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x02R\vdepositedAt\x12%\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"\x90\x01\n" +
-	"\x15AppraisePledgeRequest\x12 \n" +
-	"\tpledge_id\x18\x01 \x01(\tB\x03\xe0A\x02R\bpledgeId\x12 \n" +
-	"\tvalue_fen\x18\x02 \x01(\x03B\x03\xe0A\x02R\bvalueFen\x12\x14\n" +
-	"\x05notes\x18\x03 \x01(\tR\x05notes\x12\x1d\n" +
+	"request_id\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\xa5\x01\n" +
+	"\x15AppraisePledgeRequest\x12%\n" +
+	"\tpledge_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\bpledgeId\x12 \n" +
+	"\tvalue_fen\x18\x02 \x01(\x03B\x03\xe0A\x02R\bvalueFen\x12\x1c\n" +
+	"\x05notes\x18\x03 \x01(\tB\x06\x92A\x03x\xe8\aR\x05notes\x12%\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"Z\n" +
-	"\x17ApproveAppraisalRequest\x12 \n" +
-	"\tpledge_id\x18\x01 \x01(\tB\x03\xe0A\x02R\bpledgeId\x12\x1d\n" +
+	"request_id\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"g\n" +
+	"\x17ApproveAppraisalRequest\x12%\n" +
+	"\tpledge_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\bpledgeId\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"n\n" +
-	"\x13RefundPledgeRequest\x12 \n" +
-	"\tpledge_id\x18\x01 \x01(\tB\x03\xe0A\x02R\bpledgeId\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1d\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x83\x01\n" +
+	"\x13RefundPledgeRequest\x12%\n" +
+	"\tpledge_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\bpledgeId\x12\x1e\n" +
+	"\x06reason\x18\x02 \x01(\tB\x06\x92A\x03x\xe8\aR\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\xa9\x01\n" +
-	"\x15RedirectPledgeRequest\x12 \n" +
-	"\tpledge_id\x18\x01 \x01(\tB\x03\xe0A\x02R\bpledgeId\x127\n" +
-	"\x15target_application_id\x18\x02 \x01(\tB\x03\xe0A\x02R\x13targetApplicationId\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x1d\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\xc3\x01\n" +
+	"\x15RedirectPledgeRequest\x12%\n" +
+	"\tpledge_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\bpledgeId\x12<\n" +
+	"\x15target_application_id\x18\x02 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x13targetApplicationId\x12\x1e\n" +
+	"\x06reason\x18\x03 \x01(\tB\x06\x92A\x03x\xe8\aR\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"x\n" +
-	"\x19GetDonationSummaryRequest\x12*\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12/\n" +
+	"request_id\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"}\n" +
+	"\x19GetDonationSummaryRequest\x12/\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\x12/\n" +
 	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"\xad\x02\n" +
 	"\x0fDonationSummary\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12.\n" +
@@ -3479,14 +3480,14 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"mismatches\x18\x04 \x03(\tR\n" +
 	"mismatches\x12#\n" +
 	"\rchains_intact\x18\x05 \x01(\bR\fchainsIntact\x12F\n" +
-	"\fchain_breaks\x18\x06 \x03(\v2#.commonweal.donations.v1.ChainBreakR\vchainBreaks\"E\n" +
-	"\x1cListApplicationDonorsRequest\x12%\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\"<\n" +
+	"\fchain_breaks\x18\x06 \x03(\v2#.commonweal.donations.v1.ChainBreakR\vchainBreaks\"L\n" +
+	"\x1cListApplicationDonorsRequest\x12,\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\x05\x92A\x02x@R\rapplicationId\"<\n" +
 	"\x1dListApplicationDonorsResponse\x12\x1b\n" +
-	"\tdonor_ids\x18\x01 \x03(\tR\bdonorIds\"\x9e\x01\n" +
-	"\x1dBatchGetDonationTotalsRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12,\n" +
-	"\x0fapplication_ids\x18\x02 \x03(\tB\x03\xe0A\x02R\x0eapplicationIds\x12/\n" +
+	"\tdonor_ids\x18\x01 \x03(\tR\bdonorIds\"\xac\x01\n" +
+	"\x1dBatchGetDonationTotalsRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x125\n" +
+	"\x0fapplication_ids\x18\x02 \x03(\tB\f\x92A\x06x@\xa0\x01\xe8\a\xe0A\x02R\x0eapplicationIds\x12/\n" +
 	"\x05as_of\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"\x92\x01\n" +
 	"\x1eBatchGetDonationTotalsResponse\x12?\n" +
 	"\x06totals\x18\x01 \x03(\v2'.commonweal.donations.v1.DonationTotalsR\x06totals\x12/\n" +
@@ -3515,48 +3516,48 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12%\n" +
 	"\x0eapplication_id\x18\v \x01(\tR\rapplicationId\x12\x1c\n" +
-	"\treference\x18\f \x01(\tR\treference\"\x9c\x01\n" +
-	"\x1bReserveDonationShareRequest\x12\x1f\n" +
-	"\vtransfer_id\x18\x01 \x01(\tR\n" +
-	"transferId\x12%\n" +
-	"\x0eapplication_id\x18\x02 \x01(\tR\rapplicationId\x12\x1d\n" +
+	"\treference\x18\f \x01(\tR\treference\"\xb3\x01\n" +
+	"\x1bReserveDonationShareRequest\x12'\n" +
+	"\vtransfer_id\x18\x01 \x01(\tB\x06\x92A\x03x\x80\x01R\n" +
+	"transferId\x12,\n" +
+	"\x0eapplication_id\x18\x02 \x01(\tB\x05\x92A\x02x@R\rapplicationId\x12\x1d\n" +
 	"\n" +
-	"amount_fen\x18\x03 \x01(\x03R\tamountFen\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"n\n" +
-	"\x1bReleaseDonationShareRequest\x12\x1f\n" +
-	"\vtransfer_id\x18\x01 \x01(\tR\n" +
-	"transferId\x12.\n" +
-	"\x13pending_transfer_id\x18\x02 \x01(\tR\x11pendingTransferId\"m\n" +
-	"\x1aCancelDonationShareRequest\x12\x1f\n" +
-	"\vtransfer_id\x18\x01 \x01(\tR\n" +
-	"transferId\x12.\n" +
-	"\x13pending_transfer_id\x18\x02 \x01(\tR\x11pendingTransferId\"\xc8\x01\n" +
-	"\x1aReturnDonationShareRequest\x12\x1f\n" +
-	"\vtransfer_id\x18\x01 \x01(\tR\n" +
-	"transferId\x12%\n" +
-	"\x0eapplication_id\x18\x02 \x01(\tR\rapplicationId\x12\x1d\n" +
+	"amount_fen\x18\x03 \x01(\x03R\tamountFen\x12\x1e\n" +
+	"\x06reason\x18\x04 \x01(\tB\x06\x92A\x03x\xe8\aR\x06reason\"~\n" +
+	"\x1bReleaseDonationShareRequest\x12'\n" +
+	"\vtransfer_id\x18\x01 \x01(\tB\x06\x92A\x03x\x80\x01R\n" +
+	"transferId\x126\n" +
+	"\x13pending_transfer_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\x11pendingTransferId\"}\n" +
+	"\x1aCancelDonationShareRequest\x12'\n" +
+	"\vtransfer_id\x18\x01 \x01(\tB\x06\x92A\x03x\x80\x01R\n" +
+	"transferId\x126\n" +
+	"\x13pending_transfer_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\x11pendingTransferId\"\xe7\x01\n" +
+	"\x1aReturnDonationShareRequest\x12'\n" +
+	"\vtransfer_id\x18\x01 \x01(\tB\x06\x92A\x03x\x80\x01R\n" +
+	"transferId\x12,\n" +
+	"\x0eapplication_id\x18\x02 \x01(\tB\x05\x92A\x02x@R\rapplicationId\x12\x1d\n" +
 	"\n" +
-	"amount_fen\x18\x03 \x01(\x03R\tamountFen\x12+\n" +
-	"\x11payment_reference\x18\x04 \x01(\tR\x10paymentReference\x12\x16\n" +
-	"\x06reason\x18\x05 \x01(\tR\x06reason\"\xdb\x01\n" +
-	"\x1aListLedgerTransfersRequest\x12%\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12.\n" +
+	"amount_fen\x18\x03 \x01(\x03R\tamountFen\x123\n" +
+	"\x11payment_reference\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x01R\x10paymentReference\x12\x1e\n" +
+	"\x06reason\x18\x05 \x01(\tB\x06\x92A\x03x\xe8\aR\x06reason\"\xea\x01\n" +
+	"\x1aListLedgerTransfersRequest\x12,\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\x05\x92A\x02x@R\rapplicationId\x12.\n" +
 	"\x04from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x1b\n" +
-	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tR\tpageToken\"\x8c\x01\n" +
+	"page_token\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"\x8c\x01\n" +
 	"\x1bListLedgerTransfersResponse\x12E\n" +
 	"\ttransfers\x18\x01 \x03(\v2'.commonweal.donations.v1.LedgerTransferR\ttransfers\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf5\x01\n" +
-	"\x17ListPledgeEventsRequest\x12%\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12\x1b\n" +
-	"\tpledge_id\x18\x02 \x01(\tR\bpledgeId\x12.\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8b\x02\n" +
+	"\x17ListPledgeEventsRequest\x12,\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\x05\x92A\x02x@R\rapplicationId\x12\"\n" +
+	"\tpledge_id\x18\x02 \x01(\tB\x05\x92A\x02x@R\bpledgeId\x12.\n" +
 	"\x04from\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x1b\n" +
-	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tR\tpageToken\"\x80\x01\n" +
+	"page_token\x18\x06 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"\x80\x01\n" +
 	"\x18ListPledgeEventsResponse\x12<\n" +
 	"\x06events\x18\x01 \x03(\v2$.commonweal.donations.v1.PledgeEventR\x06events\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8c\x02\n" +
@@ -3581,11 +3582,11 @@ const file_commonweal_donations_v1_donations_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12\x12\n" +
 	"\x04hash\x18\x03 \x01(\tR\x04hash\x129\n" +
 	"\n" +
-	"entry_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tentryTime\"t\n" +
-	"\x1dCheckDonationChainHeadRequest\x12\x19\n" +
-	"\x05chain\x18\x01 \x01(\tB\x03\xe0A\x02R\x05chain\x12\x1f\n" +
-	"\bsequence\x18\x02 \x01(\x03B\x03\xe0A\x02R\bsequence\x12\x17\n" +
-	"\x04hash\x18\x03 \x01(\tB\x03\xe0A\x02R\x04hash\"\xbc\x01\n" +
+	"entry_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tentryTime\"~\n" +
+	"\x1dCheckDonationChainHeadRequest\x12\x1e\n" +
+	"\x05chain\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x05chain\x12\x1f\n" +
+	"\bsequence\x18\x02 \x01(\x03B\x03\xe0A\x02R\bsequence\x12\x1c\n" +
+	"\x04hash\x18\x03 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x04hash\"\xbc\x01\n" +
 	"\x1eCheckDonationChainHeadResponse\x12\x16\n" +
 	"\x06intact\x18\x01 \x01(\bR\x06intact\x12<\n" +
 	"\acurrent\x18\x02 \x01(\v2\".commonweal.donations.v1.ChainHeadR\acurrent\x12D\n" +

@@ -7,6 +7,7 @@
 package fundingv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -3353,25 +3354,25 @@ var File_commonweal_funding_v1_funding_proto protoreflect.FileDescriptor
 
 const file_commonweal_funding_v1_funding_proto_rawDesc = "" +
 	"\n" +
-	"#commonweal/funding/v1/funding.proto\x12\x15commonweal.funding.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xce\x01\n" +
+	"#commonweal/funding/v1/funding.proto\x12\x15commonweal.funding.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xce\x01\n" +
 	"\x04Pool\x12\x19\n" +
 	"\bround_id\x18\x01 \x01(\tR\aroundId\x12#\n" +
 	"\rallocated_fen\x18\x02 \x01(\x03R\fallocatedFen\x12#\n" +
 	"\rcommitted_fen\x18\x03 \x01(\x03R\fcommittedFen\x12\x19\n" +
 	"\bpaid_fen\x18\x04 \x01(\x03R\apaidFen\x12!\n" +
 	"\freturned_fen\x18\x05 \x01(\x03R\vreturnedFen\x12#\n" +
-	"\ravailable_fen\x18\x06 \x01(\x03R\favailableFen\"\xa8\x01\n" +
-	"\x13AllocatePoolRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\"\n" +
+	"\ravailable_fen\x18\x06 \x01(\x03R\favailableFen\"\xbb\x01\n" +
+	"\x13AllocatePoolRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12\"\n" +
 	"\n" +
-	"amount_fen\x18\x02 \x01(\x03B\x03\xe0A\x02R\tamountFen\x12.\n" +
-	"\x10source_reference\x18\x03 \x01(\tB\x03\xe0A\x02R\x0fsourceReference\x12\x1d\n" +
+	"amount_fen\x18\x02 \x01(\x03B\x03\xe0A\x02R\tamountFen\x124\n" +
+	"\x10source_reference\x18\x03 \x01(\tB\t\x92A\x03x\x80\x01\xe0A\x02R\x0fsourceReference\x12%\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"0\n" +
-	"\x0eGetPoolRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"~\n" +
-	"\x13QuoteFundingRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\"\n" +
+	"request_id\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"5\n" +
+	"\x0eGetPoolRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"\x83\x01\n" +
+	"\x13QuoteFundingRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12\"\n" +
 	"\n" +
 	"budget_fen\x18\x02 \x01(\x03B\x03\xe0A\x02R\tbudgetFen\x12#\n" +
 	"\rdonations_fen\x18\x03 \x01(\x03R\fdonationsFen\"\xb1\x01\n" +
@@ -3437,89 +3438,89 @@ const file_commonweal_funding_v1_funding_proto_rawDesc = "" +
 	"\x12transfer_approvals\x18\x1a \x03(\tR\x11transferApprovals\x12;\n" +
 	"\vcreate_time\x18\x1b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x12\n" +
-	"\x04etag\x18\x1c \x01(\tR\x04etag\"S\n" +
-	"\x12CreatePlansRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1d\n" +
+	"\x04etag\x18\x1c \x01(\tR\x04etag\"`\n" +
+	"\x12CreatePlansRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"H\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"H\n" +
 	"\x13CreatePlansResponse\x121\n" +
-	"\x05plans\x18\x01 \x03(\v2\x1b.commonweal.funding.v1.PlanR\x05plans\"<\n" +
-	"\x0eGetPlanRequest\x12*\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\"2\n" +
-	"\x10ListPlansRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"F\n" +
+	"\x05plans\x18\x01 \x03(\v2\x1b.commonweal.funding.v1.PlanR\x05plans\"A\n" +
+	"\x0eGetPlanRequest\x12/\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\"7\n" +
+	"\x10ListPlansRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"F\n" +
 	"\x11ListPlansResponse\x121\n" +
-	"\x05plans\x18\x01 \x03(\v2\x1b.commonweal.funding.v1.PlanR\x05plans\"\xbb\x01\n" +
-	"\x0fSetPayeeRequest\x12\x1c\n" +
-	"\aplan_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06planId\x12\x17\n" +
-	"\x04bank\x18\x02 \x01(\tB\x03\xe0A\x02R\x04bank\x12&\n" +
-	"\faccount_name\x18\x03 \x01(\tB\x03\xe0A\x02R\vaccountName\x12*\n" +
-	"\x0eaccount_number\x18\x04 \x01(\tB\x03\xe0A\x02R\raccountNumber\x12\x1d\n" +
+	"\x05plans\x18\x01 \x03(\v2\x1b.commonweal.funding.v1.PlanR\x05plans\"\xd9\x01\n" +
+	"\x0fSetPayeeRequest\x12!\n" +
+	"\aplan_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06planId\x12\x1d\n" +
+	"\x04bank\x18\x02 \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x02R\x04bank\x12,\n" +
+	"\faccount_name\x18\x03 \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x02R\vaccountName\x12/\n" +
+	"\x0eaccount_number\x18\x04 \x01(\tB\b\x92A\x02x\x1e\xe0A\x02R\raccountNumber\x12%\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"R\n" +
-	"\x13ConfirmPayeeRequest\x12\x1c\n" +
-	"\aplan_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06planId\x12\x1d\n" +
+	"request_id\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"_\n" +
+	"\x13ConfirmPayeeRequest\x12!\n" +
+	"\aplan_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06planId\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"\x93\x01\n" +
-	"\x13SignContractRequest\x12\x1c\n" +
-	"\aplan_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06planId\x12?\n" +
-	"\x05party\x18\x02 \x01(\x0e2$.commonweal.funding.v1.ContractPartyB\x03\xe0A\x02R\x05party\x12\x1d\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\xa0\x01\n" +
+	"\x13SignContractRequest\x12!\n" +
+	"\aplan_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06planId\x12?\n" +
+	"\x05party\x18\x02 \x01(\x0e2$.commonweal.funding.v1.ContractPartyB\x03\xe0A\x02R\x05party\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"q\n" +
-	"\x15RequestTrancheRequest\x12\x1c\n" +
-	"\aplan_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06planId\x12\x1b\n" +
-	"\x06number\x18\x02 \x01(\x05B\x03\xe0A\x02R\x06number\x12\x1d\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"~\n" +
+	"\x15RequestTrancheRequest\x12!\n" +
+	"\aplan_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06planId\x12\x1b\n" +
+	"\x06number\x18\x02 \x01(\x05B\x03\xe0A\x02R\x06number\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"q\n" +
-	"\x15ApproveTrancheRequest\x12\x1c\n" +
-	"\aplan_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06planId\x12\x1b\n" +
-	"\x06number\x18\x02 \x01(\x05B\x03\xe0A\x02R\x06number\x12\x1d\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"~\n" +
+	"\x15ApproveTrancheRequest\x12!\n" +
+	"\aplan_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06planId\x12\x1b\n" +
+	"\x06number\x18\x02 \x01(\x05B\x03\xe0A\x02R\x06number\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\xd8\x01\n" +
-	"\x11PayTrancheRequest\x12\x1c\n" +
-	"\aplan_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06planId\x12\x1b\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\xeb\x01\n" +
+	"\x11PayTrancheRequest\x12!\n" +
+	"\aplan_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06planId\x12\x1b\n" +
 	"\x06number\x18\x02 \x01(\x05B\x03\xe0A\x02R\x06number\x127\n" +
-	"\x05share\x18\x03 \x01(\x0e2\x1c.commonweal.funding.v1.ShareB\x03\xe0A\x02R\x05share\x120\n" +
-	"\x11payment_reference\x18\x04 \x01(\tB\x03\xe0A\x02R\x10paymentReference\x12\x1d\n" +
+	"\x05share\x18\x03 \x01(\x0e2\x1c.commonweal.funding.v1.ShareB\x03\xe0A\x02R\x05share\x126\n" +
+	"\x11payment_reference\x18\x04 \x01(\tB\t\x92A\x03x\x80\x01\xe0A\x02R\x10paymentReference\x12%\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"n\n" +
-	"\x12SuspendPlanRequest\x12\x1c\n" +
-	"\aplan_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06planId\x12\x1b\n" +
-	"\x06reason\x18\x02 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"request_id\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x81\x01\n" +
+	"\x12SuspendPlanRequest\x12!\n" +
+	"\aplan_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06planId\x12!\n" +
+	"\x06reason\x18\x02 \x01(\tB\t\x92A\x03x\xe8\a\xe0A\x02R\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"o\n" +
-	"\x13ClawbackPlanRequest\x12\x1c\n" +
-	"\aplan_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06planId\x12\x1b\n" +
-	"\x06reason\x18\x02 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x82\x01\n" +
+	"\x13ClawbackPlanRequest\x12!\n" +
+	"\aplan_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06planId\x12!\n" +
+	"\x06reason\x18\x02 \x01(\tB\t\x92A\x03x\xe8\a\xe0A\x02R\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\xe9\x01\n" +
-	"\x1bRecordClawbackReturnRequest\x12\x1c\n" +
-	"\aplan_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06planId\x127\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\xfc\x01\n" +
+	"\x1bRecordClawbackReturnRequest\x12!\n" +
+	"\aplan_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06planId\x127\n" +
 	"\x05share\x18\x02 \x01(\x0e2\x1c.commonweal.funding.v1.ShareB\x03\xe0A\x02R\x05share\x12\"\n" +
 	"\n" +
-	"amount_fen\x18\x03 \x01(\x03B\x03\xe0A\x02R\tamountFen\x120\n" +
-	"\x11payment_reference\x18\x04 \x01(\tB\x03\xe0A\x02R\x10paymentReference\x12\x1d\n" +
+	"amount_fen\x18\x03 \x01(\x03B\x03\xe0A\x02R\tamountFen\x126\n" +
+	"\x11payment_reference\x18\x04 \x01(\tB\t\x92A\x03x\x80\x01\xe0A\x02R\x10paymentReference\x12%\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"u\n" +
-	"\x19RequestTerminationRequest\x12\x1c\n" +
-	"\aplan_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06planId\x12\x1b\n" +
-	"\x06reason\x18\x02 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"request_id\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x88\x01\n" +
+	"\x19RequestTerminationRequest\x12!\n" +
+	"\aplan_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06planId\x12!\n" +
+	"\x06reason\x18\x02 \x01(\tB\t\x92A\x03x\xe8\a\xe0A\x02R\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"X\n" +
-	"\x19ApproveTerminationRequest\x12\x1c\n" +
-	"\aplan_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06planId\x12\x1d\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"e\n" +
+	"\x19ApproveTerminationRequest\x12!\n" +
+	"\aplan_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06planId\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"\x93\x01\n" +
-	"\x16RequestTransferRequest\x12\x1c\n" +
-	"\aplan_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06planId\x12\x1f\n" +
-	"\tto_org_id\x18\x02 \x01(\tB\x03\xe0A\x02R\atoOrgId\x12\x1b\n" +
-	"\x06reason\x18\x03 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\xab\x01\n" +
+	"\x16RequestTransferRequest\x12!\n" +
+	"\aplan_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06planId\x12$\n" +
+	"\tto_org_id\x18\x02 \x01(\tB\b\x92A\x02x@\xe0A\x02R\atoOrgId\x12!\n" +
+	"\x06reason\x18\x03 \x01(\tB\t\x92A\x03x\xe8\a\xe0A\x02R\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"U\n" +
-	"\x16ApproveTransferRequest\x12\x1c\n" +
-	"\aplan_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06planId\x12\x1d\n" +
+	"request_id\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"b\n" +
+	"\x16ApproveTransferRequest\x12!\n" +
+	"\aplan_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06planId\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"\x8a\x02\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x8a\x02\n" +
 	"\tIdeaPrize\x12\x19\n" +
 	"\bround_id\x18\x01 \x01(\tR\aroundId\x12%\n" +
 	"\x0eapplication_id\x18\x02 \x01(\tR\rapplicationId\x12\x12\n" +
@@ -3529,13 +3530,13 @@ const file_commonweal_funding_v1_funding_proto_rawDesc = "" +
 	"\x12certificate_number\x18\x05 \x01(\tR\x11certificateNumber\x12 \n" +
 	"\fpayee_org_id\x18\x06 \x01(\tR\n" +
 	"payeeOrgId\x127\n" +
-	"\tpaid_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bpaidTime\"U\n" +
-	"\x14PayIdeaPrizesRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1d\n" +
+	"\tpaid_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bpaidTime\"b\n" +
+	"\x14PayIdeaPrizesRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"7\n" +
-	"\x15ListIdeaPrizesRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"R\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"<\n" +
+	"\x15ListIdeaPrizesRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"R\n" +
 	"\x16ListIdeaPrizesResponse\x128\n" +
 	"\x06prizes\x18\x01 \x03(\v2 .commonweal.funding.v1.IdeaPrizeR\x06prizes\"\x15\n" +
 	"\x13VerifyLedgerRequest\"\xf7\x01\n" +
@@ -3547,15 +3548,15 @@ const file_commonweal_funding_v1_funding_proto_rawDesc = "" +
 	"mismatches\x18\x04 \x03(\tR\n" +
 	"mismatches\x12#\n" +
 	"\rchains_intact\x18\x05 \x01(\bR\fchainsIntact\x12D\n" +
-	"\fchain_breaks\x18\x06 \x03(\v2!.commonweal.funding.v1.ChainBreakR\vchainBreaks\"\xf6\x01\n" +
-	"\x1aListLedgerTransfersRequest\x12%\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12\x19\n" +
-	"\bround_id\x18\x02 \x01(\tR\aroundId\x12.\n" +
+	"\fchain_breaks\x18\x06 \x03(\v2!.commonweal.funding.v1.ChainBreakR\vchainBreaks\"\x8c\x02\n" +
+	"\x1aListLedgerTransfersRequest\x12,\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\x05\x92A\x02x@R\rapplicationId\x12 \n" +
+	"\bround_id\x18\x02 \x01(\tB\x05\x92A\x02x@R\aroundId\x12.\n" +
 	"\x04from\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x1b\n" +
-	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tR\tpageToken\"\x8a\x01\n" +
+	"page_token\x18\x06 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"\x8a\x01\n" +
 	"\x1bListLedgerTransfersResponse\x12C\n" +
 	"\ttransfers\x18\x01 \x03(\v2%.commonweal.funding.v1.LedgerTransferR\ttransfers\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xba\x03\n" +
@@ -3586,11 +3587,11 @@ const file_commonweal_funding_v1_funding_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12\x12\n" +
 	"\x04hash\x18\x03 \x01(\tR\x04hash\x129\n" +
 	"\n" +
-	"entry_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tentryTime\"s\n" +
-	"\x1cCheckFundingChainHeadRequest\x12\x19\n" +
-	"\x05chain\x18\x01 \x01(\tB\x03\xe0A\x02R\x05chain\x12\x1f\n" +
-	"\bsequence\x18\x02 \x01(\x03B\x03\xe0A\x02R\bsequence\x12\x17\n" +
-	"\x04hash\x18\x03 \x01(\tB\x03\xe0A\x02R\x04hash\"\xb7\x01\n" +
+	"entry_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tentryTime\"}\n" +
+	"\x1cCheckFundingChainHeadRequest\x12\x1e\n" +
+	"\x05chain\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x05chain\x12\x1f\n" +
+	"\bsequence\x18\x02 \x01(\x03B\x03\xe0A\x02R\bsequence\x12\x1c\n" +
+	"\x04hash\x18\x03 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x04hash\"\xb7\x01\n" +
 	"\x1dCheckFundingChainHeadResponse\x12\x16\n" +
 	"\x06intact\x18\x01 \x01(\bR\x06intact\x12:\n" +
 	"\acurrent\x18\x02 \x01(\v2 .commonweal.funding.v1.ChainHeadR\acurrent\x12B\n" +

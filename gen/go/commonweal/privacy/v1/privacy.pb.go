@@ -7,6 +7,7 @@
 package privacyv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -611,7 +612,7 @@ var File_commonweal_privacy_v1_privacy_proto protoreflect.FileDescriptor
 
 const file_commonweal_privacy_v1_privacy_proto_rawDesc = "" +
 	"\n" +
-	"#commonweal/privacy/v1/privacy.proto\x12\x15commonweal.privacy.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb4\x01\n" +
+	"#commonweal/privacy/v1/privacy.proto\x12\x15commonweal.privacy.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xb4\x01\n" +
 	"\x10PersonalDataItem\x12\x1a\n" +
 	"\bcategory\x18\x01 \x01(\tR\bcategory\x12\x1b\n" +
 	"\trecord_id\x18\x02 \x01(\tR\brecordId\x12\x14\n" +
@@ -644,13 +645,13 @@ const file_commonweal_privacy_v1_privacy_proto_rawDesc = "" +
 	"\frequested_by\x18\x05 \x01(\tR\vrequestedBy\x12\x16\n" +
 	"\x06reason\x18\x06 \x01(\tR\x06reason\x12=\n" +
 	"\frequest_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vrequestTime\x12\x16\n" +
-	"\x06values\x18\b \x01(\x05R\x06values\"|\n" +
-	"\x1fListPersonalDataRequestsRequest\x12\x1d\n" +
+	"\x06values\x18\b \x01(\x05R\x06values\"\x8c\x01\n" +
+	"\x1fListPersonalDataRequestsRequest\x12%\n" +
 	"\n" +
-	"subject_id\x18\x01 \x01(\tR\tsubjectId\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"subject_id\x18\x01 \x01(\tB\x06\x92A\x03x\x80\x01R\tsubjectId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\x92\x01\n" +
+	"page_token\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"\x92\x01\n" +
 	" ListPersonalDataRequestsResponse\x12F\n" +
 	"\brequests\x18\x01 \x03(\v2*.commonweal.privacy.v1.PersonalDataRequestR\brequests\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x82\x01\n" +

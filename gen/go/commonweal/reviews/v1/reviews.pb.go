@@ -8,6 +8,7 @@ package reviewsv1
 
 import (
 	v1 "github.com/commonweal/commonweal/gen/go/commonweal/privacy/v1"
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -4698,24 +4699,24 @@ var File_commonweal_reviews_v1_reviews_proto protoreflect.FileDescriptor
 
 const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\n" +
-	"#commonweal/reviews/v1/reviews.proto\x12\x15commonweal.reviews.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#commonweal/privacy/v1/privacy.proto\"\\\n" +
-	"\x19ListReviewerPanelsRequest\x12$\n" +
-	"\vreviewer_id\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
-	"reviewerId\x12\x19\n" +
-	"\bround_id\x18\x02 \x01(\tR\aroundId\"Z\n" +
+	"#commonweal/reviews/v1/reviews.proto\x12\x15commonweal.reviews.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\x1a#commonweal/privacy/v1/privacy.proto\"i\n" +
+	"\x19ListReviewerPanelsRequest\x12*\n" +
+	"\vreviewer_id\x18\x01 \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x02R\n" +
+	"reviewerId\x12 \n" +
+	"\bround_id\x18\x02 \x01(\tB\x05\x92A\x02x@R\aroundId\"Z\n" +
 	"\x1aListReviewerPanelsResponse\x12<\n" +
 	"\x06panels\x18\x01 \x03(\v2$.commonweal.reviews.v1.ReviewerPanelR\x06panels\"\x7f\n" +
 	"\rReviewerPanel\x12\x19\n" +
 	"\bpanel_id\x18\x01 \x01(\tR\apanelId\x12\x19\n" +
 	"\bround_id\x18\x02 \x01(\tR\aroundId\x128\n" +
-	"\x05stage\x18\x03 \x01(\x0e2\".commonweal.reviews.v1.ReviewStageR\x05stage\"\xd1\x01\n" +
-	"\vPanelMember\x12$\n" +
-	"\vreviewer_id\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
-	"reviewerId\x12\x17\n" +
-	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12:\n" +
-	"\x04kind\x18\x03 \x01(\x0e2!.commonweal.reviews.v1.MemberKindB\x03\xe0A\x02R\x04kind\x12,\n" +
-	"\x12affiliation_org_id\x18\x04 \x01(\tR\x10affiliationOrgId\x12\x19\n" +
-	"\bdonor_id\x18\x05 \x01(\tR\adonorId\"\xff\x01\n" +
+	"\x05stage\x18\x03 \x01(\x0e2\".commonweal.reviews.v1.ReviewStageR\x05stage\"\xed\x01\n" +
+	"\vPanelMember\x12*\n" +
+	"\vreviewer_id\x18\x01 \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x02R\n" +
+	"reviewerId\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x02R\x04name\x12:\n" +
+	"\x04kind\x18\x03 \x01(\x0e2!.commonweal.reviews.v1.MemberKindB\x03\xe0A\x02R\x04kind\x124\n" +
+	"\x12affiliation_org_id\x18\x04 \x01(\tB\x06\x92A\x03x\xc8\x01R\x10affiliationOrgId\x12!\n" +
+	"\bdonor_id\x18\x05 \x01(\tB\x06\x92A\x03x\xc8\x01R\adonorId\"\xff\x01\n" +
 	"\aRecusal\x12\x19\n" +
 	"\bpanel_id\x18\x01 \x01(\tR\apanelId\x12\x1f\n" +
 	"\vreviewer_id\x18\x02 \x01(\tR\n" +
@@ -4732,25 +4733,26 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\amembers\x18\x04 \x03(\v2\".commonweal.reviews.v1.PanelMemberR\amembers\x12?\n" +
 	"\brecusals\x18\x05 \x03(\v2\x1e.commonweal.reviews.v1.RecusalB\x03\xe0A\x03R\brecusals\x12@\n" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"createTime\"\xd5\x01\n" +
-	"\x12CreatePanelRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12=\n" +
-	"\x05stage\x18\x02 \x01(\x0e2\".commonweal.reviews.v1.ReviewStageB\x03\xe0A\x02R\x05stage\x12A\n" +
-	"\amembers\x18\x03 \x03(\v2\".commonweal.reviews.v1.PanelMemberB\x03\xe0A\x02R\amembers\x12\x1d\n" +
+	"createTime\"\xe9\x01\n" +
+	"\x12CreatePanelRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12=\n" +
+	"\x05stage\x18\x02 \x01(\x0e2\".commonweal.reviews.v1.ReviewStageB\x03\xe0A\x02R\x05stage\x12H\n" +
+	"\amembers\x18\x03 \x03(\v2\".commonweal.reviews.v1.PanelMemberB\n" +
+	"\x92A\x04\xa0\x01\xe8\a\xe0A\x02R\amembers\x12%\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"1\n" +
-	"\x0fGetPanelRequest\x12\x1e\n" +
-	"\bpanel_id\x18\x01 \x01(\tB\x03\xe0A\x02R\apanelId\"\xc6\x01\n" +
-	"\x16DeclareConflictRequest\x12\x1e\n" +
-	"\bpanel_id\x18\x01 \x01(\tB\x03\xe0A\x02R\apanelId\x12$\n" +
-	"\vreviewer_id\x18\x02 \x01(\tB\x03\xe0A\x02R\n" +
-	"reviewerId\x12*\n" +
-	"\x0eapplication_id\x18\x03 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x1b\n" +
-	"\x06reason\x18\x04 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"request_id\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"6\n" +
+	"\x0fGetPanelRequest\x12#\n" +
+	"\bpanel_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\apanelId\"\xe4\x01\n" +
+	"\x16DeclareConflictRequest\x12#\n" +
+	"\bpanel_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\apanelId\x12*\n" +
+	"\vreviewer_id\x18\x02 \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x02R\n" +
+	"reviewerId\x12/\n" +
+	"\x0eapplication_id\x18\x03 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\x12!\n" +
+	"\x06reason\x18\x04 \x01(\tB\t\x92A\x03x\xd0\x0f\xe0A\x02R\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"A\n" +
-	"\x13ListRecusalsRequest\x12*\n" +
-	"\x0eapplication_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rapplicationId\"R\n" +
+	"request_id\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"F\n" +
+	"\x13ListRecusalsRequest\x12/\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\"R\n" +
 	"\x14ListRecusalsResponse\x12:\n" +
 	"\brecusals\x18\x01 \x03(\v2\x1e.commonweal.reviews.v1.RecusalR\brecusals\"\x90\x03\n" +
 	"\x05Score\x12\x1e\n" +
@@ -4765,15 +4767,15 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"updateTime\x1a;\n" +
 	"\rCriteriaEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"\xbc\x02\n" +
-	"\x12SubmitScoreRequest\x12\x1e\n" +
-	"\bpanel_id\x18\x01 \x01(\tB\x03\xe0A\x02R\apanelId\x12*\n" +
-	"\x0eapplication_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12$\n" +
-	"\vreviewer_id\x18\x03 \x01(\tB\x03\xe0A\x02R\n" +
-	"reviewerId\x12X\n" +
-	"\bcriteria\x18\x04 \x03(\v27.commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntryB\x03\xe0A\x02R\bcriteria\x12\x1d\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"\xda\x02\n" +
+	"\x12SubmitScoreRequest\x12#\n" +
+	"\bpanel_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\apanelId\x12/\n" +
+	"\x0eapplication_id\x18\x02 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\x12*\n" +
+	"\vreviewer_id\x18\x03 \x01(\tB\t\x92A\x03x\xc8\x01\xe0A\x02R\n" +
+	"reviewerId\x12^\n" +
+	"\bcriteria\x18\x04 \x03(\v27.commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntryB\t\x92A\x03\xc0\x01\x14\xe0A\x02R\bcriteria\x12%\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\x1a;\n" +
+	"request_id\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\x1a;\n" +
 	"\rCriteriaEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"D\n" +
@@ -4800,17 +4802,17 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\x05state\x18\x02 \x01(\x0e2%.commonweal.reviews.v1.ShortlistStateR\x05state\x12?\n" +
 	"\aentries\x18\x03 \x03(\v2%.commonweal.reviews.v1.ShortlistEntryR\aentries\x12=\n" +
 	"\fcompute_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vcomputeTime\x12=\n" +
-	"\fpublish_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\"X\n" +
-	"\x17ComputeShortlistRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1d\n" +
+	"\fpublish_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\"e\n" +
+	"\x17ComputeShortlistRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"X\n" +
-	"\x17PublishShortlistRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1d\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"e\n" +
+	"\x17PublishShortlistRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"5\n" +
-	"\x13GetShortlistRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\x8e\x05\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\":\n" +
+	"\x13GetShortlistRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"\x8e\x05\n" +
 	"\tComplaint\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1e\n" +
 	"\bround_id\x18\x02 \x01(\tB\x03\xe0A\x03R\aroundId\x12%\n" +
@@ -4827,48 +4829,48 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\x10complainant_kind\x18\v \x01(\x0e2&.commonweal.reviews.v1.ComplainantKindB\x03\xe0A\x03R\x0fcomplainantKind\x121\n" +
 	"\x12complainant_org_id\x18\f \x01(\tB\x03\xe0A\x03R\x10complainantOrgId\x12$\n" +
 	"\vmerged_into\x18\r \x01(\tB\x03\xe0A\x03R\n" +
-	"mergedInto\"\xbc\x01\n" +
-	"\x16CreateComplaintRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12*\n" +
-	"\x0eapplication_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x1d\n" +
-	"\acontent\x18\x03 \x01(\tB\x03\xe0A\x02R\acontent\x12\x18\n" +
-	"\acontact\x18\x04 \x01(\tR\acontact\x12\x1d\n" +
+	"mergedInto\"\xdc\x01\n" +
+	"\x16CreateComplaintRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12/\n" +
+	"\x0eapplication_id\x18\x02 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\x12#\n" +
+	"\acontent\x18\x03 \x01(\tB\t\x92A\x03x\x88'\xe0A\x02R\acontent\x12 \n" +
+	"\acontact\x18\x04 \x01(\tB\x06\x92A\x03x\xc8\x01R\acontact\x12%\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"\xb0\x01\n" +
-	"\x15ListComplaintsRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12;\n" +
+	"request_id\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\xbd\x01\n" +
+	"\x15ListComplaintsRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12;\n" +
 	"\x05state\x18\x02 \x01(\x0e2%.commonweal.reviews.v1.ComplaintStateR\x05state\x12\x1b\n" +
-	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tR\tpageToken\"\x82\x01\n" +
+	"page_token\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"\x82\x01\n" +
 	"\x16ListComplaintsResponse\x12@\n" +
 	"\n" +
 	"complaints\x18\x01 \x03(\v2 .commonweal.reviews.v1.ComplaintR\n" +
 	"complaints\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc5\x01\n" +
-	"\x17ResolveComplaintRequest\x12&\n" +
-	"\fcomplaint_id\x18\x01 \x01(\tB\x03\xe0A\x02R\vcomplaintId\x12F\n" +
-	"\aoutcome\x18\x02 \x01(\x0e2'.commonweal.reviews.v1.ComplaintOutcomeB\x03\xe0A\x02R\aoutcome\x12\x1b\n" +
-	"\x06reason\x18\x03 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd8\x01\n" +
+	"\x17ResolveComplaintRequest\x12+\n" +
+	"\fcomplaint_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\vcomplaintId\x12F\n" +
+	"\aoutcome\x18\x02 \x01(\x0e2'.commonweal.reviews.v1.ComplaintOutcomeB\x03\xe0A\x02R\aoutcome\x12!\n" +
+	"\x06reason\x18\x03 \x01(\tB\t\x92A\x03x\xd0\x0f\xe0A\x02R\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"\xc8\x01\n" +
-	"\x16MergeComplaintsRequest\x125\n" +
-	"\x14primary_complaint_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x12primaryComplaintId\x12;\n" +
-	"\x17duplicate_complaint_ids\x18\x02 \x03(\tB\x03\xe0A\x02R\x15duplicateComplaintIds\x12\x1b\n" +
-	"\x06reason\x18\x03 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"request_id\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\xe4\x01\n" +
+	"\x16MergeComplaintsRequest\x12:\n" +
+	"\x14primary_complaint_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x12primaryComplaintId\x12D\n" +
+	"\x17duplicate_complaint_ids\x18\x02 \x03(\tB\f\x92A\x06x@\xa0\x01\xe8\a\xe0A\x02R\x15duplicateComplaintIds\x12!\n" +
+	"\x06reason\x18\x03 \x01(\tB\t\x92A\x03x\xd0\x0f\xe0A\x02R\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"\x8f\x01\n" +
+	"request_id\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x8f\x01\n" +
 	"\x17MergeComplaintsResponse\x12:\n" +
 	"\aprimary\x18\x01 \x01(\v2 .commonweal.reviews.v1.ComplaintR\aprimary\x128\n" +
-	"\x06merged\x18\x02 \x03(\v2 .commonweal.reviews.v1.ComplaintR\x06merged\"\x8a\x02\n" +
-	"\x18ResolveComplaintsRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12#\n" +
-	"\rcomplaint_ids\x18\x02 \x03(\tR\fcomplaintIds\x12%\n" +
-	"\x0eapplication_id\x18\x03 \x01(\tR\rapplicationId\x12F\n" +
-	"\aoutcome\x18\x04 \x01(\x0e2'.commonweal.reviews.v1.ComplaintOutcomeB\x03\xe0A\x02R\aoutcome\x12\x1b\n" +
-	"\x06reason\x18\x05 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"\x06merged\x18\x02 \x03(\v2 .commonweal.reviews.v1.ComplaintR\x06merged\"\xaf\x02\n" +
+	"\x18ResolveComplaintsRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12.\n" +
+	"\rcomplaint_ids\x18\x02 \x03(\tB\t\x92A\x06x@\xa0\x01\xe8\aR\fcomplaintIds\x12,\n" +
+	"\x0eapplication_id\x18\x03 \x01(\tB\x05\x92A\x02x@R\rapplicationId\x12F\n" +
+	"\aoutcome\x18\x04 \x01(\x0e2'.commonweal.reviews.v1.ComplaintOutcomeB\x03\xe0A\x02R\aoutcome\x12!\n" +
+	"\x06reason\x18\x05 \x01(\tB\t\x92A\x03x\xd0\x0f\xe0A\x02R\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x06 \x01(\tR\trequestId\"\x86\x01\n" +
+	"request_id\x18\x06 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x86\x01\n" +
 	"\x19ResolveComplaintsResponse\x12@\n" +
 	"\n" +
 	"complaints\x18\x01 \x03(\v2 .commonweal.reviews.v1.ComplaintR\n" +
@@ -4885,22 +4887,22 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\bvote_ids\x18\b \x03(\tR\avoteIds\x12'\n" +
 	"\x0fvotes_truncated\x18\t \x01(\bR\x0evotesTruncated\x12 \n" +
 	"\vdescription\x18\n" +
-	" \x01(\tR\vdescription\"\x9d\x02\n" +
-	"\x18ListVoteAnomaliesRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12,\n" +
+	" \x01(\tR\vdescription\"\xa2\x02\n" +
+	"\x18ListVoteAnomaliesRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12,\n" +
 	"\x12min_network_voters\x18\x02 \x01(\x05R\x10minNetworkVoters\x12&\n" +
 	"\x0fmin_burst_votes\x18\x03 \x01(\x05R\rminBurstVotes\x120\n" +
 	"\x14burst_window_seconds\x18\x04 \x01(\x05R\x12burstWindowSeconds\x12*\n" +
 	"\x11new_voter_seconds\x18\x05 \x01(\x05R\x0fnewVoterSeconds\x12-\n" +
 	"\x13min_new_voter_votes\x18\x06 \x01(\x05R\x10minNewVoterVotes\"]\n" +
 	"\x19ListVoteAnomaliesResponse\x12@\n" +
-	"\tanomalies\x18\x01 \x03(\v2\".commonweal.reviews.v1.VoteAnomalyR\tanomalies\"\x8e\x01\n" +
-	"\x10VoidVotesRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1e\n" +
-	"\bvote_ids\x18\x02 \x03(\tB\x03\xe0A\x02R\avoteIds\x12\x1b\n" +
-	"\x06reason\x18\x03 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"\tanomalies\x18\x01 \x03(\v2\".commonweal.reviews.v1.VoteAnomalyR\tanomalies\"\xaa\x01\n" +
+	"\x10VoidVotesRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12'\n" +
+	"\bvote_ids\x18\x02 \x03(\tB\f\x92A\x06x@\xa0\x01\x90N\xe0A\x02R\avoteIds\x12!\n" +
+	"\x06reason\x18\x03 \x01(\tB\t\x92A\x03x\xd0\x0f\xe0A\x02R\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"N\n" +
+	"request_id\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"N\n" +
 	"\x11VoidVotesResponse\x12\x16\n" +
 	"\x06voided\x18\x01 \x01(\x05R\x06voided\x12!\n" +
 	"\falready_void\x18\x02 \x01(\x05R\valreadyVoid\"\xab\x01\n" +
@@ -4909,51 +4911,51 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\x04vote\x18\x01 \x01(\v2\x1b.commonweal.reviews.v1.VoteR\x04vote\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1b\n" +
 	"\tvoided_by\x18\x03 \x01(\tR\bvoidedBy\x127\n" +
-	"\tvoid_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bvoidTime\"t\n" +
-	"\x16ListVoidedVotesRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\tvoid_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bvoidTime\"\x81\x01\n" +
+	"\x16ListVoidedVotesRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\x87\x01\n" +
+	"page_token\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"\x87\x01\n" +
 	"\x17ListVoidedVotesResponse\x12D\n" +
 	"\fvoided_votes\x18\x01 \x03(\v2!.commonweal.reviews.v1.VoidedVoteR\vvoidedVotes\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"F\n" +
-	"\x16ExportVoterDataRequest\x12\x14\n" +
-	"\x05phone\x18\x01 \x01(\tR\x05phone\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"d\n" +
-	"\x15EraseVoterDataRequest\x12\x14\n" +
-	"\x05phone\x18\x01 \x01(\tR\x05phone\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1d\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"U\n" +
+	"\x16ExportVoterDataRequest\x12\x1b\n" +
+	"\x05phone\x18\x01 \x01(\tB\x05\x92A\x02x\vR\x05phone\x12\x1e\n" +
+	"\x06reason\x18\x02 \x01(\tB\x06\x92A\x03x\xd0\x0fR\x06reason\"{\n" +
+	"\x15EraseVoterDataRequest\x12\x1b\n" +
+	"\x05phone\x18\x01 \x01(\tB\x05\x92A\x02x\vR\x05phone\x12\x1e\n" +
+	"\x06reason\x18\x02 \x01(\tB\x06\x92A\x03x\xd0\x0fR\x06reason\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"1\n" +
-	"\x14SendVoterCodeRequest\x12\x19\n" +
-	"\x05phone\x18\x01 \x01(\tB\x03\xe0A\x02R\x05phone\"o\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"6\n" +
+	"\x14SendVoterCodeRequest\x12\x1e\n" +
+	"\x05phone\x18\x01 \x01(\tB\b\x92A\x02x\v\xe0A\x02R\x05phone\"o\n" +
 	"\x15SendVoterCodeResponse\x12\x19\n" +
 	"\bdev_code\x18\x01 \x01(\tR\adevCode\x12;\n" +
 	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\"H\n" +
-	"\x12VerifyVoterRequest\x12\x19\n" +
-	"\x05phone\x18\x01 \x01(\tB\x03\xe0A\x02R\x05phone\x12\x17\n" +
-	"\x04code\x18\x02 \x01(\tB\x03\xe0A\x02R\x04code\"s\n" +
+	"expireTime\"R\n" +
+	"\x12VerifyVoterRequest\x12\x1e\n" +
+	"\x05phone\x18\x01 \x01(\tB\b\x92A\x02x\v\xe0A\x02R\x05phone\x12\x1c\n" +
+	"\x04code\x18\x02 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x04code\"s\n" +
 	"\x13VerifyVoterResponse\x12\x1f\n" +
 	"\vvoter_token\x18\x01 \x01(\tR\n" +
 	"voterToken\x12;\n" +
 	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\"|\n" +
-	"\x0fCastVoteRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12*\n" +
-	"\x0eapplication_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rapplicationId\x12\x1d\n" +
+	"expireTime\"\x8e\x01\n" +
+	"\x0fCastVoteRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12/\n" +
+	"\x0eapplication_id\x18\x02 \x01(\tB\b\x92A\x02x@\xe0A\x02R\rapplicationId\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\xd3\x01\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\xd3\x01\n" +
 	"\x04Vote\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bround_id\x18\x02 \x01(\tR\aroundId\x12%\n" +
 	"\x0eapplication_id\x18\x03 \x01(\tR\rapplicationId\x12\x19\n" +
 	"\bvote_day\x18\x04 \x01(\tR\avoteDay\x127\n" +
 	"\tcast_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bcastTime\x12%\n" +
-	"\x0eclient_network\x18\x06 \x01(\tR\rclientNetwork\"3\n" +
-	"\x11GetTalliesRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"D\n" +
+	"\x0eclient_network\x18\x06 \x01(\tR\rclientNetwork\"8\n" +
+	"\x11GetTalliesRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"D\n" +
 	"\x05Tally\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12\x14\n" +
 	"\x05votes\x18\x02 \x01(\x03R\x05votes\"\\\n" +
@@ -4996,30 +4998,30 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\bpool_fen\x18\x05 \x01(\x03R\apoolFen\x12=\n" +
 	"\fcompute_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vcomputeTime\x12=\n" +
 	"\fapprove_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vapproveTime\x12>\n" +
-	"\rsign_off_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vsignOffTime\"V\n" +
-	"\x15ComputeResultsRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1d\n" +
+	"\rsign_off_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vsignOffTime\"c\n" +
+	"\x15ComputeResultsRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"V\n" +
-	"\x15ApproveResultsRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1d\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"c\n" +
+	"\x15ApproveResultsRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"V\n" +
-	"\x15SignOffResultsRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1d\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"c\n" +
+	"\x15SignOffResultsRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12%\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"3\n" +
-	"\x11GetResultsRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"=\n" +
-	"\x1bGetRoundReviewStatusRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\xd2\x01\n" +
+	"request_id\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"8\n" +
+	"\x11GetResultsRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"B\n" +
+	"\x1bGetRoundReviewStatusRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"\xd2\x01\n" +
 	"\x11RoundReviewStatus\x12\x19\n" +
 	"\bround_id\x18\x01 \x01(\tR\aroundId\x12/\n" +
 	"\x13shortlist_published\x18\x02 \x01(\bR\x12shortlistPublished\x12'\n" +
 	"\x0fopen_complaints\x18\x03 \x01(\x05R\x0eopenComplaints\x12H\n" +
-	"\rresults_state\x18\x04 \x01(\x0e2#.commonweal.reviews.v1.ResultsStateR\fresultsState\"<\n" +
-	"\x1aGetRoundPanelScoresRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"s\n" +
+	"\rresults_state\x18\x04 \x01(\x0e2#.commonweal.reviews.v1.ResultsStateR\fresultsState\"A\n" +
+	"\x1aGetRoundPanelScoresRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"s\n" +
 	"\x10RoundPanelScores\x12\x19\n" +
 	"\bround_id\x18\x01 \x01(\tR\aroundId\x12D\n" +
 	"\x06scores\x18\x02 \x03(\v2,.commonweal.reviews.v1.ApplicationPanelScoreR\x06scores\"\x99\x01\n" +

@@ -7,6 +7,7 @@
 package supervisionv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -1261,7 +1262,7 @@ var File_commonweal_supervision_v1_disclosure_proto protoreflect.FileDescriptor
 
 const file_commonweal_supervision_v1_disclosure_proto_rawDesc = "" +
 	"\n" +
-	"*commonweal/supervision/v1/disclosure.proto\x12\x19commonweal.supervision.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"I\n" +
+	"*commonweal/supervision/v1/disclosure.proto\x12\x19commonweal.supervision.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"I\n" +
 	"\x12ShortlistPublished\x12\x12\n" +
 	"\x04rank\x18\x01 \x01(\x05R\x04rank\x12\x1f\n" +
 	"\vpanel_score\x18\x02 \x01(\x05R\n" +
@@ -1318,20 +1319,20 @@ const file_commonweal_supervision_v1_disclosure_proto_rawDesc = "" +
 	"\atranche\x18\n" +
 	" \x01(\v2&.commonweal.supervision.v1.TranchePaidH\x00R\atranche\x12A\n" +
 	"\bclawback\x18\v \x01(\v2#.commonweal.supervision.v1.ClawbackH\x00R\bclawbackB\b\n" +
-	"\x06detail\"\xbd\x01\n" +
-	"\x1cListPublicDisclosuresRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1d\n" +
+	"\x06detail\"\xd8\x01\n" +
+	"\x1cListPublicDisclosuresRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12$\n" +
 	"\n" +
-	"project_id\x18\x02 \x01(\tR\tprojectId\x12\x1b\n" +
-	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"project_id\x18\x02 \x01(\tB\x05\x92A\x02x@R\tprojectId\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tR\tpageToken\x12\"\n" +
-	"\rafter_item_id\x18\x05 \x01(\tR\vafterItemId\"\x88\x01\n" +
+	"page_token\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\x12)\n" +
+	"\rafter_item_id\x18\x05 \x01(\tB\x05\x92A\x02x@R\vafterItemId\"\x88\x01\n" +
 	"\x1dListPublicDisclosuresResponse\x12?\n" +
 	"\x05items\x18\x01 \x03(\v2).commonweal.supervision.v1.DisclosureItemR\x05items\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"<\n" +
-	"\x1aGetDonorDisclosuresRequest\x12\x1e\n" +
-	"\bdonor_id\x18\x01 \x01(\tB\x03\xe0A\x02R\adonorId\"\x7f\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"A\n" +
+	"\x1aGetDonorDisclosuresRequest\x12#\n" +
+	"\bdonor_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\adonorId\"\x7f\n" +
 	"\rPledgeTranche\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x1d\n" +
 	"\n" +

@@ -7,6 +7,7 @@
 package supervisionv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -1018,13 +1019,13 @@ var File_commonweal_supervision_v1_statistics_proto protoreflect.FileDescriptor
 
 const file_commonweal_supervision_v1_statistics_proto_rawDesc = "" +
 	"\n" +
-	"*commonweal/supervision/v1/statistics.proto\x12\x19commonweal.supervision.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\";\n" +
-	"\x19GetRoundStatisticsRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"B\n" +
-	" ExportProjectsSpreadsheetRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\":\n" +
-	"\x18ExportProjectsCsvRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\xc5\x06\n" +
+	"*commonweal/supervision/v1/statistics.proto\x12\x19commonweal.supervision.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"@\n" +
+	"\x19GetRoundStatisticsRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"G\n" +
+	" ExportProjectsSpreadsheetRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"?\n" +
+	"\x18ExportProjectsCsvRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"\xc5\x06\n" +
 	"\x0fRoundStatistics\x12\x19\n" +
 	"\bround_id\x18\x01 \x01(\tR\aroundId\x12\x14\n" +
 	"\x05phase\x18\x02 \x01(\tR\x05phase\x12/\n" +

@@ -7,6 +7,7 @@
 package supervisionv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -3842,9 +3843,9 @@ var File_commonweal_supervision_v1_supervision_proto protoreflect.FileDescriptor
 
 const file_commonweal_supervision_v1_supervision_proto_rawDesc = "" +
 	"\n" +
-	"+commonweal/supervision/v1/supervision.proto\x12\x19commonweal.supervision.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"R\n" +
-	"\x10BudgetLineAmount\x12\x1f\n" +
-	"\vbudget_line\x18\x01 \x01(\tR\n" +
+	"+commonweal/supervision/v1/supervision.proto\x12\x19commonweal.supervision.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"Z\n" +
+	"\x10BudgetLineAmount\x12'\n" +
+	"\vbudget_line\x18\x01 \x01(\tB\x06\x92A\x03x\xc8\x01R\n" +
 	"budgetLine\x12\x1d\n" +
 	"\n" +
 	"amount_fen\x18\x02 \x01(\x03R\tamountFen\"\xec\x04\n" +
@@ -3870,38 +3871,39 @@ const file_commonweal_supervision_v1_supervision_proto_rawDesc = "" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12&\n" +
-	"\fsubmitted_by\x18\x10 \x01(\tB\x03\xe0A\x03R\vsubmittedBy\"\xe6\x02\n" +
-	"\x1aSubmitMonthlyReportRequest\x12\"\n" +
+	"\fsubmitted_by\x18\x10 \x01(\tB\x03\xe0A\x03R\vsubmittedBy\"\x99\x03\n" +
+	"\x1aSubmitMonthlyReportRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1b\n" +
-	"\x06period\x18\x02 \x01(\tB\x03\xe0A\x02R\x06period\x12#\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\x12 \n" +
+	"\x06period\x18\x02 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06period\x12*\n" +
 	"\n" +
-	"activities\x18\x03 \x01(\tB\x03\xe0A\x02R\n" +
+	"activities\x18\x03 \x01(\tB\n" +
+	"\x92A\x04x\xa0\x9c\x01\xe0A\x02R\n" +
 	"activities\x121\n" +
 	"\x14beneficiaries_served\x18\x04 \x01(\x05R\x13beneficiariesServed\x12\x1b\n" +
-	"\tspent_fen\x18\x05 \x01(\x03R\bspentFen\x12G\n" +
-	"\bspending\x18\x06 \x03(\v2+.commonweal.supervision.v1.BudgetLineAmountR\bspending\x12\x16\n" +
-	"\x06issues\x18\a \x01(\tR\x06issues\x12\x12\n" +
-	"\x04etag\x18\b \x01(\tR\x04etag\x12\x1d\n" +
+	"\tspent_fen\x18\x05 \x01(\x03R\bspentFen\x12P\n" +
+	"\bspending\x18\x06 \x03(\v2+.commonweal.supervision.v1.BudgetLineAmountB\a\x92A\x04\xa0\x01\xc8\x01R\bspending\x12\x1f\n" +
+	"\x06issues\x18\a \x01(\tB\a\x92A\x04x\xa0\x9c\x01R\x06issues\x12\x1a\n" +
+	"\x04etag\x18\b \x01(\tB\x06\x92A\x03x\x80\x01R\x04etag\x12%\n" +
 	"\n" +
-	"request_id\x18\t \x01(\tR\trequestId\"{\n" +
-	"\x19ListMonthlyReportsRequest\x12\"\n" +
+	"request_id\x18\t \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x88\x01\n" +
+	"\x19ListMonthlyReportsRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\x97\x01\n" +
+	"page_token\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"\x97\x01\n" +
 	"\x1aListMonthlyReportsResponse\x12Q\n" +
 	"\x0fmonthly_reports\x18\x01 \x03(\v2(.commonweal.supervision.v1.MonthlyReportR\x0emonthlyReports\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"d\n" +
-	"!ListMonthlyReportRevisionsRequest\x12\"\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"n\n" +
+	"!ListMonthlyReportRevisionsRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1b\n" +
-	"\x06period\x18\x02 \x01(\tB\x03\xe0A\x02R\x06period\"l\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\x12 \n" +
+	"\x06period\x18\x02 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06period\"l\n" +
 	"\"ListMonthlyReportRevisionsResponse\x12F\n" +
-	"\trevisions\x18\x01 \x03(\v2(.commonweal.supervision.v1.MonthlyReportR\trevisions\"B\n" +
-	" ListOverdueMonthlyReportsRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\xd4\x01\n" +
+	"\trevisions\x18\x01 \x03(\v2(.commonweal.supervision.v1.MonthlyReportR\trevisions\"G\n" +
+	" ListOverdueMonthlyReportsRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"\xd4\x01\n" +
 	"\x14OverdueMonthlyReport\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tR\tprojectId\x12\x16\n" +
@@ -3928,22 +3930,23 @@ const file_commonweal_supervision_v1_supervision_proto_rawDesc = "" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12$\n" +
 	"\vrecorded_by\x18\b \x01(\tB\x03\xe0A\x03R\n" +
-	"recordedBy\"\xeb\x01\n" +
-	"\x17CreateInspectionRequest\x12\"\n" +
+	"recordedBy\"\x84\x02\n" +
+	"\x17CreateInspectionRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\"\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\x12'\n" +
 	"\n" +
-	"visited_on\x18\x02 \x01(\tB\x03\xe0A\x02R\tvisitedOn\x12\x1f\n" +
-	"\bfindings\x18\x03 \x01(\tB\x03\xe0A\x02R\bfindings\x12H\n" +
-	"\x06rating\x18\x04 \x01(\x0e2+.commonweal.supervision.v1.InspectionRatingB\x03\xe0A\x02R\x06rating\x12\x1d\n" +
+	"visited_on\x18\x02 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tvisitedOn\x12&\n" +
+	"\bfindings\x18\x03 \x01(\tB\n" +
+	"\x92A\x04x\xa0\x9c\x01\xe0A\x02R\bfindings\x12H\n" +
+	"\x06rating\x18\x04 \x01(\x0e2+.commonweal.supervision.v1.InspectionRatingB\x03\xe0A\x02R\x06rating\x12%\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"x\n" +
-	"\x16ListInspectionsRequest\x12\"\n" +
+	"request_id\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x85\x01\n" +
+	"\x16ListInspectionsRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\x8a\x01\n" +
+	"page_token\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"\x8a\x01\n" +
 	"\x17ListInspectionsResponse\x12G\n" +
 	"\vinspections\x18\x01 \x03(\v2%.commonweal.supervision.v1.InspectionR\vinspections\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xee\x03\n" +
@@ -3961,20 +3964,21 @@ const file_commonweal_supervision_v1_supervision_proto_rawDesc = "" +
 	"\revaluate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\fevaluateTime\x12$\n" +
 	"\vrecorded_by\x18\n" +
 	" \x01(\tB\x03\xe0A\x03R\n" +
-	"recordedBy\"\x88\x03\n" +
-	"\x17CreateEvaluationRequest\x12\"\n" +
+	"recordedBy\"\xa5\x03\n" +
+	"\x17CreateEvaluationRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12B\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\x12B\n" +
 	"\x04kind\x18\x02 \x01(\x0e2).commonweal.supervision.v1.EvaluationKindB\x03\xe0A\x02R\x04kind\x12H\n" +
 	"\x06result\x18\x03 \x01(\x0e2+.commonweal.supervision.v1.EvaluationResultB\x03\xe0A\x02R\x06result\x122\n" +
-	"\x15verified_spending_fen\x18\x04 \x01(\x03R\x13verifiedSpendingFen\x12G\n" +
-	"\bspending\x18\x05 \x03(\v2+.commonweal.supervision.v1.BudgetLineAmountR\bspending\x12\x1f\n" +
-	"\bfindings\x18\x06 \x01(\tB\x03\xe0A\x02R\bfindings\x12\x1d\n" +
+	"\x15verified_spending_fen\x18\x04 \x01(\x03R\x13verifiedSpendingFen\x12P\n" +
+	"\bspending\x18\x05 \x03(\v2+.commonweal.supervision.v1.BudgetLineAmountB\a\x92A\x04\xa0\x01\xc8\x01R\bspending\x12&\n" +
+	"\bfindings\x18\x06 \x01(\tB\n" +
+	"\x92A\x04x\xa0\x9c\x01\xe0A\x02R\bfindings\x12%\n" +
 	"\n" +
-	"request_id\x18\a \x01(\tR\trequestId\"<\n" +
-	"\x16ListEvaluationsRequest\x12\"\n" +
+	"request_id\x18\a \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"A\n" +
+	"\x16ListEvaluationsRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\"b\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\"b\n" +
 	"\x17ListEvaluationsResponse\x12G\n" +
 	"\vevaluations\x18\x01 \x03(\v2%.commonweal.supervision.v1.EvaluationR\vevaluations\"\xce\x03\n" +
 	"\x16CapacityBuildingRecord\x12\x13\n" +
@@ -3993,31 +3997,31 @@ const file_commonweal_supervision_v1_supervision_proto_rawDesc = "" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12$\n" +
 	"\vrecorded_by\x18\f \x01(\tB\x03\xe0A\x03R\n" +
-	"recordedBy\"\xf6\x02\n" +
-	"#CreateCapacityBuildingRecordRequest\x12\"\n" +
+	"recordedBy\"\x9f\x03\n" +
+	"#CreateCapacityBuildingRecordRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12H\n" +
-	"\x04kind\x18\x02 \x01(\x0e2/.commonweal.supervision.v1.CapacityBuildingKindB\x03\xe0A\x02R\x04kind\x12\x1c\n" +
-	"\aheld_on\x18\x03 \x01(\tB\x03\xe0A\x02R\x06heldOn\x12\x19\n" +
-	"\x05topic\x18\x04 \x01(\tB\x03\xe0A\x02R\x05topic\x12.\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\x12H\n" +
+	"\x04kind\x18\x02 \x01(\x0e2/.commonweal.supervision.v1.CapacityBuildingKindB\x03\xe0A\x02R\x04kind\x12!\n" +
+	"\aheld_on\x18\x03 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x06heldOn\x12\x1f\n" +
+	"\x05topic\x18\x04 \x01(\tB\t\x92A\x03x\xf4\x03\xe0A\x02R\x05topic\x12.\n" +
 	"\x10duration_minutes\x18\x05 \x01(\x05B\x03\xe0A\x02R\x0fdurationMinutes\x12'\n" +
-	"\fparticipants\x18\x06 \x01(\x05B\x03\xe0A\x02R\fparticipants\x12\x1a\n" +
-	"\bprovider\x18\a \x01(\tR\bprovider\x12\x14\n" +
-	"\x05notes\x18\b \x01(\tR\x05notes\x12\x1d\n" +
+	"\fparticipants\x18\x06 \x01(\x05B\x03\xe0A\x02R\fparticipants\x12\"\n" +
+	"\bprovider\x18\a \x01(\tB\x06\x92A\x03x\xf4\x03R\bprovider\x12\x1d\n" +
+	"\x05notes\x18\b \x01(\tB\a\x92A\x04x\xa0\x9c\x01R\x05notes\x12%\n" +
 	"\n" +
-	"request_id\x18\t \x01(\tR\trequestId\"\x84\x01\n" +
-	"\"ListCapacityBuildingRecordsRequest\x12\"\n" +
+	"request_id\x18\t \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"\x91\x01\n" +
+	"\"ListCapacityBuildingRecordsRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12%\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\xbc\x01\n" +
+	"page_token\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x04R\tpageToken\"\xbc\x01\n" +
 	"#ListCapacityBuildingRecordsResponse\x12m\n" +
 	"\x19capacity_building_records\x18\x01 \x03(\v21.commonweal.supervision.v1.CapacityBuildingRecordR\x17capacityBuildingRecords\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x84\x01\n" +
-	"\x1aGetEvaluationStatusRequest\x12\"\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x89\x01\n" +
+	"\x1aGetEvaluationStatusRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12B\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\x12B\n" +
 	"\x04kind\x18\x02 \x01(\x0e2).commonweal.supervision.v1.EvaluationKindB\x03\xe0A\x02R\x04kind\"\xe7\x02\n" +
 	"\x10EvaluationStatus\x12\x1d\n" +
 	"\n" +
@@ -4027,10 +4031,10 @@ const file_commonweal_supervision_v1_supervision_proto_rawDesc = "" +
 	"\x06result\x18\x04 \x01(\x0e2+.commonweal.supervision.v1.EvaluationResultR\x06result\x122\n" +
 	"\x15verified_spending_fen\x18\x05 \x01(\x03R\x13verifiedSpendingFen\x12?\n" +
 	"\revaluate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\fevaluateTime\x12#\n" +
-	"\revaluation_id\x18\a \x01(\tR\fevaluationId\"@\n" +
-	"\x1aGetVerifiedSpendingRequest\x12\"\n" +
+	"\revaluation_id\x18\a \x01(\tR\fevaluationId\"E\n" +
+	"\x1aGetVerifiedSpendingRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\"\xb6\x03\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\"\xb6\x03\n" +
 	"\x10VerifiedSpending\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tR\tprojectId\x122\n" +
@@ -4083,20 +4087,21 @@ const file_commonweal_supervision_v1_supervision_proto_rawDesc = "" +
 	"createTime\x12\"\n" +
 	"\n" +
 	"created_by\x18\n" +
-	" \x01(\tB\x03\xe0A\x03R\tcreatedBy\"\xb8\x01\n" +
-	"\x1cCreateQuarterlyReportRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x17\n" +
+	" \x01(\tB\x03\xe0A\x03R\tcreatedBy\"\xcc\x01\n" +
+	"\x1cCreateQuarterlyReportRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12\x17\n" +
 	"\x04year\x18\x02 \x01(\x05B\x03\xe0A\x02R\x04year\x12\x1d\n" +
-	"\aquarter\x18\x03 \x01(\x05B\x03\xe0A\x02R\aquarter\x12!\n" +
-	"\tnarrative\x18\x04 \x01(\tB\x03\xe0A\x02R\tnarrative\x12\x1d\n" +
+	"\aquarter\x18\x03 \x01(\x05B\x03\xe0A\x02R\aquarter\x12(\n" +
+	"\tnarrative\x18\x04 \x01(\tB\n" +
+	"\x92A\x04x\xa0\x9c\x01\xe0A\x02R\tnarrative\x12%\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"=\n" +
-	"\x1bListQuarterlyReportsRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"w\n" +
+	"request_id\x18\x05 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"B\n" +
+	"\x1bListQuarterlyReportsRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"w\n" +
 	"\x1cListQuarterlyReportsResponse\x12W\n" +
-	"\x11quarterly_reports\x18\x01 \x03(\v2*.commonweal.supervision.v1.QuarterlyReportR\x10quarterlyReports\"P\n" +
-	"\x19GetQuarterlyReportRequest\x123\n" +
-	"\x13quarterly_report_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x11quarterlyReportId\"\x82\x03\n" +
+	"\x11quarterly_reports\x18\x01 \x03(\v2*.commonweal.supervision.v1.QuarterlyReportR\x10quarterlyReports\"U\n" +
+	"\x19GetQuarterlyReportRequest\x128\n" +
+	"\x13quarterly_report_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\x11quarterlyReportId\"\x82\x03\n" +
 	"\fFinalSummary\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x03R\tprojectId\x12\x1e\n" +
@@ -4111,19 +4116,20 @@ const file_commonweal_supervision_v1_supervision_proto_rawDesc = "" +
 	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12&\n" +
 	"\fsubmitted_by\x18\n" +
-	" \x01(\tB\x03\xe0A\x03R\vsubmittedBy\"\xe9\x01\n" +
-	"\x19SubmitFinalSummaryRequest\x12\"\n" +
+	" \x01(\tB\x03\xe0A\x03R\vsubmittedBy\"\x86\x02\n" +
+	"\x19SubmitFinalSummaryRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1d\n" +
-	"\asummary\x18\x02 \x01(\tB\x03\xe0A\x02R\asummary\x12\x1a\n" +
-	"\boutcomes\x18\x03 \x01(\tR\boutcomes\x121\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\x12$\n" +
+	"\asummary\x18\x02 \x01(\tB\n" +
+	"\x92A\x04x\xa0\x9c\x01\xe0A\x02R\asummary\x12#\n" +
+	"\boutcomes\x18\x03 \x01(\tB\a\x92A\x04x\xa0\x9c\x01R\boutcomes\x121\n" +
 	"\x14beneficiaries_served\x18\x04 \x01(\x03R\x13beneficiariesServed\x12\x1b\n" +
-	"\tspent_fen\x18\x05 \x01(\x03R\bspentFen\x12\x1d\n" +
+	"\tspent_fen\x18\x05 \x01(\x03R\bspentFen\x12%\n" +
 	"\n" +
-	"request_id\x18\x06 \x01(\tR\trequestId\"<\n" +
-	"\x16GetFinalSummaryRequest\x12\"\n" +
+	"request_id\x18\x06 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"A\n" +
+	"\x16GetFinalSummaryRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\"\xc1\x02\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\"\xc1\x02\n" +
 	"\x15PerformanceEvaluation\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x03R\tprojectId\x12\x1e\n" +
@@ -4133,33 +4139,35 @@ const file_commonweal_supervision_v1_supervision_proto_rawDesc = "" +
 	"\bfindings\x18\x05 \x01(\tR\bfindings\x12D\n" +
 	"\revaluate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\fevaluateTime\x12$\n" +
 	"\vrecorded_by\x18\a \x01(\tB\x03\xe0A\x03R\n" +
-	"recordedBy\"\xa3\x01\n" +
-	"\"CreatePerformanceEvaluationRequest\x12\"\n" +
+	"recordedBy\"\xb7\x01\n" +
+	"\"CreatePerformanceEvaluationRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x19\n" +
-	"\x05score\x18\x02 \x01(\x05B\x03\xe0A\x02R\x05score\x12\x1f\n" +
-	"\bfindings\x18\x03 \x01(\tB\x03\xe0A\x02R\bfindings\x12\x1d\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\x12\x19\n" +
+	"\x05score\x18\x02 \x01(\x05B\x03\xe0A\x02R\x05score\x12&\n" +
+	"\bfindings\x18\x03 \x01(\tB\n" +
+	"\x92A\x04x\xa0\x9c\x01\xe0A\x02R\bfindings\x12%\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"E\n" +
-	"\x1fGetPerformanceEvaluationRequest\x12\"\n" +
+	"request_id\x18\x04 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"J\n" +
+	"\x1fGetPerformanceEvaluationRequest\x12'\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\"\xe0\x01\n" +
+	"project_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\tprojectId\"\xe0\x01\n" +
 	"\fRoundSummary\x12\x1e\n" +
 	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x03R\aroundId\x12\x18\n" +
 	"\asummary\x18\x02 \x01(\tR\asummary\x12,\n" +
 	"\x0ffunded_projects\x18\x03 \x01(\x05B\x03\xe0A\x03R\x0efundedProjects\x12@\n" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12&\n" +
-	"\fsubmitted_by\x18\x05 \x01(\tB\x03\xe0A\x03R\vsubmittedBy\"y\n" +
-	"\x19SubmitRoundSummaryRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\x12\x1d\n" +
-	"\asummary\x18\x02 \x01(\tB\x03\xe0A\x02R\asummary\x12\x1d\n" +
+	"\fsubmitted_by\x18\x05 \x01(\tB\x03\xe0A\x03R\vsubmittedBy\"\x8d\x01\n" +
+	"\x19SubmitRoundSummaryRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\x12$\n" +
+	"\asummary\x18\x02 \x01(\tB\n" +
+	"\x92A\x04x\xa0\x9c\x01\xe0A\x02R\asummary\x12%\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"8\n" +
-	"\x16GetRoundSummaryRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\">\n" +
-	"\x1cGetRoundClosingStatusRequest\x12\x1e\n" +
-	"\bround_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aroundId\"\xf7\x01\n" +
+	"request_id\x18\x03 \x01(\tB\x06\x92A\x03x\x80\x01R\trequestId\"=\n" +
+	"\x16GetRoundSummaryRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"C\n" +
+	"\x1cGetRoundClosingStatusRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"\xf7\x01\n" +
 	"\x12RoundClosingStatus\x12\x19\n" +
 	"\bround_id\x18\x01 \x01(\tR\aroundId\x120\n" +
 	"\x14closing_unmet_reason\x18\x02 \x01(\tR\x12closingUnmetReason\x12.\n" +
