@@ -3,6 +3,7 @@ module github.com/commonweal/commonweal/pkg
 go 1.27.3
 
 require (
+	github.com/commonweal/commonweal/gen/go v0.0.0
 	github.com/google/uuid v1.6.0
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.33.0
 	github.com/jackc/pgx/v5 v5.12.0
@@ -39,3 +40,5 @@ require (
 	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261110000943-09e21b237f2c // indirect
 )
+
+replace github.com/commonweal/commonweal/gen/go => ../gen/go

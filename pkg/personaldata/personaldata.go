@@ -8,12 +8,14 @@ package personaldata
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/ids"
 )
 
 // SubjectKind is the kind of person the data is about.
@@ -94,6 +96,18 @@ type Filter struct {
 	BeforeTime time.Time
 	BeforeID   string
 	Limit      int
+}
+
+// Checked returns the filter with its subject ID checked (every subject is known by a UUID) and lowercased.
+func (f Filter) Checked() (Filter, error) {
+	if f.SubjectID == "" {
+		return f, nil
+	}
+	if err := ids.Parse("subject_id", f.SubjectID); err != nil {
+		return Filter{}, err
+	}
+	f.SubjectID = strings.ToLower(f.SubjectID)
+	return f, nil
 }
 
 // List returns a page of the audit trail, newest first.

@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/idempotency"
@@ -40,24 +38,6 @@ type Scrubbed struct {
 	Applications int // the organisation's applications (changed or not)
 }
 
-// PersonalDataExport is everything the service holds about the person behind an organisation.
-type PersonalDataExport struct {
-	SubjectKind personaldata.SubjectKind
-	SubjectID   string
-	Items       []personaldata.Item
-	At          time.Time
-	Erased      bool
-}
-
-// PersonalDataErasure reports an erasure.
-type PersonalDataErasure struct {
-	SubjectKind personaldata.SubjectKind
-	SubjectID   string
-	Values      int
-	At          time.Time
-	Retained    []string
-}
-
 // ExportOrganizationData names the organisation whose person's data is exported, and why (required from an
 // organizer: the subject's request reference).
 type ExportOrganizationData struct {
@@ -69,10 +49,10 @@ type ExportOrganizationData struct {
 // on its person's data; to anyone else the organisation does not exist, as GetOrganization answers.
 func personalDataAccess(who identity.Identity, o domain.Organization, reason string) (string, error) {
 	if owns(who, o) {
-		return domain.CheckPersonalDataReason(reason, false)
+		return personaldata.CheckReason(reason, false)
 	}
 	if who.Has(identity.Organizer) {
-		return domain.CheckPersonalDataReason(reason, true)
+		return personaldata.CheckReason(reason, true)
 	}
 	return "", errs.ErrNotFound.With("organization %s not found", o.ID)
 }
@@ -80,19 +60,19 @@ func personalDataAccess(who identity.Identity, o domain.Organization, reason str
 // ExportOrganizationData returns every stored value about the person behind an organisation, in clear: an
 // individual's name, the ID number and phone, and where the organisation's applications repeat them. The export
 // is recorded in the personal-data audit trail in the same transaction.
-func (s *Service) ExportOrganizationData(ctx context.Context, cmd ExportOrganizationData) (PersonalDataExport, error) {
+func (s *Service) ExportOrganizationData(ctx context.Context, cmd ExportOrganizationData) (personaldata.SubjectData, error) {
 	who := identity.From(ctx)
 	if err := ids.Parse("org_id", cmd.OrgID); err != nil {
-		return PersonalDataExport{}, err
+		return personaldata.SubjectData{}, err
 	}
-	return idempotency.Run(ctx, s.requests, idempotency.Key{}, func(ctx context.Context) (PersonalDataExport, error) {
+	return idempotency.Run(ctx, s.requests, idempotency.Key{}, func(ctx context.Context) (personaldata.SubjectData, error) {
 		o, err := s.orgs.GetOrganization(ctx, cmd.OrgID)
 		if err != nil {
-			return PersonalDataExport{}, err
+			return personaldata.SubjectData{}, err
 		}
 		reason, err := personalDataAccess(who, o, cmd.Reason)
 		if err != nil {
-			return PersonalDataExport{}, err
+			return personaldata.SubjectData{}, err
 		}
 		items := o.PersonalValues()
 		if len(items) > 0 {
@@ -102,12 +82,12 @@ func (s *Service) ExportOrganizationData(ctx context.Context, cmd ExportOrganiza
 			}
 			more, err := s.privacy.FindInApplications(ctx, o.ID, values)
 			if err != nil {
-				return PersonalDataExport{}, err
+				return personaldata.SubjectData{}, err
 			}
 			items = append(items, more...)
 		}
 		items = append(items, personaldata.Item{Category: "organization", RecordID: o.ID, Field: "owner_subject", Value: o.OwnerSubject, At: o.CreatedAt})
-		out := PersonalDataExport{SubjectKind: personaldata.OrganizationContact, SubjectID: o.ID, Items: items, At: s.now(), Erased: o.Erased()}
+		out := personaldata.SubjectData{SubjectKind: personaldata.OrganizationContact, SubjectID: o.ID, Items: items, At: s.now(), Erased: o.Erased()}
 		return out, s.privacy.RecordPersonalDataRequest(ctx, personaldata.Request{ID: ids.New(), SubjectKind: out.SubjectKind, SubjectID: o.ID,
 			Action: personaldata.Export, RequestedBy: who.Subject, Reason: reason, At: out.At, Values: len(items)})
 	})
@@ -125,34 +105,34 @@ type EraseOrganizationData struct {
 // wherever the service keeps it (the organisation, its applications' content, revisions and reviews, stored
 // request answers), and the organisation is marked erased; its applications, their amounts and references stay.
 // Recorded in the personal-data audit trail; erasing again removes nothing more.
-func (s *Service) EraseOrganizationData(ctx context.Context, cmd EraseOrganizationData) (PersonalDataErasure, error) {
-	if out, done, err := idempotency.Replay[PersonalDataErasure](ctx, s.requests, cmd.Key); done || err != nil {
+func (s *Service) EraseOrganizationData(ctx context.Context, cmd EraseOrganizationData) (personaldata.Erasure, error) {
+	if out, done, err := idempotency.Replay[personaldata.Erasure](ctx, s.requests, cmd.Key); done || err != nil {
 		return out, err
 	}
 	who := identity.From(ctx)
 	if err := ids.Parse("org_id", cmd.OrgID); err != nil {
-		return PersonalDataErasure{}, err
+		return personaldata.Erasure{}, err
 	}
-	return idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (PersonalDataErasure, error) {
+	return idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (personaldata.Erasure, error) {
 		o, err := s.privacy.LockOrganization(ctx, cmd.OrgID)
 		if err != nil {
-			return PersonalDataErasure{}, err
+			return personaldata.Erasure{}, err
 		}
 		reason, err := personalDataAccess(who, o, cmd.Reason)
 		if err != nil {
-			return PersonalDataErasure{}, err
+			return personaldata.Erasure{}, err
 		}
 		now := s.now()
 		replace := o.ErasureReplacements()
 		n := o.Erase(now)
 		if err := s.privacy.SaveOrganizationErasure(ctx, o); err != nil {
-			return PersonalDataErasure{}, err
+			return personaldata.Erasure{}, err
 		}
 		copies, err := s.privacy.ScrubOrganizationCopies(ctx, o.ID, replace)
 		if err != nil {
-			return PersonalDataErasure{}, err
+			return personaldata.Erasure{}, err
 		}
-		out := PersonalDataErasure{SubjectKind: personaldata.OrganizationContact, SubjectID: o.ID, Values: n + copies.Values, At: now,
+		out := personaldata.Erasure{SubjectKind: personaldata.OrganizationContact, SubjectID: o.ID, Values: n + copies.Values, At: now,
 			Retained: organizationRetained(o, copies)}
 		return out, s.privacy.RecordPersonalDataRequest(ctx, personaldata.Request{ID: ids.New(), SubjectKind: out.SubjectKind, SubjectID: o.ID,
 			Action: personaldata.Erase, RequestedBy: who.Subject, Reason: reason, At: now, Values: out.Values})
@@ -180,11 +160,9 @@ func (s *Service) ListPersonalDataRequests(ctx context.Context, f personaldata.F
 	if !who.Has(identity.Organizer) && !who.Has(identity.Auditor) {
 		return nil, errs.ErrPermissionDenied.With("only the organizer and auditors read the personal-data audit trail")
 	}
-	if f.SubjectID != "" {
-		if err := ids.Parse("subject_id", f.SubjectID); err != nil {
-			return nil, err
-		}
-		f.SubjectID = strings.ToLower(f.SubjectID)
+	f, err := f.Checked()
+	if err != nil {
+		return nil, err
 	}
 	return s.privacy.ListPersonalDataRequests(ctx, f)
 }

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"strings"
 	"testing"
 	"time"
 )
@@ -39,24 +38,5 @@ func TestErase(t *testing.T) {
 	}
 	if n := unit.Erase(now); n != 1 || unit.Name != "Care Centre" || unit.USCC == "" || unit.ContactPhone != "" {
 		t.Errorf("erased unit (%d): %+v", n, unit)
-	}
-}
-
-func TestCheckPersonalDataReason(t *testing.T) {
-	for _, c := range []struct {
-		reason   string
-		required bool
-		want     string
-	}{
-		{"", false, ""},
-		{"  ", true, "PERSONAL_DATA_REASON_REQUIRED"},
-		{" 申请编号 2026-001 ", true, ""},
-		{strings.Repeat("字", MaxPersonalDataReason+1), false, "PERSONAL_DATA_REASON_TOO_LONG"},
-	} {
-		got, err := CheckPersonalDataReason(c.reason, c.required)
-		checkErr(t, err, want{reason: c.want})
-		if err == nil && got != strings.TrimSpace(c.reason) {
-			t.Errorf("%q kept as %q", c.reason, got)
-		}
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/idempotency"
@@ -32,24 +30,6 @@ type PersonalData interface {
 	ListPersonalDataRequests(ctx context.Context, f personaldata.Filter) ([]personaldata.Request, error)
 }
 
-// PersonalDataExport is everything the service holds about a donor's person.
-type PersonalDataExport struct {
-	SubjectKind personaldata.SubjectKind
-	SubjectID   string
-	Items       []personaldata.Item
-	At          time.Time
-	Erased      bool
-}
-
-// PersonalDataErasure reports an erasure.
-type PersonalDataErasure struct {
-	SubjectKind personaldata.SubjectKind
-	SubjectID   string
-	Values      int
-	At          time.Time
-	Retained    []string
-}
-
 // ExportDonorData names the donor whose data is exported, and why (required from an organizer: the subject's
 // request reference).
 type ExportDonorData struct {
@@ -61,10 +41,10 @@ type ExportDonorData struct {
 // on the donor's personal data; to anyone else the donor does not exist, as GetDonor answers.
 func personalDataAccess(who identity.Identity, d domain.Donor, reason string) (string, error) {
 	if owns(who, d) {
-		return domain.CheckPersonalDataReason(reason, false)
+		return personaldata.CheckReason(reason, false)
 	}
 	if who.Has(identity.Organizer) {
-		return domain.CheckPersonalDataReason(reason, true)
+		return personaldata.CheckReason(reason, true)
 	}
 	return "", errs.ErrNotFound.With("donor %s not found", d.ID)
 }
@@ -72,29 +52,29 @@ func personalDataAccess(who identity.Identity, d domain.Donor, reason string) (s
 // ExportDonorData returns every stored value about a donor's person, in clear: a person's name, the ID number,
 // the phone, and the pledges that tie the person to amounts, applications, receipts and bank references. The
 // export is recorded in the personal-data audit trail in the same transaction.
-func (s *Service) ExportDonorData(ctx context.Context, cmd ExportDonorData) (PersonalDataExport, error) {
+func (s *Service) ExportDonorData(ctx context.Context, cmd ExportDonorData) (personaldata.SubjectData, error) {
 	who := identity.From(ctx)
 	if err := ids.Parse("donor_id", cmd.DonorID); err != nil {
-		return PersonalDataExport{}, err
+		return personaldata.SubjectData{}, err
 	}
-	return idempotency.Run(ctx, s.requests, idempotency.Key{}, func(ctx context.Context) (PersonalDataExport, error) {
+	return idempotency.Run(ctx, s.requests, idempotency.Key{}, func(ctx context.Context) (personaldata.SubjectData, error) {
 		d, err := s.donors.GetDonor(ctx, cmd.DonorID)
 		if err != nil {
-			return PersonalDataExport{}, err
+			return personaldata.SubjectData{}, err
 		}
 		reason, err := personalDataAccess(who, d, cmd.Reason)
 		if err != nil {
-			return PersonalDataExport{}, err
+			return personaldata.SubjectData{}, err
 		}
 		items := append(d.PersonalValues(), personaldata.Item{Category: "donor", RecordID: d.ID, Field: "owner_subject", Value: d.OwnerSubject, At: d.CreatedAt})
 		pledges, err := s.privacy.PledgesOfDonor(ctx, d.ID)
 		if err != nil {
-			return PersonalDataExport{}, err
+			return personaldata.SubjectData{}, err
 		}
 		for _, p := range pledges {
 			items = append(items, pledgeItems(p)...)
 		}
-		out := PersonalDataExport{SubjectKind: personaldata.Donor, SubjectID: d.ID, Items: items, At: s.now(), Erased: d.Erased()}
+		out := personaldata.SubjectData{SubjectKind: personaldata.Donor, SubjectID: d.ID, Items: items, At: s.now(), Erased: d.Erased()}
 		return out, s.privacy.RecordPersonalDataRequest(ctx, personaldata.Request{ID: ids.New(), SubjectKind: out.SubjectKind, SubjectID: d.ID,
 			Action: personaldata.Export, RequestedBy: who.Subject, Reason: reason, At: out.At, Values: len(items)})
 	})
@@ -138,38 +118,38 @@ type EraseDonorData struct {
 // is marked erased. Its pledges, receipts and ledger entries keep their amounts, numbers and references
 // (accounting records) and name the donor only by its ID. Recorded in the personal-data audit trail; erasing
 // again removes nothing more.
-func (s *Service) EraseDonorData(ctx context.Context, cmd EraseDonorData) (PersonalDataErasure, error) {
-	if out, done, err := idempotency.Replay[PersonalDataErasure](ctx, s.requests, cmd.Key); done || err != nil {
+func (s *Service) EraseDonorData(ctx context.Context, cmd EraseDonorData) (personaldata.Erasure, error) {
+	if out, done, err := idempotency.Replay[personaldata.Erasure](ctx, s.requests, cmd.Key); done || err != nil {
 		return out, err
 	}
 	who := identity.From(ctx)
 	if err := ids.Parse("donor_id", cmd.DonorID); err != nil {
-		return PersonalDataErasure{}, err
+		return personaldata.Erasure{}, err
 	}
-	return idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (PersonalDataErasure, error) {
+	return idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (personaldata.Erasure, error) {
 		d, err := s.privacy.LockDonor(ctx, cmd.DonorID)
 		if err != nil {
-			return PersonalDataErasure{}, err
+			return personaldata.Erasure{}, err
 		}
 		reason, err := personalDataAccess(who, d, cmd.Reason)
 		if err != nil {
-			return PersonalDataErasure{}, err
+			return personaldata.Erasure{}, err
 		}
 		now := s.now()
 		replace := d.ErasureReplacements()
 		n := d.Erase(now)
 		if err := s.privacy.SaveDonorErasure(ctx, d); err != nil {
-			return PersonalDataErasure{}, err
+			return personaldata.Erasure{}, err
 		}
 		copies, err := s.privacy.ScrubDonorAnswers(ctx, d.ID, replace)
 		if err != nil {
-			return PersonalDataErasure{}, err
+			return personaldata.Erasure{}, err
 		}
 		pledges, err := s.privacy.PledgesOfDonor(ctx, d.ID)
 		if err != nil {
-			return PersonalDataErasure{}, err
+			return personaldata.Erasure{}, err
 		}
-		out := PersonalDataErasure{SubjectKind: personaldata.Donor, SubjectID: d.ID, Values: n + copies, At: now, Retained: donorRetained(d, pledges)}
+		out := personaldata.Erasure{SubjectKind: personaldata.Donor, SubjectID: d.ID, Values: n + copies, At: now, Retained: donorRetained(d, pledges)}
 		return out, s.privacy.RecordPersonalDataRequest(ctx, personaldata.Request{ID: ids.New(), SubjectKind: out.SubjectKind, SubjectID: d.ID,
 			Action: personaldata.Erase, RequestedBy: who.Subject, Reason: reason, At: now, Values: out.Values})
 	})
@@ -204,11 +184,9 @@ func (s *Service) ListPersonalDataRequests(ctx context.Context, f personaldata.F
 	if !who.Has(identity.Organizer) && !who.Has(identity.Auditor) {
 		return nil, errs.ErrPermissionDenied.With("only the organizer and auditors read the personal-data audit trail")
 	}
-	if f.SubjectID != "" {
-		if err := ids.Parse("subject_id", f.SubjectID); err != nil {
-			return nil, err
-		}
-		f.SubjectID = strings.ToLower(f.SubjectID)
+	f, err := f.Checked()
+	if err != nil {
+		return nil, err
 	}
 	return s.privacy.ListPersonalDataRequests(ctx, f)
 }

@@ -1,11 +1,8 @@
 package domain
 
 import (
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/commonweal/commonweal/pkg/errs"
 )
 
 func TestDonorErase(t *testing.T) {
@@ -38,29 +35,5 @@ func TestDonorErase(t *testing.T) {
 	company := Donor{ID: "d2", Name: "Weinan Cement Co.", Kind: DonorEnterprise, USCC: "91999999MA00000330", ContactPhone: "13912345678"}
 	if n := company.Erase(now); n != 1 || company.Name != "Weinan Cement Co." || company.USCC == "" || company.ContactPhone != "" {
 		t.Errorf("erased enterprise (%d): %+v", n, company)
-	}
-}
-
-func TestDonorPersonalDataReason(t *testing.T) {
-	for _, c := range []struct {
-		reason   string
-		required bool
-		want     string
-	}{
-		{"", false, ""},
-		{"", true, "PERSONAL_DATA_REASON_REQUIRED"},
-		{" 来函 2026-17 ", true, ""},
-		{strings.Repeat("字", MaxPersonalDataReason+1), false, "PERSONAL_DATA_REASON_TOO_LONG"},
-	} {
-		got, err := CheckPersonalDataReason(c.reason, c.required)
-		reason := ""
-		if e, ok := errs.As(err); ok {
-			reason = e.Reason
-		} else if err != nil {
-			t.Fatalf("%q: %v", c.reason, err)
-		}
-		if reason != c.want || err == nil && got != strings.TrimSpace(c.reason) {
-			t.Errorf("%q: %q %v, want %s", c.reason, got, err, c.want)
-		}
 	}
 }

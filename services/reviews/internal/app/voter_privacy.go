@@ -63,24 +63,6 @@ func (e VoterErasure) Erased() int {
 	return e.Phone + e.Codes + e.Tokens + e.Networks + e.Contacts + e.ComplaintLinks + e.StoredAnswers
 }
 
-// PersonalDataExport is everything the service holds about a voter.
-type PersonalDataExport struct {
-	SubjectKind personaldata.SubjectKind
-	SubjectID   string
-	Items       []personaldata.Item
-	At          time.Time
-	Erased      bool
-}
-
-// PersonalDataErasure reports an erasure.
-type PersonalDataErasure struct {
-	SubjectKind personaldata.SubjectKind
-	SubjectID   string
-	Values      int
-	At          time.Time
-	Retained    []string
-}
-
 // VoterDataRequest names the voter whose data is exported or erased: the voter holding VoterToken (the
 // X-Voter-Token header), or, for an ORGANIZER acting on the voter's request, the voter with Phone, Reason
 // being the request's reference.
@@ -129,25 +111,25 @@ func (s *Service) subjectOfRequest(ctx context.Context, req VoterDataRequest, re
 // each came from), the complaints it lodged (with their contacts, opened), the times of its codes and tokens
 // not purged yet, and the phone when an organizer gave it. Recorded in the personal-data audit trail in the
 // same transaction.
-func (s *Service) ExportVoterData(ctx context.Context, req VoterDataRequest) (PersonalDataExport, error) {
+func (s *Service) ExportVoterData(ctx context.Context, req VoterDataRequest) (personaldata.SubjectData, error) {
 	var reason string
 	if req.Phone != "" {
 		var err error
 		if reason, err = checkOrganizerRequest(ctx, req); err != nil {
-			return PersonalDataExport{}, err
+			return personaldata.SubjectData{}, err
 		}
 	}
 	subject, err := s.subjectOfRequest(ctx, req, reason)
 	if err != nil {
-		return PersonalDataExport{}, err
+		return personaldata.SubjectData{}, err
 	}
-	return idempotency.Run(ctx, s.requests, idempotency.Key{}, func(ctx context.Context) (PersonalDataExport, error) {
+	return idempotency.Run(ctx, s.requests, idempotency.Key{}, func(ctx context.Context) (personaldata.SubjectData, error) {
 		d, err := s.privacy.VoterData(ctx, subject.voterID)
 		if err != nil {
-			return PersonalDataExport{}, err
+			return personaldata.SubjectData{}, err
 		}
 		items := voterItems(d, subject.phone)
-		out := PersonalDataExport{SubjectKind: personaldata.Voter, SubjectID: d.VoterID, Items: items, At: s.now(), Erased: d.Erased}
+		out := personaldata.SubjectData{SubjectKind: personaldata.Voter, SubjectID: d.VoterID, Items: items, At: s.now(), Erased: d.Erased}
 		return out, s.privacy.RecordPersonalDataRequest(ctx, personaldata.Request{ID: ids.New(), SubjectKind: personaldata.Voter, SubjectID: d.VoterID,
 			Action: personaldata.Export, RequestedBy: subject.requestedBy, Reason: subject.reason, At: out.At, Values: len(items)})
 	})
@@ -192,31 +174,31 @@ func voterItems(d VoterData, phone string) []personaldata.Item {
 // in the personal-data audit trail. Afterwards the voter cannot be found again: its tokens are gone
 // (VOTER_TOKEN_INVALID) and its phone is unknown (NOT_FOUND); a retry with the same request_id answers the
 // first answer.
-func (s *Service) EraseVoterData(ctx context.Context, req VoterDataRequest) (PersonalDataErasure, error) {
+func (s *Service) EraseVoterData(ctx context.Context, req VoterDataRequest) (personaldata.Erasure, error) {
 	var reason string
 	key := req.Key
 	if req.Phone != "" {
 		var err error
 		if reason, err = checkOrganizerRequest(ctx, req); err != nil {
-			return PersonalDataErasure{}, err
+			return personaldata.Erasure{}, err
 		}
 	} else if req.VoterToken != "" && key.RequestID != "" {
 		// Scoped to the token, which the erasure deletes: a retry finds its answer before the token is checked.
 		key = voterScoped(key, "erase", hex.EncodeToString(tokenHash(req.VoterToken)[:16]))
 	}
-	if out, done, err := idempotency.Replay[PersonalDataErasure](ctx, s.requests, key); done || err != nil {
+	if out, done, err := idempotency.Replay[personaldata.Erasure](ctx, s.requests, key); done || err != nil {
 		return out, err
 	}
 	subject, err := s.subjectOfRequest(ctx, req, reason)
 	if err != nil {
-		return PersonalDataErasure{}, err
+		return personaldata.Erasure{}, err
 	}
-	return idempotency.Run(ctx, s.requests, key, func(ctx context.Context) (PersonalDataErasure, error) {
+	return idempotency.Run(ctx, s.requests, key, func(ctx context.Context) (personaldata.Erasure, error) {
 		e, err := s.privacy.EraseVoter(ctx, subject.voterID)
 		if err != nil {
-			return PersonalDataErasure{}, err
+			return personaldata.Erasure{}, err
 		}
-		out := PersonalDataErasure{SubjectKind: personaldata.Voter, SubjectID: subject.voterID, Values: e.Erased(), At: s.now(),
+		out := personaldata.Erasure{SubjectKind: personaldata.Voter, SubjectID: subject.voterID, Values: e.Erased(), At: s.now(),
 			Retained: []string{fmt.Sprintf("%d votes stay counted, anonymous", e.Votes)}}
 		if e.ComplaintLinks > 0 {
 			out.Retained = append(out.Retained, fmt.Sprintf("%d complaints stay, without contact and no longer linked to the voter", e.ComplaintLinks))
@@ -228,8 +210,9 @@ func (s *Service) EraseVoterData(ctx context.Context, req VoterDataRequest) (Per
 
 // ListPersonalDataRequests lists a page of the audit trail of voters' personal data, newest first.
 func (s *Service) ListPersonalDataRequests(ctx context.Context, f personaldata.Filter) ([]personaldata.Request, error) {
-	if len(f.SubjectID) > 128 {
-		return nil, errs.Invalid("INVALID_SUBJECT_ID", "subject_id", "at most 128 characters")
+	f, err := f.Checked()
+	if err != nil {
+		return nil, err
 	}
 	return s.privacy.ListPersonalDataRequests(ctx, f)
 }
