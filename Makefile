@@ -82,7 +82,17 @@ fuzz:
 ## bench-votes: cast BENCH_VOTES votes through the gateway (whole suite, private PostgreSQL) and print votes/s
 BENCH_VOTES ?= 3000
 bench-votes:
-	go test -count=1 -run '^$$' -bench '^BenchmarkCastVotes$$' -benchtime $(BENCH_VOTES)x ./gateway/e2e/
+	PGTEST_DURABLE=1 go test -count=1 -run '^$$' -bench '^BenchmarkCastVotes$$' -benchtime $(BENCH_VOTES)x ./gateway/e2e/
+
+## bench: the whole suite against PostgreSQL itself on a private durable server, in one table (deploy/PERFORMANCE.md):
+## each scenario's figure, its pgbench/psql baseline on the same server and their ratio, BENCH_ROUNDS interleaved
+## rounds of BENCH_SECONDS each; BENCH_SCENARIOS picks scenarios (1,2,3,5,6 by default; all adds 4 and kill)
+BENCH_ROUNDS ?= 3
+BENCH_SECONDS ?= 10
+BENCH_SCENARIOS ?=
+bench:
+	env -u DATABASE_URL PGTEST_DURABLE=1 BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_SCENARIOS=$(BENCH_SCENARIOS) \
+		go test -count=1 -timeout 90m -run '^$$' -bench '^BenchmarkSuite$$' -benchtime 1x ./gateway/e2e/
 
 ## vuln: govulncheck (pinned in tools/go.mod) over every module of go.work, offline: the vulnerability database
 ## is the module golang.org/x/vulndb at VULNDB_VERSION from the module proxy, checked against VULNDB_SUM
@@ -101,12 +111,12 @@ ci: lint check-generated vuln test test-race
 ## bench-deposits: confirm BENCH_DEPOSITS cash deposits over gRPC (real donations + applications servers) and print confirmations/s
 BENCH_DEPOSITS ?= 2000
 bench-deposits:
-	go test -count=1 -run '^$$' -bench '^BenchmarkDepositConfirmations$$' -benchtime $(BENCH_DEPOSITS)x ./services/donations/internal/api/
+	PGTEST_DURABLE=1 go test -count=1 -run '^$$' -bench '^BenchmarkDepositConfirmations$$' -benchtime $(BENCH_DEPOSITS)x ./services/donations/internal/api/
 
 ## bench-statistics: GetRoundStatistics over a generated round (100,000 applications, 1,000,000 votes) beside psql running the same aggregate, BENCH_STATISTICS runs each, interleaved
 BENCH_STATISTICS ?= 3
 bench-statistics:
-	go test -count=1 -timeout 60m -run '^$$' -bench '^BenchmarkStatistics$$' -benchtime $(BENCH_STATISTICS)x ./gateway/e2e/
+	PGTEST_DURABLE=1 go test -count=1 -timeout 60m -run '^$$' -bench '^BenchmarkStatistics$$' -benchtime $(BENCH_STATISTICS)x ./gateway/e2e/
 
 clean:
 	rm -rf $(BIN) .cache

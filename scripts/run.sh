@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: starts PostgreSQL (a private server in .run/pg unless DATABASE_URL is set), migrates every
+# `make run`: starts PostgreSQL (a private, durable server in .run/pg unless DATABASE_URL is set), migrates every
 # service, starts each service as its own process and then the gateway. Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,8 +36,9 @@ if [ -z "${DATABASE_URL:-}" ]; then
     [ -L .run/pg ] || { rm -rf .run/pg; ln -s "$data" .run/pg; }
     pg_started="$data"
   fi
+  # Durable (fsync and synchronous commit on): `make run` may hold real data. Only the tests run fast.
   DATABASE_URL=$(deploy/local/pg.sh start "$pg_started")
-  echo "PostgreSQL (private): $DATABASE_URL   data in .run/pg"
+  echo "PostgreSQL (private, durable): $DATABASE_URL   data in .run/pg"
 fi
 export DATABASE_URL
 # Every binary is in production mode unless told otherwise: `make run` is a local run with the dev secrets.

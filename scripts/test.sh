@@ -9,7 +9,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
   # Under /tmp: the postgres user may not be able to traverse the checkout's parents (e.g. /root).
   dir=$(mktemp -d /tmp/commonweal-pgtest.XXXXXX)
   chmod 755 "$dir"
-  DATABASE_URL=$(deploy/local/pg.sh start "$dir")
+  # Fast mode (no fsync): a test server holds nothing worth a crash-safe write.
+  DATABASE_URL=$(deploy/local/pg.sh --fast start "$dir")
   export DATABASE_URL
   started="$dir"
   trap 'deploy/local/pg.sh stop "$started" >/dev/null 2>&1 || true; rm -rf "$started"' EXIT

@@ -3,12 +3,18 @@
 #
 #   pg.sh start DIR [PORT]   initdb DIR/data if needed, start the server (or reuse
 #                            a running one) and print its URL
+#   pg.sh --fast start ...   the same, with durability switched off (tests only)
 #   pg.sh stop DIR           stop the server (no error if it is not running)
 #   pg.sh url DIR            print the URL of the running server
 #
 # Layout: DIR/data (cluster), DIR/sock (unix socket), DIR/log, DIR/port.
-# Authentication is "trust" on 127.0.0.1 only; durability is switched off
-# (fsync=off, ...): never use this for data you care about.
+# Authentication is "trust" on 127.0.0.1 only. The server is durable by default
+# (PostgreSQL's defaults: fsync, synchronous_commit and full_page_writes on), as
+# `make run` needs for real data. Fast mode (--fast, or PG_FAST=1 in the
+# environment) switches durability off (fsync=off, synchronous_commit=off,
+# full_page_writes=off): a crash of the machine may lose or corrupt data, so it
+# is for tests only (scripts/test.sh uses it). The mode applies when the server
+# starts: `start` on a running server keeps the mode it was started in.
 # PostgreSQL refuses to run as root: when run as root, the server runs as the
 # "postgres" user, so DIR and all its parents must be traversable by it (a
 # directory under /root is not).
@@ -16,7 +22,7 @@
 set -euo pipefail
 
 die() { echo "pg.sh: $*" >&2; exit 1; }
-usage() { echo "usage: pg.sh start DIR [PORT] | pg.sh stop DIR | pg.sh url DIR" >&2; exit 2; }
+usage() { echo "usage: pg.sh [--fast] start DIR [PORT] | pg.sh stop DIR | pg.sh url DIR" >&2; exit 2; }
 
 # bindir: directory of initdb/pg_ctl/postgres, from PATH or the newest
 # /usr/lib/postgresql/*/bin.
@@ -111,6 +117,8 @@ cmd_start() {
 		local cur
 		cur=$(running_port)
 		[[ -z $port || $port == "$cur" ]] || echo "pg.sh: server in $dir already running on port $cur (ignoring $port)" >&2
+		# postmaster.opts holds the running server's command line
+		[[ $FAST == 1 ]] || ! grep -q 'fsync=off' "$DATA/postmaster.opts" 2>/dev/null || echo "pg.sh: server in $dir is running in fast mode (fsync=off): not durable; restart it (pg.sh stop $dir) for durability" >&2
 		echo "$cur" >"$dir/port"
 		url_for "$cur"
 		return
@@ -131,7 +139,11 @@ cmd_start() {
 		[[ $prev =~ ^[0-9]+$ ]] || prev=55432
 		port=$(pick_port "$prev")
 	fi
-	as_pg "$BIN/pg_ctl" -D "$DATA" -l "$log" -w -t 120 -o "-c listen_addresses=127.0.0.1 -p $port -k $sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start 9>&- >&2 ||
+	local opts="-c listen_addresses=127.0.0.1 -p $port -k $sock -c max_connections=300"
+	if [[ $FAST == 1 ]]; then
+		opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	fi
+	as_pg "$BIN/pg_ctl" -D "$DATA" -l "$log" -w -t 120 -o "$opts" start 9>&- >&2 ||
 		log_tail "PostgreSQL failed to start on port $port" "$log"
 	echo "$port" >"$dir/port"
 	url_for "$port"
@@ -156,6 +168,12 @@ cmd_url() {
 	url_for "$(running_port)"
 }
 
+FAST=${PG_FAST:-0}
+if [[ ${1:-} == --fast ]]; then
+	FAST=1
+	shift
+fi
+[[ $FAST == 0 || $FAST == 1 ]] || die "PG_FAST must be 0 or 1, not $FAST"
 [[ $# -ge 2 ]] || usage
 BIN=$(bindir)
 case $1 in

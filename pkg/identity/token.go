@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -50,6 +51,8 @@ const signedPrefix = "commonweal-identity-v1."
 type Issuer struct {
 	key ed25519.PrivateKey
 	now func() time.Time
+	// signed maps a payload to its token: the same payload signs to the same token (Ed25519 is deterministic).
+	signed tokenCache[string]
 }
 
 // NewIssuer returns an issuer signing with key.
@@ -62,7 +65,12 @@ func (is *Issuer) Sign(id Identity, aud string) string {
 	now := is.now()
 	body, _ := json.Marshal(claims{Identity: id, Aud: aud, Iat: now.Unix(), Exp: now.Add(Lifetime).Unix()})
 	p := base64.RawURLEncoding.EncodeToString(body)
-	return p + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(is.key, []byte(signedPrefix+p)))
+	if token, ok := is.signed.get(p); ok {
+		return token
+	}
+	token := p + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(is.key, []byte(signedPrefix+p)))
+	is.signed.put(p, token)
+	return token
 }
 
 // Verifier checks the tokens the gateway signs for one service.
@@ -70,6 +78,9 @@ type Verifier struct {
 	keys []ed25519.PublicKey
 	aud  string
 	now  func() time.Time
+	// verified maps a token whose signature and claims were found sound to its claims; the audience and the
+	// validity period are checked again at every call.
+	verified tokenCache[claims]
 }
 
 // NewVerifier returns a verifier of tokens signed for the service self by the gateway's key, whose public half
@@ -90,32 +101,13 @@ func (v *Verifier) signedBy(msg, sig []byte) bool {
 
 // Verify checks a token's signature, audience and validity period and returns its identity.
 func (v *Verifier) Verify(token string) (Identity, error) {
-	p, sig, ok := strings.Cut(token, ".")
+	c, ok := v.verified.get(token)
 	if !ok {
-		return Identity{}, ErrMalformed
-	}
-	s, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil {
-		return Identity{}, ErrMalformed
-	}
-	if !v.signedBy([]byte(signedPrefix+p), s) {
-		return Identity{}, ErrSignature
-	}
-	body, err := base64.RawURLEncoding.DecodeString(p)
-	if err != nil {
-		return Identity{}, ErrMalformed
-	}
-	var c claims
-	if err := json.Unmarshal(body, &c); err != nil || c.Subject == "" || c.Exp <= c.Iat || c.Exp-c.Iat > int64(Lifetime/time.Second) {
-		return Identity{}, ErrMalformed
-	}
-	for _, r := range c.Roles {
-		if !r.Valid() {
-			return Identity{}, ErrMalformed
+		var err error
+		if c, err = v.claimsOf(token); err != nil {
+			return Identity{}, err
 		}
-		if r == Service {
-			return Identity{}, ErrServiceRole
-		}
+		v.verified.put(token, c)
 	}
 	if c.Aud != v.aud {
 		return Identity{}, ErrAudience
@@ -127,5 +119,39 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 	if now.Add(ClockSkew).Unix() < c.Iat {
 		return Identity{}, ErrNotYetValid
 	}
-	return c.Identity, nil
+	id := c.Identity
+	id.Roles = slices.Clone(id.Roles) // the cached claims stay as they were, whatever the caller does
+	return id, nil
+}
+
+// claimsOf checks a token's signature and the shape of its claims, and returns them.
+func (v *Verifier) claimsOf(token string) (claims, error) {
+	p, sig, ok := strings.Cut(token, ".")
+	if !ok {
+		return claims{}, ErrMalformed
+	}
+	s, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil {
+		return claims{}, ErrMalformed
+	}
+	if !v.signedBy([]byte(signedPrefix+p), s) {
+		return claims{}, ErrSignature
+	}
+	body, err := base64.RawURLEncoding.DecodeString(p)
+	if err != nil {
+		return claims{}, ErrMalformed
+	}
+	var c claims
+	if err := json.Unmarshal(body, &c); err != nil || c.Subject == "" || c.Exp <= c.Iat || c.Exp-c.Iat > int64(Lifetime/time.Second) {
+		return claims{}, ErrMalformed
+	}
+	for _, r := range c.Roles {
+		if !r.Valid() {
+			return claims{}, ErrMalformed
+		}
+		if r == Service {
+			return claims{}, ErrServiceRole
+		}
+	}
+	return c, nil
 }

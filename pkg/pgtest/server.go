@@ -38,6 +38,16 @@ type server struct {
 	exited chan struct{} // closed when the postmaster has exited
 }
 
+// DurableVar names the environment variable that makes the private server durable: with DurableVar=1 it
+// runs with PostgreSQL's crash-safe defaults (fsync, synchronous_commit and full_page_writes on), as the
+// benchmarks (`make bench`) need to compare like with like. Without it, the private server of a test process
+// runs fast and unsafe (fsync=off, synchronous_commit=off, full_page_writes=off): a test database holds
+// nothing worth a crash-safe write. DATABASE_URL's server, when set, keeps whatever settings it has.
+const DurableVar = "PGTEST_DURABLE"
+
+// Durable reports whether the private server runs (or will run) with durable settings (DurableVar=1).
+func Durable() bool { return os.Getenv(DurableVar) == "1" }
+
 // startPrivate creates a cluster in a new temporary directory and starts a postmaster on a free
 // loopback port. The postmaster is a child of this process with a parent-death signal, so it also goes
 // away if the test binary is killed (e.g. by go test -timeout); the directory is then removed by the
@@ -113,10 +123,11 @@ func startPrivate() (*server, error) {
 			return fail(err)
 		}
 		s.url = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-		cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data,
-			"-c", "listen_addresses=127.0.0.1", "-p", strconv.Itoa(port), "-k", sock,
-			"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-			"-c", "max_connections=300")
+		args := []string{"-D", data, "-c", "listen_addresses=127.0.0.1", "-p", strconv.Itoa(port), "-k", sock, "-c", "max_connections=300"}
+		if !Durable() {
+			args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+		}
+		cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
 		cmd.Dir = dir
 		cmd.Stdout, cmd.Stderr = logFile, logFile
 		cmd.SysProcAttr = &syscall.SysProcAttr{

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -25,18 +26,42 @@ func NewQueryTracer() *QueryTracer {
 
 // TraceQueryStart starts the statement's span.
 func (t *QueryTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
-	name := "SQL"
-	if f := firstWord(data.SQL); f != "" {
-		name = "SQL " + f
+	ctx, span := t.tracer.Start(ctx, spanName(data.SQL), trace.WithSpanKind(trace.SpanKindClient))
+	// An unsampled span (most of them under a ratio sampler) drops attributes: do not build them.
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String("db.system", "postgresql"), attribute.String("db.statement", data.SQL))
 	}
-	ctx, _ = t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attribute.String("db.system", "postgresql"), attribute.String("db.statement", data.SQL)))
 	return ctx
+}
+
+// commonNames are the span names of the usual statements, built once rather than per statement.
+var commonNames = func() map[string]string {
+	m := map[string]string{}
+	for _, w := range []string{"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "LOCK"} {
+		m[w], m[strings.ToLower(w)] = "SQL "+w, "SQL "+strings.ToLower(w)
+	}
+	return m
+}()
+
+// spanName is "SQL " and the statement's first word, or "SQL" when it has none.
+func spanName(sql string) string {
+	f := firstWord(sql)
+	if f == "" {
+		return "SQL"
+	}
+	if name, ok := commonNames[f]; ok {
+		return name
+	}
+	return "SQL " + f
 }
 
 // TraceQueryEnd ends the statement's span, marking it failed on error.
 func (t *QueryTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
 	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		span.End()
+		return
+	}
 	if data.Err != nil {
 		// PostgreSQL quotes argument values in many messages: keep only the SQLSTATE.
 		desc := "query failed"

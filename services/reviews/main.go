@@ -32,6 +32,7 @@ func main() {
 		tokenTTL := cfg.Duration("VOTER_TOKEN_TTL", 24*time.Hour, "how long a voter token is valid")
 		purgeEvery := purgeInterval(cfg)
 		complaintsPerDay := cfg.Int("COMPLAINTS_PER_COMPLAINANT_PER_DAY", app.DefaultComplaintsPerDay, "complaints one verified phone or organisation may lodge in any 24 hours")
+		voteBatch := cfg.Int("VOTE_BATCH", app.DefaultVoteBatch, "the most votes one group commit writes (0: each vote its own transaction)")
 		return func(_ context.Context, rt *service.Runtime) error {
 			// No sender (none): SendVoterCode refuses with VOTER_CODE_SENDER_UNAVAILABLE.
 			codeSender, err := sender.build()
@@ -40,6 +41,12 @@ func main() {
 			}
 			if complaintsPerDay <= 0 {
 				return fmt.Errorf("COMPLAINTS_PER_COMPLAINANT_PER_DAY must be positive, not %d", complaintsPerDay)
+			}
+			if voteBatch < 0 {
+				return fmt.Errorf("VOTE_BATCH must not be negative, not %d", voteBatch)
+			}
+			if voteBatch == 0 {
+				voteBatch = -1 // no group commit
 			}
 			if purgeEvery <= 0 {
 				return fmt.Errorf("VOTER_PURGE_INTERVAL must be positive, not %s", purgeEvery)
@@ -66,7 +73,12 @@ func main() {
 				TokenTTL: tokenTTL,
 				// At most this many complaints per phone or organisation in any 24 hours (COMPLAINT_RATE_LIMITED).
 				ComplaintsPerDay: complaintsPerDay,
+				// Votes without a request_id are written in group commits of up to this many, each acknowledged
+				// once its batch has committed.
+				VoteBatch: voteBatch,
 			})
+			// On stop, the votes already queued are written and answered before the database pool closes.
+			rt.Background(uc.DrainVotes)
 			rt.Background(uc.PurgeVoterCredentialsEvery(purgeEvery))
 			pb.RegisterReviewsServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.PageTokens))
 			return nil

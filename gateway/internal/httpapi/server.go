@@ -55,7 +55,7 @@ func jsonMarshaler() runtime.Marshaler {
 // New returns the gateway's HTTP handler.
 func New(ctx context.Context, o Options) (http.Handler, error) {
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, fileMarshaler{jsonMarshaler()}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, fileMarshaler{&memoMarshaler{Marshaler: jsonMarshaler()}}),
 		runtime.WithForwardResponseOption(attachment),
 		runtime.WithErrorHandler(ErrorHandler),
 		runtime.WithIncomingHeaderMatcher(func(h string) (string, bool) {

@@ -85,29 +85,32 @@ func chainOf(rows pgx.Rows, err error) (hashchain.Chain, error) {
 	return hashchain.Chain{Name: Chain, Links: links}, err
 }
 
-// appendChain inserts fresh transfers as the chain's next entries, under the chain's lock (pkg/hashchain/pgchain),
-// which is the last lock the ledger takes in a unit of work. Their times are truncated to microseconds first.
-func (s *Store) appendChain(ctx context.Context, fresh []ledger.Transfer) error {
-	seq, prev, err := pgchain.Next(ctx, s.q(ctx), Chain)
-	if err != nil {
-		return err
-	}
+// queueChain queues the inserts of fresh transfers as the chain's next entries after (seq−1, prev), which the
+// caller read under the chain's lock (pkg/hashchain/pgchain.Next), the last lock the ledger takes in a unit of
+// work; readChain reads their answers. Their times are already truncated to microseconds.
+func queueChain(b *pgx.Batch, seq int64, prev string, fresh []ledger.Transfer) {
 	for _, t := range fresh {
 		l := hashchain.Seal(Chain, seq, prev, hashchain.Link{Fields: ChainFields(t)})
-		// A transfer with this ID and other accounts, committed meanwhile by a transaction that did not need
-		// our locks, makes this a conflict: a reuse of the ID with another body.
-		tag, err := s.q(ctx).Exec(ctx, `INSERT INTO ledger_transfers (id, kind, debit_account, credit_account, amount_fen, pending_id, reason,
+		b.Queue(`INSERT INTO ledger_transfers (id, kind, debit_account, credit_account, amount_fen, pending_id, reason,
 			reference, requested_by, request_id, created_at, chain_seq, prev_hash, hash)
 			VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`,
 			t.ID, t.Kind, t.Debit, t.Credit, t.AmountFen, t.PendingID, t.Reason, t.Reference, t.RequestedBy, t.RequestID, t.CreatedAt,
 			l.Seq, l.Prev, l.Hash)
+		seq, prev = seq+1, l.Hash
+	}
+}
+
+func readChain(res pgx.BatchResults, fresh []ledger.Transfer) error {
+	for _, t := range fresh {
+		tag, err := res.Exec()
 		if err != nil {
 			return err
 		}
+		// A transfer with this ID and other accounts, committed meanwhile by a transaction that did not need
+		// our locks, makes this a conflict: a reuse of the ID with another body.
 		if tag.RowsAffected() == 0 {
 			return ledger.ErrTransferIDReused.With("transfer %s was made meanwhile with another body", t.ID)
 		}
-		seq, prev = seq+1, l.Hash
 	}
 	return nil
 }

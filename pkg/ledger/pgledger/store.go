@@ -5,6 +5,7 @@ package pgledger
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
@@ -123,6 +124,20 @@ func (s *Store) CreateTransfer(ctx context.Context, t ledger.Transfer) (ledger.T
 // Every account any of the transfers touches is locked up front, in one global order (see lockAccounts):
 // concurrent batches queue without deadlock, provided a transaction makes its transfers in one call.
 func (s *Store) CreateTransfers(ctx context.Context, ts ...ledger.Transfer) ([]ledger.Transfer, error) {
+	return s.CreateTransfersThen(ctx, Then{}, ts...)
+}
+
+// Then is what a caller sends in the round trip that writes the transfers, after their statements, so that
+// the locks the ledger holds (its accounts, its chain) are held for no more round trips than needed: Queue
+// adds the caller's statements to b, Read reads their answers in order from res. Both nil: nothing.
+type Then struct {
+	Queue func(b *pgx.Batch)
+	Read  func(res pgx.BatchResults) error
+}
+
+// CreateTransfersThen is CreateTransfers, with then's statements sent after the transfers' writes in the same
+// round trip (alone, when every transfer was already made), inside the same transaction.
+func (s *Store) CreateTransfersThen(ctx context.Context, then Then, ts ...ledger.Transfer) ([]ledger.Transfer, error) {
 	if len(ts) == 0 {
 		return nil, nil
 	}
@@ -147,20 +162,22 @@ func (s *Store) CreateTransfers(ctx context.Context, ts ...ledger.Transfer) ([]l
 				ts[i].Debit, ts[i].Credit, ts[i].AmountFen, ts[i].Reference = p.Debit, p.Credit, p.AmountFen, p.Reference
 			}
 		}
+		if then.Queue != nil && len(ts) == 1 && ts[0].Kind == ledger.Posted {
+			made, err := s.createPosted(ctx, ts[0], then)
+			out[0] = made
+			return err
+		}
 		var codes []string
 		for _, t := range ts {
 			codes = append(codes, t.Debit, t.Credit)
 		}
-		bal, err := s.lockAccounts(ctx, codes...)
-		if err != nil {
-			return err
-		}
 		// Under the locks, every competitor for these accounts has committed or waits for us: what is stored
-		// now settles retries and resolutions.
-		done, resolved, err := s.settled(ctx, ts)
+		// now settles retries and resolutions (read in the round trip that takes the locks).
+		locked, err := s.lockAccounts(ctx, ts, codes...)
 		if err != nil {
 			return err
 		}
+		bal, done, resolved := locked.balances, locked.done, locked.resolved
 		var fresh []ledger.Transfer
 		for i, t := range ts {
 			if prev, ok := done[t.ID]; ok {
@@ -188,7 +205,7 @@ func (s *Store) CreateTransfers(ctx context.Context, ts ...ledger.Transfer) ([]l
 			fresh = append(fresh, t)
 			out[i] = t
 		}
-		return s.write(ctx, fresh, bal)
+		return s.write(ctx, fresh, bal, locked, then)
 	})
 	if err != nil {
 		return nil, err
@@ -196,17 +213,25 @@ func (s *Store) CreateTransfers(ctx context.Context, ts ...ledger.Transfer) ([]l
 	return out, nil
 }
 
-// settled returns the transfers among ts already stored, and the pending transfers among those ts resolve
-// that are already resolved.
-func (s *Store) settled(ctx context.Context, ts []ledger.Transfer) (map[string]ledger.Transfer, map[string]bool, error) {
-	var ids, pendings []string
+// queueSettled queues the reads that find the transfers among ts already stored, and the pending transfers
+// among those ts resolve that are already resolved; readSettled reads their answers.
+func queueSettled(b *pgx.Batch, ts []ledger.Transfer) (pendings bool) {
+	var ids, ps []string
 	for _, t := range ts {
 		ids = append(ids, t.ID)
 		if t.Kind.Resolves() {
-			pendings = append(pendings, t.PendingID)
+			ps = append(ps, t.PendingID)
 		}
 	}
-	stored, err := collectTransfers(s.q(ctx).Query(ctx, `SELECT `+transferCols+` FROM ledger_transfers WHERE id = ANY($1)`, ids))
+	b.Queue(`SELECT `+transferCols+` FROM ledger_transfers WHERE id = ANY($1)`, ids)
+	if len(ps) > 0 {
+		b.Queue(`SELECT pending_id FROM ledger_transfers WHERE pending_id = ANY($1)`, ps)
+	}
+	return len(ps) > 0
+}
+
+func readSettled(res pgx.BatchResults, pendings bool) (map[string]ledger.Transfer, map[string]bool, error) {
+	stored, err := collectTransfers(res.Query())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -215,8 +240,8 @@ func (s *Store) settled(ctx context.Context, ts []ledger.Transfer) (map[string]l
 		done[t.ID] = t
 	}
 	resolved := map[string]bool{}
-	if len(pendings) > 0 {
-		rows, err := s.q(ctx).Query(ctx, `SELECT pending_id FROM ledger_transfers WHERE pending_id = ANY($1)`, pendings)
+	if pendings {
+		rows, err := res.Query()
 		if err != nil {
 			return nil, nil, err
 		}
@@ -232,68 +257,275 @@ func (s *Store) settled(ctx context.Context, ts []ledger.Transfer) (map[string]l
 }
 
 // write inserts the new transfers, as the next entries of the ledger's hash chain, and saves the balances they
-// changed.
-func (s *Store) write(ctx context.Context, fresh []ledger.Transfer, bal map[string]*ledger.Balance) error {
-	if len(fresh) == 0 {
+// changed, then sends then's statements, all in one round trip.
+func (s *Store) write(ctx context.Context, fresh []ledger.Transfer, bal map[string]*ledger.Balance, locked locked, then Then) error {
+	if len(fresh) == 0 && then.Queue == nil {
 		return nil
 	}
-	for i := range fresh {
-		fresh[i].CreatedAt = pgchain.Micro(fresh[i].CreatedAt) // as stored, so the hash is the stored row's
-	}
-	if err := s.appendChain(ctx, fresh); err != nil {
+	tx, err := batcherOf(ctx, s)
+	if err != nil {
 		return err
 	}
-	codes := make([]string, 0, len(bal))
-	for c := range bal {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	var dp, cp, dpe, cpe []int64
-	for _, c := range codes {
-		b := bal[c]
-		dp, cp, dpe, cpe = append(dp, b.DebitsPosted), append(cp, b.CreditsPosted), append(dpe, b.DebitsPending), append(cpe, b.CreditsPending)
-	}
-	_, err := s.q(ctx).Exec(ctx, `UPDATE ledger_accounts a SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe,
+	b := &pgx.Batch{}
+	if len(fresh) > 0 {
+		for i := range fresh {
+			fresh[i].CreatedAt = pgchain.Micro(fresh[i].CreatedAt) // as stored, so the hash is the stored row's
+		}
+		seq, prev := locked.seq, locked.prev
+		if !locked.chain {
+			if seq, prev, err = pgchain.Next(ctx, s.q(ctx), Chain); err != nil {
+				return err
+			}
+		}
+		// The transfers and the balances in one round trip, the chain's lock held.
+		queueChain(b, seq, prev, fresh)
+		codes := make([]string, 0, len(bal))
+		for c := range bal {
+			codes = append(codes, c)
+		}
+		slices.Sort(codes)
+		var dp, cp, dpe, cpe []int64
+		for _, c := range codes {
+			b := bal[c]
+			dp, cp, dpe, cpe = append(dp, b.DebitsPosted), append(cp, b.CreditsPosted), append(dpe, b.DebitsPending), append(cpe, b.CreditsPending)
+		}
+		b.Queue(`UPDATE ledger_accounts a SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe,
 		credits_pending = v.cpe FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS v (code, dp, cp, dpe, cpe)
 		WHERE a.code = v.code`, codes, dp, cp, dpe, cpe)
+	}
+	if then.Queue != nil {
+		then.Queue(b)
+	}
+	res := tx.SendBatch(ctx, b)
+	if len(fresh) > 0 {
+		err = readChain(res, fresh)
+		if err == nil {
+			_, err = res.Exec()
+		}
+	}
+	if err == nil && then.Read != nil {
+		err = then.Read(res)
+	}
+	if cerr := res.Close(); err == nil {
+		err = cerr
+	}
 	return err
 }
 
+// batcher is a transaction that sends statements in one round trip (pgx.Tx).
+type batcher interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// batcherOf is the transaction ctx carries (CreateTransfers always runs in one).
+func batcherOf(ctx context.Context, s *Store) (batcher, error) {
+	tx, ok := s.q(ctx).(batcher)
+	if !ok {
+		return nil, errors.New("pgledger: no transaction to send a batch in")
+	}
+	return tx, nil
+}
+
+// createPosted makes one posted transfer t and sends then's statements, all in one round trip: it creates the
+// accounts missing, locks the accounts in code order and reads them and what is stored of t (as lockAccounts),
+// takes the chain's lock, inserts t as the chain's next entry with its hash computed in SQL (pgchain.HashSQL)
+// and adds it to the balances only if the insert stored it, then runs then's statements. The answers are
+// checked here afterwards: the stored hash against hashchain's, the balances against the rules (and the
+// table's CHECK), a transfer made before under t's ID as a retry (answered with the stored transfer, then's
+// statements run as for any retry, the chain's lock held for nothing) or a reuse (TRANSFER_ID_REUSED). Any
+// failure fails the transaction, which the caller rolls back.
+func (s *Store) createPosted(ctx context.Context, t ledger.Transfer, then Then) (ledger.Transfer, error) {
+	codes := []string{t.Debit, t.Credit}
+	slices.Sort(codes)
+	negative := []bool{s.rules.MayGoNegative != nil && s.rules.MayGoNegative(codes[0]), s.rules.MayGoNegative != nil && s.rules.MayGoNegative(codes[1])}
+	tx, err := batcherOf(ctx, s)
+	if err != nil {
+		return ledger.Transfer{}, err
+	}
+	t.CreatedAt = pgchain.Micro(t.CreatedAt) // as stored, so the hash is the stored row's
+	fields := ChainFields(t)
+	chainPart, fieldsPart := pgchain.EncodingParts(Chain, fields...)
+	// The missing accounts are created first, by a statement of their own before any account is locked (see
+	// lockAccounts).
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO ledger_accounts (code, may_go_negative)
+		SELECT c.code, c.neg FROM unnest($1::text[], $2::bool[]) AS c (code, neg)
+		WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.code = c.code)
+		ORDER BY c.code
+		ON CONFLICT (code) DO NOTHING`, codes, negative)
+	b.Queue(`SELECT code, debits_posted, credits_posted, debits_pending, credits_pending
+		FROM ledger_accounts WHERE code = ANY($1) ORDER BY code FOR UPDATE`, codes)
+	b.Queue(`SELECT `+transferCols+` FROM ledger_transfers WHERE id = $1`, t.ID)
+	pgchain.QueueNext(b, Chain)
+	b.Queue(`WITH made AS (
+			INSERT INTO ledger_transfers (id, kind, debit_account, credit_account, amount_fen, reason, reference, requested_by, request_id,
+				created_at, chain_seq, prev_hash, hash)
+			SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint, $6::text, $7::text, $8::text, $9::text, $10::timestamptz, n.seq, n.prev, `+pgchain.HashSQL("n.prev", "n.seq", "$11", "$12")+`
+			FROM `+pgchain.NextSQL(Chain, "$13")+` AS n
+			ON CONFLICT DO NOTHING
+			RETURNING chain_seq, prev_hash, hash),
+		moved AS (
+			UPDATE ledger_accounts a SET debits_posted = a.debits_posted + CASE WHEN a.code = $3 THEN $5 ELSE 0 END,
+				credits_posted = a.credits_posted + CASE WHEN a.code = $4 THEN $5 ELSE 0 END
+			WHERE a.code IN ($3, $4) AND EXISTS (SELECT 1 FROM made)
+			RETURNING a.code)
+		SELECT chain_seq, prev_hash, hash, (SELECT count(*) FROM moved) FROM made`,
+		t.ID, string(t.Kind), t.Debit, t.Credit, t.AmountFen, t.Reason, t.Reference, t.RequestedBy, t.RequestID, t.CreatedAt,
+		chainPart, fieldsPart, hashchain.Genesis)
+	then.Queue(b)
+	res := tx.SendBatch(ctx, b)
+	defer res.Close()
+	if _, err := res.Exec(); err != nil {
+		return ledger.Transfer{}, err
+	}
+	balances, err := scanBalances(res.Query())
+	if err != nil {
+		return ledger.Transfer{}, err
+	}
+	if len(balances) != len(codes) {
+		return ledger.Transfer{}, errors.New("ledger: accounts missing after creation")
+	}
+	prev, already, err := s.storedOne(res)
+	if err != nil {
+		return ledger.Transfer{}, err
+	}
+	seq, prevHash, err := pgchain.ReadNext(res)
+	if err != nil {
+		return ledger.Transfer{}, err
+	}
+	// The rules, on the balances read under the locks: their refusal is the answer, whatever the CHECK says.
+	debit, credit := balances[t.Debit], balances[t.Credit]
+	ledger.Apply(&debit, &credit, t)
+	limit := s.rules.CheckLimit(t.Debit, debit)
+	if limit == nil {
+		limit = s.rules.CheckLimit(t.Credit, credit)
+	}
+	var l hashchain.Link
+	var moved int64
+	err = res.QueryRow().Scan(&l.Seq, &l.Prev, &l.Hash, &moved)
+	switch {
+	case already:
+		// Made meanwhile by a transaction that did not need our locks: nothing was inserted or moved.
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return ledger.Transfer{}, fmt.Errorf("ledger: transfer %s stored twice: %v", t.ID, err)
+		}
+		if !prev.SameBody(t) {
+			return ledger.Transfer{}, ledger.ErrTransferIDReused.With("transfer %s was made with another body", t.ID)
+		}
+		t = prev
+	case limit != nil:
+		return ledger.Transfer{}, limit
+	case err != nil:
+		return ledger.Transfer{}, err
+	case l.Seq != seq || l.Prev != prevHash || moved != 2:
+		return ledger.Transfer{}, fmt.Errorf("ledger: transfer %s stored as entry %d after %s moving %d accounts, not %d after %s", t.ID, l.Seq, l.Prev, moved, seq, prevHash)
+	case l.Hash != hashchain.Hash(l.Prev, hashchain.Encode(Chain, l.Seq, fields...)):
+		return ledger.Transfer{}, fmt.Errorf("ledger: transfer %s stored with hash %s, not hashchain's", t.ID, l.Hash)
+	}
+	if err := then.Read(res); err != nil {
+		return ledger.Transfer{}, err
+	}
+	return t, res.Close()
+}
+
+// storedOne reads the answer of a read of one transfer by ID: the stored transfer, if any.
+func (s *Store) storedOne(res pgx.BatchResults) (ledger.Transfer, bool, error) {
+	t, err := scanTransfer(res.QueryRow())
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ledger.Transfer{}, false, nil
+	}
+	return t, err == nil, err
+}
+
+// locked is what lockAccounts read under the account locks.
+type locked struct {
+	balances map[string]*ledger.Balance
+	done     map[string]ledger.Transfer // the transfers already stored
+	resolved map[string]bool            // the pending transfers already resolved
+	chain    bool                       // the chain's lock is held too, and seq and prev are its next entry's
+	seq      int64
+	prev     string
+}
+
 // lockAccounts returns the balances of the accounts, locked until the transaction ends, creating those used
-// for the first time. Every transaction takes its account rows in one global order (by code), so concurrent
+// for the first time, and what is already stored of ts (see queueSettled), read under the locks in the same
+// round trip. Every transaction takes its account rows in one global order (by code), so concurrent
 // transfers queue and never deadlock:
 //  1. the missing accounts are created first, in their own statement and in code order, before any account
 //     is locked (a row inserted by an uncommitted transaction is as good as locked by it: creating one after
 //     locking others breaks the order, which deadlocked the donations ledger about one run in twenty);
-//  2. then all the accounts are locked by one SELECT … ORDER BY code FOR UPDATE.
-func (s *Store) lockAccounts(ctx context.Context, codes ...string) (map[string]*ledger.Balance, error) {
+//  2. then all the accounts are locked by one SELECT … ORDER BY code FOR UPDATE, and the transfers already
+//     stored are read by the statements after it in the same pipeline (each takes its snapshot when it
+//     starts, after the locks are held). When none of ts was stored before the locks (read with step 1, the
+//     usual case: new transfers), the chain's lock and head are taken in that round trip too, after the
+//     accounts' as always; a transfer made meanwhile by another transaction then leaves the chain locked for
+//     nothing until the transaction ends, as a new transfer would have.
+func (s *Store) lockAccounts(ctx context.Context, ts []ledger.Transfer, codes ...string) (locked, error) {
 	codes = slices.Compact(slices.Sorted(slices.Values(codes)))
 	negative := make([]bool, len(codes))
 	for i, c := range codes {
 		negative[i] = s.rules.MayGoNegative != nil && s.rules.MayGoNegative(c)
 	}
+	ids := make([]string, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	tx, err := batcherOf(ctx, s)
+	if err != nil {
+		return locked{}, err
+	}
 	// Rows that exist are left alone (no lock, no wait); a row another transaction is creating makes this
 	// statement wait for it, in code order.
-	if _, err := s.q(ctx).Exec(ctx, `INSERT INTO ledger_accounts (code, may_go_negative)
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO ledger_accounts (code, may_go_negative)
 		SELECT c.code, c.neg FROM unnest($1::text[], $2::bool[]) AS c (code, neg)
 		WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.code = c.code)
 		ORDER BY c.code
-		ON CONFLICT (code) DO NOTHING`, codes, negative); err != nil {
-		return nil, err
+		ON CONFLICT (code) DO NOTHING`, codes, negative)
+	b.Queue(`SELECT EXISTS (SELECT 1 FROM ledger_transfers WHERE id = ANY($1))`, ids)
+	res := tx.SendBatch(ctx, b)
+	var stored bool
+	_, err = res.Exec()
+	if err == nil {
+		err = res.QueryRow().Scan(&stored)
 	}
-	balances, err := scanBalances(s.q(ctx).Query(ctx, `SELECT code, debits_posted, credits_posted, debits_pending, credits_pending
-		FROM ledger_accounts WHERE code = ANY($1) ORDER BY code FOR UPDATE`, codes))
+	if cerr := res.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
-		return nil, err
+		return locked{}, err
+	}
+
+	out := locked{chain: !stored}
+	b = &pgx.Batch{}
+	b.Queue(`SELECT code, debits_posted, credits_posted, debits_pending, credits_pending
+		FROM ledger_accounts WHERE code = ANY($1) ORDER BY code FOR UPDATE`, codes)
+	pendings := queueSettled(b, ts)
+	if out.chain {
+		pgchain.QueueNext(b, Chain)
+	}
+	res = tx.SendBatch(ctx, b)
+	balances, err := scanBalances(res.Query())
+	if err == nil {
+		out.done, out.resolved, err = readSettled(res, pendings)
+	}
+	if err == nil && out.chain {
+		out.seq, out.prev, err = pgchain.ReadNext(res)
+	}
+	if cerr := res.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return locked{}, err
 	}
 	if len(balances) != len(codes) {
-		return nil, errors.New("ledger: accounts missing after creation")
+		return locked{}, errors.New("ledger: accounts missing after creation")
 	}
-	locked := make(map[string]*ledger.Balance, len(balances))
+	out.balances = make(map[string]*ledger.Balance, len(balances))
 	for code, b := range balances {
-		locked[code] = &b
+		out.balances[code] = &b
 	}
-	return locked, nil
+	return out, nil
 }
 
 // scanBalances reads rows of (code, debits_posted, credits_posted, debits_pending, credits_pending).

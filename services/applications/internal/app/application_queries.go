@@ -109,26 +109,35 @@ func (s *Service) ListApplications(ctx context.Context, f ApplicationFilter) ([]
 	if err := ids.Parse("round_id", f.RoundID); err != nil {
 		return nil, err
 	}
+	f.OrgIDs = nil
+	if who.ReadsAll() {
+		// An application belongs to an existing round: only an empty page asks whether the round exists.
+		list, err := s.queries.ListApplications(ctx, f)
+		if err != nil || len(list) > 0 {
+			return list, err
+		}
+		if _, err := s.rounds.GetRound(ctx, f.RoundID); err != nil {
+			return nil, err
+		}
+		return list, nil
+	}
 	if _, err := s.rounds.GetRound(ctx, f.RoundID); err != nil {
 		return nil, err
 	}
-	f.OrgIDs = nil
-	if !who.ReadsAll() {
-		owned, err := s.orgs.OrganizationsOwnedBy(ctx, who.Subject)
+	owned, err := s.orgs.OrganizationsOwnedBy(ctx, who.Subject)
+	if err != nil {
+		return nil, err
+	}
+	if who.OrgID != "" && ids.Parse("org_id", who.OrgID) == nil {
+		owned = append(owned, who.OrgID)
+	}
+	f.OrgIDs = append([]string{}, owned...)
+	if asReviewer(who) {
+		sc, err := s.reviewerScope(ctx, who, f.RoundID)
 		if err != nil {
 			return nil, err
 		}
-		if who.OrgID != "" && ids.Parse("org_id", who.OrgID) == nil {
-			owned = append(owned, who.OrgID)
-		}
-		f.OrgIDs = append([]string{}, owned...)
-		if asReviewer(who) {
-			sc, err := s.reviewerScope(ctx, who, f.RoundID)
-			if err != nil {
-				return nil, err
-			}
-			return s.queries.ListReviewedApplications(ctx, f, sc)
-		}
+		return s.queries.ListReviewedApplications(ctx, f, sc)
 	}
 	return s.queries.ListApplications(ctx, f)
 }

@@ -3,12 +3,15 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/hashchain/pgchain"
+	"github.com/commonweal/commonweal/pkg/ledger"
+	"github.com/commonweal/commonweal/pkg/ledger/pgledger"
 	"github.com/commonweal/commonweal/services/donations/internal/app"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
 )
@@ -109,6 +112,87 @@ func (s *Store) PledgeByBankReference(ctx context.Context, ref string) (domain.P
 		return domain.Pledge{}, false, nil
 	}
 	return p, err == nil, err
+}
+
+// LockForDeposit reads and locks a pledge, and reads the pledge already confirmed under a bank reference (ok is
+// false when there is none), in one round trip of the context's transaction.
+func (s *Store) LockForDeposit(ctx context.Context, id, bankRef string) (p, other domain.Pledge, ok bool, err error) {
+	tx, err := s.batcher(ctx)
+	if err != nil {
+		return p, other, false, err
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+pledgeCols+` FROM pledges WHERE id = $1`+db.LockClause(true), id)
+	b.Queue(`SELECT `+pledgeCols+` FROM pledges WHERE bank_reference = $1`, bankRef)
+	res := tx.SendBatch(ctx, b)
+	defer res.Close()
+	if p, err = scanPledge(res.QueryRow()); err != nil {
+		return p, other, false, db.NotFound(err, "pledge", id)
+	}
+	other, err = scanPledge(res.QueryRow())
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, domain.Pledge{}, false, res.Close()
+	}
+	if err != nil {
+		return p, other, false, err
+	}
+	return p, other, true, res.Close()
+}
+
+// BookDeposit ends a confirmation's unit of work: it makes t in the ledger (pgledger), then appends e to the
+// pledges' audit trail (its hash chain, chains.go) and saves p with the year's next receipt number. The
+// ledger's writes, the event, the receipt counter and the pledge go in one round trip (pgledger.Then), the
+// event's hash computed in SQL (pgchain.Events.QueueAppend) so the chain needs no round trip of its own: the
+// shared locks (the accounts, the ledger's chain, the events' chain, the counter) are held for two round trips
+// and the commit, the counter for one statement and the commit. Numbers have no gap and no duplicate.
+func (s *Store) BookDeposit(ctx context.Context, p domain.Pledge, t ledger.Transfer, year int, e domain.PledgeEvent) (domain.Pledge, error) {
+	var n int64
+	var receipt string
+	var readEvent func(pgx.BatchResults) error
+	then := pgledger.Then{
+		Queue: func(b *pgx.Batch) {
+			readEvent = pledgeEvents.QueueAppend(b, pgchain.Event{Owner: e.PledgeID, Action: e.Action, At: e.At, By: e.By, RequestID: e.RequestID, Detail: e.Detail})
+			// The receipt number in domain.ReceiptNumber's format (year in 4 digits, number in at least 6), checked
+			// against it below.
+			b.Queue(`WITH n AS (INSERT INTO receipt_counters (year, last) VALUES ($12, 1)
+					ON CONFLICT (year) DO UPDATE SET last = receipt_counters.last + 1 RETURNING last)
+				UPDATE pledges SET state = $2, bank_reference = $3, deposited_amount_fen = $4, deposited_at = $5,
+				confirmed_at = $6, appraised_value_fen = $7, appraisal_notes = $8, appraised_at = $9, approved_at = $10, late = $11,
+				receipt_number = lpad($12::text, 4, '0') || '-' || lpad(n.last::text, greatest(6, length(n.last::text)), '0'),
+				refunded_at = $13, redirected_at = $14, redirect_application_id = $15 FROM n WHERE id = $1 RETURNING n.last, receipt_number`,
+				p.ID, p.State, nullString(p.BankReference), p.DepositedAmountFen, db.NullTime(p.DepositedAt), db.NullTime(p.ConfirmedAt),
+				p.AppraisedValueFen, p.AppraisalNotes, db.NullTime(p.AppraisedAt), db.NullTime(p.ApprovedAt), p.Late, year,
+				db.NullTime(p.RefundedAt), db.NullTime(p.RedirectedAt), nullString(p.RedirectApplicationID))
+		},
+		Read: func(res pgx.BatchResults) error {
+			if err := readEvent(res); err != nil {
+				return err
+			}
+			return res.QueryRow().Scan(&n, &receipt)
+		},
+	}
+	if _, err := s.Ledger.CreateTransfersThen(ctx, then, t); err != nil {
+		if uniqueViolation(err, "pledges_bank_reference_key") {
+			return domain.Pledge{}, domain.ErrBankReferenceConflict.With("bank reference %q was already confirmed for another pledge", p.BankReference)
+		}
+		return domain.Pledge{}, db.NotFound(err, "pledge", p.ID)
+	}
+	p.IssueReceipt(year, n)
+	if p.ReceiptNumber != receipt {
+		return domain.Pledge{}, fmt.Errorf("receipt number stored as %q, not %q", receipt, p.ReceiptNumber)
+	}
+	return p, nil
+}
+
+// batcher is the context's transaction, which sends statements in one round trip.
+func (s *Store) batcher(ctx context.Context) (interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}, error) {
+	tx, ok := s.q(ctx).(pgx.Tx)
+	if !ok {
+		return nil, errors.New("store: a batch needs the unit of work's transaction")
+	}
+	return tx, nil
 }
 
 // RecordEvent appends to a pledge's audit trail (append-only in the database), as the next entry of its hash

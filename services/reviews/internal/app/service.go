@@ -26,6 +26,7 @@ type Repository interface {
 	ShortlistRepository
 	ComplaintRepository
 	VoterRepository
+	VoteBatchRepository
 	VoterPurgeRepository
 	ResultsRepository
 	StatusRepository
@@ -64,7 +65,10 @@ type Config struct {
 	// ComplaintsPerDay is how many complaints one phone or organisation may lodge in any 24 hours
 	// (0: DefaultComplaintsPerDay).
 	ComplaintsPerDay int
-	Now              func() time.Time
+	// VoteBatch is the most votes one group commit writes (0: DefaultVoteBatch; negative: no group commit,
+	// each vote its own unit of work).
+	VoteBatch int
+	Now       func() time.Time
 }
 
 // Service is the use cases.
@@ -84,6 +88,7 @@ type Service struct {
 	panelScore PanelScoreRepository
 	privacy    VoterPrivacyRepository
 	outbox     Outbox
+	votes      *voteBatcher // nil without group commit
 	cfg        Config
 }
 
@@ -98,9 +103,16 @@ func New(cfg Config) *Service {
 	if cfg.ComplaintsPerDay == 0 {
 		cfg.ComplaintsPerDay = DefaultComplaintsPerDay
 	}
+	if cfg.VoteBatch == 0 {
+		cfg.VoteBatch = DefaultVoteBatch
+	}
 	r := cfg.Repo
-	return &Service{requests: cfg.Requests, rounds: r, panels: r, revPanels: r, recusals: r, scores: r, shortlists: r, complaints: r,
+	s := &Service{requests: cfg.Requests, rounds: r, panels: r, revPanels: r, recusals: r, scores: r, shortlists: r, complaints: r,
 		voters: r, purge: r, results: r, status: r, panelScore: r, privacy: r, outbox: cfg.Outbox, cfg: cfg}
+	if cfg.VoteBatch > 0 {
+		s.votes = newVoteBatcher(s, r, cfg.VoteBatch)
+	}
+	return s
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }

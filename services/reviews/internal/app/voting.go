@@ -210,11 +210,25 @@ type CastVote struct {
 }
 
 // CastVote casts a voter's vote for a shortlisted application while the round is in PROMOTION: one per voter
-// per application per calendar day in the round's time zone (the policy's allowance).
+// per application per calendar day in the round's time zone (the policy's allowance). A vote without a
+// request_id goes through the group commit (vote_batcher.go); the others, and malformed input, take the
+// per-vote path, with the same rules and answers.
 func (s *Service) CastVote(ctx context.Context, cmd CastVote) (domain.Vote, error) {
 	if cmd.VoterToken == "" {
 		return domain.Vote{}, domain.ErrVoterTokenInvalid
 	}
+	if s.votes != nil && cmd.Key.RequestID == "" && ids.Parse("round_id", cmd.RoundID) == nil && ids.Parse("application_id", cmd.ApplicationID) == nil {
+		v, queued, err := s.votes.cast(ctx, BatchVote{TokenHash: tokenHash(cmd.VoterToken),
+			Vote: domain.Vote{ID: ids.New(), RoundID: cmd.RoundID, ApplicationID: cmd.ApplicationID, ClientNetwork: identity.ClientNetwork(ctx)}})
+		if queued {
+			return v, err
+		}
+	}
+	return s.castVoteAlone(ctx, cmd)
+}
+
+// castVoteAlone casts one vote in its own unit of work.
+func (s *Service) castVoteAlone(ctx context.Context, cmd CastVote) (domain.Vote, error) {
 	voterID, err := s.voters.VoterByToken(ctx, tokenHash(cmd.VoterToken), s.now())
 	if err != nil {
 		return domain.Vote{}, err
@@ -236,7 +250,7 @@ func (s *Service) CastVote(ctx context.Context, cmd CastVote) (domain.Vote, erro
 	if r.Phase != domain.PhasePromotion {
 		return domain.Vote{}, domain.ErrVotingClosed.With("the round is in %s", r.Phase)
 	}
-	loc, err := time.LoadLocation(r.Policy.TimeZone)
+	loc, err := loadLocation(r.Policy.TimeZone)
 	if err != nil {
 		return domain.Vote{}, fmt.Errorf("round %s time zone: %w", r.ID, err)
 	}

@@ -1,0 +1,353 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/commonweal/commonweal/pkg/idempotency"
+	"github.com/commonweal/commonweal/services/reviews/internal/domain"
+)
+
+// Group commit of votes. During promotion the public votes in spikes, and one transaction per vote makes the
+// commit (its WAL flush) the cost of every vote. CastVote therefore hands a validated vote to the service's
+// vote batcher and waits: a runner takes every vote pending (up to Config.VoteBatch), writes them in one unit
+// of work and answers each caller once that unit of work has committed. A vote is acknowledged only after
+// its batch is durable; no artificial delay is added, batches form while the previous commit runs.
+//
+// A caller whose context ends while it waits gets its context's error, but its vote may still be stored when
+// its batch commits, as with any reply lost on the way (a client that retries sends a request_id).
+//
+// Votes that carry a request_id, and malformed input, keep the per-vote path (castVoteAlone).
+
+// DefaultVoteBatch is the most votes one group commit writes unless Config.VoteBatch says otherwise.
+const DefaultVoteBatch = 500
+
+// voteBatchTimeout bounds a batch's reads and unit of work; the batch never runs under a caller's context.
+const voteBatchTimeout = 30 * time.Second
+
+// errBatchPanicked answers the votes of a batch whose runner panicked (an internal error; none of them is
+// acknowledged).
+var errBatchPanicked = errors.New("the vote batch failed")
+
+// BatchVote is a vote of a group commit: the vote (its voter not yet known) and the hash of its voter token.
+type BatchVote struct {
+	Vote      domain.Vote
+	TokenHash []byte
+}
+
+// VoteCheck is what the database says of a vote a group commit did not insert.
+type VoteCheck struct {
+	// VoterID is the token's voter; "" when the token is unknown or expired at the vote's instant.
+	VoterID     string
+	OnShortlist bool
+}
+
+// VoteBatchRepository writes the votes of a group commit, each method one statement for the whole batch.
+type VoteBatchRepository interface {
+	// InsertVotesInSlot inserts each vote in the given slot of its voter's daily allowance for the
+	// application when its token is known and unexpired at the vote's CastAt, its application holds a place
+	// on the round's published shortlist and the slot is free; it returns the voter of each vote inserted, by
+	// vote ID.
+	InsertVotesInSlot(ctx context.Context, votes []BatchVote, slot int) (map[string]string, error)
+	// CheckVotes tells, for each vote in order, its token's voter and whether its application is on the
+	// round's published shortlist.
+	CheckVotes(ctx context.Context, votes []BatchVote) ([]VoteCheck, error)
+}
+
+// pendingVote is a vote waiting for its batch. Only the runner writes vote and err, before closing done.
+type pendingVote struct {
+	bv       BatchVote
+	perDay   int
+	done     chan struct{}
+	answered bool
+	vote     domain.Vote
+	err      error
+}
+
+func (p *pendingVote) answer(v domain.Vote, err error) {
+	if p.answered {
+		return
+	}
+	p.answered = true
+	p.vote, p.err = v, err
+	close(p.done)
+}
+
+// voteBatcher queues votes and runs one runner goroutine while any are queued.
+type voteBatcher struct {
+	s    *Service
+	repo VoteBatchRepository
+	max  int
+
+	mu      sync.Mutex
+	queue   []*pendingVote
+	running bool
+	idle    chan struct{} // closed when the current runner has exited
+	closed  bool
+}
+
+func newVoteBatcher(s *Service, repo VoteBatchRepository, max int) *voteBatcher {
+	return &voteBatcher{s: s, repo: repo, max: max}
+}
+
+// cast queues a vote and waits for its answer; queued is false when the batcher is closed (the caller then
+// takes the per-vote path).
+func (b *voteBatcher) cast(ctx context.Context, bv BatchVote) (v domain.Vote, queued bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return domain.Vote{}, true, err
+	}
+	p := &pendingVote{bv: bv, done: make(chan struct{})}
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return domain.Vote{}, false, nil
+	}
+	b.queue = append(b.queue, p)
+	if !b.running {
+		b.running, b.idle = true, make(chan struct{})
+		go b.run(b.idle)
+	}
+	b.mu.Unlock()
+	select {
+	case <-p.done:
+		return p.vote, true, p.err
+	case <-ctx.Done():
+		// The vote stays queued: it is stored if its batch commits, like a vote whose reply is lost.
+		return domain.Vote{}, true, ctx.Err()
+	}
+}
+
+// run writes batches until the queue is empty.
+func (b *voteBatcher) run(idle chan struct{}) {
+	for {
+		b.mu.Lock()
+		if len(b.queue) == 0 {
+			b.running = false
+			close(idle)
+			b.mu.Unlock()
+			return
+		}
+		n := min(len(b.queue), b.max)
+		batch := b.queue[:n:n]
+		if n == len(b.queue) {
+			b.queue = nil
+		} else {
+			b.queue = append([]*pendingVote(nil), b.queue[n:]...)
+		}
+		b.mu.Unlock()
+		b.process(batch)
+	}
+}
+
+// close makes later votes take the per-vote path and waits until every queued vote is answered.
+func (b *voteBatcher) close() {
+	b.mu.Lock()
+	b.closed = true
+	running, idle := b.running, b.idle
+	b.mu.Unlock()
+	if running {
+		<-idle
+	}
+}
+
+// DrainVotes is a background task of the service: when ctx ends (the service stops), it closes the vote
+// batcher and returns once every queued vote has been written and answered, so the graceful stop ends no
+// group commit half way. Votes arriving after that take the per-vote path.
+func (s *Service) DrainVotes(ctx context.Context) {
+	<-ctx.Done()
+	if s.votes != nil {
+		s.votes.close()
+	}
+}
+
+// roundState is a round as one batch read it.
+type roundState struct {
+	r   domain.Round
+	loc *time.Location
+	err error
+}
+
+// process writes one batch and answers each of its votes.
+func (b *voteBatcher) process(batch []*pendingVote) {
+	defer func() {
+		if r := recover(); r != nil {
+			slog.Error("vote batch panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			for _, p := range batch {
+				p.answer(domain.Vote{}, errBatchPanicked)
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), voteBatchTimeout)
+	defer cancel()
+
+	// The votes' instant is taken before the reads of their rounds. The applications service stamps the close
+	// of voting (the donation cutoff) in the unit of work that takes the round out of PROMOTION, and a read that
+	// still sees PROMOTION began before that unit of work committed; so a vote stamped before the read is, but
+	// for the milliseconds between the close's stamp and its commit, before the cutoff, and the results (which
+	// count the votes cast before the cutoff) count it. Stamping after the read would leave every vote of a
+	// batch whose read overlapped the close acknowledged but not counted.
+	now := b.s.now()
+	// (1) Each round of the batch is read once from the applications service, before any unit of work.
+	rounds := map[string]*roundState{}
+	for _, p := range batch {
+		id := p.bv.Vote.RoundID
+		if _, ok := rounds[id]; ok {
+			continue
+		}
+		st := &roundState{}
+		rounds[id] = st
+		if st.r, st.err = b.s.cfg.Apps.GetRound(ctx, id); st.err != nil {
+			continue
+		}
+		if st.r.Phase != domain.PhasePromotion {
+			st.err = domain.ErrVotingClosed.With("the round is in %s", st.r.Phase)
+			continue
+		}
+		if st.loc, st.err = loadLocation(st.r.Policy.TimeZone); st.err != nil {
+			st.err = fmt.Errorf("round %s time zone: %w", st.r.ID, st.err)
+		}
+	}
+	var open, refused []*pendingVote
+	for _, p := range batch {
+		p.bv.Vote.CastAt = now
+		st := rounds[p.bv.Vote.RoundID]
+		if st.err != nil {
+			refused = append(refused, p)
+			continue
+		}
+		p.bv.Vote.Day = domain.VoteDay(now, st.loc)
+		p.perDay = max(1, st.r.Policy.VotesPerVoterPerDay)
+		open = append(open, p)
+	}
+	b.refuse(ctx, refused, rounds)
+	b.commit(ctx, open)
+}
+
+// refuse answers the votes of rounds that cannot take votes: an unknown or expired token first, as the
+// per-vote path does, then the round's error.
+func (b *voteBatcher) refuse(ctx context.Context, votes []*pendingVote, rounds map[string]*roundState) {
+	if len(votes) == 0 {
+		return
+	}
+	checks, err := b.repo.CheckVotes(ctx, batchVotes(votes))
+	for k, p := range votes {
+		switch {
+		case err != nil:
+			p.answer(domain.Vote{}, err)
+		case checks[k].VoterID == "":
+			p.answer(domain.Vote{}, errTokenInvalid())
+		default:
+			p.answer(domain.Vote{}, rounds[p.bv.Vote.RoundID].err)
+		}
+	}
+}
+
+// commit is (2) and (3) of a batch: one unit of work that inserts every vote in the first free slot of its
+// voter's allowance, then, once committed, the answers. When the unit of work fails every vote of the batch
+// gets the error (none is stored).
+func (b *voteBatcher) commit(ctx context.Context, votes []*pendingVote) {
+	if len(votes) == 0 {
+		return
+	}
+	type outcome struct {
+		vote domain.Vote
+		err  error
+	}
+	out := make([]outcome, len(votes))
+	_, err := idempotency.Run(ctx, b.s.requests, idempotency.Key{}, func(ctx context.Context) (struct{}, error) {
+		pending := make([]int, len(votes))
+		for k := range pending {
+			pending[k] = k
+		}
+		for slot := 1; len(pending) > 0; slot++ {
+			bvs := make([]BatchVote, len(pending))
+			for j, k := range pending {
+				bvs[j] = votes[k].bv
+			}
+			inserted, err := b.repo.InsertVotesInSlot(ctx, bvs, slot)
+			if err != nil {
+				return struct{}{}, err
+			}
+			var missed []int
+			for _, k := range pending {
+				v := votes[k].bv.Vote
+				if voter, ok := inserted[v.ID]; ok {
+					v.VoterID = voter
+					out[k] = outcome{vote: v}
+				} else {
+					missed = append(missed, k)
+				}
+			}
+			if len(missed) == 0 {
+				break
+			}
+			// Why a vote was not inserted: its token, its application, or the slot was taken.
+			mv := make([]BatchVote, len(missed))
+			for j, k := range missed {
+				mv[j] = votes[k].bv
+			}
+			checks, err := b.repo.CheckVotes(ctx, mv)
+			if err != nil {
+				return struct{}{}, err
+			}
+			pending = pending[:0]
+			for j, k := range missed {
+				p := votes[k]
+				switch {
+				case checks[j].VoterID == "":
+					out[k] = outcome{err: errTokenInvalid()}
+				case !checks[j].OnShortlist:
+					out[k] = outcome{err: errNotOnShortlist(p.bv.Vote.ApplicationID)}
+				case slot >= p.perDay:
+					out[k] = outcome{err: domain.ErrAlreadyVoted.With("this voter already cast %d vote(s) for this application on %s", p.perDay, p.bv.Vote.Day)}
+				default:
+					pending = append(pending, k) // the next slot
+				}
+			}
+		}
+		return struct{}{}, nil
+	})
+	for k, p := range votes {
+		if err != nil {
+			p.answer(domain.Vote{}, err)
+		} else {
+			p.answer(out[k].vote, out[k].err)
+		}
+	}
+}
+
+func batchVotes(ps []*pendingVote) []BatchVote {
+	out := make([]BatchVote, len(ps))
+	for k, p := range ps {
+		out[k] = p.bv
+	}
+	return out
+}
+
+func errTokenInvalid() error {
+	return domain.ErrVoterTokenInvalid.With("the voter token is unknown or expired")
+}
+
+func errNotOnShortlist(applicationID string) error {
+	return domain.ErrNotOnShortlist.With("application %s is not on the round's published shortlist", applicationID)
+}
+
+// locations caches the time zones of rounds: time.LoadLocation reads the zone database each call.
+var locations sync.Map
+
+func loadLocation(name string) (*time.Location, error) {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(name, l)
+	return l, nil
+}
