@@ -23,9 +23,20 @@ build:
 run: build
 	@scripts/run.sh
 
+## demo: drive one complete round through the gateway at GATEWAY_URL (default :8080), starting the suite as `make run` does when none answers
+.PHONY: demo
+demo: build
+	@scripts/demo.sh
+
 ## test: unit, integration and end-to-end tests against a private PostgreSQL (or DATABASE_URL)
 test: $(BIN)/gotestsum
 	@scripts/test.sh $(PKGS)
+	@$(MAKE) --no-print-directory test-kubernetes
+
+## test-kubernetes: build every Kustomize overlay of deploy/kubernetes and check it offline (its own module, not in go.work)
+.PHONY: test-kubernetes
+test-kubernetes: $(BIN)/gotestsum
+	cd deploy/kubernetes && GOWORK=off ../../$(BIN)/gotestsum --format pkgname-and-test-fails -- -count=1 ./...
 
 ## test-race: $(BIN)/gotestsum unit and integration tests under the race detector (CI runs it too)
 test-race: $(BIN)/gotestsum
@@ -35,7 +46,7 @@ test-race: $(BIN)/gotestsum
 test-unit:
 	go test -short $(PKGS)
 
-## lint: go vet, go.mod/go.sum tidy in every module of go.work, and buf lint
+## lint: go vet, go.mod/go.sum tidy in every module of go.work (and deploy/kubernetes), and buf lint
 # Tidiness is checked per module with GOWORK=off, as a user of the module builds it (the replace directives
 # point at the sibling modules): go.mod and go.sum must be exactly what `go mod tidy` makes.
 lint: $(BIN)/buf
@@ -46,8 +57,16 @@ lint: $(BIN)/buf
 		(cd "$$dir" && GOWORK=off go mod tidy -diff) || untidy="$$untidy $${dir#$(CURDIR)/}"; \
 	done; \
 	if [ -n "$$untidy" ]; then echo "not tidy:$$untidy (run 'GOWORK=off go mod tidy' there)"; exit 1; fi
+	@echo "go vet, go mod tidy -diff: deploy/kubernetes (its own module, not in go.work)"
+	cd deploy/kubernetes && GOWORK=off go vet ./... && GOWORK=off go mod tidy -diff
 	scripts/protodeps.sh
 	$(BIN)/buf lint
+	scripts/openapi-lint.sh # Redocly CLI (pinned, from npm) on the committed API documents: zero errors
+
+## breaking: buf breaking (buf.yaml's FILE rules) of proto/ against the base commit (scripts/buf-breaking.sh says which)
+.PHONY: breaking
+breaking: $(BIN)/buf
+	scripts/buf-breaking.sh
 
 # gotestsum (pinned in tools/go.mod) runs go test and closes with a count of the tests run and failed.
 $(BIN)/gotestsum:
@@ -68,6 +87,7 @@ generate: tools
 	scripts/protodeps.sh
 	rm -rf gen/go/commonweal gateway/internal/openapi/commonweal.swagger.json
 	$(BIN)/buf generate
+	go run ./gateway/internal/openapi/cmd/openapigen gateway/internal/openapi # /healthz, error details; OpenAPI 3
 
 ## check-generated: fail when the committed generated code differs from what `make generate` makes
 check-generated: generate
@@ -106,7 +126,7 @@ $(BIN)/govulncheck: tools/go.mod
 	cd tools && GOWORK=off go build -o ../$(BIN)/ golang.org/x/vuln/cmd/govulncheck
 
 ## ci: what .ci/run does
-ci: lint check-generated vuln test test-race
+ci: lint breaking check-generated vuln test test-race
 
 ## bench-deposits: confirm BENCH_DEPOSITS cash deposits over gRPC (real donations + applications servers) and print confirmations/s
 BENCH_DEPOSITS ?= 2000
@@ -117,6 +137,16 @@ bench-deposits:
 BENCH_STATISTICS ?= 3
 bench-statistics:
 	PGTEST_DURABLE=1 go test -count=1 -timeout 60m -run '^$$' -bench '^BenchmarkStatistics$$' -benchtime $(BENCH_STATISTICS)x ./gateway/e2e/
+
+## grpcurl: call a service of `make run` directly with grpcurl (pinned in tools/go.mod), as the gateway with a dev
+## identity: make grpcurl SVC=applications ARGS='list'; ARGS="-d '{\"page_size\":5}' commonweal.applications.v1.ApplicationsService/ListRounds";
+## ROLES=FINANCE make grpcurl SVC=funding ARGS=... (scripts/grpcurl.sh says more)
+.PHONY: grpcurl
+grpcurl: $(BIN)/grpcurl
+	@scripts/grpcurl.sh "$(SVC)" $(ARGS)
+
+$(BIN)/grpcurl: tools/go.mod
+	cd tools && GOWORK=off go build -o ../$(BIN)/ github.com/fullstorydev/grpcurl/cmd/grpcurl
 
 clean:
 	rm -rf $(BIN) .cache

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/commonweal/commonweal/gateway/internal/auth"
 	"github.com/commonweal/commonweal/gateway/internal/httpapi"
+	"github.com/commonweal/commonweal/gateway/internal/votes"
 	applicationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/applications/v1"
 	donationsv1 "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
 	fundingv1 "github.com/commonweal/commonweal/gen/go/commonweal/funding/v1"
@@ -62,6 +64,14 @@ func registerAll(regs []register) register {
 }
 
 func main() {
+	// The vote spike allocates briskly: unless GOGC says otherwise, collect garbage half as often as Go's
+	// default, with a soft limit (unless GOMEMLIMIT) that keeps the heap well under the 160 MiB budget.
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(200)
+	}
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(128 << 20)
+	}
 	if err := run(context.Background(), os.Args[1:], os.LookupEnv, nil); err != nil && !errors.Is(err, config.ErrHelp) {
 		slog.Error("exiting", "error", err.Error())
 		os.Exit(1)
@@ -73,6 +83,7 @@ func main() {
 func run(ctx context.Context, args []string, lookup func(string) (string, bool), listening func(net.Addr)) error {
 	cfg := config.NewWith("gateway", lookup)
 	addr := cfg.String("GATEWAY_ADDR", "127.0.0.1:8080", "HTTP listen address")
+	adminAddr := cfg.String("ADMIN_ADDR", "", "listen address of the admin HTTP server: /metrics (Prometheus; OTEL_METRICS_EXPORTER=prometheus, the default); empty: none")
 	devMode := cfg.IsDev() // COMMONWEAL_MODE: production unless dev
 	mode := cfg.String("AUTH_MODE", cfg.Mode(), "follows COMMONWEAL_MODE: dev (HS256 dev key, POST /v1/dev/tokens; dev mode only) or production (tokens of the JWT_JWKS_* keys, JWT_ISSUER, JWT_AUDIENCE)")
 	devKey := cfg.Secret("DEV_JWT_KEY", "dev-jwt-key-change-me", "HS256 key of dev tokens (dev mode only)", config.DevOnly)
@@ -86,6 +97,8 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	proxyHeader := cfg.String("TRUSTED_PROXY_HEADER", httpapi.HeaderXForwardedFor, "the header the trusted proxies write the client address into: X-Forwarded-For or Forwarded (RFC 7239)")
 	reqTimeout := cfg.Duration("REQUEST_TIMEOUT", 30*time.Second, "longest time one HTTP request may take; its deadline travels to the services")
 	maxBody := cfg.Int("MAX_BODY_BYTES", 1<<20, "largest request body accepted, in bytes")
+	voteBatch := cfg.Int("VOTE_FORWARD_BATCH", votes.DefaultMax, "the most plain votes (no request_id) sent to reviews in one internal CastVotes call, 1 to 1000 (0: one CastVote call per vote)")
+	voteWindow := cfg.Duration("VOTE_FORWARD_WINDOW", votes.DefaultWindow, "how long a batch of votes waits for more after its first vote (VOTE_FORWARD_BATCH)")
 	httpTimeouts := serverTimeouts{ // a slowly trickled request or an idle connection is cut off (server.go)
 		ReadHeader: cfg.Duration(readHeaderTimeoutVar, 10*time.Second, "longest time to read a request's headers"),
 		Read:       cfg.Duration(readTimeoutVar, 30*time.Second, "longest time to read a whole request, body included (a slower client is cut off)"),
@@ -94,7 +107,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	}
 	backendAddrs := map[string]string{}
 	for _, svc := range services {
-		backendAddrs[svc.name] = cfg.String(strings.ToUpper(svc.name)+"_ADDR", addrs.Default[svc.name], "gRPC address of the "+svc.name+" service")
+		backendAddrs[svc.name] = cfg.String(strings.ToUpper(svc.name)+"_ADDR", addrs.Default[svc.name], "gRPC address of the "+svc.name+" service: host:port, dns:///name:port (every address of the name, round_robin) or static:///host1:port1,host2:port2")
 	}
 	tlsFiles := tlsconf.Settings(cfg) // mutual TLS to every service (pkg/tlsconf)
 	logLevel := cfg.String("LOG_LEVEL", "info", "debug, info, warn or error")
@@ -107,6 +120,9 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	proxies, err := httpapi.ParseProxies(trustedProxies, proxyHeader)
 	if err != nil {
 		return fmt.Errorf("TRUSTED_PROXIES / TRUSTED_PROXY_HEADER: %w", err)
+	}
+	if voteBatch < 0 || voteBatch > votes.MaxBatch || voteWindow < 0 {
+		return fmt.Errorf("VOTE_FORWARD_BATCH must be 0 to %d and VOTE_FORWARD_WINDOW not negative, not %d and %s", votes.MaxBatch, voteBatch, voteWindow)
 	}
 	httpTimeouts, err = httpTimeouts.resolve(reqTimeout)
 	if err != nil {
@@ -149,15 +165,27 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return err
 	}
 	defer shutdownTracing(context.Background())
+	metrics, err := telemetry.SetupMetrics(ctx, "gateway")
+	if err != nil {
+		return err
+	}
+	defer metrics.Shutdown(context.Background())
 
 	var backends []httpapi.Backend
+	var voteBatcher *votes.Batcher
 	for _, svc := range services {
 		// Each connection signs the end user's identity for its service only (identity.Issuer.DialOptions).
-		conn, err := grpcserver.Dial(backendAddrs[svc.name], tlsconf.ClientCredentials(tlsSrc, svc.name), issuer.DialOptions(svc.name)...)
+		conn, err := grpcserver.Dial(backendAddrs[svc.name], tlsconf.ClientCredentials(tlsSrc, svc.name),
+			append(issuer.DialOptions(svc.name), grpc.WithChainUnaryInterceptor(labelRoute))...)
 		if err != nil {
 			return err
 		}
 		defer conn.Close()
+		if svc.name == "reviews" && voteBatch > 0 {
+			// Closed before the connection, once the server has stopped: every queued vote is answered.
+			voteBatcher = votes.New(votes.Client(reviewsv1.NewReviewsServiceClient(conn)), votes.Options{Max: voteBatch, Window: voteWindow, Timeout: reqTimeout})
+			defer voteBatcher.Close()
+		}
 		backends = append(backends, httpapi.Backend{Name: svc.name, Conn: conn, Register: registerAll(svc.register)})
 	}
 	handler, err := httpapi.New(ctx, httpapi.Options{
@@ -169,6 +197,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		RateRules:      append(httpapi.VoteRules(voteRate, codeRate), httpapi.ComplaintRules(complaintRate)...),
 		Proxies:        proxies,
 		Backends:       backends,
+		Votes:          voteBatcher,
 	})
 	if err != nil {
 		return err
@@ -180,6 +209,23 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	}
 	srv := newServer(handler, httpTimeouts)
 	slog.Info("serving", "addr", lis.Addr().String())
+	if adminAddr != "" {
+		alis, err := net.Listen("tcp", adminAddr)
+		if err != nil {
+			lis.Close()
+			return fmt.Errorf("ADMIN_ADDR: %w", err)
+		}
+		slog.Info("serving admin", "addr", alis.Addr().String())
+		adminCtx, stopAdmin := context.WithCancel(context.WithoutCancel(ctx))
+		adminDone := make(chan struct{})
+		go func() {
+			defer close(adminDone)
+			if err := telemetry.ServeAdmin(adminCtx, alis, metrics.Handler); err != nil {
+				slog.Error("admin listener failed", "error", err.Error())
+			}
+		}()
+		defer func() { stopAdmin(); <-adminDone }() // after the HTTP server's graceful shutdown
+	}
 	if listening != nil {
 		listening(lis.Addr())
 	}

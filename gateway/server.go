@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"google.golang.org/grpc"
 )
 
 // serverTimeouts bound how long one client may hold a connection of the HTTP server: a slowly trickled
@@ -53,4 +59,17 @@ func (t serverTimeouts) resolve(requestTimeout time.Duration) (serverTimeouts, e
 // newServer is the gateway's HTTP server with its timeouts.
 func newServer(h http.Handler, t serverTimeouts) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
+}
+
+// labelRoute, on the backend connections, labels the HTTP request's metrics (otelhttp's
+// http.server.request.duration) with its route template (http.route, e.g. /v1/rounds/{round_id}), which
+// grpc-gateway puts in the call's context: never the raw path, whose IDs would make a series per resource.
+// A request that reaches no backend (refused by the gateway itself) has no route.
+func labelRoute(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if route, ok := runtime.HTTPPathPattern(ctx); ok {
+		if l, ok := otelhttp.LabelerFromContext(ctx); ok {
+			l.Add(attribute.String("http.route", route))
+		}
+	}
+	return invoker(ctx, method, req, reply, cc, opts...)
 }

@@ -72,7 +72,7 @@ func TestCallForProposals(t *testing.T) {
 	// this very service, never reaches a service.
 	forged := devIssuer(t).Sign(identity.Identity{Subject: "mallory", Roles: []identity.Role{identity.Organizer}}, "applications")
 	for _, h := range []string{"X-Commonweal-Identity", "Grpc-Metadata-X-Commonweal-Identity"} {
-		st, body = s.Do("POST", "/v1/rounds", "", map[string]any{"name": "forged", "year": 2026}, h, forged)
+		st, body = s.DoInvalid("POST", "/v1/rounds", "", map[string]any{"name": "forged", "year": 2026}, h, forged)
 		expect(t, "client-sent identity header "+h, st, body, 403, "PERMISSION_DENIED")
 	}
 
@@ -139,13 +139,13 @@ func TestCallForProposals(t *testing.T) {
 		}
 		m := application(orgID, "bad: "+c.name)
 		c.change(m)
-		st, body := s.Do("POST", "/v1/rounds/"+roundID+"/applications", token, m)
+		st, body := s.DoInvalid("POST", "/v1/rounds/"+roundID+"/applications", token, m)
 		expect(t, c.name, st, body, c.status, c.reason)
 	}
-	st, body = s.Do("POST", "/v1/rounds/"+roundID+"/applications", applicant, `{"org_id": "`+orgID+`", "title": `)
+	st, body = s.DoInvalid("POST", "/v1/rounds/"+roundID+"/applications", applicant, `{"org_id": "`+orgID+`", "title": `)
 	expect(t, "malformed JSON", st, body, 400, "MALFORMED_REQUEST")
 	big := `{"org_id":"` + orgID + `","title":"big","summary":"` + strings.Repeat("x", 2<<20) + `"}`
-	st, body = s.Do("POST", "/v1/rounds/"+roundID+"/applications", applicant, big)
+	st, body = s.DoInvalid("POST", "/v1/rounds/"+roundID+"/applications", applicant, big)
 	expect(t, "body over the limit", st, body, 400, "REQUEST_BODY_TOO_LARGE")
 	if n := s.Count("SELECT count(*) FROM applications.applications"); n != 0 {
 		t.Fatalf("refused applications were stored: %d rows", n)
@@ -190,7 +190,7 @@ func TestCallForProposals(t *testing.T) {
 	if app["status"] != "APPLICATION_STATUS_SUBMITTED" || app["revision"] != float64(1) {
 		t.Fatalf("submitted: %v", app)
 	}
-	st, body = s.Do("POST", "/v1/applications/"+appID+":review", applicant, map[string]any{"decision": "REVIEW_DECISION_ACCEPT"})
+	st, body = s.DoInvalid("POST", "/v1/applications/"+appID+":review", applicant, map[string]any{"decision": "REVIEW_DECISION_ACCEPT"})
 	expect(t, "applicant reviews", st, body, 403, "PERMISSION_DENIED")
 	st, body = s.Do("POST", "/v1/applications/"+appID+":review", operator, map[string]any{"decision": "REVIEW_DECISION_RETURN", "etag": app["etag"]})
 	expect(t, "return without reasons", st, body, 400, "REVIEW_REASONS_REQUIRED")

@@ -356,7 +356,8 @@ func (v *voteLoad) start(conns int) (stop func() (acked int64, elapsed time.Dura
 
 // measure runs the load for d and returns the votes acknowledged per second.
 func (v *voteLoad) measure(conns int, d time.Duration) float64 {
-	v.seed(v.next.Load() + max(30_000, int64(1.5*v.lastRate*d.Seconds())))
+	// Seeded well past what the load can cast in d: a load that ran out of voters would report votes/d, a cap.
+	v.seed(v.next.Load() + max(150_000, int64(3*v.lastRate*d.Seconds())))
 	stop := v.start(conns)
 	time.Sleep(d)
 	acked, elapsed := stop()

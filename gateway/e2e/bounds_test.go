@@ -50,7 +50,7 @@ func TestBoundedInput(t *testing.T) {
 	}
 	refused := func(what string, m map[string]any, reason, field string) {
 		t.Helper()
-		st, body := create(m)
+		st, body := s.DoInvalid("POST", "/v1/rounds/"+roundID+"/applications", applicant, m) // over a documented maximum
 		expect(t, what, st, body, 400, reason)
 		if got := violationField(body); got != field {
 			t.Fatalf("%s: the error names field %q, want %q: %v", what, got, field, body)
@@ -87,7 +87,7 @@ func TestBoundedInput(t *testing.T) {
 	}
 
 	// Query parameters are bounded as well.
-	st, body := s.Do("GET", "/v1/rounds?pageToken="+strings.Repeat("t", 513), organizer, nil)
+	st, body := s.DoInvalid("GET", "/v1/rounds?pageToken="+strings.Repeat("t", 513), organizer, nil)
 	expect(t, "a page token of 513 characters", st, body, 400, "FIELD_TOO_LONG")
 
 	// The OpenAPI document states the maxima partners code against.

@@ -76,7 +76,7 @@ func TestCatalogue(t *testing.T) {
 			etag = str(m["etag"])
 		}
 	}
-	st, body = s.Do("PATCH", "/v1/communities/610502009009", operator, map[string]any{"retired": true})
+	st, body = s.DoInvalid("PATCH", "/v1/communities/610502009009", operator, map[string]any{"retired": true})
 	expect(t, "retire without the etag", st, body, 400, "ETAG_REQUIRED")
 	st, body = s.Do("PATCH", "/v1/communities/610502009009", operator, map[string]any{"retired": true, "etag": etag})
 	expect(t, "retire", st, body, 200, "")
@@ -186,7 +186,7 @@ func TestCatalogue(t *testing.T) {
 	st, body = s.Do("POST", "/v1/organizations", registrar, map[string]any{"name": "未来", "kind": "ORGANIZATION_KIND_OTHER_UNIT", "uscc": usccLinwei,
 		"founding_date": time.Now().AddDate(0, 0, 3).Format(time.DateOnly)})
 	expect(t, "founded in the future", st, body, 400, "FOUNDING_DATE_IN_FUTURE")
-	st, body = s.Do("POST", "/v1/organizations/"+orgID+":verify", operator, map[string]any{})
+	st, body = s.DoInvalid("POST", "/v1/organizations/"+orgID+":verify", operator, map[string]any{})
 	expect(t, "verify without evidence", st, body, 400, "VERIFICATION_EVIDENCE_REQUIRED")
 	st, org = s.Do("POST", "/v1/organizations/"+orgID+":verify", operator, map[string]any{"evidence": verificationEvidence})
 	expect(t, "verify", st, org, 200, "")

@@ -72,7 +72,7 @@ func TestVerifiedComplaintsMergeAndBulkResolve(t *testing.T) {
 	expect(t, "organizer merges", st, body, 403, "PERMISSION_DENIED")
 	st, body = s.Do("POST", mergePath, w.operator, map[string]any{"duplicate_complaint_ids": []string{fromA[1], str(byOrg["id"])}, "reason": "same facts"})
 	expect(t, "merge a complaint about another application", st, body, 400, "COMPLAINT_NOT_DUPLICATE")
-	st, body = s.Do("POST", mergePath, w.operator, map[string]any{"duplicate_complaint_ids": fromA[1:]})
+	st, body = s.DoInvalid("POST", mergePath, w.operator, map[string]any{"duplicate_complaint_ids": fromA[1:]})
 	expect(t, "merge without reason", st, body, 400, "REASON_REQUIRED")
 	if n := s.Count(`SELECT count(*) FROM reviews.complaints WHERE round_id = $1 AND state = 'OPEN'`, w.roundID); n != 5 {
 		t.Fatalf("open complaints after refused merges: %d, want 5", n)
@@ -105,7 +105,7 @@ func TestVerifiedComplaintsMergeAndBulkResolve(t *testing.T) {
 	st, body = s.Do("POST", resolvePath, w.operator, map[string]any{"complaint_ids": append(append([]string{}, rest...), fromA[1]), "outcome": "COMPLAINT_OUTCOME_DISMISSED",
 		"reason": "checked with the applicants"})
 	expect(t, "bulk resolution naming a merged complaint", st, body, 412, "COMPLAINT_NOT_OPEN")
-	st, body = s.Do("POST", resolvePath, w.operator, map[string]any{"complaint_ids": rest, "outcome": "COMPLAINT_OUTCOME_DISMISSED"})
+	st, body = s.DoInvalid("POST", resolvePath, w.operator, map[string]any{"complaint_ids": rest, "outcome": "COMPLAINT_OUTCOME_DISMISSED"})
 	expect(t, "bulk resolution without reason", st, body, 400, "REASON_REQUIRED")
 	st, body = s.Do("POST", resolvePath, w.operator, map[string]any{"complaint_ids": rest, "application_id": A, "outcome": "COMPLAINT_OUTCOME_DISMISSED", "reason": "x"})
 	expect(t, "bulk resolution naming complaints and an application", st, body, 400, "COMPLAINT_SELECTION_INVALID")

@@ -125,7 +125,7 @@ func TestDisclosureFeeds(t *testing.T) {
 	other := donorToken(t, s, "fd-other-donor", "00000000-0000-4000-8000-000000000001")
 	st, body = s.Do("GET", "/v1/donors/"+donorID+"/disclosures", other, nil)
 	expect(t, "another donor's feed", st, body, 404, "DONOR_NOT_FOUND")
-	st, body = s.Do("GET", "/v1/donors/"+donorID+"/disclosures", "", nil)
+	st, body = s.DoInvalid("GET", "/v1/donors/"+donorID+"/disclosures", "", nil)
 	expect(t, "an anonymous caller's donor feed", st, body, 403, "PERMISSION_DENIED")
 
 	// No personal number, phone or payee account anywhere (the idea-only applicant is an individual).

@@ -46,12 +46,18 @@ const (
 	topupCapFen = 300_000_00
 )
 
-// governmentShare is the quote's match + top-up for budget B and confirmed donations D (DOMAIN.md §3 funding):
+// quote is the funding quote for budget B and confirmed donations D (DOMAIN.md §3 funding):
 // match = min(2D, match cap, max(0, B − D)), top-up = min(max(0, B − D − match), top-up cap).
-func governmentShare(budgetFen, donationsFen int64) int64 {
+func quote(budgetFen, donationsFen int64) (match, topup int64) {
 	gap := max(0, budgetFen-donationsFen)
-	match := min(2*donationsFen, matchCapFen, gap)
-	topup := min(max(0, gap-match), topupCapFen)
+	match = min(2*donationsFen, matchCapFen, gap)
+	topup = min(max(0, gap-match), topupCapFen)
+	return match, topup
+}
+
+// governmentShare is the quote's match + top-up.
+func governmentShare(budgetFen, donationsFen int64) int64 {
+	match, topup := quote(budgetFen, donationsFen)
 	return match + topup
 }
 

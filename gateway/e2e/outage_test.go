@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -38,10 +39,15 @@ func (s *Suite) health() (int, map[string]string) {
 		s.t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.checkAPI(resp.Request, false, resp, raw) // openapi_validate_test.go
 	var body struct {
 		Services map[string]string `json:"services"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+	if err := json.Unmarshal(raw, &body); err != nil {
 		s.t.Fatal(err)
 	}
 	return resp.StatusCode, body.Services

@@ -77,7 +77,7 @@ func TestPartnerConsent(t *testing.T) {
 	created := b["etag"]
 
 	// Submit and review need the etag of the version read.
-	st, body = s.Do("POST", "/v1/applications/"+B+":submit", person, map[string]any{})
+	st, body = s.DoInvalid("POST", "/v1/applications/"+B+":submit", person, map[string]any{})
 	expect(t, "submit without an etag", st, body, 400, "ETAG_REQUIRED")
 	st, b = s.Do("PATCH", "/v1/applications/"+B, person, map[string]any{"etag": created, "summary": "A garden tended with the elderly."})
 	expect(t, "B revised", st, b, 200, "")
@@ -86,7 +86,7 @@ func TestPartnerConsent(t *testing.T) {
 	revised := b["etag"]
 	st, b = s.Do("POST", "/v1/applications/"+B+":submit", person, map[string]any{"etag": revised})
 	expect(t, "B submits", st, b, 200, "")
-	st, body = s.Do("POST", "/v1/applications/"+B+":review", operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT"})
+	st, body = s.DoInvalid("POST", "/v1/applications/"+B+":review", operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT"})
 	expect(t, "review without an etag", st, body, 400, "ETAG_REQUIRED")
 	st, body = s.Do("POST", "/v1/applications/"+B+":review", operator, map[string]any{"decision": "REVIEW_DECISION_ACCEPT", "etag": revised})
 	expect(t, "review with a stale etag", st, body, 409, "ETAG_MISMATCH")
@@ -150,7 +150,7 @@ func TestPartnerConsent(t *testing.T) {
 	}
 
 	// Withdrawing needs a reason; withdrawn, B is idea-only again — as the reviews service reads it.
-	st, body = s.Do("POST", "/v1/applications/"+B+":withdrawPartnership", partner, map[string]any{})
+	st, body = s.DoInvalid("POST", "/v1/applications/"+B+":withdrawPartnership", partner, map[string]any{})
 	expect(t, "withdraw without a reason", st, body, 400, "REASON_REQUIRED")
 	st, body = s.Do("POST", "/v1/applications/"+B+":withdrawPartnership", partner, map[string]any{"reason": "our board declined"})
 	expect(t, "the partner withdraws", st, body, 200, "")

@@ -385,7 +385,7 @@ func TestReviews(t *testing.T) {
 	if cs, _ := body["complaints"].([]any); len(cs) != 2 || cs[0].(map[string]any)["contact"] != "" {
 		t.Fatalf("complaints the auditor reads: %v", body)
 	}
-	st, body = s.Do("GET", "/v1/rounds/"+w.roundID+"/complaints", "", nil)
+	st, body = s.DoInvalid("GET", "/v1/rounds/"+w.roundID+"/complaints", "", nil)
 	expect(t, "anonymous lists complaints", st, body, 403, "PERMISSION_DENIED")
 	st, body = s.Do("GET", "/v1/rounds/"+w.roundID+"/complaints", applicant, nil)
 	expect(t, "applicant lists complaints", st, body, 403, "PERMISSION_DENIED")
@@ -397,7 +397,7 @@ func TestReviews(t *testing.T) {
 
 	st, body = s.Do("POST", "/v1/complaints/"+str(c1["id"])+":resolve", applicant, map[string]any{"outcome": "COMPLAINT_OUTCOME_UPHELD", "reason": "x"})
 	expect(t, "applicant resolves", st, body, 403, "PERMISSION_DENIED")
-	st, body = s.Do("POST", "/v1/complaints/"+str(c1["id"])+":resolve", w.operator, map[string]any{"outcome": "COMPLAINT_OUTCOME_UPHELD"})
+	st, body = s.DoInvalid("POST", "/v1/complaints/"+str(c1["id"])+":resolve", w.operator, map[string]any{"outcome": "COMPLAINT_OUTCOME_UPHELD"})
 	expect(t, "resolve without reason", st, body, 400, "REASON_REQUIRED")
 	st, body = s.Do("POST", "/v1/complaints/"+str(c1["id"])+":resolve", w.operator, map[string]any{"outcome": "COMPLAINT_OUTCOME_UPHELD", "reason": "team members confirmed absent"})
 	expect(t, "uphold", st, body, 200, "")

@@ -104,7 +104,7 @@ func TestRoundsCatalogue(t *testing.T) {
 	st, body = s.Do("PATCH", "/v1/rounds/"+str(unnoticed["id"]), organizer, map[string]any{"etag": unnoticed["etag"], "policy": policy(),
 		"notice": map[string]any{"title": "公告", "body": "正文", "attachments": []any{map[string]any{"name": "a.pdf", "uri": "http://files.example.cn/a.pdf"}}}})
 	expect(t, "notice with an http attachment", st, body, 400, "INVALID_NOTICE")
-	st, body = s.Do("POST", "/v1/rounds", organizer, map[string]any{"name": "x", "year": 2026, "guidance": map[string]any{"title": strings.Repeat("指", 201)}})
+	st, body = s.DoInvalid("POST", "/v1/rounds", organizer, map[string]any{"name": "x", "year": 2026, "guidance": map[string]any{"title": strings.Repeat("指", 201)}})
 	expect(t, "guidance with a long title", st, body, 400, "FIELD_TOO_LONG") // over the documented maxLength (pkg/bounds)
 	st, noticed := s.Do("PATCH", "/v1/rounds/"+str(unnoticed["id"]), organizer, map[string]any{"etag": unnoticed["etag"], "policy": policy(), "notice": roundNotice()})
 	expect(t, "add the notice", st, noticed, 200, "")

@@ -177,6 +177,8 @@ type Options struct {
 	DBURL      string   // the database every service uses (one schema each)
 	Env        []string // extra environment of every service
 	GatewayEnv []string // extra environment of the gateway
+	// ServiceEnv, when set, adds environment to one service (after Env): e.g. its own ADMIN_ADDR.
+	ServiceEnv func(svc string) []string
 }
 
 // StartWith launches every service and the gateway on the given database.
@@ -209,7 +211,11 @@ func StartWith(t testing.TB, o Options) *Suite {
 	for _, svc := range suiteServices {
 		env := append(append([]string{}, common...), strings.ToUpper(svc)+"_GRPC_ADDR="+listen[svc])
 		env = append(env, devpki.Env(certDir, svc)...)
-		s.spawn(svc, nil, append(env, o.Env...)...)
+		env = append(env, o.Env...)
+		if o.ServiceEnv != nil {
+			env = append(env, o.ServiceEnv(svc)...)
+		}
+		s.spawn(svc, nil, env...)
 	}
 	gwAddr := freeAddr(t)
 	// Complaints are not rate-limited unless a test asks (GatewayEnv comes last and wins): tests lodge several
@@ -312,12 +318,14 @@ func (s *Suite) Do(method, path, token string, body any, headers ...string) (int
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	badInput := markedInvalid(req) // DoInvalid: only the answer is checked against the document
 	resp, err := s.Client.Do(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	s.checkAPI(req, badInput, resp, raw) // openapi_validate_test.go
 	out := map[string]any{}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out); err != nil {

@@ -71,7 +71,7 @@ func TestSupervision(t *testing.T) {
 	expect(t, "another team reads the evaluations", st, body, 404, "PROJECT_NOT_FOUND")
 	st, body = s.Do("POST", reports, f.operator, report)
 	expect(t, "the operator files a team's report", st, body, 403, "PERMISSION_DENIED")
-	st, body = s.Do("POST", reports, "", report)
+	st, body = s.DoInvalid("POST", reports, "", report)
 	expect(t, "anonymous report", st, body, 403, "PERMISSION_DENIED")
 
 	// A second report of the period is an update that needs the etag; every revision is kept.
@@ -118,7 +118,7 @@ func TestSupervision(t *testing.T) {
 			m[k] = v
 		}
 		bad.change(m)
-		st, body := s.Do("POST", reports, teamA, m)
+		st, body := s.DoInvalid("POST", reports, teamA, m)
 		expect(t, bad.what, st, body, 400, bad.reason)
 	}
 	st, body = s.Do("POST", "/v1/projects/not-an-id/monthlyReports", teamA, report)

@@ -62,7 +62,7 @@ func TestVoteAnomaliesAndVoiding(t *testing.T) {
 	}
 
 	anomaliesPath := "/v1/rounds/" + w.roundID + "/voteAnomalies?min_network_voters=5&min_burst_votes=5&burst_window_seconds=86400"
-	st, body = s.Do("GET", anomaliesPath, "", nil)
+	st, body = s.DoInvalid("GET", anomaliesPath, "", nil)
 	expect(t, "the public lists vote anomalies", st, body, 403, "PERMISSION_DENIED")
 	st, body = s.Do("GET", "/v1/rounds/"+w.roundID+"/voteAnomalies?min_burst_votes=-1", w.operator, nil)
 	expect(t, "negative threshold", st, body, 400, "INVALID_THRESHOLD")
@@ -105,7 +105,7 @@ func TestVoteAnomaliesAndVoiding(t *testing.T) {
 	expect(t, "the organizer voids votes", st, body, 403, "PERMISSION_DENIED")
 	st, body = s.Do("POST", voidPath, w.operator, map[string]any{"vote_ids": append(slices.Clone(burst), "00000000-0000-4000-8000-00000000abcd"), "reason": reason})
 	expect(t, "void with a vote that is not the round's", st, body, 404, "VOTE_NOT_FOUND")
-	st, body = s.Do("POST", voidPath, w.operator, map[string]any{"vote_ids": burst})
+	st, body = s.DoInvalid("POST", voidPath, w.operator, map[string]any{"vote_ids": burst})
 	expect(t, "void without a reason", st, body, 400, "REASON_REQUIRED")
 	if after := tallies(t, s, w.roundID); after[B] != "6" {
 		t.Fatalf("refused voids changed the tallies: %v", after)
@@ -161,7 +161,7 @@ func TestVoteAnomaliesAndVoiding(t *testing.T) {
 	if !slices.Equal(slices.Sorted(slices.Values(voided)), slices.Sorted(slices.Values(burst))) || str(body["nextPageToken"]) != "" {
 		t.Fatalf("voided votes %v, want the burst %v", voided, burst)
 	}
-	st, body = s.Do("GET", "/v1/rounds/"+w.roundID+"/voidedVotes", "", nil)
+	st, body = s.DoInvalid("GET", "/v1/rounds/"+w.roundID+"/voidedVotes", "", nil)
 	expect(t, "the public lists voided votes", st, body, 403, "PERMISSION_DENIED")
 
 	if left := signals(w.operator); len(left) != 0 {

@@ -39,6 +39,18 @@ type Loader struct {
 	lookup  func(string) (string, bool)
 	mode    string
 	secrets []secretValue // given in production mode, checked by Check
+	// requireOnly, when set, names the only secrets production requires (RequireOnly).
+	requireOnly map[string]bool
+}
+
+// RequireOnly narrows production's required secrets, from now on, to the named ones: for a command that uses
+// no others (a service's `migrate` needs its database's, not the keys it serves with). Secrets that are given
+// are still checked (length, development values).
+func (l *Loader) RequireOnly(names ...string) {
+	l.requireOnly = map[string]bool{}
+	for _, n := range names {
+		l.requireOnly[n] = true
+	}
 }
 
 // New returns a loader reading the process environment.
@@ -90,7 +102,7 @@ func (l *Loader) Secret(name, def, usage string, opts ...SecretOption) string {
 		return v
 	case dev:
 		return def
-	case def != "":
+	case def != "" && (l.requireOnly == nil || l.requireOnly[name]):
 		l.errs = append(l.errs, fmt.Errorf("%s: %w (set %s or %s_FILE; %s=%s uses development values)", name, ErrSecretMissing, name, name, ModeVar, Dev))
 	}
 	return ""

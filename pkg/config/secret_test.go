@@ -81,3 +81,28 @@ func TestSecretProductionRules(t *testing.T) {
 		})
 	}
 }
+
+// A command that needs only some secrets (a service's `migrate`) starts in production without the others,
+// but still needs the named ones and still refuses a given secret that breaks the rules.
+func TestRequireOnly(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		env     map[string]string
+		wantErr error
+	}{
+		{name: "the named secret given, the other not", env: map[string]string{"DB_PASSWORD": "sixteen-bytes!!!"}},
+		{name: "the named secret missing", env: map[string]string{}, wantErr: ErrSecretMissing},
+		{name: "an unnamed secret given with a dev value", env: map[string]string{"DB_PASSWORD": "sixteen-bytes!!!", "PAGE_TOKEN_KEY": "dev-page-token-key-change-me"}, wantErr: ErrSecretDevValue},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := NewWith("svc", func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			l.RequireOnly("DB_PASSWORD")
+			l.Secret("DB_PASSWORD", "svc-dev", "password")
+			l.Secret("PAGE_TOKEN_KEY", "dev-page-token-key-change-me", "key", MinLen(KeyMin))
+			err := l.Check(nil)
+			if tc.wantErr == nil && err != nil || tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+				t.Fatalf("Check: %v, want %v", err, tc.wantErr)
+			}
+		})
+	}
+}

@@ -72,7 +72,7 @@ func TestOpen(t *testing.T) {
 	var traced bool
 	for _, sp := range rec.Ended() {
 		for _, kv := range sp.Attributes() {
-			if kv.Key == "db.statement" && kv.Value.AsString() == "SELECT current_user, current_schema()" && sp.Name() == "SQL SELECT" {
+			if kv.Key == "db.query.text" && kv.Value.AsString() == "SELECT current_user, current_schema()" && sp.Name() == "SQL SELECT" {
 				traced = true
 			}
 		}

@@ -70,13 +70,14 @@ func New(creds credentials.TransportCredentials, users *identity.Verifier, opts 
 	// caller is told PERMISSION_DENIED whatever it sent).
 	unary = append(unary, bounds.UnaryServerInterceptor())
 	stream = append(stream, bounds.StreamServerInterceptor())
-	g := grpc.NewServer(
+	g := grpc.NewServer(append([]grpc.ServerOption{
 		grpc.Creds(creds),
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
-	)
+	}, serverKeepalive()...)...)
 	h := health.NewServer()
+	h.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING) // until Serve
 	healthpb.RegisterHealthServer(g, h)
 	if reflect {
 		reflection.Register(g)
@@ -164,23 +165,26 @@ func logUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler 
 	return resp, err
 }
 
-// Dial opens a traced client connection to a service over the transport creds (tlsconf.ClientCredentials
+// Dial opens a traced client connection to a service (addr: host:port, dns:///name:port for every address
+// of a name, or static:///host1:port1,host2:port2; calls are balanced round_robin, safe calls retried on
+// UNAVAILABLE, connections kept alive: dial.go) over the transport creds (tlsconf.ClientCredentials
 // naming the service), with further options (the gateway's: identity.Issuer.DialOptions, which sign the end
 // user's identity for that service into each call).
 func Dial(addr string, creds credentials.TransportCredentials, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
-	return grpc.NewClient(addr, append([]grpc.DialOption{grpc.WithStatsHandler(otelgrpc.NewClientHandler()), grpc.WithTransportCredentials(creds)}, opts...)...)
+	base := append(clientOptions(), grpc.WithStatsHandler(otelgrpc.NewClientHandler()), grpc.WithTransportCredentials(creds))
+	return grpc.NewClient(addr, append(base, opts...)...)
 }
 
-// DialAs opens a traced client connection of one service to another over the transport creds, whose client
-// certificate names the calling service: the callee knows the caller from it, so the calls carry no identity
-// of their own. A call without a deadline, or with a later one, gets callTimeout (CallTimeout when 0): one slow
+// DialAs opens a traced client connection of one service to another (addresses and options as Dial's) over
+// the transport creds, whose client certificate names the calling service: the callee knows the caller from
+// it, so the calls carry no identity of their own. A call without a deadline, or with a later one, gets callTimeout (CallTimeout when 0): one slow
 // peer must not hold a request for long.
 func DialAs(addr string, creds credentials.TransportCredentials, callTimeout time.Duration) (*grpc.ClientConn, error) {
 	if callTimeout <= 0 {
 		callTimeout = CallTimeout
 	}
-	return grpc.NewClient(addr, grpc.WithStatsHandler(otelgrpc.NewClientHandler()), grpc.WithTransportCredentials(creds),
-		grpc.WithChainUnaryInterceptor(withDefaultTimeout(callTimeout)))
+	return grpc.NewClient(addr, append(clientOptions(), grpc.WithStatsHandler(otelgrpc.NewClientHandler()), grpc.WithTransportCredentials(creds),
+		grpc.WithChainUnaryInterceptor(withDefaultTimeout(callTimeout)))...)
 }
 
 // CallTimeout is the default bound of one service-to-service call.

@@ -15,6 +15,7 @@ import (
 	"github.com/commonweal/commonweal/pkg/config"
 	"github.com/commonweal/commonweal/pkg/pgtest"
 	"github.com/commonweal/commonweal/pkg/tlsconf/devpki"
+	"github.com/jackc/pgx/v5"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -99,6 +100,9 @@ func TestServiceRefusesProductionWithoutProperSecrets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		for _, args := range [][]string{{"migrate"}, {"serve"}} {
+			if args[0] == "migrate" && tt.value == "" && tt.variable != "DATABASE_URL" && tt.variable != "PRODCHECK_DB_PASSWORD" {
+				continue // migrate needs only the database's secrets (TestMigrateNeedsOnlyTheDatabaseSecrets)
+			}
 			t.Run(tt.name+"/"+args[0], func(t *testing.T) {
 				env := properSecrets()
 				env[tt.variable] = tt.value
@@ -161,5 +165,26 @@ func TestServiceStartsInProductionWithProperSecrets(t *testing.T) {
 		if want := env["PRODCHECK_HMAC_KEY"]; want == "" && own != "dev-prodcheck-hmac-key-change-me" || want != "" && own != want {
 			t.Errorf("%v: the service's own secret was not read", step.args)
 		}
+	}
+}
+
+// A migration job is given the admin database URL and the runtime role's password only: the keys the service
+// serves with stay out of it.
+func TestMigrateNeedsOnlyTheDatabaseSecrets(t *testing.T) {
+	_, dbURL := pgtest.NewTemplate("service_prodcheck", func(context.Context, string, string) error { return nil }).Database(t)
+	setProductionEnv(t, map[string]string{"DB_TLS_WAIVED": "true", "DATABASE_URL": dbURL, "PRODCHECK_DB_PASSWORD": randomKey()[:20],
+		"GATEWAY_IDENTITY_PUBLIC_KEY": "", "DATA_ENCRYPTION_KEY": "", "PAGE_TOKEN_KEY": "", "PRODCHECK_HMAC_KEY": ""})
+	var own string
+	if err := Run([]string{"migrate"}, prodSpec, prodSetup(&own)); err != nil {
+		t.Fatalf("migrate with the database secrets only: %v", err)
+	}
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM prodcheck.things").Scan(&n); err != nil {
+		t.Fatalf("the migrated table: %v", err)
 	}
 }

@@ -88,6 +88,10 @@ func Main(spec Spec, setup Setup) {
 func Run(args []string, spec Spec, setup Setup) error {
 	upper := strings.ToUpper(spec.Name)
 	cfg := config.New(spec.Name)
+	if len(args) > 0 && args[0] == "migrate" {
+		// A migration job gets the admin database URL and the runtime role's password, nothing it serves with.
+		cfg.RequireOnly("DATABASE_URL", upper+"_DATABASE_URL", upper+"_DB_PASSWORD")
+	}
 	dbs := db.Settings{
 		AdminURL: cfg.Secret("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server and database of this service: for `migrate`, with an admin role that may create roles and schemas; for `serve` (production), the server only, without credentials"),
 		Schema:   spec.Name,
@@ -107,9 +111,11 @@ func Run(args []string, spec Spec, setup Setup) error {
 	healthEvery := cfg.Duration(upper+"_DB_HEALTH_INTERVAL", 2*time.Second, "how often the database is pinged; the service reports NOT_SERVING while it does not answer")
 	peerTimeout := cfg.Duration("PEER_CALL_TIMEOUT", grpcserver.CallTimeout, "upper bound of one call to another service")
 	addr := cfg.String(upper+"_GRPC_ADDR", addrs.Default[spec.Name], "gRPC listen address")
+	healthAddr := cfg.String("HEALTH_ADDR", "", "listen address of a plaintext gRPC server answering the health protocol only (Kubernetes gRPC probes, which cannot do mTLS); empty: none")
+	adminAddr := cfg.String("ADMIN_ADDR", "", "listen address of the admin HTTP server: /metrics (Prometheus; OTEL_METRICS_EXPORTER=prometheus, the default); empty: none")
 	peerAddrs := map[string]string{}
 	for _, p := range spec.Peers {
-		peerAddrs[p] = cfg.String(strings.ToUpper(p)+"_ADDR", addrs.Default[p], "gRPC address of the "+p+" service")
+		peerAddrs[p] = cfg.String(strings.ToUpper(p)+"_ADDR", addrs.Default[p], "gRPC address of the "+p+" service: host:port, dns:///name:port (every address of the name, round_robin) or static:///host1:port1,host2:port2")
 	}
 	gatewayKey := cfg.Secret(identity.PublicKeyVar, identity.DevPublicKey, "the gateway's Ed25519 public key (PEM or base64; two during a rotation), verifying the end-user identities it forwards; a calling service is known from its certificate", config.MinLen(config.KeyMin))
 	dataKey := cfg.Secret("DATA_ENCRYPTION_KEY", devDataKey, "base64 of the 32-byte AES key sealing personal data at rest (key ID 1), or during a rotation the keys as id:base64,id:base64, newest first (then `reseal`)", config.MinLen(config.KeyMin))
@@ -204,6 +210,11 @@ func Run(args []string, spec Spec, setup Setup) error {
 		return err
 	}
 	defer shutdownTracing(context.Background())
+	metrics, err := telemetry.SetupMetrics(ctx, spec.Name)
+	if err != nil {
+		return err
+	}
+	defer metrics.Shutdown(context.Background())
 	box, err := dataBox(dataKey, dbs.Production)
 	if err != nil {
 		return err
@@ -213,6 +224,11 @@ func Run(args []string, spec Spec, setup Setup) error {
 		return err
 	}
 	defer pool.Close()
+	stopObserving, err := telemetry.ObservePool(pool, spec.Name)
+	if err != nil {
+		return err
+	}
+	defer stopObserving()
 	policies := append([]authz.Policy{*spec.Policy}, spec.MorePolicies...)
 	authorise := grpcserver.Option{Unary: authz.Unary(policies...), Stream: authz.Stream(policies...), Reflection: reflection}
 	rt := &Runtime{Pool: pool, Server: grpcserver.New(tlsconf.ServerCredentials(tlsSrc), identity.NewVerifier(spec.Name, users...), authorise), Box: box,
@@ -234,8 +250,39 @@ func Run(args []string, spec Spec, setup Setup) error {
 		return err
 	}
 	slog.Info("serving", "addr", lis.Addr().String())
+	// The health and admin listeners outlive the gRPC server's graceful stop (probes see NOT_SERVING, a scrape
+	// sees the last calls), then stop.
+	var listeners []func(context.Context) error
+	if healthAddr != "" {
+		hlis, err := net.Listen("tcp", healthAddr)
+		if err != nil {
+			lis.Close()
+			return fmt.Errorf("HEALTH_ADDR: %w", err)
+		}
+		slog.Info("serving health", "addr", hlis.Addr().String())
+		listeners = append(listeners, func(ctx context.Context) error { return rt.Server.ServeHealth(ctx, hlis) })
+	}
+	if adminAddr != "" {
+		alis, err := net.Listen("tcp", adminAddr)
+		if err != nil {
+			lis.Close()
+			return fmt.Errorf("ADMIN_ADDR: %w", err)
+		}
+		slog.Info("serving admin", "addr", alis.Addr().String())
+		listeners = append(listeners, func(ctx context.Context) error { return telemetry.ServeAdmin(ctx, alis, metrics.Handler) })
+	}
 	bgCtx, stopBackground := context.WithCancel(ctx)
+	listenCtx, stopListeners := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
+	for _, serve := range listeners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := serve(listenCtx); err != nil {
+				slog.Error("admin or health listener failed", "error", err.Error())
+			}
+		}()
+	}
 	tasks := append([]func(context.Context){func(ctx context.Context) {
 		db.Watch(ctx, pool, healthEvery, func(up bool) {
 			if !up {
@@ -254,6 +301,7 @@ func Run(args []string, spec Spec, setup Setup) error {
 	}
 	err = rt.Server.Serve(ctx, lis, grace)
 	stopBackground()
+	stopListeners()
 	wg.Wait()
 	return err
 }

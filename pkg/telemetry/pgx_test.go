@@ -51,9 +51,9 @@ func TestQueryTracerAgainstPostgres(t *testing.T) {
 			var found bool
 			for _, s := range rec.Ended() {
 				assertNoSecret(t, s, secret)
-				if s.Name() == "SQL SELECT" && attrs(s)["db.statement"].AsString() == sql {
+				if s.Name() == "SQL SELECT" && attrs(s)["db.query.text"].AsString() == sql {
 					found = true
-					if a := attrs(s); a["db.system"].AsString() != "postgresql" || a["db.rows_affected"].AsInt64() != 1 {
+					if a := attrs(s); a["db.system.name"].AsString() != "postgresql" || a["db.rows_affected"].AsInt64() != 1 {
 						t.Errorf("attributes = %v", s.Attributes())
 					}
 				}
@@ -61,9 +61,9 @@ func TestQueryTracerAgainstPostgres(t *testing.T) {
 			if !found {
 				var names []string
 				for _, s := range rec.Ended() {
-					names = append(names, s.Name()+": "+attrs(s)["db.statement"].AsString())
+					names = append(names, s.Name()+": "+attrs(s)["db.query.text"].AsString())
 				}
-				t.Errorf("no SQL SELECT span with db.statement %q; spans: %q", sql, names)
+				t.Errorf("no SQL SELECT span with db.query.text %q; spans: %q", sql, names)
 			}
 		})
 	}

@@ -93,11 +93,14 @@ func TestQueryTracerSpan(t *testing.T) {
 		t.Error("query span is not a child of the caller's span")
 	}
 	a := attrs(s)
-	if a["db.statement"].AsString() != sql {
-		t.Errorf("db.statement = %q, want %q", a["db.statement"].AsString(), sql)
+	if a["db.query.text"].AsString() != sql {
+		t.Errorf("db.query.text = %q, want %q", a["db.query.text"].AsString(), sql)
 	}
-	if a["db.system"].AsString() != "postgresql" {
-		t.Errorf("db.system = %q", a["db.system"].AsString())
+	if a["db.system.name"].AsString() != "postgresql" {
+		t.Errorf("db.system.name = %q", a["db.system.name"].AsString())
+	}
+	if a["db.operation.name"].AsString() != "SELECT" {
+		t.Errorf("db.operation.name = %q, want SELECT", a["db.operation.name"].AsString())
 	}
 	if a["db.rows_affected"].AsInt64() != 3 {
 		t.Errorf("db.rows_affected = %v, want 3", a["db.rows_affected"])

@@ -121,16 +121,24 @@ func (c Config) Sampler() sdktrace.Sampler {
 	return root
 }
 
-// Setup installs the global tracer provider and the W3C trace-context propagator as the OTEL_* variables say
-// (ConfigFromEnv). Spans are exported in batches over OTLP when an endpoint is set; unsampled spans are not
-// recorded (they still carry trace and span IDs, for the logs and the next hop). The returned function
-// flushes and stops export.
+// Setup installs the global tracer provider and the propagators as the OTEL_* variables say (ConfigFromEnv,
+// PropagatorsFromEnv: W3C trace context and baggage by default). Spans are exported in batches over OTLP
+// when an endpoint is set; unsampled spans are not recorded (they still carry trace and span IDs, for the
+// logs and the next hop). The returned function flushes and stops export.
 func Setup(ctx context.Context, service string) (func(context.Context) error, error) {
 	c, err := ConfigFromEnv(os.Getenv, service)
 	if err != nil {
 		return nil, err
 	}
-	return setup(ctx, c)
+	propagator, err := PropagatorsFromEnv(os.Getenv) // OTEL_PROPAGATORS (metrics_propagators.go)
+	if err != nil {
+		return nil, err
+	}
+	shutdown, err := setup(ctx, c)
+	if err == nil {
+		otel.SetTextMapPropagator(propagator)
+	}
+	return shutdown, err
 }
 
 func setup(ctx context.Context, c Config) (func(context.Context) error, error) {

@@ -9,6 +9,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"time"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
@@ -23,6 +25,14 @@ import (
 )
 
 func main() {
+	// The vote spike allocates briskly: unless GOGC says otherwise, collect garbage half as often as Go's
+	// default, with a soft limit (unless GOMEMLIMIT) that keeps the heap well under the 160 MiB budget.
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(200)
+	}
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(128 << 20)
+	}
 	// Peers: applications (rounds, applications, stages), donations (pledging donors, cutoff totals) and funding
 	// (government shares and the pool of the results).
 	spec := service.Spec{Name: "reviews", Migrations: migrations.FS, Peers: []string{"applications", "donations", "funding"}, Policy: &api.Policy, Reseal: store.Reseal}
@@ -33,6 +43,7 @@ func main() {
 		purgeEvery := purgeInterval(cfg)
 		complaintsPerDay := cfg.Int("COMPLAINTS_PER_COMPLAINANT_PER_DAY", app.DefaultComplaintsPerDay, "complaints one verified phone or organisation may lodge in any 24 hours")
 		voteBatch := cfg.Int("VOTE_BATCH", app.DefaultVoteBatch, "the most votes one group commit writes (0: each vote its own transaction)")
+		roundReuse := cfg.Duration("VOTE_ROUND_REUSE", app.DefaultVoteRoundReuse, "how long group commits reuse a round read in PROMOTION; votes are stamped that long before their batch is written (0: each batch reads the round)")
 		return func(_ context.Context, rt *service.Runtime) error {
 			// No sender (none): SendVoterCode refuses with VOTER_CODE_SENDER_UNAVAILABLE.
 			codeSender, err := sender.build()
@@ -47,6 +58,9 @@ func main() {
 			}
 			if voteBatch == 0 {
 				voteBatch = -1 // no group commit
+			}
+			if roundReuse < 0 || roundReuse > time.Second {
+				return fmt.Errorf("VOTE_ROUND_REUSE must be 0 to 1s, not %s", roundReuse)
 			}
 			if purgeEvery <= 0 {
 				return fmt.Errorf("VOTER_PURGE_INTERVAL must be positive, not %s", purgeEvery)
@@ -75,7 +89,8 @@ func main() {
 				ComplaintsPerDay: complaintsPerDay,
 				// Votes without a request_id are written in group commits of up to this many, each acknowledged
 				// once its batch has committed.
-				VoteBatch: voteBatch,
+				VoteBatch:      voteBatch,
+				VoteRoundReuse: roundReuse,
 			})
 			// On stop, the votes already queued are written and answered before the database pool closes.
 			rt.Background(uc.DrainVotes)

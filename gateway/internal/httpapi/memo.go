@@ -25,10 +25,13 @@ const (
 type memoMarshaler struct {
 	runtime.Marshaler
 
-	mu   sync.Mutex
+	mu   sync.RWMutex
 	json map[string][]byte
 	held int
 }
+
+// memoKeys are the buffers memoMarshaler builds its keys in.
+var memoKeys = sync.Pool{New: func() any { return new([]byte) }}
 
 // Marshal returns the JSON of v, remembered when v is a message of the remembered sizes.
 func (m *memoMarshaler) Marshal(v any) ([]byte, error) {
@@ -40,14 +43,19 @@ func (m *memoMarshaler) Marshal(v any) ([]byte, error) {
 	if size < memoMinBytes || size > memoMaxBytes {
 		return m.Marshaler.Marshal(v)
 	}
-	name := string(msg.ProtoReflect().Descriptor().FullName())
-	key, err := proto.MarshalOptions{Deterministic: true}.MarshalAppend(append(make([]byte, 0, len(name)+1+size), name+"\x00"...), msg)
-	if err != nil {
+	name := msg.ProtoReflect().Descriptor().FullName()
+	// The key is built in a pooled buffer (the lookup does not keep it) with the sizes proto.Size just cached
+	// in the message: one pass over the message, no allocation.
+	buf := memoKeys.Get().(*[]byte)
+	defer memoKeys.Put(buf)
+	key, err := proto.MarshalOptions{Deterministic: true, UseCachedSize: true}.MarshalAppend(append(append((*buf)[:0], name...), 0), msg)
+	if err != nil || len(key) != len(name)+1+size {
 		return m.Marshaler.Marshal(v)
 	}
-	m.mu.Lock()
+	*buf = key
+	m.mu.RLock()
 	out, ok := m.json[string(key)]
-	m.mu.Unlock()
+	m.mu.RUnlock()
 	if ok {
 		return out, nil
 	}

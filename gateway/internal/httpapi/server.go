@@ -19,6 +19,7 @@ import (
 
 	"github.com/commonweal/commonweal/gateway/internal/auth"
 	"github.com/commonweal/commonweal/gateway/internal/openapi"
+	"github.com/commonweal/commonweal/gateway/internal/votes"
 	"github.com/commonweal/commonweal/pkg/identity"
 )
 
@@ -43,11 +44,18 @@ type Options struct {
 	// Backends are the services; each connection must sign the caller's identity (identity.From of the call's
 	// context) for its service: identity.Issuer.DialOptions.
 	Backends []Backend
+	// Votes, when set, batches the plain vote requests into CastVotes calls (votes.go); nil: one CastVote
+	// call per vote.
+	Votes *votes.Batcher
 }
 
+// jsonMarshaler writes answers as the OpenAPI document describes them: every scalar, enum, list and map
+// field is present with its zero value ("", 0, false, the …_UNSPECIFIED enum value, [], {}), and a message
+// field that is not set (a timestamp not reached yet, an absent sub-object) is left out rather than sent as
+// null, which the document's object and string types would not allow.
 func jsonMarshaler() runtime.Marshaler {
 	return &runtime.JSONPb{
-		MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
+		MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 	}
 }
@@ -75,6 +83,10 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	docV3, err := openapi.DocumentV3(o.DevMode)
+	if err != nil {
+		return nil, err
+	}
 
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", healthz(o.Backends))
@@ -82,20 +94,33 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(doc)
 	})
+	root.HandleFunc("GET /openapi.v3.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(docV3)
+	})
+	root.HandleFunc("GET /docs", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, openapi.RedocPage)
+	})
 	if o.DevMode {
 		root.HandleFunc("POST /v1/dev/tokens", devTokens(o.Verifier))
 	}
 	root.Handle("/", mux)
+	if o.Votes != nil {
+		root.Handle(castVotePattern, castVote(o.Votes, mux, mux))
+	}
 
 	var h http.Handler = root
+	h = labelRoute(root, h) // metrics by route template (routes.go)
 	h = authenticate(o.Verifier, h)
 	h = clientNetwork(o.Proxies, h)
 	h = rateLimit(newLimiter(o.RateRules, time.Now), o.Proxies, h)
 	h = limitBody(o.MaxBodyBytes, h)
 	h = cors(o.AllowedOrigins, h)
 	h = timeout(o.RequestTimeout, h)
-	return otelhttp.NewHandler(h, "gateway", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
-		return r.Method + " " + r.URL.Path
+	// The span is named by its method until the route is known (nameSpanByRoute): never the raw path.
+	return otelhttp.NewHandler(nameSpanByRoute(h), "gateway", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+		return r.Method
 	})), nil
 }
 

@@ -9,13 +9,14 @@ import (
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/commonweal/commonweal/gateway/internal/openapi/build"
 	"github.com/commonweal/commonweal/pkg/bounds"
 )
 
 // TestEveryRequestFieldIsBounded walks every message reachable from an RPC's request and fails naming each
 // string, bytes, repeated or map field without a documented maximum (ARCHITECTURE: bounded input).
 func TestEveryRequestFieldIsBounded(t *testing.T) {
-	rpcs := methods()
+	rpcs := build.Methods()
 	if len(rpcs) < 100 {
 		t.Fatalf("only %d RPCs registered", len(rpcs))
 	}
@@ -116,7 +117,7 @@ func TestParametersCarryBounds(t *testing.T) {
 		t.Errorf("Document.attachments: maxItems %d, want 50", n)
 	}
 	// Every string, bytes or list parameter of the API documents its maximum.
-	rpcs := methods()
+	rpcs := build.Methods()
 	checked := 0
 	for path, ops := range doc.Paths {
 		for method, op := range ops {
@@ -128,7 +129,7 @@ func TestParametersCarryBounds(t *testing.T) {
 				if p.In != "query" && p.In != "path" {
 					continue
 				}
-				fd := fieldByJSONPath(md.Input(), p.Name)
+				fd := build.FieldByJSONPath(md.Input(), p.Name)
 				if fd == nil {
 					t.Errorf("%s %s: parameter %s is no field of %s", method, path, p.Name, md.Input().FullName())
 					continue

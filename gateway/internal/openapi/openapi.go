@@ -1,6 +1,6 @@
-// Package openapi serves the merged OpenAPI (Swagger 2.0) document generated from the protos by
-// `make generate`, completed with what the gateway adds itself: auth, health, dev tokens and the maxima of
-// path and query parameters.
+// Package openapi serves the API document: commonweal.swagger.json (Swagger 2.0, generated from the protos
+// and the options in proto/openapiv2.yaml, completed by build) and commonweal.openapi3.json (its OpenAPI 3
+// version), both written by `make generate` and committed. At run time only the dev-mode route is added.
 package openapi
 
 import (
@@ -9,58 +9,96 @@ import (
 	"fmt"
 )
 
-//go:embed commonweal.swagger.json
-var generated []byte
+var (
+	//go:embed commonweal.swagger.json
+	swagger []byte
+	//go:embed commonweal.openapi3.json
+	v3Doc []byte
+)
 
-// Document returns the JSON document partners code against.
+// Document returns the Swagger 2.0 document partners code against.
 func Document(devMode bool) ([]byte, error) {
-	var doc map[string]any
-	if err := json.Unmarshal(generated, &doc); err != nil {
+	if !devMode {
+		return swagger, nil
+	}
+	return withPath(swagger, "/v1/dev/tokens", devTokens(false))
+}
+
+// DocumentV3 returns the same document as OpenAPI 3.0.
+func DocumentV3(devMode bool) ([]byte, error) {
+	if !devMode {
+		return v3Doc, nil
+	}
+	return withPath(v3Doc, "/v1/dev/tokens", devTokens(true))
+}
+
+// withPath returns doc with one more path.
+func withPath(doc []byte, path string, item map[string]any) ([]byte, error) {
+	var d map[string]any
+	if err := json.Unmarshal(doc, &d); err != nil {
 		return nil, fmt.Errorf("openapi: %w", err)
 	}
-	doc["info"] = map[string]any{
-		"title":   "Commonweal API",
-		"version": "v1",
-		"description": "The HTTP API of Commonweal, the public-welfare venture philanthropy programme. " +
-			"Send `Authorization: Bearer <JWT>`; unauthenticated calls act as PUBLIC. Amounts are int64 fen, written as strings. " +
-			"Every error body is {code, message, details[]} where details holds a google.rpc.ErrorInfo whose `reason` is stable. " +
-			"HTTP status: 400 INVALID_ARGUMENT, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED, 404 NOT_FOUND, " +
-			"409 ABORTED (stale etag) or ALREADY_EXISTS, 412 FAILED_PRECONDITION (wrong state or phase), 429 RESOURCE_EXHAUSTED. " +
-			"Every string and list of a request states its maximum (maxLength in Unicode characters, maxItems, maxProperties); " +
-			"a value over it is 400 FIELD_TOO_LONG or TOO_MANY_ITEMS naming the field.",
-	}
-	addParameterBounds(doc)
-	doc["securityDefinitions"] = map[string]any{
-		"bearer": map[string]any{"type": "apiKey", "in": "header", "name": "Authorization", "description": "Bearer <JWT>"},
-	}
-	doc["security"] = []any{map[string]any{"bearer": []any{}}}
-	paths, _ := doc["paths"].(map[string]any)
+	paths, _ := d["paths"].(map[string]any)
 	if paths == nil {
-		paths = map[string]any{}
-		doc["paths"] = paths
+		return nil, fmt.Errorf("openapi: the document has no paths")
 	}
-	paths["/healthz"] = map[string]any{"get": map[string]any{
-		"summary":     "200 when the gateway and every service report SERVING, 503 otherwise.",
-		"operationId": "Healthz", "tags": []string{"Operations"},
-		"responses": map[string]any{"200": map[string]any{"description": "every service SERVING"}, "503": map[string]any{"description": "a service is not serving"}},
-	}}
-	if devMode {
-		paths["/v1/dev/tokens"] = map[string]any{"post": map[string]any{
-			"summary":     "Issues a bearer token for any identity. Only in dev auth mode; absent in production.",
-			"operationId": "CreateDevToken", "tags": []string{"Identity"},
-			"parameters": []any{map[string]any{"name": "body", "in": "body", "required": true, "schema": map[string]any{
-				"type": "object",
-				"properties": map[string]any{
-					"subject":  map[string]any{"type": "string"},
-					"roles":    map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
-					"org_id":   map[string]any{"type": "string"},
-					"donor_id": map[string]any{"type": "string"},
-				},
-			}}},
-			"responses": map[string]any{"200": map[string]any{"description": "{token}", "schema": map[string]any{
-				"type": "object", "properties": map[string]any{"token": map[string]any{"type": "string"}},
-			}}},
-		}}
-	}
-	return json.MarshalIndent(doc, "", "  ")
+	paths[path] = item
+	return json.MarshalIndent(d, "", "  ")
 }
+
+// devTokens describes POST /v1/dev/tokens, served in dev auth mode only.
+func devTokens(v3 bool) map[string]any {
+	str := map[string]any{"type": "string"}
+	request := map[string]any{
+		"type": "object",
+		"properties": map[string]any{
+			"subject":  str,
+			"roles":    map[string]any{"type": "array", "items": str},
+			"org_id":   str,
+			"orgId":    str,
+			"donor_id": str,
+			"donorId":  str,
+		},
+		"additionalProperties": false,
+	}
+	token := map[string]any{"type": "object", "required": []string{"token"}, "properties": map[string]any{"token": map[string]any{"type": "string"}}}
+	op := map[string]any{
+		"summary":     "Issues a bearer token for any identity. Only in dev auth mode; absent in production.",
+		"operationId": "CreateDevToken", "tags": []string{"Operations"},
+		"security": []any{},
+	}
+	errorRef := "#/definitions/rpcStatus"
+	if v3 {
+		errorRef = "#/components/schemas/rpcStatus"
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": request}}}
+		op["responses"] = map[string]any{
+			"200":     map[string]any{"description": "{token}", "content": map[string]any{"application/json": map[string]any{"schema": token}}},
+			"default": map[string]any{"description": "an error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": errorRef}}}},
+		}
+	} else {
+		op["parameters"] = []any{map[string]any{"name": "body", "in": "body", "required": true, "schema": request}}
+		op["responses"] = map[string]any{
+			"200":     map[string]any{"description": "{token}", "schema": token},
+			"default": map[string]any{"description": "an error", "schema": map[string]any{"$ref": errorRef}},
+		}
+	}
+	return map[string]any{"post": op}
+}
+
+// RedocPage is the documentation page served at /docs: Redoc, loaded from a pinned CDN URL whose content
+// its integrity hash fixes, reading /openapi.v3.json.
+const RedocPage = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Commonweal API</title>
+</head>
+<body>
+<redoc spec-url="/openapi.v3.json"></redoc>
+<script src="https://cdn.jsdelivr.net/npm/redoc@2.5.4/bundles/redoc.standalone.js"
+  integrity="sha384-w447zOpYfw/1Tv/5AK9NfHTlQIqE3RVR6KY62jCyy9zNDgO64cMwGGP1Fj0zJVf5"
+  crossorigin="anonymous"></script>
+</body>
+</html>
+`

@@ -12,6 +12,7 @@ import (
 
 	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/pagetoken"
 	"github.com/commonweal/commonweal/services/applications/internal/app"
 	"github.com/commonweal/commonweal/services/applications/internal/domain"
 )
@@ -186,35 +187,83 @@ func (s *Store) ListApplications(ctx context.Context, f app.ApplicationFilter) (
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Application, error) { return scanApplication(row) })
+	return collectListed(rows, keepContents(f))
 }
+
+// keepContents reports whether the contents of a page are remembered (listContents): people's pages, not a
+// suite service's whole-round read.
+func keepContents(f app.ApplicationFilter) bool { return f.Limit <= pagetoken.MaxPageSize+1 }
 
 // listApplicationsSQL is ListApplications' statement and arguments: the round, then each filter given.
 func listApplicationsSQL(f app.ApplicationFilter) (string, []any) {
-	var b strings.Builder
-	args := []any{f.RoundID}
-	b.WriteString(`SELECT ` + appCols + ` FROM applications WHERE round_id = $1`)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	args := make([]any, 1, 7)
+	args[0] = f.RoundID
+	var shape listShape
 	if f.OrgIDs != nil {
-		b.WriteString(` AND org_id = ANY(` + arg(f.OrgIDs) + `::uuid[])`)
+		shape |= listByOrg
+		args = append(args, f.OrgIDs)
 	}
 	if f.Status != "" {
-		b.WriteString(` AND status = ` + arg(f.Status))
+		shape |= listByStatus
+		args = append(args, f.Status)
 	}
 	if f.Category != "" {
-		b.WriteString(` AND category = ` + arg(f.Category))
+		shape |= listByCategory
+		args = append(args, f.Category)
 	}
 	// The first page has no position: every row comes after the zero time and the nil UUID.
 	if f.AfterID != "" || !f.AfterTime.IsZero() {
+		shape |= listAfter
 		afterID := f.AfterID
 		if afterID == "" {
 			afterID = "00000000-0000-0000-0000-000000000000"
 		}
-		b.WriteString(` AND (created_at, id) > (` + arg(f.AfterTime) + `, ` + arg(afterID) + `::uuid)`)
+		args = append(args, f.AfterTime, afterID)
 	}
-	b.WriteString(` ORDER BY created_at, id LIMIT ` + arg(f.Limit))
-	return b.String(), args
+	return listTexts[shape], append(args, f.Limit)
+}
+
+// listShape says which filters a list statement names.
+type listShape uint8
+
+const (
+	listByOrg listShape = 1 << iota
+	listByStatus
+	listByCategory
+	listAfter
+	listShapes
+)
+
+// listTexts are the statements of every listShape, written once.
+var listTexts = func() (texts [listShapes]string) {
+	for shape := range listShapes {
+		texts[shape] = listText(shape)
+	}
+	return texts
+}()
+
+// listText writes the statement of a shape, its parameters numbered in the order listApplicationsSQL appends
+// the arguments.
+func listText(shape listShape) string {
+	var b strings.Builder
+	n := 1
+	arg := func() string {
+		n++
+		return "$" + strconv.Itoa(n)
+	}
+	b.WriteString(`SELECT ` + listCols + ` FROM applications WHERE round_id = $1`)
+	if shape&listByOrg != 0 {
+		b.WriteString(` AND org_id = ANY(` + arg() + `::uuid[])`)
+	}
+	if shape&listByStatus != 0 {
+		b.WriteString(` AND status = ` + arg())
+	}
+	if shape&listByCategory != 0 {
+		b.WriteString(` AND category = ` + arg())
+	}
+	if shape&listAfter != 0 {
+		b.WriteString(` AND (created_at, id) > (` + arg() + `, ` + arg() + `::uuid)`)
+	}
+	b.WriteString(` ORDER BY created_at, id LIMIT ` + arg())
+	return b.String()
 }

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/commonweal/commonweal/services/applications/internal/app"
 	"github.com/commonweal/commonweal/services/applications/internal/domain"
 )
@@ -21,7 +19,7 @@ func (s *Store) ListReviewedApplications(ctx context.Context, f app.ApplicationF
 		f.OrgIDs = []string{}
 	}
 	shortlist, final := scope.RoundID == f.RoundID && scope.Shortlist, scope.RoundID == f.RoundID && scope.Final
-	rows, err := s.q(ctx).Query(ctx, `SELECT `+appCols+` FROM applications
+	rows, err := s.q(ctx).Query(ctx, `SELECT `+listCols+` FROM applications
 		WHERE round_id = $1 AND ($2 = '' OR status = $2) AND ($3 = '' OR category = $3)
 		  AND (created_at, id) > ($4, $5::uuid)
 		  AND (org_id = ANY($6::uuid[]) OR ($7 AND status = $8) OR ($9 AND stage = ANY($10::text[])))
@@ -30,7 +28,7 @@ func (s *Store) ListReviewedApplications(ctx context.Context, f app.ApplicationF
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Application, error) { return scanApplication(row) })
+	return collectListed(rows, keepContents(f))
 }
 
 // OrganizationReviewed reports whether an organisation applies to, or partners, an application one of the

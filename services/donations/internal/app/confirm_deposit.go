@@ -67,7 +67,9 @@ func (s *Service) ConfirmDeposit(ctx context.Context, cmd ConfirmDeposit) (domai
 	// pledge and the bank reference first (one round trip), then the ledger's accounts and chain (one round
 	// trip, pgledger), then the transfer, the pledge events' chain and its new entry, the year's receipt counter
 	// and the pledge's save in one last round trip before the commit.
-	return idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (domain.Pledge, error) {
+	booked := false
+	out, err := idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (domain.Pledge, error) {
+		booked = false
 		p, other, found, err := s.deposits.LockForDeposit(ctx, cmd.PledgeID, bankRef)
 		if err != nil {
 			return domain.Pledge{}, err
@@ -88,8 +90,14 @@ func (s *Service) ConfirmDeposit(ctx context.Context, cmd ConfirmDeposit) (domai
 		// The event after the transfer (a unit of work takes the ledger's chain lock before the pledge events',
 		// chains.go), the receipt last: the event's detail does not name it.
 		t := pledgeTransfer(&p, "confirm", domain.SourceAccount(p), domain.ConfirmedAccount(p), "cash deposit, bank reference "+bankRef, by, cmd.Key.RequestID, now)
-		return s.deposits.BookDeposit(ctx, p, t, domain.ReceiptYear(now), domain.PledgeEvent{PledgeID: p.ID, Action: "DEPOSITED", At: now, By: by,
+		p, err = s.deposits.BookDeposit(ctx, p, t, domain.ReceiptYear(now), domain.PledgeEvent{PledgeID: p.ID, Action: "DEPOSITED", At: now, By: by,
 			RequestID: cmd.Key.RequestID, Detail: fmt.Sprintf("bank_reference=%s amount_fen=%d pledged_fen=%d deposited_at=%s late=%t", bankRef, amount,
 				p.AmountFen, depositedAt.UTC().Format(time.RFC3339Nano), p.Late)})
+		booked = err == nil
+		return p, err
 	})
+	if err == nil && booked {
+		depositsConfirmed.Add(ctx, 1) // committed (metrics.go)
+	}
+	return out, err
 }

@@ -119,7 +119,9 @@ func (s *Service) PayTranche(ctx context.Context, cmd PayTranche) (TrancheResult
 		return s.payDonation(ctx, cmd, ref)
 	}
 	by := subject(ctx)
-	return number(cmd.Number).of(s.mutatePlan(ctx, cmd.Key, cmd.PlanID, "GOVERNMENT_SHARE_PAID", func(ctx context.Context, p *domain.Plan) (string, error) {
+	paidNow := false
+	plan, err := s.mutatePlan(ctx, cmd.Key, cmd.PlanID, "GOVERNMENT_SHARE_PAID", func(ctx context.Context, p *domain.Plan) (string, error) {
+		paidNow = false
 		now := s.now()
 		paid, err := p.PayGovernment(cmd.Number, ref, now)
 		if err != nil || !paid {
@@ -129,8 +131,13 @@ func (s *Service) PayTranche(ctx context.Context, cmd PayTranche) (TrancheResult
 		_, err = s.ledger.CreateTransfers(ctx, ledger.Transfer{ID: domain.PayTransferID(p.ID, cmd.Number), Kind: ledger.PostPending,
 			PendingID: domain.CommitTransferID(p.ID, cmd.Number), Reason: fmt.Sprintf("government share of tranche %d paid, payment reference %s", cmd.Number, ref),
 			RequestedBy: by, RequestID: cmd.Key.RequestID, CreatedAt: now})
+		paidNow = err == nil
 		return fmt.Sprintf("tranche=%d amount_fen=%d payment_reference=%s", cmd.Number, t.GovernmentFen, ref), err
-	}))
+	})
+	if err == nil && paidNow {
+		countTranchePaid(ctx, domain.ShareGovernment) // committed (metrics.go)
+	}
+	return number(cmd.Number).of(plan, err)
 }
 
 // payer refuses a share the caller does not pay: FINANCE pays the government share, CHARITY_FEDERATION the
@@ -192,8 +199,15 @@ func (s *Service) payDonation(ctx context.Context, cmd PayTranche, ref string) (
 	if err := s.donations.ReleaseShare(ctx, domain.DonationReleaseID(p.ID, cmd.Number), reserveID); err != nil {
 		return TrancheResult{}, err
 	}
-	return number(cmd.Number).of(s.mutatePlan(ctx, cmd.Key, cmd.PlanID, "DONATION_SHARE_PAID", func(_ context.Context, p *domain.Plan) (string, error) {
-		return fmt.Sprintf("tranche=%d amount_fen=%d payment_reference=%s reserve=%s", cmd.Number, t.DonationFen, ref, reserveID),
-			p.FinishDonation(cmd.Number, ref, s.now())
-	}))
+	paidNow := false
+	plan, err := s.mutatePlan(ctx, cmd.Key, cmd.PlanID, "DONATION_SHARE_PAID", func(_ context.Context, p *domain.Plan) (string, error) {
+		step, _ := p.DonationPayment(cmd.Number, ref) // DonationDone: paid by a concurrent retry, not again
+		err := p.FinishDonation(cmd.Number, ref, s.now())
+		paidNow = err == nil && step == domain.DonationInFlight
+		return fmt.Sprintf("tranche=%d amount_fen=%d payment_reference=%s reserve=%s", cmd.Number, t.DonationFen, ref, reserveID), err
+	})
+	if err == nil && paidNow {
+		countTranchePaid(ctx, domain.ShareDonation) // committed (metrics.go)
+	}
+	return number(cmd.Number).of(plan, err)
 }

@@ -2,16 +2,60 @@ package api
 
 import (
 	"context"
+	"slices"
 	"time"
 
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
+	"github.com/commonweal/commonweal/pkg/errs"
+	"github.com/commonweal/commonweal/pkg/grpcerr"
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/identity"
 	"github.com/commonweal/commonweal/pkg/pagetoken"
 	"github.com/commonweal/commonweal/pkg/rpc"
+	"github.com/commonweal/commonweal/pkg/tlsconf"
 	"github.com/commonweal/commonweal/services/reviews/internal/app"
 	"github.com/commonweal/commonweal/services/reviews/internal/domain"
 )
+
+// CastVotes casts the votes the gateway collected from concurrent POST .../votes requests. The policy lets
+// every caller reach this handler (a rule names roles, and the gateway's own calls carry none); the handler
+// itself admits only the gateway, calling for itself: its certificate, no forwarded user identity. The votes'
+// client networks are the gateway's word, as the x-client-network metadata of its CastVote calls is.
+func (s *Server) CastVotes(ctx context.Context, req *pb.CastVotesRequest) (*pb.CastVotesResponse, error) {
+	who := identity.From(ctx)
+	if name, ok := tlsconf.PeerName(ctx); !ok || name != identity.Gateway || who.Subject != "" || !slices.Equal(who.Roles, identity.Anonymous.Roles) {
+		return nil, grpcerr.Status(ctx, errs.ErrPermissionDenied.With("CastVotes is the gateway's own"))
+	}
+	in := req.GetVotes()
+	if len(in) == 0 {
+		return nil, grpcerr.Status(ctx, errs.Invalid("NO_VOTES", "votes", "at least one vote"))
+	}
+	votes := make([]app.BatchedVote, len(in))
+	for k, v := range in {
+		network, ok := identity.ParseClientNetwork(v.GetClientNetwork())
+		if !ok {
+			network = ""
+		}
+		votes[k] = app.BatchedVote{VoterToken: v.GetVoterToken(), RoundID: v.GetRoundId(), ApplicationID: v.GetApplicationId(), ClientNetwork: network}
+	}
+	results := s.app.CastVotes(ctx, votes)
+	out := &pb.CastVotesResponse{Results: make([]*pb.CastVoteResult, len(results))}
+	for k, r := range results {
+		if r.Err == nil {
+			out.Results[k] = &pb.CastVoteResult{Vote: voteToPB(r.Vote)}
+			continue
+		}
+		st, err := proto.Marshal(status.Convert(grpcerr.Status(ctx, r.Err)).Proto())
+		if err != nil {
+			return nil, grpcerr.Status(ctx, err)
+		}
+		out.Results[k] = &pb.CastVoteResult{Status: st}
+	}
+	return out, nil
+}
 
 func (s *Server) ListVoteAnomalies(ctx context.Context, req *pb.ListVoteAnomaliesRequest) (*pb.ListVoteAnomaliesResponse, error) {
 	q := app.VoteAnomalyQuery{RoundID: req.GetRoundId(), MinNetworkVoters: int(req.GetMinNetworkVoters()), MinBurstVotes: int(req.GetMinBurstVotes()),

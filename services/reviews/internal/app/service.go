@@ -68,7 +68,10 @@ type Config struct {
 	// VoteBatch is the most votes one group commit writes (0: DefaultVoteBatch; negative: no group commit,
 	// each vote its own unit of work).
 	VoteBatch int
-	Now       func() time.Time
+	// VoteRoundReuse is how long a group commit may reuse the round another batch read (0: every batch reads
+	// it): the votes of a batch that reuses a read take that read's instant as their castTime (vote_batcher.go).
+	VoteRoundReuse time.Duration
+	Now            func() time.Time
 }
 
 // Service is the use cases.

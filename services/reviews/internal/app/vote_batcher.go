@@ -27,6 +27,9 @@ import (
 // DefaultVoteBatch is the most votes one group commit writes unless Config.VoteBatch says otherwise.
 const DefaultVoteBatch = 500
 
+// DefaultVoteRoundReuse is how long the service's group commits reuse a round read (Config.VoteRoundReuse).
+const DefaultVoteRoundReuse = 25 * time.Millisecond
+
 // voteBatchTimeout bounds a batch's reads and unit of work; the batch never runs under a caller's context.
 const voteBatchTimeout = 30 * time.Second
 
@@ -89,6 +92,8 @@ type voteBatcher struct {
 	running bool
 	idle    chan struct{} // closed when the current runner has exited
 	closed  bool
+
+	reads map[string]*roundState // recent round reads in PROMOTION, by round: only the runner uses it
 }
 
 func newVoteBatcher(s *Service, repo VoteBatchRepository, max int) *voteBatcher {
@@ -101,24 +106,42 @@ func (b *voteBatcher) cast(ctx context.Context, bv BatchVote) (v domain.Vote, qu
 	if err := ctx.Err(); err != nil {
 		return domain.Vote{}, true, err
 	}
-	p := &pendingVote{bv: bv, done: make(chan struct{})}
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
+	ps, ok := b.enqueue([]BatchVote{bv})
+	if !ok {
 		return domain.Vote{}, false, nil
 	}
-	b.queue = append(b.queue, p)
+	v, err = ps[0].wait(ctx)
+	return v, true, err
+}
+
+// enqueue queues votes, in order, under one lock (a batch the gateway collected goes into one group commit
+// when it fits); ok is false, and nothing is queued, when the batcher is closed.
+func (b *voteBatcher) enqueue(bvs []BatchVote) (ps []*pendingVote, ok bool) {
+	ps = make([]*pendingVote, len(bvs))
+	for k, bv := range bvs {
+		ps[k] = &pendingVote{bv: bv, done: make(chan struct{})}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, false
+	}
+	b.queue = append(b.queue, ps...)
 	if !b.running {
 		b.running, b.idle = true, make(chan struct{})
 		go b.run(b.idle)
 	}
-	b.mu.Unlock()
+	return ps, true
+}
+
+// wait returns the vote's answer once its batch has committed, or ctx's error first. A vote whose caller
+// stops waiting stays queued: it is stored if its batch commits, like a vote whose reply is lost.
+func (p *pendingVote) wait(ctx context.Context) (domain.Vote, error) {
 	select {
 	case <-p.done:
-		return p.vote, true, p.err
+		return p.vote, p.err
 	case <-ctx.Done():
-		// The vote stays queued: it is stored if its batch commits, like a vote whose reply is lost.
-		return domain.Vote{}, true, ctx.Err()
+		return domain.Vote{}, ctx.Err()
 	}
 }
 
@@ -167,9 +190,37 @@ func (s *Service) DrainVotes(ctx context.Context) {
 
 // roundState is a round as one batch read it.
 type roundState struct {
-	r   domain.Round
-	loc *time.Location
-	err error
+	at   time.Time // the service's instant just before the read
+	r    domain.Round
+	loc  *time.Location
+	err  error
+	read time.Time // the machine's instant before the read (its monotonic reading bounds the reuse too)
+}
+
+// reused returns the round read of an earlier batch that began at or after the votes' stamp and is at most
+// Config.VoteRoundReuse old on the machine's clock too: only the runner calls it.
+func (b *voteBatcher) reused(id string, stamp time.Time) (*roundState, bool) {
+	reuse := b.s.cfg.VoteRoundReuse
+	st, ok := b.reads[id]
+	if reuse <= 0 || !ok {
+		return nil, false
+	}
+	if st.at.Before(stamp) || time.Since(st.read) > reuse {
+		delete(b.reads, id)
+		return nil, false
+	}
+	return st, true
+}
+
+// keep remembers a read of a round in PROMOTION for the next batches (Config.VoteRoundReuse).
+func (b *voteBatcher) keep(id string, st *roundState) {
+	if b.s.cfg.VoteRoundReuse <= 0 {
+		return
+	}
+	if b.reads == nil || len(b.reads) > 64 {
+		b.reads = map[string]*roundState{}
+	}
+	b.reads[id] = st
 }
 
 // process writes one batch and answers each of its votes.
@@ -191,7 +242,12 @@ func (b *voteBatcher) process(batch []*pendingVote) {
 	// for the milliseconds between the close's stamp and its commit, before the cutoff, and the results (which
 	// count the votes cast before the cutoff) count it. Stamping after the read would leave every vote of a
 	// batch whose read overlapped the close acknowledged but not counted.
-	now := b.s.now()
+	//
+	// With Config.VoteRoundReuse, a read in PROMOTION serves the batches of the next VoteRoundReuse too (under
+	// load, a round read per batch is most of a vote's cost in the applications service). Every vote is then
+	// stamped VoteRoundReuse before its batch is written, so that a read that old still began after the stamp:
+	// the rule holds for every vote, and castTime keeps the order in which the batches were written.
+	stamp := b.s.now().Add(-b.s.cfg.VoteRoundReuse)
 	// (1) Each round of the batch is read once from the applications service, before any unit of work.
 	rounds := map[string]*roundState{}
 	for _, p := range batch {
@@ -199,7 +255,11 @@ func (b *voteBatcher) process(batch []*pendingVote) {
 		if _, ok := rounds[id]; ok {
 			continue
 		}
-		st := &roundState{}
+		if st, ok := b.reused(id, stamp); ok {
+			rounds[id] = st
+			continue
+		}
+		st := &roundState{at: b.s.now(), read: time.Now()}
 		rounds[id] = st
 		if st.r, st.err = b.s.cfg.Apps.GetRound(ctx, id); st.err != nil {
 			continue
@@ -210,17 +270,19 @@ func (b *voteBatcher) process(batch []*pendingVote) {
 		}
 		if st.loc, st.err = loadLocation(st.r.Policy.TimeZone); st.err != nil {
 			st.err = fmt.Errorf("round %s time zone: %w", st.r.ID, st.err)
+			continue
 		}
+		b.keep(id, st)
 	}
 	var open, refused []*pendingVote
 	for _, p := range batch {
-		p.bv.Vote.CastAt = now
+		p.bv.Vote.CastAt = stamp
 		st := rounds[p.bv.Vote.RoundID]
 		if st.err != nil {
 			refused = append(refused, p)
 			continue
 		}
-		p.bv.Vote.Day = domain.VoteDay(now, st.loc)
+		p.bv.Vote.Day = domain.VoteDay(stamp, st.loc)
 		p.perDay = max(1, st.r.Policy.VotesPerVoterPerDay)
 		open = append(open, p)
 	}
@@ -312,13 +374,18 @@ func (b *voteBatcher) commit(ctx context.Context, votes []*pendingVote) {
 		}
 		return struct{}{}, nil
 	})
+	stored := int64(0)
 	for k, p := range votes {
 		if err != nil {
 			p.answer(domain.Vote{}, err)
 		} else {
 			p.answer(out[k].vote, out[k].err)
+			if out[k].err == nil {
+				stored++
+			}
 		}
 	}
+	votesCast.Add(ctx, stored) // committed (metrics.go)
 }
 
 func batchVotes(ps []*pendingVote) []BatchVote {

@@ -450,3 +450,82 @@ func benchCastVotes(b *testing.B, batch int) {
 		b.Fatalf("%d votes stored (%v), want %d", stored, err, b.N)
 	}
 }
+
+// TestCastVotesAnswersEachVote casts one batch as the gateway sends it: each vote is answered in its place
+// with its own vote or its own error, as CastVote answers it — repeats, an unknown or missing token, an
+// application off the shortlist, a malformed ID — and each stored vote keeps its own client network.
+func TestCastVotesAnswersEachVote(t *testing.T) {
+	f, svc, _ := promotion(t, 1)
+	t1, t2 := f.voterToken(t, "13800000201"), f.voterToken(t, "13800000202")
+	in := []app.BatchedVote{
+		{VoterToken: t1, RoundID: f.apps.round.ID, ApplicationID: f.A, ClientNetwork: "198.51.100.0/24"},
+		{VoterToken: t2, RoundID: f.apps.round.ID, ApplicationID: f.A, ClientNetwork: "203.0.113.0/24"},
+		{VoterToken: t1, RoundID: f.apps.round.ID, ApplicationID: f.A}, // a repeat of the first
+		{VoterToken: "not-a-token", RoundID: f.apps.round.ID, ApplicationID: f.B},
+		{VoterToken: t2, RoundID: f.apps.round.ID, ApplicationID: f.I}, // off the shortlist
+		{VoterToken: "", RoundID: f.apps.round.ID, ApplicationID: f.B},
+		{VoterToken: t2, RoundID: f.apps.round.ID, ApplicationID: "not-an-id"},
+		{VoterToken: t1, RoundID: f.apps.round.ID, ApplicationID: f.C},
+	}
+	want := []string{"ok", "ok", "again", "token", "not-shortlisted", "token", "INVALID_ID", "ok"}
+	out := svc.CastVotes(anyone, in)
+	if len(out) != len(in) {
+		t.Fatalf("%d answers for %d votes", len(out), len(in))
+	}
+	var okIDs []string
+	for k, r := range out {
+		got := reasonOf(r.Err)
+		if e, ok := errs.As(r.Err); ok && got == r.Err.Error() {
+			got = e.Reason
+		}
+		if got != want[k] {
+			t.Errorf("vote %d: %s (%v), want %s", k, got, r.Err, want[k])
+		}
+		if r.Err == nil {
+			okIDs = append(okIDs, r.Vote.ID)
+			if r.Vote.ApplicationID != in[k].ApplicationID || r.Vote.ClientNetwork != in[k].ClientNetwork || r.Vote.VoterID == "" {
+				t.Errorf("vote %d answered %+v for %+v", k, r.Vote, in[k])
+			}
+		}
+	}
+	if all, among := storedVotes(t, f, okIDs); all != len(okIDs) || among != len(okIDs) {
+		t.Fatalf("%d votes stored, %d of the %d answered OK", all, among, len(okIDs))
+	}
+	var n int
+	if err := f.pool.QueryRow(context.Background(), `SELECT count(*) FROM votes WHERE round_id = $1 AND id::text = $2 AND client_network = '203.0.113.0/24'`,
+		f.apps.round.ID, out[1].Vote.ID).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the second vote's network: %d rows, %v", n, err)
+	}
+}
+
+// TestGroupCommitReusesARecentRoundRead: with VoteRoundReuse, votes are stamped that long before their batch
+// is written, and a batch reuses an earlier round read that began at or after its stamp (so each vote is still
+// stamped before the read it is checked against); past that the round is read again, and a close is seen.
+func TestGroupCommitReusesARecentRoundRead(t *testing.T) {
+	f, _, g := promotion(t, 1)
+	const reuse = time.Hour
+	svc := f.with(func(c *app.Config) { c.Apps = g; c.VoteRoundReuse = reuse })
+	one, two, three := f.voterToken(t, "13800000401"), f.voterToken(t, "13800000402"), f.voterToken(t, "13800000403")
+	first := f.clock.Now()
+	v1, err := svc.CastVote(anyone, app.CastVote{VoterToken: one, RoundID: f.apps.round.ID, ApplicationID: f.A})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(time.Second)
+	v2, err := svc.CastVote(anyone, app.CastVote{VoterToken: two, RoundID: f.apps.round.ID, ApplicationID: f.A})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := g.reads.Load(); n != 1 || !v1.CastAt.Equal(first.Add(-reuse)) || !v2.CastAt.Equal(first.Add(time.Second-reuse)) {
+		t.Fatalf("%d reads, votes cast at %s and %s; want one read, the votes at %s and a second later", n, v1.CastAt, v2.CastAt, first.Add(-reuse))
+	}
+	// Past the reuse the round is read again: it has left PROMOTION.
+	f.clock.Add(reuse)
+	f.apps.setPhase(domain.PhaseFinalReview, f.clock.Now())
+	if _, err := svc.CastVote(anyone, app.CastVote{VoterToken: three, RoundID: f.apps.round.ID, ApplicationID: f.A}); reasonOf(err) != "closed" {
+		t.Fatalf("a vote after the reuse and the close: %v, want VOTING_CLOSED", err)
+	}
+	if n := g.reads.Load(); n != 2 {
+		t.Fatalf("%d reads, want 2", n)
+	}
+}

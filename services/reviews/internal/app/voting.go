@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"sync"
 	"time"
 
 	"github.com/commonweal/commonweal/pkg/cnid"
@@ -227,6 +228,68 @@ func (s *Service) CastVote(ctx context.Context, cmd CastVote) (domain.Vote, erro
 	return s.castVoteAlone(ctx, cmd)
 }
 
+// BatchedVote is one vote of CastVotes: what a POST .../votes request without a request_id carries, with the
+// client network the gateway saw ("" when unknown).
+type BatchedVote struct {
+	VoterToken    string
+	RoundID       string
+	ApplicationID string
+	ClientNetwork string
+}
+
+// VoteResult is the answer to one vote of CastVotes.
+type VoteResult struct {
+	Vote domain.Vote
+	Err  error
+}
+
+// CastVotes casts a batch of votes the gateway collected and answers each one, in order, as CastVote would
+// have: the well-formed ones go into the group commit together (one lock, one queue append), the others take
+// CastVote's own path concurrently. It returns once every vote is answered (or ctx ends: the remaining votes
+// get ctx's error, and may still be stored, like any vote whose reply is lost).
+func (s *Service) CastVotes(ctx context.Context, votes []BatchedVote) []VoteResult {
+	out := make([]VoteResult, len(votes))
+	var batch []BatchVote
+	var at []int // the index in votes of each vote of batch
+	var alone []int
+	for k, c := range votes {
+		if s.votes != nil && c.VoterToken != "" && ids.Parse("round_id", c.RoundID) == nil && ids.Parse("application_id", c.ApplicationID) == nil {
+			batch = append(batch, BatchVote{TokenHash: tokenHash(c.VoterToken),
+				Vote: domain.Vote{ID: ids.New(), RoundID: c.RoundID, ApplicationID: c.ApplicationID, ClientNetwork: c.ClientNetwork}})
+			at = append(at, k)
+		} else {
+			alone = append(alone, k)
+		}
+	}
+	var pending []*pendingVote
+	if len(batch) > 0 {
+		if ctx.Err() != nil {
+			for _, k := range at {
+				out[k].Err = ctx.Err()
+			}
+		} else if ps, ok := s.votes.enqueue(batch); ok {
+			pending = ps
+		} else {
+			alone = append(alone, at...) // the batcher is closed (the service is stopping)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, k := range alone {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := votes[k]
+			out[k].Vote, out[k].Err = s.CastVote(identity.WithClientNetwork(ctx, c.ClientNetwork),
+				CastVote{VoterToken: c.VoterToken, RoundID: c.RoundID, ApplicationID: c.ApplicationID})
+		}()
+	}
+	for j, p := range pending {
+		out[at[j]].Vote, out[at[j]].Err = p.wait(ctx)
+	}
+	wg.Wait()
+	return out
+}
+
 // castVoteAlone casts one vote in its own unit of work.
 func (s *Service) castVoteAlone(ctx context.Context, cmd CastVote) (domain.Vote, error) {
 	voterID, err := s.voters.VoterByToken(ctx, tokenHash(cmd.VoterToken), s.now())
@@ -257,12 +320,19 @@ func (s *Service) castVoteAlone(ctx context.Context, cmd CastVote) (domain.Vote,
 	now := s.now()
 	v := domain.Vote{ID: ids.New(), RoundID: r.ID, ApplicationID: cmd.ApplicationID, VoterID: voterID, Day: domain.VoteDay(now, loc), CastAt: now,
 		ClientNetwork: identity.ClientNetwork(ctx)}
-	return idempotency.Run(ctx, s.requests, key, func(ctx context.Context) (domain.Vote, error) {
+	inserted := false
+	out, err := idempotency.Run(ctx, s.requests, key, func(ctx context.Context) (domain.Vote, error) {
 		if err := s.onPublishedShortlist(ctx, r.ID, cmd.ApplicationID); err != nil {
 			return domain.Vote{}, err
 		}
-		return v, s.voters.InsertVote(ctx, v, max(1, r.Policy.VotesPerVoterPerDay))
+		err := s.voters.InsertVote(ctx, v, max(1, r.Policy.VotesPerVoterPerDay))
+		inserted = err == nil
+		return v, err
 	})
+	if err == nil && inserted {
+		votesCast.Add(ctx, 1) // committed (metrics.go)
+	}
+	return out, err
 }
 
 // Tallies counts a round's votes. Once voting has closed, the tallies are those the results use: only the

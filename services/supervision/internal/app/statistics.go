@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/commonweal/commonweal/pkg/ids"
@@ -49,8 +50,9 @@ type StatisticsRecords interface {
 	FiledPeriods(ctx context.Context, projectIDs []string) (map[string][]domain.Period, error)
 	// ReportTotals sums, per project, its monthly reports (their latest revisions).
 	ReportTotals(ctx context.Context, projectIDs []string) (map[string]domain.ReportTotals, error)
-	// EvaluationsOf returns a project's evaluations in the order recorded.
-	EvaluationsOf(ctx context.Context, projectID string) ([]domain.Evaluation, error)
+	// EvaluationsOfProjects returns, per project, its evaluations in the order recorded (EvaluationsOf's), in
+	// one read.
+	EvaluationsOfProjects(ctx context.Context, projectIDs []string) (map[string][]domain.Evaluation, error)
 }
 
 // StatisticsPeers are the services the statistics ask, each with this service's identity.
@@ -85,6 +87,12 @@ func NewStatistics(records StatisticsRecords, peers StatisticsPeers, now func() 
 // that may have some (donations, at now, in batches), the plans (funding) and the selected projects' monthly
 // reports, overdue months (while the round is in IMPLEMENTATION) and evaluations (this service), and every
 // application's panel scores (reviews, one call). Every remote read comes first; nothing is written.
+//
+// After the round, the reads that need nothing but the round (applications, communities, needs, panel scores,
+// plans) run at the same time, then those that need the applications (organisations, donations, reports,
+// evaluations); a failure is reported as the reads would have reported it one after the other: the first
+// failed in that order (applications, communities, needs, panel scores, plans; then organisations, donations,
+// filed periods, report totals, evaluations).
 func (s *Statistics) RoundStatistics(ctx context.Context, roundID string) (domain.Statistics, error) {
 	if err := ids.Parse("round_id", roundID); err != nil {
 		return domain.Statistics{}, err
@@ -94,33 +102,20 @@ func (s *Statistics) RoundStatistics(ctx context.Context, roundID string) (domai
 		return domain.Statistics{}, err
 	}
 	now := s.now()
-	apps, err := s.apps.RoundApplications(ctx, roundID)
-	if err != nil {
+	var (
+		apps   []domain.RoundApplication
+		cat    domain.Catalogue
+		scores map[string]domain.PanelScores
+		plans  []domain.Plan
+	)
+	if err := together(
+		func() (err error) { apps, err = s.apps.RoundApplications(ctx, roundID); return err },
+		func() (err error) { cat.Communities, err = s.catalogue.Communities(ctx); return err },
+		func() (err error) { cat.Needs, err = s.catalogue.RoundNeeds(ctx, roundID); return err },
+		func() (err error) { scores, err = s.reviews.RoundPanelScores(ctx, roundID); return err },
+		func() (err error) { plans, err = s.funding.Plans(ctx, roundID); return err },
+	); err != nil {
 		return domain.Statistics{}, err
-	}
-	cat, err := s.readCatalogue(ctx, roundID, apps)
-	if err != nil {
-		return domain.Statistics{}, err
-	}
-	for i := range apps {
-		if o, ok := cat.Organizations[apps[i].OrgID]; ok {
-			apps[i].OrgName = o.Name
-		}
-	}
-	scores, err := s.reviews.RoundPanelScores(ctx, roundID)
-	if err != nil {
-		return domain.Statistics{}, err
-	}
-	for i := range apps {
-		apps[i].Scores = scores[apps[i].ID]
-	}
-	plans, err := s.funding.Plans(ctx, roundID)
-	if err != nil {
-		return domain.Statistics{}, err
-	}
-	planOf := map[string]domain.Plan{}
-	for _, p := range plans {
-		planOf[p.ProjectID] = p
 	}
 	var selected, gifted []string
 	for _, a := range apps {
@@ -132,32 +127,44 @@ func (s *Statistics) RoundStatistics(ctx context.Context, roundID string) (domai
 		}
 	}
 	donations := map[string]domain.Donations{}
-	if len(gifted) > 0 {
-		if donations, err = s.donations.RoundDonations(ctx, roundID, gifted, now); err != nil {
-			return domain.Statistics{}, err
+	var (
+		filed  map[string][]domain.Period
+		totals map[string]domain.ReportTotals
+		evals  map[string][]domain.Evaluation
+	)
+	if err := together(
+		func() (err error) { cat.Organizations, err = s.organizations(ctx, apps); return err },
+		func() (err error) {
+			if len(gifted) > 0 {
+				donations, err = s.donations.RoundDonations(ctx, roundID, gifted, now)
+			}
+			return err
+		},
+		func() (err error) { filed, err = s.records.FiledPeriods(ctx, selected); return err },
+		func() (err error) { totals, err = s.records.ReportTotals(ctx, selected); return err },
+		func() (err error) { evals, err = s.records.EvaluationsOfProjects(ctx, selected); return err },
+	); err != nil {
+		return domain.Statistics{}, err
+	}
+	for i := range apps {
+		if o, ok := cat.Organizations[apps[i].OrgID]; ok {
+			apps[i].OrgName = o.Name
 		}
+		apps[i].Scores = scores[apps[i].ID]
 	}
-	filed, err := s.records.FiledPeriods(ctx, selected)
-	if err != nil {
-		return domain.Statistics{}, err
-	}
-	totals, err := s.records.ReportTotals(ctx, selected)
-	if err != nil {
-		return domain.Statistics{}, err
+	planOf := map[string]domain.Plan{}
+	for _, p := range plans {
+		planOf[p.ProjectID] = p
 	}
 	// Overdue months are known before IMPLEMENTATION (none) and during it; after it the start is unknown.
 	overdueKnown := r.BeforeImplementation() || r.Phase == domain.PhaseImplementation
-	figures := map[string]domain.Figures{}
+	figures := make(map[string]domain.Figures, len(apps))
 	var lines []domain.ProjectLine
 	for _, a := range apps {
 		d := donations[a.ID] // zero unless a.MayHaveDonations()
 		if a.Stage != domain.StageSelected {
 			figures[a.ID] = domain.Figures{PledgedFen: d.PledgedFen, DepositedFen: d.DepositedFen, InKindFen: d.InKindFen}
 			continue
-		}
-		evals, err := s.records.EvaluationsOf(ctx, a.ID)
-		if err != nil {
-			return domain.Statistics{}, err
 		}
 		overdue := 0
 		if r.Phase == domain.PhaseImplementation {
@@ -168,24 +175,32 @@ func (s *Statistics) RoundStatistics(ctx context.Context, roundID string) (domai
 			overdue = len(missing)
 		}
 		plan, hasPlan := planOf[a.ID]
-		p := domain.Progress(a.Project, plan, hasPlan, d, totals[a.ID], overdue, evals)
+		p := domain.Progress(a.Project, plan, hasPlan, d, totals[a.ID], overdue, evals[a.ID])
 		figures[a.ID] = p.Figures
 		lines = append(lines, domain.ProjectLine{Application: a, Progress: p})
 	}
 	return domain.Tabulate(r, now, overdueKnown, apps, figures, lines, cat), nil
 }
 
-// readCatalogue reads the communities list, the round's needs and the organisations of the submitted
-// applications (the only ones the statistics profile or name), each distinct organisation once.
-func (s *Statistics) readCatalogue(ctx context.Context, roundID string, apps []domain.RoundApplication) (domain.Catalogue, error) {
-	var cat domain.Catalogue
-	var err error
-	if cat.Communities, err = s.catalogue.Communities(ctx); err != nil {
-		return cat, err
+// together runs reads at the same time and returns the first failure in their order, once all are done.
+func together(reads ...func() error) error {
+	failed := make([]error, len(reads))
+	var wg sync.WaitGroup
+	for i, read := range reads {
+		wg.Go(func() { failed[i] = read() })
 	}
-	if cat.Needs, err = s.catalogue.RoundNeeds(ctx, roundID); err != nil {
-		return cat, err
+	wg.Wait()
+	for _, err := range failed {
+		if err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// organizations reads the organisations of the submitted applications (the only ones the statistics profile
+// or name), each distinct organisation once.
+func (s *Statistics) organizations(ctx context.Context, apps []domain.RoundApplication) (map[string]domain.Organization, error) {
 	seen := map[string]bool{}
 	var orgIDs []string
 	for _, a := range apps {
@@ -194,11 +209,8 @@ func (s *Statistics) readCatalogue(ctx context.Context, roundID string, apps []d
 			orgIDs = append(orgIDs, a.OrgID)
 		}
 	}
-	cat.Organizations = map[string]domain.Organization{}
-	if len(orgIDs) > 0 {
-		if cat.Organizations, err = s.catalogue.Organizations(ctx, orgIDs); err != nil {
-			return cat, err
-		}
+	if len(orgIDs) == 0 {
+		return map[string]domain.Organization{}, nil
 	}
-	return cat, nil
+	return s.catalogue.Organizations(ctx, orgIDs)
 }

@@ -28,9 +28,10 @@ type fakeApplications struct {
 	err      error
 	accepted []*applicationsv1.Application
 
-	mu       sync.Mutex
-	callers  []string
-	statuses []applicationsv1.ApplicationStatus
+	mu         sync.Mutex
+	callers    []string
+	statuses   []applicationsv1.ApplicationStatus
+	categories []applicationsv1.Category // of each list call
 }
 
 var (
@@ -68,17 +69,27 @@ func (f *fakeApplications) ListApplications(ctx context.Context, req *applicatio
 	f.seen(ctx)
 	f.mu.Lock()
 	f.statuses = append(f.statuses, req.GetStatus())
+	f.categories = append(f.categories, req.GetCategory())
 	f.mu.Unlock()
 	if f.err != nil {
 		return nil, f.err
+	}
+	list := f.accepted
+	if c := req.GetCategory(); c != applicationsv1.Category_CATEGORY_UNSPECIFIED {
+		list = nil
+		for _, a := range f.accepted {
+			if a.GetCategory() == c {
+				list = append(list, a)
+			}
+		}
 	}
 	start := 0
 	if req.GetPageToken() != "" {
 		fmt.Sscanf(req.GetPageToken(), "from-%d", &start)
 	}
-	end := min(start+2, len(f.accepted))
-	out := &applicationsv1.ListApplicationsResponse{Applications: f.accepted[start:end]}
-	if end < len(f.accepted) {
+	end := min(start+2, len(list))
+	out := &applicationsv1.ListApplicationsResponse{Applications: list[start:end]}
+	if end < len(list) {
 		out.NextPageToken = fmt.Sprintf("from-%d", end)
 	}
 	return out, nil

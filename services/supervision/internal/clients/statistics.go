@@ -2,6 +2,7 @@ package clients
 
 import (
 	"context"
+	"sync"
 
 	"google.golang.org/grpc"
 
@@ -30,14 +31,47 @@ const (
 // organizationsBatch is how many organisations one BatchGetOrganizations call asks for: the most it takes.
 const organizationsBatch = 1000
 
-// RoundApplications pages through every application of a round (any status) with the communities and needs
-// it chose.
+// RoundApplications reads every application of a round (any status) with the communities and needs it chose:
+// one page chain per category (every application has one of the categories, which the applications service
+// checks against the round's policy, itself a subset of the Category values), the chains read at the same
+// time, so that the applications service builds a page while this one decodes another. The applications
+// come category by category (in the Category values' order), each category oldest first.
 func (a *Applications) RoundApplications(ctx context.Context, roundID string) ([]domain.RoundApplication, error) {
+	values := applicationsv1.Category(0).Descriptor().Values()
+	var categories []applicationsv1.Category
+	for i := range values.Len() {
+		if c := applicationsv1.Category(values.Get(i).Number()); c != applicationsv1.Category_CATEGORY_UNSPECIFIED {
+			categories = append(categories, c)
+		}
+	}
+	lists := make([][]domain.RoundApplication, len(categories))
+	failed := make([]error, len(categories))
+	var wg sync.WaitGroup
+	for i, c := range categories {
+		wg.Go(func() { lists[i], failed[i] = a.roundApplications(ctx, roundID, c) })
+	}
+	wg.Wait()
+	n := 0
+	for i := range categories {
+		if failed[i] != nil {
+			return nil, failed[i]
+		}
+		n += len(lists[i])
+	}
+	out := make([]domain.RoundApplication, 0, n)
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out, nil
+}
+
+// roundApplications pages through a round's applications of one category.
+func (a *Applications) roundApplications(ctx context.Context, roundID string, category applicationsv1.Category) ([]domain.RoundApplication, error) {
 	var out []domain.RoundApplication
 	token := ""
 	for {
-		page, err := a.c.ListApplications(ctx, &applicationsv1.ListApplicationsRequest{RoundId: roundID, PageSize: applicationsPage, PageToken: token},
-			grpc.MaxCallRecvMsgSize(maxApplicationsPageBytes))
+		page, err := a.c.ListApplications(ctx, &applicationsv1.ListApplicationsRequest{RoundId: roundID, Category: category, PageSize: applicationsPage,
+			PageToken: token}, grpc.MaxCallRecvMsgSize(maxApplicationsPageBytes))
 		if err != nil {
 			return nil, peer.Error(ctx, "applications", err, errs.ErrNotFound.With("round %s not found", roundID))
 		}

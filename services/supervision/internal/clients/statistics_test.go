@@ -3,6 +3,7 @@ package clients_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 
@@ -96,29 +97,54 @@ func statsClient(t *testing.T, fake *withCatalogue) *clients.Applications {
 	return clients.NewApplications(conn)
 }
 
-// TestRoundApplications: every application over every page, any status (no filter asked), with its category,
-// communities (free text and codes), needs, status and budget; no organisation is read per application.
+// TestRoundApplications: every application of every category over every page, any status (no status
+// filter asked), with its category, communities (free text and codes), needs, status and budget, category by
+// category, each oldest first; each category is listed on its own; no organisation is read per application.
 func TestRoundApplications(t *testing.T) {
 	fake := &withCatalogue{fakeApplications: &fakeApplications{}}
+	categories := []applicationsv1.Category{applicationsv1.Category_CATEGORY_YOUTH, applicationsv1.Category_CATEGORY_ELDERLY,
+		applicationsv1.Category_CATEGORY_YOUTH, applicationsv1.Category_CATEGORY_OTHER, applicationsv1.Category_CATEGORY_YOUTH}
 	for i, stage := range []applicationsv1.Stage{applicationsv1.Stage_STAGE_SELECTED, applicationsv1.Stage_STAGE_UNSPECIFIED,
-		applicationsv1.Stage_STAGE_SELECTED, applicationsv1.Stage_STAGE_NOT_SHORTLISTED} {
+		applicationsv1.Stage_STAGE_SELECTED, applicationsv1.Stage_STAGE_NOT_SHORTLISTED, applicationsv1.Stage_STAGE_UNSPECIFIED} {
 		fake.accepted = append(fake.accepted, &applicationsv1.Application{Id: fmt.Sprintf("app-%d", i), RoundId: "R", OrgId: "O", Stage: stage,
-			Category: applicationsv1.Category_CATEGORY_YOUTH, ServiceArea: []string{"向阳街道"}, BudgetTotalFen: int64(100 + i),
+			Category: categories[i], ServiceArea: []string{"向阳街道"}, BudgetTotalFen: int64(100 + i),
 			Status: applicationsv1.ApplicationStatus_APPLICATION_STATUS_REJECTED, CommunityCodes: []string{"DQ", "HZ"}, NeedIds: []string{"N1"}})
 	}
 	apps, err := statsClient(t, fake).RoundApplications(context.Background(), "R")
-	if err != nil || len(apps) != 4 {
+	if err != nil || len(apps) != 5 {
 		t.Fatalf("%v %+v", err, apps)
+	}
+	var ids []string
+	for _, a := range apps {
+		ids = append(ids, a.ID)
+	}
+	// ELDERLY, YOUTH (three: two pages), OTHER: the Category values' order.
+	if want := []string{"app-1", "app-0", "app-2", "app-4", "app-3"}; !slices.Equal(ids, want) {
+		t.Errorf("applications %v, want %v", ids, want)
 	}
 	a := apps[2]
 	if a.ID != "app-2" || a.Category != "YOUTH" || a.Status != "REJECTED" || a.BudgetFen != 102 || a.ServiceArea[0] != "向阳街道" || a.OrgID != "O" ||
-		!slices.Equal(a.CommunityCodes, []string{"DQ", "HZ"}) || !slices.Equal(a.NeedIDs, []string{"N1"}) || apps[1].Stage != "" {
+		!slices.Equal(a.CommunityCodes, []string{"DQ", "HZ"}) || !slices.Equal(a.NeedIDs, []string{"N1"}) || apps[0].Stage != "" || apps[0].Category != "ELDERLY" {
 		t.Fatalf("applications: %+v", apps)
 	}
 	fake.mu.Lock()
 	defer fake.mu.Unlock()
-	if len(fake.batches) != 0 || len(fake.statuses) != 2 || fake.statuses[0] != applicationsv1.ApplicationStatus_APPLICATION_STATUS_UNSPECIFIED {
-		t.Fatalf("organisation batches %d, list statuses %v", len(fake.batches), fake.statuses)
+	asked := map[applicationsv1.Category]int{}
+	for _, c := range fake.categories {
+		asked[c]++
+	}
+	// One list call per category (YOUTH: two pages), never unfiltered.
+	if want := map[applicationsv1.Category]int{applicationsv1.Category_CATEGORY_ELDERLY: 1, applicationsv1.Category_CATEGORY_DISABILITY: 1,
+		applicationsv1.Category_CATEGORY_YOUTH: 2, applicationsv1.Category_CATEGORY_RELIEF: 1, applicationsv1.Category_CATEGORY_OTHER: 1}; !maps.Equal(asked, want) {
+		t.Errorf("list calls by category %v, want %v", asked, want)
+	}
+	for _, s := range fake.statuses {
+		if s != applicationsv1.ApplicationStatus_APPLICATION_STATUS_UNSPECIFIED {
+			t.Errorf("a list call asked for status %v", s)
+		}
+	}
+	if len(fake.batches) != 0 {
+		t.Fatalf("organisation batches %d", len(fake.batches))
 	}
 }
 

@@ -76,16 +76,43 @@ func (c Catalogue) communityNames(codes []string) []string {
 
 // distinct is s without repeats, sorted.
 func distinct(s []string) []string {
-	return slices.Compact(slices.Sorted(slices.Values(s)))
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// smallDistinct is the length up to which eachDistinct finds repeats by looking back rather than by sorting:
+// an application's communities and needs are a handful.
+const smallDistinct = 16
+
+// eachDistinct calls f with each value of s once, in no particular order, without allocating for a short s
+// (the statistics count per value, so the order does not matter).
+func eachDistinct(s []string, f func(string)) {
+	if len(s) > smallDistinct {
+		for _, v := range distinct(s) {
+			f(v)
+		}
+		return
+	}
+	for i, v := range s {
+		if !slices.Contains(s[:i], v) {
+			f(v)
+		}
+	}
 }
 
 // CommunityKeys are the community groups an application counts in: each distinct community code it chose
 // from the list, or, when it chose none, each distinct entry of its free-text service area.
 func (a RoundApplication) CommunityKeys() []string {
+	return distinct(a.communityEntries())
+}
+
+// communityEntries are the entries CommunityKeys are drawn from, repeats included.
+func (a RoundApplication) communityEntries() []string {
 	if len(a.CommunityCodes) > 0 {
-		return distinct(a.CommunityCodes)
+		return a.CommunityCodes
 	}
-	return distinct(a.ServiceArea)
+	return a.ServiceArea
 }
 
 // Submitted reports whether the application has left DRAFT (any status but DRAFT).
@@ -114,12 +141,12 @@ func (r Round) HomeDistrictRule() (district string, minPercent int) {
 // HomeDistrictShare counts an application's distinct chosen community codes (chosen) and those whose listed
 // district is district (in). A code no longer listed counts as chosen and not in the district.
 func HomeDistrictShare(codes []string, communities map[string]Community, district string) (in, chosen int) {
-	for _, code := range distinct(codes) {
+	eachDistinct(codes, func(code string) {
 		chosen++
 		if c, ok := communities[code]; ok && c.District == district {
 			in++
 		}
-	}
+	})
 	return in, chosen
 }
 
@@ -165,16 +192,14 @@ func TallyNeeds(needs []Need, apps []RoundApplication) NeedsTally {
 		if !a.Submitted() {
 			continue
 		}
-		for _, id := range distinct(a.NeedIDs) {
-			i, ok := index[id]
-			if !ok {
-				continue
+		eachDistinct(a.NeedIDs, func(id string) {
+			if i, ok := index[id]; ok {
+				t.Lines[i].Applications++
+				if a.Stage == StageSelected {
+					t.Lines[i].Projects++
+				}
 			}
-			t.Lines[i].Applications++
-			if a.Stage == StageSelected {
-				t.Lines[i].Projects++
-			}
-		}
+		})
 	}
 	t.Published = len(t.Lines)
 	for _, l := range t.Lines {
@@ -276,7 +301,12 @@ func Profile(orgIDs []string, orgs map[string]Organization, on Date) OrgProfile 
 	for _, b := range StaffBands {
 		p.ByStaffSize[b] = 0
 	}
-	for _, id := range distinct(orgIDs) {
+	seen := make(map[string]bool, min(len(orgIDs), len(orgs)))
+	for _, id := range orgIDs {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
 		o := orgs[id] // zero: unknown in both
 		p.Organizations++
 		p.ByAge[AgeBand(o.FoundingDate, on)]++

@@ -151,9 +151,14 @@ func Tabulate(r Round, asOf time.Time, overdueKnown bool, apps []RoundApplicatio
 		f := figures[a.ID]
 		st.Total.add(a, f)
 		group(categories, a.Category, "").add(a, f)
-		for _, c := range a.CommunityKeys() {
-			group(communities, c, cat.communityLabel(c)).add(a, f)
-		}
+		eachDistinct(a.communityEntries(), func(c string) {
+			t := communities[c]
+			if t == nil {
+				t = &Tally{Key: c, Label: cat.communityLabel(c)}
+				communities[c] = t
+			}
+			t.add(a, f)
+		})
 		if !a.Submitted() {
 			continue
 		}

@@ -3687,6 +3687,228 @@ func (x *Vote) GetClientNetwork() string {
 	return ""
 }
 
+// CastVotesRequest is a batch of votes the gateway collected (CastVotes).
+type CastVotesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The votes, each as one POST .../votes request without a request_id brought it.
+	Votes         []*BatchedVote `protobuf:"bytes,1,rep,name=votes,proto3" json:"votes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CastVotesRequest) Reset() {
+	*x = CastVotesRequest{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CastVotesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CastVotesRequest) ProtoMessage() {}
+
+func (x *CastVotesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CastVotesRequest.ProtoReflect.Descriptor instead.
+func (*CastVotesRequest) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *CastVotesRequest) GetVotes() []*BatchedVote {
+	if x != nil {
+		return x.Votes
+	}
+	return nil
+}
+
+// BatchedVote is one vote of a CastVotes batch.
+type BatchedVote struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The voter token (the request's X-Voter-Token header).
+	VoterToken string `protobuf:"bytes,1,opt,name=voter_token,json=voterToken,proto3" json:"voter_token,omitempty"`
+	// Round ID.
+	RoundId string `protobuf:"bytes,2,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Application ID.
+	ApplicationId string `protobuf:"bytes,3,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// The client's network as the gateway saw it (/24 for IPv4, /64 for IPv6); empty when unknown. A value
+	// that is not such a prefix is ignored.
+	ClientNetwork string `protobuf:"bytes,4,opt,name=client_network,json=clientNetwork,proto3" json:"client_network,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchedVote) Reset() {
+	*x = BatchedVote{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchedVote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchedVote) ProtoMessage() {}
+
+func (x *BatchedVote) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchedVote.ProtoReflect.Descriptor instead.
+func (*BatchedVote) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *BatchedVote) GetVoterToken() string {
+	if x != nil {
+		return x.VoterToken
+	}
+	return ""
+}
+
+func (x *BatchedVote) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *BatchedVote) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *BatchedVote) GetClientNetwork() string {
+	if x != nil {
+		return x.ClientNetwork
+	}
+	return ""
+}
+
+// CastVotesResponse answers each vote of a CastVotes batch.
+type CastVotesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per vote, in the order of the request.
+	Results       []*CastVoteResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CastVotesResponse) Reset() {
+	*x = CastVotesResponse{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CastVotesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CastVotesResponse) ProtoMessage() {}
+
+func (x *CastVotesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CastVotesResponse.ProtoReflect.Descriptor instead.
+func (*CastVotesResponse) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *CastVotesResponse) GetResults() []*CastVoteResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// CastVoteResult is the answer to one vote of a batch: the vote cast, or why it was not.
+type CastVoteResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The vote, when it was cast (and is durable).
+	Vote *Vote `protobuf:"bytes,1,opt,name=vote,proto3" json:"vote,omitempty"`
+	// When it was not: the google.rpc.Status (code, message, details with the ErrorInfo reason) CastVote would
+	// have failed with, in its protobuf encoding.
+	Status        []byte `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CastVoteResult) Reset() {
+	*x = CastVoteResult{}
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CastVoteResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CastVoteResult) ProtoMessage() {}
+
+func (x *CastVoteResult) ProtoReflect() protoreflect.Message {
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CastVoteResult.ProtoReflect.Descriptor instead.
+func (*CastVoteResult) Descriptor() ([]byte, []int) {
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *CastVoteResult) GetVote() *Vote {
+	if x != nil {
+		return x.Vote
+	}
+	return nil
+}
+
+func (x *CastVoteResult) GetStatus() []byte {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
 // GetTalliesRequest names a round.
 type GetTalliesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -3698,7 +3920,7 @@ type GetTalliesRequest struct {
 
 func (x *GetTalliesRequest) Reset() {
 	*x = GetTalliesRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[45]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3710,7 +3932,7 @@ func (x *GetTalliesRequest) String() string {
 func (*GetTalliesRequest) ProtoMessage() {}
 
 func (x *GetTalliesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[45]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3723,7 +3945,7 @@ func (x *GetTalliesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTalliesRequest.ProtoReflect.Descriptor instead.
 func (*GetTalliesRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{45}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *GetTalliesRequest) GetRoundId() string {
@@ -3746,7 +3968,7 @@ type Tally struct {
 
 func (x *Tally) Reset() {
 	*x = Tally{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[46]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3758,7 +3980,7 @@ func (x *Tally) String() string {
 func (*Tally) ProtoMessage() {}
 
 func (x *Tally) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[46]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3771,7 +3993,7 @@ func (x *Tally) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tally.ProtoReflect.Descriptor instead.
 func (*Tally) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{46}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *Tally) GetApplicationId() string {
@@ -3801,7 +4023,7 @@ type Tallies struct {
 
 func (x *Tallies) Reset() {
 	*x = Tallies{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[47]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3813,7 +4035,7 @@ func (x *Tallies) String() string {
 func (*Tallies) ProtoMessage() {}
 
 func (x *Tallies) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[47]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3826,7 +4048,7 @@ func (x *Tallies) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tallies.ProtoReflect.Descriptor instead.
 func (*Tallies) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{47}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *Tallies) GetRoundId() string {
@@ -3869,7 +4091,7 @@ type ResultInputs struct {
 
 func (x *ResultInputs) Reset() {
 	*x = ResultInputs{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[48]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3881,7 +4103,7 @@ func (x *ResultInputs) String() string {
 func (*ResultInputs) ProtoMessage() {}
 
 func (x *ResultInputs) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[48]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3894,7 +4116,7 @@ func (x *ResultInputs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultInputs.ProtoReflect.Descriptor instead.
 func (*ResultInputs) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{48}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ResultInputs) GetPanel() *PanelScoreInputs {
@@ -3984,7 +4206,7 @@ type ResultEntry struct {
 
 func (x *ResultEntry) Reset() {
 	*x = ResultEntry{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[49]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3996,7 +4218,7 @@ func (x *ResultEntry) String() string {
 func (*ResultEntry) ProtoMessage() {}
 
 func (x *ResultEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[49]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4009,7 +4231,7 @@ func (x *ResultEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultEntry.ProtoReflect.Descriptor instead.
 func (*ResultEntry) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{49}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ResultEntry) GetApplicationId() string {
@@ -4114,7 +4336,7 @@ type Results struct {
 
 func (x *Results) Reset() {
 	*x = Results{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[50]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4126,7 +4348,7 @@ func (x *Results) String() string {
 func (*Results) ProtoMessage() {}
 
 func (x *Results) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[50]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4139,7 +4361,7 @@ func (x *Results) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Results.ProtoReflect.Descriptor instead.
 func (*Results) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{50}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *Results) GetRoundId() string {
@@ -4211,7 +4433,7 @@ type ComputeResultsRequest struct {
 
 func (x *ComputeResultsRequest) Reset() {
 	*x = ComputeResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[51]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4223,7 +4445,7 @@ func (x *ComputeResultsRequest) String() string {
 func (*ComputeResultsRequest) ProtoMessage() {}
 
 func (x *ComputeResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[51]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4236,7 +4458,7 @@ func (x *ComputeResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ComputeResultsRequest.ProtoReflect.Descriptor instead.
 func (*ComputeResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{51}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ComputeResultsRequest) GetRoundId() string {
@@ -4266,7 +4488,7 @@ type ApproveResultsRequest struct {
 
 func (x *ApproveResultsRequest) Reset() {
 	*x = ApproveResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[52]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4278,7 +4500,7 @@ func (x *ApproveResultsRequest) String() string {
 func (*ApproveResultsRequest) ProtoMessage() {}
 
 func (x *ApproveResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[52]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4291,7 +4513,7 @@ func (x *ApproveResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveResultsRequest.ProtoReflect.Descriptor instead.
 func (*ApproveResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{52}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *ApproveResultsRequest) GetRoundId() string {
@@ -4321,7 +4543,7 @@ type SignOffResultsRequest struct {
 
 func (x *SignOffResultsRequest) Reset() {
 	*x = SignOffResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[53]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4333,7 +4555,7 @@ func (x *SignOffResultsRequest) String() string {
 func (*SignOffResultsRequest) ProtoMessage() {}
 
 func (x *SignOffResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[53]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4346,7 +4568,7 @@ func (x *SignOffResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignOffResultsRequest.ProtoReflect.Descriptor instead.
 func (*SignOffResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{53}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *SignOffResultsRequest) GetRoundId() string {
@@ -4374,7 +4596,7 @@ type GetResultsRequest struct {
 
 func (x *GetResultsRequest) Reset() {
 	*x = GetResultsRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[54]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4386,7 +4608,7 @@ func (x *GetResultsRequest) String() string {
 func (*GetResultsRequest) ProtoMessage() {}
 
 func (x *GetResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[54]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4399,7 +4621,7 @@ func (x *GetResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetResultsRequest.ProtoReflect.Descriptor instead.
 func (*GetResultsRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{54}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *GetResultsRequest) GetRoundId() string {
@@ -4420,7 +4642,7 @@ type GetRoundReviewStatusRequest struct {
 
 func (x *GetRoundReviewStatusRequest) Reset() {
 	*x = GetRoundReviewStatusRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[55]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4432,7 +4654,7 @@ func (x *GetRoundReviewStatusRequest) String() string {
 func (*GetRoundReviewStatusRequest) ProtoMessage() {}
 
 func (x *GetRoundReviewStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[55]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4445,7 +4667,7 @@ func (x *GetRoundReviewStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRoundReviewStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetRoundReviewStatusRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{55}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *GetRoundReviewStatusRequest) GetRoundId() string {
@@ -4472,7 +4694,7 @@ type RoundReviewStatus struct {
 
 func (x *RoundReviewStatus) Reset() {
 	*x = RoundReviewStatus{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[56]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4484,7 +4706,7 @@ func (x *RoundReviewStatus) String() string {
 func (*RoundReviewStatus) ProtoMessage() {}
 
 func (x *RoundReviewStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[56]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4497,7 +4719,7 @@ func (x *RoundReviewStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RoundReviewStatus.ProtoReflect.Descriptor instead.
 func (*RoundReviewStatus) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{56}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *RoundReviewStatus) GetRoundId() string {
@@ -4539,7 +4761,7 @@ type GetRoundPanelScoresRequest struct {
 
 func (x *GetRoundPanelScoresRequest) Reset() {
 	*x = GetRoundPanelScoresRequest{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[57]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4551,7 +4773,7 @@ func (x *GetRoundPanelScoresRequest) String() string {
 func (*GetRoundPanelScoresRequest) ProtoMessage() {}
 
 func (x *GetRoundPanelScoresRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[57]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4564,7 +4786,7 @@ func (x *GetRoundPanelScoresRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRoundPanelScoresRequest.ProtoReflect.Descriptor instead.
 func (*GetRoundPanelScoresRequest) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{57}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *GetRoundPanelScoresRequest) GetRoundId() string {
@@ -4589,7 +4811,7 @@ type RoundPanelScores struct {
 
 func (x *RoundPanelScores) Reset() {
 	*x = RoundPanelScores{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[58]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4601,7 +4823,7 @@ func (x *RoundPanelScores) String() string {
 func (*RoundPanelScores) ProtoMessage() {}
 
 func (x *RoundPanelScores) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[58]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4614,7 +4836,7 @@ func (x *RoundPanelScores) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RoundPanelScores.ProtoReflect.Descriptor instead.
 func (*RoundPanelScores) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{58}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *RoundPanelScores) GetRoundId() string {
@@ -4646,7 +4868,7 @@ type ApplicationPanelScore struct {
 
 func (x *ApplicationPanelScore) Reset() {
 	*x = ApplicationPanelScore{}
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[59]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4658,7 +4880,7 @@ func (x *ApplicationPanelScore) String() string {
 func (*ApplicationPanelScore) ProtoMessage() {}
 
 func (x *ApplicationPanelScore) ProtoReflect() protoreflect.Message {
-	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[59]
+	mi := &file_commonweal_reviews_v1_reviews_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4671,7 +4893,7 @@ func (x *ApplicationPanelScore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplicationPanelScore.ProtoReflect.Descriptor instead.
 func (*ApplicationPanelScore) Descriptor() ([]byte, []int) {
-	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{59}
+	return file_commonweal_reviews_v1_reviews_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *ApplicationPanelScore) GetApplicationId() string {
@@ -4953,7 +5175,20 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\x0eapplication_id\x18\x03 \x01(\tR\rapplicationId\x12\x19\n" +
 	"\bvote_day\x18\x04 \x01(\tR\avoteDay\x127\n" +
 	"\tcast_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bcastTime\x12%\n" +
-	"\x0eclient_network\x18\x06 \x01(\tR\rclientNetwork\"8\n" +
+	"\x0eclient_network\x18\x06 \x01(\tR\rclientNetwork\"U\n" +
+	"\x10CastVotesRequest\x12A\n" +
+	"\x05votes\x18\x01 \x03(\v2\".commonweal.reviews.v1.BatchedVoteB\a\x92A\x04\xa0\x01\xe8\aR\x05votes\"\xb4\x01\n" +
+	"\vBatchedVote\x12'\n" +
+	"\vvoter_token\x18\x01 \x01(\tB\x06\x92A\x03x\x80\bR\n" +
+	"voterToken\x12 \n" +
+	"\bround_id\x18\x02 \x01(\tB\x05\x92A\x02x@R\aroundId\x12,\n" +
+	"\x0eapplication_id\x18\x03 \x01(\tB\x05\x92A\x02x@R\rapplicationId\x12,\n" +
+	"\x0eclient_network\x18\x04 \x01(\tB\x05\x92A\x02x@R\rclientNetwork\"T\n" +
+	"\x11CastVotesResponse\x12?\n" +
+	"\aresults\x18\x01 \x03(\v2%.commonweal.reviews.v1.CastVoteResultR\aresults\"Y\n" +
+	"\x0eCastVoteResult\x12/\n" +
+	"\x04vote\x18\x01 \x01(\v2\x1b.commonweal.reviews.v1.VoteR\x04vote\x12\x16\n" +
+	"\x06status\x18\x02 \x01(\fR\x06status\"8\n" +
 	"\x11GetTalliesRequest\x12#\n" +
 	"\bround_id\x18\x01 \x01(\tB\b\x92A\x02x@\xe0A\x02R\aroundId\"D\n" +
 	"\x05Tally\x12%\n" +
@@ -5074,7 +5309,7 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\x19RESULTS_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16RESULTS_STATE_COMPUTED\x10\x01\x12\x1a\n" +
 	"\x16RESULTS_STATE_APPROVED\x10\x02\x12\x1c\n" +
-	"\x18RESULTS_STATE_SIGNED_OFF\x10\x032\xfe!\n" +
+	"\x18RESULTS_STATE_SIGNED_OFF\x10\x032\xde\"\n" +
 	"\x0eReviewsService\x12\x7f\n" +
 	"\vCreatePanel\x12).commonweal.reviews.v1.CreatePanelRequest\x1a\x1c.commonweal.reviews.v1.Panel\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/rounds/{round_id}/panels\x12o\n" +
 	"\bGetPanel\x12&.commonweal.reviews.v1.GetPanelRequest\x1a\x1c.commonweal.reviews.v1.Panel\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/panels/{panel_id}\x12\x8c\x01\n" +
@@ -5091,7 +5326,8 @@ const file_commonweal_reviews_v1_reviews_proto_rawDesc = "" +
 	"\x0eListComplaints\x12,.commonweal.reviews.v1.ListComplaintsRequest\x1a-.commonweal.reviews.v1.ListComplaintsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/rounds/{round_id}/complaints\x12\x8a\x01\n" +
 	"\rSendVoterCode\x12+.commonweal.reviews.v1.SendVoterCodeRequest\x1a,.commonweal.reviews.v1.SendVoterCodeResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/voters:sendCode\x12\x82\x01\n" +
 	"\vVerifyVoter\x12).commonweal.reviews.v1.VerifyVoterRequest\x1a*.commonweal.reviews.v1.VerifyVoterResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/voters:verify\x12\x95\x01\n" +
-	"\bCastVote\x12&.commonweal.reviews.v1.CastVoteRequest\x1a\x1b.commonweal.reviews.v1.Vote\"D\x82\xd3\xe4\x93\x02>:\x01*\"9/v1/rounds/{round_id}/applications/{application_id}/votes\x12\xa3\x01\n" +
+	"\bCastVote\x12&.commonweal.reviews.v1.CastVoteRequest\x1a\x1b.commonweal.reviews.v1.Vote\"D\x82\xd3\xe4\x93\x02>:\x01*\"9/v1/rounds/{round_id}/applications/{application_id}/votes\x12^\n" +
+	"\tCastVotes\x12'.commonweal.reviews.v1.CastVotesRequest\x1a(.commonweal.reviews.v1.CastVotesResponse\x12\xa3\x01\n" +
 	"\x11ListVoteAnomalies\x12/.commonweal.reviews.v1.ListVoteAnomaliesRequest\x1a0.commonweal.reviews.v1.ListVoteAnomaliesResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/rounds/{round_id}/voteAnomalies\x12\x8b\x01\n" +
 	"\tVoidVotes\x12'.commonweal.reviews.v1.VoidVotesRequest\x1a(.commonweal.reviews.v1.VoidVotesResponse\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/rounds/{round_id}/votes:void\x12\x9b\x01\n" +
 	"\x0fListVoidedVotes\x12-.commonweal.reviews.v1.ListVoidedVotesRequest\x1a..commonweal.reviews.v1.ListVoidedVotesResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/rounds/{round_id}/voidedVotes\x12\x8d\x01\n" +
@@ -5122,7 +5358,7 @@ func file_commonweal_reviews_v1_reviews_proto_rawDescGZIP() []byte {
 }
 
 var file_commonweal_reviews_v1_reviews_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_commonweal_reviews_v1_reviews_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
+var file_commonweal_reviews_v1_reviews_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
 var file_commonweal_reviews_v1_reviews_proto_goTypes = []any{
 	(ReviewStage)(0),                            // 0: commonweal.reviews.v1.ReviewStage
 	(MemberKind)(0),                             // 1: commonweal.reviews.v1.MemberKind
@@ -5178,57 +5414,61 @@ var file_commonweal_reviews_v1_reviews_proto_goTypes = []any{
 	(*VerifyVoterResponse)(nil),                 // 51: commonweal.reviews.v1.VerifyVoterResponse
 	(*CastVoteRequest)(nil),                     // 52: commonweal.reviews.v1.CastVoteRequest
 	(*Vote)(nil),                                // 53: commonweal.reviews.v1.Vote
-	(*GetTalliesRequest)(nil),                   // 54: commonweal.reviews.v1.GetTalliesRequest
-	(*Tally)(nil),                               // 55: commonweal.reviews.v1.Tally
-	(*Tallies)(nil),                             // 56: commonweal.reviews.v1.Tallies
-	(*ResultInputs)(nil),                        // 57: commonweal.reviews.v1.ResultInputs
-	(*ResultEntry)(nil),                         // 58: commonweal.reviews.v1.ResultEntry
-	(*Results)(nil),                             // 59: commonweal.reviews.v1.Results
-	(*ComputeResultsRequest)(nil),               // 60: commonweal.reviews.v1.ComputeResultsRequest
-	(*ApproveResultsRequest)(nil),               // 61: commonweal.reviews.v1.ApproveResultsRequest
-	(*SignOffResultsRequest)(nil),               // 62: commonweal.reviews.v1.SignOffResultsRequest
-	(*GetResultsRequest)(nil),                   // 63: commonweal.reviews.v1.GetResultsRequest
-	(*GetRoundReviewStatusRequest)(nil),         // 64: commonweal.reviews.v1.GetRoundReviewStatusRequest
-	(*RoundReviewStatus)(nil),                   // 65: commonweal.reviews.v1.RoundReviewStatus
-	(*GetRoundPanelScoresRequest)(nil),          // 66: commonweal.reviews.v1.GetRoundPanelScoresRequest
-	(*RoundPanelScores)(nil),                    // 67: commonweal.reviews.v1.RoundPanelScores
-	(*ApplicationPanelScore)(nil),               // 68: commonweal.reviews.v1.ApplicationPanelScore
-	nil,                                         // 69: commonweal.reviews.v1.Score.CriteriaEntry
-	nil,                                         // 70: commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
-	(*timestamppb.Timestamp)(nil),               // 71: google.protobuf.Timestamp
-	(*v1.ListPersonalDataRequestsRequest)(nil),  // 72: commonweal.privacy.v1.ListPersonalDataRequestsRequest
-	(*v1.PersonalDataExport)(nil),               // 73: commonweal.privacy.v1.PersonalDataExport
-	(*v1.ErasePersonalDataResponse)(nil),        // 74: commonweal.privacy.v1.ErasePersonalDataResponse
-	(*v1.ListPersonalDataRequestsResponse)(nil), // 75: commonweal.privacy.v1.ListPersonalDataRequestsResponse
+	(*CastVotesRequest)(nil),                    // 54: commonweal.reviews.v1.CastVotesRequest
+	(*BatchedVote)(nil),                         // 55: commonweal.reviews.v1.BatchedVote
+	(*CastVotesResponse)(nil),                   // 56: commonweal.reviews.v1.CastVotesResponse
+	(*CastVoteResult)(nil),                      // 57: commonweal.reviews.v1.CastVoteResult
+	(*GetTalliesRequest)(nil),                   // 58: commonweal.reviews.v1.GetTalliesRequest
+	(*Tally)(nil),                               // 59: commonweal.reviews.v1.Tally
+	(*Tallies)(nil),                             // 60: commonweal.reviews.v1.Tallies
+	(*ResultInputs)(nil),                        // 61: commonweal.reviews.v1.ResultInputs
+	(*ResultEntry)(nil),                         // 62: commonweal.reviews.v1.ResultEntry
+	(*Results)(nil),                             // 63: commonweal.reviews.v1.Results
+	(*ComputeResultsRequest)(nil),               // 64: commonweal.reviews.v1.ComputeResultsRequest
+	(*ApproveResultsRequest)(nil),               // 65: commonweal.reviews.v1.ApproveResultsRequest
+	(*SignOffResultsRequest)(nil),               // 66: commonweal.reviews.v1.SignOffResultsRequest
+	(*GetResultsRequest)(nil),                   // 67: commonweal.reviews.v1.GetResultsRequest
+	(*GetRoundReviewStatusRequest)(nil),         // 68: commonweal.reviews.v1.GetRoundReviewStatusRequest
+	(*RoundReviewStatus)(nil),                   // 69: commonweal.reviews.v1.RoundReviewStatus
+	(*GetRoundPanelScoresRequest)(nil),          // 70: commonweal.reviews.v1.GetRoundPanelScoresRequest
+	(*RoundPanelScores)(nil),                    // 71: commonweal.reviews.v1.RoundPanelScores
+	(*ApplicationPanelScore)(nil),               // 72: commonweal.reviews.v1.ApplicationPanelScore
+	nil,                                         // 73: commonweal.reviews.v1.Score.CriteriaEntry
+	nil,                                         // 74: commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
+	(*timestamppb.Timestamp)(nil),               // 75: google.protobuf.Timestamp
+	(*v1.ListPersonalDataRequestsRequest)(nil),  // 76: commonweal.privacy.v1.ListPersonalDataRequestsRequest
+	(*v1.PersonalDataExport)(nil),               // 77: commonweal.privacy.v1.PersonalDataExport
+	(*v1.ErasePersonalDataResponse)(nil),        // 78: commonweal.privacy.v1.ErasePersonalDataResponse
+	(*v1.ListPersonalDataRequestsResponse)(nil), // 79: commonweal.privacy.v1.ListPersonalDataRequestsResponse
 }
 var file_commonweal_reviews_v1_reviews_proto_depIdxs = []int32{
 	11, // 0: commonweal.reviews.v1.ListReviewerPanelsResponse.panels:type_name -> commonweal.reviews.v1.ReviewerPanel
 	0,  // 1: commonweal.reviews.v1.ReviewerPanel.stage:type_name -> commonweal.reviews.v1.ReviewStage
 	1,  // 2: commonweal.reviews.v1.PanelMember.kind:type_name -> commonweal.reviews.v1.MemberKind
 	2,  // 3: commonweal.reviews.v1.Recusal.source:type_name -> commonweal.reviews.v1.RecusalSource
-	71, // 4: commonweal.reviews.v1.Recusal.create_time:type_name -> google.protobuf.Timestamp
+	75, // 4: commonweal.reviews.v1.Recusal.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 5: commonweal.reviews.v1.Panel.stage:type_name -> commonweal.reviews.v1.ReviewStage
 	12, // 6: commonweal.reviews.v1.Panel.members:type_name -> commonweal.reviews.v1.PanelMember
 	13, // 7: commonweal.reviews.v1.Panel.recusals:type_name -> commonweal.reviews.v1.Recusal
-	71, // 8: commonweal.reviews.v1.Panel.create_time:type_name -> google.protobuf.Timestamp
+	75, // 8: commonweal.reviews.v1.Panel.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 9: commonweal.reviews.v1.CreatePanelRequest.stage:type_name -> commonweal.reviews.v1.ReviewStage
 	12, // 10: commonweal.reviews.v1.CreatePanelRequest.members:type_name -> commonweal.reviews.v1.PanelMember
 	13, // 11: commonweal.reviews.v1.ListRecusalsResponse.recusals:type_name -> commonweal.reviews.v1.Recusal
 	0,  // 12: commonweal.reviews.v1.Score.stage:type_name -> commonweal.reviews.v1.ReviewStage
-	69, // 13: commonweal.reviews.v1.Score.criteria:type_name -> commonweal.reviews.v1.Score.CriteriaEntry
-	71, // 14: commonweal.reviews.v1.Score.update_time:type_name -> google.protobuf.Timestamp
-	70, // 15: commonweal.reviews.v1.SubmitScoreRequest.criteria:type_name -> commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
+	73, // 13: commonweal.reviews.v1.Score.criteria:type_name -> commonweal.reviews.v1.Score.CriteriaEntry
+	75, // 14: commonweal.reviews.v1.Score.update_time:type_name -> google.protobuf.Timestamp
+	74, // 15: commonweal.reviews.v1.SubmitScoreRequest.criteria:type_name -> commonweal.reviews.v1.SubmitScoreRequest.CriteriaEntry
 	22, // 16: commonweal.reviews.v1.PanelScoreInputs.used:type_name -> commonweal.reviews.v1.MemberTotal
 	22, // 17: commonweal.reviews.v1.PanelScoreInputs.dropped:type_name -> commonweal.reviews.v1.MemberTotal
 	23, // 18: commonweal.reviews.v1.ShortlistEntry.inputs:type_name -> commonweal.reviews.v1.PanelScoreInputs
 	3,  // 19: commonweal.reviews.v1.Shortlist.state:type_name -> commonweal.reviews.v1.ShortlistState
 	24, // 20: commonweal.reviews.v1.Shortlist.entries:type_name -> commonweal.reviews.v1.ShortlistEntry
-	71, // 21: commonweal.reviews.v1.Shortlist.compute_time:type_name -> google.protobuf.Timestamp
-	71, // 22: commonweal.reviews.v1.Shortlist.publish_time:type_name -> google.protobuf.Timestamp
+	75, // 21: commonweal.reviews.v1.Shortlist.compute_time:type_name -> google.protobuf.Timestamp
+	75, // 22: commonweal.reviews.v1.Shortlist.publish_time:type_name -> google.protobuf.Timestamp
 	4,  // 23: commonweal.reviews.v1.Complaint.state:type_name -> commonweal.reviews.v1.ComplaintState
 	6,  // 24: commonweal.reviews.v1.Complaint.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
-	71, // 25: commonweal.reviews.v1.Complaint.create_time:type_name -> google.protobuf.Timestamp
-	71, // 26: commonweal.reviews.v1.Complaint.resolve_time:type_name -> google.protobuf.Timestamp
+	75, // 25: commonweal.reviews.v1.Complaint.create_time:type_name -> google.protobuf.Timestamp
+	75, // 26: commonweal.reviews.v1.Complaint.resolve_time:type_name -> google.protobuf.Timestamp
 	5,  // 27: commonweal.reviews.v1.Complaint.complainant_kind:type_name -> commonweal.reviews.v1.ComplainantKind
 	4,  // 28: commonweal.reviews.v1.ListComplaintsRequest.state:type_name -> commonweal.reviews.v1.ComplaintState
 	29, // 29: commonweal.reviews.v1.ListComplaintsResponse.complaints:type_name -> commonweal.reviews.v1.Complaint
@@ -5238,92 +5478,97 @@ var file_commonweal_reviews_v1_reviews_proto_depIdxs = []int32{
 	6,  // 33: commonweal.reviews.v1.ResolveComplaintsRequest.outcome:type_name -> commonweal.reviews.v1.ComplaintOutcome
 	29, // 34: commonweal.reviews.v1.ResolveComplaintsResponse.complaints:type_name -> commonweal.reviews.v1.Complaint
 	7,  // 35: commonweal.reviews.v1.VoteAnomaly.kind:type_name -> commonweal.reviews.v1.VoteAnomalyKind
-	71, // 36: commonweal.reviews.v1.VoteAnomaly.window_start_time:type_name -> google.protobuf.Timestamp
-	71, // 37: commonweal.reviews.v1.VoteAnomaly.window_end_time:type_name -> google.protobuf.Timestamp
+	75, // 36: commonweal.reviews.v1.VoteAnomaly.window_start_time:type_name -> google.protobuf.Timestamp
+	75, // 37: commonweal.reviews.v1.VoteAnomaly.window_end_time:type_name -> google.protobuf.Timestamp
 	38, // 38: commonweal.reviews.v1.ListVoteAnomaliesResponse.anomalies:type_name -> commonweal.reviews.v1.VoteAnomaly
 	53, // 39: commonweal.reviews.v1.VoidedVote.vote:type_name -> commonweal.reviews.v1.Vote
-	71, // 40: commonweal.reviews.v1.VoidedVote.void_time:type_name -> google.protobuf.Timestamp
+	75, // 40: commonweal.reviews.v1.VoidedVote.void_time:type_name -> google.protobuf.Timestamp
 	43, // 41: commonweal.reviews.v1.ListVoidedVotesResponse.voided_votes:type_name -> commonweal.reviews.v1.VoidedVote
-	71, // 42: commonweal.reviews.v1.SendVoterCodeResponse.expire_time:type_name -> google.protobuf.Timestamp
-	71, // 43: commonweal.reviews.v1.VerifyVoterResponse.expire_time:type_name -> google.protobuf.Timestamp
-	71, // 44: commonweal.reviews.v1.Vote.cast_time:type_name -> google.protobuf.Timestamp
-	55, // 45: commonweal.reviews.v1.Tallies.tallies:type_name -> commonweal.reviews.v1.Tally
-	23, // 46: commonweal.reviews.v1.ResultInputs.panel:type_name -> commonweal.reviews.v1.PanelScoreInputs
-	57, // 47: commonweal.reviews.v1.ResultEntry.inputs:type_name -> commonweal.reviews.v1.ResultInputs
-	8,  // 48: commonweal.reviews.v1.Results.state:type_name -> commonweal.reviews.v1.ResultsState
-	58, // 49: commonweal.reviews.v1.Results.entries:type_name -> commonweal.reviews.v1.ResultEntry
-	71, // 50: commonweal.reviews.v1.Results.donation_cutoff:type_name -> google.protobuf.Timestamp
-	71, // 51: commonweal.reviews.v1.Results.compute_time:type_name -> google.protobuf.Timestamp
-	71, // 52: commonweal.reviews.v1.Results.approve_time:type_name -> google.protobuf.Timestamp
-	71, // 53: commonweal.reviews.v1.Results.sign_off_time:type_name -> google.protobuf.Timestamp
-	8,  // 54: commonweal.reviews.v1.RoundReviewStatus.results_state:type_name -> commonweal.reviews.v1.ResultsState
-	68, // 55: commonweal.reviews.v1.RoundPanelScores.scores:type_name -> commonweal.reviews.v1.ApplicationPanelScore
-	0,  // 56: commonweal.reviews.v1.ApplicationPanelScore.stage:type_name -> commonweal.reviews.v1.ReviewStage
-	15, // 57: commonweal.reviews.v1.ReviewsService.CreatePanel:input_type -> commonweal.reviews.v1.CreatePanelRequest
-	16, // 58: commonweal.reviews.v1.ReviewsService.GetPanel:input_type -> commonweal.reviews.v1.GetPanelRequest
-	17, // 59: commonweal.reviews.v1.ReviewsService.DeclareConflict:input_type -> commonweal.reviews.v1.DeclareConflictRequest
-	18, // 60: commonweal.reviews.v1.ReviewsService.ListRecusals:input_type -> commonweal.reviews.v1.ListRecusalsRequest
-	21, // 61: commonweal.reviews.v1.ReviewsService.SubmitScore:input_type -> commonweal.reviews.v1.SubmitScoreRequest
-	26, // 62: commonweal.reviews.v1.ReviewsService.ComputeShortlist:input_type -> commonweal.reviews.v1.ComputeShortlistRequest
-	27, // 63: commonweal.reviews.v1.ReviewsService.PublishShortlist:input_type -> commonweal.reviews.v1.PublishShortlistRequest
-	28, // 64: commonweal.reviews.v1.ReviewsService.GetShortlist:input_type -> commonweal.reviews.v1.GetShortlistRequest
-	30, // 65: commonweal.reviews.v1.ReviewsService.CreateComplaint:input_type -> commonweal.reviews.v1.CreateComplaintRequest
-	33, // 66: commonweal.reviews.v1.ReviewsService.ResolveComplaint:input_type -> commonweal.reviews.v1.ResolveComplaintRequest
-	34, // 67: commonweal.reviews.v1.ReviewsService.MergeComplaints:input_type -> commonweal.reviews.v1.MergeComplaintsRequest
-	36, // 68: commonweal.reviews.v1.ReviewsService.ResolveComplaints:input_type -> commonweal.reviews.v1.ResolveComplaintsRequest
-	31, // 69: commonweal.reviews.v1.ReviewsService.ListComplaints:input_type -> commonweal.reviews.v1.ListComplaintsRequest
-	48, // 70: commonweal.reviews.v1.ReviewsService.SendVoterCode:input_type -> commonweal.reviews.v1.SendVoterCodeRequest
-	50, // 71: commonweal.reviews.v1.ReviewsService.VerifyVoter:input_type -> commonweal.reviews.v1.VerifyVoterRequest
-	52, // 72: commonweal.reviews.v1.ReviewsService.CastVote:input_type -> commonweal.reviews.v1.CastVoteRequest
-	39, // 73: commonweal.reviews.v1.ReviewsService.ListVoteAnomalies:input_type -> commonweal.reviews.v1.ListVoteAnomaliesRequest
-	41, // 74: commonweal.reviews.v1.ReviewsService.VoidVotes:input_type -> commonweal.reviews.v1.VoidVotesRequest
-	44, // 75: commonweal.reviews.v1.ReviewsService.ListVoidedVotes:input_type -> commonweal.reviews.v1.ListVoidedVotesRequest
-	46, // 76: commonweal.reviews.v1.ReviewsService.ExportVoterData:input_type -> commonweal.reviews.v1.ExportVoterDataRequest
-	47, // 77: commonweal.reviews.v1.ReviewsService.EraseVoterData:input_type -> commonweal.reviews.v1.EraseVoterDataRequest
-	72, // 78: commonweal.reviews.v1.ReviewsService.ListPersonalDataRequests:input_type -> commonweal.privacy.v1.ListPersonalDataRequestsRequest
-	54, // 79: commonweal.reviews.v1.ReviewsService.GetTallies:input_type -> commonweal.reviews.v1.GetTalliesRequest
-	60, // 80: commonweal.reviews.v1.ReviewsService.ComputeResults:input_type -> commonweal.reviews.v1.ComputeResultsRequest
-	61, // 81: commonweal.reviews.v1.ReviewsService.ApproveResults:input_type -> commonweal.reviews.v1.ApproveResultsRequest
-	62, // 82: commonweal.reviews.v1.ReviewsService.SignOffResults:input_type -> commonweal.reviews.v1.SignOffResultsRequest
-	63, // 83: commonweal.reviews.v1.ReviewsService.GetResults:input_type -> commonweal.reviews.v1.GetResultsRequest
-	64, // 84: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:input_type -> commonweal.reviews.v1.GetRoundReviewStatusRequest
-	66, // 85: commonweal.reviews.v1.ReviewsService.GetRoundPanelScores:input_type -> commonweal.reviews.v1.GetRoundPanelScoresRequest
-	9,  // 86: commonweal.reviews.v1.ReviewsService.ListReviewerPanels:input_type -> commonweal.reviews.v1.ListReviewerPanelsRequest
-	14, // 87: commonweal.reviews.v1.ReviewsService.CreatePanel:output_type -> commonweal.reviews.v1.Panel
-	14, // 88: commonweal.reviews.v1.ReviewsService.GetPanel:output_type -> commonweal.reviews.v1.Panel
-	13, // 89: commonweal.reviews.v1.ReviewsService.DeclareConflict:output_type -> commonweal.reviews.v1.Recusal
-	19, // 90: commonweal.reviews.v1.ReviewsService.ListRecusals:output_type -> commonweal.reviews.v1.ListRecusalsResponse
-	20, // 91: commonweal.reviews.v1.ReviewsService.SubmitScore:output_type -> commonweal.reviews.v1.Score
-	25, // 92: commonweal.reviews.v1.ReviewsService.ComputeShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	25, // 93: commonweal.reviews.v1.ReviewsService.PublishShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	25, // 94: commonweal.reviews.v1.ReviewsService.GetShortlist:output_type -> commonweal.reviews.v1.Shortlist
-	29, // 95: commonweal.reviews.v1.ReviewsService.CreateComplaint:output_type -> commonweal.reviews.v1.Complaint
-	29, // 96: commonweal.reviews.v1.ReviewsService.ResolveComplaint:output_type -> commonweal.reviews.v1.Complaint
-	35, // 97: commonweal.reviews.v1.ReviewsService.MergeComplaints:output_type -> commonweal.reviews.v1.MergeComplaintsResponse
-	37, // 98: commonweal.reviews.v1.ReviewsService.ResolveComplaints:output_type -> commonweal.reviews.v1.ResolveComplaintsResponse
-	32, // 99: commonweal.reviews.v1.ReviewsService.ListComplaints:output_type -> commonweal.reviews.v1.ListComplaintsResponse
-	49, // 100: commonweal.reviews.v1.ReviewsService.SendVoterCode:output_type -> commonweal.reviews.v1.SendVoterCodeResponse
-	51, // 101: commonweal.reviews.v1.ReviewsService.VerifyVoter:output_type -> commonweal.reviews.v1.VerifyVoterResponse
-	53, // 102: commonweal.reviews.v1.ReviewsService.CastVote:output_type -> commonweal.reviews.v1.Vote
-	40, // 103: commonweal.reviews.v1.ReviewsService.ListVoteAnomalies:output_type -> commonweal.reviews.v1.ListVoteAnomaliesResponse
-	42, // 104: commonweal.reviews.v1.ReviewsService.VoidVotes:output_type -> commonweal.reviews.v1.VoidVotesResponse
-	45, // 105: commonweal.reviews.v1.ReviewsService.ListVoidedVotes:output_type -> commonweal.reviews.v1.ListVoidedVotesResponse
-	73, // 106: commonweal.reviews.v1.ReviewsService.ExportVoterData:output_type -> commonweal.privacy.v1.PersonalDataExport
-	74, // 107: commonweal.reviews.v1.ReviewsService.EraseVoterData:output_type -> commonweal.privacy.v1.ErasePersonalDataResponse
-	75, // 108: commonweal.reviews.v1.ReviewsService.ListPersonalDataRequests:output_type -> commonweal.privacy.v1.ListPersonalDataRequestsResponse
-	56, // 109: commonweal.reviews.v1.ReviewsService.GetTallies:output_type -> commonweal.reviews.v1.Tallies
-	59, // 110: commonweal.reviews.v1.ReviewsService.ComputeResults:output_type -> commonweal.reviews.v1.Results
-	59, // 111: commonweal.reviews.v1.ReviewsService.ApproveResults:output_type -> commonweal.reviews.v1.Results
-	59, // 112: commonweal.reviews.v1.ReviewsService.SignOffResults:output_type -> commonweal.reviews.v1.Results
-	59, // 113: commonweal.reviews.v1.ReviewsService.GetResults:output_type -> commonweal.reviews.v1.Results
-	65, // 114: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:output_type -> commonweal.reviews.v1.RoundReviewStatus
-	67, // 115: commonweal.reviews.v1.ReviewsService.GetRoundPanelScores:output_type -> commonweal.reviews.v1.RoundPanelScores
-	10, // 116: commonweal.reviews.v1.ReviewsService.ListReviewerPanels:output_type -> commonweal.reviews.v1.ListReviewerPanelsResponse
-	87, // [87:117] is the sub-list for method output_type
-	57, // [57:87] is the sub-list for method input_type
-	57, // [57:57] is the sub-list for extension type_name
-	57, // [57:57] is the sub-list for extension extendee
-	0,  // [0:57] is the sub-list for field type_name
+	75, // 42: commonweal.reviews.v1.SendVoterCodeResponse.expire_time:type_name -> google.protobuf.Timestamp
+	75, // 43: commonweal.reviews.v1.VerifyVoterResponse.expire_time:type_name -> google.protobuf.Timestamp
+	75, // 44: commonweal.reviews.v1.Vote.cast_time:type_name -> google.protobuf.Timestamp
+	55, // 45: commonweal.reviews.v1.CastVotesRequest.votes:type_name -> commonweal.reviews.v1.BatchedVote
+	57, // 46: commonweal.reviews.v1.CastVotesResponse.results:type_name -> commonweal.reviews.v1.CastVoteResult
+	53, // 47: commonweal.reviews.v1.CastVoteResult.vote:type_name -> commonweal.reviews.v1.Vote
+	59, // 48: commonweal.reviews.v1.Tallies.tallies:type_name -> commonweal.reviews.v1.Tally
+	23, // 49: commonweal.reviews.v1.ResultInputs.panel:type_name -> commonweal.reviews.v1.PanelScoreInputs
+	61, // 50: commonweal.reviews.v1.ResultEntry.inputs:type_name -> commonweal.reviews.v1.ResultInputs
+	8,  // 51: commonweal.reviews.v1.Results.state:type_name -> commonweal.reviews.v1.ResultsState
+	62, // 52: commonweal.reviews.v1.Results.entries:type_name -> commonweal.reviews.v1.ResultEntry
+	75, // 53: commonweal.reviews.v1.Results.donation_cutoff:type_name -> google.protobuf.Timestamp
+	75, // 54: commonweal.reviews.v1.Results.compute_time:type_name -> google.protobuf.Timestamp
+	75, // 55: commonweal.reviews.v1.Results.approve_time:type_name -> google.protobuf.Timestamp
+	75, // 56: commonweal.reviews.v1.Results.sign_off_time:type_name -> google.protobuf.Timestamp
+	8,  // 57: commonweal.reviews.v1.RoundReviewStatus.results_state:type_name -> commonweal.reviews.v1.ResultsState
+	72, // 58: commonweal.reviews.v1.RoundPanelScores.scores:type_name -> commonweal.reviews.v1.ApplicationPanelScore
+	0,  // 59: commonweal.reviews.v1.ApplicationPanelScore.stage:type_name -> commonweal.reviews.v1.ReviewStage
+	15, // 60: commonweal.reviews.v1.ReviewsService.CreatePanel:input_type -> commonweal.reviews.v1.CreatePanelRequest
+	16, // 61: commonweal.reviews.v1.ReviewsService.GetPanel:input_type -> commonweal.reviews.v1.GetPanelRequest
+	17, // 62: commonweal.reviews.v1.ReviewsService.DeclareConflict:input_type -> commonweal.reviews.v1.DeclareConflictRequest
+	18, // 63: commonweal.reviews.v1.ReviewsService.ListRecusals:input_type -> commonweal.reviews.v1.ListRecusalsRequest
+	21, // 64: commonweal.reviews.v1.ReviewsService.SubmitScore:input_type -> commonweal.reviews.v1.SubmitScoreRequest
+	26, // 65: commonweal.reviews.v1.ReviewsService.ComputeShortlist:input_type -> commonweal.reviews.v1.ComputeShortlistRequest
+	27, // 66: commonweal.reviews.v1.ReviewsService.PublishShortlist:input_type -> commonweal.reviews.v1.PublishShortlistRequest
+	28, // 67: commonweal.reviews.v1.ReviewsService.GetShortlist:input_type -> commonweal.reviews.v1.GetShortlistRequest
+	30, // 68: commonweal.reviews.v1.ReviewsService.CreateComplaint:input_type -> commonweal.reviews.v1.CreateComplaintRequest
+	33, // 69: commonweal.reviews.v1.ReviewsService.ResolveComplaint:input_type -> commonweal.reviews.v1.ResolveComplaintRequest
+	34, // 70: commonweal.reviews.v1.ReviewsService.MergeComplaints:input_type -> commonweal.reviews.v1.MergeComplaintsRequest
+	36, // 71: commonweal.reviews.v1.ReviewsService.ResolveComplaints:input_type -> commonweal.reviews.v1.ResolveComplaintsRequest
+	31, // 72: commonweal.reviews.v1.ReviewsService.ListComplaints:input_type -> commonweal.reviews.v1.ListComplaintsRequest
+	48, // 73: commonweal.reviews.v1.ReviewsService.SendVoterCode:input_type -> commonweal.reviews.v1.SendVoterCodeRequest
+	50, // 74: commonweal.reviews.v1.ReviewsService.VerifyVoter:input_type -> commonweal.reviews.v1.VerifyVoterRequest
+	52, // 75: commonweal.reviews.v1.ReviewsService.CastVote:input_type -> commonweal.reviews.v1.CastVoteRequest
+	54, // 76: commonweal.reviews.v1.ReviewsService.CastVotes:input_type -> commonweal.reviews.v1.CastVotesRequest
+	39, // 77: commonweal.reviews.v1.ReviewsService.ListVoteAnomalies:input_type -> commonweal.reviews.v1.ListVoteAnomaliesRequest
+	41, // 78: commonweal.reviews.v1.ReviewsService.VoidVotes:input_type -> commonweal.reviews.v1.VoidVotesRequest
+	44, // 79: commonweal.reviews.v1.ReviewsService.ListVoidedVotes:input_type -> commonweal.reviews.v1.ListVoidedVotesRequest
+	46, // 80: commonweal.reviews.v1.ReviewsService.ExportVoterData:input_type -> commonweal.reviews.v1.ExportVoterDataRequest
+	47, // 81: commonweal.reviews.v1.ReviewsService.EraseVoterData:input_type -> commonweal.reviews.v1.EraseVoterDataRequest
+	76, // 82: commonweal.reviews.v1.ReviewsService.ListPersonalDataRequests:input_type -> commonweal.privacy.v1.ListPersonalDataRequestsRequest
+	58, // 83: commonweal.reviews.v1.ReviewsService.GetTallies:input_type -> commonweal.reviews.v1.GetTalliesRequest
+	64, // 84: commonweal.reviews.v1.ReviewsService.ComputeResults:input_type -> commonweal.reviews.v1.ComputeResultsRequest
+	65, // 85: commonweal.reviews.v1.ReviewsService.ApproveResults:input_type -> commonweal.reviews.v1.ApproveResultsRequest
+	66, // 86: commonweal.reviews.v1.ReviewsService.SignOffResults:input_type -> commonweal.reviews.v1.SignOffResultsRequest
+	67, // 87: commonweal.reviews.v1.ReviewsService.GetResults:input_type -> commonweal.reviews.v1.GetResultsRequest
+	68, // 88: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:input_type -> commonweal.reviews.v1.GetRoundReviewStatusRequest
+	70, // 89: commonweal.reviews.v1.ReviewsService.GetRoundPanelScores:input_type -> commonweal.reviews.v1.GetRoundPanelScoresRequest
+	9,  // 90: commonweal.reviews.v1.ReviewsService.ListReviewerPanels:input_type -> commonweal.reviews.v1.ListReviewerPanelsRequest
+	14, // 91: commonweal.reviews.v1.ReviewsService.CreatePanel:output_type -> commonweal.reviews.v1.Panel
+	14, // 92: commonweal.reviews.v1.ReviewsService.GetPanel:output_type -> commonweal.reviews.v1.Panel
+	13, // 93: commonweal.reviews.v1.ReviewsService.DeclareConflict:output_type -> commonweal.reviews.v1.Recusal
+	19, // 94: commonweal.reviews.v1.ReviewsService.ListRecusals:output_type -> commonweal.reviews.v1.ListRecusalsResponse
+	20, // 95: commonweal.reviews.v1.ReviewsService.SubmitScore:output_type -> commonweal.reviews.v1.Score
+	25, // 96: commonweal.reviews.v1.ReviewsService.ComputeShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	25, // 97: commonweal.reviews.v1.ReviewsService.PublishShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	25, // 98: commonweal.reviews.v1.ReviewsService.GetShortlist:output_type -> commonweal.reviews.v1.Shortlist
+	29, // 99: commonweal.reviews.v1.ReviewsService.CreateComplaint:output_type -> commonweal.reviews.v1.Complaint
+	29, // 100: commonweal.reviews.v1.ReviewsService.ResolveComplaint:output_type -> commonweal.reviews.v1.Complaint
+	35, // 101: commonweal.reviews.v1.ReviewsService.MergeComplaints:output_type -> commonweal.reviews.v1.MergeComplaintsResponse
+	37, // 102: commonweal.reviews.v1.ReviewsService.ResolveComplaints:output_type -> commonweal.reviews.v1.ResolveComplaintsResponse
+	32, // 103: commonweal.reviews.v1.ReviewsService.ListComplaints:output_type -> commonweal.reviews.v1.ListComplaintsResponse
+	49, // 104: commonweal.reviews.v1.ReviewsService.SendVoterCode:output_type -> commonweal.reviews.v1.SendVoterCodeResponse
+	51, // 105: commonweal.reviews.v1.ReviewsService.VerifyVoter:output_type -> commonweal.reviews.v1.VerifyVoterResponse
+	53, // 106: commonweal.reviews.v1.ReviewsService.CastVote:output_type -> commonweal.reviews.v1.Vote
+	56, // 107: commonweal.reviews.v1.ReviewsService.CastVotes:output_type -> commonweal.reviews.v1.CastVotesResponse
+	40, // 108: commonweal.reviews.v1.ReviewsService.ListVoteAnomalies:output_type -> commonweal.reviews.v1.ListVoteAnomaliesResponse
+	42, // 109: commonweal.reviews.v1.ReviewsService.VoidVotes:output_type -> commonweal.reviews.v1.VoidVotesResponse
+	45, // 110: commonweal.reviews.v1.ReviewsService.ListVoidedVotes:output_type -> commonweal.reviews.v1.ListVoidedVotesResponse
+	77, // 111: commonweal.reviews.v1.ReviewsService.ExportVoterData:output_type -> commonweal.privacy.v1.PersonalDataExport
+	78, // 112: commonweal.reviews.v1.ReviewsService.EraseVoterData:output_type -> commonweal.privacy.v1.ErasePersonalDataResponse
+	79, // 113: commonweal.reviews.v1.ReviewsService.ListPersonalDataRequests:output_type -> commonweal.privacy.v1.ListPersonalDataRequestsResponse
+	60, // 114: commonweal.reviews.v1.ReviewsService.GetTallies:output_type -> commonweal.reviews.v1.Tallies
+	63, // 115: commonweal.reviews.v1.ReviewsService.ComputeResults:output_type -> commonweal.reviews.v1.Results
+	63, // 116: commonweal.reviews.v1.ReviewsService.ApproveResults:output_type -> commonweal.reviews.v1.Results
+	63, // 117: commonweal.reviews.v1.ReviewsService.SignOffResults:output_type -> commonweal.reviews.v1.Results
+	63, // 118: commonweal.reviews.v1.ReviewsService.GetResults:output_type -> commonweal.reviews.v1.Results
+	69, // 119: commonweal.reviews.v1.ReviewsService.GetRoundReviewStatus:output_type -> commonweal.reviews.v1.RoundReviewStatus
+	71, // 120: commonweal.reviews.v1.ReviewsService.GetRoundPanelScores:output_type -> commonweal.reviews.v1.RoundPanelScores
+	10, // 121: commonweal.reviews.v1.ReviewsService.ListReviewerPanels:output_type -> commonweal.reviews.v1.ListReviewerPanelsResponse
+	91, // [91:122] is the sub-list for method output_type
+	60, // [60:91] is the sub-list for method input_type
+	60, // [60:60] is the sub-list for extension type_name
+	60, // [60:60] is the sub-list for extension extendee
+	0,  // [0:60] is the sub-list for field type_name
 }
 
 func init() { file_commonweal_reviews_v1_reviews_proto_init() }
@@ -5337,7 +5582,7 @@ func file_commonweal_reviews_v1_reviews_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonweal_reviews_v1_reviews_proto_rawDesc), len(file_commonweal_reviews_v1_reviews_proto_rawDesc)),
 			NumEnums:      9,
-			NumMessages:   62,
+			NumMessages:   66,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

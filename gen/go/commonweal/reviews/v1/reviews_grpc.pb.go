@@ -36,6 +36,7 @@ const (
 	ReviewsService_SendVoterCode_FullMethodName            = "/commonweal.reviews.v1.ReviewsService/SendVoterCode"
 	ReviewsService_VerifyVoter_FullMethodName              = "/commonweal.reviews.v1.ReviewsService/VerifyVoter"
 	ReviewsService_CastVote_FullMethodName                 = "/commonweal.reviews.v1.ReviewsService/CastVote"
+	ReviewsService_CastVotes_FullMethodName                = "/commonweal.reviews.v1.ReviewsService/CastVotes"
 	ReviewsService_ListVoteAnomalies_FullMethodName        = "/commonweal.reviews.v1.ReviewsService/ListVoteAnomalies"
 	ReviewsService_VoidVotes_FullMethodName                = "/commonweal.reviews.v1.ReviewsService/VoidVotes"
 	ReviewsService_ListVoidedVotes_FullMethodName          = "/commonweal.reviews.v1.ReviewsService/ListVoidedVotes"
@@ -109,6 +110,11 @@ type ReviewsServiceClient interface {
 	// in the X-Voter-Token header. One vote per voter per application per calendar day (the round's time zone);
 	// a second one is ALREADY_EXISTS.
 	CastVote(ctx context.Context, in *CastVoteRequest, opts ...grpc.CallOption) (*Vote, error)
+	// CastVotes casts, in one call, votes the gateway collected from concurrent POST .../votes requests that
+	// carry no request_id. Internal, with no HTTP binding: only the gateway itself (its certificate, with no
+	// forwarded user identity) may call it. Each vote is answered on its own, in the order of the request, as
+	// CastVote would have answered it, and only once it is durable.
+	CastVotes(ctx context.Context, in *CastVotesRequest, opts ...grpc.CallOption) (*CastVotesResponse, error)
 	// ListVoteAnomalies lists the signals of possible vote stuffing in a round, each with the votes it concerns:
 	// many voters from one network (/24 for IPv4, /64 for IPv6), a burst of votes for one application within a
 	// short window, and many voters who verified their phone minutes before voting for the same application.
@@ -325,6 +331,16 @@ func (c *reviewsServiceClient) CastVote(ctx context.Context, in *CastVoteRequest
 	return out, nil
 }
 
+func (c *reviewsServiceClient) CastVotes(ctx context.Context, in *CastVotesRequest, opts ...grpc.CallOption) (*CastVotesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CastVotesResponse)
+	err := c.cc.Invoke(ctx, ReviewsService_CastVotes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *reviewsServiceClient) ListVoteAnomalies(ctx context.Context, in *ListVoteAnomaliesRequest, opts ...grpc.CallOption) (*ListVoteAnomaliesResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListVoteAnomaliesResponse)
@@ -522,6 +538,11 @@ type ReviewsServiceServer interface {
 	// in the X-Voter-Token header. One vote per voter per application per calendar day (the round's time zone);
 	// a second one is ALREADY_EXISTS.
 	CastVote(context.Context, *CastVoteRequest) (*Vote, error)
+	// CastVotes casts, in one call, votes the gateway collected from concurrent POST .../votes requests that
+	// carry no request_id. Internal, with no HTTP binding: only the gateway itself (its certificate, with no
+	// forwarded user identity) may call it. Each vote is answered on its own, in the order of the request, as
+	// CastVote would have answered it, and only once it is durable.
+	CastVotes(context.Context, *CastVotesRequest) (*CastVotesResponse, error)
 	// ListVoteAnomalies lists the signals of possible vote stuffing in a round, each with the votes it concerns:
 	// many voters from one network (/24 for IPv4, /64 for IPv6), a burst of votes for one application within a
 	// short window, and many voters who verified their phone minutes before voting for the same application.
@@ -625,6 +646,9 @@ func (UnimplementedReviewsServiceServer) VerifyVoter(context.Context, *VerifyVot
 }
 func (UnimplementedReviewsServiceServer) CastVote(context.Context, *CastVoteRequest) (*Vote, error) {
 	return nil, status.Error(codes.Unimplemented, "method CastVote not implemented")
+}
+func (UnimplementedReviewsServiceServer) CastVotes(context.Context, *CastVotesRequest) (*CastVotesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CastVotes not implemented")
 }
 func (UnimplementedReviewsServiceServer) ListVoteAnomalies(context.Context, *ListVoteAnomaliesRequest) (*ListVoteAnomaliesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListVoteAnomalies not implemented")
@@ -977,6 +1001,24 @@ func _ReviewsService_CastVote_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReviewsService_CastVotes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CastVotesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewsServiceServer).CastVotes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewsService_CastVotes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewsServiceServer).CastVotes(ctx, req.(*CastVotesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ReviewsService_ListVoteAnomalies_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListVoteAnomaliesRequest)
 	if err := dec(in); err != nil {
@@ -1299,6 +1341,10 @@ var ReviewsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CastVote",
 			Handler:    _ReviewsService_CastVote_Handler,
+		},
+		{
+			MethodName: "CastVotes",
+			Handler:    _ReviewsService_CastVotes_Handler,
 		},
 		{
 			MethodName: "ListVoteAnomalies",

@@ -1,4 +1,4 @@
-package openapi
+package build
 
 import (
 	"strings"
@@ -14,8 +14,8 @@ import (
 	"github.com/commonweal/commonweal/pkg/bounds"
 )
 
-// methods returns the API's RPCs by OpenAPI operation ID ("ApplicationsService_ListRounds").
-func methods() map[string]protoreflect.MethodDescriptor {
+// Methods returns the API's RPCs by OpenAPI operation ID ("ApplicationsService_ListRounds").
+func Methods() map[string]protoreflect.MethodDescriptor {
 	out := map[string]protoreflect.MethodDescriptor{}
 	protoregistry.GlobalFiles.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
 		if !strings.HasPrefix(string(fd.Package()), "commonweal.") {
@@ -36,7 +36,7 @@ func methods() map[string]protoreflect.MethodDescriptor {
 // addParameterBounds writes the maxima of path and query parameters (maxLength, maxItems), which
 // protoc-gen-openapiv2 gives only to body fields, from the same field options the services enforce.
 func addParameterBounds(doc map[string]any) {
-	rpcs := methods()
+	rpcs := Methods()
 	paths, _ := doc["paths"].(map[string]any)
 	for _, item := range paths {
 		ops, _ := item.(map[string]any)
@@ -54,7 +54,7 @@ func addParameterBounds(doc map[string]any) {
 					continue
 				}
 				name, _ := param["name"].(string)
-				fd := fieldByJSONPath(md.Input(), name)
+				fd := FieldByJSONPath(md.Input(), name)
 				if fd == nil {
 					continue
 				}
@@ -74,8 +74,8 @@ func addParameterBounds(doc map[string]any) {
 	}
 }
 
-// fieldByJSONPath resolves a parameter name ("pageToken", "policy.timeZone") to its field in msg.
-func fieldByJSONPath(msg protoreflect.MessageDescriptor, path string) protoreflect.FieldDescriptor {
+// FieldByJSONPath resolves a parameter name ("pageToken", "policy.timeZone") to its field in msg.
+func FieldByJSONPath(msg protoreflect.MessageDescriptor, path string) protoreflect.FieldDescriptor {
 	var fd protoreflect.FieldDescriptor
 	for _, part := range strings.Split(path, ".") {
 		if msg == nil {

@@ -1,0 +1,250 @@
+// Package votes batches the gateway's vote requests: the POST .../votes requests that arrive together go to
+// the reviews service in one internal CastVotes call instead of one CastVote call each, so the per-call cost
+// of the gateway and of reviews (HTTP/2 framing, interceptors, scheduling) is paid once per batch. Each
+// request still gets its own answer — its vote, or its own error — and only once reviews has answered for
+// its vote, which reviews does once the vote's group commit is durable.
+//
+// A batch leaves when it holds Options.Max votes, or Options.Window after its first vote arrived, and only
+// while fewer than Options.InFlight batches are on their way; votes arriving meanwhile wait for the next one.
+// Nothing is retried: a batch whose call fails answers each of its votes with the call's error (a vote of
+// a batch that reached reviews may then be stored without its answer, as with any reply lost on the way).
+package votes
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+
+	pb "github.com/commonweal/commonweal/gen/go/commonweal/reviews/v1"
+)
+
+// Vote is one vote request: what CastVotes takes of it.
+type Vote struct {
+	VoterToken    string
+	RoundID       string
+	ApplicationID string
+	// ClientNetwork is the client's /24 or /64 as the gateway saw it ("" when unknown).
+	ClientNetwork string
+}
+
+// Result is the answer to one vote: the vote cast, or the error CastVote would have returned.
+type Result struct {
+	Vote *pb.Vote
+	Err  error
+}
+
+// Send casts one batch and returns one result per vote, in order; an error fails the whole batch.
+type Send func(ctx context.Context, votes []Vote) ([]Result, error)
+
+// Options tune a Batcher.
+type Options struct {
+	// Max is the most votes of one batch (at most 1,000: CastVotes' documented maximum).
+	Max int
+	// Window is how long a batch waits for more votes after its first one (0: it leaves at once when a
+	// call is free).
+	Window time.Duration
+	// InFlight is the most batches on their way at once (at least 1).
+	InFlight int
+	// Timeout bounds one batch call (a caller whose own deadline is earlier stops waiting then).
+	Timeout time.Duration
+}
+
+// Defaults: a window well under a commit's duration, and two batches in flight, so reviews has the next
+// batch queued while it commits one and the votes arriving meanwhile gather into the batch after.
+const (
+	DefaultMax      = 500
+	DefaultWindow   = 2 * time.Millisecond
+	DefaultInFlight = 2
+	MaxBatch        = 1000
+)
+
+// ErrClosed is Cast's answer once the batcher is closed: the caller takes the per-vote path.
+var ErrClosed = errors.New("the vote batcher is closed")
+
+// waiter is a vote waiting for its batch; the batch goroutine writes res before closing done.
+type waiter struct {
+	ctx  context.Context
+	vote Vote
+	done chan struct{}
+	res  Result
+}
+
+// Batcher collects votes into batches.
+type Batcher struct {
+	send Send
+	o    Options
+
+	mu       sync.Mutex
+	queue    []*waiter
+	armed    bool // a window timer is running for the queue's first vote
+	due      bool // the queue's first vote has waited its window: flush as soon as a call is free
+	inFlight int
+	closed   bool
+	wg       sync.WaitGroup // batches on their way
+}
+
+// New returns a batcher sending with send.
+func New(send Send, o Options) *Batcher {
+	if o.Max <= 0 || o.Max > MaxBatch {
+		o.Max = min(max(o.Max, DefaultMax), MaxBatch)
+	}
+	if o.InFlight <= 0 {
+		o.InFlight = DefaultInFlight
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	return &Batcher{send: send, o: o}
+}
+
+// Cast queues a vote and waits for its answer: the vote, or its own error (a gRPC status error, as the
+// CastVote call would have returned). ErrClosed means the batcher no longer takes votes. When ctx ends first,
+// the answer is ctx's status (DEADLINE_EXCEEDED or CANCELED); the vote is then not sent if its batch has not
+// left yet, and may be stored if it has.
+func (b *Batcher) Cast(ctx context.Context, v Vote) (*pb.Vote, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
+	w := &waiter{ctx: ctx, vote: v, done: make(chan struct{})}
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil, ErrClosed
+	}
+	b.queue = append(b.queue, w)
+	if b.o.Window <= 0 {
+		b.due = true
+	} else if !b.armed {
+		b.armed = true
+		time.AfterFunc(b.o.Window, b.windowEnded)
+	}
+	b.flushLocked()
+	b.mu.Unlock()
+	select {
+	case <-w.done:
+		return w.res.Vote, w.res.Err
+	case <-ctx.Done():
+		return nil, status.FromContextError(ctx.Err()).Err()
+	}
+}
+
+func (b *Batcher) windowEnded() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.armed = false
+	if len(b.queue) > 0 {
+		b.due = true
+	}
+	b.flushLocked()
+}
+
+// flushLocked starts batches while some are due and calls are free; b.mu is held.
+func (b *Batcher) flushLocked() {
+	for len(b.queue) > 0 && b.inFlight < b.o.InFlight && (b.due || b.closed || len(b.queue) >= b.o.Max) {
+		n := min(len(b.queue), b.o.Max)
+		batch := b.queue[:n:n]
+		b.queue = b.queue[n:]
+		if len(b.queue) == 0 {
+			b.queue = nil
+			b.due = false // a vote arriving next starts a new window
+		}
+		b.inFlight++
+		b.wg.Add(1)
+		go b.run(batch)
+	}
+	if len(b.queue) > 0 && !b.due && !b.armed && !b.closed {
+		// Votes left behind by a full batch start their own window.
+		b.armed = true
+		time.AfterFunc(b.o.Window, b.windowEnded)
+	}
+}
+
+// run sends one batch, answers each of its votes, then lets the next batch go.
+func (b *Batcher) run(batch []*waiter) {
+	defer b.wg.Done()
+	defer func() {
+		b.mu.Lock()
+		b.inFlight--
+		b.flushLocked()
+		b.mu.Unlock()
+	}()
+	// Votes whose callers stopped waiting are not sent: their callers were answered with their context's error.
+	live := batch[:0:0]
+	for _, w := range batch {
+		if err := w.ctx.Err(); err != nil {
+			w.answer(Result{Err: status.FromContextError(err).Err()})
+		} else {
+			live = append(live, w)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	votes := make([]Vote, len(live))
+	for k, w := range live {
+		votes[k] = w.vote
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), b.o.Timeout)
+	defer cancel()
+	results, err := b.send(ctx, votes)
+	if err == nil && len(results) != len(live) {
+		err = status.Errorf(codes.Internal, "CastVotes answered %d votes of %d", len(results), len(live))
+	}
+	for k, w := range live {
+		if err != nil {
+			w.answer(Result{Err: err})
+		} else {
+			w.answer(results[k])
+		}
+	}
+}
+
+func (w *waiter) answer(r Result) {
+	w.res = r
+	close(w.done)
+}
+
+// Close stops taking votes (Cast answers ErrClosed) and returns once every queued vote has been sent and
+// answered.
+func (b *Batcher) Close() {
+	b.mu.Lock()
+	b.closed = true
+	b.flushLocked()
+	b.mu.Unlock()
+	b.wg.Wait()
+}
+
+// Client is the Send of the reviews service's CastVotes.
+func Client(c pb.ReviewsServiceClient) Send {
+	return func(ctx context.Context, votes []Vote) ([]Result, error) {
+		req := &pb.CastVotesRequest{Votes: make([]*pb.BatchedVote, len(votes))}
+		for k, v := range votes {
+			req.Votes[k] = &pb.BatchedVote{VoterToken: v.VoterToken, RoundId: v.RoundID, ApplicationId: v.ApplicationID, ClientNetwork: v.ClientNetwork}
+		}
+		resp, err := c.CastVotes(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]Result, len(resp.GetResults()))
+		for k, r := range resp.GetResults() {
+			if r.GetVote() != nil && len(r.GetStatus()) == 0 {
+				out[k].Vote = r.GetVote()
+				continue
+			}
+			st := &spb.Status{}
+			if err := proto.Unmarshal(r.GetStatus(), st); err != nil || st.GetCode() == int32(codes.OK) {
+				out[k].Err = status.Error(codes.Internal, "CastVotes answered a vote with neither a vote nor an error")
+				continue
+			}
+			out[k].Err = status.FromProto(st).Err()
+		}
+		return out, nil
+	}
+}
