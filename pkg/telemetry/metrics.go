@@ -67,16 +67,12 @@ func MetricsConfigFromEnv(getenv func(string) string, service string) (MetricsCo
 	default:
 		return MetricsConfig{}, fmt.Errorf("OTEL_METRICS_EXPORTER: %q is not supported (prometheus, otlp or none)", e)
 	}
-	protocol := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"))
-	if protocol == "" {
-		protocol = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
+	protocol, err := otlpProtocol(getenv, "METRICS")
+	if err != nil {
+		return MetricsConfig{}, err
 	}
-	switch strings.ToLower(protocol) {
-	case "", ProtocolGRPC:
-	case ProtocolHTTPProtobuf:
-		c.Protocol = ProtocolHTTPProtobuf
-	default:
-		return MetricsConfig{}, fmt.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL: %q is not supported (grpc or http/protobuf)", protocol)
+	if protocol != "" {
+		c.Protocol = protocol
 	}
 	if strings.EqualFold(strings.TrimSpace(getenv("OTEL_SDK_DISABLED")), "true") {
 		c.Exporter = MetricsNone

@@ -73,16 +73,12 @@ func ConfigFromEnv(getenv func(string) string, service string) (Config, error) {
 	}
 	endpoint := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) != "" || strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT")) != ""
 	c.Export = endpoint && exporter != "none" && !c.Disabled
-	protocol := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"))
-	if protocol == "" {
-		protocol = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
+	protocol, err := otlpProtocol(getenv, "TRACES")
+	if err != nil {
+		return Config{}, err
 	}
-	switch strings.ToLower(protocol) {
-	case "", ProtocolGRPC:
-	case ProtocolHTTPProtobuf:
-		c.Protocol = ProtocolHTTPProtobuf
-	default:
-		return Config{}, fmt.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL: %q is not supported (grpc or http/protobuf)", protocol)
+	if protocol != "" {
+		c.Protocol = protocol
 	}
 	c.SamplerName = strings.ToLower(strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER")))
 	switch c.SamplerName {
@@ -167,4 +163,20 @@ func setup(ctx context.Context, c Config) (func(context.Context) error, error) {
 	tp := sdktrace.NewTracerProvider(opts...)
 	otel.SetTracerProvider(tp)
 	return tp.Shutdown, nil
+}
+
+// otlpProtocol reads OTEL_EXPORTER_OTLP_<SIGNAL>_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL: ProtocolHTTPProtobuf,
+// or "" for gRPC (the default); anything else is an error.
+func otlpProtocol(getenv func(string) string, signal string) (string, error) {
+	protocol := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_" + signal + "_PROTOCOL"))
+	if protocol == "" {
+		protocol = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
+	}
+	switch strings.ToLower(protocol) {
+	case "", ProtocolGRPC:
+		return "", nil
+	case ProtocolHTTPProtobuf:
+		return ProtocolHTTPProtobuf, nil
+	}
+	return "", fmt.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL: %q is not supported (grpc or http/protobuf)", protocol)
 }
