@@ -84,6 +84,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	cfg := config.NewWith("gateway", lookup)
 	addr := cfg.String("GATEWAY_ADDR", "127.0.0.1:8080", "HTTP listen address")
 	adminAddr := cfg.String("ADMIN_ADDR", "", "listen address of the admin HTTP server: /metrics (Prometheus; OTEL_METRICS_EXPORTER=prometheus, the default); empty: none")
+	adminProfiles := cfg.Bool("ADMIN_PPROF", false, "also serve Go's profiles (/debug/pprof/) on ADMIN_ADDR: for profiling, e.g. make bench BENCH_PPROF")
 	devMode := cfg.IsDev() // COMMONWEAL_MODE: production unless dev
 	mode := cfg.String("AUTH_MODE", cfg.Mode(), "follows COMMONWEAL_MODE: dev (HS256 dev key, POST /v1/dev/tokens; dev mode only) or production (tokens of the JWT_JWKS_* keys, JWT_ISSUER, JWT_AUDIENCE)")
 	devKey := cfg.Secret("DEV_JWT_KEY", "dev-jwt-key-change-me", "HS256 key of dev tokens (dev mode only)", config.DevOnly)
@@ -220,7 +221,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		adminDone := make(chan struct{})
 		go func() {
 			defer close(adminDone)
-			if err := telemetry.ServeAdmin(adminCtx, alis, metrics.Handler); err != nil {
+			if err := telemetry.ServeAdmin(adminCtx, alis, metrics.Handler, adminProfiles); err != nil {
 				slog.Error("admin listener failed", "error", err.Error())
 			}
 		}()

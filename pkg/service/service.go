@@ -113,6 +113,7 @@ func Run(args []string, spec Spec, setup Setup) error {
 	addr := cfg.String(upper+"_GRPC_ADDR", addrs.Default[spec.Name], "gRPC listen address")
 	healthAddr := cfg.String("HEALTH_ADDR", "", "listen address of a plaintext gRPC server answering the health protocol only (Kubernetes gRPC probes, which cannot do mTLS); empty: none")
 	adminAddr := cfg.String("ADMIN_ADDR", "", "listen address of the admin HTTP server: /metrics (Prometheus; OTEL_METRICS_EXPORTER=prometheus, the default); empty: none")
+	adminProfiles := cfg.Bool("ADMIN_PPROF", false, "also serve Go's profiles (/debug/pprof/) on ADMIN_ADDR: for profiling, e.g. make bench BENCH_PPROF")
 	peerAddrs := map[string]string{}
 	for _, p := range spec.Peers {
 		peerAddrs[p] = cfg.String(strings.ToUpper(p)+"_ADDR", addrs.Default[p], "gRPC address of the "+p+" service: host:port, dns:///name:port (every address of the name, round_robin) or static:///host1:port1,host2:port2")
@@ -269,7 +270,7 @@ func Run(args []string, spec Spec, setup Setup) error {
 			return fmt.Errorf("ADMIN_ADDR: %w", err)
 		}
 		slog.Info("serving admin", "addr", alis.Addr().String())
-		listeners = append(listeners, func(ctx context.Context) error { return telemetry.ServeAdmin(ctx, alis, metrics.Handler) })
+		listeners = append(listeners, func(ctx context.Context) error { return telemetry.ServeAdmin(ctx, alis, metrics.Handler, adminProfiles) })
 	}
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	listenCtx, stopListeners := context.WithCancel(context.WithoutCancel(ctx))

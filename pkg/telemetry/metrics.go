@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"sync"
@@ -188,11 +189,20 @@ func startCounters(ctx context.Context) {
 }
 
 // ServeAdmin serves the admin HTTP endpoints on lis until ctx is done, then shuts down gracefully: /metrics
-// (the Prometheus exposition, when metricsHandler is not nil) and nothing else.
-func ServeAdmin(ctx context.Context, lis net.Listener, metricsHandler http.Handler) error {
+// (the Prometheus exposition, when metricsHandler is not nil) and, when profiles is true (ADMIN_PPROF),
+// Go's profiles under /debug/pprof/ (a CPU profile for at most 25 seconds: the server's write timeout is
+// 30). Nothing else.
+func ServeAdmin(ctx context.Context, lis net.Listener, metricsHandler http.Handler, profiles bool) error {
 	mux := http.NewServeMux()
 	if metricsHandler != nil {
 		mux.Handle("GET /metrics", metricsHandler)
+	}
+	if profiles {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}

@@ -104,7 +104,7 @@ func serveMetrics(t *testing.T, service string) (string, func() error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- ServeAdmin(ctx, lis, m.Handler) }()
+	go func() { done <- ServeAdmin(ctx, lis, m.Handler, false) }()
 	stopped := false
 	stop := func() error {
 		if stopped {
@@ -238,5 +238,37 @@ func TestObservePool(t *testing.T) {
 	_, body = get(t, url+"/metrics")
 	if v, ok := sample(body, "db_client_connection_count", `db_client_connection_state="used"`); !ok || v != 0 {
 		t.Errorf("used connections after release = %v (found %v), want 0", v, ok)
+	}
+}
+
+// The profiles are served only when asked for (ADMIN_PPROF): they show the process's internals.
+func TestAdminServesProfilesOnlyWhenAsked(t *testing.T) {
+	for _, profiles := range []bool{false, true} {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- ServeAdmin(ctx, lis, nil, profiles) }()
+		base := "http://" + lis.Addr().String()
+		code, body := get(t, base+"/debug/pprof/")
+		want := http.StatusNotFound
+		if profiles {
+			want = http.StatusOK
+		}
+		if code != want {
+			t.Errorf("profiles %t: /debug/pprof/ answered %d, want %d", profiles, code, want)
+		}
+		if profiles && !strings.Contains(body, "goroutine") {
+			t.Errorf("profiles index lacks the goroutine profile: %.200s", body)
+		}
+		if code, _ := get(t, base+"/debug/pprof/heap?debug=1"); profiles && code != http.StatusOK {
+			t.Errorf("heap profile answered %d", code)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("ServeAdmin: %v", err)
+		}
 	}
 }
