@@ -110,8 +110,11 @@ bench-votes:
 BENCH_ROUNDS ?= 3
 BENCH_SECONDS ?= 10
 BENCH_SCENARIOS ?=
+## BENCH_PPROF=dir also saves CPU profiles of the gateway, reviews, applications and the load generator during
+## scenario 1's first measurement, as dir/votes-<process>.pprof (go tool pprof -top dir/votes-gateway.pprof)
+BENCH_PPROF ?=
 bench:
-	env -u DATABASE_URL PGTEST_DURABLE=1 BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_SCENARIOS=$(BENCH_SCENARIOS) \
+	env -u DATABASE_URL PGTEST_DURABLE=1 BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_SCENARIOS=$(BENCH_SCENARIOS) BENCH_PPROF=$(BENCH_PPROF) \
 		go test -count=1 -timeout 90m -run '^$$' -bench '^BenchmarkSuite$$' -benchtime 1x ./gateway/e2e/
 
 ## vuln: govulncheck (pinned in tools/go.mod) over every module of go.work, offline: the vulnerability database

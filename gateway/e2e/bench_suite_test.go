@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -112,8 +110,16 @@ func BenchmarkSuite(b *testing.B) {
 		printBenchTable(os.Stdout, header, rows)
 	}()
 
+	// BENCH_PPROF: the processes on the vote path serve Go's profiles on their admin address.
+	profiles := benchProfilesFromEnv(b)
 	s := StartWith(b, Options{DBURL: dbURL, Env: append([]string{"LOG_LEVEL=error"}, tracingOn...),
-		GatewayEnv: append([]string{"VOTE_RATE_LIMIT=0", "VOTER_CODE_RATE_LIMIT=0", "LOG_LEVEL=error"}, tracingOn...)})
+		GatewayEnv: append(append([]string{"VOTE_RATE_LIMIT=0", "VOTER_CODE_RATE_LIMIT=0", "LOG_LEVEL=error"}, tracingOn...), profiles.env(b, "gateway")...),
+		ServiceEnv: func(svc string) []string {
+			if svc == "reviews" || svc == "applications" {
+				return profiles.env(b, svc)
+			}
+			return nil
+		}})
 	time.Sleep(2 * time.Second)
 	idle := s.memory("VmRSS")
 
@@ -135,15 +141,27 @@ func BenchmarkSuite(b *testing.B) {
 	if cfg.scenarios["1"] {
 		row := &benchRow{scenario: "1. votes through the gateway (HTTP)", unit: "votes/s", baseUnit: "TPS", target: 1.0, atLeast: true}
 		rows = append(rows, row)
+		var perVote cpuPerOp
 		for r := range cfg.rounds {
-			a := votes.measure(50, cfg.seconds)
+			var saved func() []string
+			a := votes.measureWith(50, cfg.seconds, &perVote, func() {
+				if r == 0 && profiles != nil { // BENCH_PPROF: profiles of the first measurement
+					saved = profiles.capture(b, "votes", cfg.seconds)
+				}
+			})
+			if saved != nil {
+				for _, path := range saved() {
+					fmt.Println("bench: 1 CPU profile:", path)
+				}
+			}
 			bps := voteBaseline.run(b, pgbench, s.DBURL, cfg.seconds)
 			row.add(a, bps)
 			fmt.Printf("bench: 1 round %d: %.0f votes/s, pgbench %.0f TPS\n", r+1, a, bps)
 		}
 		summary := votes.check(b, true)
 		fmt.Println("bench: 1 votes:", summary)
-		row.note = summary + "; baseline: testdata/pgbench/vote.sql (unique-key insert, 16 clients)"
+		fmt.Println("bench: 1 CPU per vote:", perVote.String())
+		row.note = summary + "; baseline: testdata/pgbench/vote.sql (unique-key insert, 16 clients); CPU per vote: " + perVote.String()
 	}
 	if cfg.scenarios["6"] {
 		loaded := s.memory("VmHWM")
@@ -250,10 +268,10 @@ type voteLoad struct {
 	s        *Suite
 	roundID  string
 	apps     []string
-	client   *http.Client
 	next     atomic.Int64 // the next vote's index
 	capacity int64        // the votes the seeded voters can cast
 	lastRate float64
+	cpu      *cpuProbe    // made by the first measurement of CPU time
 	ackedAll atomic.Int64 // the votes answered 200 so far, live
 
 	mu        sync.Mutex
@@ -263,8 +281,7 @@ type voteLoad struct {
 }
 
 func newVoteLoad(tb testing.TB, s *Suite, roundID string, apps []string) *voteLoad {
-	return &voteLoad{tb: tb, s: s, roundID: roundID, apps: apps, failures: map[string]int{},
-		client: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxConnsPerHost: 50, MaxIdleConns: 100, MaxIdleConnsPerHost: 50}}}
+	return &voteLoad{tb: tb, s: s, roundID: roundID, apps: apps, failures: map[string]int{}}
 }
 
 // seed makes sure the seeded voters can cast at least votes votes in all.
@@ -316,32 +333,38 @@ func (v *voteLoad) start(conns int) (stop func() (acked int64, elapsed time.Dura
 				}
 				v.mu.Unlock()
 			}()
+			// One connection per voter goroutine (rawHTTP, bench_http_test.go); each request is the prepared
+			// bytes of a vote with its path and X-Voter-Token filled in.
+			client := newRawHTTP(v.tb, v.s.URL)
+			defer client.Close()
+			n := int64(len(v.apps))
+			prefix := make([][]byte, n) // the request up to the voter token, per application
+			for k, app := range v.apps {
+				prefix[k] = []byte("POST /v1/rounds/" + v.roundID + "/applications/" + app + "/votes HTTP/1.1\r\nHost: " + client.addr +
+					"\r\nContent-Type: application/json\r\nContent-Length: 2\r\nX-Voter-Token: bench-token-")
+			}
+			var req []byte
 			for !stopping.Load() {
 				i := v.next.Add(1) - 1
 				if i >= v.capacity {
 					return
 				}
-				n := int64(len(v.apps))
-				req, _ := http.NewRequest("POST", v.s.URL+"/v1/rounds/"+v.roundID+"/applications/"+v.apps[i%n]+"/votes", strings.NewReader(`{}`))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("X-Voter-Token", fmt.Sprintf("bench-token-%d", i/n+1))
+				req = append(req[:0], prefix[i%n]...)
+				req = strconv.AppendInt(req, i/n+1, 10)
+				req = append(req, "\r\n\r\n{}"...)
 				attempted++
-				resp, err := v.client.Do(req)
+				a, err := client.do(req, false)
 				switch {
 				case err != nil:
-					fails[fmt.Sprintf("error %v", errors.Unwrap(err))]++
-				case resp.StatusCode == 200:
+					fails["error "+errKey(err)]++
+				case a.status == 200:
 					mine = append(mine, i)
 					ackedNow.Add(1)
 					v.ackedAll.Add(1)
 				default:
-					fails[resp.Status]++
+					fails[a.reason]++
 				}
-				if resp != nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				if err != nil || resp.StatusCode != 200 {
+				if err != nil || a.status != 200 {
 					time.Sleep(10 * time.Millisecond) // e.g. reviews restarting: do not spin
 				}
 			}
@@ -356,11 +379,30 @@ func (v *voteLoad) start(conns int) (stop func() (acked int64, elapsed time.Dura
 
 // measure runs the load for d and returns the votes acknowledged per second.
 func (v *voteLoad) measure(conns int, d time.Duration) float64 {
+	return v.measureWith(conns, d, nil, nil)
+}
+
+// measureWith is measure that also adds the CPU time each process used during the load, and the votes
+// acknowledged, to cpu (when not nil), and calls started (when not nil) once the load has started.
+func (v *voteLoad) measureWith(conns int, d time.Duration, cpu *cpuPerOp, started func()) float64 {
 	// Seeded well past what the load can cast in d: a load that ran out of voters would report votes/d, a cap.
 	v.seed(v.next.Load() + max(150_000, int64(3*v.lastRate*d.Seconds())))
+	var before map[string]time.Duration
+	if cpu != nil {
+		if v.cpu == nil {
+			v.cpu = newCPUProbe(v.tb, v.s)
+		}
+		before = v.cpu.read()
+	}
 	stop := v.start(conns)
+	if started != nil {
+		started()
+	}
 	time.Sleep(d)
 	acked, elapsed := stop()
+	if cpu != nil {
+		cpu.add(before, v.cpu.read(), acked)
+	}
 	v.lastRate = float64(acked) / elapsed.Seconds()
 	return v.lastRate
 }
@@ -559,8 +601,18 @@ func benchList(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbench 
 			'created_at', a.created_at + i * interval '1 millisecond'))).*
 		FROM applications.applications a, generate_series(1, %d) i WHERE a.id = '%s'`, generated, w.apps[0]), `ANALYZE applications.applications`)
 	operator := s.Token("bench-operator", []string{"OPERATOR"}, "")
-	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxConnsPerHost: 50, MaxIdleConns: 100, MaxIdleConnsPerHost: 50}}
 	path := "/v1/rounds/" + w.roundID + "/applications?category=CATEGORY_ELDERLY&page_size=20"
+	// 50 connections (rawHTTP, bench_http_test.go), each used by one request at a time.
+	clients := make(chan *rawHTTP, 50)
+	for range cap(clients) {
+		clients <- newRawHTTP(b, s.URL)
+	}
+	defer func() {
+		for range cap(clients) {
+			(<-clients).Close()
+		}
+	}()
+	req := requestBytes(strings.TrimPrefix(s.URL, "http://"), "GET", path, nil, "Authorization: Bearer "+operator)
 	st, body := s.Do("GET", path, operator, nil)
 	expectTB(b, "list", st, body, 200, "")
 	if got := len(body["applications"].([]any)); got != 20 || str(body["nextPageToken"]) == "" {
@@ -569,16 +621,14 @@ func benchList(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbench 
 	baseline := pgbenchRun{script: "list.sql", clients: 16, searchPath: "applications", vars: map[string]string{"round": w.roundID, "category": "ELDERLY"}}
 	for r := range cfg.rounds {
 		ok, elapsed, failed, first := closedLoop(50, cfg.seconds, func() error {
-			req, _ := http.NewRequest("GET", s.URL+path, nil)
-			req.Header.Set("Authorization", "Bearer "+operator)
-			resp, err := client.Do(req)
+			c := <-clients
+			defer func() { clients <- c }()
+			a, err := c.do(req, false)
 			if err != nil {
 				return err
 			}
-			defer resp.Body.Close()
-			io.Copy(io.Discard, resp.Body)
-			if resp.StatusCode != 200 {
-				return fmt.Errorf("list: %s", resp.Status)
+			if a.status != 200 {
+				return fmt.Errorf("list: %s", a.reason)
 			}
 			return nil
 		})

@@ -211,3 +211,66 @@ func TestInTxCanceledContext(t *testing.T) {
 		t.Errorf("rows = %v, want none", got)
 	}
 }
+
+func TestSavepoint(t *testing.T) {
+	pool := txPool(t)
+	ctx := testCtx(t)
+	errBoom := errors.New("boom")
+	if err := Savepoint(ctx, func(context.Context) error { return nil }); !errors.Is(err, ErrNoTx) {
+		t.Errorf("Savepoint outside a transaction = %v, want ErrNoTx", err)
+	}
+	err := InTx(ctx, pool, func(ctx context.Context) error {
+		if err := insert(ctx, pool, 1); err != nil {
+			return err
+		}
+		// A failing savepoint undoes its own work only, and answers fn's error itself.
+		err := Savepoint(ctx, func(ctx context.Context) error {
+			if err := insert(ctx, pool, 2); err != nil {
+				return err
+			}
+			// Calls made with the savepoint's context (InTx too) join it.
+			if err := InTx(ctx, pool, func(ctx context.Context) error { return insert(ctx, pool, 3) }); err != nil {
+				return err
+			}
+			return errBoom
+		})
+		if err != errBoom {
+			t.Errorf("failing savepoint = %v, want fn's error itself", err)
+		}
+		// An SQL error inside a savepoint leaves the transaction usable.
+		err = Savepoint(ctx, func(ctx context.Context) error { return insert(ctx, pool, 1) })
+		if err == nil {
+			t.Error("duplicate key inside a savepoint: no error")
+		}
+		// A savepoint that succeeds keeps its work; one that panics is rolled back to.
+		if err := Savepoint(ctx, func(ctx context.Context) error { return insert(ctx, pool, 4) }); err != nil {
+			return err
+		}
+		func() {
+			defer func() { _ = recover() }()
+			_ = Savepoint(ctx, func(ctx context.Context) error {
+				if err := insert(ctx, pool, 5); err != nil {
+					return err
+				}
+				panic("boom")
+			})
+		}()
+		return insert(ctx, pool, 6)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rowIDs(t, pool); !equalInts(got, []int{1, 4, 6}) {
+		t.Errorf("rows = %v, want [1 4 6]", got)
+	}
+	// The outer transaction's rollback undoes released savepoints too.
+	_ = InTx(ctx, pool, func(ctx context.Context) error {
+		if err := Savepoint(ctx, func(ctx context.Context) error { return insert(ctx, pool, 7) }); err != nil {
+			return err
+		}
+		return errBoom
+	})
+	if got := rowIDs(t, pool); !equalInts(got, []int{1, 4, 6}) {
+		t.Errorf("rows after an outer rollback = %v, want [1 4 6]", got)
+	}
+}

@@ -40,3 +40,17 @@ func Unreachable(err error) bool {
 	// pgx reports a connection lost mid-statement as a plain error that is safe to retry.
 	return pgconn.SafeToRetry(err)
 }
+
+// Transient reports whether err is a statement's failure that running the unit of work again can cure: a
+// deadlock (40P01), a serialization failure (40001) or a lock not available (55P03).
+func Transient(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch pgErr.Code {
+	case "40P01", "40001", "55P03":
+		return true
+	}
+	return false
+}

@@ -270,7 +270,9 @@ func Run(args []string, spec Spec, setup Setup) error {
 			return fmt.Errorf("ADMIN_ADDR: %w", err)
 		}
 		slog.Info("serving admin", "addr", alis.Addr().String())
-		listeners = append(listeners, func(ctx context.Context) error { return telemetry.ServeAdmin(ctx, alis, metrics.Handler, adminProfiles) })
+		listeners = append(listeners, func(ctx context.Context) error {
+			return telemetry.ServeAdmin(ctx, alis, metrics.Handler, adminProfiles)
+		})
 	}
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	listenCtx, stopListeners := context.WithCancel(context.WithoutCancel(ctx))

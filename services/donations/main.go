@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	pb "github.com/commonweal/commonweal/gen/go/commonweal/donations/v1"
@@ -23,9 +24,19 @@ import (
 func main() {
 	// Peers: applications answers for stages, phases, donation cutoffs and budgets.
 	service.Main(service.Spec{Name: "donations", Migrations: migrations.FS, Peers: []string{"applications"}, Policy: &api.Policy, Reseal: store.Reseal},
-		func(*config.Loader) func(context.Context, *service.Runtime) error {
+		func(cfg *config.Loader) func(context.Context, *service.Runtime) error {
+			depositBatch := cfg.Int("DEPOSIT_BATCH", app.DefaultDepositBatch, "the most cash deposit confirmations one group commit takes (0: each confirmation its own transaction)")
 			return func(_ context.Context, rt *service.Runtime) error {
-				uc := app.New(store.New(rt.Pool, rt.Box), rt.Requests, clients.NewApplications(rt.Peers["applications"]), time.Now)
+				if depositBatch < 0 {
+					return fmt.Errorf("DEPOSIT_BATCH must not be negative, not %d", depositBatch)
+				}
+				// Deposit confirmations are confirmed in group commits of up to DEPOSIT_BATCH, each acknowledged
+				// once its batch has committed.
+				uc := app.New(store.New(rt.Pool, rt.Box), rt.Requests, clients.NewApplications(rt.Peers["applications"]), time.Now,
+					app.WithDepositBatch(depositBatch))
+				// On stop, the confirmations already queued are confirmed and answered before the database pool
+				// closes.
+				rt.Background(uc.DrainDeposits)
 				pb.RegisterDonationsServiceServer(rt.Server.GRPC, api.NewServer(uc, rt.PageTokens))
 				return nil
 			}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -63,7 +62,7 @@ func jsonMarshaler() runtime.Marshaler {
 // New returns the gateway's HTTP handler.
 func New(ctx context.Context, o Options) (http.Handler, error) {
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, fileMarshaler{&memoMarshaler{Marshaler: jsonMarshaler()}}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, fileMarshaler{voteMarshaler{&memoMarshaler{Marshaler: jsonMarshaler()}}}),
 		runtime.WithForwardResponseOption(attachment),
 		runtime.WithErrorHandler(ErrorHandler),
 		runtime.WithIncomingHeaderMatcher(func(h string) (string, bool) {
@@ -88,30 +87,31 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		return nil, err
 	}
 
+	// Every route of root but grpc-gateway's is registered with handleRoute: metrics by route template
+	// (routes.go).
 	root := http.NewServeMux()
-	root.HandleFunc("GET /healthz", healthz(o.Backends))
-	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+	handleRoute(root, "GET /healthz", healthz(o.Backends))
+	handleRoute(root, "GET /openapi.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(doc)
-	})
-	root.HandleFunc("GET /openapi.v3.json", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	handleRoute(root, "GET /openapi.v3.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(docV3)
-	})
-	root.HandleFunc("GET /docs", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	handleRoute(root, "GET /docs", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, openapi.RedocPage)
-	})
+	}))
 	if o.DevMode {
-		root.HandleFunc("POST /v1/dev/tokens", devTokens(o.Verifier))
+		handleRoute(root, "POST /v1/dev/tokens", devTokens(o.Verifier))
 	}
 	root.Handle("/", mux)
 	if o.Votes != nil {
-		root.Handle(castVotePattern, castVote(o.Votes, mux, mux))
+		handleRoute(root, castVotePattern, castVote(o.Votes, mux, mux))
 	}
 
 	var h http.Handler = root
-	h = labelRoute(root, h) // metrics by route template (routes.go)
 	h = authenticate(o.Verifier, h)
 	h = clientNetwork(o.Proxies, h)
 	h = rateLimit(newLimiter(o.RateRules, time.Now), o.Proxies, h)
@@ -119,9 +119,8 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	h = cors(o.AllowedOrigins, h)
 	h = timeout(o.RequestTimeout, h)
 	// The span is named by its method until the route is known (nameSpanByRoute): never the raw path.
-	return otelhttp.NewHandler(nameSpanByRoute(h), "gateway", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
-		return r.Method
-	})), nil
+	// instrument is otelhttp's server span and metrics, cheaper (instrument.go).
+	return instrument(nameSpanByRoute(h)), nil
 }
 
 // timeout gives every request a deadline, which travels to the services as the gRPC deadline.

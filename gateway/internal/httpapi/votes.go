@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/commonweal/commonweal/gateway/internal/votes"
 	"github.com/commonweal/commonweal/pkg/identity"
@@ -48,10 +46,9 @@ func castVote(b *votes.Batcher, mux *runtime.ServeMux, next http.Handler) http.H
 			next.ServeHTTP(w, r) // shutting down: the body was "{}" or empty, and next reads it again
 			return
 		}
-		if l, ok := otelhttp.LabelerFromContext(r.Context()); ok {
-			l.Add(attribute.String("http.route", castVoteRoute)) // as the backend connections label CastVote's
-		}
-		ctx := runtime.NewServerMetadataContext(r.Context(), runtime.ServerMetadata{})
+		// No server metadata in the context: a batched vote has no headers or trailers of its own to forward
+		// (the generic path's CastVote call would have had none either).
+		ctx := r.Context()
 		_, out := runtime.MarshalerForRequest(mux, r)
 		if err != nil {
 			runtime.HTTPError(ctx, mux, out, w, r, err)

@@ -7,6 +7,8 @@
 -- Events.QueueAppend, HashSQL). What is not SQL is left out: the round's cutoff the service asks of the
 -- applications service before its transaction, and the checks it makes in Go of the last round trip's answers.
 -- The hashes are computed in SQL by both; here over the same parts without their netstring lengths.
+-- The service confirms in group commits (DEPOSIT_BATCH: many confirmations, each in a savepoint, per
+-- transaction and WAL flush); this baseline stays one transaction per confirmation.
 --
 -- Run (prepared, 16 clients, as `make bench` does), after deposit_setup.sql:
 --   pgbench -n -M prepared -c 16 -j 2 -T 10 -f deposit.sql <database>

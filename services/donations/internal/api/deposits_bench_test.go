@@ -95,7 +95,14 @@ func startDonations(b *testing.B, dbURL, applicationsAddr string) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	uc := app.New(store.New(pool, box), idempotency.NewPG(pool), clients.NewApplications(conn), time.Now)
+	// DEPOSIT_BATCH as main.go reads it (0: each confirmation its own transaction).
+	batch := app.DefaultDepositBatch
+	if v := os.Getenv("DEPOSIT_BATCH"); v != "" {
+		if batch, err = strconv.Atoi(v); err != nil || batch < 0 {
+			b.Fatalf("DEPOSIT_BATCH=%q: a number of confirmations, 0 or more", v)
+		}
+	}
+	uc := app.New(store.New(pool, box), idempotency.NewPG(pool), clients.NewApplications(conn), time.Now, app.WithDepositBatch(batch))
 	srv := grpcserver.New(benchSuite.Server("donations"), benchSuite.Verifier("donations"), grpcserver.Option{Unary: authz.Unary(api.Policy)})
 	pb.RegisterDonationsServiceServer(srv.GRPC, api.NewServer(uc, pagetoken.NewSigner([]byte("bench-page-token-key-32-bytes-long!"))))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")

@@ -35,8 +35,9 @@ type ConfirmDeposit struct {
 }
 
 // ConfirmDeposit records the bank's receipt of a cash pledge, issues the next receipt number of the year and
-// books bank → earmarked (or late) in the ledger, in one unit of work (see below for its order). The round's
-// donation cutoff is asked of the applications service before it starts. Idempotent on the bank reference: the same reference,
+// books bank → earmarked (or late) in the ledger, in one unit of work (bookDeposit), which runs in a group
+// commit with the other confirmations pending (deposit_batcher.go) or alone. The round's donation cutoff is
+// asked of the applications service before it starts. Idempotent on the bank reference: the same reference,
 // pledge and amount returns the pledge unchanged.
 func (s *Service) ConfirmDeposit(ctx context.Context, cmd ConfirmDeposit) (domain.Pledge, error) {
 	if out, done, err := idempotency.Replay[domain.Pledge](ctx, s.requests, cmd.Key); done || err != nil {
@@ -62,15 +63,72 @@ func (s *Service) ConfirmDeposit(ctx context.Context, cmd ConfirmDeposit) (domai
 		}
 		cutoff = r.DonationCutoff
 	}
-	by := identity.From(ctx).Subject
-	// The unit of work takes the locks every confirmation shares last, each for as short a time as it can: the
-	// pledge and the bank reference first (one round trip), then the ledger's accounts and chain (one round
-	// trip, pgledger), then the transfer, the pledge events' chain and its new entry, the year's receipt counter
-	// and the pledge's save in one last round trip before the commit.
+	w := depositWork{key: cmd.Key, pledgeID: first.ID, bankRef: bankRef, amount: amount, depositedAt: depositedAt, cutoff: cutoff,
+		by: identity.From(ctx).Subject}
+	// Group commit (deposit_batcher.go): the unit of work below runs in a savepoint of a batch's transaction,
+	// acknowledged once that transaction has committed; an item the batch could not settle comes back here.
+	if s.depositBatch != nil {
+		out, queued, alone, err := s.depositBatch.confirm(ctx, w)
+		if queued && !alone {
+			return out, err
+		}
+	}
+	return s.confirmDepositAlone(ctx, w)
+}
+
+// depositWork is a confirmation once its pre-reads are done: what its unit of work needs.
+type depositWork struct {
+	key         idempotency.Key
+	pledgeID    string // as stored (the pre-read's)
+	bankRef     string
+	amount      int64
+	depositedAt time.Time
+	cutoff      time.Time // zero for a retry
+	by          string
+}
+
+// confirmDepositAlone runs a confirmation in a transaction of its own. One with a request_id locks its pledge
+// before its request record is claimed, as a group commit does (pledges first, then each confirmation's
+// request record): a confirmation sent twice, once alone and once in a batch, then queues on the pledge
+// rather than each holding what the other waits for.
+func (s *Service) confirmDepositAlone(ctx context.Context, w depositWork) (domain.Pledge, error) {
+	var out domain.Pledge
+	var booked bool
+	var err error
+	if w.key.RequestID == "" {
+		out, booked, err = s.bookDeposit(ctx, w, s.now)
+	} else {
+		err = s.requests.InTx(ctx, func(ctx context.Context) error {
+			if _, err := s.depositLocks.LockPledges(ctx, []string{w.pledgeID}); err != nil {
+				return err
+			}
+			var err error
+			out, booked, err = s.bookDeposit(ctx, w, s.now)
+			return err
+		})
+	}
+	if err != nil {
+		return domain.Pledge{}, err
+	}
+	if booked {
+		depositsConfirmed.Add(ctx, 1) // committed (metrics.go)
+	}
+	return out, nil
+}
+
+// bookDeposit is a confirmation's unit of work (idempotency.Run), in the transaction ctx carries or one of its
+// own; booked tells whether it confirmed the pledge (not a retry). now gives the confirmation's instant.
+//
+// The unit of work takes the locks every confirmation shares last, each for as short a time as it can: the
+// pledge and the bank reference first (one round trip), then the ledger's accounts and chain (one round
+// trip, pgledger), then the transfer, the pledge events' chain and its new entry, the year's receipt counter
+// and the pledge's save in one last round trip before the commit.
+func (s *Service) bookDeposit(ctx context.Context, w depositWork, clock func() time.Time) (domain.Pledge, bool, error) {
+	bankRef, amount, depositedAt, cutoff, by := w.bankRef, w.amount, w.depositedAt, w.cutoff, w.by
 	booked := false
-	out, err := idempotency.Run(ctx, s.requests, cmd.Key, func(ctx context.Context) (domain.Pledge, error) {
+	out, err := idempotency.Run(ctx, s.requests, w.key, func(ctx context.Context) (domain.Pledge, error) {
 		booked = false
-		p, other, found, err := s.deposits.LockForDeposit(ctx, cmd.PledgeID, bankRef)
+		p, other, found, err := s.deposits.LockForDeposit(ctx, w.pledgeID, bankRef)
 		if err != nil {
 			return domain.Pledge{}, err
 		}
@@ -83,21 +141,18 @@ func (s *Service) ConfirmDeposit(ctx context.Context, cmd ConfirmDeposit) (domai
 		if found && other.ID != p.ID {
 			return domain.Pledge{}, domain.ErrBankReferenceConflict.With("bank reference %q was confirmed for another pledge", bankRef)
 		}
-		now := s.now()
+		now := clock()
 		if err := p.ConfirmDeposit(bankRef, amount, depositedAt, now, cutoff); err != nil {
 			return domain.Pledge{}, err
 		}
 		// The event after the transfer (a unit of work takes the ledger's chain lock before the pledge events',
 		// chains.go), the receipt last: the event's detail does not name it.
-		t := pledgeTransfer(&p, "confirm", domain.SourceAccount(p), domain.ConfirmedAccount(p), "cash deposit, bank reference "+bankRef, by, cmd.Key.RequestID, now)
+		t := pledgeTransfer(&p, "confirm", domain.SourceAccount(p), domain.ConfirmedAccount(p), "cash deposit, bank reference "+bankRef, by, w.key.RequestID, now)
 		p, err = s.deposits.BookDeposit(ctx, p, t, domain.ReceiptYear(now), domain.PledgeEvent{PledgeID: p.ID, Action: "DEPOSITED", At: now, By: by,
-			RequestID: cmd.Key.RequestID, Detail: fmt.Sprintf("bank_reference=%s amount_fen=%d pledged_fen=%d deposited_at=%s late=%t", bankRef, amount,
+			RequestID: w.key.RequestID, Detail: fmt.Sprintf("bank_reference=%s amount_fen=%d pledged_fen=%d deposited_at=%s late=%t", bankRef, amount,
 				p.AmountFen, depositedAt.UTC().Format(time.RFC3339Nano), p.Late)})
 		booked = err == nil
 		return p, err
 	})
-	if err == nil && booked {
-		depositsConfirmed.Add(ctx, 1) // committed (metrics.go)
-	}
-	return out, err
+	return out, booked && err == nil, err
 }

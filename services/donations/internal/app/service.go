@@ -49,6 +49,7 @@ type Repositories interface {
 	AuditTrail
 	Chains
 	PersonalData
+	DepositBatches
 }
 
 // Service is the use cases.
@@ -66,15 +67,28 @@ type Service struct {
 	requests  idempotency.Store
 	apps      Applications
 	now       func() time.Time
+
+	depositLocks     DepositBatches
+	depositBatchMax  int             // WithDepositBatch
+	depositBatch     *depositBatcher // nil without group commit
+	depositBatchHook func(n int)     // tests only (export_test.go)
 }
 
 // New returns the use cases over repo, keeping request records in requests and asking apps about
-// applications and rounds.
-func New(repo Repositories, requests idempotency.Store, apps Applications, now func() time.Time) *Service {
-	return &Service{donors: repo, pledges: repo, deposits: repo, ledger: repo, receipts: repo, summaries: repo, returns: repo, audit: repo,
+// applications and rounds. Deposit confirmations are group commits of up to DefaultDepositBatch unless an
+// option says otherwise (deposit_batcher.go).
+func New(repo Repositories, requests idempotency.Store, apps Applications, now func() time.Time, opts ...Option) *Service {
+	s := &Service{donors: repo, pledges: repo, deposits: repo, ledger: repo, receipts: repo, summaries: repo, returns: repo, audit: repo,
 		chains: repo, privacy: repo, requests: requests, apps: apps,
 		// PostgreSQL keeps microseconds: answers built from memory then match answers read back later.
-		now: func() time.Time { return now().Truncate(time.Microsecond) }}
+		now: func() time.Time { return now().Truncate(time.Microsecond) }, depositLocks: repo, depositBatchMax: DefaultDepositBatch}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.depositBatchMax > 0 {
+		s.depositBatch = newDepositBatcher(s, repo, s.depositBatchMax)
+	}
+	return s
 }
 
 // readsAll reports whether the caller sees every donor and pledge: staff, suite services and the federation.

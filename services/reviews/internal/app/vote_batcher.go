@@ -9,15 +9,17 @@ import (
 	"sync"
 	"time"
 
+	"github.com/commonweal/commonweal/pkg/groupcommit"
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/services/reviews/internal/domain"
 )
 
 // Group commit of votes. During promotion the public votes in spikes, and one transaction per vote makes the
 // commit (its WAL flush) the cost of every vote. CastVote therefore hands a validated vote to the service's
-// vote batcher and waits: a runner takes every vote pending (up to Config.VoteBatch), writes them in one unit
-// of work and answers each caller once that unit of work has committed. A vote is acknowledged only after
-// its batch is durable; no artificial delay is added, batches form while the previous commit runs.
+// vote batcher and waits: a runner takes every vote pending (up to Config.VoteBatch), writes them (the first
+// votes in one statement, the repeat votes in one unit of work after it: commit) and answers each caller once
+// what wrote its vote has committed. A vote is acknowledged only once it is durable; no artificial delay is
+// added, batches form while the previous commit runs.
 //
 // A caller whose context ends while it waits gets its context's error, but its vote may still be stored when
 // its batch commits, as with any reply lost on the way (a client that retries sends a request_id).
@@ -81,23 +83,19 @@ func (p *pendingVote) answer(v domain.Vote, err error) {
 	close(p.done)
 }
 
-// voteBatcher queues votes and runs one runner goroutine while any are queued.
+// voteBatcher is the group commit of votes (pkg/groupcommit: one runner while any are queued).
 type voteBatcher struct {
-	s    *Service
-	repo VoteBatchRepository
-	max  int
-
-	mu      sync.Mutex
-	queue   []*pendingVote
-	running bool
-	idle    chan struct{} // closed when the current runner has exited
-	closed  bool
+	s     *Service
+	repo  VoteBatchRepository
+	queue *groupcommit.Queue[*pendingVote]
 
 	reads map[string]*roundState // recent round reads in PROMOTION, by round: only the runner uses it
 }
 
 func newVoteBatcher(s *Service, repo VoteBatchRepository, max int) *voteBatcher {
-	return &voteBatcher{s: s, repo: repo, max: max}
+	b := &voteBatcher{s: s, repo: repo}
+	b.queue = groupcommit.New(max, b.process)
+	return b
 }
 
 // cast queues a vote and waits for its answer; queued is false when the batcher is closed (the caller then
@@ -118,18 +116,13 @@ func (b *voteBatcher) cast(ctx context.Context, bv BatchVote) (v domain.Vote, qu
 // when it fits); ok is false, and nothing is queued, when the batcher is closed.
 func (b *voteBatcher) enqueue(bvs []BatchVote) (ps []*pendingVote, ok bool) {
 	ps = make([]*pendingVote, len(bvs))
+	slab := make([]pendingVote, len(bvs)) // one allocation for the batch's votes
 	for k, bv := range bvs {
-		ps[k] = &pendingVote{bv: bv, done: make(chan struct{})}
+		slab[k] = pendingVote{bv: bv, done: make(chan struct{})}
+		ps[k] = &slab[k]
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
+	if !b.queue.Add(ps...) {
 		return nil, false
-	}
-	b.queue = append(b.queue, ps...)
-	if !b.running {
-		b.running, b.idle = true, make(chan struct{})
-		go b.run(b.idle)
 	}
 	return ps, true
 }
@@ -145,46 +138,13 @@ func (p *pendingVote) wait(ctx context.Context) (domain.Vote, error) {
 	}
 }
 
-// run writes batches until the queue is empty.
-func (b *voteBatcher) run(idle chan struct{}) {
-	for {
-		b.mu.Lock()
-		if len(b.queue) == 0 {
-			b.running = false
-			close(idle)
-			b.mu.Unlock()
-			return
-		}
-		n := min(len(b.queue), b.max)
-		batch := b.queue[:n:n]
-		if n == len(b.queue) {
-			b.queue = nil
-		} else {
-			b.queue = append([]*pendingVote(nil), b.queue[n:]...)
-		}
-		b.mu.Unlock()
-		b.process(batch)
-	}
-}
-
-// close makes later votes take the per-vote path and waits until every queued vote is answered.
-func (b *voteBatcher) close() {
-	b.mu.Lock()
-	b.closed = true
-	running, idle := b.running, b.idle
-	b.mu.Unlock()
-	if running {
-		<-idle
-	}
-}
-
 // DrainVotes is a background task of the service: when ctx ends (the service stops), it closes the vote
 // batcher and returns once every queued vote has been written and answered, so the graceful stop ends no
 // group commit half way. Votes arriving after that take the per-vote path.
 func (s *Service) DrainVotes(ctx context.Context) {
 	<-ctx.Done()
 	if s.votes != nil {
-		s.votes.close()
+		s.votes.queue.Close()
 	}
 }
 
@@ -274,7 +234,9 @@ func (b *voteBatcher) process(batch []*pendingVote) {
 		}
 		b.keep(id, st)
 	}
-	var open, refused []*pendingVote
+	open := make([]*pendingVote, 0, len(batch))
+	var refused []*pendingVote
+	days := make(map[*roundState]string, len(rounds)) // every vote of the batch has the same stamp
 	for _, p := range batch {
 		p.bv.Vote.CastAt = stamp
 		st := rounds[p.bv.Vote.RoundID]
@@ -282,7 +244,12 @@ func (b *voteBatcher) process(batch []*pendingVote) {
 			refused = append(refused, p)
 			continue
 		}
-		p.bv.Vote.Day = domain.VoteDay(stamp, st.loc)
+		day, ok := days[st]
+		if !ok {
+			day = domain.VoteDay(stamp, st.loc)
+			days[st] = day
+		}
+		p.bv.Vote.Day = day
 		p.perDay = max(1, st.r.Policy.VotesPerVoterPerDay)
 		open = append(open, p)
 	}
@@ -309,83 +276,116 @@ func (b *voteBatcher) refuse(ctx context.Context, votes []*pendingVote, rounds m
 	}
 }
 
-// commit is (2) and (3) of a batch: one unit of work that inserts every vote in the first free slot of its
-// voter's allowance, then, once committed, the answers. When the unit of work fails every vote of the batch
-// gets the error (none is stored).
+// commit is (2) and (3) of a batch: every vote inserted in the first free slot of its voter's allowance, then,
+// once committed, the answers. Slot 1 is one statement on its own (PostgreSQL commits a statement sent outside
+// a transaction as its own unit of work, durable before the statement's answer is complete), so a batch of
+// first votes — the usual batch — takes one round trip instead of begin, insert and commit. The votes it did
+// not insert (a token, an application off the shortlist, or slot 1 taken) go on in one unit of work: why each
+// was not inserted, then the next slots. A statement or unit of work that fails answers every vote it was
+// writing with the error and stores none of them; the votes an earlier statement stored keep their answers.
 func (b *voteBatcher) commit(ctx context.Context, votes []*pendingVote) {
 	if len(votes) == 0 {
 		return
 	}
-	type outcome struct {
-		vote domain.Vote
-		err  error
+	out := make([]voteOutcome, len(votes))
+	all := make([]int, len(votes))
+	for k := range all {
+		all[k] = k
 	}
-	out := make([]outcome, len(votes))
-	_, err := idempotency.Run(ctx, b.s.requests, idempotency.Key{}, func(ctx context.Context) (struct{}, error) {
-		pending := make([]int, len(votes))
-		for k := range pending {
-			pending[k] = k
+	missed, err := b.insertSlot(ctx, votes, all, 1, out)
+	if err != nil {
+		for _, k := range all {
+			out[k] = voteOutcome{err: err}
 		}
-		for slot := 1; len(pending) > 0; slot++ {
-			bvs := make([]BatchVote, len(pending))
-			for j, k := range pending {
-				bvs[j] = votes[k].bv
-			}
-			inserted, err := b.repo.InsertVotesInSlot(ctx, bvs, slot)
+	} else if len(missed) > 0 {
+		next := make([]voteOutcome, len(votes))
+		_, err := idempotency.Run(ctx, b.s.requests, idempotency.Key{}, func(ctx context.Context) (struct{}, error) {
+			clear(next)
+			return struct{}{}, b.nextSlots(ctx, votes, missed, next)
+		})
+		for _, k := range missed {
 			if err != nil {
-				return struct{}{}, err
-			}
-			var missed []int
-			for _, k := range pending {
-				v := votes[k].bv.Vote
-				if voter, ok := inserted[v.ID]; ok {
-					v.VoterID = voter
-					out[k] = outcome{vote: v}
-				} else {
-					missed = append(missed, k)
-				}
-			}
-			if len(missed) == 0 {
-				break
-			}
-			// Why a vote was not inserted: its token, its application, or the slot was taken.
-			mv := make([]BatchVote, len(missed))
-			for j, k := range missed {
-				mv[j] = votes[k].bv
-			}
-			checks, err := b.repo.CheckVotes(ctx, mv)
-			if err != nil {
-				return struct{}{}, err
-			}
-			pending = pending[:0]
-			for j, k := range missed {
-				p := votes[k]
-				switch {
-				case checks[j].VoterID == "":
-					out[k] = outcome{err: errTokenInvalid()}
-				case !checks[j].OnShortlist:
-					out[k] = outcome{err: errNotOnShortlist(p.bv.Vote.ApplicationID)}
-				case slot >= p.perDay:
-					out[k] = outcome{err: domain.ErrAlreadyVoted.With("this voter already cast %d vote(s) for this application on %s", p.perDay, p.bv.Vote.Day)}
-				default:
-					pending = append(pending, k) // the next slot
-				}
+				out[k] = voteOutcome{err: err}
+			} else {
+				out[k] = next[k]
 			}
 		}
-		return struct{}{}, nil
-	})
+	}
 	stored := int64(0)
 	for k, p := range votes {
-		if err != nil {
-			p.answer(domain.Vote{}, err)
-		} else {
-			p.answer(out[k].vote, out[k].err)
-			if out[k].err == nil {
-				stored++
-			}
+		p.answer(out[k].vote, out[k].err)
+		if out[k].err == nil {
+			stored++
 		}
 	}
 	votesCast.Add(ctx, stored) // committed (metrics.go)
+}
+
+// voteOutcome is a vote's answer as its batch wrote it.
+type voteOutcome struct {
+	vote domain.Vote
+	err  error
+}
+
+// insertSlot inserts the votes at the indexes pending in the slot, records the answer of each inserted one in
+// out, and returns the indexes of the others.
+func (b *voteBatcher) insertSlot(ctx context.Context, votes []*pendingVote, pending []int, slot int, out []voteOutcome) (missed []int, err error) {
+	bvs := make([]BatchVote, len(pending))
+	for j, k := range pending {
+		bvs[j] = votes[k].bv
+	}
+	inserted, err := b.repo.InsertVotesInSlot(ctx, bvs, slot)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range pending {
+		v := votes[k].bv.Vote
+		if voter, ok := inserted[v.ID]; ok {
+			v.VoterID = voter
+			out[k] = voteOutcome{vote: v}
+		} else {
+			missed = append(missed, k)
+		}
+	}
+	return missed, nil
+}
+
+// nextSlots is the unit of work of the votes slot 1 did not take (the indexes missed): why each was not
+// inserted, then the next slot for those whose slot was taken, until each is inserted or answered.
+func (b *voteBatcher) nextSlots(ctx context.Context, votes []*pendingVote, missed []int, out []voteOutcome) error {
+	for slot := 1; len(missed) > 0; slot++ {
+		if slot > 1 {
+			var err error
+			if missed, err = b.insertSlot(ctx, votes, missed, slot, out); err != nil || len(missed) == 0 {
+				return err
+			}
+		}
+		// Why a vote was not inserted: its token, its application, or the slot was taken.
+		mv := make([]BatchVote, len(missed))
+		for j, k := range missed {
+			mv[j] = votes[k].bv
+		}
+		checks, err := b.repo.CheckVotes(ctx, mv)
+		if err != nil {
+			return err
+		}
+		var pending []int
+		for j, k := range missed {
+			p := votes[k]
+			switch {
+			case checks[j].VoterID == "":
+				out[k] = voteOutcome{err: errTokenInvalid()}
+			case !checks[j].OnShortlist:
+				out[k] = voteOutcome{err: errNotOnShortlist(p.bv.Vote.ApplicationID)}
+			case slot >= p.perDay:
+				out[k] = voteOutcome{err: domain.ErrAlreadyVoted.With("this voter already cast %d vote(s) for this application on %s", p.perDay, p.bv.Vote.Day)}
+			default:
+				pending = append(pending, k) // the next slot
+			}
+		}
+		missed = pending
+	}
+	return nil
 }
 
 func batchVotes(ps []*pendingVote) []BatchVote {

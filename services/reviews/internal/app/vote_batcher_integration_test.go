@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/dbtest"
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/idempotency"
@@ -306,24 +309,31 @@ func TestGroupCommitRefusesOnceVotingCloses(t *testing.T) {
 	}
 }
 
-// failingVotes is the repository whose batch insert writes and then fails, as a unit of work that breaks
-// half way.
+// failingVotes is the repository whose batch insert, from slot from on, writes and then fails: a statement (or
+// the unit of work it is part of) that breaks half way, so what it wrote is rolled back.
 type failingVotes struct {
 	app.Repository
+	pool *pgxpool.Pool
+	from int
 }
 
 func (r failingVotes) InsertVotesInSlot(ctx context.Context, votes []app.BatchVote, slot int) (map[string]string, error) {
-	if _, err := r.Repository.InsertVotesInSlot(ctx, votes, slot); err != nil {
-		return nil, err
+	if slot < r.from {
+		return r.Repository.InsertVotesInSlot(ctx, votes, slot)
 	}
-	return nil, errors.New("disk full")
+	return nil, db.InTx(ctx, r.pool, func(ctx context.Context) error {
+		if _, err := r.Repository.InsertVotesInSlot(ctx, votes, slot); err != nil {
+			return err
+		}
+		return errors.New("disk full")
+	})
 }
 
-// TestGroupCommitFailureAnswersEveryVote checks a batch whose unit of work fails answers each of its votes
-// with the error and stores none of them: the same voters' votes then count.
+// TestGroupCommitFailureAnswersEveryVote checks a batch whose write fails answers each of its votes with the
+// error and stores none of them: the same voters' votes then count.
 func TestGroupCommitFailureAnswersEveryVote(t *testing.T) {
 	f, _, g := promotion(t, 1)
-	failing := f.with(func(c *app.Config) { c.Apps, c.Repo = g, failingVotes{c.Repo} })
+	failing := f.with(func(c *app.Config) { c.Apps, c.Repo = g, failingVotes{Repository: c.Repo, pool: f.pool, from: 1} })
 	var calls []voteCall
 	for i := range 6 {
 		calls = append(calls, voteCall{token: f.voterToken(t, fmt.Sprintf("138000004%02d", i)), application: f.B})
@@ -344,6 +354,46 @@ func TestGroupCommitFailureAnswersEveryVote(t *testing.T) {
 	}
 	if all, _ := storedVotes(t, f, nil); all != len(calls) {
 		t.Fatalf("%d votes stored, want %d", all, len(calls))
+	}
+}
+
+// TestGroupCommitLaterSlotFailureKeepsStoredVotes checks a batch whose first votes are written (slot 1, a
+// statement of its own) and whose later slots then fail: the votes stored are answered OK, each vote of the
+// failed write gets the error and is not stored, and a retry of it then counts.
+func TestGroupCommitLaterSlotFailureKeepsStoredVotes(t *testing.T) {
+	f, _, g := promotion(t, 2)
+	failing := f.with(func(c *app.Config) { c.Apps, c.Repo = g, failingVotes{Repository: c.Repo, pool: f.pool, from: 2} })
+	twice, once := f.voterToken(t, "13800000451"), f.voterToken(t, "13800000452")
+	answers := castAll(t, failing, g, f.apps.round.ID, []voteCall{{token: twice, application: f.A}, {token: once, application: f.B}, {token: twice, application: f.A}})
+	var okIDs []string
+	failed := 0
+	for _, a := range answers {
+		switch {
+		case a.err == nil && a.vote.ID != "" && a.vote.VoterID != "":
+			okIDs = append(okIDs, a.vote.ID)
+		case a.err != nil && a.err.Error() == "disk full" && a.vote.ID == "" && a.call.token == twice:
+			failed++
+		default:
+			t.Fatalf("answer %+v %v", a.vote, a.err)
+		}
+	}
+	if len(okIDs) != 2 || failed != 1 {
+		t.Fatalf("%d votes answered OK, %d failed; want 2 and 1 (the second vote of the same voter)", len(okIDs), failed)
+	}
+	if all, among := storedVotes(t, f, okIDs); all != 2 || among != 2 {
+		t.Fatalf("%d votes stored, %d of them answered OK; want exactly the 2 answered OK", all, among)
+	}
+	svc := f.with(func(c *app.Config) { c.Apps = g })
+	answers = castAll(t, svc, g, f.apps.round.ID, []voteCall{{token: twice, application: f.A}, {token: twice, application: f.A}})
+	got := map[string]int{}
+	for _, a := range answers {
+		got[reasonOf(a.err)]++
+	}
+	if got["ok"] != 1 || got["again"] != 1 {
+		t.Fatalf("the retry: %v, want 1 ok (the second slot) and 1 again", got)
+	}
+	if all, _ := storedVotes(t, f, nil); all != 3 {
+		t.Fatalf("%d votes stored, want 3", all)
 	}
 }
 

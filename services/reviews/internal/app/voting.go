@@ -251,9 +251,14 @@ func (s *Service) CastVotes(ctx context.Context, votes []BatchedVote) []VoteResu
 	out := make([]VoteResult, len(votes))
 	var batch []BatchVote
 	var at []int // the index in votes of each vote of batch
+	if s.votes != nil {
+		batch, at = make([]BatchVote, 0, len(votes)), make([]int, 0, len(votes))
+	}
 	var alone []int
+	var round string // the last round ID that parsed (a batch is usually one round's)
 	for k, c := range votes {
-		if s.votes != nil && c.VoterToken != "" && ids.Parse("round_id", c.RoundID) == nil && ids.Parse("application_id", c.ApplicationID) == nil {
+		if s.votes != nil && c.VoterToken != "" && (c.RoundID == round || ids.Parse("round_id", c.RoundID) == nil) && ids.Parse("application_id", c.ApplicationID) == nil {
+			round = c.RoundID
 			batch = append(batch, BatchVote{TokenHash: tokenHash(c.VoterToken),
 				Vote: domain.Vote{ID: ids.New(), RoundID: c.RoundID, ApplicationID: c.ApplicationID, ClientNetwork: c.ClientNetwork}})
 			at = append(at, k)

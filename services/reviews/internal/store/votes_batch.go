@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -40,7 +41,7 @@ LEFT JOIN voter_tokens t ON t.token_hash = i.token_hash AND t.expires_at > i.cas
 
 func batchArgs(votes []app.BatchVote) []any {
 	n := len(votes)
-	ids, hashes, rounds, apps, days, at, nets := make([]string, n), make([][]byte, n), make([]string, n), make([]string, n), make([]string, n), make([]any, n), make([]string, n)
+	ids, hashes, rounds, apps, days, at, nets := make([]string, n), make([][]byte, n), make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n), make([]string, n)
 	for k, b := range votes {
 		v := b.Vote
 		ids[k], hashes[k], rounds[k], apps[k], days[k], at[k], nets[k] = v.ID, b.TokenHash, v.RoundID, v.ApplicationID, v.Day, v.CastAt, v.ClientNetwork
