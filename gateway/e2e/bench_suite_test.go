@@ -110,12 +110,12 @@ func BenchmarkSuite(b *testing.B) {
 		printBenchTable(os.Stdout, header, rows)
 	}()
 
-	// BENCH_PPROF: the processes on the vote path serve Go's profiles on their admin address.
+	// BENCH_PPROF: the processes on the vote and deposit paths serve Go's profiles on their admin address.
 	profiles := benchProfilesFromEnv(b)
 	s := StartWith(b, Options{DBURL: dbURL, Env: append([]string{"LOG_LEVEL=error"}, tracingOn...),
 		GatewayEnv: append(append([]string{"VOTE_RATE_LIMIT=0", "VOTER_CODE_RATE_LIMIT=0", "LOG_LEVEL=error"}, tracingOn...), profiles.env(b, "gateway")...),
 		ServiceEnv: func(svc string) []string {
-			if svc == "reviews" || svc == "applications" {
+			if svc == "reviews" || svc == "applications" || svc == "donations" {
 				return profiles.env(b, svc)
 			}
 			return nil
@@ -207,7 +207,7 @@ func BenchmarkSuite(b *testing.B) {
 		row.note = "A and B are scenario 1's vote load, gateway, reviews and applications restarted between measurements; all votes so far: " + summary
 	}
 	if cfg.scenarios["2"] {
-		rows = append(rows, benchDeposits(b, s, w, cfg, pgbench, psql))
+		rows = append(rows, benchDeposits(b, s, w, cfg, pgbench, psql, profiles))
 	}
 	if cfg.scenarios["3"] {
 		rows = append(rows, benchList(b, s, w, cfg, pgbench))
@@ -492,7 +492,7 @@ func closedLoop(workers int, d time.Duration, op func() error) (ok int64, elapse
 // benchDeposits is scenario 2: cash deposit confirmations over gRPC, by a stub-based client of the donations
 // service that calls as the charity federation through the gateway's certificate with the identity signed
 // by the dev gateway key (as the gateway does), ÷ pgbench of testdata/pgbench/deposit.sql.
-func benchDeposits(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbench, psql string) *benchRow {
+func benchDeposits(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbench, psql string, profiles *benchProfiles) *benchRow {
 	row := &benchRow{scenario: "2. deposit confirmations (gRPC)", unit: "conf/s", baseUnit: "TPS", target: 0.8, atLeast: true}
 	src, err := tlsconf.Load(devpki.Paths(certDir, identity.Gateway))
 	if err != nil {
@@ -548,6 +548,10 @@ func benchDeposits(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbe
 	for r := range cfg.rounds {
 		prepare(int(max(2000, 1.3*lastRate*cfg.seconds.Seconds())))
 		depositedAt := timestamppb.New(time.Now().Add(-time.Minute))
+		var saved func() []string
+		if r == 0 && profiles != nil { // BENCH_PPROF: profiles of the first measurement
+			saved = profiles.capture(b, "deposits", cfg.seconds)
+		}
 		ok, elapsed, failed, first := closedLoop(16, cfg.seconds, func() error {
 			i := next.Add(1) - 1
 			if i >= int64(len(pledges)) {
@@ -559,6 +563,11 @@ func benchDeposits(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbe
 		})
 		if failed > 0 {
 			b.Errorf("%d deposit confirmations failed, the first: %v", failed, first)
+		}
+		if saved != nil {
+			for _, path := range saved() {
+				fmt.Println("bench: 2 CPU profile:", path)
+			}
 		}
 		confirmed += ok
 		lastRate = float64(ok) / elapsed.Seconds()

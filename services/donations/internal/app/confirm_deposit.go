@@ -96,14 +96,14 @@ func (s *Service) confirmDepositAlone(ctx context.Context, w depositWork) (domai
 	var booked bool
 	var err error
 	if w.key.RequestID == "" {
-		out, booked, err = s.bookDeposit(ctx, w, s.now)
+		out, booked, _, err = s.bookDeposit(ctx, w, s.now, nil)
 	} else {
 		err = s.requests.InTx(ctx, func(ctx context.Context) error {
 			if _, err := s.depositLocks.LockPledges(ctx, []string{w.pledgeID}); err != nil {
 				return err
 			}
 			var err error
-			out, booked, err = s.bookDeposit(ctx, w, s.now)
+			out, booked, _, err = s.bookDeposit(ctx, w, s.now, nil)
 			return err
 		})
 	}
@@ -116,20 +116,32 @@ func (s *Service) confirmDepositAlone(ctx context.Context, w depositWork) (domai
 	return out, nil
 }
 
+// depositReads is what a group commit read, under lock, of a confirmation's pledge and of the pledge holding
+// its bank reference: bookDeposit then reads neither again.
+type depositReads struct {
+	p, other domain.Pledge
+	found    bool // other is set
+}
+
 // bookDeposit is a confirmation's unit of work (idempotency.Run), in the transaction ctx carries or one of its
-// own; booked tells whether it confirmed the pledge (not a retry). now gives the confirmation's instant.
+// own; booked tells whether it confirmed the pledge (not a retry), wrote whether it got as far as its writes
+// (a failure before them leaves the transaction as it was). clock gives the confirmation's instant; pre, when
+// not nil, is its pledge's reads (LockForDeposit's) made by the group commit.
 //
 // The unit of work takes the locks every confirmation shares last, each for as short a time as it can: the
 // pledge and the bank reference first (one round trip), then the ledger's accounts and chain (one round
 // trip, pgledger), then the transfer, the pledge events' chain and its new entry, the year's receipt counter
 // and the pledge's save in one last round trip before the commit.
-func (s *Service) bookDeposit(ctx context.Context, w depositWork, clock func() time.Time) (domain.Pledge, bool, error) {
+func (s *Service) bookDeposit(ctx context.Context, w depositWork, clock func() time.Time, pre *depositReads) (out domain.Pledge, booked, wrote bool, err error) {
 	bankRef, amount, depositedAt, cutoff, by := w.bankRef, w.amount, w.depositedAt, w.cutoff, w.by
-	booked := false
-	out, err := idempotency.Run(ctx, s.requests, w.key, func(ctx context.Context) (domain.Pledge, error) {
+	out, err = idempotency.Run(ctx, s.requests, w.key, func(ctx context.Context) (domain.Pledge, error) {
 		booked = false
-		p, other, found, err := s.deposits.LockForDeposit(ctx, w.pledgeID, bankRef)
-		if err != nil {
+		var p, other domain.Pledge
+		var found bool
+		var err error
+		if pre != nil {
+			p, other, found = pre.p, pre.other, pre.found
+		} else if p, other, found, err = s.deposits.LockForDeposit(ctx, w.pledgeID, bankRef); err != nil {
 			return domain.Pledge{}, err
 		}
 		if p.BankReference != "" && p.BankReference == bankRef {
@@ -147,6 +159,7 @@ func (s *Service) bookDeposit(ctx context.Context, w depositWork, clock func() t
 		}
 		// The event after the transfer (a unit of work takes the ledger's chain lock before the pledge events',
 		// chains.go), the receipt last: the event's detail does not name it.
+		wrote = true
 		t := pledgeTransfer(&p, "confirm", domain.SourceAccount(p), domain.ConfirmedAccount(p), "cash deposit, bank reference "+bankRef, by, w.key.RequestID, now)
 		p, err = s.deposits.BookDeposit(ctx, p, t, domain.ReceiptYear(now), domain.PledgeEvent{PledgeID: p.ID, Action: "DEPOSITED", At: now, By: by,
 			RequestID: w.key.RequestID, Detail: fmt.Sprintf("bank_reference=%s amount_fen=%d pledged_fen=%d deposited_at=%s late=%t", bankRef, amount,
@@ -154,5 +167,5 @@ func (s *Service) bookDeposit(ctx context.Context, w depositWork, clock func() t
 		booked = err == nil
 		return p, err
 	})
-	return out, booked && err == nil, err
+	return out, booked && err == nil, wrote || w.key.RequestID != "", err
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"time"
@@ -24,12 +25,16 @@ import (
 // batches form while the previous commit runs.
 //
 // The batch's transaction takes its locks in the order every unit of work does, pledges before the ledger's
-// accounts before the chains: (1) the batch's pledges, by one statement in ID order; (2) the ledger accounts the
-// confirmations will use (predicted from the locked pledges), those that exist, in code order; (3) then each
-// confirmation runs the unit of work of a confirmation alone (bookDeposit) in a savepoint of its own, finding
-// its pledge and accounts already locked. A confirmation that fails (a domain error, a bank reference another
-// pledge holds, …) rolls back to its savepoint only: no receipt number is consumed and the others go on, so
-// the numbers stay gapless. Confirmations that need an account not yet in the ledger do not take part (a
+// accounts before the chains: (1) the batch's pledges, by one statement in ID order, and the pledges holding
+// the batch's bank references, by another; (2) the ledger accounts the confirmations will use (predicted from
+// the locked pledges), those that exist, in code order; (3) then each confirmation runs the unit of work of a
+// confirmation alone (bookDeposit), finding its pledge read and its accounts locked. A confirmation refused
+// (a domain error: a retry, another amount, a bank reference another pledge holds, …) is refused before it
+// writes anything: no receipt number is consumed and the others go on, so the numbers stay gapless. One with a
+// request_id writes its request record first and so runs in a savepoint of its own, rolled back when it is
+// refused; one without fails the whole batch if it fails in its writes (the transaction is lost: a statement
+// failed), and the batch's confirmations then run alone. Without savepoints a confirmation costs the batch
+// three round trips (the ledger's two, then the events, counter and pledge in one). Confirmations that need an account not yet in the ledger do not take part (a
 // transfer creates its accounts before it locks any: creating one after locking others could deadlock): they,
 // and those whose savepoint failed transiently (deadlock, serialization, lock not available), run alone once
 // the batch has ended, as does every confirmation of a batch whose transaction failed (confirming is
@@ -56,6 +61,9 @@ type DepositBatches interface {
 	// LockPledges reads and locks the pledges with the given IDs in ID order, in the unit of work; IDs of no
 	// pledge are left out of the answer, which is by ID.
 	LockPledges(ctx context.Context, ids []string) (map[string]domain.Pledge, error)
+	// PledgesByBankReference reads the pledges confirmed under any of the bank references, by reference, in
+	// the unit of work.
+	PledgesByBankReference(ctx context.Context, refs []string) (map[string]domain.Pledge, error)
 	// LockAccounts locks those of the ledger's accounts that exist, in code order, in the unit of work, and
 	// returns their codes; it creates none.
 	LockAccounts(ctx context.Context, codes ...string) ([]string, error)
@@ -194,14 +202,31 @@ func (b *depositBatcher) process(batch []*pendingDeposit) {
 		if err != nil {
 			return err
 		}
+		reads, err := b.prefetched(ctx, batch, pledges)
+		if err != nil {
+			return err
+		}
 		for k, p := range batch {
 			if outcomes[k].alone || !isSubset(need[k], locked) {
 				outcomes[k].alone = true
 				continue
 			}
 			o := &outcomes[k]
+			clock := func() time.Time { return now }
+			if p.w.key.RequestID == "" {
+				// No savepoint: a confirmation without a request_id that fails before its writes (every refusal)
+				// leaves the transaction as it was; one that fails in them fails the batch, whose confirmations
+				// then run alone.
+				var wrote bool
+				o.out, o.booked, wrote, o.err = b.s.bookDeposit(ctx, p.w, clock, reads[k])
+				if o.err != nil && wrote {
+					return fmt.Errorf("confirming pledge %s: %w", p.w.pledgeID, o.err)
+				}
+				continue
+			}
+			// A request record is written first: a refusal must not leave it claimed without an answer.
 			broken, err := b.repo.InSavepoint(ctx, func(ctx context.Context) error {
-				o.out, o.booked, o.err = b.s.bookDeposit(ctx, p.w, func() time.Time { return now })
+				o.out, o.booked, _, o.err = b.s.bookDeposit(ctx, p.w, clock, reads[k])
 				return o.err
 			})
 			switch {
@@ -236,6 +261,31 @@ func (b *depositBatcher) process(batch []*pendingDeposit) {
 		}
 	}
 	depositsConfirmed.Add(ctx, booked) // committed (metrics.go)
+}
+
+// prefetched returns, for each confirmation of the batch, its pledge as locked and the pledge holding its bank
+// reference, read for the whole batch by one statement; nil for a confirmation whose pledge or bank reference
+// another confirmation of the batch shares (it reads them itself, after the other's writes).
+func (b *depositBatcher) prefetched(ctx context.Context, batch []*pendingDeposit, pledges map[string]domain.Pledge) ([]*depositReads, error) {
+	ids, refs := map[string]int{}, map[string]int{}
+	for _, p := range batch {
+		ids[p.w.pledgeID]++
+		refs[p.w.bankRef]++
+	}
+	byRef, err := b.repo.PledgesByBankReference(ctx, slices.Collect(maps.Keys(refs)))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*depositReads, len(batch))
+	for k, p := range batch {
+		mine, ok := pledges[p.w.pledgeID]
+		if !ok || ids[p.w.pledgeID] > 1 || refs[p.w.bankRef] > 1 {
+			continue
+		}
+		other, found := byRef[p.w.bankRef]
+		out[k] = &depositReads{p: mine, other: other, found: found}
+	}
+	return out, nil
 }
 
 // depositAccounts is the ledger accounts w's confirmation moves money between, predicted from its pledge as

@@ -16,6 +16,7 @@ import (
 	"github.com/commonweal/commonweal/pkg/errs"
 	"github.com/commonweal/commonweal/pkg/idempotency"
 	"github.com/commonweal/commonweal/pkg/ids"
+	"github.com/commonweal/commonweal/pkg/ledger"
 	"github.com/commonweal/commonweal/services/donations/internal/app"
 	"github.com/commonweal/commonweal/services/donations/internal/domain"
 	"github.com/commonweal/commonweal/services/donations/internal/store"
@@ -399,13 +400,13 @@ func TestDepositBatchesWithOtherLedgerWrites(t *testing.T) {
 }
 
 // faultyStore fails the group commit's steps on demand: the pre-lock of the batch's accounts (a batch-level
-// failure), one pledge's lock inside its savepoint with a deadlock (a transient failure), or a panic.
+// failure), one pledge's writes with a deadlock (a transient failure), or a panic.
 type faultyStore struct {
 	*store.Store
 	pool         *pgxpool.Pool
 	mu           sync.Mutex
 	failAccounts int    // LockAccounts fails this many more times
-	deadlockOn   string // LockForDeposit of this pledge fails once with a deadlock
+	deadlockOn   string // BookDeposit of this pledge fails once with a deadlock
 	panics       int    // LockPledges panics this many more times
 }
 
@@ -431,24 +432,27 @@ func (s *faultyStore) LockPledges(ctx context.Context, ids []string) (map[string
 	return s.Store.LockPledges(ctx, ids)
 }
 
-func (s *faultyStore) LockForDeposit(ctx context.Context, id, bankRef string) (domain.Pledge, domain.Pledge, bool, error) {
+func (s *faultyStore) BookDeposit(ctx context.Context, p domain.Pledge, t ledger.Transfer, year int, e domain.PledgeEvent) (domain.Pledge, error) {
 	s.mu.Lock()
-	fail := s.deadlockOn == id
+	fail := s.deadlockOn == p.ID
 	if fail {
 		s.deadlockOn = ""
 	}
 	s.mu.Unlock()
 	if fail {
-		// A statement of the savepoint fails, as a deadlock's victim would.
+		// A statement of the confirmation's writes fails, as a deadlock's victim would: the transaction (or
+		// the savepoint) is aborted.
 		_, err := db.Q(ctx, s.pool).Exec(ctx, `DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = 'deadlock_detected'; END $$`)
-		return domain.Pledge{}, domain.Pledge{}, false, err
+		return domain.Pledge{}, err
 	}
-	return s.Store.LockForDeposit(ctx, id, bankRef)
+	return s.Store.BookDeposit(ctx, p, t, year, e)
 }
 
-// A batch whose transaction fails has each of its confirmations run alone; a confirmation that fails
-// transiently in its savepoint runs alone after its batch; a batch whose runner panics answers an internal
-// error and stores nothing. In every case the receipts stay gapless and the ledger verifies.
+// A batch whose transaction fails has each of its confirmations run alone, as has a batch one of whose
+// confirmations without a request_id failed in its writes (it has no savepoint: the transaction is lost); a
+// confirmation with a request_id that fails transiently in its savepoint runs alone after its batch; a batch
+// whose runner panics answers an internal error and stores nothing. In every case the receipts stay gapless
+// and the ledger verifies.
 func TestDepositBatchFailuresRunAlone(t *testing.T) {
 	f := setup(t)
 	fs := &faultyStore{Store: f.store, pool: f.pool}
@@ -457,7 +461,7 @@ func TestDepositBatchFailuresRunAlone(t *testing.T) {
 	donorCtx, d := f.donor(t, "donor-faults")
 	at := f.clock.Now().Add(-time.Minute)
 	var ps []domain.Pledge
-	for range 10 {
+	for range 13 {
 		ps = append(ps, f.pledge(t, donorCtx, d.ID, domain.KindCash, 1_000))
 	}
 	if _, err := f.svc.ConfirmDeposit(federation, deposit(ps[0].ID, "X-WARM", 1_000, at)); err != nil {
@@ -475,10 +479,18 @@ func TestDepositBatchFailuresRunAlone(t *testing.T) {
 	fs.failAccounts = 2 // the blocker's batch and the next
 	first, out := inOneBatch(t, f, g, deposit(ps[1].ID, "X-1", 1_000, at), deposit(ps[2].ID, "X-2", 1_000, at), deposit(ps[3].ID, "X-3", 1_000, at))
 	check("batch failed", append(out, first))
-	// A deadlock in one confirmation's savepoint: it runs alone after the batch, the others commit in it.
+	// A deadlock in the writes of a confirmation without a request_id: the batch's transaction is lost, every
+	// confirmation of it runs alone and is confirmed once.
 	fs.deadlockOn = ps[5].ID
 	first, out = inOneBatch(t, f, g, deposit(ps[4].ID, "X-4", 1_000, at), deposit(ps[5].ID, "X-5", 1_000, at), deposit(ps[6].ID, "X-6", 1_000, at))
 	check("deadlock", append(out, first))
+	// The same in the savepoint of a confirmation with a request_id: it runs alone after the batch, the
+	// others commit in it.
+	fs.deadlockOn = ps[9].ID
+	rid := deposit(ps[9].ID, "X-9", 1_000, at)
+	rid.Key = key("rid-deadlock")
+	first, out = inOneBatch(t, f, g, deposit(ps[8].ID, "X-8", 1_000, at), rid, deposit(ps[10].ID, "X-10", 1_000, at))
+	check("deadlock in a savepoint", append(out, first))
 	// The runner panics: every confirmation of the batch gets an internal error and nothing is stored.
 	fs.panics = 1
 	if _, err := f.svc.ConfirmDeposit(federation, deposit(ps[7].ID, "X-7", 1_000, at)); err == nil {
@@ -490,7 +502,7 @@ func TestDepositBatchFailuresRunAlone(t *testing.T) {
 	if _, err := f.svc.ConfirmDeposit(federation, deposit(ps[7].ID, "X-7", 1_000, at)); err != nil {
 		t.Errorf("the same confirmation after the panic: %v", err)
 	}
-	receipts(t, f, 8)
+	receipts(t, f, 11)
 	ledgerVerifies(t, f)
 }
 

@@ -42,3 +42,17 @@ func (s *Store) InSavepoint(ctx context.Context, fn func(ctx context.Context) er
 	err = db.Savepoint(ctx, fn)
 	return errors.Is(err, db.ErrSavepoint), err
 }
+
+// PledgesByBankReference reads the pledges confirmed under any of the bank references, by reference, in the
+// unit of work.
+func (s *Store) PledgesByBankReference(ctx context.Context, refs []string) (map[string]domain.Pledge, error) {
+	ps, err := collectPledges(s.q(ctx).Query(ctx, `SELECT `+pledgeCols+` FROM pledges WHERE bank_reference = ANY($1)`, refs))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]domain.Pledge, len(ps))
+	for _, p := range ps {
+		out[p.BankReference] = p
+	}
+	return out, nil
+}
