@@ -20,19 +20,25 @@ import (
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat: 100 on every Linux.
 const clockTicks = 100
 
+// statFields is the fields of /proc/<pid>/stat after the command name, the first being field 3 (the state);
+// nil when it cannot be read. The command name (field 2) is in parentheses and may hold spaces: fields are
+// counted after its end.
+func statFields(pid int) []string {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	i := strings.LastIndexByte(string(raw), ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(string(raw[i+1:]))
+}
+
 // cpuTime is the CPU time (user + system) a process has used so far, from /proc/<pid>/stat (0 when it cannot
 // be read, e.g. the process has exited).
 func cpuTime(pid int) time.Duration {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The command name (field 2) is in parentheses and may hold spaces: count fields after its end.
-	i := strings.LastIndexByte(string(raw), ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(raw[i+1:]))
+	f := statFields(pid)
 	if len(f) < 13 {
 		return 0
 	}
@@ -100,15 +106,7 @@ func (p *cpuProbe) read() map[string]time.Duration {
 
 // parentOf is a process's parent's PID (0 when unknown).
 func parentOf(pid int) int {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	i := strings.LastIndexByte(string(raw), ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(raw[i+1:]))
+	f := statFields(pid)
 	if len(f) < 2 {
 		return 0
 	}
