@@ -100,6 +100,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	maxBody := cfg.Int("MAX_BODY_BYTES", 1<<20, "largest request body accepted, in bytes")
 	voteBatch := cfg.Int("VOTE_FORWARD_BATCH", votes.DefaultMax, "the most plain votes (no request_id) sent to reviews in one internal CastVotes call, 1 to 1000 (0: one CastVote call per vote)")
 	voteWindow := cfg.Duration("VOTE_FORWARD_WINDOW", votes.DefaultWindow, "how long a batch of votes waits for more after its first vote (VOTE_FORWARD_BATCH)")
+	voteShareWait := cfg.Duration("VOTE_FORWARD_SHARE_WAIT", votes.DefaultShareWait, "how long a batch of votes may wait, while another is on its way, for half of the votes the gateway holds (0: it leaves as soon as a call is free)")
 	httpTimeouts := serverTimeouts{ // a slowly trickled request or an idle connection is cut off (server.go)
 		ReadHeader: cfg.Duration(readHeaderTimeoutVar, 10*time.Second, "longest time to read a request's headers"),
 		Read:       cfg.Duration(readTimeoutVar, 30*time.Second, "longest time to read a whole request, body included (a slower client is cut off)"),
@@ -122,8 +123,8 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	if err != nil {
 		return fmt.Errorf("TRUSTED_PROXIES / TRUSTED_PROXY_HEADER: %w", err)
 	}
-	if voteBatch < 0 || voteBatch > votes.MaxBatch || voteWindow < 0 {
-		return fmt.Errorf("VOTE_FORWARD_BATCH must be 0 to %d and VOTE_FORWARD_WINDOW not negative, not %d and %s", votes.MaxBatch, voteBatch, voteWindow)
+	if voteBatch < 0 || voteBatch > votes.MaxBatch || voteWindow < 0 || voteShareWait < 0 {
+		return fmt.Errorf("VOTE_FORWARD_BATCH must be 0 to %d and VOTE_FORWARD_WINDOW and VOTE_FORWARD_SHARE_WAIT not negative, not %d, %s and %s", votes.MaxBatch, voteBatch, voteWindow, voteShareWait)
 	}
 	httpTimeouts, err = httpTimeouts.resolve(reqTimeout)
 	if err != nil {
@@ -184,7 +185,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		defer conn.Close()
 		if svc.name == "reviews" && voteBatch > 0 {
 			// Closed before the connection, once the server has stopped: every queued vote is answered.
-			voteBatcher = votes.New(votes.Client(reviewsv1.NewReviewsServiceClient(conn)), votes.Options{Max: voteBatch, Window: voteWindow, Timeout: reqTimeout})
+			voteBatcher = votes.New(votes.Client(reviewsv1.NewReviewsServiceClient(conn)), votes.Options{Max: voteBatch, Window: voteWindow, ShareWait: voteShareWait, Timeout: reqTimeout})
 			defer voteBatcher.Close()
 		}
 		backends = append(backends, httpapi.Backend{Name: svc.name, Conn: conn, Register: registerAll(svc.register)})

@@ -299,3 +299,166 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// heldReviews answers each batch once the test releases it, by its first vote's token.
+type heldReviews struct {
+	mu      sync.Mutex
+	batches [][]Vote
+	gates   map[string]chan struct{}
+	open    bool // every batch answered at once (openAll)
+}
+
+func (h *heldReviews) gate(token string) chan struct{} {
+	if h.gates == nil {
+		h.gates = map[string]chan struct{}{}
+	}
+	g, ok := h.gates[token]
+	if !ok {
+		g = make(chan struct{})
+		h.gates[token] = g
+	}
+	return g
+}
+
+func (h *heldReviews) send(ctx context.Context, votes []Vote) ([]Result, error) {
+	h.mu.Lock()
+	h.batches = append(h.batches, append([]Vote(nil), votes...))
+	g := h.gate(votes[0].VoterToken)
+	open := h.open
+	h.mu.Unlock()
+	if !open {
+		<-g
+	}
+	out := make([]Result, len(votes))
+	for k, v := range votes {
+		out[k].Vote = &pb.Vote{Id: v.VoterToken}
+	}
+	return out, nil
+}
+
+func (h *heldReviews) release(token string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	close(h.gate(token))
+}
+
+// openAll answers every batch held, and the later ones at once.
+func (h *heldReviews) openAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.open = true
+	for _, g := range h.gates {
+		select {
+		case <-g: // released already
+		default:
+			close(g)
+		}
+	}
+}
+
+func (h *heldReviews) sizes() []int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []int
+	for _, b := range h.batches {
+		out = append(out, len(b))
+	}
+	return out
+}
+
+// unevenStart brings a batcher with two calls to: one batch of 10 votes on its way (t2…t11), the other call
+// free, nothing queued; cast casts the votes of the test (each waits for its answer on wg).
+func unevenStart(t *testing.T, b *Batcher, h *heldReviews, wg *sync.WaitGroup) (cast func(from, to int)) {
+	t.Helper()
+	cast = func(from, to int) {
+		for k := from; k <= to; k++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := b.Cast(context.Background(), Vote{VoterToken: fmt.Sprint("t", k), ApplicationID: "app"}); err != nil {
+					t.Errorf("vote t%d: %v", k, err)
+				}
+			}()
+		}
+	}
+	queued := func(n int) func() bool {
+		return func() bool { b.mu.Lock(); defer b.mu.Unlock(); return len(b.queue) == n }
+	}
+	calls := func(n int) func() bool { return func() bool { return len(h.sizes()) == n } }
+	cast(0, 0)
+	waitFor(t, calls(1)) // alone: nothing else on its way
+	cast(1, 1)
+	waitFor(t, calls(2)) // its share: one of the two votes held
+	cast(2, 11)
+	waitFor(t, queued(10)) // both calls busy
+	h.release("t0")
+	waitFor(t, calls(3))
+	h.release("t1")
+	waitFor(t, func() bool { b.mu.Lock(); defer b.mu.Unlock(); return b.inFlight == 1 })
+	if got := h.sizes(); fmt.Sprint(got) != "[1 1 10]" {
+		t.Fatalf("batches %v, want [1 1 10]", got)
+	}
+	return cast
+}
+
+// TestShareWaitKeepsBatchesEven: while a batch of 10 is on its way, the free call waits for a batch holding
+// half of the votes the batcher has (10 queued against 10 on their way), not for the first vote queued.
+func TestShareWaitKeepsBatchesEven(t *testing.T) {
+	h := &heldReviews{}
+	b := New(h.send, Options{Max: 100, InFlight: 2, ShareWait: time.Minute})
+	var wg sync.WaitGroup
+	cast := unevenStart(t, b, h, &wg)
+	queued := func(n int) func() bool {
+		return func() bool { b.mu.Lock(); defer b.mu.Unlock(); return len(b.queue) == n }
+	}
+	cast(12, 20)
+	waitFor(t, queued(9))
+	time.Sleep(20 * time.Millisecond)
+	if got := h.sizes(); len(got) != 3 {
+		t.Fatalf("batches %v: 9 votes queued against 10 on their way left early", got)
+	}
+	cast(21, 21)
+	waitFor(t, func() bool { return len(h.sizes()) == 4 })
+	if got := h.sizes(); got[3] != 10 {
+		t.Errorf("batches %v, want the fourth of 10", got)
+	}
+	h.openAll()
+	wg.Wait()
+	b.Close()
+}
+
+// TestShareWaitIsBounded: a batch short of its share leaves once it has waited ShareWait.
+func TestShareWaitIsBounded(t *testing.T) {
+	h := &heldReviews{}
+	b := New(h.send, Options{Max: 100, InFlight: 2, ShareWait: 30 * time.Millisecond})
+	var wg sync.WaitGroup
+	cast := unevenStart(t, b, h, &wg)
+	start := time.Now()
+	cast(12, 12)
+	waitFor(t, func() bool { return len(h.sizes()) == 4 })
+	if waited := time.Since(start); waited < 25*time.Millisecond {
+		t.Errorf("the lone vote left after %s, before its ShareWait", waited)
+	}
+	if got := h.sizes(); got[3] != 1 {
+		t.Errorf("batches %v, want the fourth of 1", got)
+	}
+	h.openAll()
+	wg.Wait()
+	b.Close()
+}
+
+// TestCloseSendsAHeldBatch: Close sends a batch held for its share at once.
+func TestCloseSendsAHeldBatch(t *testing.T) {
+	h := &heldReviews{}
+	b := New(h.send, Options{Max: 100, InFlight: 2, ShareWait: time.Hour})
+	var wg sync.WaitGroup
+	cast := unevenStart(t, b, h, &wg)
+	cast(12, 12)
+	waitFor(t, func() bool { b.mu.Lock(); defer b.mu.Unlock(); return len(b.queue) == 1 })
+	closed := make(chan struct{})
+	go func() { b.Close(); close(closed) }()
+	waitFor(t, func() bool { return len(h.sizes()) == 4 })
+	h.openAll()
+	<-closed
+	wg.Wait()
+}

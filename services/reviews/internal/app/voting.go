@@ -220,7 +220,7 @@ func (s *Service) CastVote(ctx context.Context, cmd CastVote) (domain.Vote, erro
 	}
 	if s.votes != nil && cmd.Key.RequestID == "" && ids.Parse("round_id", cmd.RoundID) == nil && ids.Parse("application_id", cmd.ApplicationID) == nil {
 		v, queued, err := s.votes.cast(ctx, BatchVote{TokenHash: tokenHash(cmd.VoterToken),
-			Vote: domain.Vote{ID: ids.New(), RoundID: cmd.RoundID, ApplicationID: cmd.ApplicationID, ClientNetwork: identity.ClientNetwork(ctx)}})
+			Vote: domain.Vote{ID: ids.NewOrdered(), RoundID: cmd.RoundID, ApplicationID: cmd.ApplicationID, ClientNetwork: identity.ClientNetwork(ctx)}})
 		if queued {
 			return v, err
 		}
@@ -260,7 +260,7 @@ func (s *Service) CastVotes(ctx context.Context, votes []BatchedVote) []VoteResu
 		if s.votes != nil && c.VoterToken != "" && (c.RoundID == round || ids.Parse("round_id", c.RoundID) == nil) && ids.Parse("application_id", c.ApplicationID) == nil {
 			round = c.RoundID
 			batch = append(batch, BatchVote{TokenHash: tokenHash(c.VoterToken),
-				Vote: domain.Vote{ID: ids.New(), RoundID: c.RoundID, ApplicationID: c.ApplicationID, ClientNetwork: c.ClientNetwork}})
+				Vote: domain.Vote{ID: ids.NewOrdered(), RoundID: c.RoundID, ApplicationID: c.ApplicationID, ClientNetwork: c.ClientNetwork}})
 			at = append(at, k)
 		} else {
 			alone = append(alone, k)
@@ -323,7 +323,7 @@ func (s *Service) castVoteAlone(ctx context.Context, cmd CastVote) (domain.Vote,
 		return domain.Vote{}, fmt.Errorf("round %s time zone: %w", r.ID, err)
 	}
 	now := s.now()
-	v := domain.Vote{ID: ids.New(), RoundID: r.ID, ApplicationID: cmd.ApplicationID, VoterID: voterID, Day: domain.VoteDay(now, loc), CastAt: now,
+	v := domain.Vote{ID: ids.NewOrdered(), RoundID: r.ID, ApplicationID: cmd.ApplicationID, VoterID: voterID, Day: domain.VoteDay(now, loc), CastAt: now,
 		ClientNetwork: identity.ClientNetwork(ctx)}
 	inserted := false
 	out, err := idempotency.Run(ctx, s.requests, key, func(ctx context.Context) (domain.Vote, error) {

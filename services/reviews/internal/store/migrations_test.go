@@ -8,6 +8,9 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/outbox"
 	"github.com/commonweal/commonweal/pkg/pgtest"
@@ -78,5 +81,51 @@ func TestPendingStagesMoveToTheOutbox(t *testing.T) {
 	var n int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM outbox`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("%d messages (%v), want only the unconfirmed stage", n, err)
+	}
+}
+
+// TestVotersAreNeverDeleted: votes keep their voter without a foreign key (00008) because no voter row can go:
+// a DELETE or TRUNCATE of voters is refused, and erasure (which keeps the row) still works.
+func TestVotersAreNeverDeleted(t *testing.T) {
+	ctx := context.Background()
+	_, dbURL := empty.Database(t)
+	settings := db.Settings{AdminURL: dbURL, Schema: "reviews", Password: "reviews-test"}
+	if err := db.Migrate(ctx, settings, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := db.Open(ctx, settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	const voter = "5d0c6a1e-7b1f-4c3e-9a52-2f1e0c9d7b11"
+	if _, err := pool.Exec(ctx, `INSERT INTO voters (id, phone_hmac, created_at) VALUES ($1, '\x01', now())`, voter); err != nil {
+		t.Fatal(err)
+	}
+	// The service's role may not TRUNCATE at all; the schema's owner (the migrations) is refused by the trigger.
+	admin, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	for _, c := range []struct {
+		stmt string
+		exec func(context.Context, string, ...any) (pgconn.CommandTag, error)
+	}{
+		{`DELETE FROM voters WHERE id = '` + voter + `'`, pool.Exec},
+		{`DELETE FROM reviews.voters WHERE id = '` + voter + `'`, admin.Exec},
+		{`TRUNCATE reviews.voters CASCADE`, admin.Exec},
+	} {
+		_, err := c.exec(ctx, c.stmt)
+		if err == nil || !strings.Contains(err.Error(), "voters are never deleted") {
+			t.Errorf("%s: %v, want it refused", c.stmt, err)
+		}
+	}
+	if _, err := pool.Exec(ctx, `UPDATE voters SET phone_hmac = NULL WHERE id = $1`, voter); err != nil {
+		t.Errorf("erasing the voter's phone: %v", err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM voters WHERE id = $1`, voter).Scan(&n); err != nil || n != 1 {
+		t.Errorf("voter rows %d (%v), want 1", n, err)
 	}
 }
