@@ -113,8 +113,11 @@ BENCH_SCENARIOS ?=
 ## BENCH_PPROF=dir also saves CPU profiles of the gateway, reviews, applications and the load generator during
 ## scenario 1's first measurement, as dir/votes-<process>.pprof (go tool pprof -top dir/votes-gateway.pprof)
 BENCH_PPROF ?=
+## BENCH_GOMAXPROCS: the CPUs each service and the gateway use (GOMAXPROCS; 1 by default, as under a container
+## limit of one CPU each; 0: Go's default, every CPU of the machine)
+BENCH_GOMAXPROCS ?= 1
 bench:
-	env -u DATABASE_URL PGTEST_DURABLE=1 BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_SCENARIOS=$(BENCH_SCENARIOS) BENCH_PPROF=$(BENCH_PPROF) \
+	env -u DATABASE_URL PGTEST_DURABLE=1 BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_SCENARIOS=$(BENCH_SCENARIOS) BENCH_PPROF=$(BENCH_PPROF) BENCH_GOMAXPROCS=$(BENCH_GOMAXPROCS) \
 		go test -count=1 -timeout 90m -run '^$$' -bench '^BenchmarkSuite$$' -benchtime 1x ./gateway/e2e/
 
 ## vuln: govulncheck (pinned in tools/go.mod) over every module of go.work, offline: the vulnerability database
