@@ -90,7 +90,7 @@ func (c benchConfig) procsText() string {
 // over OTLP to the suite's local collector. Scenario 5 compares it with tracing off.
 var (
 	tracingOn  = []string{"OTEL_TRACES_SAMPLER=parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG=0.1", "OTEL_SDK_DISABLED=false"}
-	tracingOff = []string{"OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=", "OTEL_TRACES_SAMPLER=always_off", "OTEL_SDK_DISABLED=true"}
+	tracingOff = []string{"OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=", "OTEL_TRACES_EXPORTER=none", "OTEL_TRACES_SAMPLER=always_off", "OTEL_SDK_DISABLED=false"}
 )
 
 // BenchmarkSuite is `make bench`: it starts the suite on a private durable PostgreSQL (PGTEST_DURABLE=1),
