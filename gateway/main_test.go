@@ -74,6 +74,8 @@ func TestGatewayRefusesProductionWithoutProperSecrets(t *testing.T) {
 		{name: "a trusted proxy that is not a CIDR", change: func(env map[string]string) { env["TRUSTED_PROXIES"] = "10.0.0.0/8,ingress.internal" }, want: "TRUSTED_PROXIES"},
 		{name: "every address a trusted proxy", change: func(env map[string]string) { env["TRUSTED_PROXIES"] = "0.0.0.0/0" }, want: "TRUSTED_PROXIES"},
 		{name: "an unknown proxy header", change: func(env map[string]string) { env["TRUSTED_PROXY_HEADER"] = "X-Real-IP" }, want: "TRUSTED_PROXY_HEADER"},
+		{name: "a vote batch too large", change: func(env map[string]string) { env["VOTE_FORWARD_BATCH"] = "1001" }, want: "VOTE_FORWARD_BATCH"},
+		{name: "a negative vote share wait", change: func(env map[string]string) { env["VOTE_FORWARD_SHARE_WAIT"] = "-1ms" }, want: "VOTE_FORWARD_SHARE_WAIT"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := productionEnv(t)
