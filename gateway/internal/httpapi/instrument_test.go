@@ -84,15 +84,7 @@ func TestInstrumentMatchesOtelhttp(t *testing.T) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())), sdktrace.WithSpanProcessor(rec))
 		reader := sdkmetric.NewManualReader()
 		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-		prevTP, prevMP, prevProp := otel.GetTracerProvider(), otel.GetMeterProvider(), otel.GetTextMapPropagator()
-		otel.SetTracerProvider(tp)
-		otel.SetMeterProvider(mp)
-		otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
-		defer func() {
-			otel.SetTracerProvider(prevTP)
-			otel.SetMeterProvider(prevMP)
-			otel.SetTextMapPropagator(prevProp)
-		}()
+		defer useGlobalOTel(tp, mp)()
 		h := wrap(handler, tp, mp)
 		for _, r := range requests() {
 			h.ServeHTTP(httptest.NewRecorder(), r)
@@ -151,5 +143,19 @@ func TestInstrumentMatchesOtelhttp(t *testing.T) {
 	}
 	if g, w := strings.Join(got.metrics, "\n"), strings.Join(want.metrics, "\n"); g != w {
 		t.Errorf("metrics:\n%s\nwant otelhttp's:\n%s", g, w)
+	}
+}
+
+// useGlobalOTel installs tp, mp and the W3C propagators as OpenTelemetry's globals, as the binaries do, and
+// returns the function putting the previous ones back.
+func useGlobalOTel(tp *sdktrace.TracerProvider, mp *sdkmetric.MeterProvider) (restore func()) {
+	prevTP, prevMP, prevProp := otel.GetTracerProvider(), otel.GetMeterProvider(), otel.GetTextMapPropagator()
+	otel.SetTracerProvider(tp)
+	otel.SetMeterProvider(mp)
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	return func() {
+		otel.SetTracerProvider(prevTP)
+		otel.SetMeterProvider(prevMP)
+		otel.SetTextMapPropagator(prevProp)
 	}
 }

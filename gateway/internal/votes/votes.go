@@ -138,8 +138,7 @@ func (b *Batcher) Cast(ctx context.Context, v Vote) (*pb.Vote, error) {
 	if b.o.Window <= 0 {
 		b.due = true
 	} else if !b.armed {
-		b.armed = true
-		time.AfterFunc(b.o.Window, b.windowEnded)
+		b.startTimerLocked(b.o.Window, &b.armed, &b.due)
 	}
 	b.flushLocked()
 	b.mu.Unlock()
@@ -161,24 +160,19 @@ func (b *Batcher) fairLocked() bool {
 	return len(b.queue)*b.o.InFlight >= b.sent+len(b.queue)
 }
 
-func (b *Batcher) shareWaitEnded() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.waiting = false
-	if len(b.queue) > 0 {
-		b.late = true
-	}
-	b.flushLocked()
-}
-
-func (b *Batcher) windowEnded() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.armed = false
-	if len(b.queue) > 0 {
-		b.due = true
-	}
-	b.flushLocked()
+// startTimerLocked sets *running and, after d, clears it, sets *passed when votes are queued, and flushes: the
+// Window (armed, due) and ShareWait (waiting, late) timers; b.mu is held.
+func (b *Batcher) startTimerLocked(d time.Duration, running, passed *bool) {
+	*running = true
+	time.AfterFunc(d, func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		*running = false
+		if len(b.queue) > 0 {
+			*passed = true
+		}
+		b.flushLocked()
+	})
 }
 
 // flushLocked starts batches while some are due and calls are free; b.mu is held.
@@ -186,8 +180,7 @@ func (b *Batcher) flushLocked() {
 	for len(b.queue) > 0 && b.inFlight < b.o.InFlight && (b.due || b.closed || len(b.queue) >= b.o.Max) {
 		if !b.fairLocked() {
 			if !b.waiting {
-				b.waiting = true
-				time.AfterFunc(b.o.ShareWait, b.shareWaitEnded)
+				b.startTimerLocked(b.o.ShareWait, &b.waiting, &b.late)
 			}
 			break
 		}
@@ -206,8 +199,7 @@ func (b *Batcher) flushLocked() {
 	}
 	if len(b.queue) > 0 && !b.due && !b.armed && !b.closed {
 		// Votes left behind by a full batch start their own window.
-		b.armed = true
-		time.AfterFunc(b.o.Window, b.windowEnded)
+		b.startTimerLocked(b.o.Window, &b.armed, &b.due)
 	}
 }
 

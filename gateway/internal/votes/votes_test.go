@@ -44,11 +44,14 @@ func (f *fakeReviews) send(ctx context.Context, votes []Vote) ([]Result, error) 
 	return out, nil
 }
 
-func (f *fakeReviews) sizes() []int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func (f *fakeReviews) sizes() []int { return batchSizes(&f.mu, &f.batches) }
+
+// batchSizes is the size of each batch a fake received, read under its lock.
+func batchSizes(mu *sync.Mutex, batches *[][]Vote) []int {
+	mu.Lock()
+	defer mu.Unlock()
 	var out []int
-	for _, b := range f.batches {
+	for _, b := range *batches {
 		out = append(out, len(b))
 	}
 	return out
@@ -117,7 +120,7 @@ func TestBatchOrderIsArrivalOrder(t *testing.T) {
 	b := New(f.send, Options{Max: 100, Window: time.Hour})
 	for k := range 5 {
 		go b.Cast(context.Background(), Vote{VoterToken: fmt.Sprint("t", k), ApplicationID: "app"})
-		waitFor(t, func() bool { b.mu.Lock(); defer b.mu.Unlock(); return len(b.queue) == k+1 })
+		waitFor(t, queued(b, k+1))
 	}
 	b.Close() // sends the queue without waiting for the window
 	if len(f.batches) != 1 {
@@ -180,7 +183,7 @@ func TestInFlightLimit(t *testing.T) {
 			b.Cast(context.Background(), Vote{VoterToken: fmt.Sprint("t", k), ApplicationID: "app"})
 		}()
 	}
-	waitFor(t, func() bool { b.mu.Lock(); defer b.mu.Unlock(); return len(b.queue) == 5 })
+	waitFor(t, queued(b, 5))
 	time.Sleep(10 * time.Millisecond) // the window passes; the call is still busy
 	if n := f.calls(); n != 1 {
 		t.Fatalf("%d calls while the first is on its way, want 1", n)
@@ -356,20 +359,21 @@ func (h *heldReviews) openAll() {
 	}
 }
 
-func (h *heldReviews) sizes() []int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []int
-	for _, b := range h.batches {
-		out = append(out, len(b))
-	}
-	return out
-}
+func (h *heldReviews) sizes() []int { return batchSizes(&h.mu, &h.batches) }
 
-// unevenStart brings a batcher with two calls to: one batch of 10 votes on its way (t2…t11), the other call
-// free, nothing queued; cast casts the votes of the test (each waits for its answer on wg).
-func unevenStart(t *testing.T, b *Batcher, h *heldReviews, wg *sync.WaitGroup) (cast func(from, to int)) {
+// unevenStart makes a batcher with two calls and the given ShareWait and brings it to: one batch of 10 votes
+// on its way (t2…t11), the other call free, nothing queued. cast casts votes (each waiting for its answer);
+// finish answers every batch, waits for every vote's answer and closes the batcher.
+func unevenStart(t *testing.T, shareWait time.Duration) (b *Batcher, h *heldReviews, cast func(from, to int), finish func()) {
 	t.Helper()
+	h = &heldReviews{}
+	b = New(h.send, Options{Max: 100, InFlight: 2, ShareWait: shareWait})
+	var wg sync.WaitGroup
+	finish = func() {
+		h.openAll()
+		wg.Wait()
+		b.Close()
+	}
 	cast = func(from, to int) {
 		for k := from; k <= to; k++ {
 			wg.Add(1)
@@ -381,16 +385,13 @@ func unevenStart(t *testing.T, b *Batcher, h *heldReviews, wg *sync.WaitGroup) (
 			}()
 		}
 	}
-	queued := func(n int) func() bool {
-		return func() bool { b.mu.Lock(); defer b.mu.Unlock(); return len(b.queue) == n }
-	}
 	calls := func(n int) func() bool { return func() bool { return len(h.sizes()) == n } }
 	cast(0, 0)
 	waitFor(t, calls(1)) // alone: nothing else on its way
 	cast(1, 1)
 	waitFor(t, calls(2)) // its share: one of the two votes held
 	cast(2, 11)
-	waitFor(t, queued(10)) // both calls busy
+	waitFor(t, queued(b, 10)) // both calls busy
 	h.release("t0")
 	waitFor(t, calls(3))
 	h.release("t1")
@@ -398,21 +399,16 @@ func unevenStart(t *testing.T, b *Batcher, h *heldReviews, wg *sync.WaitGroup) (
 	if got := h.sizes(); fmt.Sprint(got) != "[1 1 10]" {
 		t.Fatalf("batches %v, want [1 1 10]", got)
 	}
-	return cast
+	return b, h, cast, finish
 }
 
 // TestShareWaitKeepsBatchesEven: while a batch of 10 is on its way, the free call waits for a batch holding
 // half of the votes the batcher has (10 queued against 10 on their way), not for the first vote queued.
 func TestShareWaitKeepsBatchesEven(t *testing.T) {
-	h := &heldReviews{}
-	b := New(h.send, Options{Max: 100, InFlight: 2, ShareWait: time.Minute})
-	var wg sync.WaitGroup
-	cast := unevenStart(t, b, h, &wg)
-	queued := func(n int) func() bool {
-		return func() bool { b.mu.Lock(); defer b.mu.Unlock(); return len(b.queue) == n }
-	}
+	b, h, cast, finish := unevenStart(t, time.Minute)
+	defer finish()
 	cast(12, 20)
-	waitFor(t, queued(9))
+	waitFor(t, queued(b, 9))
 	time.Sleep(20 * time.Millisecond)
 	if got := h.sizes(); len(got) != 3 {
 		t.Fatalf("batches %v: 9 votes queued against 10 on their way left early", got)
@@ -422,17 +418,12 @@ func TestShareWaitKeepsBatchesEven(t *testing.T) {
 	if got := h.sizes(); got[3] != 10 {
 		t.Errorf("batches %v, want the fourth of 10", got)
 	}
-	h.openAll()
-	wg.Wait()
-	b.Close()
 }
 
 // TestShareWaitIsBounded: a batch short of its share leaves once it has waited ShareWait.
 func TestShareWaitIsBounded(t *testing.T) {
-	h := &heldReviews{}
-	b := New(h.send, Options{Max: 100, InFlight: 2, ShareWait: 30 * time.Millisecond})
-	var wg sync.WaitGroup
-	cast := unevenStart(t, b, h, &wg)
+	_, h, cast, finish := unevenStart(t, 30*time.Millisecond)
+	defer finish()
 	start := time.Now()
 	cast(12, 12)
 	waitFor(t, func() bool { return len(h.sizes()) == 4 })
@@ -442,23 +433,22 @@ func TestShareWaitIsBounded(t *testing.T) {
 	if got := h.sizes(); got[3] != 1 {
 		t.Errorf("batches %v, want the fourth of 1", got)
 	}
-	h.openAll()
-	wg.Wait()
-	b.Close()
 }
 
 // TestCloseSendsAHeldBatch: Close sends a batch held for its share at once.
 func TestCloseSendsAHeldBatch(t *testing.T) {
-	h := &heldReviews{}
-	b := New(h.send, Options{Max: 100, InFlight: 2, ShareWait: time.Hour})
-	var wg sync.WaitGroup
-	cast := unevenStart(t, b, h, &wg)
+	b, h, cast, finish := unevenStart(t, time.Hour)
+	defer finish()
 	cast(12, 12)
-	waitFor(t, func() bool { b.mu.Lock(); defer b.mu.Unlock(); return len(b.queue) == 1 })
+	waitFor(t, queued(b, 1))
 	closed := make(chan struct{})
 	go func() { b.Close(); close(closed) }()
 	waitFor(t, func() bool { return len(h.sizes()) == 4 })
 	h.openAll()
 	<-closed
-	wg.Wait()
+}
+
+// queued is the condition that n votes wait in b's queue.
+func queued(b *Batcher, n int) func() bool {
+	return func() bool { b.mu.Lock(); defer b.mu.Unlock(); return len(b.queue) == n }
 }

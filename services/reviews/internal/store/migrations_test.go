@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/commonweal/commonweal/pkg/db"
 	"github.com/commonweal/commonweal/pkg/outbox"
@@ -38,25 +39,34 @@ func TestOutboxTableIsThePlatforms(t *testing.T) {
 
 var empty = pgtest.NewTemplate("reviews_empty_v1", func(context.Context, string, string) error { return nil })
 
-// TestPendingStagesMoveToTheOutbox migrates a schema whose stage_outbox still holds stages not confirmed by the
-// applications service: they become outbox messages of the stage topic, keyed by round, that the relay
-// delivers; confirmed ones are not sent again.
-func TestPendingStagesMoveToTheOutbox(t *testing.T) {
+// migratedDB is a fresh database with the reviews schema migrated by the given migrations, and a pool of the
+// service's role on it (closed when the test ends).
+func migratedDB(t *testing.T, fsys fs.FS) (db.Settings, *pgxpool.Pool) {
+	t.Helper()
 	ctx := context.Background()
 	_, dbURL := empty.Database(t)
 	settings := db.Settings{AdminURL: dbURL, Schema: "reviews", Password: "reviews-test"}
-	first, err := fs.ReadFile(migrations.FS, "00001_initial.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx, settings, fstest.MapFS{"00001_initial.sql": {Data: first}}); err != nil {
+	if err := db.Migrate(ctx, settings, fsys); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := db.Open(ctx, settings)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pool.Close()
+	t.Cleanup(pool.Close)
+	return settings, pool
+}
+
+// TestPendingStagesMoveToTheOutbox migrates a schema whose stage_outbox still holds stages not confirmed by the
+// applications service: they become outbox messages of the stage topic, keyed by round, that the relay
+// delivers; confirmed ones are not sent again.
+func TestPendingStagesMoveToTheOutbox(t *testing.T) {
+	ctx := context.Background()
+	first, err := fs.ReadFile(migrations.FS, "00001_initial.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings, pool := migratedDB(t, fstest.MapFS{"00001_initial.sql": {Data: first}})
 	const round = "8b0f8a52-3c55-4f43-9a4e-0d3e7f5f8c01"
 	if _, err := pool.Exec(ctx, `INSERT INTO stage_outbox (application_id, round_id, stage, pushed, updated_at) VALUES
 		('8b0f8a52-3c55-4f43-9a4e-0d3e7f5f8ca1', $1, 'SHORTLISTED', true, now()),
@@ -88,22 +98,13 @@ func TestPendingStagesMoveToTheOutbox(t *testing.T) {
 // a DELETE or TRUNCATE of voters is refused, and erasure (which keeps the row) still works.
 func TestVotersAreNeverDeleted(t *testing.T) {
 	ctx := context.Background()
-	_, dbURL := empty.Database(t)
-	settings := db.Settings{AdminURL: dbURL, Schema: "reviews", Password: "reviews-test"}
-	if err := db.Migrate(ctx, settings, migrations.FS); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := db.Open(ctx, settings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	settings, pool := migratedDB(t, migrations.FS)
 	const voter = "5d0c6a1e-7b1f-4c3e-9a52-2f1e0c9d7b11"
 	if _, err := pool.Exec(ctx, `INSERT INTO voters (id, phone_hmac, created_at) VALUES ($1, '\x01', now())`, voter); err != nil {
 		t.Fatal(err)
 	}
 	// The service's role may not TRUNCATE at all; the schema's owner (the migrations) is refused by the trigger.
-	admin, err := pgx.Connect(ctx, dbURL)
+	admin, err := pgx.Connect(ctx, settings.AdminURL)
 	if err != nil {
 		t.Fatal(err)
 	}
