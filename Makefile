@@ -110,8 +110,9 @@ bench-votes:
 BENCH_ROUNDS ?= 3
 BENCH_SECONDS ?= 10
 BENCH_SCENARIOS ?=
-## BENCH_PPROF=dir also saves CPU profiles of the gateway, reviews, applications and the load generator during
-## scenario 1's first measurement, as dir/votes-<process>.pprof (go tool pprof -top dir/votes-gateway.pprof)
+## BENCH_PPROF=dir also saves CPU profiles of the gateway, reviews, applications, donations and the load generator
+## during the first measurement of scenarios 1, 2 and 3, as dir/votes-, deposits- and list-<process>.pprof
+## (go tool pprof -top dir/votes-gateway.pprof)
 BENCH_PPROF ?=
 ## BENCH_GOMAXPROCS: the CPUs each service and the gateway use (GOMAXPROCS; 1 by default, as under a container
 ## limit of one CPU each; 0: Go's default, every CPU of the machine)

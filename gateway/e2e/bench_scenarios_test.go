@@ -131,7 +131,7 @@ const usccBenchDonor = "91999999MA0000010L"
 // benchList is scenario 3: the first page (20 rows) of a round's applications filtered by category, through
 // the gateway as an OPERATOR, over a round of 10,000 generated applications ÷ pgbench of
 // testdata/pgbench/list.sql (the service's query, prepared).
-func benchList(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbench string) *benchRow {
+func benchList(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbench string, profiles *benchProfiles) *benchRow {
 	row := &benchRow{scenario: "3. applications first page by category (HTTP)", unit: "pages/s", baseUnit: "TPS", target: 0.6, atLeast: true}
 	const generated = 10_000
 	// Set-up, not timed: copies of one of the round's applications (every column), over the five categories,
@@ -161,6 +161,10 @@ func benchList(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbench 
 	}
 	baseline := pgbenchRun{script: "list.sql", clients: 16, searchPath: "applications", vars: map[string]string{"round": w.roundID, "category": "ELDERLY"}}
 	for r := range cfg.rounds {
+		var saved func() []string
+		if r == 0 && profiles != nil { // BENCH_PPROF: profiles of the first measurement
+			saved = profiles.capture(b, "list", cfg.seconds)
+		}
 		ok, elapsed, failed, first := closedLoop(50, cfg.seconds, func() error {
 			c := <-clients
 			defer func() { clients <- c }()
@@ -175,6 +179,11 @@ func benchList(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbench 
 		})
 		if failed > 0 {
 			b.Errorf("%d list requests failed, the first: %v", failed, first)
+		}
+		if saved != nil {
+			for _, path := range saved() {
+				fmt.Println("bench: 3 CPU profile:", path)
+			}
 		}
 		a := float64(ok) / elapsed.Seconds()
 		tps := baseline.run(b, pgbench, s.DBURL, cfg.seconds)

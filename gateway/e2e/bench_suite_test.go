@@ -64,7 +64,7 @@ func BenchmarkSuite(b *testing.B) {
 		printBenchTable(os.Stdout, header, rows)
 	}()
 
-	// BENCH_PPROF: the processes on the vote and deposit paths serve Go's profiles on their admin address.
+	// BENCH_PPROF: the processes on the vote, deposit and list paths serve Go's profiles on their admin address.
 	profiles := benchProfilesFromEnv(b)
 	s := StartWith(b, Options{DBURL: dbURL, Env: append(append([]string{"LOG_LEVEL=error"}, tracingOn...), cfg.procsEnv()...),
 		GatewayEnv: append(append(append([]string{"VOTE_RATE_LIMIT=0", "VOTER_CODE_RATE_LIMIT=0", "LOG_LEVEL=error"}, tracingOn...), cfg.procsEnv()...), profiles.env(b, "gateway")...),
@@ -164,7 +164,7 @@ func BenchmarkSuite(b *testing.B) {
 		rows = append(rows, benchDeposits(b, s, w, cfg, pgbench, psql, profiles))
 	}
 	if cfg.scenarios["3"] {
-		rows = append(rows, benchList(b, s, w, cfg, pgbench))
+		rows = append(rows, benchList(b, s, w, cfg, pgbench, profiles))
 	}
 	if cfg.scenarios["4"] {
 		rows = append(rows, benchStatistics(b, s, cfg, psql))

@@ -187,7 +187,7 @@ func (s *Store) ListApplications(ctx context.Context, f app.ApplicationFilter) (
 	if err != nil {
 		return nil, err
 	}
-	return collectListed(rows, keepContents(f))
+	return collectListed(rows, keepContents(f), f.Limit)
 }
 
 // keepContents reports whether the contents of a page are remembered (listContents): people's pages, not a

@@ -115,7 +115,9 @@ func scanListed(row pgx.Row, keep bool) (domain.Application, error) {
 	return a, nil
 }
 
-// collectListed reads every row of a list query with scanListed.
-func collectListed(rows pgx.Rows, keep bool) ([]domain.Application, error) {
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Application, error) { return scanListed(row, keep) })
+// collectListed reads every row of a list query with scanListed into a slice made for limit rows (the query's
+// LIMIT): an application is a large value, and growing the slice row by row copied each page several times.
+func collectListed(rows pgx.Rows, keep bool, limit int) ([]domain.Application, error) {
+	return pgx.AppendRows(make([]domain.Application, 0, max(0, min(limit, 1000))), rows,
+		func(row pgx.CollectableRow) (domain.Application, error) { return scanListed(row, keep) })
 }

@@ -28,7 +28,7 @@ func (s *Store) ListReviewedApplications(ctx context.Context, f app.ApplicationF
 	if err != nil {
 		return nil, err
 	}
-	return collectListed(rows, keepContents(f))
+	return collectListed(rows, keepContents(f), f.Limit)
 }
 
 // OrganizationReviewed reports whether an organisation applies to, or partners, an application one of the
