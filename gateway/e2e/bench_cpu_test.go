@@ -187,8 +187,12 @@ func (p *benchProfiles) env(tb testing.TB, name string) []string {
 
 // capture starts CPU profiles of every process with an admin address and of the bench process itself (the
 // load generator), each for d (at most 25 s: the admin server's write timeout is 30 s), saved as
-// dir/<prefix>-<process>.pprof. The returned function waits for them and returns the paths saved.
-func (p *benchProfiles) capture(tb testing.TB, prefix string, d time.Duration) (wait func() []string) {
+// dir/<prefix>-<process>.pprof. The returned function waits for them and prints the paths saved as scenario's;
+// without BENCH_PPROF (p nil) nothing is captured and it does nothing.
+func (p *benchProfiles) capture(tb testing.TB, scenario, prefix string, d time.Duration) (done func()) {
+	if p == nil {
+		return func() {}
+	}
 	// Within the measurement: its first second is left out (the load starts at once, the profile a little later).
 	seconds := max(1, min(25, int(d/time.Second)-1))
 	var wg sync.WaitGroup
@@ -241,8 +245,10 @@ func (p *benchProfiles) capture(tb testing.TB, prefix string, d time.Duration) (
 			save(self)
 		}()
 	}
-	return func() []string {
+	return func() {
 		wg.Wait()
-		return saved
+		for _, path := range saved {
+			fmt.Printf("bench: %s CPU profile: %s\n", scenario, path)
+		}
 	}
 }

@@ -80,9 +80,9 @@ func benchDeposits(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbe
 	for r := range cfg.rounds {
 		prepare(int(max(2000, 1.3*lastRate*cfg.seconds.Seconds())))
 		depositedAt := timestamppb.New(time.Now().Add(-time.Minute))
-		var saved func() []string
-		if r == 0 && profiles != nil { // BENCH_PPROF: profiles of the first measurement
-			saved = profiles.capture(b, "deposits", cfg.seconds)
+		profiled := func() {}
+		if r == 0 { // BENCH_PPROF: profiles of the first measurement
+			profiled = profiles.capture(b, "2", "deposits", cfg.seconds)
 		}
 		ok, elapsed, failed, first := closedLoop(16, cfg.seconds, func() error {
 			i := next.Add(1) - 1
@@ -96,11 +96,7 @@ func benchDeposits(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbe
 		if failed > 0 {
 			b.Errorf("%d deposit confirmations failed, the first: %v", failed, first)
 		}
-		if saved != nil {
-			for _, path := range saved() {
-				fmt.Println("bench: 2 CPU profile:", path)
-			}
-		}
+		profiled()
 		confirmed += ok
 		lastRate = float64(ok) / elapsed.Seconds()
 		tps := baseline.run(b, pgbench, s.DBURL, cfg.seconds)
@@ -161,9 +157,9 @@ func benchList(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbench 
 	}
 	baseline := pgbenchRun{script: "list.sql", clients: 16, searchPath: "applications", vars: map[string]string{"round": w.roundID, "category": "ELDERLY"}}
 	for r := range cfg.rounds {
-		var saved func() []string
-		if r == 0 && profiles != nil { // BENCH_PPROF: profiles of the first measurement
-			saved = profiles.capture(b, "list", cfg.seconds)
+		profiled := func() {}
+		if r == 0 { // BENCH_PPROF: profiles of the first measurement
+			profiled = profiles.capture(b, "3", "list", cfg.seconds)
 		}
 		ok, elapsed, failed, first := closedLoop(50, cfg.seconds, func() error {
 			c := <-clients
@@ -180,11 +176,7 @@ func benchList(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbench 
 		if failed > 0 {
 			b.Errorf("%d list requests failed, the first: %v", failed, first)
 		}
-		if saved != nil {
-			for _, path := range saved() {
-				fmt.Println("bench: 3 CPU profile:", path)
-			}
-		}
+		profiled()
 		a := float64(ok) / elapsed.Seconds()
 		tps := baseline.run(b, pgbench, s.DBURL, cfg.seconds)
 		row.add(a, tps)

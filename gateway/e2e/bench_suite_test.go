@@ -97,17 +97,13 @@ func BenchmarkSuite(b *testing.B) {
 		rows = append(rows, row)
 		var perVote cpuPerOp
 		for r := range cfg.rounds {
-			var saved func() []string
+			profiled := func() {}
 			a := votes.measureWith(50, cfg.seconds, &perVote, func() {
-				if r == 0 && profiles != nil { // BENCH_PPROF: profiles of the first measurement
-					saved = profiles.capture(b, "votes", cfg.seconds)
+				if r == 0 { // BENCH_PPROF: profiles of the first measurement
+					profiled = profiles.capture(b, "1", "votes", cfg.seconds)
 				}
 			})
-			if saved != nil {
-				for _, path := range saved() {
-					fmt.Println("bench: 1 CPU profile:", path)
-				}
-			}
+			profiled()
 			bps := voteBaseline.run(b, pgbench, s.DBURL, cfg.seconds)
 			row.add(a, bps)
 			fmt.Printf("bench: 1 round %d: %.0f votes/s, pgbench %.0f TPS\n", r+1, a, bps)
