@@ -50,7 +50,7 @@ func cpuTime(pid int) time.Duration {
 	return time.Duration(utime+stime) * time.Second / clockTicks
 }
 
-// cpuProbe reads the CPU time of the processes a vote passes through: the suite's gateway, reviews and
+// cpuProbe reads the CPU time of the processes a vote or a list page passes through: the suite's gateway, reviews and
 // applications, the bench process itself (the load generator) and the PostgreSQL server (its postmaster and
 // every backend), so that a measurement can tell what each spends per vote whatever else loads the machine.
 type cpuProbe struct {

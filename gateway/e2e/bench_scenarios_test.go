@@ -156,11 +156,14 @@ func benchList(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbench 
 		b.Fatalf("first page: %d applications (want 20 and a next page)", got)
 	}
 	baseline := pgbenchRun{script: "list.sql", clients: 16, searchPath: "applications", vars: map[string]string{"round": w.roundID, "category": "ELDERLY"}}
+	probe := newCPUProbe(b, s)
+	var perPage cpuPerOp
 	for r := range cfg.rounds {
 		profiled := func() {}
 		if r == 0 { // BENCH_PPROF: profiles of the first measurement
 			profiled = profiles.capture(b, "3", "list", cfg.seconds)
 		}
+		before := probe.read()
 		ok, elapsed, failed, first := closedLoop(50, cfg.seconds, func() error {
 			c := <-clients
 			defer func() { clients <- c }()
@@ -173,6 +176,7 @@ func benchList(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbench 
 			}
 			return nil
 		})
+		perPage.add(before, probe.read(), ok)
 		if failed > 0 {
 			b.Errorf("%d list requests failed, the first: %v", failed, first)
 		}
@@ -182,7 +186,9 @@ func benchList(b *testing.B, s *Suite, w *reviewRound, cfg benchConfig, pgbench 
 		row.add(a, tps)
 		fmt.Printf("bench: 3 round %d: %.0f pages/s, pgbench %.0f TPS\n", r+1, a, tps)
 	}
-	row.note = fmt.Sprintf("%d applications in the round, 50 HTTP connections; baseline: testdata/pgbench/list.sql (16 clients)", generated+len(w.apps)+1)
+	fmt.Println("bench: 3 CPU per page:", perPage.String())
+	row.note = fmt.Sprintf("%d applications in the round, 50 HTTP connections; baseline: testdata/pgbench/list.sql (16 clients); CPU per page: %s",
+		generated+len(w.apps)+1, perPage.String())
 	return row
 }
 

@@ -49,7 +49,12 @@ type fixture struct {
 // setup returns the use cases over a fresh database, with the reviews service faked.
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	pool := schema.Pool(t, 0)
+	return setupOn(t, schema.Pool(t, 0))
+}
+
+// setupOn is setup over pool, a fresh database's.
+func setupOn(t *testing.T, pool *pgxpool.Pool) *fixture {
+	t.Helper()
 	c := fakeclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	reviews, supervision := &reviewsFake{}, &reviewsFake{}
 	st := store.New(pool, dbtest.Box(t))

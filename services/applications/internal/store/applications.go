@@ -178,9 +178,13 @@ func (s *Store) DuplicateTitle(ctx context.Context, roundID, title, exceptID str
 
 // ListApplications returns up to f.Limit applications after the keyset position, oldest first.
 //
-// The statement names only the filters given (at most eight texts, each prepared once per connection), so
-// that PostgreSQL's cached generic plan can use them as index conditions: a category's first page reads its
-// 21 rows from applications_round_category_keyset instead of filtering the whole round.
+// The statement names only the filters given (eight shapes), so that PostgreSQL's cached generic plan can use
+// them as index conditions: a category's first page reads its 21 rows from applications_round_category_keyset
+// instead of filtering the whole round. The limit is written into the text, not passed as a parameter: with
+// `LIMIT $n` the generic plan cannot know how many rows are wanted, costs out above the custom ones, and
+// PostgreSQL plans the statement again on every execution (pg_prepared_statements.custom_plans). One text per
+// shape and limit (the page size + 1), each prepared once per connection: callers use a few page sizes, and
+// pgx's statement cache (512 per connection) drops the least used.
 func (s *Store) ListApplications(ctx context.Context, f app.ApplicationFilter) ([]domain.Application, error) {
 	q, args := listApplicationsSQL(f)
 	rows, err := s.q(ctx).Query(ctx, q, args...)
@@ -196,7 +200,7 @@ func keepContents(f app.ApplicationFilter) bool { return f.Limit <= pagetoken.Ma
 
 // listApplicationsSQL is ListApplications' statement and arguments: the round, then each filter given.
 func listApplicationsSQL(f app.ApplicationFilter) (string, []any) {
-	args := make([]any, 1, 7)
+	args := make([]any, 1, 6)
 	args[0] = f.RoundID
 	var shape listShape
 	if f.OrgIDs != nil {
@@ -220,7 +224,7 @@ func listApplicationsSQL(f app.ApplicationFilter) (string, []any) {
 		}
 		args = append(args, f.AfterTime, afterID)
 	}
-	return listTexts[shape], append(args, f.Limit)
+	return listTexts[shape] + ` LIMIT ` + strconv.Itoa(max(f.Limit, 0)), args
 }
 
 // listShape says which filters a list statement names.
@@ -264,6 +268,6 @@ func listText(shape listShape) string {
 	if shape&listAfter != 0 {
 		b.WriteString(` AND (created_at, id) > (` + arg() + `, ` + arg() + `::uuid)`)
 	}
-	b.WriteString(` ORDER BY created_at, id LIMIT ` + arg())
+	b.WriteString(` ORDER BY created_at, id`)
 	return b.String()
 }
