@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -94,6 +95,10 @@ func forwarded(t *testing.T, mutate func(*http.Request)) (received, *identitytes
 	h.ServeHTTP(rec, req)
 	if rec.Code != 200 {
 		t.Fatalf("GET /v1/communities: %d %s", rec.Code, rec.Body)
+	}
+	// Sent with its length, not in chunks.
+	if got, want := rec.Header().Get("Content-Length"), strconv.Itoa(rec.Body.Len()); got != want {
+		t.Errorf("Content-Length %q, the body has %s bytes", got, want)
 	}
 	if req.Header.Get("Authorization") == "" {
 		t.Error("the caller's request was changed")

@@ -64,6 +64,9 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, fileMarshaler{voteMarshaler{&memoMarshaler{Marshaler: jsonMarshaler()}}}),
 		runtime.WithForwardResponseOption(attachment),
+		// An answer is marshalled whole before it is written: sent with its length rather than in chunks (one
+		// write fewer per answer larger than net/http's 2 KiB chunking buffer, e.g. a page of applications).
+		runtime.WithWriteContentLength(),
 		runtime.WithErrorHandler(ErrorHandler),
 		runtime.WithIncomingHeaderMatcher(func(h string) (string, bool) {
 			switch strings.ToLower(h) {
