@@ -101,6 +101,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	voteBatch := cfg.Int("VOTE_FORWARD_BATCH", votes.DefaultMax, "the most plain votes (no request_id) sent to reviews in one internal CastVotes call, 1 to 1000 (0: one CastVote call per vote)")
 	voteWindow := cfg.Duration("VOTE_FORWARD_WINDOW", votes.DefaultWindow, "how long a batch of votes waits for more after its first vote (VOTE_FORWARD_BATCH)")
 	voteShareWait := cfg.Duration("VOTE_FORWARD_SHARE_WAIT", votes.DefaultShareWait, "how long a batch of votes may wait, while another is on its way, for half of the votes the gateway holds (0: it leaves as soon as a call is free)")
+	coalesce := cfg.Bool("COALESCE_READS", true, "identical API reads (GET: same path and query, token and forwarded headers) that arrive while one is served share the next answer, made after they all arrived (false: every read makes its own calls)")
 	httpTimeouts := serverTimeouts{ // a slowly trickled request or an idle connection is cut off (server.go)
 		ReadHeader: cfg.Duration(readHeaderTimeoutVar, 10*time.Second, "longest time to read a request's headers"),
 		Read:       cfg.Duration(readTimeoutVar, 30*time.Second, "longest time to read a whole request, body included (a slower client is cut off)"),
@@ -198,6 +199,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		RequestTimeout: reqTimeout,
 		RateRules:      append(httpapi.VoteRules(voteRate, codeRate), httpapi.ComplaintRules(complaintRate)...),
 		Proxies:        proxies,
+		CoalesceReads:  coalesce,
 		Backends:       backends,
 		Votes:          voteBatcher,
 	})

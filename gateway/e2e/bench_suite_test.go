@@ -160,7 +160,7 @@ func BenchmarkSuite(b *testing.B) {
 		rows = append(rows, benchDeposits(b, s, w, cfg, pgbench, psql, profiles))
 	}
 	if cfg.scenarios["3"] {
-		rows = append(rows, benchList(b, s, w, cfg, pgbench, profiles))
+		rows = append(rows, benchList(b, s, w, cfg, pgbench, profiles)...)
 	}
 	if cfg.scenarios["4"] {
 		rows = append(rows, benchStatistics(b, s, cfg, psql))

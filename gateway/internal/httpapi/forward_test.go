@@ -75,17 +75,7 @@ func forwarded(t *testing.T, mutate func(*http.Request)) (received, *identitytes
 	t.Helper()
 	suite := identitytest.New(t)
 	backend := &recordingApplications{got: make(chan received, 1)}
-	addr := serve(t, suite, "applications", func(s *grpc.Server) { applicationsv1.RegisterApplicationsServiceServer(s, backend) })
-	verifier := auth.NewDevVerifier([]byte("k"))
-	h, err := New(t.Context(), Options{Verifier: verifier, DevMode: true, MaxBodyBytes: 1 << 10,
-		Backends: []Backend{{Name: "applications", Conn: gatewayConn(t, suite, "applications", addr), Register: applicationsv1.RegisterApplicationsServiceHandler}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, err := verifier.IssueDev(identity.Identity{Subject: "u1", Roles: []identity.Role{identity.Organizer}}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, token := applicationsGateway(t, suite, backend, Options{})
 	req := httptest.NewRequest("GET", "/v1/communities", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	if mutate != nil {
@@ -104,6 +94,25 @@ func forwarded(t *testing.T, mutate func(*http.Request)) (received, *identitytes
 		t.Error("the caller's request was changed")
 	}
 	return <-backend.got, suite
+}
+
+// applicationsGateway serves backend as the applications service and returns the gateway's handler in front of
+// it (o with a dev verifier, dev mode and a 1 KiB body limit) and a token of an ORGANIZER for it.
+func applicationsGateway(t *testing.T, suite *identitytest.Suite, backend applicationsv1.ApplicationsServiceServer, o Options) (http.Handler, string) {
+	t.Helper()
+	addr := serve(t, suite, "applications", func(s *grpc.Server) { applicationsv1.RegisterApplicationsServiceServer(s, backend) })
+	verifier := auth.NewDevVerifier([]byte("k"))
+	o.Verifier, o.DevMode, o.MaxBodyBytes = verifier, true, 1<<10
+	o.Backends = []Backend{{Name: "applications", Conn: gatewayConn(t, suite, "applications", addr), Register: applicationsv1.RegisterApplicationsServiceHandler}}
+	h, err := New(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := verifier.IssueDev(identity.Identity{Subject: "u1", Roles: []identity.Role{identity.Organizer}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, token
 }
 
 // TestForwardedMetadata checks what reaches a service: the identity the gateway signs for it, and neither the

@@ -43,6 +43,9 @@ type Options struct {
 	// Backends are the services; each connection must sign the caller's identity (identity.From of the call's
 	// context) for its service: identity.Issuer.DialOptions.
 	Backends []Backend
+	// CoalesceReads lets identical API reads arriving while one is served share the next answer
+	// (coalesce.go).
+	CoalesceReads bool
 	// Votes, when set, batches the plain vote requests into CastVotes calls (votes.go); nil: one CastVote
 	// call per vote.
 	Votes *votes.Batcher
@@ -117,6 +120,9 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	var h http.Handler = root
 	h = authenticate(o.Verifier, h)
 	h = clientNetwork(o.Proxies, h)
+	if o.CoalesceReads {
+		h = coalesceReads(h)
+	}
 	h = rateLimit(newLimiter(o.RateRules, time.Now), o.Proxies, h)
 	h = limitBody(o.MaxBodyBytes, h)
 	h = cors(o.AllowedOrigins, h)
