@@ -25,8 +25,10 @@ import (
 // one, which starts after it arrived and ends before it is answered, so it sees every change acknowledged
 // before the request was made, as its own call would have. Each request is still rate limited, measured and
 // traced as itself (a joined request's span links the one whose call answered it, and carries
-// commonweal.coalesced; the one making a wave's call, commonweal.coalesced.requests); it skips only the services' work, and its own authentication: the token is part of
-// the key, and the wave's call verifies it after every request of the wave arrived. Requests asking for the
+// commonweal.coalesced; the one making a wave's call, commonweal.coalesced.requests); it skips only the
+// services' work, and its own authentication: the token is part of the key, and the wave's call verifies it
+// after every request of the wave arrived. A call in progress ends when its answer is made, not when its
+// client has read it. Requests asking for the
 // mux's generic machinery (trailers, a gRPC timeout, a method override) go their own way. The wave's call
 // runs to the deadline of the request that makes it, not cancelled when that request's client goes away.
 //
@@ -60,11 +62,17 @@ func (c *readCoalescer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	wave, inProgress := c.keys[key]
 	if !inProgress {
-		// Alone: served as any request (no one can join a call in progress, only the next one).
+		// Alone: its own call, as without coalescing (no one can join a call in progress, only the next one),
+		// recorded so that the requests waiting meanwhile start theirs without waiting for this client to read
+		// its answer: a slow reader must not hold up everybody's page.
 		c.keys[key] = nil
 		c.mu.Unlock()
-		defer c.ended(key)
-		c.next.ServeHTTP(w, r)
+		var a recordedAnswer
+		func() {
+			defer c.ended(key)
+			a = c.call(r, false)
+		}()
+		a.writeTo(w, r, false)
 		return
 	}
 	first := wave == nil
@@ -83,7 +91,7 @@ func (c *readCoalescer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// Also when the handler panics: the others get an answer (500, see writeTo) and the key goes on.
 			defer c.ended(key)
 			defer close(wave.done)
-			wave.answer = c.call(r)
+			wave.answer = c.call(r, true)
 		}()
 	} else {
 		<-wave.done
@@ -104,17 +112,20 @@ func (c *readCoalescer) ended(key string) {
 	delete(c.keys, key)
 }
 
-// call serves r into a recorded answer, with r's values and deadline but not its cancellation: other
-// requests may be waiting for the answer when r's client goes away.
-func (c *readCoalescer) call(r *http.Request) recordedAnswer {
-	ctx := context.WithoutCancel(r.Context())
-	if deadline, ok := r.Context().Deadline(); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline)
-		defer cancel()
+// call serves r into a recorded answer; for a wave (shared), with r's values and deadline but not its
+// cancellation: other requests wait for the answer when r's client goes away.
+func (c *readCoalescer) call(r *http.Request, shared bool) recordedAnswer {
+	if shared {
+		ctx := context.WithoutCancel(r.Context())
+		if deadline, ok := r.Context().Deadline(); ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, deadline)
+			defer cancel()
+		}
+		r = r.WithContext(ctx)
 	}
 	rec := &answerRecorder{header: http.Header{}, status: http.StatusOK}
-	c.next.ServeHTTP(rec, r.WithContext(ctx))
+	c.next.ServeHTTP(rec, r)
 	a := recordedAnswer{status: rec.status, header: rec.header, body: rec.body.Bytes(), span: trace.SpanContextFromContext(r.Context())}
 	if l, ok := otelhttp.LabelerFromContext(r.Context()); ok {
 		for _, kv := range l.Get() {
@@ -160,7 +171,7 @@ type recordedAnswer struct {
 // writeTo writes the answer to w, the answer of r; a joined request's metrics and span get the route and a
 // link to the request whose call answered it.
 func (a recordedAnswer) writeTo(w http.ResponseWriter, r *http.Request, joined bool) {
-	if a.status == 0 { // the call panicked
+	if a.status == 0 { // the wave's call panicked
 		writeError(w, r, codes.Internal, "INTERNAL", "the request could not be served")
 		return
 	}

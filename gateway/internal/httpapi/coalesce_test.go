@@ -334,3 +334,41 @@ func TestGatewayCoalescesIdenticalReads(t *testing.T) {
 		})
 	}
 }
+
+// blockedWriter is a client that does not read its answer until released.
+type blockedWriter struct {
+	*httptest.ResponseRecorder
+	writing chan struct{}
+	release chan struct{}
+}
+
+func (w *blockedWriter) Write(p []byte) (int, error) {
+	close(w.writing)
+	<-w.release
+	return w.ResponseRecorder.Write(p)
+}
+
+// A client slow to read its answer does not hold up the next reads of the same page: the call in progress
+// ends when the answer is made.
+func TestASlowReaderHoldsUpNobody(t *testing.T) {
+	b := newHeldBackend()
+	close(b.release) // every call answers at once
+	c := coalesceReads(b).(*readCoalescer)
+	slow := &blockedWriter{ResponseRecorder: httptest.NewRecorder(), writing: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan struct{})
+	go func() { defer close(done); c.ServeHTTP(slow, tallies("t1")) }()
+	<-slow.writing
+	select {
+	case got := <-serveAsync(c, tallies("t1")):
+		if got.code != 200 || got.header.Get("X-Call") != "2" {
+			t.Errorf("the next read: %d %s, want its own call", got.code, got.body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the next read waited for the slow reader")
+	}
+	close(slow.release)
+	<-done
+	if slow.Code != 200 || slow.Header().Get("X-Call") != "1" {
+		t.Errorf("the slow reader: %d %v", slow.Code, slow.Header())
+	}
+}
