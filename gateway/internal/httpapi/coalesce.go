@@ -16,10 +16,10 @@ import (
 
 // coalesceReads serves identical reads that arrive while one is being served with one answer: a GET of the
 // API (/v1/…) whose path and query, bearer token, X-Voter-Token and X-Request-Id are the same as those of a
-// request in progress waits, with every other such request arriving meanwhile, for that request to end; then
-// one of them goes through to the services for all (a wave), and all get its answer — status, headers and
-// body. During the promotion thousands of people open the same tallies, shortlist or results page within
-// seconds, and each wave costs the services one call instead of one per person.
+// request in progress waits, with every other such request arriving meanwhile, for that request's call to
+// end; then one of them goes through to the services for all (a wave), and all get its answer — status,
+// headers and body. During the promotion thousands of people open the same tallies, shortlist or results page
+// within seconds, and each wave costs the services one call instead of one per person.
 //
 // No answer is older than its request: a request never joins a call that has already started, only the next
 // one, which starts after it arrived and ends before it is answered, so it sees every change acknowledged
@@ -28,9 +28,9 @@ import (
 // commonweal.coalesced; the one making a wave's call, commonweal.coalesced.requests); it skips only the
 // services' work, and its own authentication: the token is part of the key, and the wave's call verifies it
 // after every request of the wave arrived. A call in progress ends when its answer is made, not when its
-// client has read it. Requests asking for the
-// mux's generic machinery (trailers, a gRPC timeout, a method override) go their own way. The wave's call
-// runs to the deadline of the request that makes it, not cancelled when that request's client goes away.
+// client has read it. The wave's call runs to the deadline of the request that makes it, not cancelled when
+// that request's client goes away. Requests asking for the mux's generic machinery (trailers, a gRPC timeout,
+// a method override) go their own way.
 //
 // A request alone (nothing in progress with its key) goes through at once, as if there were no coalescing:
 // nothing waits for company.
